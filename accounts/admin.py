@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import Team, User
+
+
+@admin.register(User)
+class AgentAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_available"]
+    list_filter = ["role", "is_available", "is_active"]
+    fieldsets = UserAdmin.fieldsets + (
+        ("Switchboard", {"fields": ["role", "signature", "is_available",
+                                    "max_open_conversations"]}),
+    )
+    add_fieldsets = UserAdmin.add_fieldsets + (("Switchboard", {"fields": ["role"]}),)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone"]
+    filter_horizontal = ["members"]

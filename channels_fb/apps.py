@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelsFBConfig(AppConfig):
+    name = "channels_fb"
+    verbose_name = "Facebook Page channel"

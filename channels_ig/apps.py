@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelsIGConfig(AppConfig):
+    name = "channels_ig"
+    verbose_name = "Instagram channel"

@@ -1,0 +1,97 @@
+"""Django admin for every model, so managers can work before (and beside) the inbox UI."""
+
+from django.contrib import admin
+
+from . import models
+
+
+@admin.register(models.Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "external_id", "status", "last_polled_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["name", "external_id", "handle"]
+    exclude = ["credentials"]  # never shown, not even encrypted
+    readonly_fields = ["rate_limits", "last_polled_at"]
+
+
+class IdentityInline(admin.TabularInline):
+    model = models.Identity
+    extra = 0
+
+
+@admin.register(models.Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "order_number", "created_at"]
+    search_fields = ["name", "email", "phone", "order_number", "identities__handle"]
+    inlines = [IdentityInline]
+
+
+@admin.register(models.Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "platform", "handle", "external_id", "contact"]
+    list_filter = ["platform"]
+    search_fields = ["name", "handle", "external_id"]
+    raw_id_fields = ["contact"]
+
+
+class MessageInline(admin.TabularInline):
+    model = models.Message
+    extra = 0
+    fields = ["direction", "visibility", "text", "platform_timestamp", "deleted", "hidden",
+              "delivery_status"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(models.Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "contact", "state", "assignee", "priority",
+                    "last_message_at"]
+    list_filter = ["state", "kind", "channel", "priority", "is_spam", "tags"]
+    search_fields = ["preview", "external_thread_id", "contact__name"]
+    raw_id_fields = ["contact"]
+    filter_horizontal = ["tags"]
+    inlines = [MessageInline]
+
+
+@admin.register(models.Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "direction", "platform_timestamp", "deleted", "hidden"]
+    list_filter = ["direction", "visibility", "deleted", "hidden", "channel"]
+    search_fields = ["text", "external_id"]
+    raw_id_fields = ["conversation", "author_identity", "parent"]
+
+
+@admin.register(models.InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["delivery_key", "channel_kind", "source", "state", "attempts", "received_at"]
+    list_filter = ["state", "channel_kind", "source"]
+    search_fields = ["delivery_key", "last_error"]
+    readonly_fields = ["payload", "last_error"]
+    actions = ["reprocess"]
+
+    @admin.action(description="Process again")
+    def reprocess(self, request, queryset):
+        from .ingest import _enqueue_events
+
+        ids = list(queryset.values_list("pk", flat=True))
+        queryset.update(state=models.EventState.STORED)
+        _enqueue_events(ids)
+
+
+@admin.register(models.OutboundAction)
+class OutboundActionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "kind", "state", "attempts", "external_id",
+                    "created_at"]
+    list_filter = ["state", "kind", "channel"]
+    readonly_fields = ["attempts", "last_attempt_at", "external_id", "last_error"]
+    raw_id_fields = ["conversation", "message", "target"]
+
+
+admin.site.register(models.Tag)
+admin.site.register(models.Note)
+admin.site.register(models.SavedReply)
+admin.site.register(models.AuditEvent)
+admin.site.register(models.ReadState)
+admin.site.register(models.Draft)

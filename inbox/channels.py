@@ -1,0 +1,47 @@
+"""Operations on connected channels: flag a dead token, reconnect, hold and release work."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from .models import ActionState, AuditEvent, Channel, ChannelStatus, OutboundAction
+
+log = logging.getLogger("switchboard.channels")
+
+
+def mark_needs_reconnect(channel: Channel, detail: str) -> None:
+    """The platform refused the token: stop sending, hold the queue, tell the admins."""
+    with transaction.atomic():
+        changed = Channel.objects.filter(pk=channel.pk).exclude(
+            status=ChannelStatus.NEEDS_RECONNECT
+        ).update(status=ChannelStatus.NEEDS_RECONNECT, status_detail=detail[:2000])
+        OutboundAction.objects.filter(channel=channel, state=ActionState.QUEUED).update(
+            state=ActionState.HELD, last_error="the channel needs reconnecting")
+        if changed:
+            AuditEvent.objects.create(verb="channel_needs_reconnect",
+                                      data={"channel_id": channel.pk, "detail": detail[:500]})
+            log.warning("channel %s needs reconnecting: %s", channel, detail)
+    channel.status = ChannelStatus.NEEDS_RECONNECT
+    channel.status_detail = detail
+
+
+def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
+    """Store fresh credentials and release the held actions. Returns how many were released."""
+    from .outbox import queue_action
+
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        channel.credentials = {**channel.credentials, **credentials}
+        channel.status = ChannelStatus.ACTIVE
+        channel.status_detail = ""
+        channel.save(update_fields=["credentials", "status", "status_detail"])
+        held = list(OutboundAction.objects.filter(channel=channel, state=ActionState.HELD)
+                    .values_list("pk", flat=True))
+        OutboundAction.objects.filter(pk__in=held).update(state=ActionState.QUEUED,
+                                                          not_before=None)
+        AuditEvent.objects.create(actor=user, verb="channel_reconnected",
+                                  data={"channel_id": channel.pk, "released": len(held)})
+        transaction.on_commit(lambda: [queue_action(pk) for pk in held])
+    return len(held)

@@ -1,0 +1,247 @@
+"""The connector interface: the only way shared code talks to a platform.
+
+Each channel app implements one `Connector` and registers it in its `AppConfig.ready()`.
+Nothing in `inbox/` or `rules/` may test a channel's name: what differs between platforms is
+a method or a capability here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from .models import Channel, InboundEvent, OutboundAction
+
+
+# ---- typed errors: each carries its retry policy --------------------------------------------
+
+class ConnectorError(Exception):
+    """Base of the typed errors a connector raises."""
+
+
+class RateLimited(ConnectorError):
+    """The platform asked us to wait; the work is delayed until `retry_at`, never dropped."""
+
+    def __init__(self, retry_at: datetime, detail: str = ""):
+        super().__init__(detail or f"rate limited until {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+class AuthExpired(ConnectorError):
+    """The token is dead: the channel needs reconnecting; its actions wait for that."""
+
+
+class Rejected(ConnectorError):
+    """Permanent refusal with a reason an agent can act on (window closed, DMs closed...)."""
+
+    def __init__(self, reason: str, *, code: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class Unavailable(ConnectorError):
+    """Transient failure (5xx, timeout, platform hiccup): retry with backoff.
+
+    `maybe_landed` is set when the request may have reached the platform (a timeout after
+    sending), so a post must be looked for before it is tried again.
+    """
+
+    def __init__(self, detail: str = "", *, maybe_landed: bool = False):
+        super().__init__(detail or "platform unavailable")
+        self.maybe_landed = maybe_landed
+
+
+# ---- what parse() returns ---------------------------------------------------------------------
+
+class ItemKind(enum.StrEnum):
+    COMMENT = "comment"          # top-level comment on a post or media
+    REPLY = "reply"              # reply under a comment or a tweet
+    POST = "post"                # a visitor post on the Page
+    DM = "dm"
+    MENTION = "mention"
+    SEARCH_MATCH = "search"      # found by a brand-name or hashtag search
+
+
+@dataclass(frozen=True)
+class IdentityData:
+    platform: str
+    external_id: str
+    name: str = ""
+    handle: str = ""
+    avatar_url: str = ""
+    profile_url: str = ""
+    follower_count: int | None = None
+    verified: bool = False
+
+
+@dataclass
+class InboundItem:
+    """One message-like thing, platform-free. The ingest upserts it by `external_id`.
+
+    `text=None` means "not known from this event" (a removal), as opposed to empty text.
+    `edited`, `deleted`, `hidden` are None when the event says nothing about them.
+    """
+
+    kind: ItemKind
+    external_id: str
+    thread_id: str
+    conversation_kind: str
+    timestamp: datetime
+    author: IdentityData | None = None
+    text: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    parent_external_id: str = ""
+    context_external_id: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    is_echo: bool = False
+    outbound_ref: str = ""        # our OutboundAction id, when the platform echoes metadata
+    private: bool = False
+    edited: bool | None = None
+    deleted: bool | None = None
+    hidden: bool | None = None
+    liked: bool | None = None
+    permalink: str = ""
+    tags: list[str] = field(default_factory=list)   # e.g. the search that found a tweet
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReceiptItem:
+    """Delivery/read watermark: everything we sent in `thread_id` up to `up_to` has `status`."""
+
+    thread_id: str
+    up_to: datetime
+    status: str  # "delivered" | "read"
+
+
+@dataclass
+class UnsupportedItem:
+    """A part of an event we do not understand: kept on the event, never silently dropped."""
+
+    description: str
+
+
+ParsedItem = InboundItem | ReceiptItem | UnsupportedItem
+
+
+@dataclass
+class EventToStore:
+    """What a webhook or poll hands to the ingest: stored raw, keyed for deduplication."""
+
+    delivery_key: str
+    payload: dict[str, Any]
+    channel_external_id: str = ""
+
+
+@dataclass
+class PollResult:
+    """Events to store and the cursors to save with them, in one transaction.
+
+    A poll cut short by a rate limit returns what it fetched, cursors that resume exactly
+    where it stopped, and `retry_at`: the next poll of this channel waits until then.
+    """
+
+    events: list[EventToStore]
+    cursors: dict[str, Any]
+    rate_limits: dict[str, Any] = field(default_factory=dict)
+    retry_at: datetime | None = None
+
+
+class Capability(enum.StrEnum):
+    REPLY = "reply"
+    PRIVATE_REPLY = "private_reply"
+    DM = "dm"
+    LIKE = "like"
+    UNLIKE = "unlike"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    DELETE = "delete"
+
+
+# ---- the interface ------------------------------------------------------------------------------
+
+class Connector:
+    """What a channel app implements. Methods raise the typed errors above, never sleep."""
+
+    kind: ClassVar[str]            # registry key and Channel.kind, e.g. "facebook"
+    webhook_slug: ClassVar[str]    # the webhook lives at /webhooks/<slug>/
+    platform: ClassVar[str]        # identity namespace; FB and IG PSIDs differ, so per app
+    label: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # Composer limit shown live (X: 280); None means no practical limit.
+    max_text_length: ClassVar[int | None] = None
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:
+        """Answer the verification handshake, or verify the signature and return the events.
+
+        Returns an HttpResponse for handshakes and refusals (403), or the events to store.
+        """
+        raise NotImplementedError
+
+    def parse(self, event: InboundEvent) -> list[ParsedItem]:
+        raise NotImplementedError
+
+    def poll(self, channel: Channel) -> PollResult:
+        """Fetch what webhooks miss; returns events and the cursors to store after them."""
+        return PollResult(events=[], cursors=dict(channel.cursors))
+
+    def perform(self, action: OutboundAction) -> str:
+        """Do the action on the platform; return the external id of what was posted (or '')."""
+        raise NotImplementedError
+
+    def find_landed(self, action: OutboundAction) -> str | None:
+        """After an ambiguous attempt: the external id if the earlier try landed, else None.
+
+        The outbox calls this before any retry of an action that was already attempted.
+        Raise `Unavailable` when it cannot tell; the outbox then waits rather than risk a
+        double post.
+        """
+        return None
+
+    def fetch_profile(self, channel: Channel, identity_external_id: str) -> IdentityData | None:
+        return None
+
+    def window_closes_at(self, conversation) -> datetime | None:
+        """When private messaging in this conversation stops being allowed (None: no window)."""
+        return None
+
+    def permalink(self, channel: Channel, external_id: str) -> str:
+        return ""
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._connectors: dict[str, Connector] = {}
+
+    def register(self, connector: Connector) -> None:
+        self._connectors[connector.kind] = connector
+
+    def by_webhook_slug(self, slug: str) -> Connector:
+        for connector in self._connectors.values():
+            if getattr(connector, "webhook_slug", None) == slug:
+                return connector
+        raise LookupError(f"no connector serves the webhook {slug!r}")
+
+    def get(self, kind: str) -> Connector:
+        try:
+            return self._connectors[kind]
+        except KeyError:
+            raise LookupError(f"no connector registered for channel kind {kind!r}") from None
+
+    def all(self) -> list[Connector]:
+        return list(self._connectors.values())
+
+    def kinds(self) -> list[str]:
+        return sorted(self._connectors)
+
+
+registry = Registry()

@@ -1,0 +1,454 @@
+"""Ingest: store every event first, then turn it into contacts, conversations and messages.
+
+Every step is idempotent on the platform's own ids, so Meta's retries, polls that overlap
+webhooks and echoes of our own replies all land on the same rows (DESIGN.md, rule 2).
+Events may arrive in any order: an edit or a removal can come before the add it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import live
+from .connectors import (
+    ConnectorError,
+    EventToStore,
+    IdentityData,
+    InboundItem,
+    ReceiptItem,
+    Unavailable,
+    UnsupportedItem,
+    registry,
+)
+from .models import (
+    AuditEvent,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationState,
+    DeliveryStatus,
+    Direction,
+    EventState,
+    Identity,
+    InboundEvent,
+    Message,
+    OutboundAction,
+    Tag,
+    Visibility,
+)
+
+log = logging.getLogger("switchboard.ingest")
+
+# An event stuck in "processing" this long belonged to a worker that died.
+STALE_CLAIM = timedelta(minutes=5)
+MAX_EVENT_ATTEMPTS = 8
+
+
+@dataclass
+class IngestResult:
+    new_inbound: list[Message] = field(default_factory=list)
+    new_conversations: list[Conversation] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    unsupported: list[str] = field(default_factory=list)
+
+
+# Called after an event's items are committed, with the IngestResult; the rules app
+# registers here (in its AppConfig.ready) so that inbox/ does not import rules/.
+ingest_listeners: list[Callable[[IngestResult], None]] = []
+
+
+# ---- storing --------------------------------------------------------------------------------
+
+def store_events(kind: str, events: list[EventToStore], *, source: str = "webhook") -> int:
+    """Store events raw and queue them; duplicates of stored events are ignored.
+
+    Returns how many were new. Queueing happens after commit, and a broker that is down
+    loses nothing: the sweep finds the stored events later.
+    """
+    channel_ids = dict(
+        Channel.objects.filter(
+            kind=kind, external_id__in={e.channel_external_id for e in events}
+        ).values_list("external_id", "id")
+    )
+    new_ids = []
+    with transaction.atomic():
+        for event in events:
+            obj, created = InboundEvent.objects.get_or_create(
+                channel_kind=kind,
+                delivery_key=event.delivery_key[:200],
+                defaults={"payload": event.payload, "source": source,
+                          "channel_id": channel_ids.get(event.channel_external_id)},
+            )
+            if created:
+                new_ids.append(obj.pk)
+        transaction.on_commit(lambda: _enqueue_events(new_ids))
+    return len(new_ids)
+
+
+def _enqueue_events(event_ids: list[int]) -> None:
+    from .tasks import process_inbound_event
+
+    for event_id in event_ids:
+        try:
+            process_inbound_event.delay(event_id)
+        except Exception as exc:  # broker down: the event is stored; the sweep will queue it
+            log.warning("could not queue event %s (%s); the sweep will pick it up", event_id, exc)
+            return
+
+
+# ---- processing -----------------------------------------------------------------------------
+
+def claim_event(event_id: int) -> InboundEvent | None:
+    """Take an event for processing with a conditional UPDATE; None if someone else has it."""
+    now = timezone.now()
+    claimable = (
+        Q(state=EventState.STORED)
+        | Q(state=EventState.RETRY, next_attempt_at__lte=now)
+        | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    )
+    claimed = InboundEvent.objects.filter(claimable, pk=event_id).update(
+        state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return InboundEvent.objects.select_related("channel").get(pk=event_id)
+
+
+def process_event(event_id: int) -> IngestResult | None:
+    event = claim_event(event_id)
+    if event is None:
+        return None
+    if event.channel is None:
+        _finish(event, EventState.FAILED,
+                "no connected channel for this event; connect the account and reprocess it")
+        return None
+    try:
+        connector = registry.get(event.channel_kind)
+        items = connector.parse(event)
+        with transaction.atomic():
+            result = apply_items(event.channel, items)
+    except (Unavailable, ConnectorError) as exc:
+        _retry_later(event, str(exc))
+        return None
+    except Exception:
+        # A malformed event is kept with its traceback for inspection, not retried forever.
+        log.exception("event %s failed", event.pk)
+        _finish(event, EventState.FAILED, traceback.format_exc(limit=5))
+        return None
+    if result.unsupported and not (result.touched or result.new_inbound):
+        _finish(event, EventState.UNSUPPORTED, "; ".join(result.unsupported))
+    else:
+        _finish(event, EventState.DONE, "; ".join(result.unsupported))
+    for conversation_id in result.touched:
+        live.conversation_changed(conversation_id)
+    for listener in ingest_listeners:
+        try:
+            listener(result)
+        except Exception:
+            log.exception("ingest listener %r failed on event %s", listener, event.pk)
+    return result
+
+
+def _finish(event: InboundEvent, state: str, error: str = "") -> None:
+    InboundEvent.objects.filter(pk=event.pk).update(
+        state=state, last_error=error, processed_at=timezone.now()
+    )
+
+
+def _retry_later(event: InboundEvent, error: str) -> None:
+    if event.attempts >= MAX_EVENT_ATTEMPTS:
+        _finish(event, EventState.FAILED, f"gave up after {event.attempts} attempts: {error}")
+        return
+    delay = timedelta(seconds=min(30 * 2 ** (event.attempts - 1), 3600))
+    InboundEvent.objects.filter(pk=event.pk).update(
+        state=EventState.RETRY, last_error=error, next_attempt_at=timezone.now() + delay
+    )
+
+
+def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
+    """Events stored but never processed, due retries, and claims of dead workers."""
+    now = timezone.now()
+    grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
+    due = (
+        Q(state=EventState.STORED, received_at__lte=now - grace)
+        | Q(state=EventState.RETRY, next_attempt_at__lte=now)
+        | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    )
+    return list(InboundEvent.objects.filter(due).order_by("received_at")
+                .values_list("pk", flat=True)[:1000])
+
+
+# ---- applying parsed items ------------------------------------------------------------------
+
+def apply_items(channel: Channel, items: list) -> IngestResult:
+    """Upsert every item. Call inside a transaction."""
+    result = IngestResult()
+    # Oldest first, so that within one event the add comes before its edit.
+    for item in sorted(items, key=lambda i: getattr(i, "timestamp", None) or timezone.now()):
+        if isinstance(item, InboundItem):
+            apply_item(channel, item, result)
+        elif isinstance(item, ReceiptItem):
+            apply_receipt(channel, item, result)
+        elif isinstance(item, UnsupportedItem):
+            result.unsupported.append(item.description)
+    return result
+
+
+def upsert_identity(data: IdentityData) -> Identity:
+    identity = Identity.objects.filter(platform=data.platform, external_id=data.external_id).first()
+    if identity is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(name=data.name or data.handle)
+                return Identity.objects.create(
+                    contact=contact, platform=data.platform, external_id=data.external_id,
+                    name=data.name, handle=data.handle, avatar_url=data.avatar_url,
+                    profile_url=data.profile_url, follower_count=data.follower_count,
+                    verified=data.verified,
+                )
+        except IntegrityError:  # another worker created it a moment ago
+            return Identity.objects.get(platform=data.platform, external_id=data.external_id)
+    changed = []
+    for name in ("name", "handle", "avatar_url", "profile_url", "follower_count"):
+        value = getattr(data, name)
+        if value not in ("", None) and getattr(identity, name) != value:
+            setattr(identity, name, value)
+            changed.append(name)
+    if changed:
+        identity.save(update_fields=changed)
+    return identity
+
+
+def upsert_conversation(channel: Channel, item: InboundItem,
+                        identity: Identity | None) -> tuple[Conversation, bool]:
+    defaults = {
+        "kind": item.conversation_kind,
+        "contact": identity.contact if identity else None,
+        "context_external_id": item.context_external_id,
+        "context": item.context,
+    }
+    try:
+        with transaction.atomic():
+            conversation, created = Conversation.objects.get_or_create(
+                channel=channel, external_thread_id=item.thread_id, defaults=defaults)
+    except IntegrityError:
+        conversation, created = Conversation.objects.get(
+            channel=channel, external_thread_id=item.thread_id), False
+    if not created:
+        updates = {}
+        if item.context and not conversation.context:
+            updates["context"] = item.context
+        if item.context_external_id and not conversation.context_external_id:
+            updates["context_external_id"] = item.context_external_id
+        if identity and conversation.contact_id is None and not item.is_echo:
+            updates["contact"] = identity.contact
+        if updates:
+            Conversation.objects.filter(pk=conversation.pk).update(**updates)
+            for key, value in updates.items():
+                setattr(conversation, key, value)
+    return conversation, created
+
+
+def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Message | None:
+    if item.is_echo:
+        message = _match_echo(channel, item)
+        if message is not None:
+            _apply_state(message, item)
+            result.touched.add(message.conversation_id)
+            return message
+    identity = upsert_identity(item.author) if item.author and not item.is_echo else None
+    conversation, conversation_created = upsert_conversation(channel, item, identity)
+    if item.tags:
+        tags = [Tag.objects.get_or_create(name=name)[0] for name in item.tags]
+        conversation.tags.add(*tags)
+    message, created = _upsert_message(channel, conversation, item, identity)
+    result.touched.add(conversation.pk)
+    if conversation_created:
+        result.new_conversations.append(conversation)
+    if created and not message.placeholder:
+        _on_new_message(conversation, message, result)
+    return message
+
+
+def _upsert_message(channel, conversation, item, identity) -> tuple[Message, bool]:
+    message = (Message.objects.select_for_update()
+               .filter(channel=channel, external_id=item.external_id).first())
+    if message is not None:
+        _apply_state(message, item)
+        return message, False
+    parent = None
+    if item.parent_external_id:
+        parent = Message.objects.filter(channel=channel,
+                                        external_id=item.parent_external_id).first()
+    message = Message(
+        conversation=conversation, channel=channel, external_id=item.external_id,
+        direction=Direction.OUTBOUND if item.is_echo else Direction.INBOUND,
+        visibility=Visibility.PRIVATE if item.private else Visibility.PUBLIC,
+        author_identity=identity, text=item.text or "", attachments=item.attachments,
+        extra=item.extra, platform_timestamp=item.timestamp, state_timestamp=item.timestamp,
+        parent=parent, parent_external_id=item.parent_external_id,
+        edited=bool(item.edited), deleted=bool(item.deleted), hidden=bool(item.hidden),
+        liked=bool(item.liked), permalink=item.permalink,
+        # Known only from an edit/removal that overtook its add: shown once the add lands.
+        placeholder=item.text is None,
+        sent_natively=item.is_echo,
+        delivery_status=DeliveryStatus.POSTED if item.is_echo else DeliveryStatus.NONE,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # a concurrent worker stored the same item: apply ours on top
+        message = Message.objects.select_for_update().get(channel=channel,
+                                                          external_id=item.external_id)
+        _apply_state(message, item)
+        return message, False
+    # Replies that arrived before their parent get linked now.
+    Message.objects.filter(channel=channel, parent_external_id=item.external_id,
+                           parent__isnull=True).update(parent=message)
+    return message, True
+
+
+def _apply_state(message: Message, item: InboundItem) -> None:
+    """Merge what an event says into a stored message so the newest state wins in any order."""
+    fields: set[str] = set()
+    newer = message.state_timestamp is None or item.timestamp >= message.state_timestamp
+    if item.deleted and not message.deleted:
+        message.deleted = True  # a removal is final, whenever it arrives
+        fields.add("deleted")
+    if item.text is not None:
+        if message.placeholder:
+            if not item.edited or not message.edited:
+                message.text = item.text
+            message.placeholder = False
+            message.platform_timestamp = min(message.platform_timestamp or item.timestamp,
+                                             item.timestamp)
+            fields |= {"text", "placeholder", "platform_timestamp"}
+            _on_late_add(message)
+        elif item.text != message.text and (item.edited or not message.edited) and newer:
+            message.edit_history = [*message.edit_history,
+                                    {"text": message.text,
+                                     "replaced_at": item.timestamp.isoformat()}]
+            message.text = item.text
+            message.edited = True
+            fields |= {"text", "edit_history", "edited"}
+    elif item.edited and not message.edited:
+        message.edited = True
+        fields.add("edited")
+    for flag in ("hidden", "liked"):
+        value = getattr(item, flag)
+        if value is not None and newer and getattr(message, flag) != value:
+            setattr(message, flag, value)
+            fields.add(flag)
+    if item.attachments and not message.attachments:
+        message.attachments = item.attachments
+        fields.add("attachments")
+    if item.is_echo and message.delivery_status in ("", DeliveryStatus.QUEUED,
+                                                     DeliveryStatus.SENDING):
+        message.delivery_status = DeliveryStatus.POSTED
+        fields.add("delivery_status")
+    if newer and item.timestamp != message.state_timestamp:
+        message.state_timestamp = item.timestamp
+        fields.add("state_timestamp")
+    if fields:
+        message.save(update_fields=sorted(fields))
+
+
+def _on_late_add(message: Message) -> None:
+    """The add of a message first seen through an edit or removal has now arrived."""
+    if message.direction == Direction.INBOUND and not message.deleted:
+        _touch_conversation(message.conversation, message)
+
+
+def _match_echo(channel: Channel, item: InboundItem) -> Message | None:
+    """Find the message an echo of our own send belongs to, before creating anything."""
+    message = (Message.objects.select_for_update()
+               .filter(channel=channel, external_id=item.external_id).first())
+    if message is not None:
+        return message
+    if item.outbound_ref.isdigit():
+        action = (OutboundAction.objects.select_related("message")
+                  .filter(pk=int(item.outbound_ref), channel=channel).first())
+        if action and action.message and not action.message.external_id:
+            message = action.message
+            message.external_id = item.external_id
+            message.save(update_fields=["external_id"])
+            return message
+    return None
+
+
+def _on_new_message(conversation: Conversation, message: Message, result: IngestResult) -> None:
+    if message.direction == Direction.INBOUND:
+        result.new_inbound.append(message)
+        _touch_conversation(conversation, message)
+    else:
+        # Someone answered in the platform's own app: that is an answer too.
+        updates = {"last_message_at": _latest(conversation.last_message_at,
+                                              message.platform_timestamp)}
+        if conversation.first_response_at is None:
+            updates["first_response_at"] = message.platform_timestamp
+        if conversation.state == ConversationState.OPEN:
+            updates["state"] = ConversationState.PENDING
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        AuditEvent.objects.create(conversation=conversation, verb="answered_natively",
+                                  data={"message_id": message.pk})
+
+
+def _touch_conversation(conversation: Conversation, message: Message) -> None:
+    """A new customer message: activity times, preview, and reopen unless spam."""
+    at = message.platform_timestamp
+    conversation.refresh_from_db(fields=["state", "first_inbound_at", "last_inbound_at",
+                                         "last_message_at", "is_spam"])
+    updates = {
+        "first_inbound_at": _earliest(conversation.first_inbound_at, at),
+        "last_inbound_at": _latest(conversation.last_inbound_at, at),
+        "last_message_at": _latest(conversation.last_message_at, at),
+    }
+    if conversation.last_inbound_at is None or at >= conversation.last_inbound_at:
+        updates["preview"] = (message.text or _describe_attachments(message))[:300]
+    if conversation.state != ConversationState.OPEN and not conversation.is_spam:
+        updates["state"] = ConversationState.OPEN
+        updates["snoozed_until"] = None
+        AuditEvent.objects.create(conversation=conversation, verb="reopened",
+                                  data={"reason": "new customer message",
+                                        "from_state": conversation.state})
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    for key, value in updates.items():
+        setattr(conversation, key, value)
+
+
+def apply_receipt(channel: Channel, item: ReceiptItem, result: IngestResult) -> None:
+    conversation = Conversation.objects.filter(channel=channel,
+                                               external_thread_id=item.thread_id).first()
+    if conversation is None:
+        return
+    statuses = [DeliveryStatus.POSTED, DeliveryStatus.SENDING]
+    if item.status == DeliveryStatus.READ:
+        statuses.append(DeliveryStatus.DELIVERED)
+    changed = Message.objects.filter(
+        conversation=conversation, direction=Direction.OUTBOUND,
+        platform_timestamp__lte=item.up_to, delivery_status__in=statuses,
+    ).update(delivery_status=item.status)
+    if changed:
+        result.touched.add(conversation.pk)
+
+
+def _describe_attachments(message: Message) -> str:
+    kinds = [a.get("type", "file") for a in message.attachments]
+    return f"[{', '.join(kinds)}]" if kinds else ""
+
+
+def _earliest(a, b):
+    return b if a is None else min(a, b)
+
+
+def _latest(a, b):
+    return b if a is None else max(a, b)

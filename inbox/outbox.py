@@ -1,0 +1,222 @@
+"""The outbox: every reply, like, hide or delete happens on the platform exactly once.
+
+Lifecycle: queued → sending → done | failed, or held while the channel needs reconnecting.
+A worker claims an action with a conditional UPDATE, records the attempt before calling
+the platform and the platform's id after. Retries happen only on `RateLimited` and
+`Unavailable`, at the time they allow, and only after the connector has checked that the
+earlier attempt did not land (STYLE.md, practices 4, 5 and 7).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import channels, live
+from .connectors import AuthExpired, Capability, RateLimited, Rejected, Unavailable
+from .models import (
+    ActionKind,
+    ActionState,
+    AuditEvent,
+    Channel,
+    ChannelStatus,
+    Conversation,
+    DeliveryStatus,
+    Message,
+    OutboundAction,
+)
+
+log = logging.getLogger("switchboard.outbox")
+
+# An action "sending" this long belonged to a worker that died mid-call.
+STALE_SENDING = timedelta(minutes=5)
+MAX_ATTEMPTS = 20
+MAX_BACKOFF = timedelta(minutes=30)
+
+# What a finished action changes on the message it acted on.
+TARGET_FLAGS = {
+    ActionKind.LIKE: ("liked", True),
+    ActionKind.UNLIKE: ("liked", False),
+    ActionKind.HIDE: ("hidden", True),
+    ActionKind.UNHIDE: ("hidden", False),
+    ActionKind.DELETE: ("deleted", True),
+}
+POSTING_KINDS = {ActionKind.REPLY, ActionKind.PRIVATE_REPLY, ActionKind.DM}
+
+
+class NotSupported(Exception):
+    """The channel cannot do this action; the UI should not have offered it."""
+
+
+def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | None = None,
+                   message: Message | None = None, target: Message | None = None,
+                   payload: dict | None = None, created_by=None,
+                   rule_name: str = "") -> OutboundAction:
+    """Create an action and queue it after commit. Call inside the caller's transaction."""
+    if not channel.connector.supports(Capability(kind)):
+        raise NotSupported(f"{channel.connector.label} cannot {ActionKind(kind).label.lower()}")
+    action = OutboundAction.objects.create(
+        channel=channel, kind=kind, conversation=conversation, message=message, target=target,
+        target_external_id=target.external_id if target and target.external_id else "",
+        payload=payload or {}, created_by=created_by, rule_name=rule_name,
+        state=ActionState.HELD if channel.status == ChannelStatus.NEEDS_RECONNECT
+        else ActionState.QUEUED,
+    )
+    if message is not None:
+        Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
+    transaction.on_commit(lambda: queue_action(action.pk))
+    return action
+
+
+def queue_action(action_id: int, *, eta=None) -> None:
+    from .tasks import send_action
+
+    try:
+        send_action.apply_async((action_id,), eta=eta)
+    except Exception as exc:  # broker down: the sweep re-queues due actions
+        log.warning("could not queue action %s (%s); the sweep will pick it up", action_id, exc)
+
+
+def claim_action(action_id: int) -> OutboundAction | None:
+    now = timezone.now()
+    claimed = OutboundAction.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        pk=action_id, state=ActionState.QUEUED,
+    ).update(state=ActionState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    if not claimed:
+        return None
+    action = OutboundAction.objects.select_related("channel", "message", "target",
+                                                   "conversation").get(pk=action_id)
+    _set_delivery(action, DeliveryStatus.SENDING)
+    return action
+
+
+def run_action(action_id: int) -> OutboundAction | None:
+    """Claim and perform one action. Safe to call any number of times, from any worker."""
+    action = claim_action(action_id)
+    if action is None:
+        return None
+    if action.channel.status == ChannelStatus.NEEDS_RECONNECT:
+        _hold(action, "the channel needs reconnecting")
+        return action
+    connector = action.channel.connector
+    try:
+        external_id = None
+        if action.attempts > 1:
+            # An earlier attempt may have landed (timeout after the platform accepted it).
+            external_id = connector.find_landed(action)
+        if external_id is None:
+            external_id = connector.perform(action)
+    except RateLimited as exc:
+        _requeue(action, exc.retry_at, f"rate limited: {exc}")
+    except Unavailable as exc:
+        _retry_with_backoff(action, str(exc))
+    except AuthExpired as exc:
+        channels.mark_needs_reconnect(action.channel, str(exc))
+        _hold(action, f"the channel needs reconnecting: {exc}")
+    except Rejected as exc:
+        _fail(action, exc.reason)
+    else:
+        record_success(action, external_id or "")
+    return action
+
+
+def record_success(action: OutboundAction, external_id: str) -> None:
+    with transaction.atomic():
+        OutboundAction.objects.filter(pk=action.pk).update(
+            state=ActionState.DONE, external_id=external_id, last_error="", not_before=None)
+        message = action.message
+        if message is not None:
+            _attach_external_id(message, external_id)
+            permalink = action.channel.connector.permalink(action.channel, external_id)
+            Message.objects.filter(pk=message.pk).update(
+                delivery_status=DeliveryStatus.POSTED, permalink=permalink)
+        if action.kind in TARGET_FLAGS and action.target_id:
+            flag, value = TARGET_FLAGS[ActionKind(action.kind)]
+            Message.objects.filter(pk=action.target_id).update(**{flag: value})
+        if action.conversation_id:
+            AuditEvent.objects.create(
+                conversation_id=action.conversation_id, actor=action.created_by,
+                rule_name=action.rule_name, verb=f"action_{action.kind}_done",
+                data={"action_id": action.pk, "external_id": external_id})
+            live.conversation_changed(action.conversation_id)
+
+
+def _attach_external_id(message: Message, external_id: str) -> None:
+    """Give our message the platform's id; merge the echo if it overtook the response."""
+    if not external_id or message.external_id == external_id:
+        return
+    echo = Message.objects.filter(channel_id=message.channel_id, external_id=external_id).first()
+    if echo is not None and echo.pk != message.pk:
+        # The echo was ingested before perform() returned and looked like a native send.
+        echo.delete()
+    try:
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(external_id=external_id)
+    except IntegrityError:
+        log.error("message id %s already belongs to another message", external_id)
+
+
+def _requeue(action: OutboundAction, when, error: str) -> None:
+    OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
+        state=ActionState.QUEUED, not_before=when, last_error=error)
+    _set_delivery(action, DeliveryStatus.QUEUED)
+    queue_action(action.pk, eta=when)
+
+
+def _retry_with_backoff(action: OutboundAction, error: str) -> None:
+    if action.attempts >= MAX_ATTEMPTS:
+        _fail(action, f"gave up after {action.attempts} attempts: {error}")
+        return
+    delay = min(timedelta(seconds=15 * 2 ** (action.attempts - 1)), MAX_BACKOFF)
+    _requeue(action, timezone.now() + delay, error)
+
+
+def _hold(action: OutboundAction, error: str) -> None:
+    OutboundAction.objects.filter(pk=action.pk).update(state=ActionState.HELD, last_error=error)
+    _set_delivery(action, DeliveryStatus.QUEUED)
+
+
+def _fail(action: OutboundAction, reason: str) -> None:
+    OutboundAction.objects.filter(pk=action.pk).update(state=ActionState.FAILED,
+                                                       last_error=reason)
+    _set_delivery(action, DeliveryStatus.FAILED)
+    if action.conversation_id:
+        AuditEvent.objects.create(conversation_id=action.conversation_id,
+                                  verb=f"action_{action.kind}_failed",
+                                  data={"action_id": action.pk, "reason": reason})
+        live.conversation_changed(action.conversation_id)
+
+
+def _set_delivery(action: OutboundAction, status: str) -> None:
+    if action.message_id:
+        Message.objects.filter(pk=action.message_id).update(delivery_status=status)
+        if action.conversation_id:
+            live.conversation_changed(action.conversation_id)
+
+
+def retry_failed(action: OutboundAction, *, user=None) -> None:
+    """An agent asks to try a failed action again (after fixing the reason)."""
+    updated = OutboundAction.objects.filter(pk=action.pk, state=ActionState.FAILED).update(
+        state=ActionState.QUEUED, not_before=None, last_error="")
+    if updated:
+        _set_delivery(action, DeliveryStatus.QUEUED)
+        AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,
+                                  verb="action_retried", data={"action_id": action.pk})
+        transaction.on_commit(lambda: queue_action(action.pk))
+
+
+def actions_due_for_sweep() -> list[int]:
+    """Queued actions whose time has come, and sending ones whose worker died."""
+    now = timezone.now()
+    stale = OutboundAction.objects.filter(state=ActionState.SENDING,
+                                          last_attempt_at__lt=now - STALE_SENDING)
+    # Back to queued: the next attempt asks the connector whether the dead one landed.
+    stale.update(state=ActionState.QUEUED, not_before=None)
+    return list(OutboundAction.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now), state=ActionState.QUEUED,
+    ).values_list("pk", flat=True)[:1000])
