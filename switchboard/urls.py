@@ -6,5 +6,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("rules/", include("rules.urls")),
+    path("channels/facebook/", include("channels_fb.urls")),
+    path("channels/instagram/", include("channels_ig.urls")),
+    path("channels/x/", include("channels_tw.urls")),
     path("", include("inbox.urls")),
 ]
