@@ -1,0 +1,261 @@
+"""The Meta Graph API client and the Meta webhook helpers, shared by Facebook and Instagram.
+
+Everything Meta-generic lives here: authentication (`access_token` + `appsecret_proof` on every
+call), the translation of Graph error bodies into the typed connector errors — by
+`error.code`/`error_subcode`, never by message text — the usage headers, and the webhook
+signature and `hub.challenge` handshake. Channel-specific calls live in each connector.
+
+Error reference: https://developers.facebook.com/docs/graph-api/guides/error-handling
+Rate limiting:   https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+Webhooks:        https://developers.facebook.com/docs/graph-api/webhooks/getting-started/
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+
+from inbox.connectors import AuthExpired, ConnectorError, RateLimited, Rejected, Unavailable
+from inbox.http import ApiClient
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from inbox.models import Channel
+
+log = logging.getLogger("switchboard.graph")
+
+# Throttling codes: app (4), user (17), Page (32), custom (613), business use case for
+# Pages (80001), Instagram (80002) and Messenger (80006).
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006})
+# Temporary: "unknown error" (1), "service temporarily unavailable" (2), and the temporary
+# blocks 341 (application limit) and 368 (temporary policy block).
+TRANSIENT_CODES = frozenset({1, 2, 341, 368})
+TOKEN_CODES = frozenset({190, 102})
+TOKEN_SUBCODES = {
+    458: "the app is no longer installed for this account",
+    459: "the user must log in to Facebook to pass a checkpoint",
+    460: "the password was changed",
+    463: "the token has expired",
+    464: "the user is not confirmed",
+    467: "the token is invalid",
+    492: "the session is invalid",
+}
+WINDOW_SUBCODE = 2018278
+# The Send API's "this person isn't available right now" and the private-reply refusals
+# ("activity already replied to", "can't be replied to"): permanent for this message.
+PRIVATE_REPLY_CODES = {10900: "this comment already has a private reply (only one is allowed)",
+                       10903: "this comment can no longer get a private reply (7 days have passed "
+                              "or it was removed)"}
+UNAVAILABLE_RECIPIENT = 551
+
+# When a throttle carries no estimate: Meta's app and user windows roll over one hour.
+DEFAULT_THROTTLE_WAIT = timedelta(minutes=5)
+
+WINDOW_REASON = ("The 24-hour messaging window has closed: the customer last wrote more than 24 "
+                 "hours ago. Reply publicly, wait for them to write again, or send with the "
+                 "HUMAN_AGENT tag (up to 7 days, if enabled for this app).")
+
+
+def appsecret_proof(access_token: str, app_secret: str) -> str:
+    """hex(HMAC-SHA256(app_secret, access_token)), sent with every call."""
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_usage_headers(headers: Any) -> dict[str, Any]:
+    """Decode `X-App-Usage`, `X-Page-Usage`, `X-Ad-Account-Usage` and `X-Business-Use-Case-Usage`.
+
+    Their values are JSON strings; a malformed one is ignored rather than failing the call.
+    Returns {"app": {...}, "page": {...}, "business": {id: [{...}]}} for the ones present.
+    """
+    usage: dict[str, Any] = {}
+    for key, header in (("app", "X-App-Usage"), ("page", "X-Page-Usage"),
+                        ("business", "X-Business-Use-Case-Usage")):
+        raw = headers.get(header) if headers is not None else None
+        if not raw:
+            continue
+        try:
+            usage[key] = json.loads(raw)
+        except ValueError:
+            log.warning("ignoring malformed %s header", header)
+    return usage
+
+
+def usage_percent(usage: dict[str, Any]) -> int:
+    """The highest percentage any usage counter reports (100 = throttled)."""
+    values: list[float] = []
+    for key in ("app", "page"):
+        counters = usage.get(key) or {}
+        values += [v for k, v in counters.items() if k != "estimated_time_to_regain_access"
+                   and isinstance(v, int | float)]
+    for entries in (usage.get("business") or {}).values():
+        for entry in entries if isinstance(entries, list) else []:
+            values += [entry.get(k) for k in ("call_count", "total_cputime", "total_time")
+                       if isinstance(entry.get(k), int | float)]
+    return int(max(values, default=0))
+
+
+def regain_access_at(usage: dict[str, Any], *, now: datetime | None = None) -> datetime | None:
+    """When the throttle lifts, from `estimated_time_to_regain_access` (minutes), if given."""
+    minutes = [entry.get("estimated_time_to_regain_access")
+               for entries in (usage.get("business") or {}).values()
+               for entry in (entries if isinstance(entries, list) else [])]
+    page_eta = (usage.get("page") or {}).get("estimated_time_to_regain_access")
+    minutes.append(page_eta)
+    minutes = [m for m in minutes if isinstance(m, int | float) and m > 0]
+    if not minutes:
+        return None
+    return (now or timezone.now()) + timedelta(minutes=max(minutes))
+
+
+def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = None) -> ConnectorError:
+    """Map a Graph error body (and the usage headers) to a typed error, by code."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        if status >= 500:
+            return Unavailable(f"Graph API HTTP {status}")
+        return Unavailable(f"Graph API HTTP {status} without an error body")
+    code = _int(error.get("code"))
+    subcode = _int(error.get("error_subcode"))
+    message = str(error.get("message") or "")[:500]
+    if code in THROTTLE_CODES:
+        retry_at = regain_access_at(usage or {}) or timezone.now() + DEFAULT_THROTTLE_WAIT
+        return RateLimited(retry_at, f"Graph API throttled (code {code}) until "
+                                     f"{retry_at.isoformat()}")
+    if code in TOKEN_CODES or subcode in TOKEN_SUBCODES:
+        why = TOKEN_SUBCODES.get(subcode, "the access token is no longer valid")
+        return AuthExpired(f"Facebook access token rejected (code {code}"
+                           f"{f'/{subcode}' if subcode else ''}): {why}. Reconnect the channel.")
+    if code == 10 and subcode == WINDOW_SUBCODE:
+        return Rejected(WINDOW_REASON, code="outside_window")
+    if code in PRIVATE_REPLY_CODES:
+        return Rejected(f"Facebook refused the private reply: {PRIVATE_REPLY_CODES[code]}.",
+                        code="private_reply_refused")
+    if code == UNAVAILABLE_RECIPIENT:
+        return Rejected("This person isn't available to receive messages right now.",
+                        code="recipient_unavailable")
+    if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
+        return Unavailable(f"Graph API temporary error (code {code}): {message}")
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return Rejected(f"Facebook refused for lack of permission (code {code}): {message}",
+                        code="permission")
+    # Anything else (100 invalid parameter, a removed object...) will not succeed on retry.
+    return Rejected(f"Facebook refused the request (code {code}): {message}", code=str(code or ""))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class GraphClient(ApiClient):
+    """Graph API calls with one token. Never sleeps; raises the typed connector errors."""
+
+    def __init__(self, access_token: str, *, base_url: str = "", app_secret: str | None = None,
+                 timeout: float | None = None, session: requests.Session | None = None) -> None:
+        super().__init__(base_url or settings.META_GRAPH_BASE, timeout=timeout, session=session)
+        self.access_token = access_token
+        self.app_secret = app_secret if app_secret is not None else settings.META_APP_SECRET
+        self.usage: dict[str, Any] = {}
+
+    @classmethod
+    def for_channel(cls, channel: Channel, **kwargs) -> GraphClient:
+        token = (channel.credentials or {}).get("access_token", "")
+        if not token:
+            raise AuthExpired(f"{channel} has no access token. Reconnect the channel.")
+        return cls(token, base_url=channel.api_base_url, **kwargs)
+
+    def prepare(self, method: str, params: dict, headers: dict) -> None:
+        params.setdefault("access_token", self.access_token)
+        if self.app_secret and params["access_token"]:
+            params["appsecret_proof"] = appsecret_proof(params["access_token"], self.app_secret)
+
+    def observe(self, response: requests.Response) -> None:
+        self.usage = parse_usage_headers(response.headers)
+        if self.usage and usage_percent(self.usage) >= 80:
+            log.warning("Graph API usage at %s%%: %s", usage_percent(self.usage), self.usage)
+
+    def translate_error(self, response: requests.Response) -> Exception:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return error_from_body(body, status=response.status_code, usage=self.usage)
+
+    def throttled_until(self) -> datetime | None:
+        """When the last response says we are at 100%: stop early instead of hitting the wall."""
+        if self.usage and usage_percent(self.usage) >= 100:
+            return regain_access_at(self.usage) or timezone.now() + DEFAULT_THROTTLE_WAIT
+        return None
+
+    def paginate(self, path: str, *, params: dict | None = None, after: str = "",
+                 max_pages: int = 5) -> tuple[list[dict], str]:
+        """GET a paged edge; returns the items and the `after` cursor to resume from."""
+        items: list[dict] = []
+        params = dict(params or {})
+        cursor = after
+        for _ in range(max_pages):
+            page_params = dict(params, after=cursor) if cursor else params
+            body = self.get(path, params=page_params)
+            items += body.get("data") or []
+            next_cursor = ((body.get("paging") or {}).get("cursors") or {}).get("after", "")
+            if not (body.get("paging") or {}).get("next") or not next_cursor:
+                cursor = next_cursor or cursor
+                break
+            cursor = next_cursor
+        return items, cursor
+
+
+# ---- webhooks -------------------------------------------------------------------------------------
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def sign_body(body: bytes, secret: str) -> str:
+    """The `X-Hub-Signature-256` value Meta sends for these exact bytes."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(raw_body: bytes, header: str | None, secret: str) -> bool:
+    """Check `X-Hub-Signature-256` over the raw bytes, in constant time."""
+    if not header or not secret or not header.startswith("sha256="):
+        return False
+    return hmac.compare_digest(sign_body(raw_body, secret).encode(), header.strip().encode())
+
+
+def verification_response(request: HttpRequest, verify_token: str | None = None) -> HttpResponse:
+    """Answer Meta's GET `hub.challenge` handshake: the bare challenge, or 403."""
+    expected = verify_token if verify_token is not None else settings.META_VERIFY_TOKEN
+    mode = request.GET.get("hub.mode")
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if (mode == "subscribe" and expected
+            and hmac.compare_digest(token.encode(), expected.encode())):
+        return HttpResponse(challenge, content_type="text/plain")
+    return HttpResponse("verification failed", status=403, content_type="text/plain")
+
+
+def signed_json(request: HttpRequest, secret: str | None = None) -> dict | HttpResponse:
+    """Verify a webhook POST and decode it; a 403 HttpResponse when it fails."""
+    secret = secret if secret is not None else settings.META_APP_SECRET
+    raw = request.body
+    if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), secret):
+        return HttpResponse("bad signature", status=403, content_type="text/plain")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return HttpResponse("body is not JSON", status=400, content_type="text/plain")
+    if not isinstance(body, dict):
+        return HttpResponse("body is not a JSON object", status=400, content_type="text/plain")
+    return body
