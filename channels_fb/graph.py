@@ -117,8 +117,12 @@ def regain_access_at(usage: dict[str, Any], *, now: datetime | None = None) -> d
     return (now or timezone.now()) + timedelta(minutes=max(minutes))
 
 
-def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = None) -> ConnectorError:
-    """Map a Graph error body (and the usage headers) to a typed error, by code."""
+def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = None,
+                    label: str = "Facebook") -> ConnectorError:
+    """Map a Graph error body (and the usage headers) to a typed error, by code.
+
+    `label` names the platform in the reasons agents and admins read.
+    """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         if status >= 500:
@@ -133,12 +137,12 @@ def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = No
                                      f"{retry_at.isoformat()}")
     if code in TOKEN_CODES or subcode in TOKEN_SUBCODES:
         why = TOKEN_SUBCODES.get(subcode, "the access token is no longer valid")
-        return AuthExpired(f"Facebook access token rejected (code {code}"
+        return AuthExpired(f"{label} access token rejected (code {code}"
                            f"{f'/{subcode}' if subcode else ''}): {why}. Reconnect the channel.")
     if code == 10 and subcode == WINDOW_SUBCODE:
         return Rejected(WINDOW_REASON, code="outside_window")
     if code in PRIVATE_REPLY_CODES:
-        return Rejected(f"Facebook refused the private reply: {PRIVATE_REPLY_CODES[code]}.",
+        return Rejected(f"{label} refused the private reply: {PRIVATE_REPLY_CODES[code]}.",
                         code="private_reply_refused")
     if code == UNAVAILABLE_RECIPIENT:
         return Rejected("This person isn't available to receive messages right now.",
@@ -146,10 +150,10 @@ def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = No
     if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
         return Unavailable(f"Graph API temporary error (code {code}): {message}")
     if code == 10 or (code is not None and 200 <= code <= 299):
-        return Rejected(f"Facebook refused for lack of permission (code {code}): {message}",
+        return Rejected(f"{label} refused for lack of permission (code {code}): {message}",
                         code="permission")
     # Anything else (100 invalid parameter, a removed object...) will not succeed on retry.
-    return Rejected(f"Facebook refused the request (code {code}): {message}", code=str(code or ""))
+    return Rejected(f"{label} refused the request (code {code}): {message}", code=str(code or ""))
 
 
 def _int(value: Any) -> int | None:
@@ -161,6 +165,8 @@ def _int(value: Any) -> int | None:
 
 class GraphClient(ApiClient):
     """Graph API calls with one token. Never sleeps; raises the typed connector errors."""
+
+    label = "Facebook"   # the platform named in error reasons; Instagram's client overrides it
 
     def __init__(self, access_token: str, *, base_url: str = "", app_secret: str | None = None,
                  timeout: float | None = None, session: requests.Session | None = None) -> None:
@@ -191,7 +197,8 @@ class GraphClient(ApiClient):
             body = response.json()
         except ValueError:
             body = None
-        return error_from_body(body, status=response.status_code, usage=self.usage)
+        return error_from_body(body, status=response.status_code, usage=self.usage,
+                               label=self.label)
 
     def throttled_until(self) -> datetime | None:
         """When the last response says we are at 100%: stop early instead of hitting the wall."""
