@@ -1,0 +1,766 @@
+"""Response-scheme classifier: language + intent of an inbound social message.
+
+Pure Python, no Django imports, so it can be used from models, Celery tasks,
+management commands or standalone scripts alike.
+
+    >>> from rules.classify import classify
+    >>> c = classify("zipper broke after two uses, really disappointed")
+    >>> c.language, c.intent, c.matched
+    ('en', <Intent.COMPLAINT: 'complaint'>, 'disappointed')
+
+Language detection
+------------------
+``detect_language`` wraps lingua (``lingua-language-detector``).  The detector
+is built once, lazily, from ``DETECTOR_LANGUAGES`` with preloading off, so
+importing this module costs nothing; lingua loads each language's n-gram
+models on first use.  Measured on the dev machine (CPython 3.11, lingua 2.1.1,
+the 20 languages below, tests/data/intent_eval.jsonl, 366 short messages):
+
+* import of this module: ~15 ms (lingua itself is imported on first use);
+  first detection (loads the n-gram models of all 20 languages): ~1.9 s;
+  afterwards ~1.2 ms per short message (all-language confidence values),
+* peak RSS of the process after loading: ~440 MB in high-accuracy mode
+  (the default: social messages are short, and that is where the 1..5-gram
+  models earn their keep: 98.6 % correct on the eval set vs 94.5 % in low mode),
+* low-accuracy mode (trigrams only; ``SWITCHBOARD_LANGDETECT_LOW_ACCURACY=1``
+  or ``configure_language_detector(low_accuracy=True)``): ~40 MB RSS, ~0.3 s load.
+* the intent lexicons compile in ~45 ms; classifying takes ~0.3 ms per message.
+
+Intent
+------
+``LexiconIntentClassifier`` scores per-language cue lexicons (module-level
+dicts below, data only) plus language-independent cues (links, emoji, "?"),
+then applies a short priority list (``_decide``).  Anything better -- a
+fine-tuned transformer, an LLM call -- can be plugged in with
+``set_default_classifier`` as long as it implements ``IntentClassifier``.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "Classification",
+    "DETECTOR_LANGUAGES",
+    "Intent",
+    "IntentClassifier",
+    "LexiconIntentClassifier",
+    "classify",
+    "configure_language_detector",
+    "detect_language",
+    "get_default_classifier",
+    "normalize",
+    "set_default_classifier",
+]
+
+
+# --------------------------------------------------------------------------
+# Public types
+# --------------------------------------------------------------------------
+
+
+class Intent(enum.StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    COMPLIMENT = "compliment"
+    INSULT = "insult"
+    SPAM = "spam"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs, usable as Django ``choices=``."""
+        return [(m.value, m.label) for m in cls]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    language: str  # ISO 639-1, "" when unknown
+    intent: Intent
+    confidence: float  # 0..1, heuristic for the lexicon classifier
+    matched: str = ""  # the cue that decided it, e.g. "complaint: 'still nothing'"
+    scores: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+@runtime_checkable
+class IntentClassifier(Protocol):
+    def classify(self, text: str, language: str) -> Intent: ...
+
+
+@runtime_checkable
+class ExplainingIntentClassifier(IntentClassifier, Protocol):
+    """Optional richer interface: also says how sure it is and why."""
+
+    def explain(self, text: str, language: str) -> Classification: ...
+
+
+# --------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------
+
+_KEEP_INTACT = re.compile(
+    r"[\u0400-\u052f"  # Cyrillic (keeps й intact)
+    r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"  # CJK, kana
+    r"\uac00-\ud7af\uf900-\ufaff]"  # Hangul, CJK compatibility
+)
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-insensitive form used for matching.
+
+    NFKD + casefold + drop combining marks for Latin (so "Größe" -> "grosse",
+    "pésima" -> "pesima", full-width "？" -> "?"), but Cyrillic and CJK
+    characters are kept as they are (only "ё" is folded to "е").
+    """
+    out: list[str] = []
+    for ch in text.casefold():
+        if _KEEP_INTACT.match(ch):
+            out.append(ch)
+            continue
+        for d in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(d) or d == "\ufe0f":
+                continue
+            out.append(d)
+    s = "".join(out).replace("ё", "е")
+    s = _APOSTROPHES.sub("", s)  # "hasn't" -> "hasnt", "iPhone'i" -> "iphonei"
+    # fold the ideographic punctuation NFKD leaves alone
+    return s.translate(_CJK_PUNCT)
+
+
+_APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u02bc](?=\w)")
+_CJK_PUNCT = str.maketrans({"。": ".", "、": ",", "！": "!", "？": "?", "，": ","})
+
+
+# --------------------------------------------------------------------------
+# Language detection
+# --------------------------------------------------------------------------
+
+# ISO 639-1 codes handed to lingua.  The first six are the ones we support with
+# intent lexicons; a mild prior (CORE_LANGUAGE_PRIOR) favours them on very
+# short, ambiguous texts.
+DETECTOR_LANGUAGES: tuple[str, ...] = (
+    "en", "ru", "et", "de", "es", "zh",
+    "fr", "it", "pt", "pl", "uk", "fi", "lv", "lt", "sv", "nl", "tr", "ar", "ja", "ko",
+)  # fmt: skip
+CORE_LANGUAGES: frozenset[str] = frozenset({"en", "ru", "et", "de", "es", "zh"})
+CORE_LANGUAGE_PRIOR = 2.0
+
+_detector = None
+_detector_low_accuracy: bool | None = None
+_detector_lock = threading.Lock()
+
+_STRIP_FOR_LANG = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|me|ly|ru|ee|shop|xyz|io|top|net|org)(?:/\S*)?"
+    r"|[@#][\w.]+|\d+",
+    re.IGNORECASE,
+)
+
+
+def configure_language_detector(*, low_accuracy: bool | None = None) -> None:
+    """Drop the cached detector; the next call rebuilds it with these settings."""
+    global _detector, _detector_low_accuracy
+    with _detector_lock:
+        _detector = None
+        _detector_low_accuracy = low_accuracy
+
+
+def _get_detector():
+    global _detector
+    if _detector is None:
+        with _detector_lock:
+            if _detector is None:
+                from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+                low = _detector_low_accuracy
+                if low is None:
+                    low = os.environ.get("SWITCHBOARD_LANGDETECT_LOW_ACCURACY", "") in {
+                        "1", "true", "yes",
+                    }  # fmt: skip
+                codes = [getattr(IsoCode639_1, c.upper()) for c in DETECTOR_LANGUAGES]
+                builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+                if low:
+                    builder = builder.with_low_accuracy_mode()
+                _detector = builder.build()
+    return _detector
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of ``text`` ("en", "ru", "zh", ...), "" if unknown/too short."""
+    if not text:
+        return ""
+    cleaned = _STRIP_FOR_LANG.sub(" ", text)
+    n = _letters(cleaned)
+    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in cleaned)
+    if n < 3 and not (has_cjk and n >= 1):
+        return ""
+    values = _get_detector().compute_language_confidence_values(cleaned)
+    best_code, best_score = "", 0.0
+    for v in values:
+        code = v.language.iso_code_639_1.name.lower()
+        score = v.value * (CORE_LANGUAGE_PRIOR if code in CORE_LANGUAGES else 1.0)
+        if score > best_score:
+            best_code, best_score = code, score
+    return best_code
+
+
+# --------------------------------------------------------------------------
+# Lexicons (data only)
+# --------------------------------------------------------------------------
+#
+# LEXICONS[lang][intent] is a list of cue strings, matched on ``normalize``d
+# text (so write them with or without accents, any case).  Notation:
+#
+#   "word"        whole word           "stem*"     word starting with stem
+#   "two words"   phrase (any spaces / punctuation between the words)
+#   "^word"       only at the start of a sentence or clause
+#   "!cue"        strong cue, weight 2 (default weight 1)
+#   "re:<regex>"  raw regular expression on the normalised text
+#
+# Languages in SUBSTRING_LANGUAGES (no word boundaries, e.g. Chinese) match
+# every cue as a plain substring.  "*" holds language-independent cues applied
+# to every message; English is also applied to every message because social
+# media code-mixes it everywhere ("DM me", "link in bio", "top").
+
+SUBSTRING_LANGUAGES = frozenset({"zh", "ja"})
+
+_URL_RE = r"re:(?:https?://|www\.)\S+|\b[\w-]+\.(?:shop|xyz|top|click|biz|store|online|site)\b"
+
+# fmt: off
+LEXICONS: dict[str, dict[str, list[str]]] = {
+    "*": {
+        "question": ["!re:\\?", "!re:¿"],
+        "complaint": ["re:[😡😤🤬😠👎😞😩]"],
+        "compliment": ["re:[😍❤♥🥰🙌👏😊🤩💚💙⭐]", "re:👍"],
+        "insult": ["re:[🤡🖕💩]"],
+        "spam": [
+            _URL_RE,
+            "!re:\\b(?:bit\\.ly|t\\.me|wa\\.me|tinyurl\\.com|linktr\\.ee)/",
+            "re:\\d+\\s?%",
+            "re:[$€£]\\s?\\d+|\\d+\\s?[$€£]",
+            "re:👉",
+            "!bitcoin*", "!btc", "!crypto*", "!krypto*", "!usdt", "!forex", "!binance",
+            "whatsapp", "telegram", "onlyfans", "iphone", "seo", "dm",
+        ],
+    },
+    "en": {
+        "question": [
+            "^re:what(?!\\s+an?\\b)", "^when", "^where", "^which", "^who", "^whats", "^how", "^why",
+            "^is", "^are", "^do", "^does", "^did", "^can", "^could", "^will", "^would",
+            "^should", "^any chance", "^anyone know", "^is there", "^has anyone",
+            "wondering if", "wondering whether", "quick question", "do you ship",
+            "do you have", "do you sell", "do you guys", "can you tell", "how long",
+            "how much", "what size",
+        ],
+        "complaint": [
+            "!still not", "!still nothing", "!still waiting", "!still no", "!never arrived",
+            "!never received", "!not received", "!hasnt arrived", "!havent received",
+            "!charged twice", "!double charged", "!overcharged", "!where is my order",
+            "!need a refund", "!want a refund", "!want my money back", "!on hold",
+            "!disappoint*", "!unacceptable", "!poor quality", "!bad quality",
+            "!cheaply made", "!falling apart", "!coming apart", "!not happy", "!fed up",
+            "refund*", "broke", "broken", "snapped", "ripped", "torn", "leak*",
+            "defect*", "faulty", "damaged", "terrible", "awful", "horrible", "worst",
+            "wrong", "missing", "not working", "doesnt work", "does not work",
+            "didnt work", "dont work", "wont", "crash*", "error", "bug", "glitch*",
+            "ridiculous", "frustrat*", "annoy*", "angry", "unhappy", "waiting",
+            "waited", "no response", "no reply", "no answer", "hasnt answered",
+            "havent heard", "ignor*", "delay*", "late", "lost", "tracking",
+            "cancel my", "rude",
+            "re:\\bfor (?:\\d+|a|an|over a|two|three|\\w+) (?:days|weeks|months)\\b",
+            "!no answer", "!nobody cares", "!third time", "!returned it", "!returning it",
+            "!sending it back", "stopped working", "peeling", "smells", "stinks", "useless",
+            "poor", "scam", "complain*", "sucks",
+        ],
+        "compliment": [
+            "!thank*", "!love", "!loving", "!loved", "!amazing", "!awesome",
+            "!excellent", "!fantastic", "!highly recommend", "!would recommend",
+            "!worth every penny", "!shoutout", "!shout out", "!kudos", "!best",
+            "great", "perfect", "brilliant", "beautiful", "gorgeous", "stunning",
+            "comfy", "comfortable", "worth it", "i recommend", "recommend it", "recommend them",
+            "appreciate*", "helpful",
+            "well done", "good job", "great job", "10/10", "five stars", "5 stars",
+            "impressed", "happy with", "so happy", "beast", "fire", "nice", "nicest",
+            "legend*", "lifesaver", "obsessed", "favorite", "favourite", "no complaints",
+            "super", "top", "wonderful", "superb", "props",
+        ],
+        "insult": [
+            "!idiot*", "!moron*", "!stupid*", "!dumb*", "!clown*", "!loser*",
+            "!pathetic", "!scammer*", "!liar*", "!thieves", "!crook*", "!go to hell",
+            "!shut up", "!re:\\bf[u*][c*]?[k*]", "!fuck*", "!screw you", "!joke of a",
+            "!incompetent", "!brainless", "!braindead", "!retard*", "!imbecile*",
+            "!jerk*", "!asshole*", "!bastard*", "!bitch*", "!scum", "!you suck",
+            "useless", "trash", "garbage", "shit*", "crap*", "greedy", "disgrace*",
+            "ass", "suck*",
+            "!re:\\b(?:youre|you are|ur|u r|you)\\s+(?:all\\s+|so\\s+)?(?:useless|pathetic|incompetent|a joke)",
+            "!muppet*", "!get bent", "!clueless", "!dickhead*", "!prick*", "!wanker*", "!tosser*",
+            "!numpty", "!nobody likes you", "!piece of shit",
+        ],
+        "spam": [
+            "!dm me", "!dm for", "!message me for", "!inbox me", "!check out my page",
+            "!check my page", "!link in bio", "!link in my bio", "!follow for follow",
+            "!follow back", "!f4f", "!l4l", "!free followers", "!buy followers",
+            "!earn money", "!make money", "!work from home", "!from home",
+            "!guaranteed returns", "!passive income", "!selected to win",
+            "!you have been selected", "!youve been selected", "!click the link",
+            "!click here", "!hot singles", "!marketing services", "!blue tick",
+            "!brand ambassador", "earn", "per day", "re:/day\\b", "invest*",
+            "giveaway", "congratulations", "claim", "promote", "promotion", "collab",
+            "verified", "cheap", "outlet", "followers", "opportunity", "!ask me how",
+            "!buy followers", "!real followers",
+        ],
+    },
+    "ru": {
+        "question": [
+            "^как", "^когда", "^где", "^сколько", "^почему", "^зачем", "^какой",
+            "^какая", "^какие", "^какого", "^а", "^можно", "^есть ли", "^есть", "ли",
+            "^будет", "^будут", "^работает", "^работаете", "^подойдет", "^нужно ли",
+            "подскажите", "подскажи", "скажите", "интересует", "хотел* узнать",
+            "не подскажете", "до какой",
+        ],
+        "complaint": [
+            "!до сих пор", "!не отправили", "!не приш*", "!не доставили", "!не отвеча*",
+            "!никто не отвеча*", "!верните", "!разочарова*", "!деньги на ветер",
+            "!списали", "!некачественн*", "!безобразие", "!возмутительно",
+            "слома*", "сломан*", "порвал*", "порван*", "промока*", "протека*", "брак*",
+            "ужасн*", "отвратительн*", "кошмар", "жду", "ждем", "ждал*", "дважды",
+            "не тот", "не та", "не то", "не работает", "завис*", "глючит", "ошибка",
+            "не могу", "обман*", "плох*", "задерж*", "опоздал*", "потерял*", "жалоб*",
+            "претензи*", "недовол*", "не доволен", "не рекомендую", "разберитесь",
+            "хуже", "худш*", "отстой",
+            "re:уже (?:\\d+ |\\w+ )?(?:месяц|недел|дн|день|дня|год)",
+            "!третий раз", "!в который раз", "!ответа нет", "!нет ответа", "!без ответа",
+            "!ни ответа", "ответа ноль", "отклеил*", "отвалил*", "развалил*", "треснул*",
+            "протер*", "полинял*", "линяет", "воняет", "вонь*", "расходится", "облез*",
+        ],
+        "compliment": [
+            "!спасибо", "!благодар*", "!рекомендую", "!обожаю", "!молодц*",
+            "!так держать", "!на высоте", "!приятно удивлен*", "отличн*", "отлично",
+            "супер", "класс*", "круто", "крут*", "лучш*", "люблю", "нравится",
+            "понравил*", "огонь", "доволен", "довольна", "удобн*", "шикарн*",
+            "прекрасн*", "восторг*", "кайф", "топ", "качествен*",
+        ],
+        "insult": [
+            "!идиот*", "!дебил*", "!кретин*", "!туп*", "!клоун*", "!жулик*", "!вор",
+            "!воры", "!ворюг*", "!мошенник*", "!урод*", "!дурак*", "!придур*",
+            "!бездар*", "!барыг*", "!пошли вы", "!иди* нафиг", "!иди* нахрен",
+            "!иди* в жопу", "!нахер", "!нахуй", "!хуй*", "!сука", "!суки", "!твар*",
+            "!мраз*", "!козл*", "!скотин*", "!быдло", "!чмо", "!лох*", "!конченн*",
+            "!ничтожеств*", "!дерьмо", "!говно*", "позор*", "убог*", "бля*", "жопа",
+            "!дурач*", "!дура", "!охренел*", "!охуел*", "!офигел*", "!обнаглел*", "!тупорыл*",
+            "!недоумк*", "!болван*",
+        ],
+        "spam": [
+            "!заработ*", "!без вложений", "!в личку", "!в лс", "!в директ", "!накрутк*",
+            "!взаимн* подписк*", "!подпишусь в ответ", "!ссылк* в профиле",
+            "!ссылк* в шапке", "!крипт*", "!биткоин*", "!выиграли", "!удаленк*",
+            "!на дому", "!продвижени*", "!раскрутк*", "!ставки", "!казино",
+            "!гарантией выигрыша", "доход", "подписчик*", "по ссылке", "переходи*",
+            "инвестиц*", "приз", "розыгрыш", "ищем сотрудников", "телеграм*", "кредит*",
+            "займ*", "пишите", "пиши",
+        ],
+    },
+    "et": {
+        "question": [
+            "^kas", "^millal", "^kus", "^kuidas", "^kui kaua", "^palju", "^mis",
+            "^mitu", "^miks", "^kes", "^milline", "^millised", "^kumb", "^kaua",
+            "kas te", "kas teil", "kas saab", "huvitab", "tahaksin teada",
+            "oskate oelda", "palun oelge",
+        ],
+        "complaint": [
+            "!ikka pole", "!ikka ei", "!siiani pole", "!pole siiani", "!pole joudnud",
+            "!ei joudnud", "!katte saanud", "!laks katki", "!pettun*", "!pettumus",
+            "!ei vasta", "!vett labi", "!kohutav*", "!raha tagasi", "katki", "purune*",
+            "murdus", "rebene*", "lekib", "halb", "halva*", "kehv*", "jube", "ei toota",
+            "vale", "viga", "defekt*", "praak", "ootan", "ootasin", "oodanud",
+            "kaks korda", "jookseb kokku", "hiline*", "kadunud", "ei viitsi*",
+            "ebaviisaka*", "jama", "kaebus", "pahane", "vihane", "ei saa",
+            "re:\\bjuba (?:\\d+ |\\w+ )?(?:paev|nadal|kuu)",
+            "!vastust pole", "!ei ole vastust", "!mingit vastust", "!kolmas kord", "!mitmes kord",
+            "kasutu", "haiseb", "laguneb", "lagunes", "rebenes",
+        ],
+        "compliment": [
+            "!aitah", "!tanan", "!tanud", "!suur tanu", "!soovitan", "!armastan",
+            "!tubli*", "!suureparane", "!suurepara*", "tanu", "super", "parim*",
+            "meeldib", "meeldiv*", "lahe", "age*", "hea too", "vaga hea", "mugav*",
+            "tipp*", "rahul", "imeline", "ilus*", "vinge", "kiire tarne", "top",
+            "vapustav", "lemmik*",
+        ],
+        "insult": [
+            "!idioot*", "!idiood*", "!loll*", "!debiil*", "!tola*", "!kloun*", "!petis*", "!varga*",
+            "!vargad", "!persse", "!perse*", "!kaabak*", "!rumal*", "!jobu*", "!tobras",
+            "!moläkas", "!nome*", "!vardjas", "!tobu*", "sitt*", "sita*", "kurat*",
+            "raisk", "pask*", "saamatu*", "habi", "ahne*", "!ajuvaba*", "!ajukaabik*", "!lollakas",
+            "!lollakad", "!mats", "!idikas", "!tainapea*",
+        ],
+        "spam": [
+            "!teeni", "!teenida", "!teenid", "!teenin", "!kodust", "!privaatsonum*", "!jalgija*",
+            "!krupto*",
+            "!investeer*", "!tootlus", "!voitsid", "!kaugtoo*", "!turundus*",
+            "!kiirlaen*", "!jalgin sind tagasi", "!jalgi mind", "!kirjuta mulle",
+            "!vajuta lingile", "tasuta", "profiil*", "bio", "auhind*", "loosimine",
+            "laen*", "lingilt", "lingile",
+        ],
+    },
+    "de": {
+        "question": [
+            "^wann", "^wo", "^wie", "^was", "^warum", "^welche*", "^wieviel",
+            "^wie viel", "^gibt es", "^habt ihr", "^hat", "^ist", "^sind", "^kann",
+            "^konnen", "^kannst", "^konnt", "^liefert", "^versendet", "^verschickt",
+            "^gilt", "^bis wann", "^bis wie", "^funktioniert", "^passt", "^macht ihr",
+            "^bietet ihr", "^wird", "^werden", "weiss jemand", "kurze frage",
+            "eine frage", "wurdet ihr", "konnt ihr", "ich wollte fragen",
+        ],
+        "complaint": [
+            "!immer noch nicht", "!immer noch nichts", "!immer noch kein*",
+            "!nicht angekommen", "!nie angekommen", "!enttausch*", "!unverschamt",
+            "!frechheit", "!katastroph*", "!antwortet nicht", "!keine antwort",
+            "!reagiert nicht", "!zweimal abgebucht", "!doppelt abgebucht",
+            "!geld zuruck", "!unmoglich", "!nicht zufrieden", "!unzufrieden",
+            "!re:\\bwarte[nt]? seit", "re:seit \\w+ (?:tagen|wochen|monaten)",
+            "kaputt", "gebrochen", "gerissen", "undicht", "defekt", "mangelhaft",
+            "arger*", "schlecht*", "mies*", "miserabel", "funktioniert nicht",
+            "geht nicht", "falsch*", "erstattung", "ruckerstattung", "sturzt",
+            "absturz", "fehler", "unfreundlich*", "reklamation", "beschwerde",
+            "verspat*", "verloren", "sauer", "nervt", "argerlich",
+            "!re:\\bnie\\b[^.!?]*\\bangekommen", "!zum dritten mal", "!keine reaktion",
+            "!unbrauchbar", "nicht benutzen", "muffig", "stinkt", "lost sich", "lost sich auf",
+        ],
+        "compliment": [
+            "!danke*", "!vielen dank", "!lob", "!grosses lob", "!weiter so",
+            "!kann ich nur empfehlen", "!begeistert", "!positiv uberrascht", "super",
+            "toll*", "klasse", "spitze", "hammer", "genial*", "grossartig",
+            "hervorragend", "perfekt", "beste*", "liebe", "zufrieden", "mega", "top",
+            "bequem", "wunderschon", "hilfsbereit", "freundlich*", "geil*",
+            "lieblings*", "empfehl*", "qualitat top", "!vielen lieben dank", "dank", "nett*",
+            "sehr gut", "richtig gut", "gutes", "guter", "zuverlassig", "uberzeugt",
+        ],
+        "insult": [
+            "!idiot*", "!vollidiot*", "!depp*", "!trottel*", "!vollpfosten",
+            "!clown*", "!betruger*", "!abzocker*", "!schamt euch", "!dumm*", "!blod*",
+            "!bescheuert*", "!arschloch*", "!arsch", "!wichser", "!penner", "!spast*",
+            "!hurensohn", "!leck mich", "!leckt mich", "!halt die klappe",
+            "!saftladen", "!drecksladen", "!lappen", "!witzfigur*", "!verpisst",
+            "!fick*", "verdammt*", "scheiss*", "unfahig*", "abzocke", "dreck*",
+            "inkompetent*", "gierig*",
+            "!pfeife*", "!das letzte", "!versager*", "!nichtsnutz*", "!schwachkopf*", "!vollhonk*",
+            "!idioten",
+        ],
+        "spam": [
+            "!verdien*", "!geld verdienen", "!von zu hause", "!schreib mir",
+            "!kostenlose follower", "!link in meiner bio", "!link in bio", "!rendite",
+            "!gewonnen", "!homeoffice*", "!nebenjob", "!nebenverdienst",
+            "!sofortkredit", "!schufa", "!folgst du mir", "!folg* ich dir",
+            "!hier klicken", "pn", "follower", "investment", "invest*", "gewinnspiel",
+            "hol dir", "marketing", "kredit*", "klick*", "gratis", "bio", "!frag mich wie",
+            "!follower kaufen", "nebenbei", "gewinnspiel*",
+        ],
+    },
+    "es": {
+        "question": [
+            "^que", "^cuando", "^cuanto*", "^donde", "^como", "^cual*", "^por que",
+            "^puedo", "^puede*", "^pueden", "^se puede", "^tienen", "^tienes", "^hay",
+            "^hacen", "^sirve", "^alguien sabe", "^a que", "^es", "^son", "^vale",
+            "me recomiendan", "recomiendan", "quisiera saber", "una pregunta",
+            "una duda", "tengo una duda",
+        ],
+        "complaint": [
+            "!todavia no", "!aun no", "!no ha llegado", "!no llega*", "!nunca llego",
+            "!no me llego", "!mala calidad", "!pesim*", "!decepcion*",
+            "!nadie responde", "!nadie contesta", "!nadie me ayud*", "!nadie nos ayud*",
+            "!no responden", "!no contestan", "!cobraron dos veces", "!quiero mi dinero",
+            "!inaceptable", "!mala atencion", "!mal servicio", "!no sirve*",
+            "se rompi*", "roto", "rota", "se partio", "rompio", "se mojan", "gotea",
+            "defectuos*", "horrible", "fatal", "terrible", "verguenza", "no funciona",
+            "equivocad*", "incorrect*", "dos veces", "reembolso", "devuelvan",
+            "se cuelga", "error", "esperando", "re:llevo \\d+ (?:dias|semanas)",
+            "muy mal*", "queja", "reclamacion", "estafa", "harta", "harto",
+            "no valen", "molest*", "nadie", "que mal", "!tercera vez", "!sin respuesta",
+            "!ninguna respuesta", "!no me da* solucion", "!no me dan", "falta", "faltan", "huele",
+            "se despega*", "descos*", "destin*",
+            "re:\\b(?:llevo|hace) (?:\\d+|un|una|dos|tres) (?:dias|semanas|mes)",
+        ],
+        "compliment": [
+            "!gracias", "!mil gracias", "!me encanta*", "!encanta*", "!una pasada",
+            "!recomiendo", "!seguid asi", "!sigan asi", "!excelente", "perfect*",
+            "genial*", "increible", "maravill*", "el mejor", "la mejor", "mejor",
+            "comodisim*", "comod*", "amable", "top", "crack*", "bravo", "buenisim*",
+            "guapisim*", "precios*", "satisfech*", "contento", "contenta",
+            "gratamente", "encantad*", "de lujo",
+        ],
+        "insult": [
+            "!idiota*", "!imbecil*", "!estupid*", "!payaso*", "!estafador*",
+            "!ladron*", "!a la mierda", "!vayanse", "!vete a", "!ratas", "!rata",
+            "!tarad*", "!pendej*", "!cabron*", "!gilipollas", "!subnormal",
+            "!hijos de puta", "!puta*", "!tonto*", "!tonta*", "!sinverguenza*",
+            "!ineptos", "!mugros*", "!cerdo*", "inutil*", "mierda", "maldit*",
+            "basura", "asco", "incompetentes", "!mentiros*", "!patetic*", "!sinverguenza*",
+            "!caradura*", "!idiotas",
+        ],
+        "spam": [
+            "!gana dinero", "!ganar dinero", "!desde casa", "!escribeme",
+            "!escribe al privado", "!al privado", "!por dm", "!seguidores gratis",
+            "!link en mi perfil", "!en mi perfil", "!en mi bio", "!cripto*",
+            "!ganaste", "!trabajo desde casa", "!sin aval", "!sigueme",
+            "!nos seguimos", "!haz clic", "!entra aqui", "gana", "seguidores",
+            "inversion", "ganancia*", "felicidades", "premio", "reclama", "sorteo",
+            "buscamos personas", "marketing", "servicios de", "prestamo*", "te sigo",
+            "!compra seguidores", "!comprar seguidores", "!escribenos", "!pregunta*me como",
+            "dinero con",
+        ],
+    },
+    "zh": {
+        "question": [
+            "吗", "请问", "什么时候", "多少", "几天", "多久", "哪里", "哪个", "哪",
+            "怎么", "为什么", "是不是", "有没有", "能不能", "可不可以", "可以吗",
+            "多大", "还是", "呢", "想问", "问一下", "几号",
+        ],
+        "complaint": [
+            "!还没", "!没发货", "!没收到", "!坏了", "!质量太差", "!质量差", "!失望",
+            "!不回", "!没人理", "!没人回", "!投诉", "!离谱", "!差评", "!态度很差",
+            "!态度差", "!服务差", "!不满意", "没到", "断了", "破了", "漏水", "开胶",
+            "太差", "很差", "退款", "赶紧", "发错", "错了", "打不开", "卡死", "卡住",
+            "闪退", "坑", "等了", "扣了", "两次", "太慢", "慢死了", "生气", "气死", "!掉色", "!褪色", "!开线", "!起球",
+            "!压坏", "!破损", "!损坏", "!恶劣", "!质量问题", "!没回复", "!不回复", "!第三次", "味道大", "臭", "不能用", "没用",
+            "垃圾质量",
+        ],
+        "compliment": [
+            "!谢谢", "!感谢", "!多谢", "!太好了", "!强烈推荐", "!太棒", "!满意",
+            "很好", "真好", "最好", "好用", "喜欢", "超爱", "爱了", "好爱", "爱死",
+            "推荐", "一流", "给力", "赞", "点赞", "棒", "舒服", "热情", "贴心", "好评",
+            "加油", "牛", "靠谱", "物超所值", "完美", "好看", "漂亮", "不错", "颜值", "保暖", "好穿", "合脚", "值得",
+        ],
+        "insult": [
+            "!白痴", "!废物", "!小丑", "!脑残", "!骗子", "!奸商", "!不要脸", "!滚",
+            "!混蛋", "!王八蛋", "!蠢", "!傻逼", "!傻x", "!煞笔", "!智障",
+            "!脑子进水", "!去死", "!狗屎", "!垃圾公司", "!垃圾品牌", "垃圾", "傻",
+            "有病", "无良", "坑爹", "!蠢货", "!破公司", "!破品牌", "!什么破", "猪", "!狗东西", "!人渣", "!弱智",
+        ],
+        "spam": [
+            "!日赚", "!赚钱", "!私信", "!涨粉", "!加微信", "!加v", "!数字货币",
+            "!比特币", "!币圈", "!中奖", "!点击链接", "!互关", "!回关", "!互粉",
+            "!兼职", "!代运营", "!引流", "!无抵押", "免费", "微信", "vx", "投资",
+            "收益", "领取", "链接", "招聘", "宝妈", "推广", "贷款", "一折", "主页", "!高仿", "!私聊", "!日入", "!月入", "加我",
+            "代购", "出售",
+            "清仓",
+        ],
+    },
+}
+# fmt: on
+# Japanese has no lexicon of its own; Chinese cues written in kanji still help.
+LEXICONS["ja"] = LEXICONS["zh"]
+
+
+# --------------------------------------------------------------------------
+# Cue compilation
+# --------------------------------------------------------------------------
+
+# "^cue": at the start of the text or of a sentence (full weight), or right after
+# a comma (half weight: "Hey, is the tent back?" vs. the relative pronoun in
+# "Parim magamiskott, mis mul olnud on").
+_SENTENCE_START = r"(?:(?P<hard>^|(?<=[.!?;:\n¿¡])|(?<=\s[-–—]))|(?<=,))\s*"
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    source: str
+    weight: float
+    pattern: re.Pattern[str]
+
+
+def _compile_cue(cue: str, substring: bool) -> _Cue:
+    raw = cue
+    weight = 1.0
+    if cue.startswith("!"):
+        weight, cue = 2.0, cue[1:]
+    anchored = cue.startswith("^")
+    if anchored:
+        cue = cue[1:]
+    if cue.startswith("re:"):
+        return _Cue(raw, weight, re.compile((_SENTENCE_START if anchored else "") + cue[3:]))
+    stem = cue.endswith("*")
+    if stem:
+        cue = cue[:-1]
+    norm = normalize(cue).strip()
+    if substring:
+        body = re.escape(norm)
+        return _Cue(raw, weight, re.compile((_SENTENCE_START if anchored else "") + body))
+    words = [re.escape(w) for w in re.split(r"\s+", norm) if w]
+    body = r"[\W_]+".join(words) + (r"\w*" if stem else "")
+    start = _SENTENCE_START if anchored else r"(?<!\w)"
+    return _Cue(raw, weight, re.compile(start + body + r"(?!\w)"))
+
+
+def _compile_lexicons(
+    lexicons: dict[str, dict[str, list[str]]],
+) -> dict[str, dict[Intent, list[_Cue]]]:
+    compiled: dict[str, dict[Intent, list[_Cue]]] = {}
+    for lang, by_intent in lexicons.items():
+        substring = lang in SUBSTRING_LANGUAGES
+        compiled[lang] = {
+            Intent(intent): [_compile_cue(c, substring) for c in cues]
+            for intent, cues in by_intent.items()
+        }
+    return compiled
+
+
+# --------------------------------------------------------------------------
+# Lexicon classifier
+# --------------------------------------------------------------------------
+
+
+class LexiconIntentClassifier:
+    """Cue-lexicon intent classifier; see the module docstring.
+
+    ``lexicons`` defaults to the module-level ``LEXICONS``; pass your own dict of
+    the same shape to extend or replace it.  ``always`` are the lexicon keys
+    applied on top of the message's own language ("*" and "en").
+    """
+
+    def __init__(
+        self,
+        lexicons: dict[str, dict[str, list[str]]] | None = None,
+        always: Iterable[str] = ("*", "en"),
+    ) -> None:
+        self._lex = _compile_lexicons(LEXICONS if lexicons is None else lexicons)
+        self._always = tuple(k for k in always if k in self._lex)
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset(k for k in self._lex if k != "*")
+
+    def classify(self, text: str, language: str) -> Intent:
+        return self.explain(text, language).intent
+
+    def explain(self, text: str, language: str) -> Classification:
+        norm = normalize(text or "")
+        scores, firsts = self._score(norm, self._lexicon_keys(language))
+        intent, matched = _decide(scores, firsts)
+        return Classification(
+            language=language,
+            intent=intent,
+            confidence=_confidence(intent, scores),
+            matched=matched,
+            scores={k.value: v for k, v in scores.items() if v},
+        )
+
+    def _lexicon_keys(self, language: str) -> list[str]:
+        keys = list(self._always)
+        if language in self._lex:
+            keys.append(language)
+        else:  # unknown or unsupported language: try every lexicon
+            keys.extend(k for k in self._lex if k not in keys)
+        return keys
+
+    def _score(
+        self, norm: str, keys: list[str]
+    ) -> tuple[dict[Intent, float], dict[Intent, tuple[float, str]]]:
+        scores = dict.fromkeys(Intent, 0.0)
+        best: dict[Intent, tuple[float, str]] = {}
+        for key in keys:
+            for intent, cues in self._lex[key].items():
+                for cue in cues:
+                    m = cue.pattern.search(norm)
+                    if not m:
+                        continue
+                    weight = cue.weight
+                    if "hard" in cue.pattern.groupindex and m.group("hard") is None:
+                        weight /= 2  # clause start after a comma only
+                    scores[intent] += weight
+                    surface = m.group(0).strip(" ,") or cue.source
+                    if intent not in best or weight > best[intent][0]:
+                        best[intent] = (weight, surface)
+        return scores, best
+
+
+def _decide(s: dict[Intent, float], firsts: dict[Intent, tuple[float, str]]) -> tuple[Intent, str]:
+    """The priority list.  Scores are sums of cue weights (strong = 2)."""
+    Q, C, P, S = Intent.QUESTION, Intent.COMPLAINT, Intent.COMPLIMENT, Intent.SPAM
+    INS = Intent.INSULT
+
+    def pick(intent: Intent) -> tuple[Intent, str]:
+        return intent, f"{intent.value}: {firsts[intent][1]!r}" if intent in firsts else ""
+
+    strong_insult = firsts.get(INS, (0, ""))[0] >= 2
+    # 1. spam: a strong cue, or a link/promo/money pattern plus another cue.
+    if s[S] >= 2 and s[S] > s[C]:
+        return pick(S)
+    # 2. insult beats complaint: direct name-calling, or more abuse than grievance.
+    if strong_insult or (s[INS] >= 1 and s[INS] > s[C]):
+        return pick(INS)
+    # 3. complaint: strongly negative even when phrased as a question.
+    if s[C] >= 2 and s[C] >= s[P]:
+        return pick(C)
+    if s[C] >= 1 and s[C] > s[Q] and s[C] >= s[P]:
+        return pick(C)
+    # 4. question, unless praise clearly dominates ("kann ich nur empfehlen").
+    if s[Q] > 0 and s[Q] > s[P]:
+        return pick(Q)
+    if s[P] >= 1:
+        return pick(P)
+    if s[C] >= 1:
+        return pick(C)
+    if s[S] >= 1:
+        return pick(S)
+    if s[INS] >= 1:
+        return pick(INS)
+    return Intent.OTHER, ""
+
+
+def _confidence(intent: Intent, s: dict[Intent, float]) -> float:
+    if intent is Intent.OTHER:
+        return 0.5 if not any(s.values()) else 0.35
+    top = s[intent]
+    rival = max((v for k, v in s.items() if k is not intent), default=0.0)
+    conf = 0.45 + 0.12 * top - 0.08 * min(rival, top)
+    return round(max(0.3, min(0.97, conf)), 2)
+
+
+# --------------------------------------------------------------------------
+# Pluggable default + convenience
+# --------------------------------------------------------------------------
+
+_default_classifier: IntentClassifier | None = None
+
+
+def get_default_classifier() -> IntentClassifier:
+    global _default_classifier
+    if _default_classifier is None:
+        _default_classifier = LexiconIntentClassifier()
+    return _default_classifier
+
+
+def set_default_classifier(classifier: IntentClassifier | None) -> None:
+    """Install another ``IntentClassifier`` (``None`` restores the lexicon one)."""
+    if classifier is not None and not isinstance(classifier, IntentClassifier):
+        raise TypeError("classifier must have classify(text, language) -> Intent")
+    global _default_classifier
+    _default_classifier = classifier
+
+
+def classify(text: str, language: str | None = None) -> Classification:
+    """Detect the language (unless given) and classify the intent of ``text``."""
+    lang = detect_language(text) if language is None else language
+    clf = get_default_classifier()
+    if isinstance(clf, ExplainingIntentClassifier):
+        result = clf.explain(text, lang)
+        if result.language != lang:
+            result = Classification(lang, result.intent, result.confidence,
+                                    result.matched, result.scores)  # fmt: skip
+        return result
+    return Classification(language=lang, intent=Intent(clf.classify(text, lang)),
+                          confidence=1.0, matched="")  # fmt: skip
