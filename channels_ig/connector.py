@@ -1,0 +1,115 @@
+"""The Instagram connector: the few methods the inbox calls, each delegating to its module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inbox.connectors import (
+    Capability,
+    Connector,
+    IdentityData,
+    InboundItem,
+    ParsedItem,
+    Rejected,
+    Unavailable,
+)
+from inbox.models import Channel, ConversationKind, Identity, Message
+
+from . import actions, polling, webhooks
+from .client import InstagramClient
+from .parse import PLATFORM, ParseContext, parse_payload
+
+
+class InstagramConnector(Connector):
+    kind = "instagram"
+    webhook_slug = "instagram"
+    platform = PLATFORM
+    label = "Instagram"
+    # No like: the Graph API offers no way to like an Instagram comment.
+    capabilities = frozenset({Capability.REPLY, Capability.PRIVATE_REPLY, Capability.DM,
+                              Capability.HIDE, Capability.UNHIDE, Capability.DELETE})
+    max_text_length = 2200  # Instagram's limit for a comment or caption
+
+    def handle_webhook(self, request):
+        return webhooks.handle(request)
+
+    def parse(self, event) -> list[ParsedItem]:
+        channel = event.channel
+
+        def message_time(mid: str) -> datetime | None:
+            return (Message.objects.filter(channel=channel, external_id=mid)
+                    .values_list("platform_timestamp", flat=True).first())
+
+        ctx = ParseContext(account_id=channel.external_id,
+                           lookup=lambda: InstagramClient.for_channel(channel),
+                           message_time=message_time)
+        items = parse_payload(ctx, event.payload)
+        self._wait_for_our_sends(channel, items)
+        return items
+
+    @staticmethod
+    def _wait_for_our_sends(channel: Channel, items: list[ParsedItem]) -> None:
+        """An echo we cannot match yet, while a send of ours is in flight, is probably that
+        send: retry the event once the send has recorded its id, rather than ingest it as a
+        message someone sent in the Instagram app."""
+        echoes = [i.external_id for i in items if isinstance(i, InboundItem) and i.is_echo]
+        if not echoes:
+            return
+        known = set(Message.objects.filter(channel=channel, external_id__in=echoes)
+                    .values_list("external_id", flat=True))
+        if set(echoes) - known and actions.in_flight_sends(channel):
+            raise Unavailable("echo of a send still in flight; will match it once recorded")
+
+    def poll(self, channel):
+        return polling.poll(channel)
+
+    def perform(self, action) -> str:
+        return actions.perform(action)
+
+    def find_landed(self, action) -> str | None:
+        return actions.find_landed(action)
+
+    def fetch_profile(self, channel, identity_external_id: str) -> IdentityData | None:
+        """Name, username, picture, followers. Instagram withholds them until the person has
+        messaged the account (consent); then the fallback is what we already know."""
+        if identity_external_id.startswith("username:"):
+            return None  # known only by username (mentions): there is no IGSID to look up
+        try:
+            found = InstagramClient.for_channel(channel).profile(identity_external_id)
+        except Rejected:
+            return self._fallback_profile(identity_external_id)
+        return IdentityData(
+            platform=PLATFORM, external_id=identity_external_id,
+            name=str(found.get("name") or ""), handle=str(found.get("username") or ""),
+            avatar_url=str(found.get("profile_pic") or ""),
+            follower_count=found.get("follower_count")
+            if isinstance(found.get("follower_count"), int) else None,
+            verified=bool(found.get("is_verified_user")),
+        )
+
+    @staticmethod
+    def _fallback_profile(igsid: str) -> IdentityData:
+        known = Identity.objects.filter(platform=PLATFORM, external_id=igsid).first()
+        if known and (known.name or known.handle):
+            return IdentityData(platform=PLATFORM, external_id=igsid, name=known.name,
+                                handle=known.handle)
+        return IdentityData(platform=PLATFORM, external_id=igsid,
+                            name=f"Instagram user …{igsid[-4:]}")
+
+    def window_closes_at(self, conversation) -> datetime | None:
+        if conversation.kind == ConversationKind.DM:
+            return actions.dm_window_closes_at(conversation)
+        if conversation.kind == ConversationKind.COMMENT:
+            first = (conversation.messages.filter(external_id=conversation.external_thread_id)
+                     .first())
+            return actions.private_reply_closes_at(first)
+        return None
+
+    def permalink(self, channel, external_id: str) -> str:
+        """Instagram has no public URL per comment; the media's permalink is the closest."""
+        message = (Message.objects.filter(channel=channel, external_id=external_id)
+                   .select_related("conversation").first())
+        if message is None or message.conversation.kind == ConversationKind.DM:
+            return ""
+        link = str((message.conversation.context or {}).get("permalink") or "")
+        return link if link.startswith("https://www.instagram.com/") else ""

@@ -1,0 +1,296 @@
+"""Instagram payloads to platform-free items: dispatch from a dict, explicit "unsupported".
+
+A stored event is one change or one messaging item of a webhook batch (see webhooks.py),
+or one comment found by polling (see polling.py). Its `kind` picks the handler; a shape we
+do not know becomes an `UnsupportedItem`, so the event is kept and marked, never dropped.
+
+Threads:
+- a top-level comment and its replies are one conversation (`thread_id` = the top-level
+  comment id; Instagram flattens replies onto it), with the media as context;
+- a mention (in a comment or a caption on someone else's media) is its own conversation;
+- DMs with one person on one account are one conversation, `dm:<IGSID>`.
+
+Webhooks: https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram
+Messaging: https://developers.facebook.com/documentation/business-messaging/instagram-messaging/webhooks
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from inbox.connectors import (
+    IdentityData,
+    InboundItem,
+    ItemKind,
+    ParsedItem,
+    ReceiptItem,
+    UnsupportedItem,
+)
+from inbox.models import ConversationKind, DeliveryStatus
+
+PLATFORM = "instagram"
+
+
+class MentionLookup(Protocol):
+    """Fetches what a `mentions` webhook leaves out (it carries no text)."""
+
+    def mentioned_comment(self, comment_id: str) -> dict: ...
+
+    def mentioned_media(self, media_id: str) -> dict: ...
+
+
+@dataclass
+class ParseContext:
+    account_id: str
+    lookup: Callable[[], MentionLookup]
+    # Resolves a read receipt's `mid` to when that message was sent (None: not stored).
+    message_time: Callable[[str], datetime | None] = lambda mid: None
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+def timestamp(value: Any) -> datetime | None:
+    """Instagram times: unix seconds (`entry.time` of changes), unix ms (messaging), or ISO
+    `2025-03-15T16:20:11+0000` (Graph reads)."""
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 100_000_000_000 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+
+
+def dm_thread(igsid: str) -> str:
+    return f"dm:{igsid}"
+
+
+def mention_thread(external_id: str) -> str:
+    return f"mention:{external_id}"
+
+
+def username_identity(username: str) -> IdentityData:
+    """Mentions name the author only by username; no IGSID is given."""
+    return IdentityData(platform=PLATFORM, external_id=f"username:{username}", handle=username,
+                        profile_url=_profile_url(username))
+
+
+def _profile_url(username: str) -> str:
+    # Usernames are [A-Za-z0-9._]; anything else is not put into a URL.
+    if username and all(c.isalnum() or c in "._" for c in username) and username.isascii():
+        return f"https://www.instagram.com/{username}/"
+    return ""
+
+
+def _author(who: dict | None) -> IdentityData | None:
+    if not isinstance(who, dict) or not who.get("id"):
+        return None
+    username = str(who.get("username") or "")
+    return IdentityData(platform=PLATFORM, external_id=str(who["id"]), handle=username,
+                        profile_url=_profile_url(username))
+
+
+# ---- comments -----------------------------------------------------------------------------
+
+def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime) -> InboundItem:
+    """One comment or reply, from a webhook `comments` value or a polled Graph comment."""
+    comment_id = str(comment["id"])
+    parent_id = str(comment.get("parent_id") or (comment.get("parent") or {}).get("id") or "")
+    author = _author(comment.get("from"))
+    if author is None and comment.get("username"):
+        author = username_identity(str(comment["username"]))
+    is_echo = bool(author and author.external_id == ctx.account_id)
+    media_id = str(media.get("id") or "")
+    context = {key: media[key] for key in ("id", "media_product_type", "caption", "permalink",
+                                            "ad_id", "ad_title", "original_media_id")
+               if media.get(key)}
+    return InboundItem(
+        kind=ItemKind.REPLY if parent_id else ItemKind.COMMENT,
+        external_id=comment_id,
+        thread_id=parent_id or comment_id,
+        conversation_kind=ConversationKind.COMMENT,
+        timestamp=at,
+        author=author,
+        text=str(comment.get("text") or ""),
+        parent_external_id=parent_id,
+        context_external_id=media_id,
+        context={"type": "media", **context} if context else {},
+        is_echo=is_echo,
+        hidden=comment["hidden"] if isinstance(comment.get("hidden"), bool) else None,
+    )
+
+
+def parse_comments_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
+    if not value.get("id"):
+        return [UnsupportedItem(f"instagram comments change without an id: keys {sorted(value)}")]
+    return [comment_item(ctx, comment=value, media=value.get("media") or {}, at=at)]
+
+
+def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
+    """The webhook has only ids: the text is fetched now. A failed fetch raises Unavailable,
+    so the stored event is retried later instead of being lost."""
+    media_id = str(value.get("media_id") or "")
+    comment_id = str(value.get("comment_id") or "")
+    if comment_id:
+        found = ctx.lookup().mentioned_comment(comment_id)
+        external_id, text = comment_id, str(found.get("text") or "")
+        when = timestamp(found.get("timestamp")) or at
+        extra = {"mention": "comment"}
+    elif media_id:
+        found = ctx.lookup().mentioned_media(media_id)
+        external_id, text = media_id, str(found.get("caption") or "")
+        when = timestamp(found.get("timestamp")) or at
+        extra = {"mention": "caption"}
+    else:
+        return [UnsupportedItem(f"instagram mention without media_id: keys {sorted(value)}")]
+    username = str(found.get("username") or "")
+    context = {"type": "media", "id": media_id}
+    for key in ("permalink", "media_type", "caption"):
+        if found.get(key) and not comment_id:
+            context[key] = found[key]
+    return [InboundItem(
+        kind=ItemKind.MENTION, external_id=external_id, thread_id=mention_thread(external_id),
+        conversation_kind=ConversationKind.MENTION, timestamp=when,
+        author=username_identity(username) if username else None, text=text,
+        context_external_id=media_id, context=context,
+        permalink=str(found.get("permalink") or "") if not comment_id else "",
+        extra={**extra, "media_id": media_id},
+    )]
+
+
+CHANGE_HANDLERS: dict[str, Callable[[ParseContext, dict, datetime], list[ParsedItem]]] = {
+    "comments": parse_comments_change,
+    "live_comments": parse_comments_change,
+    "mentions": parse_mentions_change,
+}
+
+
+def parse_change(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    change = payload.get("change") or {}
+    field = str(change.get("field") or "")
+    handler = CHANGE_HANDLERS.get(field)
+    value = change.get("value")
+    if handler is None or not isinstance(value, dict):
+        return [UnsupportedItem(f"instagram change field {field!r} is not supported")]
+    return handler(ctx, value, timestamp(payload.get("time")) or datetime.now(UTC))
+
+
+def parse_polled_comment(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    comment = payload.get("comment") or {}
+    if not comment.get("id"):
+        return [UnsupportedItem("polled instagram comment without an id")]
+    at = timestamp(comment.get("timestamp")) or datetime.now(UTC)
+    return [comment_item(ctx, comment=comment, media=payload.get("media") or {}, at=at)]
+
+
+# ---- messaging ----------------------------------------------------------------------------
+
+def _attachments(message: dict) -> list[dict]:
+    found = []
+    for attachment in message.get("attachments") or []:
+        if not isinstance(attachment, dict):
+            continue
+        payload = attachment.get("payload") or {}
+        found.append({"type": str(attachment.get("type") or "file"),
+                      "url": str(payload.get("url") or "")})
+    return found
+
+
+def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
+    message = item["message"]
+    sender = str((item.get("sender") or {}).get("id") or "")
+    recipient = str((item.get("recipient") or {}).get("id") or "")
+    mid = str(message.get("mid") or "")
+    if not mid:
+        return [UnsupportedItem("instagram message without a mid")]
+    at = timestamp(item.get("timestamp")) or datetime.now(UTC)
+    is_echo = bool(message.get("is_echo")) or sender == ctx.account_id
+    customer = recipient if is_echo else sender
+    if message.get("is_deleted"):
+        # Unsend: the text is gone; mark the stored message deleted (kept, not erased).
+        return [InboundItem(kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(customer),
+                            conversation_kind=ConversationKind.DM, timestamp=at, text=None,
+                            deleted=True, is_echo=is_echo, private=True,
+                            author=None if is_echo else IdentityData(PLATFORM, customer))]
+    attachments = _attachments(message)
+    extra: dict[str, Any] = {}
+    context: dict[str, Any] = {}
+    story = (message.get("reply_to") or {}).get("story")
+    if isinstance(story, dict):
+        context = {"type": "story", "id": str(story.get("id") or ""),
+                   "url": str(story.get("url") or "")}
+        extra["story_reply"] = context
+    if any(a["type"] == "story_mention" for a in attachments):
+        mentioned = next(a for a in attachments if a["type"] == "story_mention")
+        context = {"type": "story_mention", "url": mentioned["url"]}
+        extra["story_mention"] = context
+    if (message.get("quick_reply") or {}).get("payload"):
+        extra["quick_reply"] = str(message["quick_reply"]["payload"])
+    if message.get("app_id"):
+        extra["app_id"] = str(message["app_id"])
+    metadata = str(message.get("metadata") or "")
+    return [InboundItem(
+        kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(customer),
+        conversation_kind=ConversationKind.DM, timestamp=at,
+        author=None if is_echo else IdentityData(PLATFORM, customer),
+        text=str(message.get("text") or ""), attachments=attachments,
+        parent_external_id=str((message.get("reply_to") or {}).get("mid") or ""),
+        context=context, is_echo=is_echo, private=True,
+        outbound_ref=metadata.removeprefix("switchboard:") if metadata else "",
+        extra=extra,
+    )]
+
+
+def parse_read(ctx: ParseContext, item: dict) -> list[ParsedItem]:
+    """`messaging_seen`: Instagram names the message read (`read.mid`), not a watermark as
+    Messenger does; everything we sent up to that message counts as read."""
+    sender = str((item.get("sender") or {}).get("id") or "")
+    read = item.get("read") or {}
+    up_to = None
+    if read.get("mid"):
+        up_to = ctx.message_time(str(read["mid"]))
+    if up_to is None:
+        up_to = timestamp(read.get("watermark")) or timestamp(item.get("timestamp"))
+    if up_to is None or not sender:
+        return [UnsupportedItem("instagram read receipt without a time or a sender")]
+    return [ReceiptItem(thread_id=dm_thread(sender), up_to=up_to, status=DeliveryStatus.READ)]
+
+
+# The key that names a messaging item's type, in the order they are checked.
+MESSAGING_HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] = {
+    "message": parse_message,
+    "read": parse_read,
+}
+
+
+def parse_messaging(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    item = payload.get("messaging") or {}
+    for key, handler in MESSAGING_HANDLERS.items():
+        if isinstance(item.get(key), dict):
+            return handler(ctx, item)
+    known = sorted(k for k in item if k not in ("sender", "recipient", "timestamp"))
+    return [UnsupportedItem(f"instagram messaging item {known} is not supported")]
+
+
+def parse_unknown(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    return [UnsupportedItem(f"instagram payload of kind {payload.get('kind')!r} "
+                            f"with keys {sorted(payload)} is not supported")]
+
+
+HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] = {
+    "change": parse_change,
+    "messaging": parse_messaging,
+    "polled_comment": parse_polled_comment,
+}
+
+
+def parse_payload(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    return HANDLERS.get(str(payload.get("kind")), parse_unknown)(ctx, payload)
