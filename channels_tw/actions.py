@@ -1,0 +1,151 @@
+"""What agents and rules do on X: reply, DM, like, hide, delete; and finding a landed post.
+
+Each action maps X's refusals to a `Rejected` an agent can act on. Posting is never
+retried blindly: `find_landed` looks for the earlier attempt first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from inbox.connectors import Rejected
+from inbox.models import ActionKind, Direction, OutboundAction
+
+from .client import XClient
+from .parse import dm_conversation_id
+
+
+def _target_id(action: OutboundAction) -> str:
+    target = action.target_external_id or (action.target.external_id if action.target else "")
+    if not target and action.conversation and action.conversation.kind != "dm":
+        target = action.conversation.external_thread_id
+    if not target:
+        raise Rejected("there is no tweet to act on")
+    return target
+
+
+def _participant(action: OutboundAction) -> str:
+    """The customer a DM goes to: the target's author, else the other side of the thread."""
+    brand = action.channel.external_id
+    target = action.target
+    if target is not None and target.author_identity_id and target.direction == Direction.INBOUND:
+        return target.author_identity.external_id
+    conversation = action.conversation
+    if conversation is not None and conversation.kind == "dm":
+        others = [p for p in conversation.external_thread_id.split("-") if p != brand]
+        if others:
+            return others[0]
+    if conversation is not None and conversation.contact_id:
+        identity = conversation.contact.identities.filter(platform="x").first()
+        if identity:
+            return identity.external_id
+    raise Rejected("cannot tell whom to send this Direct Message to")
+
+
+def reply(action: OutboundAction, client: XClient) -> str:
+    return client.create_tweet(action.message.text, in_reply_to=_target_id(action))["id"]
+
+
+def direct_message(action: OutboundAction, client: XClient) -> str:
+    participant = _participant(action)
+    try:
+        data = client.send_dm(participant, action.message.text)
+    except Rejected as exc:
+        if exc.code == "403":
+            raise Rejected(
+                "X refused the Direct Message: this person's privacy settings do not accept "
+                "DMs from this account (they may need to follow it first). Answer publicly "
+                "instead.", code="dm_refused") from exc
+        raise
+    return data["dm_event_id"]
+
+
+def _like(value: bool) -> Callable[[OutboundAction, XClient], str]:
+    def act(action: OutboundAction, client: XClient) -> str:
+        if value:
+            client.like(action.channel.external_id, _target_id(action))
+        else:
+            client.unlike(action.channel.external_id, _target_id(action))
+        return ""
+    return act
+
+
+def _hide(value: bool) -> Callable[[OutboundAction, XClient], str]:
+    def act(action: OutboundAction, client: XClient) -> str:
+        target = _target_id(action)
+        if action.conversation and target == action.conversation.external_thread_id:
+            raise Rejected("only replies can be hidden on X, not the post that starts a "
+                           "conversation")
+        try:
+            client.hide_reply(target, value)
+        except Rejected as exc:
+            if exc.code == "403":
+                raise Rejected("X lets you hide replies only in conversations your account "
+                               "started", code="not_our_conversation") from exc
+            raise
+        return ""
+    return act
+
+
+def delete(action: OutboundAction, client: XClient) -> str:
+    if action.target is not None and action.target.direction != Direction.OUTBOUND:
+        raise Rejected("X only lets you delete your own posts; hide the reply instead")
+    try:
+        client.delete_tweet(_target_id(action))
+    except Rejected as exc:
+        if exc.code != "404":
+            raise  # a 404 means it is gone already, which is what we wanted
+    return ""
+
+
+HANDLERS: dict[str, Callable[[OutboundAction, XClient], str]] = {
+    ActionKind.REPLY: reply,
+    ActionKind.DM: direct_message,
+    ActionKind.LIKE: _like(True),
+    ActionKind.UNLIKE: _like(False),
+    ActionKind.HIDE: _hide(True),
+    ActionKind.UNHIDE: _hide(False),
+    ActionKind.DELETE: delete,
+}
+
+
+def perform(action: OutboundAction, client: XClient) -> str:
+    handler = HANDLERS.get(action.kind)
+    if handler is None:
+        raise Rejected(f"X cannot {action.get_kind_display().lower()}")
+    return handler(action, client)
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """X rewrites links to t.co, so texts are compared with their links blanked."""
+    def norm(s: str) -> str:
+        return " ".join(_URL.sub("URL", s or "").split())
+    return norm(a) == norm(b)
+
+
+def find_landed(action: OutboundAction, client: XClient) -> str | None:
+    """Our earlier attempt, if X has it: a reply to the same tweet, or a DM, with our text."""
+    brand = action.channel.external_id
+    if action.kind == ActionKind.REPLY and action.message is not None:
+        target = _target_id(action)
+        for tweet in client.user_tweets(brand).get("data") or []:
+            replied_to = {r["id"] for r in tweet.get("referenced_tweets", [])
+                          if r.get("type") == "replied_to"}
+            if target in replied_to and _same_text(tweet.get("text", ""), action.message.text):
+                return tweet["id"]
+        return None
+    if action.kind == ActionKind.DM and action.message is not None:
+        thread = dm_conversation_id(brand, _participant(action))
+        since = action.created_at - timedelta(minutes=5)
+        for event in client.dm_events().get("data") or []:
+            if (event.get("sender_id") == brand and event.get("dm_conversation_id") == thread
+                    and _same_text(event.get("text", ""), action.message.text)
+                    and event.get("created_at", "") >= since.strftime("%Y-%m-%dT%H:%M:%S")):
+                return event["id"]
+        return None
+    return None  # likes, hides and deletes are idempotent: doing them again is harmless

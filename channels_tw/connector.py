@@ -1,0 +1,48 @@
+"""The X connector: the registry's entry for channels of kind "x"."""
+
+from __future__ import annotations
+
+from inbox.connectors import Capability, Connector, PollResult
+
+from . import actions, conf, oauth, parse, poll, webhooks
+from .client import XClient
+
+
+class XConnector(Connector):
+    kind = "x"
+    webhook_slug = "x"
+    platform = "x"
+    label = "X"
+    capabilities = frozenset({Capability.REPLY, Capability.DM, Capability.LIKE,
+                              Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE,
+                              Capability.DELETE})
+    max_text_length = 280
+
+    def client(self, channel) -> XClient:
+        """A client with a token good for a while; on a 401 it refreshes once and retries."""
+        token = oauth.access_token(channel)
+        refresh = None
+        if channel.credentials.get("refresh_token"):
+            def refresh():
+                return oauth.refresh(channel, force=True)
+        timeout = channel.config.get("http_timeout")
+        return XClient(conf.api_base(channel), token, refresh=refresh,
+                       timeout=float(timeout) if timeout else None)
+
+    def handle_webhook(self, request):
+        return webhooks.handle(request)
+
+    def parse(self, event):
+        return parse.parse_payload(event.payload, event.channel)
+
+    def poll(self, channel) -> PollResult:
+        return poll.poll(channel, self.client(channel))
+
+    def perform(self, action) -> str:
+        return actions.perform(action, self.client(action.channel))
+
+    def find_landed(self, action) -> str | None:
+        return actions.find_landed(action, self.client(action.channel))
+
+    def permalink(self, channel, external_id: str) -> str:
+        return parse.permalink(channel.handle, external_id)
