@@ -1,0 +1,88 @@
+"""The Facebook Page stand-in in the demo: a sandbox Page with multilingual traffic.
+
+See sandbox/standins.py for the contract. The stand-in runs in its own process
+(`run_standins`) and delivers webhooks to the web process at SWITCHBOARD_WEBHOOK_BASE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+
+from .app import PAGE_ID, PAGE_NAME, PAGE_TOKEN, GraphStandin
+
+PORT = 8101
+
+# (language, intent, text): what customers of an outdoor shop write.
+TRAFFIC = [
+    ("en", "question", "Hi! Does the Aurora jacket come in XS? Ordering for my daughter."),
+    ("en", "complaint", "Order #48377 arrived with a broken zip. Not happy at all."),
+    ("en", "compliment", "Wore your boots up Ben Nevis last weekend. Dry feet all day, thank you!"),
+    ("en", "insult", "You people are clowns. Worst shop ever, total idiots."),
+    ("en", "spam", "🔥 Earn $5000/week from home!!! DM me for crypto signals 🔥 bit.ly/xx"),
+    ("ru", "question", "Здравствуйте! Когда будет поставка размера M в Таллинн?"),
+    ("ru", "complaint", "Заказ №48213 так и не пришёл, жду уже две недели. Что происходит?"),
+    ("ru", "compliment", "Спасибо, куртка отличная, тёплая и лёгкая!"),
+    ("et", "question", "Tere! Kas teil on pakiautomaati tarne ka Tartusse?"),
+    ("et", "complaint", "Tellimus 48302 on ikka veel teel, juba kümme päeva. Palun aidake."),
+    ("et", "compliment", "Suur aitäh kiire tarne eest, kõik sobis suurepäraselt!"),
+    ("de", "question", "Hallo, gibt es die Wanderhose auch in Größe 52?"),
+    ("de", "complaint", "Bestellung 48290 ist seit zehn Tagen „unterwegs“. Gibt es eine Sendungsnummer?"),
+    ("de", "insult", "Was für ein lächerlicher Laden, ihr seid echt unfähig."),
+    ("es", "question", "¡Hola! ¿Hacéis envíos a Canarias? ¿Cuánto tarda?"),
+    ("es", "complaint", "La cremallera de la chaqueta Aurora se rompió a la semana. ¿Cómo tramito la garantía?"),
+    ("es", "compliment", "¡Me encanta la mochila, gracias por el regalo sorpresa!"),
+    ("zh", "question", "请问这款外套有没有XS码？什么时候补货？"),
+    ("zh", "complaint", "我买的鞋子尺码不合适，退货一直没有回复。"),
+    ("zh", "spam", "加微信 abc123 免费领取名牌外套！！！"),
+]
+PEOPLE = {
+    "en": ["Emily Carter", "James O'Neill"], "ru": ["Марина Соколова", "Дмитрий Орлов"],
+    "et": ["Kadri Tamm", "Mart Kask"], "de": ["Jürgen Becker", "Anna Schmidt"],
+    "es": ["Lucía Fernández", "Pablo Ruiz"], "zh": ["王芳", "李伟"],
+}
+
+
+def create_app() -> GraphStandin:
+    webhook = os.environ.get("SWITCHBOARD_WEBHOOK_BASE", "http://127.0.0.1:8000").rstrip("/")
+    standin = GraphStandin(
+        app_id=os.environ.get("META_APP_ID", "switchboard-dev-app"),
+        app_secret=os.environ.get("META_APP_SECRET", "switchboard-test-app-secret"),
+        callback_url=f"{webhook}/webhooks/facebook/")
+    standin.webhooks.start()
+    return standin
+
+
+def setup_channels(url: str) -> None:
+    from inbox.models import Channel
+
+    channel, _ = Channel.objects.update_or_create(
+        kind="facebook", external_id=PAGE_ID,
+        defaults={"name": f"{PAGE_NAME} (sandbox)", "api_base_url": url})
+    channel.credentials = {**channel.credentials, "access_token": PAGE_TOKEN}
+    channel.save(update_fields=["credentials"])
+
+
+def _person(rng: random.Random, language: str) -> dict:
+    name = rng.choice(PEOPLE[language])
+    # A stable id per person, so repeat customers thread into one contact.
+    return {"id": str(6900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**15), "name": name}
+
+
+def traffic_tick(app: GraphStandin, rng: random.Random) -> None:
+    language, _intent, text = rng.choice(TRAFFIC)
+    person = _person(rng, language)
+    roll = rng.random()
+    if roll < 0.45:
+        app.add_comment(message=text, author=person)
+    elif roll < 0.6 and app.comments:
+        top = [c for c in app.comments.values() if not c["parent_id"] and not c.get("deleted")]
+        if top:
+            app.add_comment(message=text, author=person, parent_id=rng.choice(top)["id"])
+            return
+        app.add_comment(message=text, author=person)
+    elif roll < 0.7:
+        app.add_post(message=text, author=person)
+    else:
+        app.add_message(psid=person["id"], text=text, name=person["name"])
