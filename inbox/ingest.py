@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import live
+from . import live, queueing
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -98,11 +98,8 @@ def _enqueue_events(event_ids: list[int]) -> None:
     from .tasks import process_inbound_event
 
     for event_id in event_ids:
-        try:
-            process_inbound_event.delay(event_id)
-        except Exception as exc:  # broker down: the event is stored; the sweep will queue it
-            log.warning("could not queue event %s (%s); the sweep will pick it up", event_id, exc)
-            return
+        if not queueing.publish(process_inbound_event, (event_id,)):
+            return  # broker down: the events are stored and the sweep will queue them
 
 
 # ---- processing -----------------------------------------------------------------------------

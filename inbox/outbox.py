@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import channels, live
+from . import channels, live, queueing
 from .connectors import AuthExpired, Capability, RateLimited, Rejected, Unavailable
 from .models import (
     ActionKind,
@@ -75,10 +75,8 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
 def queue_action(action_id: int, *, eta=None) -> None:
     from .tasks import send_action
 
-    try:
-        send_action.apply_async((action_id,), eta=eta)
-    except Exception as exc:  # broker down: the sweep re-queues due actions
-        log.warning("could not queue action %s (%s); the sweep will pick it up", action_id, exc)
+    # If the broker is down the action stays queued in the database; the sweep finds it.
+    queueing.publish(send_action, (action_id,), eta=eta)
 
 
 def claim_action(action_id: int) -> OutboundAction | None:

@@ -8,7 +8,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 
 # Tasks run inline unless a test is about queueing; those start a real worker and switch
 # this off for themselves (tests/integration/test_worker.py).
-CELERY_TASK_ALWAYS_EAGER = True
+from switchboard.env import env_bool  # noqa: E402
+
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # Parallel test processes must not read each other's live feed in a shared Redis.

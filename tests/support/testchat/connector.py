@@ -30,6 +30,7 @@ SECRET = b"testchat-secret"
 
 
 class TestchatClient(ApiClient):
+    __test__ = False
     def __init__(self, channel):
         super().__init__(channel.api_base_url, timeout=channel.config.get("timeout", 2))
         self.token = channel.credentials.get("token", "")
@@ -54,6 +55,7 @@ def sign(body: bytes) -> str:
 
 
 class TestchatConnector(Connector):
+    __test__ = False
     kind = "testchat"
     webhook_slug = "testchat"
     platform = "testchat"
@@ -70,7 +72,7 @@ class TestchatConnector(Connector):
         except ValueError:
             return [EventToStore(delivery_key=hashlib.sha256(request.body).hexdigest(),
                                  payload={"unparseable": request.body.decode(errors="replace")})]
-        return [EventToStore(delivery_key=f"{e.get('id')}:{e.get('verb', 'add')}",
+        return [EventToStore(delivery_key=f"{e.get('id')}:{e.get('verb', 'add')}:{e.get('ts')}",
                              payload=e, channel_external_id=e.get("account", ""))
                 for e in body.get("events", [])]
 

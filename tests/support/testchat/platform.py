@@ -7,6 +7,8 @@ import time
 
 
 class TestchatPlatform:
+    __test__ = False  # not a test class, despite its name
+
     def __init__(self):
         self.lock = threading.Lock()
         self.posts: list[dict] = []
@@ -15,7 +17,8 @@ class TestchatPlatform:
         self.ids = itertools.count(1000)
 
     def inject(self, mode: str, **options) -> None:
-        """Queue a fault for the next write: timeout_after_accept, rate_limited, 500, expired."""
+        """Queue a fault for the next write: timeout_after_accept, rate_limited, 500, expired,
+        refused."""
         self.faults.append({"mode": mode, **options})
 
     def __call__(self, environ, start_response):
@@ -34,6 +37,9 @@ class TestchatPlatform:
                                                     "retry_at": fault["retry_at"]})
         if fault and fault["mode"] == "expired":
             return self._json(start_response, 401, {"code": "token_expired"})
+        if fault and fault["mode"] == "refused":
+            return self._json(start_response, 403, {"code": "refused",
+                                                    "message": fault["message"]})
         if fault and fault["mode"] == "500":
             return self._json(start_response, 500, {"code": "oops"})
         if method == "POST" and path == "/messages":
