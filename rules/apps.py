@@ -1,6 +1,20 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
 class RulesConfig(AppConfig):
     name = "rules"
     verbose_name = "Rules and SLA"
+
+    def ready(self):
+        from inbox.ingest import ingest_listeners
+        from switchboard.celery import app
+
+        from .listeners import on_ingest
+
+        if on_ingest not in ingest_listeners:
+            ingest_listeners.append(on_ingest)
+        # The time triggers and SLA upkeep; beat reads this schedule at start.
+        app.conf.beat_schedule["rules-tick"] = {"task": "rules.tasks.tick",
+                                                "schedule": timedelta(minutes=1)}

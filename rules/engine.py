@@ -1,0 +1,277 @@
+"""The rules engine: compile the rule set once per change, run it in order on each item.
+
+Compilation turns every enabled rule's JSON into closures (regexes built, words
+normalised, parameters checked) and is cached under the rule set's version: the count of
+rules, the highest id, the sum of their revisions and the latest change time, which any
+save or delete changes (Rule.save bumps its revision; a rolled-back save that reused an id
+still differs in time). Checking the version is one small aggregate query per
+item; compiling again happens only after a change.
+
+Loop safety: rules run for customer items and for time, never for what rules do. While a
+rule's actions run, a context flag is set and any nested `run_rules` (an action whose side
+effect comes back through the ingest in the same process) returns without running.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
+
+from inbox import live
+from inbox.models import AuditEvent, Conversation, Message
+from inbox.outbox import NotSupported
+
+from . import actions as _actions  # noqa: F401 - registers the actions
+from . import conditions as _conditions  # noqa: F401 - registers the conditions
+from .item import Item
+from .models import Rule
+from .registry import RuleError, Skip
+from .registry import actions as action_specs
+from .registry import conditions as condition_specs
+
+log = logging.getLogger("switchboard.rules")
+
+Predicate = Callable[[Item], "str | None"]
+MAX_DEPTH = 8
+HIT_VERB = "rule_matched"
+
+__all__ = ["RuleError", "compile_rule", "current_ruleset", "evaluate", "run_rules"]
+
+
+# ---- compiling -------------------------------------------------------------------------------
+
+def compile_conditions(node, depth: int = 0) -> Predicate:
+    """JSON conditions → one predicate returning the explanation of a match, or None."""
+    if depth > MAX_DEPTH:
+        raise RuleError(f"conditions nest deeper than {MAX_DEPTH} levels")
+    if node in (None, {}):
+        return lambda item: "every item"
+    if not isinstance(node, dict):
+        raise RuleError(f"a condition is an object, not {node!r}")
+    if "all" in node or "any" in node:
+        mode = "all" if "all" in node else "any"
+        children = node[mode]
+        if not isinstance(children, list):
+            raise RuleError(f'"{mode}" takes a list of conditions')
+        tests = [compile_conditions(child, depth + 1) for child in children]
+        return _all(tests) if mode == "all" else _any(tests)
+    if "not" in node:
+        inner = compile_conditions(node["not"], depth + 1)
+        return lambda item: "not (…)" if inner(item) is None else None
+    name = node.get("type")
+    spec = condition_specs.get(name)
+    if spec is None:
+        raise RuleError(f"unknown condition {name!r}")
+    return spec.compile(node.get("value"))
+
+
+def _all(tests: list[Predicate]) -> Predicate:
+    def test(item):
+        found = []
+        for one in tests:
+            why = one(item)
+            if why is None:
+                return None
+            found.append(why)
+        return ", ".join(f for f in found if f != "not (…)") or "every condition"
+    return test
+
+
+def _any(tests: list[Predicate]) -> Predicate:
+    def test(item):
+        for one in tests:
+            why = one(item)
+            if why is not None:
+                return why
+        return None
+    return test
+
+
+@dataclass
+class CompiledAction:
+    name: str
+    run: Callable
+
+
+@dataclass
+class CompiledRule:
+    id: int | None
+    name: str
+    trigger: str
+    minutes: int
+    stop_after: bool
+    test: Predicate
+    actions: list[CompiledAction]
+
+
+def compile_actions(items) -> list[CompiledAction]:
+    if not isinstance(items, list):
+        raise RuleError("actions are a list", field="actions")
+    compiled = []
+    for entry in items:
+        if not isinstance(entry, dict):
+            raise RuleError(f"an action is an object, not {entry!r}", field="actions")
+        spec = action_specs.get(entry.get("type"))
+        if spec is None:
+            raise RuleError(f"unknown action {entry.get('type')!r}", field="actions")
+        options = {key: entry[key] for key in spec.options if key in entry}
+        compiled.append(CompiledAction(spec.name, spec.compile(entry.get("value"), **options)))
+    return compiled
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    return CompiledRule(id=rule.pk, name=rule.name, trigger=rule.trigger,
+                        minutes=rule.minutes or 0, stop_after=rule.stop_after,
+                        test=compile_conditions(rule.conditions),
+                        actions=compile_actions(rule.actions))
+
+
+@dataclass
+class RuleSet:
+    version: tuple
+    by_trigger: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def for_trigger(self, trigger: str) -> list[CompiledRule]:
+        return self.by_trigger.get(trigger, [])
+
+
+def ruleset_version() -> tuple:
+    stamp = Rule.objects.aggregate(n=Count("id"), top=Max("id"), revisions=Sum("revision"),
+                                   latest=Max("updated_at"))
+    return stamp["n"], stamp["top"], stamp["revisions"], stamp["latest"]
+
+
+def compile_ruleset(version: tuple) -> RuleSet:
+    ruleset = RuleSet(version=version)
+    for rule in Rule.objects.filter(enabled=True).order_by("position", "id"):
+        try:
+            compiled = compile_rule(rule)
+        except RuleError as exc:
+            # Saved around validation (a bulk import, a registry change): skip it, loudly.
+            log.error("rule %r does not compile: %s", rule.name, exc)
+            ruleset.errors[rule.name] = str(exc)
+            continue
+        ruleset.by_trigger.setdefault(rule.trigger, []).append(compiled)
+    return ruleset
+
+
+class _Cache:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ruleset: RuleSet | None = None
+        self.compilations = 0
+
+    def get(self) -> RuleSet:
+        version = ruleset_version()
+        ruleset = self.ruleset
+        if ruleset is not None and ruleset.version == version:
+            return ruleset
+        with self.lock:
+            if self.ruleset is None or self.ruleset.version != version:
+                self.ruleset = compile_ruleset(version)
+                self.compilations += 1
+            return self.ruleset
+
+    def clear(self) -> None:
+        self.ruleset = None
+
+
+cache = _Cache()
+
+
+def current_ruleset() -> RuleSet:
+    return cache.get()
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+_acting: contextvars.ContextVar[bool] = contextvars.ContextVar("rules_acting", default=False)
+
+
+@dataclass
+class Hit:
+    rule_name: str
+    matched: str
+    outcomes: list[str] = field(default_factory=list)
+    audit: AuditEvent | None = None
+
+
+def evaluate(item: Item, rules: list[CompiledRule]) -> list[tuple[CompiledRule, str]]:
+    """Which rules match, in order, honouring "stop after": no side effects (preview)."""
+    matched = []
+    for rule in rules:
+        why = rule.test(item)
+        if why is None:
+            continue
+        matched.append((rule, why))
+        if rule.stop_after:
+            break
+    return matched
+
+
+def run_rules(*, trigger: str, conversation: Conversation, message: Message | None = None,
+              now: datetime | None = None, rules: list[CompiledRule] | None = None,
+              item: Item | None = None) -> list[Hit]:
+    """Run the enabled rules of `trigger` on one item, in order; actions take effect at once,
+    so later rules see tags or assignments that earlier ones made."""
+    if _acting.get():
+        return []
+    if rules is None:
+        rules = current_ruleset().for_trigger(trigger)
+    if not rules:
+        return []
+    item = item or Item(conversation, message, now=now)
+    hits = []
+    for rule in rules:
+        why = rule.test(item)
+        if why is None:
+            continue
+        hits.append(_apply(rule, why, item, trigger))
+        if rule.stop_after:
+            break
+    return hits
+
+
+def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
+    hit = Hit(rule_name=rule.name, matched=why)
+    token = _acting.set(True)
+    try:
+        with transaction.atomic():
+            hit.audit = AuditEvent.objects.create(
+                conversation=item.conversation, rule_name=rule.name, verb=HIT_VERB,
+                data={"matched": why, "trigger": trigger,
+                      "message_id": item.message.pk if item.message else None})
+            for compiled in rule.actions:
+                hit.outcomes.append(_run_action(compiled, item, hit))
+            hit.audit.data["actions"] = hit.outcomes
+            hit.audit.save(update_fields=["data"])
+            if rule.id is not None:
+                Rule.objects.filter(pk=rule.id).update(hit_count=F("hit_count") + 1,
+                                                       last_hit_at=timezone.now())
+            live.conversation_changed(item.conversation.pk)
+    finally:
+        _acting.reset(token)
+    return hit
+
+
+def _run_action(compiled: CompiledAction, item: Item, hit: Hit) -> str:
+    try:
+        # A savepoint per action: one that fails leaves the others and the hit in place.
+        with transaction.atomic():
+            return compiled.run(item, hit)
+    except Skip as exc:
+        return f"{compiled.name} skipped: {exc}"
+    except (NotSupported, ValueError) as exc:
+        return f"{compiled.name} not done: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one broken action must not stop the scheme
+        log.exception("rule %r action %s failed", hit.rule_name, compiled.name)
+        return f"{compiled.name} failed: {exc.__class__.__name__}"

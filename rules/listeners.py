@@ -1,0 +1,50 @@
+"""What happens after the ingest commits new customer items: classify, SLA, rules.
+
+Registered in RulesConfig.ready() on `inbox.ingest.ingest_listeners`; runs in the worker,
+after the event's transaction has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from inbox.ingest import IngestResult
+from inbox.models import Conversation, Message
+
+from . import sla
+from .classify_inbound import classify_message
+from .engine import run_rules
+from .models import Trigger
+
+log = logging.getLogger("switchboard.rules")
+
+
+def on_ingest(result: IngestResult) -> None:
+    new_conversation_ids = {c.pk for c in result.new_conversations}
+    started: set[int] = set()
+    for stale in sorted(result.new_inbound, key=lambda m: (m.platform_timestamp, m.pk)):
+        message = (Message.objects.select_related("author_identity").filter(pk=stale.pk)
+                   .first())
+        if message is None or message.deleted:
+            continue
+        conversation = (Conversation.objects
+                        .select_related("channel", "contact", "assignee", "team")
+                        .get(pk=message.conversation_id))
+        message.conversation = conversation
+        on_customer_message(conversation, message,
+                            new_conversation=(conversation.pk in new_conversation_ids
+                                              and conversation.pk not in started))
+        started.add(conversation.pk)
+
+
+def on_customer_message(conversation: Conversation, message: Message, *,
+                        new_conversation: bool) -> None:
+    classify_message(message)
+    sla.refresh_due(conversation)
+    if conversation.is_spam:
+        return  # marked spam: new messages stay out of the scheme (and closed)
+    if new_conversation:
+        run_rules(trigger=Trigger.NEW_CONVERSATION, conversation=conversation, message=message)
+    run_rules(trigger=Trigger.NEW_MESSAGE, conversation=conversation, message=message)
+    if conversation.state != "open" and conversation.sla_due_at is not None:
+        sla.refresh_due(conversation)  # a rule closed or snoozed it: nothing is due

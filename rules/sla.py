@@ -1,0 +1,138 @@
+"""SLA: when an answer is due, in business time, and whether it is due soon or breached.
+
+First response runs from the first customer message to our first public or private
+answer; next response from the first customer message after our last answer. Only open
+conversations are due: an answered (pending), snoozed or closed one waits on nobody.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from inbox.models import Conversation, ConversationState, Direction
+
+from .hours import Calendar
+from .models import BusinessHours, SlaPolicy
+
+DUE_SOON_MINUTES = 10  # the inbox's "due soon" folder; a policy's badge may use its own
+ALWAYS_OPEN = Calendar()
+
+
+def calendar_from(hours: BusinessHours | None) -> Calendar:
+    if hours is None:
+        return ALWAYS_OPEN
+    return Calendar(timezone=hours.timezone, schedule=hours.schedule,
+                    holidays=frozenset(hours.holidays.values_list("date", flat=True)))
+
+
+def business_hours_for(conversation: Conversation) -> BusinessHours | None:
+    """The conversation's team calendar, else the default (team-less) one."""
+    hours = None
+    if conversation.team_id:
+        hours = BusinessHours.objects.filter(team_id=conversation.team_id).first()
+    return hours or BusinessHours.objects.filter(team__isnull=True).order_by("id").first()
+
+
+def calendar_for(conversation: Conversation) -> Calendar:
+    return calendar_from(business_hours_for(conversation))
+
+
+def policy_for(conversation: Conversation) -> SlaPolicy | None:
+    """The most specific enabled policy: channel and kind, then channel, then kind, then any."""
+    kind, platform = conversation.kind, conversation.channel.kind
+    candidates = SlaPolicy.objects.filter(
+        Q(channel_kind="") | Q(channel_kind=platform),
+        Q(conversation_kind="") | Q(conversation_kind=kind), enabled=True,
+    ).select_related("business_hours")
+    return max(candidates, default=None,
+               key=lambda p: (bool(p.channel_kind) * 2 + bool(p.conversation_kind), -p.pk))
+
+
+def _policy_calendar(policy: SlaPolicy, conversation: Conversation) -> Calendar:
+    if policy.business_hours_id:
+        return calendar_from(policy.business_hours)
+    return calendar_for(conversation)
+
+
+def waiting_since(conversation: Conversation) -> tuple[datetime | None, bool]:
+    """(when the customer started waiting, whether it is for our first answer)."""
+    if conversation.first_response_at is None:
+        return conversation.first_inbound_at, True
+    messages = conversation.messages.filter(deleted=False, placeholder=False)
+    last_answer = (messages.filter(direction=Direction.OUTBOUND)
+                   .order_by("-platform_timestamp").values_list("platform_timestamp", flat=True)
+                   .first())
+    unanswered = messages.filter(direction=Direction.INBOUND)
+    if last_answer is not None:
+        unanswered = unanswered.filter(platform_timestamp__gt=last_answer)
+    first = unanswered.order_by("platform_timestamp").values_list("platform_timestamp",
+                                                                  flat=True).first()
+    return first, False
+
+
+def compute_due(conversation: Conversation, policy: SlaPolicy | None = None) -> datetime | None:
+    if conversation.state != ConversationState.OPEN or conversation.is_spam:
+        return None
+    policy = policy or policy_for(conversation)
+    if policy is None:
+        return None
+    since, first = waiting_since(conversation)
+    if since is None:
+        return None
+    minutes = policy.first_response_minutes if first else policy.next_response_minutes
+    return _policy_calendar(policy, conversation).add(since, minutes)
+
+
+def refresh_due(conversation: Conversation) -> datetime | None:
+    """Recompute and store `sla_due_at`; returns it."""
+    due = compute_due(conversation)
+    if due != conversation.sla_due_at:
+        Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due)
+        conversation.sla_due_at = due
+    return due
+
+
+def clear_answered() -> int:
+    """Conversations no longer waiting on us stop being due (run by the periodic tick)."""
+    return (Conversation.objects.exclude(state=ConversationState.OPEN)
+            .filter(sla_due_at__isnull=False).update(sla_due_at=None))
+
+
+def status(conversation: Conversation, now: datetime | None = None,
+           due_soon_minutes: int = DUE_SOON_MINUTES) -> str:
+    """"breached", "due_soon", "on_time" or "" (nothing due): the badge."""
+    due = conversation.sla_due_at
+    if due is None or conversation.state != ConversationState.OPEN:
+        return ""
+    now = now or timezone.now()
+    if due <= now:
+        return "breached"
+    if due <= now + timedelta(minutes=due_soon_minutes):
+        return "due_soon"
+    return "on_time"
+
+
+def breached_q(now: datetime | None = None) -> Q:
+    """Filter for the "SLA breached" folder; sort a folder with order_by("sla_due_at")."""
+    return Q(state=ConversationState.OPEN, sla_due_at__lte=now or timezone.now())
+
+
+def due_soon_q(now: datetime | None = None, minutes: int = DUE_SOON_MINUTES) -> Q:
+    now = now or timezone.now()
+    return Q(state=ConversationState.OPEN, sla_due_at__gt=now,
+             sla_due_at__lte=now + timedelta(minutes=minutes))
+
+
+def first_response_time(conversation: Conversation, *, business: bool = True) -> timedelta | None:
+    """First inbound → first public or private answer; in business time by default."""
+    start, end = conversation.first_inbound_at, conversation.first_response_at
+    if start is None or end is None:
+        return None
+    if not business:
+        return end - start
+    policy = policy_for(conversation)
+    calendar = _policy_calendar(policy, conversation) if policy else calendar_for(conversation)
+    return calendar.elapsed(start, end)

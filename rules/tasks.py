@@ -1,0 +1,41 @@
+"""Celery tasks of the rules app: thin wrappers around the operations."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+log = logging.getLogger("switchboard.rules")
+
+
+@shared_task(ignore_result=True)
+def tick() -> dict:
+    """Every minute (beat, registered in RulesConfig.ready): SLA upkeep and time triggers."""
+    from .sla import clear_answered
+    from .timers import run_time_triggers
+
+    cleared = clear_answered()
+    hits = run_time_triggers()
+    return {"sla_cleared": cleared, "hits": hits}
+
+
+# max_retries=0: a notification is posted once, never blindly again (STYLE.md, practice 7).
+@shared_task(ignore_result=True, max_retries=0)
+def notify_slack(url: str, text: str) -> None:
+    from .notify import SlackClient
+
+    try:
+        SlackClient().post_message(url, text)
+    except Exception as exc:
+        log.warning("Slack notification failed: %s", exc)
+
+
+@shared_task(ignore_result=True, max_retries=0)
+def call_webhook(url: str, payload: dict) -> None:
+    from .notify import WebhookClient
+
+    try:
+        WebhookClient().send(url, payload)
+    except Exception as exc:
+        log.warning("rule webhook %s failed: %s", url, exc)
