@@ -43,3 +43,10 @@ def sweep() -> dict:
     if events or actions:
         log.info("sweep queued %d events and %d actions", len(events), len(actions))
     return {"events": len(events), "actions": len(actions)}
+
+
+@shared_task(ignore_result=True)
+def wake_snoozed() -> int:
+    from .conversations import wake_snoozed as wake
+
+    return wake()

@@ -137,6 +137,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "inbox.tasks.sweep", "schedule": timedelta(seconds=30)},
+    "wake-snoozed": {"task": "inbox.tasks.wake_snoozed", "schedule": timedelta(seconds=60)},
     "poll-channels": {"task": "inbox.tasks.poll_due_channels",
                       "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15))},
 }
