@@ -23,7 +23,7 @@ from . import conf
 TWEET_FIELDS = ("created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"
                 "lang,entities,edit_history_tweet_ids")
 USER_FIELDS = "name,username,profile_image_url,public_metrics,verified"
-TWEET_EXPANSIONS = "author_id,referenced_tweets.id,in_reply_to_user_id"
+TWEET_EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,in_reply_to_user_id"
 DM_FIELDS = "id,text,event_type,created_at,dm_conversation_id,sender_id,participant_ids,attachments"
 
 # Endpoint names for the rate-limit budget, recognised from the request (method, path).
