@@ -83,10 +83,11 @@ class XClient(ApiClient):
     default_base_url = conf.REAL_API_BASE
 
     def __init__(self, base_url: str, token: str, *, timeout: float | None = None,
-                 refresh: Callable[[], str] | None = None) -> None:
+                 refresh: Callable[[], str] | None = None, page_size: int | None = None) -> None:
         super().__init__(base_url, timeout=timeout)
         self.token = token
         self.refresh = refresh
+        self.page_size = page_size
         # Endpoint name -> the latest budget X reported for it, in this client's lifetime.
         self.rate_limits: dict[str, dict[str, Any]] = {}
 
@@ -157,15 +158,19 @@ class XClient(ApiClient):
     def dm_events(self, *, pagination_token: str | None = None) -> dict:
         params = {"dm_event.fields": DM_FIELDS, "event_types": "MessageCreate",
                   "expansions": "sender_id,participant_ids", "user.fields": USER_FIELDS,
-                  "max_results": conf.PAGE_SIZE["dm_events"]}
+                  "max_results": self._page("dm_events")}
         if pagination_token:
             params["pagination_token"] = pagination_token
         return self.get("/2/dm_events", params=params)
 
-    @staticmethod
-    def _timeline_params(name: str, since_id: str | None) -> dict:
+    def _page(self, name: str) -> int:
+        """Results per page: the most the endpoint gives, unless the channel asks for fewer."""
+        low, high = conf.PAGE_SIZE[name]
+        return max(low, min(self.page_size or high, high))
+
+    def _timeline_params(self, name: str, since_id: str | None) -> dict:
         params = {"tweet.fields": TWEET_FIELDS, "expansions": TWEET_EXPANSIONS,
-                  "user.fields": USER_FIELDS, "max_results": conf.PAGE_SIZE[name]}
+                  "user.fields": USER_FIELDS, "max_results": self._page(name)}
         if since_id:
             params["since_id"] = since_id
         return params

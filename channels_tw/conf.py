@@ -37,8 +37,10 @@ TIER_LIMITS: dict[str, dict[str, int]] = {
 DEFAULT_TIER = "basic"
 WINDOW_SECONDS = 900
 
-# Results per page: the maximum the endpoints accept, so a poll makes the fewest calls.
-PAGE_SIZE = {"mentions": 100, "search_recent": 100, "dm_events": 100, "user_tweets": 100}
+# (min, max) results per page each endpoint accepts; polls ask for the max, so they make the
+# fewest calls, unless `channel.config["page_size"]` asks for less.
+PAGE_SIZE = {"mentions": (5, 100), "search_recent": (10, 100), "dm_events": (1, 100),
+             "user_tweets": (5, 100)}
 
 # Recent search queries are limited to 512 characters on the self-serve tiers.
 MAX_QUERY_LENGTH = 512

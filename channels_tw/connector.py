@@ -26,8 +26,10 @@ class XConnector(Connector):
             def refresh():
                 return oauth.refresh(channel, force=True)
         timeout = channel.config.get("http_timeout")
+        page_size = channel.config.get("page_size")
         return XClient(conf.api_base(channel), token, refresh=refresh,
-                       timeout=float(timeout) if timeout else None)
+                       timeout=float(timeout) if timeout else None,
+                       page_size=int(page_size) if page_size else None)
 
     def handle_webhook(self, request):
         return webhooks.handle(request)

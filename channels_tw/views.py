@@ -1,0 +1,91 @@
+"""Admin pages of the X channel: connect with OAuth 2.0 + PKCE, and the channel status.
+
+Only admins connect accounts; the status page shows each X channel's health and the rate
+limit budget X reported per endpoint beside the configured tier limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from inbox import channels
+from inbox.connectors import ConnectorError
+from inbox.models import Channel, ChannelStatus
+
+from . import conf, oauth
+from .client import XClient
+
+SESSION_KEY = "x_oauth"
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not getattr(request.user, "is_admin", False):
+        raise PermissionDenied("only admins connect channels")
+
+
+def connect(request: HttpRequest) -> HttpResponse:
+    """Start the consent flow; `?channel=<id>` reconnects an existing channel."""
+    _require_admin(request)
+    api_base = settings.X_API_BASE.rstrip("/")
+    channel_id = request.GET.get("channel")
+    if channel_id:
+        api_base = conf.api_base(get_object_or_404(Channel, pk=channel_id, kind="x"))
+    verifier, challenge = oauth.pkce_pair()
+    state = secrets.token_urlsafe(24)
+    redirect_uri = request.build_absolute_uri(reverse("channels_tw:callback"))
+    request.session[SESSION_KEY] = {"state": state, "verifier": verifier,
+                                    "api_base": api_base, "redirect_uri": redirect_uri}
+    return redirect(oauth.authorization_url(api_base=api_base, redirect_uri=redirect_uri,
+                                            state=state, challenge=challenge))
+
+
+def callback(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    pending = request.session.pop(SESSION_KEY, None)
+    state = request.GET.get("state", "")
+    if not pending or not hmac.compare_digest(state.encode(), pending["state"].encode()):
+        return HttpResponseBadRequest("This sign-in link is stale or was not started here. "
+                                      "Start again from the X channels page.")
+    if request.GET.get("error") or not request.GET.get("code"):
+        return HttpResponseBadRequest("X did not grant access; nothing was connected.")
+    try:
+        credentials = oauth.exchange_code(api_base=pending["api_base"],
+                                          code=request.GET["code"],
+                                          verifier=pending["verifier"],
+                                          redirect_uri=pending["redirect_uri"])
+        me = XClient(pending["api_base"], credentials["access_token"]).me()
+    except ConnectorError as exc:
+        return HttpResponseBadRequest(f"X refused the connection: {exc}")
+    api_base_url = "" if pending["api_base"] == settings.X_API_BASE.rstrip("/") \
+        else pending["api_base"]
+    channel, created = Channel.objects.get_or_create(
+        kind="x", external_id=me["id"],
+        defaults={"name": me.get("name") or me["username"], "handle": me.get("username", ""),
+                  "api_base_url": api_base_url})
+    if created or channel.status != ChannelStatus.NEEDS_RECONNECT:
+        channel.credentials = {**channel.credentials, **credentials}
+        channel.handle = me.get("username", channel.handle)
+        channel.save(update_fields=["credentials", "handle"])
+    else:
+        channels.reconnect(channel, credentials=credentials, user=request.user)
+    return redirect("channels_tw:status")
+
+
+def status(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    rows = []
+    for channel in Channel.objects.filter(kind="x").order_by("name"):
+        limits = conf.tier_limits(channel)
+        budgets = [{"endpoint": name, "tier_limit": limits.get(name), **budget}
+                   for name, budget in sorted(channel.rate_limits.items())]
+        rows.append({"channel": channel, "budgets": budgets,
+                     "tier": channel.config.get("tier", conf.DEFAULT_TIER),
+                     "searches": channel.config.get("searches", [])})
+    return render(request, "channels_tw/status.html", {"rows": rows})
