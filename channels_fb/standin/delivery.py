@@ -22,7 +22,8 @@ log = logging.getLogger("switchboard.standin.facebook")
 
 
 def meta_json(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=True).replace("/", "\\/").encode("ascii")
+    text = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("/", "\\/").encode("ascii")
 
 
 def signature(body: bytes, secret: str) -> str:

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from channels_fb.graph import sign_body
 from channels_fb.standin import PAGE_ID, PAGE_TOKEN
+from channels_fb.standin.delivery import meta_json
 from inbox.models import Channel
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_fb" / "fixtures"
@@ -36,7 +37,7 @@ def post_signed(client, body: bytes | dict, *, secret: str | None = None,
                 signature: str | None = None):
     """POST a webhook body the way Meta does; a dict is serialised as Meta serialises."""
     if isinstance(body, dict):
-        body = json.dumps(body, ensure_ascii=True).replace("/", "\\/").encode()
+        body = meta_json(body)
     headers = {}
     if signature is None:
         signature = sign_body(body, secret if secret is not None else settings.META_APP_SECRET)

@@ -1,0 +1,367 @@
+"""Facebook Page end to end against the Graph stand-in over real HTTP.
+
+The stand-in answers as the Graph API does (PLATFORMS.md section 1) and signs and delivers
+webhooks the way Meta does. Faults are injected in the stand-in, never patched in our code.
+Send API: https://developers.facebook.com/docs/messenger-platform/reference/send-api
+Private replies: https://developers.facebook.com/documentation/business-messaging/messenger-platform/discovery/private-replies
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from channels_fb.standin import PAGE_ID, GraphStandin
+from inbox import channels, outbox, polling
+from inbox.conversations import conversation_reply, message_act
+from inbox.models import (
+    ActionKind,
+    ActionState,
+    Channel,
+    ChannelStatus,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    OutboundAction,
+)
+from switchboard.standin_server import serve_in_thread
+from tests.support.facebook import make_fb_channel, post_signed
+
+MARINA = {"id": "6984412238391107", "name": "Марина Соколова"}
+
+
+@pytest.fixture
+def standin():
+    app = GraphStandin()
+    running = serve_in_thread(app)
+    app.url = running.url
+    yield app
+    app.webhooks.stop()
+    running.stop()
+
+
+@pytest.fixture
+def channel(db, standin):
+    return make_fb_channel(api_base_url=standin.url)
+
+
+@pytest.fixture
+def pump(client, django_capture_on_commit_callbacks, standin):
+    """Hand the stand-in's queued webhooks to our real webhook URL, signed as Meta signs."""
+    def pump() -> int:
+        standin.webhooks.seal_all()
+        sent = 0
+        for delivery in list(standin.webhooks.queue):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = post_signed(client, delivery.body)
+            assert response.status_code == 200
+            standin.webhooks.queue.remove(delivery)
+            sent += 1
+        return sent
+    return pump
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    """Run an operation and what it queued after commit (the outbox, eagerly)."""
+    def act(operation, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return operation(**kwargs)
+    return act
+
+
+def customer_comment(standin, pump, text="Где мой заказ №48213?"):
+    comment_id = standin.add_comment(message=text, author=MARINA)
+    pump()
+    return Conversation.objects.get(external_thread_id=comment_id), comment_id
+
+
+def action_for(message) -> OutboundAction:
+    return OutboundAction.objects.get(message=message)
+
+
+def retry_now(action: OutboundAction, act) -> OutboundAction:
+    """Time passes: the action's wait is over and a worker picks it up again."""
+    OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
+    act(outbox.run_action, action_id=action.pk)
+    action.refresh_from_db()
+    return action
+
+
+def posted(standin, kind):
+    return [p for p in standin.posted if p["kind"] == kind]
+
+
+# ---- the whole path over real HTTP, webhooks delivered by the stand-in ------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_comment_to_public_and_private_reply_and_their_echoes(live_server, standin, agent):
+    standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
+    make_fb_channel(api_base_url=standin.url)
+    comment_id = standin.add_comment(message="Заказ №48213 так и не пришёл!", author=MARINA)
+    assert standin.webhooks.deliver_due(force=True) == 1
+
+    conversation = Conversation.objects.get(external_thread_id=comment_id)
+    assert conversation.messages.get().text == "Заказ №48213 так и не пришёл!"
+
+    public = conversation_reply(conversation=conversation, text="Марина, проверяем!", actor=agent)
+    private = conversation_reply(conversation=conversation, text="Пришлите номер заказа, пожалуйста.",
+                                 private=True, actor=agent)
+    public.refresh_from_db()
+    private.refresh_from_db()
+    assert public.delivery_status == DeliveryStatus.POSTED
+    assert private.delivery_status == DeliveryStatus.POSTED
+
+    [reply] = posted(standin, "comment")
+    assert reply["parent"] == comment_id and reply["id"] == public.external_id
+    assert standin.comments[reply["id"]]["parent_id"] == comment_id
+    [pm] = posted(standin, "private_reply")
+    assert pm["recipient"] == {"comment_id": comment_id}
+    assert pm["message_id"] == private.external_id
+    assert pm["metadata"] == f"sb:action:{action_for(private).pk}"
+
+    # The feed echo of the reply and the Messenger echo of the private reply.
+    assert standin.webhooks.deliver_due(force=True) == 2
+    assert Conversation.objects.count() == 1
+    assert Message.objects.count() == 3
+    assert not Message.objects.filter(sent_natively=True).exists()
+
+
+def test_webhook_deliveries_are_retried_byte_for_byte_until_answered(standin):
+    answers = iter([500, 403, 200])
+    received = []
+
+    def sink(environ, start_response):
+        received.append((environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])),
+                         environ["HTTP_X_HUB_SIGNATURE_256"]))
+        start_response(f"{next(answers)} X", [("Content-Length", "0")])
+        return [b""]
+
+    server = serve_in_thread(sink)
+    try:
+        standin.configure(callback_url=server.url)
+        standin.add_comment(message="Kas pakiautomaati tarne on võimalik?",
+                            author={"id": "4471902256318840", "name": "Kadri Tamm"})
+        assert standin.webhooks.deliver_due(force=True) == 0
+        assert standin.webhooks.deliver_due(force=True) == 0
+        assert standin.webhooks.deliver_due(force=True) == 1
+    finally:
+        server.stop()
+    assert len(received) == 3 and len(set(received)) == 1
+    body = received[0][0]
+    assert b"\\u00f5" in body and b"\\/" in body  # escaped as Meta escapes: õ and "/"
+    assert body.isascii()
+
+
+# ---- faults: nothing lost, nothing posted twice ------------------------------------------------
+
+def test_throttled_reply_waits_for_the_platform_and_posts_once(channel, standin, pump, act, agent):
+    conversation, comment_id = customer_comment(standin, pump)
+    standin.inject("throttle", match="write", minutes=19)
+    reply = act(conversation_reply, conversation=conversation, text="Checking now!", actor=agent)
+    action = action_for(reply)
+    assert action.state == ActionState.QUEUED
+    assert "throttled" in action.last_error
+    wait = action.not_before - timezone.now()
+    assert timedelta(minutes=18) < wait <= timedelta(minutes=19)
+    assert posted(standin, "comment") == []
+
+    action = retry_now(action, act)
+    assert action.state == ActionState.DONE
+    assert len(posted(standin, "comment")) == 1
+    pump()
+    assert conversation.messages.count() == 2
+
+
+@pytest.mark.parametrize("kind", ["reply", "dm"])
+def test_timeout_after_accept_is_found_not_reposted(channel, standin, pump, act, agent,
+                                                    settings, kind):
+    settings.HTTP_TIMEOUT_SECONDS = 0.3
+    if kind == "reply":
+        conversation, _ = customer_comment(standin, pump)
+    else:
+        standin.add_message(psid="7390125538764019", text="你好，退货政策是什么？", name="芳 王")
+        pump()
+        conversation = Conversation.objects.get(kind="dm")
+    standin.inject("timeout_after_accept", match="write", seconds=0.8)
+    reply = act(conversation_reply, conversation=conversation, text="We are on it.",
+                private=kind == "dm", actor=agent)
+    action = action_for(reply)
+    assert action.state == ActionState.QUEUED and "timeout" in action.last_error
+    landed = posted(standin, "comment" if kind == "reply" else "dm")
+    assert len(landed) == 1
+
+    action = retry_now(action, act)
+    assert action.state == ActionState.DONE
+    assert len(posted(standin, "comment" if kind == "reply" else "dm")) == 1
+    reply.refresh_from_db()
+    assert reply.external_id == landed[0].get("id", landed[0].get("message_id"))
+    pump()
+    assert conversation.messages.filter(direction=Direction.OUTBOUND).count() == 1
+
+
+def test_private_reply_after_timeout_is_never_sent_twice(channel, standin, pump, act, agent,
+                                                        settings):
+    settings.HTTP_TIMEOUT_SECONDS = 0.3
+    conversation, comment_id = customer_comment(standin, pump)
+    standin.inject("timeout_after_accept", match="messages", seconds=0.8)
+    private = act(conversation_reply, conversation=conversation, text="Напишите нам номер.",
+                  private=True, actor=agent)
+    action = retry_now(action_for(private), act)
+    assert action.state == ActionState.DONE
+    assert len(posted(standin, "private_reply")) == 1
+    pump()  # the echo carries our metadata and gives the message its id
+    private.refresh_from_db()
+    assert private.external_id == posted(standin, "private_reply")[0]["message_id"]
+    assert Message.objects.count() == 2
+
+
+def test_expired_token_holds_work_until_reconnect_then_posts_once(channel, standin, pump, act,
+                                                                 agent):
+    conversation, _ = customer_comment(standin, pump)
+    standin.expire_token()
+    first = act(conversation_reply, conversation=conversation, text="One", actor=agent)
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.NEEDS_RECONNECT
+    assert "reconnect" in channel.status_detail.lower() and "460" in channel.status_detail
+    second = act(conversation_reply, conversation=conversation, text="Two", actor=agent)
+    assert {a.state for a in OutboundAction.objects.all()} == {ActionState.HELD}
+    assert "reconnect" in action_for(first).last_error
+
+    new_token = standin.renew_token()
+    released = act(channels.reconnect, channel=channel, credentials={"access_token": new_token})
+    assert released == 2
+    assert {a.state for a in OutboundAction.objects.all()} == {ActionState.DONE}
+    assert sorted(p["text"] for p in posted(standin, "comment")) == ["One", "Two"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.external_id and second.external_id
+
+
+def test_platform_500_is_retried(channel, standin, pump, act, agent):
+    conversation, _ = customer_comment(standin, pump)
+    standin.inject("500", match="write")
+    reply = act(conversation_reply, conversation=conversation, text="Hello", actor=agent)
+    action = action_for(reply)
+    assert action.state == ActionState.QUEUED and "temporary" in action.last_error
+    assert retry_now(action, act).state == ActionState.DONE
+    assert len(posted(standin, "comment")) == 1
+
+
+# ---- the messaging window ---------------------------------------------------------------------
+
+def dm_conversation(standin, pump, *, hours_ago: float):
+    standin.add_message(psid="7390125538764019", text="Hallo, wo ist meine Bestellung?",
+                        name="Anna Schmidt",
+                        at=(timezone.now() - timedelta(hours=hours_ago)).timestamp())
+    pump()
+    return Conversation.objects.get(kind="dm")
+
+
+def test_dm_after_24_hours_is_rejected_with_the_reason(channel, standin, pump, act, agent):
+    conversation = dm_conversation(standin, pump, hours_ago=30)
+    reply = act(conversation_reply, conversation=conversation, text="Sorry!", private=True,
+                actor=agent)
+    action = action_for(reply)
+    assert action.state == ActionState.FAILED
+    assert "24-hour" in action.last_error and "HUMAN_AGENT" in action.last_error
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.FAILED
+    assert posted(standin, "dm") == []
+
+
+def test_human_agent_tag_within_7_days_when_enabled(channel, standin, pump, act, agent,
+                                                    settings):
+    settings.META_HUMAN_AGENT_ENABLED = True
+    conversation = dm_conversation(standin, pump, hours_ago=30)
+    reply = act(conversation_reply, conversation=conversation, text="Anna here, sorry!",
+                private=True, actor=agent, options={"human_agent_tag": True})
+    assert action_for(reply).state == ActionState.DONE
+    [sent] = posted(standin, "dm")
+    assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+
+
+def test_platform_window_error_is_rejected_readably(channel, standin, pump, act, agent):
+    conversation = dm_conversation(standin, pump, hours_ago=1)
+    standin.inject("outside_window", match="messages")
+    reply = act(conversation_reply, conversation=conversation, text="Hi", private=True,
+                actor=agent)
+    action = action_for(reply)
+    assert action.state == ActionState.FAILED
+    assert "24-hour messaging window has closed" in action.last_error
+
+
+def test_second_private_reply_to_one_comment_is_rejected(channel, standin, pump, act, agent):
+    conversation, _ = customer_comment(standin, pump)
+    act(conversation_reply, conversation=conversation, text="First", private=True, actor=agent)
+    second = act(conversation_reply, conversation=conversation, text="Second", private=True,
+                 actor=agent)
+    action = action_for(second)
+    assert action.state == ActionState.FAILED
+    assert "already has a private reply" in action.last_error
+    assert len(posted(standin, "private_reply")) == 1
+
+
+# ---- moderation -------------------------------------------------------------------------------
+
+def test_like_hide_unhide_delete(channel, standin, pump, act, agent):
+    conversation, comment_id = customer_comment(standin, pump)
+    comment = conversation.messages.get()
+    for kind in (ActionKind.LIKE, ActionKind.HIDE, ActionKind.UNHIDE, ActionKind.UNLIKE,
+                 ActionKind.DELETE):
+        act(message_act, message=comment, kind=kind, actor=agent)
+    assert [p["kind"] for p in standin.posted] == ["like", "hide", "unhide", "unlike", "delete"]
+    assert set(OutboundAction.objects.values_list("state", flat=True)) == {ActionState.DONE}
+    pump()  # hide, unhide and remove come back through the feed
+    comment.refresh_from_db()
+    assert comment.deleted and not comment.hidden and not comment.liked
+    assert Message.objects.count() == 1
+
+
+# ---- polling ----------------------------------------------------------------------------------
+
+def test_poll_backfills_comments_and_messenger_and_overlaps_cleanly(channel, standin, pump,
+                                                                   django_capture_on_commit_callbacks):
+    top = standin.add_comment(message="Is the Aurora jacket waterproof?",
+                              author={"id": "5512038874410236", "name": "Jürgen Becker"})
+    standin.add_comment(message="Same question!", author=MARINA, parent_id=top)
+    standin.add_message(psid="7390125538764019", text="你好", name="芳 王")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polling.poll_channel(channel.pk) == 3
+    assert Conversation.objects.count() == 2
+    assert Conversation.objects.get(external_thread_id=top).messages.count() == 2
+    channel.refresh_from_db()
+    assert channel.cursors["comments"] and channel.cursors["messenger_updated"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polling.poll_channel(channel.pk) == 0  # nothing new
+    pump()  # the webhooks for the same items arrive late
+    assert Conversation.objects.count() == 2 and Message.objects.count() == 3
+
+
+def test_poll_under_throttle_waits_and_keeps_its_place(channel, standin,
+                                                       django_capture_on_commit_callbacks):
+    standin.inject("throttle", match="read", minutes=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polling.poll_channel(channel.pk) == 0
+    channel.refresh_from_db()
+    assert channel.poll_after - timezone.now() > timedelta(minutes=6)
+    assert channel.cursors == {}
+
+
+def test_profile_fetch_and_fallback(channel, standin, pump):
+    standin.add_message(psid="7390125538764019", text="你好", name="芳 王")
+    profile = channel.connector.fetch_profile(channel, "7390125538764019")
+    assert profile.name == "芳 王" and profile.avatar_url.startswith("https://")
+    withheld = channel.connector.fetch_profile(channel, "6984412238391107")
+    assert withheld.name == "Facebook user …1107"
+
+
+def test_add_channel_command_creates_a_working_channel(db, standin, capsys):
+    from django.core.management import call_command
+
+    call_command("add_channel", "facebook", "--external-id", PAGE_ID, "--name", "Polaris",
+                 "--token", standin.pages[PAGE_ID].token, "--api-base", standin.url)
+    channel = Channel.objects.get(kind="facebook")
+    assert channel.connector.poll(channel).cursors is not None
