@@ -1,7 +1,14 @@
 """Live updates: tell every open inbox that something changed, after the commit.
 
-The change feed is a short list in the shared cache (Redis, or the database cache without
-Redis), so every web process sees it. Inboxes poll it cheaply with the last version they saw.
+The change feed lives in the shared cache (Redis, or the database cache without Redis), so
+every web and worker process sees it. It is an append-only log of numbered slots,
+`live:c:<n>` → (conversation id, time). A publisher claims the next free slot with
+`cache.add`, which is atomic on both backends (Redis `SET NX`; the database cache's insert
+fails on the existing key), so two processes can never write the same slot and no change is
+lost to a read-modify-write race. `live:head` is only a hint of where the log ends; readers
+and writers probe forward from it.
+
+Inboxes poll with the last version they saw and get back the conversations changed since.
 """
 
 from __future__ import annotations
@@ -11,37 +18,64 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
-FEED_KEY = "live:feed"
-VERSION_KEY = "live:version"
-FEED_LENGTH = 200
+HEAD_KEY = "live:head"
+SLOT_TTL = 60 * 60  # an inbox further behind than this reloads its list
+# How far one read looks ahead; an inbox more changes behind than this reloads its list.
+WINDOW = 200
+_PROBE_BATCH = 32
+
+
+def _slot(n: int) -> str:
+    return f"live:c:{n}"
 
 
 def conversation_changed(conversation_id: int) -> None:
     """Announce a change once the surrounding transaction commits (never a rolled-back one)."""
-    transaction.on_commit(lambda: _publish(conversation_id))
+    transaction.on_commit(lambda: publish(conversation_id))
 
 
-def _publish(conversation_id: int) -> None:
-    try:
-        version = cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.add(VERSION_KEY, 0, timeout=None)
-        version = cache.incr(VERSION_KEY)
-    feed = cache.get(FEED_KEY) or []
-    feed.append((version, conversation_id, time.time()))
-    cache.set(FEED_KEY, feed[-FEED_LENGTH:], timeout=None)
+def publish(conversation_id: int) -> int:
+    """Append one change to the log now; returns its version."""
+    n = (cache.get(HEAD_KEY) or 0) + 1
+    while not cache.add(_slot(n), (conversation_id, time.time()), timeout=SLOT_TTL):
+        n += 1
+    cache.set(HEAD_KEY, n, timeout=None)
+    return n
+
+
+def _scan(after: int, limit: int) -> dict[int, tuple[int, float]]:
+    """The slots after `after` that exist, looking at most `limit` ahead."""
+    found: dict[int, tuple[int, float]] = {}
+    start = after + 1
+    while start <= after + limit:
+        numbers = range(start, min(start + _PROBE_BATCH, after + limit + 1))
+        batch = cache.get_many([_slot(n) for n in numbers])
+        if not batch:
+            break
+        for n in numbers:
+            if _slot(n) in batch:
+                found[n] = batch[_slot(n)]
+        start = numbers[-1] + 1
+    return found
 
 
 def current_version() -> int:
-    return cache.get(VERSION_KEY) or 0
+    """The newest version: the head hint, corrected by looking past it."""
+    head = cache.get(HEAD_KEY) or 0
+    ahead = _scan(head, _PROBE_BATCH)
+    return max(ahead, default=head)
 
 
 def changes_since(version: int) -> tuple[int, set[int] | None]:
     """(latest version, changed conversation ids); None means "too far behind: reload all"."""
-    feed = cache.get(FEED_KEY) or []
-    latest = current_version()
-    if latest == version:
-        return latest, set()
-    if not feed or feed[0][0] > version + 1:
-        return latest, None
-    return latest, {cid for v, cid, _ in feed if v > version}
+    head = cache.get(HEAD_KEY) or 0
+    if head - version > WINDOW:
+        return current_version(), None
+    found = _scan(version, max(head - version, 0) + _PROBE_BATCH)
+    if not found:
+        return max(version, 0), set()
+    if min(found) > version + 1:
+        # The slot after ours expired (or a publisher died mid-claim): we cannot know what
+        # we missed, so the inbox reloads its list.
+        return max(found), None
+    return max(found), {cid for cid, _ in found.values()}

@@ -1,9 +1,19 @@
 from django.urls import path
 
-from .views import webhooks
+from .views import actions, conversations, inbox, live, replies, webhooks
 
 app_name = "inbox"
 
 urlpatterns = [
     path("webhooks/<slug:slug>/", webhooks.webhook, name="webhook"),
+    path("", inbox.inbox, name="inbox"),
+    path("posts/", inbox.posts, name="posts"),
+    path("live/", live.feed, name="live"),
+    path("bulk/", actions.bulk, name="bulk"),
+    path("c/<int:pk>/", conversations.conversation, name="conversation"),
+    path("c/<int:pk>/reply/", replies.reply, name="reply"),
+    path("c/<int:pk>/draft/", replies.save_draft, name="draft"),
+    path("c/<int:pk>/do/<slug:verb>/", actions.act, name="act"),
+    path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
+    path("actions/<int:pk>/retry/", actions.retry, name="retry"),
 ]

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("rules/", include("rules.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
     path("channels/instagram/", include("channels_ig.urls")),

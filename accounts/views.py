@@ -1,0 +1,66 @@
+"""The agent's own settings, and the manager pages for saved replies, tags and teams."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from inbox.access import require_manager
+from inbox.models import SavedReply, Tag
+
+from .forms import SavedReplyForm, SignatureForm, TagForm, TeamForm
+from .models import Team
+
+
+def settings_view(request: HttpRequest) -> HttpResponse:
+    form = SignatureForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Signature saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+# Each managed kind: its model, form, and how the list names it.
+MANAGED = {
+    "saved_replies": (SavedReply, SavedReplyForm, "Saved replies"),
+    "tags": (Tag, TagForm, "Tags"),
+    "teams": (Team, TeamForm, "Teams"),
+}
+
+
+def manage_list(request: HttpRequest, kind: str) -> HttpResponse:
+    require_manager(request)
+    model, form_class, title = MANAGED[kind]
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Added {form.instance}.")
+        return redirect(f"accounts:{kind}")
+    return render(request, "accounts/manage.html", {
+        "kind": kind, "title": title, "objects": model.objects.all(), "form": form})
+
+
+def manage_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    require_manager(request)
+    model, form_class, title = MANAGED[kind]
+    obj = get_object_or_404(model, pk=pk)
+    form = form_class(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved {obj}.")
+        return redirect(f"accounts:{kind}")
+    return render(request, "accounts/manage_edit.html", {
+        "kind": kind, "title": title, "object": obj, "form": form})
+
+
+@require_POST
+def manage_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    require_manager(request)
+    model, _, _ = MANAGED[kind]
+    obj = get_object_or_404(model, pk=pk)
+    obj.delete()
+    messages.success(request, f"Deleted {obj}.")
+    return redirect(f"accounts:{kind}")

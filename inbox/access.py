@@ -1,0 +1,42 @@
+"""Load what a request may touch, or answer 404. Every agent view starts with one of these.
+
+All agents work the shared inbox, so any logged-in agent may see any conversation; the
+helpers exist so that rule lives in one place and each view starts with a single call.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Conversation, Message, OutboundAction
+
+
+def require_agent(request: HttpRequest) -> None:
+    if not request.user.is_authenticated or not request.user.is_active:
+        raise PermissionDenied
+
+
+def require_manager(request: HttpRequest) -> None:
+    require_agent(request)
+    if not request.user.is_manager:
+        raise PermissionDenied("managers only")
+
+
+def get_conversation_for_agent(request: HttpRequest, pk: int) -> Conversation:
+    """The conversation with what its header and panels show (1 query), or 404."""
+    require_agent(request)
+    qs = Conversation.objects.select_related("channel", "contact", "assignee", "team")
+    return get_object_or_404(qs, pk=pk)
+
+
+def get_message_for_agent(request: HttpRequest, pk: int) -> Message:
+    require_agent(request)
+    qs = Message.objects.select_related("conversation", "channel")
+    return get_object_or_404(qs, pk=pk)
+
+
+def get_action_for_agent(request: HttpRequest, pk: int) -> OutboundAction:
+    require_agent(request)
+    return get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=pk)

@@ -1,0 +1,36 @@
+"""Search across messages, customers and handles.
+
+On PostgreSQL, message text is matched with full-text search against the GIN index created
+by migration 0002 (the expression below must stay identical to the index's, or the planner
+will not use it). SQLite has no such index: a plain case-insensitive substring match.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from .models import Conversation, Identity, Message
+
+# Must match inbox/migrations/0002_message_text_search.py exactly.
+FTS_CONFIG = "simple"
+FTS_EXPRESSION = "to_tsvector('simple'::regconfig, \"inbox_message\".\"text\")"
+
+
+def _messages_matching(q: str) -> QuerySet[Message]:
+    if connection.vendor == "postgresql":
+        return (Message.objects.alias(fts=RawSQL(FTS_EXPRESSION, [],
+                                                 output_field=SearchVectorField()))
+                .filter(fts=SearchQuery(q, config=FTS_CONFIG, search_type="websearch")))
+    return Message.objects.filter(text__icontains=q)
+
+
+def search_conversations(qs: QuerySet[Conversation], q: str) -> QuerySet[Conversation]:
+    """Conversations with a message matching `q`, or whose customer's name or handle does."""
+    handle = q.lstrip("@")
+    people = Identity.objects.filter(
+        Q(name__icontains=q) | Q(handle__iexact=handle), contact=OuterRef("contact_id"))
+    texts = _messages_matching(q).filter(conversation=OuterRef("pk"))
+    return qs.filter(Exists(texts) | Exists(people) | Q(contact__name__icontains=q))

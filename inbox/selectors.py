@@ -1,0 +1,345 @@
+"""Reads for the agent UI. Each returns everything a page needs in a fixed number of queries,
+however many conversations, messages or tags there are (asserted in the tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import JSONField as JSONOutput
+
+from accounts.models import Team, User
+
+from . import live
+from .models import (
+    AuditEvent,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationKind,
+    ConversationState,
+    Draft,
+    Identity,
+    Message,
+    Note,
+    OutboundAction,
+    Priority,
+    ReadState,
+    SavedReply,
+    SavedReplyScope,
+    Tag,
+)
+from .search import search_conversations
+
+PAGE_SIZE = 50
+
+FOLDERS = [
+    ("open", "Open"),
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("pending", "Pending"),
+    ("snoozed", "Snoozed"),
+    ("closed", "Closed"),
+    ("spam", "Spam"),
+    ("all", "All"),
+]
+SORTS = [("sla", "SLA due"), ("newest", "Newest"), ("oldest", "Oldest"),
+         ("priority", "Priority")]
+_FOLDER_KEYS = {key for key, _ in FOLDERS}
+_SORT_KEYS = {key for key, _ in SORTS}
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What the agent is looking at: a folder plus filters that combine, a sort, a page."""
+
+    folder: str = "open"
+    tag: int | None = None
+    channel: int | None = None
+    team: int | None = None
+    kind: str = ""
+    post: str = ""            # "<channel id>:<context external id>"
+    q: str = ""
+    sort: str = "newest"
+    page: int = 1
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_query(cls, query) -> ListParams:
+        folder = query.get("folder", "open")
+        sort = query.get("sort", "newest")
+        kind = query.get("kind", "")
+        return cls(
+            folder=folder if folder in _FOLDER_KEYS else "open",
+            tag=_int_or_none(query.get("tag")),
+            channel=_int_or_none(query.get("channel")),
+            team=_int_or_none(query.get("team")),
+            kind=kind if kind in ConversationKind.values else "",
+            post=query.get("post", "")[:300],
+            q=query.get("q", "").strip()[:200],
+            sort=sort if sort in _SORT_KEYS else "newest",
+            page=max(_int_or_none(query.get("page")) or 1, 1),
+        )
+
+    def as_query(self, **changes) -> str:
+        """The query string of these params with `changes` applied (None drops a key)."""
+        params = replace(self, **{k: v for k, v in changes.items() if k != "page"})
+        values = {"folder": params.folder, "tag": params.tag, "channel": params.channel,
+                  "team": params.team, "kind": params.kind, "post": params.post,
+                  "q": params.q, "sort": params.sort, "page": changes.get("page")}
+        defaults = {"folder": "open", "sort": "newest"}
+        return urlencode({k: v for k, v in values.items()
+                          if v not in (None, "") and defaults.get(k) != v})
+
+    @property
+    def post_key(self) -> tuple[int, str] | None:
+        channel_id, _, context = self.post.partition(":")
+        if not context or _int_or_none(channel_id) is None:
+            return None
+        return int(channel_id), context
+
+
+def _folder_filter(folder: str, user) -> Q:
+    not_spam = Q(is_spam=False)
+    return {
+        "open": Q(state=ConversationState.OPEN) & not_spam,
+        "mine": Q(assignee=user, state__in=[ConversationState.OPEN, ConversationState.PENDING])
+        & not_spam,
+        "unassigned": Q(assignee__isnull=True, state=ConversationState.OPEN) & not_spam,
+        "pending": Q(state=ConversationState.PENDING) & not_spam,
+        "snoozed": Q(state=ConversationState.SNOOZED) & not_spam,
+        "closed": Q(state=ConversationState.CLOSED) & not_spam,
+        "spam": Q(is_spam=True),
+        "all": Q(),
+    }[folder]
+
+
+def filtered_conversations(params: ListParams, user) -> QuerySet[Conversation]:
+    """The conversations matching the folder and every filter, unordered."""
+    qs = Conversation.objects.all()
+    post = params.post_key
+    # A post's comments are shown whatever their state: the storm is the unit of work.
+    if post is None:
+        qs = qs.filter(_folder_filter(params.folder, user))
+    else:
+        qs = qs.filter(channel_id=post[0], context_external_id=post[1])
+    if params.tag:
+        qs = qs.filter(tags=params.tag)
+    if params.channel:
+        qs = qs.filter(channel_id=params.channel)
+    if params.team:
+        qs = qs.filter(team_id=params.team)
+    if params.kind:
+        qs = qs.filter(kind=params.kind)
+    if params.q:
+        qs = search_conversations(qs, params.q)
+    return qs
+
+
+_PRIORITY_RANK = Case(
+    When(priority=Priority.URGENT, then=Value(0)), When(priority=Priority.HIGH, then=Value(1)),
+    When(priority=Priority.NORMAL, then=Value(2)), default=Value(3), output_field=IntegerField())
+
+
+def _ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
+    newest = F("last_message_at").desc(nulls_last=True)
+    if sort == "oldest":
+        return qs.order_by(F("last_message_at").asc(nulls_last=True), "id")
+    if sort == "sla":
+        return qs.order_by(F("sla_due_at").asc(nulls_last=True), newest, "-id")
+    if sort == "priority":
+        return qs.alias(rank=_PRIORITY_RANK).order_by("rank", newest, "-id")
+    return qs.order_by(newest, "-id")
+
+
+def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
+    """What a list row shows, in two queries for any number of rows (rows, then tags)."""
+    read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
+                                    read_at__gte=OuterRef("last_message_at"))
+    return (qs.select_related("channel", "contact", "assignee", "team")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+            .annotate(is_read=Exists(read)))
+
+
+def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], bool]:
+    """One page of rows and whether there is another: 2 queries."""
+    qs = with_row_data(_ordered(filtered_conversations(params, user), params.sort), user)
+    start = (params.page - 1) * PAGE_SIZE
+    rows = list(qs[start:start + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def rows_by_id(ids, params: ListParams, user) -> tuple[list[Conversation], set[int]]:
+    """For the live feed: changed rows still in the current view, and the ids that left it."""
+    ids = set(ids)
+    rows = list(with_row_data(filtered_conversations(params, user).filter(pk__in=ids), user))
+    return rows, ids - {row.pk for row in rows}
+
+
+# ---- folder counts ---------------------------------------------------------------------------
+
+COUNTS_TTL = 60
+
+
+def folder_counts(user) -> dict:
+    """Counts for every folder. Cached per live version, so they refresh on any change and a
+    quiet inbox costs no counting at all; at most 4 queries when recomputed."""
+    version = live.current_version()
+    key = f"inbox:counts:{version}:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _count_folders(user)
+        cache.set(key, counts, timeout=COUNTS_TTL)
+    return counts
+
+
+def _count_folders(user) -> dict:
+    aggregates = {key: Count("pk", filter=_folder_filter(key, user))
+                  for key, _ in FOLDERS if key != "all"}
+    states = Conversation.objects.aggregate(**aggregates)
+    open_q = Q(conversations__state=ConversationState.OPEN, conversations__is_spam=False)
+    tags = list(Tag.objects.annotate(n=Count("conversations", filter=open_q))
+                .values_list("pk", "name", "color", "n"))
+    channels = list(Channel.objects.annotate(n=Count("conversations", filter=open_q))
+                    .values_list("pk", "name", "kind", "n"))
+    teams = list(Team.objects.annotate(n=Count("conversations", filter=open_q))
+                 .values_list("pk", "name", "n"))
+    return {"states": states, "tags": tags, "channels": channels, "teams": teams}
+
+
+# ---- the post view ---------------------------------------------------------------------------
+
+def post_groups(limit: int = 50) -> list[dict]:
+    """Comments grouped under the post or media they are on, busiest first: 2 queries."""
+    first = Conversation.objects.filter(
+        channel_id=OuterRef("channel_id"), context_external_id=OuterRef("context_external_id"),
+    ).order_by("id")
+    groups = list(
+        Conversation.objects.exclude(context_external_id="")
+        .values("channel_id", "context_external_id")
+        .annotate(total=Count("pk"),
+                  open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),
+                  last=Max("last_message_at"),
+                  context=Subquery(first.values("context")[:1], output_field=JSONOutput()))
+        .order_by("-open", "-last")[:limit])
+    channels = Channel.objects.in_bulk({g["channel_id"] for g in groups})
+    for group in groups:
+        group["channel"] = channels.get(group["channel_id"])
+        group["key"] = f"{group['channel_id']}:{group['context_external_id']}"
+        if not isinstance(group["context"], dict):
+            group["context"] = {}
+    return groups
+
+
+def post_summary(params: ListParams) -> dict | None:
+    """Header of a post's comment list: its context and counts (1 query)."""
+    post = params.post_key
+    if post is None:
+        return None
+    qs = Conversation.objects.filter(channel_id=post[0], context_external_id=post[1])
+    summary = qs.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),
+        context=Subquery(qs.order_by("id").values("context")[:1], output_field=JSONOutput()))
+    if not isinstance(summary["context"], dict):
+        summary["context"] = {}
+    summary["key"] = params.post
+    return summary
+
+
+# ---- one conversation ------------------------------------------------------------------------
+
+def saved_replies_for(user) -> QuerySet[SavedReply]:
+    return SavedReply.objects.filter(
+        Q(scope=SavedReplyScope.EVERYONE)
+        | Q(scope=SavedReplyScope.PERSONAL, owner=user)
+        | Q(scope=SavedReplyScope.TEAM, team__members=user)
+    ).distinct().order_by("title")
+
+
+@dataclass
+class ConversationDetail:
+    conversation: Conversation
+    messages: list[Message]
+    notes: list[Note]
+    timeline: list[AuditEvent]
+    identities: list[Identity]
+    past: list[Conversation]
+    contact_notes: list[Note]
+    saved_replies: list[SavedReply]
+    agents: list[User]
+    teams: list[Team]
+    draft: Draft | None
+    last_message_id: int
+
+
+TIMELINE_LENGTH = 100
+PAST_LENGTH = 10
+
+
+def thread_messages(conversation: Conversation) -> list[Message]:
+    """The thread in platform order, each with its outbox actions: 2 queries."""
+    actions = OutboundAction.objects.order_by("-id")
+    return list(conversation.messages.select_related("author_identity", "author_agent")
+                .prefetch_related(Prefetch("actions", queryset=actions))
+                .order_by("platform_timestamp", "id"))
+
+
+def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
+    """Everything the conversation pane shows, in a fixed number of queries."""
+    contact: Contact | None = conversation.contact
+    messages = thread_messages(conversation)
+    timeline = list(conversation.audit_events.select_related("actor")
+                    .order_by("-created_at", "-id")[:TIMELINE_LENGTH])
+    timeline.reverse()
+    if contact is not None:
+        identities = list(contact.identities.order_by("platform", "id"))
+        past = list(contact.conversations.exclude(pk=conversation.pk).select_related("channel")
+                    .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH])
+        contact_notes = list(contact.notes.select_related("author").order_by("created_at"))
+    else:
+        identities, past, contact_notes = [], [], []
+    return ConversationDetail(
+        conversation=conversation,
+        messages=messages,
+        notes=list(conversation.notes.select_related("author").order_by("created_at")),
+        timeline=timeline,
+        identities=identities,
+        past=past,
+        contact_notes=contact_notes,
+        saved_replies=list(saved_replies_for(user)),
+        agents=list(User.objects.filter(is_active=True).order_by("first_name", "username")),
+        teams=list(Team.objects.order_by("name")),
+        draft=Draft.objects.filter(user=user, conversation=conversation).first(),
+        last_message_id=max((m.pk for m in messages), default=0),
+    )
+
+
+def answered_since(conversation: Conversation, *, since_id: int, user) -> list[Message]:
+    """Answers someone else (or a rule) sent after the agent opened the conversation."""
+    return list(conversation.messages.filter(pk__gt=since_id, direction="out")
+                .exclude(author_agent=user).select_related("author_agent"))

@@ -1,0 +1,104 @@
+"""Small display helpers for the inbox templates. Everything customer-made stays escaped;
+URLs additionally pass `safe_url`, because escaping alone does not stop `javascript:`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django import template
+from django.utils import timezone
+
+from ..connectors import Capability
+
+register = template.Library()
+
+_SAFE_SCHEMES = {"http", "https"}
+
+
+@register.filter
+def safe_url(value) -> str:
+    """The URL if it is plain http(s), else empty: customer and platform data can carry
+    `javascript:` or `data:` links."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return ""
+    return text if scheme in _SAFE_SCHEMES else ""
+
+
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
+
+
+@register.filter
+def safe_color(value) -> str:
+    """A #hex colour for a style attribute, else grey: CSS is another injection route."""
+    text = str(value or "")
+    return text if _HEX_COLOR.fullmatch(text) else "#6b7280"
+
+
+@register.filter
+def age(value: datetime | None) -> str:
+    if not value:
+        return ""
+    seconds = int((timezone.now() - value).total_seconds())
+    if seconds < 60:
+        return "now"
+    for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+@register.filter
+def sla_state(due: datetime | None) -> str:
+    """'' (no SLA), 'breached', 'soon' (under an hour) or 'ok'."""
+    if not due:
+        return ""
+    left = (due - timezone.now()).total_seconds()
+    if left < 0:
+        return "breached"
+    return "soon" if left < 3600 else "ok"
+
+
+@register.filter
+def sla_label(due: datetime | None) -> str:
+    if not due:
+        return ""
+    left = int((due - timezone.now()).total_seconds())
+    span = abs(left)
+    text = (f"{span // 86400}d" if span >= 86400 else f"{span // 3600}h" if span >= 3600
+            else f"{max(span // 60, 1)}m")
+    return f"SLA {text} over" if left < 0 else f"SLA {text}"
+
+
+@register.filter
+def supports(channel, capability: str) -> bool:
+    try:
+        return channel.connector.supports(Capability(capability))
+    except (LookupError, ValueError):
+        return False
+
+
+@register.filter
+def connector_label(channel) -> str:
+    try:
+        return channel.connector.label
+    except LookupError:
+        return channel.kind
+
+
+@register.filter
+def last_action(message):
+    """The newest outbox action that posted this message (prefetched, newest first)."""
+    actions = list(message.actions.all())
+    return actions[0] if actions else None
+
+
+@register.simple_tag
+def query_with(params, **changes) -> str:
+    return params.as_query(**changes)

@@ -1,0 +1,166 @@
+"""Agent actions on one conversation, on one message, and in bulk.
+
+Each verb is a small function calling the shared operation in inbox/conversations.py; the
+view looks the verb up in a dict, so adding one is one entry, not another branch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.models import Team, User
+
+from .. import conversations as ops
+from .. import selectors
+from ..access import get_action_for_agent, get_conversation_for_agent, get_message_for_agent
+from ..connectors import Capability
+from ..models import ActionKind, Conversation
+from ..outbox import NotSupported, retry_failed
+from .common import list_context, pane_context
+
+PAGE = "inbox/inbox.html"
+
+
+def snooze_until(value: str, *, now: datetime | None = None) -> datetime:
+    """A preset ("1h", "4h", "tomorrow", "week") or an ISO date/time from the date picker."""
+    now = timezone.localtime(now or timezone.now())
+    nine = time(9, 0)
+    presets = {
+        "1h": lambda: now + timedelta(hours=1),
+        "4h": lambda: now + timedelta(hours=4),
+        "tomorrow": lambda: timezone.make_aware(
+            datetime.combine(now.date() + timedelta(days=1), nine)),
+        "week": lambda: timezone.make_aware(
+            datetime.combine(now.date() + timedelta(days=7 - now.weekday()), nine)),
+    }
+    if value in presets:
+        return presets[value]()
+    parsed = datetime.fromisoformat(value)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _assign(c: Conversation, data, user) -> None:
+    target = data.get("to", "")
+    if target == "me":
+        ops.conversation_assign(conversation=c, assignee=user, actor=user)
+    elif target == "nobody":
+        ops.conversation_assign(conversation=c, assignee=None, actor=user)
+    elif target.startswith("team:"):
+        team = Team.objects.get(pk=int(target[5:]))
+        ops.conversation_assign(conversation=c, assignee=c.assignee, team=team, actor=user)
+    else:
+        agent = User.objects.get(pk=int(target), is_active=True)
+        ops.conversation_assign(conversation=c, assignee=agent, actor=user)
+
+
+def _tag(c, data, user):
+    for name in data.get("name", "").split(","):
+        if name.strip():
+            ops.conversation_tag(conversation=c, name=name.strip()[:64], actor=user)
+
+
+def _note(c, data, user):
+    if data.get("text", "").strip():
+        ops.note_add(conversation=c, text=data["text"], actor=user)
+
+
+VERBS = {
+    "assign": _assign,
+    "tag": _tag,
+    "untag": lambda c, d, u: ops.conversation_untag(conversation=c, name=d.get("name", ""),
+                                                    actor=u),
+    "close": lambda c, d, u: ops.conversation_close(conversation=c, actor=u),
+    "reopen": lambda c, d, u: ops.conversation_reopen(conversation=c, actor=u),
+    "snooze": lambda c, d, u: ops.conversation_snooze(
+        conversation=c, until=snooze_until(d.get("until", "1h")), actor=u),
+    "priority": lambda c, d, u: ops.conversation_set_priority(
+        conversation=c, priority=d.get("priority", ""), actor=u),
+    "spam": lambda c, d, u: ops.conversation_mark_spam(conversation=c, spam=True, actor=u),
+    "unspam": lambda c, d, u: ops.conversation_mark_spam(conversation=c, spam=False, actor=u),
+    "note": _note,
+}
+# After these, the keyboard flow moves on to the next conversation.
+ADVANCING = {"close", "snooze", "spam"}
+BULK_VERBS = {"assign", "tag", "close", "reopen", "snooze", "priority", "spam"}
+
+
+def _pane(request, conversation, *, advance: bool = False) -> HttpResponse:
+    if not request.htmx:
+        return redirect("inbox:conversation", pk=conversation.pk)
+    conversation.refresh_from_db()
+    response = render(request, f"{PAGE}#pane", pane_context(request, conversation))
+    return trigger_client_event(response, "conversationChanged",
+                                {"conversation": conversation.pk, "advance": advance})
+
+
+@require_POST
+def act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    conversation = get_conversation_for_agent(request, pk)
+    handler = VERBS.get(verb)
+    if handler is None:
+        raise Http404("unknown action")
+    try:
+        handler(conversation, request.POST, request.user)
+    except (ValueError, LookupError, User.DoesNotExist, Team.DoesNotExist) as exc:
+        return HttpResponseBadRequest(f"cannot {verb}: {exc}")
+    return _pane(request, conversation, advance=verb in ADVANCING
+                 and request.POST.get("advance") == "1")
+
+
+@require_POST
+def message_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    message = get_message_for_agent(request, pk)
+    if kind not in ActionKind.values or kind in ("reply", "private_reply", "dm"):
+        raise Http404("unknown action")
+    if not message.channel.connector.supports(Capability(kind)):
+        return HttpResponseBadRequest("this channel cannot do that")
+    try:
+        ops.message_act(message=message, kind=kind, actor=request.user)
+    except NotSupported as exc:
+        return HttpResponseBadRequest(str(exc))
+    return _pane(request, get_conversation_for_agent(request, message.conversation_id))
+
+
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_action_for_agent(request, pk)
+    with transaction.atomic():
+        retry_failed(action, user=request.user)
+    return _pane(request, get_conversation_for_agent(request, action.conversation_id))
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One verb on the selected rows, or on every open comment of a post (`post=`)."""
+    verb = request.POST.get("verb", "")
+    if verb not in BULK_VERBS:
+        return HttpResponseBadRequest("unknown bulk action")
+    params = selectors.ListParams.from_query(request.GET)
+    if request.POST.get("scope") == "post" and params.post_key:
+        channel_id, context = params.post_key
+        targets = Conversation.objects.filter(channel_id=channel_id,
+                                              context_external_id=context)
+        if verb == "close":
+            targets = targets.exclude(state="closed")
+    else:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        targets = Conversation.objects.filter(pk__in=ids)
+    done = 0
+    try:
+        for conversation in targets.select_related("assignee").order_by("pk"):
+            with transaction.atomic():
+                VERBS[verb](conversation, request.POST, request.user)
+            done += 1
+    except (ValueError, LookupError) as exc:
+        return HttpResponseBadRequest(f"cannot {verb}: {exc}")
+    if not request.htmx:
+        return redirect(f"/?{params.as_query()}")
+    response = render(request, f"{PAGE}#list", list_context(request, params))
+    return trigger_client_event(response, "bulkDone", {"verb": verb, "count": done})

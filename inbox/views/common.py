@@ -1,0 +1,70 @@
+"""Context shared by the inbox views: the list column and the conversation pane."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .. import live, presence, saved_replies, selectors
+from ..conversations import reply_kind
+from ..models import Conversation, ConversationKind, Priority, SavedReplyScope
+
+SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:00"),
+                  ("week", "Next week")]
+
+
+def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
+    rows, has_more = selectors.inbox_rows(params, request.user)
+    return {
+        "params": params,
+        "query": params.as_query(),
+        "rows": rows,
+        "has_more": has_more,
+        "counts": selectors.folder_counts(request.user),
+        "folders": selectors.FOLDERS,
+        "sorts": selectors.SORTS,
+        "kinds": ConversationKind.choices,
+        "post": selectors.post_summary(params),
+        "version": live.current_version(),
+        "snooze_presets": SNOOZE_PRESETS,
+    }
+
+
+def composer_modes(conversation: Conversation) -> list[tuple[str, str]]:
+    """The ways this channel can answer this conversation, as (value, label)."""
+    modes = []
+    public = reply_kind(conversation, private=False)
+    private = reply_kind(conversation, private=True)
+    if public:
+        modes.append(("public", "Public reply"))
+    if private:
+        modes.append(("private", "Private message"))
+    if public and private:
+        modes.append(("both", "Reply publicly + continue privately"))
+    return modes
+
+
+def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
+    detail = selectors.conversation_detail(conversation, request.user)
+    connector = conversation.channel.connector
+    modes = composer_modes(conversation)
+    draft = detail.draft
+    mode = draft.mode if draft and draft.mode in dict(modes) else (modes[0][0] if modes else "")
+    return {
+        "detail": detail,
+        "conversation": conversation,
+        "connector": connector,
+        "modes": modes,
+        "mode": mode,
+        "max_length": connector.max_text_length,
+        "window_closes_at": connector.window_closes_at(conversation),
+        "human_agent_allowed": bool(conversation.channel.config.get("human_agent_tag")),
+        "saved_replies": saved_replies.filled_replies(
+            detail.saved_replies, conversation=conversation, agent=request.user),
+        "present": presence.others(conversation_id=conversation.pk, user=request.user),
+        "priorities": Priority.choices,
+        "snooze_presets": SNOOZE_PRESETS,
+        "scopes": SavedReplyScope.choices,
+        "draft_text": draft.text if draft else "",
+        "since_id": detail.last_message_id,
+        "use_signature": True,
+    }

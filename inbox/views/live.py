@@ -1,0 +1,61 @@
+"""The live feed an open inbox polls about once a second.
+
+Answers with what changed since the version the page has: the changed rows that belong in
+the current view (to replace or insert), the ids that left it, fresh folder counts, the
+open conversation's thread and side panel when it changed, and who else is looking at it.
+The composer is never sent back, so a half-written reply is never touched.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.template.loader import render_to_string
+
+from .. import live, presence, selectors
+from ..access import require_agent
+from ..models import Conversation
+from .common import pane_context
+
+PAGE = "inbox/inbox.html"
+
+
+def _int(value, default=0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def feed(request: HttpRequest) -> JsonResponse:
+    require_agent(request)
+    user = request.user
+    params = selectors.ListParams.from_query(request.GET)
+    since = _int(request.GET.get("v"))
+    open_id = _int(request.GET.get("open"), 0) or None
+    version, changed = live.changes_since(since)
+    body: dict = {"version": version, "reload": changed is None}
+    if open_id:
+        presence.announce(conversation_id=open_id, user=user,
+                          replying=request.GET.get("typing") == "1")
+        body["presence"] = render_to_string(f"{PAGE}#presence", {
+            "present": presence.others(conversation_id=open_id, user=user)}, request)
+    if changed is None:
+        changed = set()
+    if changed or body["reload"]:
+        body["folders"] = render_to_string(f"{PAGE}#folders", {
+            "params": params, "counts": selectors.folder_counts(user),
+            "folders": selectors.FOLDERS}, request)
+    if changed and not body["reload"]:
+        rows, gone = selectors.rows_by_id(changed, params, user)
+        body["rows"] = [{"id": row.pk, "html": render_to_string(
+            f"{PAGE}#row", {"c": row, "query": params.as_query()}, request)} for row in rows]
+        body["gone"] = sorted(gone)
+    if open_id and (open_id in changed or body["reload"]):
+        conversation = (Conversation.objects.select_related("channel", "contact", "assignee",
+                                                            "team").filter(pk=open_id).first())
+        if conversation is not None:
+            context = pane_context(request, conversation)
+            body["thread"] = render_to_string(f"{PAGE}#thread", context, request)
+            body["side"] = render_to_string(f"{PAGE}#side", context, request)
+            body["header"] = render_to_string(f"{PAGE}#header", context, request)
+    return JsonResponse(body)

@@ -1,0 +1,97 @@
+"""The composer: send a reply (public, private, or both), keep drafts.
+
+Before a public reply goes out, two checks can stop it and ask the agent: personal data in
+the text (offer to send it privately), and someone else having answered since the agent
+opened the conversation. The agent confirms either with one more click.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from .. import presence, selectors
+from ..access import get_conversation_for_agent
+from ..conversations import conversation_reply
+from ..models import Draft
+from ..outbox import NotSupported
+from ..pii import find_personal_data
+from ..saved_replies import with_signature
+from .common import composer_modes, pane_context
+
+PAGE = "inbox/inbox.html"
+
+
+def _composer(request, conversation, *, status: int = 200, **extra) -> HttpResponse:
+    context = pane_context(request, conversation)
+    context.update(extra)
+    response = render(request, f"{PAGE}#composer", context, status=status)
+    # The form targets the whole pane (a sent reply refreshes the thread); a warning or an
+    # error replaces only the composer, keeping what the agent wrote.
+    return reswap(retarget(response, "#composer"), "outerHTML") if request.htmx else response
+
+
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = get_conversation_for_agent(request, pk)
+    text = request.POST.get("text", "")
+    mode = request.POST.get("mode", "public")
+    close = request.POST.get("close") == "1"
+    form = {"draft_text": text, "mode": mode, "form_close": close,
+            "form_advance": request.POST.get("advance") == "1",
+            "use_signature": request.POST.get("signature") == "on"}
+    if mode not in dict(composer_modes(conversation)):
+        return _composer(request, conversation, error="This channel cannot answer that way.",
+                         **form)
+    if not text.strip():
+        return _composer(request, conversation, error="Write something first.", **form)
+    if mode in ("public", "both") and request.POST.get("confirm_pii") != "1":
+        findings = find_personal_data(text)
+        if findings:
+            return _composer(request, conversation, pii_findings=findings, **form)
+    since_id = int(request.POST.get("since_id") or 0)
+    if request.POST.get("confirm_answered") != "1":
+        answered = selectors.answered_since(conversation, since_id=since_id, user=request.user)
+        if answered:
+            return _composer(request, conversation, answered=answered,
+                             **{**form, "since_id": since_id})
+    if form["use_signature"]:
+        text = with_signature(text, request.user.signature)
+    options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
+    try:
+        with transaction.atomic():
+            if mode in ("public", "both"):
+                conversation_reply(conversation=conversation, text=text, private=False,
+                                   actor=request.user, close=close and mode == "public")
+            if mode in ("private", "both"):
+                conversation_reply(conversation=conversation, text=text, private=True,
+                                   actor=request.user, options=options, close=close)
+            Draft.objects.filter(user=request.user, conversation=conversation).delete()
+    except (NotSupported, ValueError) as exc:
+        return _composer(request, conversation, error=str(exc), **form)
+    presence.announce(conversation_id=conversation.pk, user=request.user, replying=False)
+    if not request.htmx:
+        return redirect("inbox:conversation", pk=conversation.pk)
+    conversation.refresh_from_db()
+    context = pane_context(request, conversation)
+    response = render(request, f"{PAGE}#pane", context)
+    return trigger_client_event(response, "replySent", {
+        "conversation": conversation.pk, "closed": close, "advance": form["form_advance"]})
+
+
+@require_POST
+def save_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = get_conversation_for_agent(request, pk)
+    text = request.POST.get("text", "")
+    mode = request.POST.get("mode", "public")[:16]
+    if text.strip():
+        Draft.objects.update_or_create(user=request.user, conversation=conversation,
+                                       defaults={"text": text, "mode": mode})
+    else:
+        Draft.objects.filter(user=request.user, conversation=conversation).delete()
+    presence.announce(conversation_id=conversation.pk, user=request.user,
+                      replying=bool(text.strip()))
+    return HttpResponse(status=204)

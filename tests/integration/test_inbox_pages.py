@@ -1,0 +1,67 @@
+"""The inbox pages render for an agent, through the real URLs and templates."""
+
+import pytest
+from django.urls import reverse
+
+from inbox.models import Conversation, ConversationState, SavedReply
+from tests.support import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_required(client):
+    response = client.get(reverse("inbox:inbox"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_inbox_lists_open_conversations_with_counts(agent_client):
+    open_one = factories.make_conversation(text="Where is my parcel?", customer="Kadri Tamm")
+    factories.make_conversation(text="Thanks, all good", customer="Old Case",
+                                state=ConversationState.CLOSED)
+    response = agent_client.get(reverse("inbox:inbox"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Where is my parcel?" in html
+    assert "Old Case" not in html
+    assert f'id="row-{open_one.pk}"' in html
+    assert 'data-count="open">1<' in html
+    assert 'data-count="closed">1<' in html
+
+
+def test_htmx_folder_request_returns_only_the_list(agent_client):
+    factories.make_conversation(text="closed one", state=ConversationState.CLOSED)
+    response = agent_client.get(reverse("inbox:inbox") + "?folder=closed",
+                                headers={"HX-Request": "true", "HX-Target": "list"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="list"')
+    assert "closed one" in html
+    assert "<html" not in html
+
+
+def test_conversation_page_and_fragment(agent_client, agent):
+    conversation = factories.make_conversation(text="My order never came", customer="Mari Maasikas")
+    SavedReply.objects.create(title="Sorry", body="Hi {first_name}, sorry! {agent_name}")
+    url = reverse("inbox:conversation", args=[conversation.pk])
+    page = agent_client.get(url).content.decode()
+    assert "My order never came" in page and 'id="composer"' in page and 'id="list"' in page
+    assert "Hi Mari, sorry! Anna" in page  # saved reply variables filled for the picker
+    fragment = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<main id="pane"')
+    assert 'id="list"' not in fragment
+
+
+def test_reply_send_and_close(agent_client, agent):
+    conversation = factories.make_conversation(text="Question?")
+    url = reverse("inbox:reply", args=[conversation.pk])
+    response = agent_client.post(url, {"text": "Answer!", "mode": "private", "close": "1"},
+                                 headers={"HX-Request": "true"})
+    assert "cannot answer that way" in response.content.decode()
+    response = agent_client.post(url, {"text": "Answer!", "mode": "public", "close": "1",
+                                       "advance": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "replySent" in response["HX-Trigger"]
+    conversation.refresh_from_db()
+    assert conversation.state == ConversationState.CLOSED
+    assert conversation.messages.filter(direction="out", text="Answer!").exists()
+    assert Conversation.objects.get(pk=conversation.pk).state == "closed"
