@@ -1,0 +1,149 @@
+"""End to end over real HTTP: the Instagram stand-in delivers signed webhooks to the live
+server, agents answer, the stand-in records what was posted and echoes it back."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels_ig.connector import InstagramConnector
+from inbox.conversations import conversation_reply, message_act
+from inbox.models import (
+    ActionState,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    EventState,
+    InboundEvent,
+    Message,
+    OutboundAction,
+)
+from tests.support.instagram import (
+    ig_standin,  # noqa: F401 - pytest fixture
+    make_ig_channel,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def wired(ig_standin, live_server):  # noqa: F811
+    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    return ig_standin, make_ig_channel(ig_standin.graph_url)
+
+
+def settle(standin) -> None:
+    """Every webhook answered 200 and every stored event processed."""
+    assert standin.sender.wait_idle(10), "the stand-in could not deliver its webhooks"
+    wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
+             what="events processed")
+
+
+def test_comment_public_and_private_reply_and_their_echoes(wired, agent):
+    standin, channel = wired
+    comment = standin.account.add_comment(text="Is the Aurora back in size M? 🧥",
+                                          username="sam.hikes")
+    conversation = wait_for(
+        lambda: Conversation.objects.filter(external_thread_id=comment.id).first(),
+        what="the comment's conversation")
+    assert conversation.kind == "comment"
+    assert conversation.contact.name == "sam.hikes"
+
+    public = conversation_reply(conversation=conversation, text="Yes! M is back in all colours.",
+                                actor=agent)
+    private = conversation_reply(conversation=conversation, private=True, actor=agent,
+                                 text="Here is 10% off for you: AURORA10")
+    settle(standin)
+
+    [posted_reply] = standin.account.posted_of("reply")
+    assert posted_reply["target"] == comment.id and posted_reply["parent"] == comment.id
+    assert posted_reply["text"] == "Yes! M is back in all colours."
+    [posted_private] = standin.account.posted_of("private_reply")
+    assert posted_private["comment_id"] == comment.id
+    assert posted_private["recipient"] == comment.author.igsid
+    assert posted_private["text"] == "Here is 10% off for you: AURORA10"
+
+    public.refresh_from_db()
+    private.refresh_from_db()
+    assert public.external_id == posted_reply["id"]
+    assert public.delivery_status == DeliveryStatus.POSTED
+    assert private.external_id == posted_private["id"]
+    # Both echoes (the reply through `comments`, the private reply through `messages`) came
+    # back and were matched: still one conversation with three messages.
+    assert InboundEvent.objects.count() == 3
+    assert Conversation.objects.count() == 1
+    assert list(Message.objects.values_list("direction", "sent_natively")) == [
+        (Direction.INBOUND, False), (Direction.OUTBOUND, False), (Direction.OUTBOUND, False)]
+    assert OutboundAction.objects.filter(state=ActionState.DONE).count() == 2
+
+
+def test_dm_thread_reply_read_and_unsend(wired, agent):
+    standin, channel = wired
+    dm = standin.account.add_dm(text="Hallo! Ist die Jacke wasserdicht?",
+                                username="katrin.vogel.hh", name="Katrin Vogel")
+    conversation = wait_for(lambda: Conversation.objects.filter(kind="dm").first(),
+                            what="the DM thread")
+    assert conversation.external_thread_id == f"dm:{dm.igsid}"
+
+    ours = conversation_reply(conversation=conversation, private=True, actor=agent,
+                              text="Ja, komplett wasserdicht (20.000 mm) 🇮🇸")
+    settle(standin)
+    ours.refresh_from_db()
+    [sent] = standin.account.posted_of("dm")
+    assert sent["recipient"] == dm.igsid and sent["tag"] == ""
+    assert ours.external_id == sent["id"]
+    assert Message.objects.count() == 2
+
+    standin.account.seen(igsid=dm.igsid)
+    standin.account.unsend(dm.mid)
+    settle(standin)
+    ours.refresh_from_db()
+    assert ours.delivery_status == DeliveryStatus.READ
+    assert Message.objects.get(external_id=dm.mid).deleted is True
+    assert Message.objects.count() == 2
+
+
+def test_hide_unhide_delete_reach_the_comment(wired, agent):
+    standin, channel = wired
+    comment = standin.account.add_comment(text="💰 Get 10k followers FAST → DM us 💰",
+                                          username="promo.followers.4u")
+    message = wait_for(lambda: Message.objects.filter(external_id=comment.id).first())
+    message_act(message=message, kind="hide", actor=agent)
+    assert standin.account.comments[comment.id].hidden is True
+    message_act(message=message, kind="unhide", actor=agent)
+    assert standin.account.comments[comment.id].hidden is False
+    message_act(message=message, kind="delete", actor=agent)
+    assert standin.account.comments[comment.id].deleted is True
+    assert [p["kind"] for p in standin.account.posted] == ["hide", "unhide", "delete"]
+    message.refresh_from_db()
+    assert message.deleted is True and message.hidden is False
+
+
+def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention(wired, agent):
+    standin, channel = wired
+    value = standin.account.add_mention(text="@polarisoutfitters la mochila llegó rota 😕",
+                                        username="pablo.trekking")
+    message = wait_for(lambda: Message.objects.filter(external_id=value["comment_id"]).first(),
+                       what="the mention")
+    assert message.text == "@polarisoutfitters la mochila llegó rota 😕"
+    assert message.conversation.kind == "mention"
+
+    conversation_reply(conversation=message.conversation, actor=agent,
+                       text="Lo sentimos, escríbenos por DM 🙏")
+    [posted] = standin.account.posted_of("mention_reply")
+    assert posted["media_id"] == value["media_id"]
+    assert posted["comment_id"] == value["comment_id"]
+
+
+def test_profile_with_and_without_consent(wired):
+    standin, channel = wired
+    connector = InstagramConnector()
+    person = standin.account.person("", "katrin.vogel.hh", "Katrin Vogel")
+    fallback = connector.fetch_profile(channel, person.igsid)
+    assert fallback.name == f"Instagram user …{person.igsid[-4:]}"  # no consent yet
+
+    standin.account.add_dm(text="Hallo", igsid=person.igsid)
+    profile = connector.fetch_profile(channel, person.igsid)
+    assert profile.name == "Katrin Vogel"
+    assert profile.handle == "katrin.vogel.hh"
+    assert profile.avatar_url.startswith("https://scontent.cdninstagram.com/")
