@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -133,7 +133,8 @@ def process_event(event_id: int) -> IngestResult | None:
         items = connector.parse(event)
         with transaction.atomic():
             result = apply_items(event.channel, items)
-    except (Unavailable, ConnectorError) as exc:
+    except (Unavailable, ConnectorError, OperationalError) as exc:
+        # A platform fetch during parsing, or a locked database: worth another try.
         _retry_later(event, str(exc))
         return None
     except Exception:
