@@ -77,7 +77,7 @@ class InstagramStandin:
     def inject(self, mode: str, *, count: int = 1, on: str = "any", **options: Any) -> None:
         """Fail the next `count` matching calls. `on`: "any", "read" (GET) or "write".
 
-        Modes: throttle (code 80002 + usage headers, `minutes` to regain access), expired
+        `skip` lets that many matching calls through first. Modes: throttle (code 80002 + usage headers, `minutes` to regain access), expired
         (190/463 for this call only; see expire_token for a lasting expiry), error500
         (code 1, HTTP 500), timeout (accept the write, answer after `seconds`), window (the
         24-hour window error on the next send)."""
@@ -92,6 +92,9 @@ class InstagramStandin:
                 if fault["mode"] == "window" and not is_send:
                     continue
                 if fault["on"] in ("any", kind):
+                    if fault.get("skip", 0) > 0:   # let this many matching calls through
+                        fault["skip"] -= 1
+                        return None
                     self.faults.remove(fault)
                     return fault
         return None

@@ -1,0 +1,115 @@
+"""Polling recent comments of recent media: catches what webhooks missed, and overlapping
+with webhooks (or with itself) never duplicates.
+
+Endpoints: `GET /{ig-user-id}/media`, `GET /{media-id}/comments` with `replies{...}`
+(https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inbox import polling
+from inbox.models import Conversation, Direction, EventState, InboundEvent, Message
+from tests.support.instagram import (
+    ig_standin,  # noqa: F401 - pytest fixture
+    make_ig_channel,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def channel(ig_standin):  # noqa: F811
+    return make_ig_channel(ig_standin.graph_url)
+
+
+def poll(channel) -> int:
+    stored = polling.poll_channel(channel.pk)
+    channel.refresh_from_db()
+    return stored
+
+
+def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, channel):  # noqa: F811
+    acct = ig_standin.account
+    media = acct.add_media("Aurora jacket is back 🧥")
+    first = acct.add_comment(text="Is it back in M?", username="lin.xiaoyu_", media_id=media.id,
+                             webhook=False)
+    acct.add_comment(text="yo también 🙋‍♀️", username="maria.gomez.bcn", parent_id=first.id,
+                     webhook=False)
+    acct.add_comment(text="Kas seda on ka sinisena?", username="kadri.tamm",
+                     media_id=media.id, webhook=False)
+
+    assert poll(channel) == 3
+    assert Conversation.objects.count() == 2
+    thread = Conversation.objects.get(external_thread_id=first.id)
+    assert thread.context_external_id == media.id
+    assert thread.context["permalink"] == media.permalink
+    assert thread.messages.count() == 2
+    assert set(channel.cursors["comments"]) == {media.id}
+    assert not InboundEvent.objects.exclude(state=EventState.DONE).exists()
+
+    # Polling again overlaps the newest second on purpose: nothing new is stored.
+    assert poll(channel) == 0
+    later = acct.add_comment(text="Millal allahindlus lõpeb?", username="kadri.tamm",
+                             media_id=media.id, webhook=False)
+    assert poll(channel) >= 1
+    assert Message.objects.filter(external_id=later.id).exists()
+    assert Message.objects.count() == 4
+
+
+def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_server):  # noqa: F811
+    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    acct = ig_standin.account
+    comment = acct.add_comment(text="Best jacket ever 🙌", username="sam.hikes")
+    wait_for(lambda: Message.objects.filter(external_id=comment.id).exists())
+
+    poll(channel)
+    acct.add_comment(text="Agreed!", username="ivan.petrov.spb", parent_id=comment.id)
+    assert ig_standin.sender.wait_idle(10)
+    poll(channel)
+    wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists())
+
+    assert Conversation.objects.count() == 1
+    assert Message.objects.count() == 2
+    assert InboundEvent.objects.filter(source="poll").exists()
+    assert InboundEvent.objects.filter(source="webhook").exists()
+
+
+def test_our_replies_seen_by_polling_are_not_customer_messages(ig_standin, channel):  # noqa: F811
+    acct = ig_standin.account
+    comment = acct.add_comment(text="Do you ship to Canada?", username="sam.hikes",
+                               webhook=False)
+    poll(channel)
+    acct.reply(comment.id, "Yes we do! 🇨🇦")  # answered in the Instagram app
+    poll(channel)
+
+    ours = Message.objects.get(direction=Direction.OUTBOUND)
+    assert ours.sent_natively is True
+    assert ours.conversation.external_thread_id == comment.id
+    assert Conversation.objects.count() == 1
+
+
+def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):  # noqa: F811
+    acct = ig_standin.account
+    older = acct.add_media("Kevadine allahindlus 🌸", at=1_742_000_000)
+    newer = acct.add_media("Neue Wintermützen ❄️")
+    acct.add_comment(text="Schön!", username="katrin.vogel.hh", media_id=newer.id,
+                     webhook=False)
+    acct.add_comment(text="Kui kaua?", username="kadri.tamm", media_id=older.id, webhook=False)
+    # The media list and the newer media's comments answer; then Instagram throttles.
+    ig_standin.inject("throttle", on="read", minutes=4, skip=2)
+
+    stored = poll(channel)
+
+    assert stored == 1
+    assert set(channel.cursors["comments"]) == {newer.id}
+    # estimated_time_to_regain_access: the next poll waits about four minutes
+    assert channel.poll_after > timezone.now() + timedelta(minutes=3, seconds=50)
+    # The older media's comment comes with the next poll, after the throttle.
+    assert poll(channel) == 1
+    assert Message.objects.count() == 2
