@@ -183,8 +183,9 @@ class GraphClient(ApiClient):
         return cls(token, base_url=channel.api_base_url, **kwargs)
 
     def prepare(self, method: str, params: dict, headers: dict) -> None:
-        params.setdefault("access_token", self.access_token)
-        if self.app_secret and params["access_token"]:
+        if self.access_token:  # the OAuth code exchange is the one call made without one
+            params.setdefault("access_token", self.access_token)
+        if self.app_secret and params.get("access_token"):
             params["appsecret_proof"] = appsecret_proof(params["access_token"], self.app_secret)
 
     def observe(self, response: requests.Response) -> None:
