@@ -256,15 +256,15 @@ def post_groups(limit: int = 50) -> list[dict]:
 
 
 def post_summary(params: ListParams) -> dict | None:
-    """Header of a post's comment list: its context and counts (1 query)."""
+    """Header of a post's comment list: its context and counts (2 queries)."""
     post = params.post_key
     if post is None:
         return None
     qs = Conversation.objects.filter(channel_id=post[0], context_external_id=post[1])
     summary = qs.aggregate(
         total=Count("pk"),
-        open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),
-        context=Subquery(qs.order_by("id").values("context")[:1], output_field=JSONOutput()))
+        open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)))
+    summary["context"] = qs.order_by("id").values_list("context", flat=True).first()
     if not isinstance(summary["context"], dict):
         summary["context"] = {}
     summary["key"] = params.post

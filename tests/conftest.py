@@ -57,3 +57,97 @@ def admin_user(db):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+# ---- the agent inbox (issue 5) -------------------------------------------------------------
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def testchat_platform():
+    """The Testchat platform on local HTTP, and a channel wired to it."""
+    from switchboard.standin_server import serve_in_thread
+    from tests.support.testchat.platform import TestchatPlatform
+
+    platform = TestchatPlatform()
+    running = serve_in_thread(platform)
+    platform.url = running.url
+    yield platform
+    running.stop()
+
+
+@pytest.fixture
+def testchat_channel(db, testchat_platform):
+    return factories.make_channel("testchat", name="Polaris Testchat",
+                                  api_base_url=testchat_platform.url,
+                                  credentials={"token": "t0ken"})
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    need(os.path.exists(CHROMIUM), "Debian chromium at /usr/bin/chromium")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
+    # test body are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright().start()
+    browser = manager.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    manager.stop()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """`browser_page(user)`: a page in a fresh browser context, logged in as `user`.
+
+    Dialogs (alert/confirm) are recorded on `page.dialogs` and accepted, so a test can assert
+    that no alert() fired.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    contexts = []
+
+    def open_as(user=None, *, width=1400, height=900):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                                  "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        page.dialogs = []
+
+        def on_dialog(dialog):
+            page.dialogs.append((dialog.type, dialog.message))
+            dialog.accept()
+
+        page.on("dialog", on_dialog)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def artifact():
+    """`artifact(page, name)`: keep a screenshot under test-artifacts/."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+
+    def save(page, name: str) -> str:
+        path = os.path.join(ARTIFACTS, f"{name}.png")
+        page.screenshot(path=path, full_page=False)
+        return path
+
+    return save

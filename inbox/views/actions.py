@@ -97,7 +97,8 @@ def _pane(request, conversation, *, advance: bool = False) -> HttpResponse:
     conversation.refresh_from_db()
     response = render(request, f"{PAGE}#pane", pane_context(request, conversation))
     return trigger_client_event(response, "conversationChanged",
-                                {"conversation": conversation.pk, "advance": advance})
+                                {"conversation": conversation.pk, "advance": advance},
+                                after="settle")
 
 
 @require_POST
@@ -163,4 +164,5 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect(f"/?{params.as_query()}")
     response = render(request, f"{PAGE}#list", list_context(request, params))
-    return trigger_client_event(response, "bulkDone", {"verb": verb, "count": done})
+    return trigger_client_event(response, "bulkDone", {"verb": verb, "count": done},
+                                after="settle")

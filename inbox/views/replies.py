@@ -79,7 +79,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     context = pane_context(request, conversation)
     response = render(request, f"{PAGE}#pane", context)
     return trigger_client_event(response, "replySent", {
-        "conversation": conversation.pk, "closed": close, "advance": form["form_advance"]})
+        "conversation": conversation.pk, "closed": close, "advance": form["form_advance"]},
+        after="settle")
 
 
 @require_POST
