@@ -130,8 +130,8 @@ class Holiday(models.Model):
 class SlaPolicy(models.Model):
     """Response targets for conversations of one channel kind and conversation kind.
 
-    Empty kinds match any; the most specific enabled policy wins. Without business hours
-    the targets run on the calendar clock.
+    Empty kinds match any; the most specific enabled policy wins. In business time the
+    targets count the policy's business hours, else the team's, else the default calendar.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -145,6 +145,9 @@ class SlaPolicy(models.Model):
     next_response_minutes = models.PositiveIntegerField(default=60)
     due_soon_minutes = models.PositiveIntegerField(
         default=10, help_text="A conversation shows 'due soon' this long before its due time.")
+    business_time = models.BooleanField(
+        default=True, help_text="Count only open hours (these business hours, else the "
+                                "team's); off: the clock runs around the clock.")
     business_hours = models.ForeignKey(BusinessHours, on_delete=models.SET_NULL, null=True,
                                        blank=True, related_name="sla_policies")
 

@@ -52,6 +52,8 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
 
 
 def _policy_calendar(policy: SlaPolicy, conversation: Conversation) -> Calendar:
+    if not policy.business_time:
+        return ALWAYS_OPEN
     if policy.business_hours_id:
         return calendar_from(policy.business_hours)
     return calendar_for(conversation)
