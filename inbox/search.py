@@ -1,7 +1,7 @@
 """Search across messages, customers and handles.
 
 On PostgreSQL, message text is matched with full-text search against the GIN index created
-by migration 0002 (the expression below must stay identical to the index's, or the planner
+by migration 0002 (MessageVector must stay identical to the index's expression, or the planner
 will not use it). SQLite has no such index: a plain case-insensitive substring match.
 """
 
@@ -9,20 +9,28 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet
 
 from .models import Conversation, Identity, Message
 
-# Must match inbox/migrations/0002_message_text_search.py exactly.
 FTS_CONFIG = "simple"
-FTS_EXPRESSION = "to_tsvector('simple'::regconfig, \"inbox_message\".\"text\")"
+
+
+class MessageVector(Func):
+    """to_tsvector('simple', text): the expression of the index in migration 0002.
+
+    Written out instead of SearchVector, which wraps the column in COALESCE(...::text) and
+    so would not match the index expression.
+    """
+
+    function = "to_tsvector"
+    template = "%(function)s('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
 
 
 def _messages_matching(q: str) -> QuerySet[Message]:
     if connection.vendor == "postgresql":
-        return (Message.objects.alias(fts=RawSQL(FTS_EXPRESSION, [],
-                                                 output_field=SearchVectorField()))
+        return (Message.objects.alias(fts=MessageVector(F("text")))
                 .filter(fts=SearchQuery(q, config=FTS_CONFIG, search_type="websearch")))
     return Message.objects.filter(text__icontains=q)
 

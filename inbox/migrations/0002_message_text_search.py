@@ -2,7 +2,7 @@
 
 SQLite has no GIN indexes; search there falls back to a substring match (inbox/search.py),
 so this migration does nothing on other databases. The index expression must match
-inbox.search.FTS_EXPRESSION exactly for the planner to use it.
+inbox.search.MessageVector exactly for the planner to use it.
 """
 
 from django.db import migrations

@@ -60,7 +60,7 @@ def test_reply_send_and_close(agent_client, agent):
     response = agent_client.post(url, {"text": "Answer!", "mode": "public", "close": "1",
                                        "advance": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert "replySent" in response["HX-Trigger"]
+    assert "replySent" in response["HX-Trigger-After-Settle"]
     conversation.refresh_from_db()
     assert conversation.state == ConversationState.CLOSED
     assert conversation.messages.filter(direction="out", text="Answer!").exists()
