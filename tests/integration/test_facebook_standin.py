@@ -365,3 +365,20 @@ def test_add_channel_command_creates_a_working_channel(db, standin, capsys):
                  "--token", standin.pages[PAGE_ID].token, "--api-base", standin.url)
     channel = Channel.objects.get(kind="facebook")
     assert channel.connector.poll(channel).cursors is not None
+
+
+def test_demo_traffic_lands_as_conversations(channel, standin, pump):
+    import random
+
+    from channels_fb.standin import demo
+    from inbox.models import EventState, InboundEvent
+
+    rng = random.Random(7)
+    for _ in range(40):
+        demo.traffic_tick(standin, rng)
+    pump()
+    assert Conversation.objects.filter(kind="comment").exists()
+    assert Conversation.objects.filter(kind="dm").exists()
+    assert not InboundEvent.objects.exclude(state=EventState.DONE).exists()
+    texts = " ".join(Message.objects.values_list("text", flat=True))
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in texts)  # Chinese among the languages
