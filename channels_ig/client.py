@@ -31,7 +31,10 @@ class InstagramClient(GraphClient):
         client = super().for_channel(channel, **kwargs)
         client.account_id = channel.external_id
         # Instagram DMs go through the linked Page's Send API (or /me with the Page token).
-        client.page_id = str((channel.config or {}).get("page_id") or "me")
+        # The Facebook connect flow stores the Page id with the token; scripted setups may
+        # put it in config.
+        client.page_id = str((channel.credentials or {}).get("page_id")
+                             or (channel.config or {}).get("page_id") or "me")
         return client
 
     account_id: str = ""

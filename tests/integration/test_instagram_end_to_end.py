@@ -9,6 +9,7 @@ from channels_ig.connector import InstagramConnector
 from inbox.conversations import conversation_reply, message_act
 from inbox.models import (
     ActionState,
+    Channel,
     Conversation,
     DeliveryStatus,
     Direction,
@@ -18,6 +19,7 @@ from inbox.models import (
     OutboundAction,
 )
 from tests.support.instagram import (
+    PAGE_ID,
     ig_standin,  # noqa: F401 - pytest fixture
     make_ig_channel,
     wait_for,
@@ -91,6 +93,7 @@ def test_dm_thread_reply_read_and_unsend(wired, agent):
     ours.refresh_from_db()
     [sent] = standin.account.posted_of("dm")
     assert sent["recipient"] == dm.igsid and sent["tag"] == ""
+    assert ("POST", f"/{PAGE_ID}/messages") in standin.calls  # the linked Page's Send API
     assert ours.external_id == sent["id"]
     assert Message.objects.count() == 2
 
@@ -147,3 +150,18 @@ def test_profile_with_and_without_consent(wired):
     assert profile.name == "Katrin Vogel"
     assert profile.handle == "katrin.vogel.hh"
     assert profile.avatar_url.startswith("https://scontent.cdninstagram.com/")
+
+
+def test_add_channel_command_connects_a_working_account(ig_standin):  # noqa: F811
+    """`manage.py add_channel instagram ...` for scripted setups (issue 3, CLI)."""
+    from django.core.management import call_command
+
+    from inbox import polling
+
+    call_command("add_channel", "instagram", "--external-id", ig_standin.account.account_id,
+                 "--name", "Polaris IG", "--token", "IG-STANDIN-TOKEN",
+                 "--api-base", ig_standin.graph_url, "--handle", "polarisoutfitters")
+    ig_standin.account.add_comment(text="Hola 👋", username="maria.gomez.bcn", webhook=False)
+    channel = Channel.objects.get(kind="instagram")
+    assert polling.poll_channel(channel.pk) == 1
+    assert Message.objects.get().text == "Hola 👋"

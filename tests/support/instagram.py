@@ -23,6 +23,7 @@ from switchboard.standin_server import serve_in_thread
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_ig" / "fixtures"
 ACCOUNT_ID = "17841405822304914"
 HANDLE = "polarisoutfitters"
+PAGE_ID = "104857600000001"
 TOKEN = "IG-STANDIN-TOKEN"  # noqa: S105 - the stand-in's test token
 WEBHOOK_URL = "/webhooks/instagram/"
 
@@ -48,7 +49,8 @@ def make_ig_channel(api_base_url: str = "", **fields) -> Channel:
     channel = Channel.objects.create(
         kind="instagram", external_id=ACCOUNT_ID, name="Polaris Outfitters", handle=HANDLE,
         api_base_url=api_base_url, config=fields.pop("config", {"http_timeout": 0.5}), **fields)
-    channel.credentials = {"access_token": TOKEN}
+    # As the Facebook connect flow stores it: the linked Page's token and id.
+    channel.credentials = {"access_token": TOKEN, "page_id": PAGE_ID}
     channel.save(update_fields=["credentials"])
     return channel
 
@@ -70,6 +72,7 @@ def ig_standin():
     """The Instagram stand-in on a local port; webhooks go nowhere until a test sets
     `standin.sender.callback_url`."""
     standin = InstagramStandin(account_id=ACCOUNT_ID, username=HANDLE, access_token=TOKEN,
+                               page_id=PAGE_ID,
                                app_secret=settings.META_APP_SECRET, echo_delay=0.3,
                                retry_delays=(0.05, 0.1, 0.2))
     running = serve_in_thread(standin)
