@@ -193,3 +193,27 @@ def test_bulk_close_a_posts_comments(browser_page, live_server, agent, testchat_
     assert page.dialogs and page.dialogs[0][0] == "confirm"
     assert all(Conversation.objects.get(pk=c.pk).state == "closed" for c in storm)
     assert Conversation.objects.get(pk=elsewhere.pk).state == "open"
+
+
+def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_channel):
+    from inbox import live
+    from tests.unit.test_inbox_xss import PAYLOADS, hostile_conversation
+
+    conversations = [hostile_conversation(p, testchat_channel) for p in PAYLOADS]
+    SavedReply.objects.create(title="<img src=x onerror=alert(99)>", body="<script>alert(98)</script>")
+    page = browser_page(agent)
+    page.goto(live_server.url + "/?folder=all")
+    page.wait_for_selector("#rows .row")
+    for convo in conversations[:6]:
+        page.click(f"#row-{convo.pk} a.open")
+        page.wait_for_selector(f"#pane[data-conversation='{convo.pk}']")
+        page.locator("#thread").hover()
+    page.click("#composer-text")
+    page.keyboard.type("##")
+    page.wait_for_selector("#saved-picker .pick")
+    # A live update re-renders the rows and the open thread through the feed.
+    for convo in conversations:
+        live.publish(convo.pk)
+    page.wait_for_function("document.querySelector('#list').dataset.version > 0")
+    page.goto(live_server.url + "/posts/")
+    assert page.dialogs == []
