@@ -120,8 +120,8 @@ class Item:
     def tags(self) -> set[str]:
         if not self.conversation.pk:
             return set()
-        return {name.casefold() for name in self.conversation.tags.values_list("name",
-                                                                               flat=True)}
+        # .all(), not values_list: the preview prefetches the tags of 500 conversations.
+        return {tag.name.casefold() for tag in self.conversation.tags.all()}
 
     @cached_property
     def calendar(self):

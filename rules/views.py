@@ -1,0 +1,141 @@
+"""The manager's rule editor: list, order, enable, write, preview and test rules.
+
+One page template per screen with named partials; htmx requests get the partial only.
+Every view starts with `require_manager`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from inbox.access import require_manager
+from inbox.models import Channel
+
+from .forms import RuleForm
+from .models import Rule
+from .preview import PREVIEW_SIZE, preview, try_text
+from .registry import RuleError
+from .registry import actions as action_specs
+from .registry import conditions as condition_specs
+
+PREVIEW_SHOWN = 50
+
+
+def _rules():
+    return Rule.objects.order_by("position", "id")
+
+
+def rule_list(request):
+    require_manager(request)
+    template = "rules/rule_list.html"
+    if request.htmx:
+        template += "#rules"
+    return render(request, template, {"rules": _rules()})
+
+
+def _editor(request, rule: Rule):
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save(commit=False)
+        if rule.pk is None:
+            rule.created_by = request.user
+            last = _rules().values_list("position", flat=True).last()
+            rule.position = (last or 0) + 10
+        rule.save()
+        return redirect("rules:list")
+    return render(request, "rules/rule_edit.html", {
+        "form": form, "rule": rule, "condition_specs": condition_specs.values(),
+        "action_specs": action_specs.values(), "channels": Channel.objects.all(),
+        "preview_size": PREVIEW_SIZE,
+    })
+
+
+def rule_new(request):
+    require_manager(request)
+    return _editor(request, Rule())
+
+
+def rule_edit(request, pk: int):
+    require_manager(request)
+    return _editor(request, get_object_or_404(Rule, pk=pk))
+
+
+@require_POST
+def rule_toggle(request, pk: int):
+    require_manager(request)
+    rule = get_object_or_404(Rule, pk=pk)
+    rule.enabled = not rule.enabled
+    rule.save(update_fields=["enabled"])
+    if request.htmx:
+        return render(request, "rules/rule_list.html#row", {"rule": rule})
+    return redirect("rules:list")
+
+
+@require_POST
+@transaction.atomic
+def rule_move(request, pk: int, direction: str):
+    """Swap a rule with its neighbour above or below; positions are renumbered 10, 20..."""
+    require_manager(request)
+    rules = list(_rules().select_for_update())
+    index = next((i for i, r in enumerate(rules) if r.pk == pk), None)
+    if index is None:
+        return HttpResponse(status=404)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+    for position, rule in enumerate(rules, start=1):
+        if rule.position != position * 10:
+            rule.position = position * 10
+            rule.save(update_fields=["position"])
+    return rule_list(request) if request.htmx else redirect("rules:list")
+
+
+@require_POST
+def rule_delete(request, pk: int):
+    require_manager(request)
+    get_object_or_404(Rule, pk=pk).delete()
+    return redirect("rules:list")
+
+
+@require_POST
+def rule_reset_hits(request, pk: int):
+    require_manager(request)
+    Rule.objects.filter(pk=pk).update(hit_count=0, last_hit_at=None)
+    return redirect("rules:list")
+
+
+def _draft(request) -> tuple[Rule, str]:
+    """The rule as the editor currently describes it, unsaved; or an error to show."""
+    form = RuleForm(request.POST)
+    form.is_valid()
+    draft = Rule(name=form.cleaned_data.get("name") or "(draft)")
+    try:
+        draft.conditions = form.build_conditions()
+    except RuleError as exc:
+        return draft, str(exc)
+    return draft, ""
+
+
+@require_POST
+def rule_preview(request):
+    require_manager(request)
+    draft, error = _draft(request)
+    context = {"error": error, "preview_size": PREVIEW_SIZE, "shown": PREVIEW_SHOWN}
+    if not error:
+        context["preview"] = preview(draft)
+    return render(request, "rules/rule_edit.html#preview", context)
+
+
+@require_POST
+def rule_try(request):
+    require_manager(request)
+    draft, error = _draft(request)
+    text = request.POST.get("try_text", "")
+    context = {"error": error, "text": text}
+    if not error and text.strip():
+        channel = Channel.objects.filter(pk=request.POST.get("try_channel") or 0).first()
+        context["trial"] = try_text(draft, text, channel)
+    return render(request, "rules/rule_edit.html#trial", context)
