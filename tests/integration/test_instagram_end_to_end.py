@@ -165,3 +165,21 @@ def test_add_channel_command_connects_a_working_account(ig_standin):  # noqa: F8
     channel = Channel.objects.get(kind="instagram")
     assert polling.poll_channel(channel.pk) == 1
     assert Message.objects.get().text == "Hola 👋"
+
+
+def test_window_closes_24_hours_after_the_last_dm_and_7_days_after_a_comment(wired):
+    from datetime import timedelta
+
+    standin, channel = wired
+    connector = InstagramConnector()
+    dm = standin.account.add_dm(text="Hi!", username="sam.hikes")
+    comment = standin.account.add_comment(text="Nice!", username="sam.hikes")
+    thread = wait_for(lambda: Conversation.objects.filter(kind="dm").first())
+    comment_thread = wait_for(
+        lambda: Conversation.objects.filter(external_thread_id=comment.id).first())
+
+    assert connector.window_closes_at(thread) == thread.last_inbound_at + timedelta(hours=24)
+    first = Message.objects.get(external_id=comment.id)
+    assert connector.window_closes_at(comment_thread) == (
+        first.platform_timestamp + timedelta(days=7))
+    assert dm.igsid in thread.external_thread_id
