@@ -184,3 +184,14 @@ def test_injected_429_through_control_endpoint_defers_the_poll(x_platform, djang
     channel.refresh_from_db()
     assert channel.poll_after > timezone.now()
     assert channel.cursors["mentions"]["since_id"] is None
+
+
+def test_add_channel_command_connects_an_x_account(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+    from django.core.management import call_command
+
+    app, url = x_platform
+    app.add_tweet(KADRI, "@polarisoutfit tere!")
+    call_command("add_channel", "x", "--external-id", BRAND_ID, "--name", "Polaris Outfitters",
+                 "--token", "x-test-access-token", "--api-base", url, "--handle", "polarisoutfit")
+    channel = Channel.objects.get(kind="x", external_id=BRAND_ID)
+    assert _poll(channel, django_capture_on_commit_callbacks) == 1
