@@ -39,14 +39,15 @@ def _phrase_pattern(phrase: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
-def _phrases(value, what: str) -> list[tuple[str, re.Pattern]]:
+def _phrases(value, what: str) -> list[tuple[str, str]]:
+    """(phrase as written, its pattern) pairs."""
     phrases = as_list(value, what=what)
-    compiled = []
+    patterns = []
     for phrase in phrases:
         if not normalize(phrase).split():
             raise RuleError(f"{what}: {phrase!r} has no letters to match")
-        compiled.append((phrase, re.compile(_phrase_pattern(phrase))))
-    return compiled
+        patterns.append((phrase, _phrase_pattern(phrase)))
+    return patterns
 
 
 def _quote(found: str) -> str:
@@ -59,7 +60,7 @@ def text_contains_any(value):
     # One alternation for all phrases: one scan of the text, whatever the number of words.
     phrases = _phrases(value, "text contains any")
     # One group per phrase, so the explanation names the phrase as the manager wrote it.
-    combined = re.compile("|".join(f"({p.pattern})" for _, p in phrases))
+    combined = re.compile("|".join(f"({pattern})" for _, pattern in phrases))
 
     def test(item):
         found = combined.search(item.normalized)
@@ -70,7 +71,8 @@ def text_contains_any(value):
 @condition("text_contains_all", "Text contains all of the words or phrases",
            Param(WORDS, "order, late"))
 def text_contains_all(value):
-    phrases = _phrases(value, "text contains all")
+    phrases = [(phrase, re.compile(pattern))
+               for phrase, pattern in _phrases(value, "text contains all")]
 
     def test(item):
         found = []

@@ -231,13 +231,15 @@ def run_rules(*, trigger: str, conversation: Conversation, message: Message | No
         return []
     item = item or Item(conversation, message, now=now)
     hits = []
-    for rule in rules:
-        why = rule.test(item)
-        if why is None:
-            continue
-        hits.append(_apply(rule, why, item, trigger))
-        if rule.stop_after:
-            break
+    # One transaction for the item: every rule's changes commit (and are announced) together.
+    with transaction.atomic():
+        for rule in rules:
+            why = rule.test(item)
+            if why is None:
+                continue
+            hits.append(_apply(rule, why, item, trigger))
+            if rule.stop_after:
+                break
     return hits
 
 
