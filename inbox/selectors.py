@@ -166,14 +166,15 @@ _PRIORITY_RANK = Case(
 
 
 def _ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
-    newest = F("last_message_at").desc(nulls_last=True)
+    # Plain ASC/DESC, never NULLS LAST on the time column: the folder indexes are
+    # (state, -last_message_at), and PostgreSQL only walks them when the order matches.
     if sort == "oldest":
-        return qs.order_by(F("last_message_at").asc(nulls_last=True), "id")
+        return qs.order_by("last_message_at", "id")
     if sort == "sla":
-        return qs.order_by(F("sla_due_at").asc(nulls_last=True), newest, "-id")
+        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-last_message_at", "-id")
     if sort == "priority":
-        return qs.alias(rank=_PRIORITY_RANK).order_by("rank", newest, "-id")
-    return qs.order_by(newest, "-id")
+        return qs.alias(rank=_PRIORITY_RANK).order_by("rank", "-last_message_at", "-id")
+    return qs.order_by("-last_message_at", "-id")
 
 
 def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
