@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import Role, User
 from inbox.models import SavedReply, Tag
+from rules.seed import seed_rules
 from sandbox.standins import demo_standins
 
 SAVED_REPLIES = [
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             Tag.objects.get_or_create(name=name)
         for standin in demo_standins():
             standin.module.setup_channels(standin.url)
+        seed_rules()
         self.stdout.write(self.style.SUCCESS(
             "\nDemo ready at http://127.0.0.1:8000/\n"
             f"  admin login:  admin / {password}\n"
