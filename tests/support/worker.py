@@ -58,7 +58,7 @@ def queueing_for_real(broker_url: str):
     if broker_url.startswith("filesystem"):
         folder = tempfile.mkdtemp(prefix="broker-")
         options = {"data_folder_in": folder, "data_folder_out": folder,
-                   "store_processed": False}
+                   "control_folder": f"{folder}/control", "store_processed": False}
     conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue,
                 broker_transport_options=options)
     _reset_connections()
