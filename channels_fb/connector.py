@@ -27,7 +27,7 @@ from inbox.connectors import (
     Rejected,
 )
 
-from . import parse, webhooks
+from . import parse, webhooks, window
 from .graph import GraphClient
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
     from inbox.models import Channel, Conversation, InboundEvent, OutboundAction
 
-MESSAGING_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
+MESSAGING_WINDOW = window.MESSAGING_WINDOW
+HUMAN_AGENT_WINDOW = window.HUMAN_AGENT_WINDOW
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 # How far back a poll looks, and how much it reads per run (poll often, read little).
 BACKFILL = timedelta(days=7)
@@ -267,6 +267,9 @@ class FacebookConnector(Connector):
         if conversation.first_inbound_at is None:
             return None
         return conversation.first_inbound_at + PRIVATE_REPLY_WINDOW
+
+    def human_agent_tag_available(self, conversation) -> bool:
+        return window.human_agent_tag_available(conversation)
 
     def permalink(self, channel: Channel, external_id: str) -> str:
         if not external_id or external_id.startswith(("m_", "mid.")):

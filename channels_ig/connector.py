@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from channels_fb import window
 from inbox.connectors import (
     Capability,
     Connector,
@@ -104,6 +105,9 @@ class InstagramConnector(Connector):
                      .first())
             return actions.private_reply_closes_at(first)
         return None
+
+    def human_agent_tag_available(self, conversation) -> bool:
+        return window.human_agent_tag_available(conversation)
 
     def permalink(self, channel, external_id: str) -> str:
         """Instagram has no public URL per comment; the media's permalink is the closest."""

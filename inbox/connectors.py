@@ -211,6 +211,10 @@ class Connector:
         """When private messaging in this conversation stops being allowed (None: no window)."""
         return None
 
+    def human_agent_tag_available(self, conversation) -> bool:
+        """Whether a person may still answer this DM with a tag that extends the window."""
+        return False
+
     def permalink(self, channel: Channel, external_id: str) -> str:
         return ""
 

@@ -57,7 +57,7 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "mode": mode,
         "max_length": connector.max_text_length,
         "window_closes_at": connector.window_closes_at(conversation),
-        "human_agent_allowed": bool(conversation.channel.config.get("human_agent_tag")),
+        "human_agent_allowed": connector.human_agent_tag_available(conversation),
         "saved_replies": saved_replies.filled_replies(
             detail.saved_replies, conversation=conversation, agent=request.user),
         "present": presence.others(conversation_id=conversation.pk, user=request.user),
