@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "inbox",
     "rules",
+    "reports",
     "channels_fb",
     "channels_ig",
     "channels_tw",
