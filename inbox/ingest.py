@@ -18,7 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import live, queueing
+from . import live, profiles, queueing
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -59,6 +59,8 @@ class IngestResult:
     new_conversations: list[Conversation] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
     unsupported: list[str] = field(default_factory=list)
+    # (identity id, channel id) of customers whose profile the platform must fill in.
+    profiles_wanted: set[tuple[int, int]] = field(default_factory=set)
 
 
 # Called after an event's items are committed, with the IngestResult; the rules app
@@ -148,12 +150,21 @@ def process_event(event_id: int) -> IngestResult | None:
         _finish(event, EventState.DONE, "; ".join(result.unsupported))
     for conversation_id in result.touched:
         live.conversation_changed(conversation_id)
+    _request_profiles(result.profiles_wanted)
     for listener in ingest_listeners:
         try:
             listener(result)
         except Exception:
             log.exception("ingest listener %r failed on event %s", listener, event.pk)
     return result
+
+
+def _request_profiles(wanted: set[tuple[int, int]]) -> None:
+    from .tasks import refresh_profile
+
+    for identity_id, channel_id in wanted:
+        if not queueing.publish(refresh_profile, (identity_id, channel_id)):
+            return  # broker down: the next message from these people asks again
 
 
 def _finish(event: InboundEvent, state: str, error: str = "") -> None:
@@ -264,6 +275,8 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
             result.touched.add(message.conversation_id)
             return message
     identity = upsert_identity(item.author) if item.author and not item.is_echo else None
+    if identity is not None and profiles.needs_profile(identity):
+        result.profiles_wanted.add((identity.pk, channel.pk))
     conversation, conversation_created = upsert_conversation(channel, item, identity)
     if item.tags:
         tags = [Tag.objects.get_or_create(name=name)[0] for name in item.tags]

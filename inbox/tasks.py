@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import ingest, outbox, polling
+from . import ingest, outbox, polling, profiles
 
 log = logging.getLogger("switchboard.tasks")
 
@@ -50,3 +50,8 @@ def wake_snoozed() -> int:
     from .conversations import wake_snoozed as wake
 
     return wake()
+
+
+@shared_task(ignore_result=True)
+def refresh_profile(identity_id: int, channel_id: int) -> None:
+    profiles.refresh_profile(identity_id, channel_id)
