@@ -9,11 +9,19 @@ lost to a read-modify-write race. `live:head` is only a hint of where the log en
 and writers probe forward from it.
 
 Inboxes poll with the last version they saw and get back the conversations changed since.
+
+A rule that tags, assigns and prioritises one conversation in one transaction announces it
+once, not three times: each conversation is published at most once per transaction (see
+`conversation_changed`), which matters most on the database cache, where every publish is
+its own commit.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -29,9 +37,45 @@ def _slot(n: int) -> str:
     return f"live:c:{n}"
 
 
+@dataclass
+class _Batch:
+    """The changes of one transaction (per thread, as Django's connections are)."""
+
+    published: set[int] = field(default_factory=set)
+    closed: bool = False  # its commit callbacks have started: the transaction is over
+
+
+_local = threading.local()
+
+
+def _open_batch() -> _Batch:
+    batch = getattr(_local, "batch", None)
+    if batch is None or batch.closed:
+        # A batch whose transaction rolled back as a whole never ran a callback, so it is
+        # still open and empty: reusing it for the next transaction is harmless.
+        batch = _local.batch = _Batch()
+    return batch
+
+
+def _announce(batch: _Batch, conversation_id: int) -> None:
+    batch.closed = True
+    if conversation_id in batch.published:
+        return
+    batch.published.add(conversation_id)
+    publish(conversation_id)
+
+
 def conversation_changed(conversation_id: int) -> None:
-    """Announce a change once the surrounding transaction commits (never a rolled-back one)."""
-    transaction.on_commit(lambda: publish(conversation_id))
+    """Announce a change once the surrounding transaction commits (never a rolled-back one).
+
+    Each conversation is published once per transaction however often it changed. Every
+    call still registers its own (cheap) commit callback and the first surviving one
+    publishes: one callback registered at the first change would be lost with a savepoint
+    rolled back around that change, and a set collected up front would announce changes a
+    rolled-back savepoint undid. Django drops the callbacks of a rolled-back savepoint, so
+    only changes that committed are announced.
+    """
+    transaction.on_commit(partial(_announce, _open_batch(), conversation_id))
 
 
 def publish(conversation_id: int) -> int:
