@@ -26,6 +26,7 @@ from inbox.connectors import (
     RateLimited,
     Rejected,
 )
+from inbox.models import ActionKind, ConversationKind, Direction
 
 from . import parse, webhooks, window
 from .graph import GraphClient
@@ -270,6 +271,18 @@ class FacebookConnector(Connector):
 
     def human_agent_tag_available(self, conversation) -> bool:
         return window.human_agent_tag_available(conversation)
+
+    def action_refusal(self, kind: str, message) -> str:
+        # Messenger messages are not Graph objects one can like, hide or delete; the Page
+        # likes and hides what others wrote, and deletes comments (its own included).
+        if message.conversation.kind == ConversationKind.DM:
+            return "Messenger messages cannot be liked, hidden or deleted through the API."
+        if kind in (ActionKind.LIKE, ActionKind.HIDE) and message.direction == Direction.OUTBOUND:
+            return "The Page does not like or hide its own comments."
+        if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and message.external_id == (
+                message.conversation.context_external_id):
+            return "Hide the post's comments; a visitor post itself is deleted, not hidden."
+        return ""
 
     def permalink(self, channel: Channel, external_id: str) -> str:
         if not external_id or external_id.startswith(("m_", "mid.")):

@@ -14,7 +14,7 @@ from inbox.connectors import (
     Rejected,
     Unavailable,
 )
-from inbox.models import Channel, ConversationKind, Identity, Message
+from inbox.models import ActionKind, Channel, ConversationKind, Identity, Message
 
 from . import actions, polling, webhooks
 from .client import InstagramClient
@@ -108,6 +108,13 @@ class InstagramConnector(Connector):
 
     def human_agent_tag_available(self, conversation) -> bool:
         return window.human_agent_tag_available(conversation)
+
+    def action_refusal(self, kind: str, message) -> str:
+        if message.conversation.kind == ConversationKind.DM:
+            return "Instagram messages cannot be hidden or deleted through the API."
+        if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and message.direction == "out":
+            return "Our own comments are deleted, not hidden."
+        return ""
 
     def permalink(self, channel, external_id: str) -> str:
         """Instagram has no public URL per comment; the media's permalink is the closest."""

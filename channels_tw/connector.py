@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inbox.connectors import Capability, Connector, PollResult
+from inbox.models import ActionKind, ConversationKind, Direction
 
 from . import actions, conf, oauth, parse, poll, webhooks
 from .client import XClient
@@ -45,6 +46,21 @@ class XConnector(Connector):
 
     def find_landed(self, action) -> str | None:
         return actions.find_landed(action, self.client(action.channel))
+
+    def action_refusal(self, kind: str, message) -> str:
+        if message.conversation.kind == ConversationKind.DM:
+            return "X direct messages cannot be liked, hidden or deleted through the API."
+        if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and (
+                message.external_id == message.conversation.external_thread_id
+                or message.direction == Direction.OUTBOUND):
+            # https://docs.x.com/x-api/posts/hide-replies/introduction
+            return "X hides only replies to a conversation we started, not its first post."
+        if kind == ActionKind.DELETE and message.direction != Direction.OUTBOUND:
+            return "X lets us delete only our own posts; hide the reply instead."
+        if kind in (ActionKind.LIKE, ActionKind.UNLIKE) and message.direction == (
+                Direction.OUTBOUND):
+            return "We do not like our own posts."
+        return ""
 
     def permalink(self, channel, external_id: str) -> str:
         return parse.permalink(channel.handle, external_id)

@@ -211,6 +211,15 @@ class Connector:
         """When private messaging in this conversation stops being allowed (None: no window)."""
         return None
 
+    def action_refusal(self, kind: str, message) -> str:
+        """Why `kind` (like, hide, delete...) cannot be done to this message; "" if it can.
+
+        Capabilities say what the channel can do at all; this says what the platform allows
+        on one message (X hides only replies, Messenger messages cannot be liked...). It must
+        not query the database: the inbox asks it for every message it shows.
+        """
+        return ""
+
     def human_agent_tag_available(self, conversation) -> bool:
         """Whether a person may still answer this DM with a tag that extends the window."""
         return False

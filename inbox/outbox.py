@@ -59,6 +59,10 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
     """Create an action and queue it after commit. Call inside the caller's transaction."""
     if not channel.connector.supports(Capability(kind)):
         raise NotSupported(f"{channel.connector.label} cannot {ActionKind(kind).label.lower()}")
+    if target is not None and kind not in POSTING_KINDS:
+        reason = channel.connector.action_refusal(kind, target)
+        if reason:
+            raise NotSupported(reason)
     action = OutboundAction.objects.create(
         channel=channel, kind=kind, conversation=conversation, message=message, target=target,
         target_external_id=target.external_id if target and target.external_id else "",

@@ -153,6 +153,9 @@ def _message_act(kind: str, done: str, flag: str):
                 raise Skip(f"{connector.label} cannot {kind}")
             if target is None:
                 raise Skip(f"no customer message to {kind}")
+            refusal = connector.action_refusal(kind, target)
+            if refusal:
+                raise Skip(refusal)
             if getattr(target, flag):
                 raise Skip(f"already {done}")
             ops.message_act(message=target, kind=kind, rule_name=hit.rule_name)
