@@ -47,7 +47,16 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
         Q(channel_kind="") | Q(channel_kind=platform),
         Q(conversation_kind="") | Q(conversation_kind=kind), enabled=True,
     ).select_related("business_hours")
-    return max(candidates, default=None,
+    return most_specific_policy(candidates, channel_kind=platform, conversation_kind=kind)
+
+
+def most_specific_policy(policies, *, channel_kind: str,
+                         conversation_kind: str) -> SlaPolicy | None:
+    """Among enabled policies (already loaded), the one `policy_for` picks; no queries."""
+    fitting = [p for p in policies if p.enabled
+               and p.channel_kind in ("", channel_kind)
+               and p.conversation_kind in ("", conversation_kind)]
+    return max(fitting, default=None,
                key=lambda p: (bool(p.channel_kind) * 2 + bool(p.conversation_kind), -p.pk))
 
 
