@@ -202,6 +202,9 @@ class Conversation(models.Model):
             models.Index(fields=["state", "sla_due_at"], name="conv_state_sla"),
             # The post view: comments grouped under the post they are on.
             models.Index(fields=["channel", "context_external_id"], name="conv_post_group"),
+            # The Spam folder and its count: spam is rare, and without this both walk the table.
+            models.Index(fields=["-last_message_at"], name="conv_spam_recent",
+                         condition=Q(is_spam=True)),
         ]
 
     def __str__(self) -> str:

@@ -77,6 +77,23 @@ def sla_label(due: datetime | None) -> str:
 
 
 @register.filter
+def capped(n, cap) -> str:
+    """A folder count as shown: counting stops at `cap`, which reads as "999+"."""
+    if n is None:
+        return ""
+    return f"{cap - 1}+" if cap and n >= cap else str(n)
+
+
+@register.filter
+def at_least(n, counts) -> str:
+    """A tag/channel/team count: "12+" when it was counted over a window of open work only."""
+    if n is None:
+        return ""
+    shown = capped(n, counts.get("cap"))
+    return shown if counts.get("exact", True) or shown.endswith("+") else f"{shown}+"
+
+
+@register.filter
 def supports(channel, capability: str) -> bool:
     try:
         return channel.connector.supports(Capability(capability))

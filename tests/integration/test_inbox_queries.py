@@ -31,13 +31,13 @@ from tests.support import factories
 pytestmark = pytest.mark.django_db
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Session, user, rows, row tags, 4 folder counts.
-INBOX_QUERIES = 8
+# Session, user, rows, row tags, the folder counts (one UNION of capped counts).
+INBOX_QUERIES = 5
 # Session, user, conversation; the read state (update_or_create: 2 savepoints, select,
 # insert, 2 releases); messages + their outbox actions, timeline, identities, past
 # conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
-# the list's rows and row tags, 4 folder counts; the conversation's tags.
-CONVERSATION_QUERIES = 27
+# the list's rows and row tags, the folder counts; the conversation's tags.
+CONVERSATION_QUERIES = 24
 
 
 def build(n: int, *, thread: int) -> Conversation:
@@ -130,3 +130,55 @@ def test_django_assert_num_queries_on_both_pages(agent_client, django_assert_num
     cache.clear()
     with django_assert_num_queries(CONVERSATION_QUERIES):
         agent_client.get(reverse("inbox:conversation", args=[target.pk]))
+
+
+@override_settings(CACHES=LOCMEM)
+def test_folder_counts_are_exact_below_the_cap_and_capped_above(agent_client, agent,
+                                                                 monkeypatch):
+    from inbox import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    channel = factories.make_channel(name="Counted page")
+    team = Team.objects.create(name="Counted team")
+    tag = Tag.objects.create(name="counted")
+    for i in range(7):
+        c = factories.make_conversation(channel, text=f"open {i}")
+        if i < 2:
+            c.tags.add(tag)
+            Conversation.objects.filter(pk=c.pk).update(team=team, assignee=agent)
+    for state in ("closed", "pending"):
+        factories.make_conversation(channel, text=state, state=state)
+    Conversation.objects.filter(preview="pending").update(is_spam=True)
+
+    cache.clear()
+    html = agent_client.get(reverse("inbox:inbox")).content.decode()
+
+    assert 'data-count="open">4+<' in html          # 7 open, capped at 5
+    assert 'data-count="mine">2<' in html
+    assert 'data-count="unassigned">4+<' in html    # 5 unassigned open
+    assert 'data-count="closed">1<' in html
+    assert 'data-count="pending">0<' in html        # the pending one is spam
+    assert 'data-count="spam">1<' in html
+    counts = selectors.folder_counts(agent)
+    assert (tag.pk, "counted", tag.color, 2) in counts["tags"]
+    assert (channel.pk, "Counted page", channel.kind, 7) in counts["channels"]
+    assert (team.pk, "Counted team", 2) in counts["teams"]
+    assert counts["exact"]
+    # The channel's 7 open conversations are over the cap of 5 too.
+    assert f'{channel.name} <span class="kind">' in html and ">4+</span>" in html
+
+
+@override_settings(CACHES=LOCMEM)
+def test_tag_counts_beyond_the_open_window_are_lower_bounds(agent_client, agent, monkeypatch):
+    from inbox import selectors
+
+    monkeypatch.setattr(selectors, "WINDOW", 3)
+    tag = Tag.objects.create(name="windowed")
+    for i in range(4):
+        factories.make_conversation(text=f"open {i}").tags.add(tag)
+    counts = selectors._count_folders(agent)
+    assert not counts["exact"]
+    assert (tag.pk, "windowed", tag.color, 3) in counts["tags"]
+    cache.clear()
+    html = agent_client.get(reverse("inbox:inbox")).content.decode()
+    assert 'windowed <span class="count">3+</span>' in html
