@@ -28,7 +28,7 @@ from inbox.connectors import (
 )
 from inbox.models import ActionKind, ConversationKind, Direction
 
-from . import parse, webhooks, window
+from . import context, parse, webhooks, window
 from .graph import GraphClient
 
 if TYPE_CHECKING:
@@ -43,6 +43,10 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 BACKFILL = timedelta(days=7)
 POSTS_PER_POLL = 10
 COMMENT_FIELDS = "id,message,from,created_time,parent{id},is_hidden"
+# The Page feed holds the Page's posts and visitors' posts alike (`visitor_posts` is not
+# served to Pages on the New Pages Experience):
+# https://developers.facebook.com/docs/graph-api/reference/page/feed/
+FEED_FIELDS = "id,message,from,created_time,updated_time,permalink_url,full_picture"
 
 
 class FacebookConnector(Connector):
@@ -64,7 +68,22 @@ class FacebookConnector(Connector):
         return webhooks.handle_webhook(request)
 
     def parse(self, event: InboundEvent) -> list[ParsedItem]:
-        return parse.parse_payload(event.payload, page_id=event.channel.external_id)
+        channel = event.channel
+        page_id = channel.external_id
+
+        def post_context(post_id: str, fallback: dict, *, fetch: bool) -> dict | None:
+            known = context.known_context(channel, post_id)
+            if known is not None:
+                return known
+            if context.is_visitor_post(channel, post_id):
+                return {**fallback, "by_visitor": True}
+            if not fetch:
+                return None
+            return context.fetch_post_context(self.client(channel), post_id, page_id=page_id,
+                                              fallback=fallback)
+
+        return parse.parse_payload(event.payload, ctx=parse.ParseContext(
+            page_id=page_id, post_context=post_context))
 
     def poll(self, channel: Channel) -> PollResult:
         """Recent comments of recent posts, then recently active Messenger threads.
@@ -89,10 +108,16 @@ class FacebookConnector(Connector):
                        events: list[EventToStore]) -> None:
         since = timezone.now() - BACKFILL
         posts = client.get(f"{channel.external_id}/feed", params={
-            "fields": "id,message,created_time,updated_time,permalink_url",
+            "fields": FEED_FIELDS,
             "since": int(since.timestamp()), "limit": POSTS_PER_POLL}).get("data") or []
         seen: dict[str, str] = dict(cursors.get("comments") or {})
         for post in posts:
+            if str((post.get("from") or {}).get("id") or channel.external_id) \
+                    != channel.external_id:
+                # A visitor's post is a conversation of its own; the same message id as
+                # its `feed` webhook, so whichever comes second changes nothing.
+                events.append(_polled("post", post, {"field": "poll_post", "value": post},
+                                      channel))
             newest_known = seen.get(post["id"], "")
             newest = newest_known
             after = ""
@@ -109,7 +134,9 @@ class FacebookConnector(Connector):
                     newest = max(newest, _iso_key(comment["created_time"]))
                     events.append(_polled("comment", comment, {
                         "field": "poll_comment", "value": comment,
-                        "post": {k: post.get(k, "") for k in ("id", "message", "permalink_url")},
+                        "post": {k: post[k] for k in ("id", "message", "permalink_url",
+                                                      "full_picture", "created_time", "from")
+                                 if k in post},
                     }, channel))
                 else:
                     after = ((body.get("paging") or {}).get("cursors") or {}).get("after", "")
@@ -176,8 +203,18 @@ class FacebookConnector(Connector):
 
     def _reply_parent(self, action: OutboundAction) -> str:
         # Every reply in a comment thread goes under its top-level comment (FB threads are
-        # two levels deep); a visitor post's thread is answered under the post.
-        return action.conversation.external_thread_id
+        # two levels deep). A visitor post's thread holds the post and the comments under
+        # it: an answer to the post goes under the post, one to a comment under that
+        # comment's top-level comment.
+        conversation = action.conversation
+        target = action.target
+        if (conversation.kind == "post" and target is not None and target.external_id
+                and target.external_id != conversation.external_thread_id):
+            if target.parent_external_id and \
+                    target.parent_external_id != conversation.external_thread_id:
+                return target.parent_external_id
+            return target.external_id
+        return conversation.external_thread_id
 
     def _private_reply(self, client: GraphClient, action: OutboundAction) -> str:
         from inbox.models import ActionState, OutboundAction

@@ -11,6 +11,7 @@ Messenger: https://developers.facebook.com/documentation/business-messaging/mess
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,17 +27,33 @@ from inbox.connectors import (
     UnsupportedItem,
 )
 
+from .context import context_from_post, https_or_empty
+
 PLATFORM = "facebook"
 POST_ITEMS = frozenset({"status", "photo", "video", "share", "post"})
 METADATA_PREFIX = "sb:action:"
 
 
-def parse_payload(payload: dict[str, Any], *, page_id: str) -> list[ParsedItem]:
+def _webhook_only(post_id: str, fallback: dict, *, fetch: bool) -> dict | None:
+    return fallback
+
+
+@dataclass
+class ParseContext:
+    page_id: str
+    # (post id, what the event itself says, may it call out?) -> the post as context:
+    # stored already, fetched, or None when unknown and no call is allowed.
+    post_context: Callable[..., dict | None] = _webhook_only
+
+
+def parse_payload(payload: dict[str, Any], *, page_id: str = "",
+                  ctx: ParseContext | None = None) -> list[ParsedItem]:
+    ctx = ctx or ParseContext(page_id=page_id)
     field = payload.get("field", "")
     handler = FIELD_HANDLERS.get(field)
     if handler is None:
         return [UnsupportedItem(f"facebook field {field!r} is not handled")]
-    return handler(payload.get("value") or {}, payload, page_id)
+    return handler(payload.get("value") or {}, payload, ctx)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -83,64 +100,84 @@ def comment_permalink(comment_id: str, post_id: str = "") -> str:
     return f"{base}?comment_id={comment}"
 
 
-def post_context(value: dict) -> dict[str, Any]:
+def webhook_post_context(value: dict) -> dict[str, Any]:
+    """What a `feed` comment event says about its post: its id and address, no text."""
     post = value.get("post") or {}
     post_id = str(value.get("post_id") or post.get("id") or "")
-    context = {"post_id": post_id,
-               "permalink": post.get("permalink_url") or post_permalink(post_id)}
-    for key in ("status_type", "message"):
-        if post.get(key):
-            context[key] = post[key]
+    context = {"type": "post", "post_id": post_id,
+               "permalink": https_or_empty(post.get("permalink_url")) or post_permalink(post_id)}
+    if post.get("status_type"):
+        context["status_type"] = post["status_type"]
     return context
 
 
 # ---- feed -------------------------------------------------------------------------------------
 
-def parse_feed(value: dict, payload: dict, page_id: str) -> list[ParsedItem]:
+def parse_feed(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     item = value.get("item", "")
     verb = value.get("verb", "")
     if item == "comment":
-        return parse_comment(value, page_id=page_id)
+        return parse_comment(value, ctx=ctx)
     if item in POST_ITEMS:
-        return parse_post(value, page_id=page_id)
+        return parse_post(value, page_id=ctx.page_id)
     if item in ("reaction", "like"):
         # Reactions on posts are counts, not conversation; kept on the event as unsupported.
         return [UnsupportedItem(f"feed {item} {verb}: reactions are not turned into messages")]
     return [UnsupportedItem(f"feed item {item!r} verb {verb!r} is not handled")]
 
 
-def parse_comment(value: dict, *, page_id: str) -> list[ParsedItem]:
+def parse_comment(value: dict, *, ctx: ParseContext,
+                  post: dict[str, Any] | None = None) -> list[ParsedItem]:
+    """A comment or reply. `post` is the post's context when the caller already has it
+    (polling reads it with the comments); otherwise it comes from `ctx.post_context`.
+
+    Comments on a Page post are threaded per top-level comment; comments on a *visitor*
+    post continue the visitor post's own conversation (thread = the post).
+    """
+    page_id = ctx.page_id
     comment_id = str(value.get("comment_id") or "")
     if not comment_id:
         return [UnsupportedItem("feed comment without comment_id")]
     verb = value.get("verb", "add")
+    if verb not in VERB_STATE:
+        return [UnsupportedItem(f"feed comment verb {verb!r} is not handled")]
     post_id = str(value.get("post_id") or (value.get("post") or {}).get("id") or "")
     parent_id = str(value.get("parent_id") or "")
     # FB threads are two levels deep: a reply's parent is always the top-level comment.
     is_reply = bool(parent_id) and parent_id != post_id
-    thread_id = parent_id if is_reply else comment_id
     author = identity(value.get("from"), fallback_id=value.get("sender_id", ""),
                       fallback_name=value.get("sender_name", ""))
     is_echo = author is not None and author.external_id == page_id
-    if is_echo and not is_reply:
-        # The Page's own top-level comment on a post: nobody to answer, no conversation.
-        return []
-    if verb not in VERB_STATE:
-        return [UnsupportedItem(f"feed comment verb {verb!r} is not handled")]
     timestamp = from_unix(value.get("created_time") or 0)
     text = value.get("message")
     # A hide or a removal says nothing about the text.
     text = str(text or "") if verb in ("add", "edited") else None
+    context: dict[str, Any] = {}
+    if post is not None:
+        context = post
+    elif post_id:
+        fallback = webhook_post_context(value)
+        # Only a comment with text may call out; a hide or removal uses what is stored.
+        context = ctx.post_context(post_id, fallback, fetch=text is not None) or fallback
+    on_visitor_post = bool(context.get("by_visitor"))
+    if is_echo and not is_reply and not on_visitor_post:
+        # The Page's own top-level comment on its post: nobody to answer, no conversation.
+        return []
+    if on_visitor_post:
+        thread_id, conversation_kind = post_id, "post"
+        parent = parent_id if is_reply else post_id
+    else:
+        thread_id, conversation_kind = (parent_id if is_reply else comment_id), "comment"
+        parent = parent_id if is_reply else ""
     attachments = []
     for kind in ("photo", "video"):
         if value.get(kind):
             attachments.append({"type": kind, "url": str(value[kind])})
     return [InboundItem(
         kind=ItemKind.REPLY if is_reply else ItemKind.COMMENT,
-        external_id=comment_id, thread_id=thread_id, conversation_kind="comment",
+        external_id=comment_id, thread_id=thread_id, conversation_kind=conversation_kind,
         timestamp=timestamp, author=author, text=text, attachments=attachments,
-        parent_external_id=parent_id if is_reply else "",
-        context_external_id=post_id, context=post_context(value) if post_id else {},
+        parent_external_id=parent, context_external_id=post_id, context=context,
         is_echo=is_echo, permalink=comment_permalink(comment_id, post_id),
         **VERB_STATE[verb],
     )]
@@ -156,7 +193,10 @@ VERB_STATE: dict[str, dict[str, bool | None]] = {
 }
 
 
-def parse_post(value: dict, *, page_id: str) -> list[ParsedItem]:
+def parse_post(value: dict, *, page_id: str,
+               record: dict[str, Any] | None = None) -> list[ParsedItem]:
+    """A visitor post: its own conversation, with itself as the context of the comments
+    that will join it. `record` is the post as read by polling (GET /{page-id}/feed)."""
     post_id = str(value.get("post_id") or "")
     verb = value.get("verb", "add")
     author = identity(value.get("from"), fallback_id=value.get("sender_id", ""),
@@ -168,21 +208,29 @@ def parse_post(value: dict, *, page_id: str) -> list[ParsedItem]:
     text = str(value.get("message") or "") if verb in ("add", "edited") else None
     attachments = [{"type": kind, "url": str(value[kind])} for kind in ("photo", "video")
                    if value.get(kind)]
+    permalink = https_or_empty((record or {}).get("permalink_url")) or post_permalink(post_id)
+    context: dict[str, Any] = {"type": "post", "post_id": post_id, "permalink": permalink,
+                               "by_visitor": True}
+    if record is not None:
+        context = {**context_from_post(record, page_id=page_id), "by_visitor": True}
+        if context["media_url"] and not attachments:
+            attachments = [{"type": "photo", "url": context["media_url"]}]
+    elif text is not None:
+        context["text"] = text
     return [InboundItem(
         kind=ItemKind.POST, external_id=post_id, thread_id=post_id, conversation_kind="post",
         timestamp=from_unix(value.get("created_time") or 0), author=author, text=text,
-        attachments=attachments, context_external_id=post_id,
-        context={"post_id": post_id, "permalink": post_permalink(post_id)},
-        permalink=post_permalink(post_id), **VERB_STATE[verb],
+        attachments=attachments, context_external_id=post_id, context=context,
+        permalink=permalink, **VERB_STATE[verb],
     )]
 
 
 # ---- Messenger --------------------------------------------------------------------------------
 
-def parse_messaging(value: dict, payload: dict, page_id: str) -> list[ParsedItem]:
+def parse_messaging(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     for key, handler in MESSAGING_HANDLERS.items():
         if key in value:
-            return handler(value, page_id)
+            return handler(value, ctx.page_id)
     return [UnsupportedItem(f"messaging event with keys {sorted(value)} is not handled")]
 
 
@@ -287,8 +335,9 @@ MESSAGING_HANDLERS: dict[str, Callable[[dict, str], list[ParsedItem]]] = {
 
 # ---- polled records ---------------------------------------------------------------------------
 
-def parse_polled_comment(value: dict, payload: dict, page_id: str) -> list[ParsedItem]:
-    """A comment from `GET /{post-id}/comments?filter=stream`, in webhook terms."""
+def parse_polled_comment(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
+    """A comment from `GET /{post-id}/comments?filter=stream`, in webhook terms; the post it
+    is on was read by the same poll, so its context needs no call."""
     post = payload.get("post") or {}
     post_id = str(post.get("id") or "")
     parent_id = str((value.get("parent") or {}).get("id") or "") or post_id
@@ -296,18 +345,27 @@ def parse_polled_comment(value: dict, payload: dict, page_id: str) -> list[Parse
         "comment_id": value.get("id"), "post_id": post_id, "parent_id": parent_id,
         "from": value.get("from"), "message": value.get("message", ""),
         "created_time": from_iso(value["created_time"]).timestamp(), "verb": "add",
-        "post": {"id": post_id, "permalink_url": post.get("permalink_url", ""),
-                 "message": post.get("message", "")},
+        "post": {"id": post_id, "permalink_url": post.get("permalink_url", "")},
     }
-    items = parse_comment(as_webhook, page_id=page_id)
+    items = parse_comment(as_webhook, ctx=ctx,
+                          post=context_from_post(post, page_id=ctx.page_id) if post else None)
     for item in items:
         if isinstance(item, InboundItem) and value.get("is_hidden") is not None:
             item.hidden = bool(value["is_hidden"])
     return items
 
 
-def parse_polled_message(value: dict, payload: dict, page_id: str) -> list[ParsedItem]:
+def parse_polled_post(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
+    """A visitor post from `GET /{page-id}/feed`: the same item as its `feed` webhook."""
+    as_webhook = {"post_id": value.get("id"), "from": value.get("from"),
+                  "message": value.get("message", ""), "item": "status", "verb": "add",
+                  "created_time": from_iso(value["created_time"]).timestamp()}
+    return parse_post(as_webhook, page_id=ctx.page_id, record=value)
+
+
+def parse_polled_message(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     """A message from `GET /{page-id}/conversations?fields=messages{...}`."""
+    page_id = ctx.page_id
     sender = str((value.get("from") or {}).get("id") or "")
     customer = str(payload.get("psid") or "")
     is_echo = sender == page_id
@@ -319,10 +377,11 @@ def parse_polled_message(value: dict, payload: dict, page_id: str) -> list[Parse
     )]
 
 
-FIELD_HANDLERS: dict[str, Callable[[dict, dict, str], list[ParsedItem]]] = {
+FIELD_HANDLERS: dict[str, Callable[[dict, dict, ParseContext], list[ParsedItem]]] = {
     "feed": parse_feed,
     "messaging": parse_messaging,
     "standby": parse_messaging,   # handover protocol: another app owns the thread
     "poll_comment": parse_polled_comment,
+    "poll_post": parse_polled_post,
     "poll_message": parse_polled_message,
 }

@@ -126,6 +126,8 @@ class GraphStandin:
         self.posts[POST_ID] = {"id": POST_ID, "page_id": PAGE_ID,
                                "from": {"id": PAGE_ID, "name": PAGE_NAME},
                                "message": "Meet the Aurora jacket: warm, light, made to last.",
+                               "picture": "https://scontent.xx.fbcdn.net/v/t39.30808-6/"
+                                          "aurora_jacket_standin.jpg",
                                "created_time": self.clock() - 3600}
 
     def add_page(self, page_id: str, name: str, *, token: str, ig_account: dict | None = None,
@@ -157,15 +159,16 @@ class GraphStandin:
     # ---- customers (what the demo and the tests make happen) ----------------------------------
 
     def add_post(self, *, message: str, author: dict | None = None, page_id: str = PAGE_ID,
-                 at: float | None = None) -> str:
+                 at: float | None = None, picture: str = "", webhook: bool = True) -> str:
         """A post on the Page; by a visitor when `author` is someone else."""
         author = author or {"id": page_id, "name": self.pages[page_id].name}
         with self.lock:
             post_id = f"{page_id}_{next(self.ids)}"
             created = at or self.clock()
             self.posts[post_id] = {"id": post_id, "page_id": page_id, "from": author,
-                                   "message": message, "created_time": created}
-        if author["id"] != page_id:
+                                   "message": message, "created_time": created,
+                                   "picture": picture}
+        if author["id"] != page_id and webhook:
             self._feed(page_id, {"from": author, "message": message, "post_id": post_id,
                                  "created_time": int(created), "item": "status",
                                  "published": 1, "verb": "add"})
@@ -418,9 +421,7 @@ class GraphStandin:
                             and p["created_time"] >= since
                             and (edge == "feed" or p["from"]["id"] == page.id)),
                            key=lambda p: -p["created_time"])
-            return self._paged([{"id": p["id"], "message": p["message"],
-                                 "created_time": iso(p["created_time"]),
-                                 "permalink_url": permalink(p["id"])} for p in posts], params)
+            return self._paged([self._post_json(p, params) for p in posts], params)
         if edge == "messages" and method == "POST":
             return self._send(page, params)
         if edge == "conversations" and method == "GET":
@@ -533,8 +534,22 @@ class GraphStandin:
                 self._feed_comment(obj, "remove")
             return {"success": True}
         if edge == "" and method == "GET":
+            if object_id in self.posts:
+                return self._post_json(obj, params)
             return self._comment_json(obj, can_reply=True)
         raise not_found(f"{object_id}/{edge}")
+
+    def _post_json(self, post: dict, params: dict) -> dict:
+        """A Page Post with the fields asked for (`id` always), as GET /{post-id} and the
+        feed edge answer: https://developers.facebook.com/docs/graph-api/reference/page-post
+        A post without a picture has no `full_picture`, as on Facebook."""
+        full = {"message": post["message"], "created_time": iso(post["created_time"]),
+                "updated_time": iso(post["created_time"]), "permalink_url": permalink(post["id"]),
+                "from": post["from"]}
+        if post.get("picture"):
+            full["full_picture"] = post["picture"]
+        wanted = [f for f in str(params.get("fields") or "message,created_time").split(",") if f]
+        return {"id": post["id"], **{k: full[k] for k in wanted if k in full}}
 
     def _list_comments(self, object_id: str, params: dict) -> list[dict]:
         stream = params.get("filter") == "stream"

@@ -9,9 +9,11 @@ Verification/signing: https://developers.facebook.com/docs/graph-api/webhooks/ge
 import json
 
 import pytest
+from django.utils import timezone
 
 from channels_fb.graph import sign_body, verify_signature
 from channels_fb.standin import PAGE_ID
+from inbox.ingest import process_event
 from inbox.models import (
     ActionKind,
     ActionState,
@@ -26,7 +28,14 @@ from inbox.models import (
     OutboundAction,
     Visibility,
 )
-from tests.support.facebook import deliver, fixture, fixture_bytes, make_fb_channel, post_signed
+from tests.support.facebook import (
+    deliver,
+    fixture,
+    fixture_bytes,
+    graph_standin,  # noqa: F401 - pytest fixture
+    make_fb_channel,
+    post_signed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +45,9 @@ PSID = "7390125538764019"
 
 
 @pytest.fixture
-def channel():
-    return make_fb_channel()
+def channel(graph_standin):  # noqa: F811 - pytest fixture
+    # The comments' post is fetched for context from the Graph stand-in.
+    return make_fb_channel(api_base_url=graph_standin.url)
 
 
 @pytest.fixture
@@ -124,6 +134,117 @@ def test_visitor_post_is_its_own_conversation(send):
     assert conversation.external_thread_id == "104578293366512_122155017733904161"
     assert conversation.messages.get().text.startswith("¡Hola! Compré la chaqueta Aurora")
     assert conversation.contact.name == "Lucía Fernández"
+
+
+# ---- the post a comment is on -------------------------------------------------------------------
+# The feed webhook names the post only by id and permalink; its text is read once with
+# GET /{post-id}?fields=message,permalink_url,created_time,full_picture,from
+# https://developers.facebook.com/docs/graph-api/reference/page-post
+# https://developers.facebook.com/docs/graph-api/reference/post/
+
+def post_reads(standin, post_id=POST_ID):
+    return [call for call in standin.calls if call == ("GET", f"/{post_id}")]
+
+
+def comment_body(*, comment_id, post_id=POST_ID, parent_id=None, author=None, message="?",
+                 created=1741945300):
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": created, "changes": [{
+        "field": "feed", "value": {
+            "from": author or {"id": "5512038874410236", "name": "Jürgen Becker"},
+            "post": {"status_type": "mobile_status_update", "is_published": True,
+                     "updated_time": "2025-03-15T09:41:27+0000", "promotion_status": "inactive",
+                     "permalink_url": "https://www.facebook.com/" + post_id.replace("_", "/posts/"),
+                     "id": post_id},
+            "message": message, "post_id": post_id, "comment_id": comment_id,
+            "created_time": created, "item": "comment", "parent_id": parent_id or post_id,
+            "verb": "add"}}]}]}
+
+
+def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):  # noqa: F811
+    send("fb_feed_comment_add")
+    conversation = Conversation.objects.get()
+    post = graph_standin.posts[POST_ID]
+    assert conversation.context["text"] == post["message"]
+    assert conversation.context["permalink"] == \
+        "https://www.facebook.com/104578293366512/posts/122154830261048877"
+    assert conversation.context["media_url"] == post["picture"]
+    assert conversation.context["created"].endswith("+0000")
+    assert not conversation.context["by_visitor"]
+    assert len(post_reads(graph_standin)) == 1
+    # Another comment on the same post reuses what is stored: no second call.
+    send(comment_body(comment_id="122154830261048877_1044000000000001", message="Size M?"))
+    other = Conversation.objects.get(external_thread_id="122154830261048877_1044000000000001")
+    assert other.context["text"] == post["message"]
+    assert len(post_reads(graph_standin)) == 1
+
+
+def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_standin):  # noqa: F811
+    graph_standin.inject("500", match="read")
+    send("fb_feed_comment_add")
+    event = InboundEvent.objects.get()
+    assert event.state == EventState.RETRY
+    assert Message.objects.count() == 0
+    # The platform is back by the time the retry is due.
+    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    process_event(event.pk)
+    conversation = Conversation.objects.get()
+    assert conversation.context["text"].startswith("Meet the Aurora jacket")
+    assert conversation.messages.count() == 1
+
+
+def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_standin):  # noqa: F811
+    del graph_standin.posts[POST_ID]  # removed since: Graph answers code 100
+    send("fb_feed_comment_add")
+    conversation = Conversation.objects.get()
+    assert "text" not in conversation.context
+    assert conversation.context["permalink"].endswith("/posts/122154830261048877")
+    assert conversation.messages.count() == 1
+
+
+VISITOR_POST = "104578293366512_122155017733904161"
+LUCIA = {"id": "9120457731826605", "name": "Lucía Fernández"}
+
+
+def test_comments_on_a_visitor_post_continue_its_conversation(send):
+    send("fb_feed_post_add")
+    send(comment_body(comment_id="122155017733904161_1044100000000001", post_id=VISITOR_POST,
+                      message="Same zip problem here."))
+    send(comment_body(comment_id="122155017733904161_1044100000000002", post_id=VISITOR_POST,
+                      parent_id="122155017733904161_1044100000000001", author=LUCIA,
+                      message="@Jürgen did they answer you?"))
+    conversation = Conversation.objects.get()
+    assert conversation.kind == "post" and conversation.external_thread_id == VISITOR_POST
+    comment = conversation.messages.get(external_id="122155017733904161_1044100000000001")
+    reply = conversation.messages.get(external_id="122155017733904161_1044100000000002")
+    assert comment.parent.external_id == VISITOR_POST
+    assert reply.parent == comment
+    assert conversation.context["text"].startswith("¡Hola! Compré la chaqueta Aurora")
+
+
+def test_comment_before_its_visitor_post_still_joins_it(send, graph_standin):  # noqa: F811
+    # Feed changes arrive in any order: the comment's post is read, and it is a visitor's.
+    graph_standin.posts[VISITOR_POST] = {
+        "id": VISITOR_POST, "page_id": PAGE_ID, "from": LUCIA, "created_time": 1742031655,
+        "message": "¡Hola! Compré la chaqueta Aurora en vuestra web y la cremallera se rompió."}
+    send(comment_body(comment_id="122155017733904161_1044100000000001", post_id=VISITOR_POST))
+    send("fb_feed_post_add")
+    conversation = Conversation.objects.get()
+    assert conversation.kind == "post" and conversation.external_thread_id == VISITOR_POST
+    assert conversation.context["by_visitor"]
+    assert sorted(conversation.messages.values_list("external_id", flat=True)) == \
+        sorted([VISITOR_POST, "122155017733904161_1044100000000001"])
+
+
+def test_page_comment_on_a_visitor_post_is_an_answer_in_its_thread(send):
+    send("fb_feed_post_add")
+    send(comment_body(comment_id="122155017733904161_1044100000000009", post_id=VISITOR_POST,
+                      author={"id": PAGE_ID, "name": "Polaris Outfitters"},
+                      message="Lucía, we will replace the zip. Check your Messenger."))
+    conversation = Conversation.objects.get()
+    answer = conversation.messages.get(direction=Direction.OUTBOUND)
+    assert answer.sent_natively and answer.parent.external_id == VISITOR_POST
+    conversation.refresh_from_db()
+    assert conversation.state == ConversationState.PENDING
 
 
 def test_page_reply_typed_on_facebook_is_an_agent_answer(send):

@@ -340,6 +340,38 @@ def test_poll_backfills_comments_and_messenger_and_overlaps_cleanly(channel, sta
     assert Conversation.objects.count() == 2 and Message.objects.count() == 3
 
 
+def test_poll_picks_up_visitor_posts_and_their_comments_once(channel, standin, pump, act,
+                                                            agent,
+                                                            django_capture_on_commit_callbacks):
+    # The Page feed lists visitors' posts too (fields include `from`):
+    # https://developers.facebook.com/docs/graph-api/reference/page/feed/
+    lucia = {"id": "9120457731826605", "name": "Lucía Fernández"}
+    post_id = standin.add_post(message="¡La cremallera se rompió!", author=lucia,
+                               picture="https://scontent.xx.fbcdn.net/v/zip.jpg")
+    comment = standin.add_comment(message="Same here.", post_id=post_id,
+                                  author={"id": "5512038874410236", "name": "Jürgen Becker"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polling.poll_channel(channel.pk) == 2
+    conversation = Conversation.objects.get()
+    assert conversation.kind == "post" and conversation.external_thread_id == post_id
+    assert conversation.context["text"] == "¡La cremallera se rompió!"
+    assert conversation.context["media_url"] == "https://scontent.xx.fbcdn.net/v/zip.jpg"
+    assert conversation.messages.get(external_id=comment).parent.external_id == post_id
+    pump()  # the webhooks of the same post and comment arrive late
+    assert Conversation.objects.count() == 1 and Message.objects.count() == 2
+
+    # An answer to the comment goes under that comment, not under the post.
+    target = conversation.messages.get(external_id=comment)
+    reply = act(conversation_reply, conversation=conversation, text="Jürgen, sorry!",
+                actor=agent, target=target)
+    [posted_reply] = posted(standin, "comment")
+    assert posted_reply["parent"] == comment
+    pump()  # its echo
+    reply.refresh_from_db()
+    assert reply.external_id == posted_reply["id"]
+    assert Message.objects.count() == 3 and Conversation.objects.count() == 1
+
+
 def test_poll_under_throttle_waits_and_keeps_its_place(channel, standin,
                                                        django_capture_on_commit_callbacks):
     standin.inject("throttle", match="read", minutes=7)

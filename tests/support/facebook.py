@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from channels_fb.graph import sign_body
-from channels_fb.standin import PAGE_ID, PAGE_TOKEN
+from channels_fb.standin import PAGE_ID, PAGE_TOKEN, GraphStandin
 from channels_fb.standin.delivery import meta_json
 from inbox.models import Channel
+from switchboard.standin_server import serve_in_thread
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_fb" / "fixtures"
 WEBHOOK_URL = "/webhooks/facebook/"
@@ -54,3 +56,15 @@ def deliver(callbacks, client, *names_or_bodies, **kwargs):
         with callbacks(execute=True):
             responses.append(post_signed(client, body, **kwargs))
     return responses
+
+
+@pytest.fixture
+def graph_standin():
+    """The Graph API stand-in on a local port (its seeded Page post is the fixtures' post).
+    Its webhooks go nowhere unless a test delivers them."""
+    app = GraphStandin()
+    running = serve_in_thread(app)
+    app.url = running.url
+    yield app
+    app.webhooks.stop()
+    running.stop()
