@@ -7,6 +7,8 @@ acted, so the timeline can say "tagged Payment by rule 'Payments'".
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -30,6 +32,27 @@ from .models import (
     Visibility,
 )
 from .outbox import NotSupported, enqueue_action
+
+log = logging.getLogger("switchboard.inbox")
+
+# Called inside the operation's transaction, after a conversation's state changed (closed,
+# reopened, snoozed, woken, answered), with (conversation, old state, new state). The rules
+# app registers here (in its AppConfig.ready) to keep SLA due times right, so that inbox/
+# does not import rules/.
+state_listeners: list[Callable[[Conversation, str, str], None]] = []
+
+
+def _state_changed(conversation: Conversation, old: str, new: str) -> None:
+    if old == new:
+        return
+    for listener in state_listeners:
+        try:
+            # A savepoint per listener: one that fails must not undo the agent's change.
+            with transaction.atomic():
+                listener(conversation, old, new)
+        except Exception:
+            log.exception("state listener %r failed on conversation %s", listener,
+                          conversation.pk)
 
 
 def _audit(conversation: Conversation, verb: str, *, actor=None, rule_name: str = "",
@@ -104,11 +127,13 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
     new_state = ConversationState.CLOSED if close else ConversationState.PENDING
     if conversation.state in (ConversationState.OPEN, ConversationState.PENDING) or close:
         updates["state"] = new_state
+    previous_state = conversation.state
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
     _audit(conversation, "replied", actor=actor, rule_name=rule_name, action_id=action.pk,
            private=private, automatic=automatic)
+    _state_changed(conversation, previous_state, conversation.state)
     return message
 
 
@@ -133,6 +158,7 @@ def _set_state(conversation: Conversation, state: str, *, actor, rule_name,
     conversation.state, conversation.snoozed_until = state, snoozed_until
     _audit(conversation, state if state != previous else f"{state}_again", actor=actor,
            rule_name=rule_name, from_state=previous, **data)
+    _state_changed(conversation, previous, state)
 
 
 @transaction.atomic

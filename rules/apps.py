@@ -8,13 +8,16 @@ class RulesConfig(AppConfig):
     verbose_name = "Rules and SLA"
 
     def ready(self):
+        from inbox.conversations import state_listeners
         from inbox.ingest import ingest_listeners
         from switchboard.celery import app
 
-        from .listeners import on_ingest
+        from .listeners import on_ingest, on_state_change
 
         if on_ingest not in ingest_listeners:
             ingest_listeners.append(on_ingest)
+        if on_state_change not in state_listeners:
+            state_listeners.append(on_state_change)
         # The time triggers and SLA upkeep; beat reads this schedule at start.
         app.conf.beat_schedule["rules-tick"] = {"task": "rules.tasks.tick",
                                                 "schedule": timedelta(minutes=1)}

@@ -1,7 +1,8 @@
 """What happens after the ingest commits new customer items: classify, SLA, rules.
 
 Registered in RulesConfig.ready() on `inbox.ingest.ingest_listeners`; runs in the worker,
-after the event's transaction has committed.
+after the event's transaction has committed. `on_state_change` is registered on
+`inbox.conversations.state_listeners` and keeps the SLA due time in step with the state.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from inbox.ingest import IngestResult
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, ConversationState, Message
 
 from . import sla
 from .classify_inbound import classify_message
@@ -48,3 +49,11 @@ def on_customer_message(conversation: Conversation, message: Message, *,
     run_rules(trigger=Trigger.NEW_MESSAGE, conversation=conversation, message=message)
     if conversation.state != "open" and conversation.sla_due_at is not None:
         sla.refresh_due(conversation)  # a rule closed or snoozed it: nothing is due
+
+
+def on_state_change(conversation: Conversation, old_state: str, new_state: str) -> None:
+    """Reopened (by an agent, a rule or a snooze ending): due again from now; else cleared."""
+    if new_state == ConversationState.OPEN:
+        sla.restart_due(conversation)
+    else:
+        sla.clear_due(conversation)

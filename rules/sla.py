@@ -106,6 +106,32 @@ def refresh_due(conversation: Conversation) -> datetime | None:
     return due
 
 
+def restart_due(conversation: Conversation, now: datetime | None = None) -> datetime | None:
+    """A conversation opened again by hand (or a rule, or a snooze ending) is due anew.
+
+    The clock starts now, in business time: the policy's next-response target, or its
+    first-response target if we never answered. Stored in `sla_due_at`; returns it.
+    """
+    due = None
+    policy = None
+    if conversation.state == ConversationState.OPEN and not conversation.is_spam:
+        policy = policy_for(conversation)
+    if policy is not None:
+        minutes = (policy.first_response_minutes if conversation.first_response_at is None
+                   else policy.next_response_minutes)
+        due = _policy_calendar(policy, conversation).add(now or timezone.now(), minutes)
+    Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due)
+    conversation.sla_due_at = due
+    return due
+
+
+def clear_due(conversation: Conversation) -> None:
+    """Closed, answered or snoozed: nobody is waiting on us, nothing is due."""
+    if conversation.sla_due_at is not None:
+        Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=None)
+        conversation.sla_due_at = None
+
+
 def clear_answered() -> int:
     """Conversations no longer waiting on us stop being due (run by the periodic tick)."""
     return (Conversation.objects.exclude(state=ConversationState.OPEN)
