@@ -18,9 +18,7 @@ from inbox.models import (
     OutboundAction,
 )
 from inbox.tasks import sweep
-from switchboard.standin_server import serve_in_thread
 from tests.support import factories
-from tests.support.testchat.platform import TestchatPlatform
 from tests.support.testchat_events import ACCOUNT, event, post_events
 from tests.support.worker import celery_worker, free_port, queueing_for_real, wait_until
 
@@ -35,12 +33,8 @@ def broker_url():
 
 
 @pytest.fixture
-def platform():
-    platform = TestchatPlatform()
-    running = serve_in_thread(platform)
-    platform.url = running.url
-    yield platform
-    running.stop()
+def platform(testchat_platform):
+    return testchat_platform
 
 
 def all_done():

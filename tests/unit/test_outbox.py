@@ -21,20 +21,14 @@ from inbox.models import (
     Message,
     OutboundAction,
 )
-from switchboard.standin_server import serve_in_thread
 from tests.support import factories
-from tests.support.testchat.platform import TestchatPlatform
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def platform():
-    platform = TestchatPlatform()
-    running = serve_in_thread(platform)
-    platform.url = running.url
-    yield platform
-    running.stop()
+def platform(testchat_platform):
+    return testchat_platform
 
 
 @pytest.fixture
