@@ -14,6 +14,7 @@ from inbox import conversations as ops
 from inbox.connectors import Capability
 from inbox.models import ActionKind, Message, Priority, SavedReply
 
+from .destinations import UnsafeDestination, check_destination
 from .notify import check_url, queue_slack, queue_webhook
 from .registry import (
     CHOICES,
@@ -280,3 +281,21 @@ def call_webhook(value, **_):
         return "called the webhook"
     return run
 
+
+
+# Actions whose value is a URL the worker will POST to.
+URL_ACTIONS = {"notify_slack": "Slack", "webhook": "webhook"}
+
+
+def check_destinations(items) -> None:
+    """What saving a rule (editor, admin, API) adds to compiling it: each URL's host
+    resolves to public addresses only. Compiling does not look names up, so the engine
+    never waits on DNS; the worker checks again before it posts (rules/tasks.py)."""
+    for entry in items if isinstance(items, list) else []:
+        if isinstance(entry, dict) and entry.get("type") in URL_ACTIONS:
+            value = entry.get("value")
+            try:
+                check_destination(value if isinstance(value, str) else "")
+            except UnsafeDestination as exc:
+                raise RuleError(f"{URL_ACTIONS[entry['type']]}: {exc}",
+                                field="actions") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import permissions, routers, serializers, viewsets
 
+from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
 from .registry import RuleError
@@ -33,6 +34,7 @@ class RuleSerializer(serializers.ModelSerializer):
     def validate_actions(self, value):
         try:
             compile_actions(value)
+            check_destinations(value)
         except RuleError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value

@@ -12,6 +12,7 @@ import json
 
 from django import forms
 
+from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
 from .registry import RuleError
@@ -156,6 +157,7 @@ class RuleForm(forms.ModelForm):
             self.instance.conditions = self.build_conditions()
             actions = self._actions_from_rows()
             compile_actions(actions)
+            check_destinations(actions)
         except RuleError as exc:
             raise forms.ValidationError(str(exc)) from None
         if not actions:

@@ -71,12 +71,14 @@ class Rule(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        from .actions import check_destinations
         from .engine import RuleError, compile_rule
 
         if self.trigger == Trigger.IDLE and not self.minutes:
             raise ValidationError({"minutes": "An idle trigger needs a number of minutes."})
         try:
             compile_rule(self)
+            check_destinations(self.actions)
         except RuleError as exc:
             raise ValidationError({exc.field: str(exc)}) from exc
 

@@ -7,18 +7,33 @@ change that rolled back) and posted once: a notification is never retried blindl
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
+import requests
 from django.db import transaction
 
 from inbox.connectors import Rejected, Unavailable
 from inbox.http import ApiClient
 
+from .destinations import check_url
+
+__all__ = ["SlackClient", "WebhookClient", "check_url", "queue_slack", "queue_webhook"]
+
 log = logging.getLogger("switchboard.rules.notify")
 
 
+class _NoRedirects(requests.Session):
+    """A redirect could point a checked public URL at a private host: never follow one."""
+
+    def get_redirect_target(self, resp):
+        return None
+
+
 class WebhookClient(ApiClient):
-    """Posts JSON to a full URL a manager configured."""
+    """Posts JSON to a full URL a manager configured (checked by rules.destinations)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("session", _NoRedirects())
+        super().__init__(*args, **kwargs)
 
     def translate_error(self, response):
         if 400 <= response.status_code < 500:
@@ -39,13 +54,6 @@ class SlackClient(WebhookClient):
 
     def post_message(self, url: str, text: str) -> None:
         self.send(url, {"text": text})
-
-
-def check_url(url: str) -> str:
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    return url
 
 
 def queue_slack(url: str, text: str) -> None:

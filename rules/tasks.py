@@ -23,9 +23,11 @@ def tick() -> dict:
 # max_retries=0: a notification is posted once, never blindly again (STYLE.md, practice 7).
 @shared_task(ignore_result=True, max_retries=0)
 def notify_slack(url: str, text: str) -> None:
+    from .destinations import check_destination
     from .notify import SlackClient
 
     try:
+        check_destination(url)  # again: the name may resolve elsewhere since the rule was saved
         SlackClient().post_message(url, text)
     except Exception as exc:
         log.warning("Slack notification failed: %s", exc)
@@ -33,9 +35,11 @@ def notify_slack(url: str, text: str) -> None:
 
 @shared_task(ignore_result=True, max_retries=0)
 def call_webhook(url: str, payload: dict) -> None:
+    from .destinations import check_destination
     from .notify import WebhookClient
 
     try:
+        check_destination(url)
         WebhookClient().send(url, payload)
     except Exception as exc:
         log.warning("rule webhook %s failed: %s", url, exc)

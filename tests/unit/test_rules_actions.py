@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.test import override_settings
 
 from accounts.models import Team
 from inbox.connectors import Capability, Connector, registry
@@ -185,6 +186,7 @@ def receiver():
     running.stop()
 
 
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)  # the receiver is on 127.0.0.1
 def test_slack_and_webhook_are_posted_after_commit(receiver, django_capture_on_commit_callbacks):
     # Slack incoming webhook: POST {"text": ...}, answered "ok"
     # (https://api.slack.com/messaging/webhooks).
