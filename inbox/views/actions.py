@@ -19,7 +19,12 @@ from accounts.models import Team, User
 
 from .. import conversations as ops
 from .. import selectors
-from ..access import get_action_for_agent, get_conversation_for_agent, get_message_for_agent
+from ..access import (
+    get_action_for_agent,
+    get_conversation_for_agent,
+    get_message_for_agent,
+    require_agent,
+)
 from ..connectors import Capability
 from ..models import ActionKind, Conversation
 from ..outbox import NotSupported, retry_failed
@@ -139,7 +144,8 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    """One verb on the selected rows, or on every open comment of a post (`post=`)."""
+    """One verb on the selected rows, or on every comment of a post (`post=`)."""
+    require_agent(request)
     verb = request.POST.get("verb", "")
     if verb not in BULK_VERBS:
         return HttpResponseBadRequest("unknown bulk action")

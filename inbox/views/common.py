@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from accounts.models import Team, User
+
 from .. import live, presence, saved_replies, selectors
 from ..conversations import reply_kind
 from ..models import Conversation, ConversationKind, Priority, SavedReplyScope
@@ -26,6 +28,10 @@ def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
         "post": selectors.post_summary(params),
         "version": live.current_version(),
         "snooze_presets": SNOOZE_PRESETS,
+        "priorities": Priority.choices,
+        # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
+        "bulk_agents": User.objects.filter(is_active=True).order_by("first_name", "username"),
+        "bulk_teams": Team.objects.order_by("name"),
     }
 
 

@@ -192,6 +192,27 @@ def test_bulk_close_a_posts_comments(browser_page, live_server, agent, testchat_
     assert Conversation.objects.get(pk=elsewhere.pk).state == "open"
 
 
+def test_select_rows_with_x_and_bulk_assign(browser_page, live_server, agent, agent2,
+                                            testchat_channel):
+    first, second, third = [factories.make_conversation(
+        testchat_channel, text=f"Question {i}", customer=f"Customer {i}", at=minutes_ago(i + 1))
+        for i in range(3)]
+    page = browser_page(agent)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#rows .row")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator("#selected-count").inner_text() == "2"
+    page.select_option("#bulk select[name=to]", str(agent2.pk))
+    page.click("#bulk button[value=assign]")
+    page.wait_for_selector(f"#row-{first.pk}:has-text('Boris')")
+    assert [Conversation.objects.get(pk=c.pk).assignee_id for c in (first, second, third)] == [
+        agent2.pk, None, agent2.pk]
+
+
 def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_channel):
     from inbox import live
     from tests.unit.test_inbox_xss import PAYLOADS, hostile_conversation
