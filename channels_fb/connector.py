@@ -329,21 +329,22 @@ class FacebookConnector(Connector):
         return parse.comment_permalink(external_id)
 
     def fetch_profile(self, channel: Channel, identity_external_id: str) -> IdentityData | None:
-        """The User Profile API; when Facebook withholds it, a readable stand-in name.
+        """The User Profile API: name and picture of a Messenger PSID.
 
-        Only Messenger PSIDs can be looked up; commenters who have not messaged the Page
-        (and people who restrict their profile) get the fallback.
+        Facebook withholds profiles of commenters who never messaged the Page and of people
+        who restrict them: then the name stays empty, never invented, so a name we already
+        know is kept and the inbox shows its own readable fallback.
+        https://developers.facebook.com/docs/messenger-platform/identity/user-profile
         """
         try:
             body = self.client(channel).get(identity_external_id, params={
                 "fields": "first_name,last_name,name,profile_pic"})
         except Rejected:
-            return IdentityData(platform=self.platform, external_id=identity_external_id,
-                                name=f"Facebook user …{identity_external_id[-4:]}")
+            return IdentityData(platform=self.platform, external_id=identity_external_id)
         name = body.get("name") or " ".join(
             part for part in (body.get("first_name"), body.get("last_name")) if part)
         return IdentityData(platform=self.platform, external_id=identity_external_id,
-                            name=name or f"Facebook user …{identity_external_id[-4:]}",
+                            name=str(name or ""),
                             avatar_url=_https_or_empty(body.get("profile_pic")))
 
 

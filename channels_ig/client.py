@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden"
 REPLY_FIELDS = "id,text,timestamp,username,from,parent_id,hidden"
-MEDIA_FIELDS = "id,caption,comments_count,media_product_type,media_type,permalink,timestamp"
+MEDIA_FIELDS = ("id,caption,comments_count,media_product_type,media_type,media_url,permalink,"
+                "timestamp")
+# What a comment's context needs from its media (GET /{ig-media-id}):
+# https://developers.facebook.com/documentation/instagram-platform/reference/instagram-media
+CONTEXT_FIELDS = "caption,permalink,media_type,media_url,timestamp"
 PROFILE_FIELDS = ("name,username,profile_pic,follower_count,is_verified_user,"
                   "is_user_follow_business,is_business_follow_user")
 
@@ -51,6 +55,9 @@ class InstagramClient(GraphClient):
         fields = f"{COMMENT_FIELDS},replies{{{REPLY_FIELDS}}}"
         return self.paginate(f"{media_id}/comments", params={"fields": fields, "limit": 50},
                              after=after, max_pages=max_pages)
+
+    def media(self, media_id: str) -> dict:
+        return self.get(media_id, params={"fields": CONTEXT_FIELDS})
 
     def comment_replies(self, comment_id: str) -> list[dict]:
         items, _ = self.paginate(f"{comment_id}/replies", params={"fields": REPLY_FIELDS,

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from channels_fb import window
+from channels_fb.context import https_or_empty, known_context
 from inbox.connectors import (
     Capability,
     Connector,
+    ConnectorError,
     IdentityData,
     InboundItem,
     ParsedItem,
     Rejected,
     Unavailable,
 )
-from inbox.models import ActionKind, Channel, ConversationKind, Identity, Message
+from inbox.models import ActionKind, Channel, ConversationKind, Message
 
 from . import actions, polling, webhooks
 from .client import InstagramClient
-from .parse import PLATFORM, ParseContext, parse_payload
+from .parse import PLATFORM, ParseContext, context_of_media, parse_payload
 
 
 class InstagramConnector(Connector):
@@ -41,9 +43,22 @@ class InstagramConnector(Connector):
             return (Message.objects.filter(channel=channel, external_id=mid)
                     .values_list("platform_timestamp", flat=True).first())
 
+        def media_context(media_id: str, fallback: dict) -> dict:
+            known = known_context(channel, media_id)
+            if known is not None:
+                return known
+            try:
+                media = InstagramClient.for_channel(channel).media(media_id)
+            except Rejected:
+                return fallback  # removed, or not ours to read: what the webhook said
+            except ConnectorError as exc:
+                raise Unavailable(f"could not read media {media_id} for context: {exc}") \
+                    from exc
+            return {**fallback, **context_of_media({"id": media_id, **media})}
+
         ctx = ParseContext(account_id=channel.external_id,
                            lookup=lambda: InstagramClient.for_channel(channel),
-                           message_time=message_time)
+                           message_time=message_time, media_context=media_context)
         items = parse_payload(ctx, event.payload)
         self._wait_for_our_sends(channel, items)
         return items
@@ -72,30 +87,22 @@ class InstagramConnector(Connector):
 
     def fetch_profile(self, channel, identity_external_id: str) -> IdentityData | None:
         """Name, username, picture, followers. Instagram withholds them until the person has
-        messaged the account (consent); then the fallback is what we already know."""
+        messaged the account (consent); then nothing is invented: the name stays empty, what
+        we already know is kept, and the inbox shows its own readable fallback."""
         if identity_external_id.startswith("username:"):
             return None  # known only by username (mentions): there is no IGSID to look up
         try:
             found = InstagramClient.for_channel(channel).profile(identity_external_id)
         except Rejected:
-            return self._fallback_profile(identity_external_id)
+            return IdentityData(platform=PLATFORM, external_id=identity_external_id)
         return IdentityData(
             platform=PLATFORM, external_id=identity_external_id,
             name=str(found.get("name") or ""), handle=str(found.get("username") or ""),
-            avatar_url=str(found.get("profile_pic") or ""),
+            avatar_url=https_or_empty(found.get("profile_pic")),
             follower_count=found.get("follower_count")
             if isinstance(found.get("follower_count"), int) else None,
             verified=bool(found.get("is_verified_user")),
         )
-
-    @staticmethod
-    def _fallback_profile(igsid: str) -> IdentityData:
-        known = Identity.objects.filter(platform=PLATFORM, external_id=igsid).first()
-        if known and (known.name or known.handle):
-            return IdentityData(platform=PLATFORM, external_id=igsid, name=known.name,
-                                handle=known.handle)
-        return IdentityData(platform=PLATFORM, external_id=igsid,
-                            name=f"Instagram user …{igsid[-4:]}")
 
     def window_closes_at(self, conversation) -> datetime | None:
         if conversation.kind == ConversationKind.DM:

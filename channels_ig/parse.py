@@ -42,12 +42,18 @@ class MentionLookup(Protocol):
     def mentioned_media(self, media_id: str) -> dict: ...
 
 
+def _webhook_media_only(media_id: str, fallback: dict) -> dict:
+    return fallback
+
+
 @dataclass
 class ParseContext:
     account_id: str
     lookup: Callable[[], MentionLookup]
     # Resolves a read receipt's `mid` to when that message was sent (None: not stored).
     message_time: Callable[[str], datetime | None] = lambda mid: None
+    # (media id, what the webhook said) -> the media as context: stored or fetched.
+    media_context: Callable[[str, dict], dict] = _webhook_media_only
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -100,7 +106,30 @@ def _author(who: dict | None) -> IdentityData | None:
 
 # ---- comments -----------------------------------------------------------------------------
 
-def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime) -> InboundItem:
+MEDIA_CONTEXT_KEYS = ("id", "media_product_type", "media_type", "caption", "permalink",
+                      "ad_id", "ad_title", "original_media_id")
+
+
+def context_of_media(media: dict) -> dict[str, Any]:
+    """A media (as a webhook names it, or as the Graph API reads it) as conversation context.
+
+    `text` is the caption (what the inbox shows above the thread); it is set only when the
+    caption was actually read, so a webhook's bare media id does not pass for known context.
+    """
+    context: dict[str, Any] = {"type": "media"}
+    context.update({key: media[key] for key in MEDIA_CONTEXT_KEYS if media.get(key)})
+    if "caption" in media or "timestamp" in media:
+        context["text"] = str(media.get("caption") or "")
+    url = media.get("media_url")
+    if isinstance(url, str) and url.startswith("https://"):
+        context["media_url"] = url
+    if media.get("timestamp"):
+        context["created"] = str(media["timestamp"])
+    return context
+
+
+def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime,
+                 context: dict[str, Any] | None = None) -> InboundItem:
     """One comment or reply, from a webhook `comments` value or a polled Graph comment."""
     comment_id = str(comment["id"])
     parent_id = str(comment.get("parent_id") or (comment.get("parent") or {}).get("id") or "")
@@ -109,9 +138,8 @@ def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime)
         author = username_identity(str(comment["username"]))
     is_echo = bool(author and author.external_id == ctx.account_id)
     media_id = str(media.get("id") or "")
-    context = {key: media[key] for key in ("id", "media_product_type", "caption", "permalink",
-                                            "ad_id", "ad_title", "original_media_id")
-               if media.get(key)}
+    if context is None:
+        context = context_of_media(media) if media_id else {}
     return InboundItem(
         kind=ItemKind.REPLY if parent_id else ItemKind.COMMENT,
         external_id=comment_id,
@@ -122,16 +150,21 @@ def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime)
         text=str(comment.get("text") or ""),
         parent_external_id=parent_id,
         context_external_id=media_id,
-        context={"type": "media", **context} if context else {},
+        context=context,
         is_echo=is_echo,
         hidden=comment["hidden"] if isinstance(comment.get("hidden"), bool) else None,
     )
 
 
 def parse_comments_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
+    """The webhook names the media only by id: its caption and picture are read once per
+    media (stored context is reused); a failed read raises Unavailable and is retried."""
     if not value.get("id"):
         return [UnsupportedItem(f"instagram comments change without an id: keys {sorted(value)}")]
-    return [comment_item(ctx, comment=value, media=value.get("media") or {}, at=at)]
+    media = value.get("media") or {}
+    media_id = str(media.get("id") or "")
+    context = ctx.media_context(media_id, context_of_media(media)) if media_id else {}
+    return [comment_item(ctx, comment=value, media=media, at=at, context=context)]
 
 
 def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:

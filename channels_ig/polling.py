@@ -24,7 +24,8 @@ from .parse import timestamp
 from .webhooks import make_event
 
 DEFAULT_MEDIA_LIMIT = 10
-MEDIA_KEYS = ("id", "caption", "permalink", "media_product_type", "media_type")
+MEDIA_KEYS = ("id", "caption", "permalink", "media_product_type", "media_type", "media_url",
+              "timestamp")
 
 
 def poll(channel: Channel) -> PollResult:

@@ -32,6 +32,7 @@ ENDPOINTS: list[tuple[str, re.Pattern, str]] = [
     ("GET", re.compile(r"/2/tweets/search/recent$"), "search_recent"),
     ("GET", re.compile(r"/2/dm_events$"), "dm_events"),
     ("GET", re.compile(r"/2/users/me$"), "users_me"),
+    ("GET", re.compile(r"/2/users/[0-9]+$"), "users_lookup"),
     ("GET", re.compile(r"/2/users/[^/]+/tweets$"), "user_tweets"),
     ("POST", re.compile(r"/2/tweets$"), "create_tweet"),
     ("DELETE", re.compile(r"/2/tweets/[^/]+$"), "delete_tweet"),
@@ -136,6 +137,12 @@ class XClient(ApiClient):
     # -- reads --
     def me(self) -> dict:
         return self.get("/2/users/me", params={"user.fields": USER_FIELDS})["data"]
+
+    def user(self, user_id: str) -> dict | None:
+        """GET /2/users/:id (https://docs.x.com/x-api/users/lookup/introduction); None when X
+        answers 200 with only `errors` (suspended, deactivated or unknown user)."""
+        body = self.get(f"/2/users/{user_id}", params={"user.fields": USER_FIELDS})
+        return body.get("data") if isinstance(body.get("data"), dict) else None
 
     def mentions(self, user_id: str, *, since_id: str | None = None,
                  pagination_token: str | None = None) -> dict:

@@ -26,13 +26,14 @@ REFRESH_MARGIN_SECONDS = 300
 # `channel.config["rate_limits"]` overrides any entry.
 TIER_LIMITS: dict[str, dict[str, int]] = {
     "free": {"mentions": 1, "search_recent": 1, "dm_events": 1, "create_tweet": 17,
-             "create_dm": 1, "like": 1, "hide": 1, "delete_tweet": 17, "user_tweets": 1},
+             "create_dm": 1, "like": 1, "hide": 1, "delete_tweet": 17, "user_tweets": 1,
+             "users_lookup": 1},
     "basic": {"mentions": 10, "search_recent": 60, "dm_events": 15, "create_tweet": 100,
               "create_dm": 15, "like": 200, "hide": 50, "delete_tweet": 50,
-              "user_tweets": 5},
+              "user_tweets": 5, "users_lookup": 100},
     "pro": {"mentions": 300, "search_recent": 300, "dm_events": 15, "create_tweet": 100,
             "create_dm": 15, "like": 1000, "hide": 50, "delete_tweet": 50,
-            "user_tweets": 900},
+            "user_tweets": 900, "users_lookup": 900},
 }
 DEFAULT_TIER = "basic"
 WINDOW_SECONDS = 900

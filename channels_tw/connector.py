@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox.connectors import Capability, Connector, PollResult
+from inbox.connectors import Capability, Connector, IdentityData, PollResult
 from inbox.models import ActionKind, ConversationKind, Direction
 
 from . import actions, conf, oauth, parse, poll, webhooks
@@ -61,6 +61,14 @@ class XConnector(Connector):
                 Direction.OUTBOUND):
             return "We do not like our own posts."
         return ""
+
+    def fetch_profile(self, channel, identity_external_id: str):
+        """Name, handle, avatar, followers and the verified mark of an X user. A user X
+        does not show (suspended, deactivated) gets no invented name: it stays empty."""
+        user = self.client(channel).user(identity_external_id)
+        if user is None:
+            return IdentityData(platform=self.platform, external_id=identity_external_id)
+        return parse.v2_identity(user)
 
     def permalink(self, channel, external_id: str) -> str:
         return parse.permalink(channel.handle, external_id)

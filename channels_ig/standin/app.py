@@ -260,7 +260,8 @@ class InstagramStandin:
                           key=lambda m: m.at, reverse=True)
             items = [{"id": m.id, "caption": m.caption, "comments_count": len(m.comments),
                       "like_count": 0, "media_type": m.media_type, "media_product_type": "FEED",
-                      "permalink": m.permalink, "timestamp": iso(m.at)} for m in mine]
+                      "media_url": m.media_url, "permalink": m.permalink,
+                      "timestamp": iso(m.at)} for m in mine]
         return self._page(items, params)
 
     def _comments(self, media_id: str, params: dict) -> dict:
@@ -303,6 +304,8 @@ class InstagramStandin:
             return {"id": acct.account_id, "username": acct.username, "name": acct.username}
         if object_id in acct.comments:
             return self._comment(object_id).graph()
+        if object_id in acct.media:
+            return self._media(acct.media[object_id], fields)
         person = acct.people.get(object_id)
         if person is None:
             raise not_found(object_id)
@@ -313,6 +316,19 @@ class InstagramStandin:
                 "is_verified_user": False, "follower_count": person.follower_count,
                 "is_user_follow_business": False, "is_business_follow_user": False,
                 "id": person.igsid}
+
+    def _media(self, media, fields: str) -> dict:
+        """GET /{ig-media-id} with the fields asked for, `id` always:
+        https://developers.facebook.com/documentation/instagram-platform/reference/instagram-media
+        Media on other accounts (where mentions happen) is not ours to read."""
+        if media.owner != self.account.account_id:
+            raise not_found(media.id)
+        full = {"caption": media.caption, "permalink": media.permalink,
+                "media_type": media.media_type, "media_product_type": "FEED",
+                "media_url": media.media_url, "timestamp": iso(media.at),
+                "username": self.account.username, "comments_count": len(media.comments)}
+        wanted = [f for f in (fields or "id").split(",") if f]
+        return {**{k: full[k] for k in wanted if k in full}, "id": media.id}
 
     def _conversations(self, params: dict) -> dict:
         acct = self.account

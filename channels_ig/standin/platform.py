@@ -64,6 +64,10 @@ class Media:
     media_type: str = "IMAGE"
     comments: list[str] = field(default_factory=list)
 
+    @property
+    def media_url(self) -> str:
+        return f"https://scontent.cdninstagram.com/v/t51.2885-15/{self.id}_n.jpg"
+
 
 @dataclass
 class DirectMessage:

@@ -30,6 +30,7 @@ from .routes import ROUTES
 
 WINDOW = 900
 DEFAULT_LIMITS = {"mentions": 180, "search_recent": 180, "dm_events": 180, "users_me": 75,
+                  "users_lookup": 900,
                   "user_tweets": 180, "create_tweet": 200, "delete_tweet": 50, "like": 200,
                   "hide": 50, "create_dm": 200}
 TWEET_DEFAULT_FIELDS = ("id", "text", "edit_history_tweet_ids")

@@ -27,6 +27,20 @@ def users_me(app, request):
     return 200, {"data": app.render_user(user, _user_fields(request))}
 
 
+def user_lookup(app, request):
+    """GET /2/users/:id. An unknown user is a 200 with `errors` and no `data`, as X answers:
+    https://docs.x.com/x-api/users/lookup/introduction"""
+    (user_id,) = request["args"]
+    user = app.users.get(user_id)
+    if user is None:
+        return 200, {"errors": [{
+            "value": user_id, "detail": f"Could not find user with id: [{user_id}].",
+            "title": "Not Found Error", "resource_type": "user", "parameter": "id",
+            "resource_id": user_id,
+            "type": "https://api.twitter.com/2/problems/resource-not-found"}]}
+    return 200, {"data": app.render_user(user, _user_fields(request))}
+
+
 def mentions(app, request):
     (user_id,) = request["args"]
     user = app.users.get(user_id)
@@ -320,6 +334,7 @@ def _r(method, path, handler, endpoint=None):
 ID = r"([0-9]+)"
 ROUTES = [
     _r("GET", "/2/users/me", users_me, "users_me"),
+    _r("GET", f"/2/users/{ID}", user_lookup, "users_lookup"),
     _r("GET", f"/2/users/{ID}/mentions", mentions, "mentions"),
     _r("GET", f"/2/users/{ID}/tweets", user_tweets, "user_tweets"),
     _r("GET", "/2/tweets/search/recent", search_recent, "search_recent"),

@@ -37,9 +37,15 @@ MESSAGING_WEBHOOKS = ("https://developers.facebook.com/documentation/business-me
 DM_CUSTOMER = "6281974305527741"
 
 
+MEDIA_ID = "18049326772512345"   # the media of ig_comments.json and ig_comment_reply.json
+MEDIA_CAPTION = "Aurora jacket, now in glacier blue 🧊 #polariscare"
+
+
 @pytest.fixture
-def channel():
-    return make_ig_channel()
+def channel(ig_standin):  # noqa: F811 - pytest fixture
+    # The comments' media is read for context from the stand-in.
+    ig_standin.account.add_media(MEDIA_CAPTION, media_id=MEDIA_ID)
+    return make_ig_channel(ig_standin.graph_url)
 
 
 @pytest.fixture
@@ -84,6 +90,46 @@ def test_comment_starts_a_conversation_with_the_media_as_context(channel, delive
     assert message.author_identity.handle == "lin.xiaoyu_"
     assert message.author_identity.external_id == "7120558831742290"
     assert message.author_identity.profile_url == "https://www.instagram.com/lin.xiaoyu_/"
+
+
+def media_reads(standin, media_id=MEDIA_ID):
+    return [call for call in standin.calls if call == ("GET", f"/{media_id}")]
+
+
+def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin):  # noqa: F811
+    """The `comments` webhook names the media by id only; caption, link, picture and time come
+    from GET /{ig-media-id}?fields=caption,permalink,media_type,media_url,timestamp
+    (https://developers.facebook.com/documentation/instagram-platform/reference/instagram-media),
+    once per media: the reply reuses the stored context."""
+    deliver(fixture("ig_comments.json"))
+    context = Conversation.objects.get().context
+    media = ig_standin.account.media[MEDIA_ID]
+    assert context["text"] == MEDIA_CAPTION
+    assert context["permalink"] == media.permalink
+    assert context["media_url"] == media.media_url
+    assert context["media_type"] == "IMAGE"
+    assert context["created"].endswith("+0000")
+    assert context["media_product_type"] == "FEED"   # from the webhook, kept
+    other = fixture("ig_comments.json")
+    other["entry"][0]["changes"][0]["value"].update(id="17951830425879999", text="¿Talla S?")
+    deliver(other)
+    assert Conversation.objects.get(external_thread_id="17951830425879999").context["text"] \
+        == MEDIA_CAPTION
+    assert len(media_reads(ig_standin)) == 1
+
+
+def test_media_read_failure_retries_the_comment_instead_of_losing_it(channel, deliver,
+                                                                     ig_standin):  # noqa: F811
+    ig_standin.inject("error500", on="read")
+    deliver(fixture("ig_comments.json"))
+    event = InboundEvent.objects.get()
+    assert event.state == EventState.RETRY
+    assert not Message.objects.exists()
+
+    from inbox.ingest import process_event
+    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
+    process_event(event.pk)
+    assert Conversation.objects.get().context["text"] == MEDIA_CAPTION
 
 
 def test_reply_joins_the_top_level_comments_conversation(channel, deliver):

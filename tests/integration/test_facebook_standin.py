@@ -22,9 +22,11 @@ from inbox.models import (
     Conversation,
     DeliveryStatus,
     Direction,
+    Identity,
     Message,
     OutboundAction,
 )
+from inbox.profiles import refresh_profile
 from switchboard.standin_server import serve_in_thread
 from tests.support.facebook import make_fb_channel, post_signed
 
@@ -387,7 +389,24 @@ def test_profile_fetch_and_fallback(channel, standin, pump):
     profile = channel.connector.fetch_profile(channel, "7390125538764019")
     assert profile.name == "芳 王" and profile.avatar_url.startswith("https://")
     withheld = channel.connector.fetch_profile(channel, "6984412238391107")
-    assert withheld.name == "Facebook user …1107"
+    assert withheld.name == "" and withheld.avatar_url == ""  # nothing invented
+
+
+def test_withheld_profile_keeps_the_name_we_know(channel, standin, pump):
+    # Marina's name came with her comment; Facebook withholds her profile (she never wrote
+    # to the Page in Messenger): the profile fetch after ingest must not rename her.
+    customer_comment(standin, pump)
+    identity = Identity.objects.get(external_id=MARINA["id"])
+    refresh_profile(identity.pk, channel.pk)
+    identity.refresh_from_db()
+    assert identity.profile_fetched_at is not None
+    assert identity.name == "Марина Соколова" and identity.contact.name == "Марина Соколова"
+    # A Messenger customer without a profile has no name; the inbox shows a readable one.
+    standin.add_message(psid="2233445566778899", text="hola")
+    pump()
+    anonymous = Identity.objects.get(external_id="2233445566778899")
+    assert anonymous.name == ""
+    assert anonymous.display_name == "facebook user …8899"
 
 
 def test_add_channel_command_creates_a_working_channel(db, standin, capsys):

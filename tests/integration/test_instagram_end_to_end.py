@@ -142,8 +142,10 @@ def test_profile_with_and_without_consent(wired):
     standin, channel = wired
     connector = InstagramConnector()
     person = standin.account.person("", "katrin.vogel.hh", "Katrin Vogel")
-    fallback = connector.fetch_profile(channel, person.igsid)
-    assert fallback.name == f"Instagram user …{person.igsid[-4:]}"  # no consent yet
+    withheld = connector.fetch_profile(channel, person.igsid)
+    # No consent yet: nothing is invented (a known name or handle is kept; the inbox shows
+    # its own fallback where there is none).
+    assert withheld.name == "" and withheld.handle == "" and withheld.avatar_url == ""
 
     standin.account.add_dm(text="Hallo", igsid=person.igsid)
     profile = connector.fetch_profile(channel, person.igsid)

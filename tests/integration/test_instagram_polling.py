@@ -49,6 +49,10 @@ def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, cha
     thread = Conversation.objects.get(external_thread_id=first.id)
     assert thread.context_external_id == media.id
     assert thread.context["permalink"] == media.permalink
+    # The media list already read the caption: no extra call for the context.
+    assert thread.context["text"] == "Aurora jacket is back 🧥"
+    assert thread.context["media_url"] == media.media_url
+    assert ("GET", f"/{media.id}") not in ig_standin.calls
     assert thread.messages.count() == 2
     assert set(channel.cursors["comments"]) == {media.id}
     assert not InboundEvent.objects.exclude(state=EventState.DONE).exists()

@@ -22,6 +22,7 @@ from tests.support.x import (
     BRAND_ID,
     JURGEN,
     KADRI,
+    LIN,
     LUCIA,
     MARINA,
     make_x_channel,
@@ -207,3 +208,44 @@ def test_reply_over_280_characters_is_refused_before_queueing(x_platform, run, a
     with pytest.raises(ValueError, match="280"):
         conversation_reply(conversation=conversation, actor=agent, text="a" * 281)
     assert not OutboundAction.objects.exists()
+
+
+@pytest.mark.parametrize("source, text", [
+    ("search", "Polaris Outfitters Aurora, ganz klar."),
+    ("mentions", "@polarisoutfit Aurora, ganz klar."),
+])
+def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(  # noqa: F811
+        x_platform, run, source, text):  # noqa: F811
+    # The replied-to tweet comes in `includes.tweets` (expansion referenced_tweets.id):
+    # https://docs.x.com/x-api/fundamentals/expansions
+    app, url = x_platform
+    parent = app.add_tweet(KADRI, "Kes teab head talvejopet? 🧥", lang="et")
+    app.add_tweet(JURGEN, text, in_reply_to=parent["id"], lang="de")
+    channel = make_x_channel(url, sources=[source])
+    run(polling.poll_channel, channel.pk)
+
+    conversation = Conversation.objects.get(channel=channel)
+    assert conversation.external_thread_id == parent["id"]   # X's conversation_id
+    assert conversation.context["text"] == "Kes teab head talvejopet? 🧥"
+    assert conversation.context["author_handle"] == "kadri_tamm"
+    assert conversation.context["permalink"] == \
+        f"https://x.com/kadri_tamm/status/{parent['id']}"
+    # Shown as context, not ingested as a customer message of its own.
+    assert conversation.messages.count() == 1
+
+
+def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):  # noqa: F811
+    # GET /2/users/:id?user.fields=name,username,profile_image_url,public_metrics,verified
+    # https://docs.x.com/x-api/users/lookup/introduction
+    app, url = x_platform
+    channel = make_x_channel(url)
+    profile = channel.connector.fetch_profile(channel, LIN)
+    assert (profile.name, profile.handle) == ("林晓雨", "lin_xiaoyu")
+    assert profile.avatar_url == f"https://pbs.twimg.com/profile_images/{LIN}/a_normal.jpg"
+    assert profile.follower_count == 100 and profile.profile_url == "https://x.com/lin_xiaoyu"
+    [call] = app.calls_to("users_lookup")
+    assert set(call["query"]["user.fields"].split(",")) >= {
+        "name", "username", "profile_image_url", "public_metrics", "verified"}
+    # X answers 200 with only `errors` for a suspended or unknown user: no invented name.
+    gone = channel.connector.fetch_profile(channel, "1999999999999999999")
+    assert gone.name == "" and gone.handle == ""
