@@ -1,0 +1,91 @@
+"""Reports: the managers' report over 1,000 and 10,000 conversations.
+
+    python -m bench reports_bench        (or: python -m bench.reports_bench)
+
+On a throwaway SQLite database unless DATABASE_URL is set. Measures the report's queries
+(the same number at every size) and its time, with business hours, a holiday and two SLA
+policies, so business time and SLA attainment are computed for every conversation.
+Leaves the database as found.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+
+SIZES = (1_000, 10_000)
+RUNS = 5
+
+
+def _seed(n: int, tag_ids: list[int], channel_ids: list[int]) -> None:
+    from inbox.models import Conversation
+
+    rows = []
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    for i in range(n):
+        inbound = start + timedelta(minutes=(i * 37) % (7 * 24 * 60))
+        rows.append(Conversation(
+            channel_id=channel_ids[i % len(channel_ids)], kind="comment" if i % 2 else "dm",
+            external_thread_id=f"bench-report-{n}-{i}", first_inbound_at=inbound,
+            first_response_at=inbound + timedelta(minutes=(i * 13) % 300) if i % 5 else None,
+            intent=["question", "complaint", "compliment", ""][i % 4],
+            language=["en", "ru", "et", "de", "es", "zh"][i % 6]))
+    made = Conversation.objects.bulk_create(rows, batch_size=1000)
+    through = Conversation.tags.through
+    through.objects.bulk_create([through(conversation_id=c.pk, tag_id=tag_ids[i % len(tag_ids)])
+                                 for i, c in enumerate(made) if i % 3], batch_size=1000)
+
+
+def main() -> dict:
+    from bench import setup_django
+
+    setup_django()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.models import Channel, Conversation, Tag
+    from reports.filters import ReportScope
+    from reports.selectors import report
+    from rules.models import BusinessHours, SlaPolicy
+
+    scope = ReportScope(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
+    channels = [Channel.objects.create(kind="testchat", external_id=f"bench-report-{k}",
+                                       name=f"Bench report {k}") for k in range(3)]
+    tags = [Tag.objects.create(name=f"bench-report-{k}") for k in range(5)]
+    hours = BusinessHours.objects.create(
+        name="bench-report", schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
+    hours.holidays.create(date=date(2026, 3, 4))
+    policies = [SlaPolicy.objects.create(name="bench-report all", first_response_minutes=60),
+                SlaPolicy.objects.create(name="bench-report dm", conversation_kind="dm",
+                                         first_response_minutes=15, business_time=False)]
+    figures: dict = {"database": connection.vendor}
+    try:
+        seeded = 0
+        for n in SIZES:
+            _seed(n - seeded, [t.pk for t in tags], [c.pk for c in channels])
+            seeded = n
+            report(scope)  # warm up
+            samples = []
+            for _ in range(RUNS):
+                with CaptureQueriesContext(connection) as queries:
+                    began = time.perf_counter()
+                    result = report(scope)
+                    samples.append((time.perf_counter() - began) * 1000)
+            assert result.conversations == n, result.conversations
+            figures[n] = {"queries": len(queries), "ms": round(statistics.median(samples), 1)}
+        print(f"reports bench on {figures['database']}: one week, {RUNS} runs each (median)")
+        for n in SIZES:
+            print(f"  {n:>6} conversations: {figures[n]['queries']} queries, "
+                  f"{figures[n]['ms']:8.1f} ms")
+    finally:
+        Conversation.objects.filter(channel__in=channels).delete()
+        Channel.objects.filter(pk__in=[c.pk for c in channels]).delete()
+        Tag.objects.filter(pk__in=[t.pk for t in tags]).delete()
+        SlaPolicy.objects.filter(pk__in=[p.pk for p in policies]).delete()
+        hours.delete()
+    return figures
+
+
+if __name__ == "__main__":
+    main()
