@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from ..connectors import Capability
 
@@ -91,6 +92,34 @@ def at_least(n, counts) -> str:
         return ""
     shown = capped(n, counts.get("cap"))
     return shown if counts.get("exact", True) or shown.endswith("+") else f"{shown}+"
+
+
+@register.filter
+def timeline_text(event) -> str:
+    """One timeline line, escaped: who did what, and for a rule why it matched.
+
+    A rule hit reads "tagged Payment by rule 'Payments', matched 'pay'"; the rule's actions
+    are the outcome strings the rule engine stored in data["actions"].
+    """
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.verb == "rule_matched":
+        actions = [str(a) for a in data.get("actions") or [] if a]
+        text = format_html("{} by rule ‘{}’", "; ".join(actions) or "matched",
+                           event.rule_name or "?")
+        if data.get("matched"):
+            text = format_html("{}, matched ‘{}’", text, str(data["matched"])[:200])
+        if data.get("trigger"):
+            text = format_html("{} (on {})", text, data["trigger"])
+        return text
+    who = (event.actor.display_name if event.actor else
+           format_html("rule ‘{}’", event.rule_name) if event.rule_name else "system")
+    verb = str(event.verb).replace("_", " ")
+    detail = ""
+    for key, shape in (("tag", " {}"), ("assignee", " → {}"), ("priority", " {}"),
+                       ("reason", " ({})")):
+        if data.get(key):
+            detail = format_html("{}" + shape, detail, data[key])
+    return format_html("{}: {}{}", who, verb, detail)
 
 
 @register.filter

@@ -65,3 +65,27 @@ def test_reply_send_and_close(agent_client, agent):
     assert conversation.state == ConversationState.CLOSED
     assert conversation.messages.filter(direction="out", text="Answer!").exists()
     assert Conversation.objects.get(pk=conversation.pk).state == "closed"
+
+
+def test_timeline_explains_rule_decisions_escaped(agent_client, agent):
+    from inbox.models import AuditEvent
+
+    convo = factories.make_conversation(text="How do I pay?")
+    AuditEvent.objects.create(conversation=convo, rule_name="Payments", verb="rule_matched",
+                              data={"matched": "pay", "trigger": "message",
+                                    "actions": ["tagged Payment"]})
+    AuditEvent.objects.create(conversation=convo, rule_name="<b>Evil</b>", verb="rule_matched",
+                              data={"matched": "<img src=x onerror=alert(1)>",
+                                    "actions": ["tagged <script>x</script>"]})
+    AuditEvent.objects.create(conversation=convo, actor=agent, verb="tagged",
+                              data={"tag": "vip"})
+    AuditEvent.objects.create(conversation=convo, rule_name="Night", verb="assigned",
+                              data={"assignee": "Boris"})
+    html = agent_client.get(reverse("inbox:conversation", args=[convo.pk])).content.decode()
+    timeline = html[html.index('class="timeline"'):]
+    assert "tagged Payment by rule ‘Payments’, matched ‘pay’ (on message)" in timeline
+    assert "Anna: tagged vip" in timeline
+    assert "rule ‘Night’: assigned → Boris" in timeline
+    assert "&lt;b&gt;Evil&lt;/b&gt;" in timeline
+    assert "&lt;img src=x onerror=alert(1)&gt;" in timeline
+    assert "<script>x" not in timeline and "<img src=x" not in timeline
