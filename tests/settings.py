@@ -13,7 +13,15 @@ from switchboard.env import env_bool  # noqa: E402
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
-# Parallel test processes must not read each other's live feed in a shared Redis.
+# Parallel test processes must not see each other's cache: a test's cache.clear() empties a
+# whole Redis database, so each pytest-xdist worker gets a database of its own (2, 3, ...),
+# away from database 0 that the application and the broker use.
 import os  # noqa: E402
+import re  # noqa: E402
 
-CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"  # noqa: F405
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    _number = int(re.sub(r"\D", "", _worker) or 0)
+    CACHES["default"]["LOCATION"] = re.sub(  # noqa: F405
+        r"(/\d+)?$", f"/{2 + _number % 14}", CACHES["default"]["LOCATION"].rstrip("/"), count=1)  # noqa: F405
