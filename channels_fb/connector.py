@@ -54,6 +54,7 @@ class FacebookConnector(Connector):
     webhook_slug = "facebook"
     platform = "facebook"
     label = "Facebook Page"
+    connect_url_name = "channels_fb:connect"
     capabilities = frozenset({
         Capability.REPLY, Capability.PRIVATE_REPLY, Capability.DM, Capability.LIKE,
         Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE, Capability.DELETE,

@@ -14,6 +14,7 @@ class XConnector(Connector):
     webhook_slug = "x"
     platform = "x"
     label = "X"
+    connect_url_name = "channels_tw:connect"
     capabilities = frozenset({Capability.REPLY, Capability.DM, Capability.LIKE,
                               Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE,
                               Capability.DELETE})

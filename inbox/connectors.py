@@ -176,6 +176,10 @@ class Connector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Composer limit shown live (X: 280); None means no practical limit.
     max_text_length: ClassVar[int | None] = None
+    # URL name of the admin page that connects an account of this kind ("" = none here, e.g.
+    # a kind connected through another connector's flow). The Channels page links to it for
+    # "Connect …" and, with the channel's id, for a one-click reconnect.
+    connect_url_name: ClassVar[str] = ""
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:
         """Answer the verification handshake, or verify the signature and return the events.
