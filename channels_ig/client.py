@@ -77,6 +77,17 @@ class InstagramClient(GraphClient):
     def profile(self, igsid: str) -> dict:
         return self.get(igsid, params={"fields": PROFILE_FIELDS})
 
+    def dm_threads(self, *, after: str = "", limit: int = 25) -> dict:
+        """One page of the account's DM threads, most recently active first, with their
+        latest messages (Conversations API, `platform=instagram`):
+        https://developers.facebook.com/documentation/business-messaging/messenger-platform/conversations
+        """
+        params = {"platform": "instagram", "limit": limit,
+                  "fields": "participants,updated_time,messages{id,message,from,created_time}"}
+        if after:
+            params["after"] = after
+        return self.get(f"{self.page_id}/conversations", params=params)
+
     def conversation_messages(self, igsid: str) -> list[dict]:
         """Recent messages of the DM thread with one person (Conversations API)."""
         body = self.get(f"{self.page_id}/conversations", params={

@@ -282,6 +282,27 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     )]
 
 
+def parse_polled_message(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
+    """A message read from the Conversations API: its `id` is the webhook's `mid`, so the
+    same message from both paths is one row."""
+    message = payload.get("message") or {}
+    mid = str(message.get("id") or "")
+    igsid = str(payload.get("igsid") or "")
+    if not mid or not igsid:
+        return [UnsupportedItem("polled instagram message without an id or a customer")]
+    sender = str((message.get("from") or {}).get("id") or "")
+    is_echo = sender == ctx.account_id
+    username = str(payload.get("username") or "")
+    author = None if is_echo else IdentityData(PLATFORM, igsid, handle=username,
+                                               profile_url=_profile_url(username))
+    return [InboundItem(
+        kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(igsid),
+        conversation_kind=ConversationKind.DM,
+        timestamp=timestamp(message.get("created_time")) or datetime.now(UTC),
+        author=author, text=str(message.get("message") or ""), is_echo=is_echo, private=True,
+    )]
+
+
 def parse_read(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     """`messaging_seen`: Instagram names the message read (`read.mid`), not a watermark as
     Messenger does; everything we sent up to that message counts as read."""
@@ -322,6 +343,7 @@ HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] = {
     "change": parse_change,
     "messaging": parse_messaging,
     "polled_comment": parse_polled_comment,
+    "polled_message": parse_polled_message,
 }
 
 

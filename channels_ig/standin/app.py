@@ -331,6 +331,8 @@ class InstagramStandin:
         return {**{k: full[k] for k in wanted if k in full}, "id": media.id}
 
     def _conversations(self, params: dict) -> dict:
+        if not params.get("user_id"):
+            return self._all_conversations(params)
         acct = self.account
         igsid = params.get("user_id", "")
         with acct.lock:
@@ -347,6 +349,35 @@ class InstagramStandin:
             return {"data": []}
         return {"data": [{"id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}",
                           "messages": {"data": messages}}]}
+
+    def _all_conversations(self, params: dict) -> dict:
+        """The account's DM threads, most recently active first, each with its participants
+        and latest messages: the Conversations API's documented shape."""
+        acct = self.account
+        with acct.lock:
+            threads: dict[str, list] = {}
+            for dm in acct.dms.values():
+                if not dm.deleted:
+                    threads.setdefault(dm.igsid, []).append(dm)
+            items = []
+            for igsid, dms in threads.items():
+                dms.sort(key=lambda d: d.at, reverse=True)
+                person = acct.people.get(igsid)
+                items.append({
+                    "id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}",
+                    "updated_time": iso(dms[0].at),
+                    "participants": {"data": [
+                        {"username": person.username if person else "", "id": igsid},
+                        {"username": acct.username, "id": acct.account_id}]},
+                    "messages": {"data": [{
+                        "id": d.mid, "message": d.text, "created_time": iso(d.at),
+                        "from": ({"username": acct.username, "id": acct.account_id}
+                                 if d.from_us else
+                                 {"username": person.username if person else "",
+                                  "id": igsid})} for d in dms[:25]]},
+                })
+        items.sort(key=lambda t: t["updated_time"], reverse=True)
+        return self._page(items, params)
 
     def _reply_to_mention(self, params: dict) -> dict:
         acct = self.account

@@ -2,7 +2,8 @@
 with webhooks (or with itself) never duplicates.
 
 Endpoints: `GET /{ig-user-id}/media`, `GET /{media-id}/comments` with `replies{...}`
-(https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments).
+(https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments),
+and the DM threads of the Conversations API (section at the end).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from inbox import polling
+from inbox.conversations import conversation_reply
 from inbox.models import Conversation, Direction, EventState, InboundEvent, Message
 from tests.support.instagram import (
     ig_standin,  # noqa: F401 - pytest fixture
@@ -117,3 +119,63 @@ def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):  # noq
     # The older media's comment comes with the next poll, after the throttle.
     assert poll(channel) == 1
     assert Message.objects.count() == 2
+
+
+# ---- DMs: GET /{page-id}/conversations?platform=instagram&fields=participants,updated_time,
+# messages{id,message,from,created_time}
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/conversations
+
+def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(  # noqa: F811
+        ig_standin, channel, live_server, agent):  # noqa: F811
+    acct = ig_standin.account
+    # Webhooks are queued but our endpoint is unreachable: only polling can hear these.
+    maria = acct.add_dm(text="¿Hacéis envíos a Canarias?", username="maria.gomez.bcn")
+    ivan = acct.add_dm(text="Привет! Есть размер S?", username="ivan.petrov.spb")
+
+    assert poll(channel) == 2
+    thread = Conversation.objects.get(external_thread_id=f"dm:{maria.igsid}")
+    assert thread.kind == "dm"
+    message = thread.messages.get()
+    assert (message.external_id, message.text) == (maria.mid, "¿Hacéis envíos a Canarias?")
+    assert message.author_identity.handle == "maria.gomez.bcn"
+    assert Conversation.objects.get(external_thread_id=f"dm:{ivan.igsid}").messages.count() == 1
+    cursor = channel.cursors["dm_updated"]
+    assert poll(channel) == 0  # nothing new, though the newest thread is read again
+
+    # A new message in Maria's thread: read, and Ivan's older thread is not even looked at.
+    later = acct.add_dm(text="¿Y a Ceuta?", igsid=maria.igsid)
+    assert poll(channel) == 1
+    assert channel.cursors["dm_updated"] >= cursor   # Graph times have whole seconds
+    assert thread.messages.filter(external_id=later.mid).exists()
+
+    # Our answer, sent through the outbox; its echo comes by webhook and by the next poll.
+    reply = conversation_reply(conversation=thread, actor=agent, text="¡Sí, a ambas! 📦",
+                               private=True)
+    reply.refresh_from_db()
+    assert reply.external_id and reply.delivery_status == "posted"
+    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    assert ig_standin.sender.wait_idle(10)
+    poll(channel)
+    wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists())
+
+    assert Message.objects.count() == 4
+    assert Conversation.objects.count() == 2
+    ours = Message.objects.get(direction=Direction.OUTBOUND)
+    assert ours == reply and not ours.sent_natively
+    assert InboundEvent.objects.filter(source="webhook").exists()
+
+
+def test_dm_poll_under_throttle_keeps_its_cursor(ig_standin, channel):  # noqa: F811
+    ig_standin.account.add_dm(text="Hallo!", username="katrin.vogel.hh")
+    assert poll(channel) == 1
+    cursor = channel.cursors["dm_updated"]
+    later = ig_standin.account.add_dm(text="Noch da?", username="katrin.vogel.hh")
+    # The media list answers; the conversations read is throttled.
+    ig_standin.inject("throttle", on="read", minutes=4, skip=1)
+    assert poll(channel) == 0
+    assert channel.cursors["dm_updated"] == cursor
+    assert channel.poll_after > timezone.now() + timedelta(minutes=3)
+    channel.poll_after = None
+    channel.save(update_fields=["poll_after"])
+    assert poll(channel) == 1
+    assert Message.objects.filter(external_id=later.mid).exists()
