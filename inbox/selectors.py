@@ -4,7 +4,9 @@ however many conversations, messages or tags there are (asserted in the tests).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -24,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import JSONField as JSONOutput
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
@@ -422,3 +425,77 @@ def answered_since(conversation: Conversation, *, since_id: int, user) -> list[M
     """Answers someone else (or a rule) sent after the agent opened the conversation."""
     return list(conversation.messages.filter(pk__gt=since_id, direction="out")
                 .exclude(author_agent=user).select_related("author_agent"))
+
+
+# ---- the admins' Channels page ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Budget:
+    """One entry of `channel.rate_limits`: a budget (remaining of limit until reset) when the
+    platform reports one, otherwise its raw figures as `detail`."""
+
+    endpoint: str
+    remaining: int | None = None
+    limit: int | None = None
+    reset_at: datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: Channel
+    label: str
+    connect_url_name: str
+    budgets: list[Budget]
+
+
+def rate_limit_budgets(rate_limits) -> list[Budget]:
+    """What `channel.rate_limits` holds, platform-free: the JSON is whatever each connector's
+    poll stored, so anything not shaped like a budget is shown as its figures, never dropped."""
+    if not isinstance(rate_limits, dict):
+        return []
+    budgets = []
+    for endpoint, value in sorted(rate_limits.items(), key=lambda item: str(item[0])):
+        if isinstance(value, dict) and ("remaining" in value or "limit" in value):
+            budgets.append(Budget(endpoint=str(endpoint), remaining=_int_or_none(value.get("remaining")),
+                                  limit=_int_or_none(value.get("limit")),
+                                  reset_at=_reset_time(value)))
+        else:
+            budgets.append(Budget(endpoint=str(endpoint), detail=_figures(value)))
+    return budgets
+
+
+def _reset_time(budget: dict) -> datetime | None:
+    reset_at = budget.get("reset_at")
+    if isinstance(reset_at, str) and (parsed := parse_datetime(reset_at)):
+        return parsed
+    reset = budget.get("reset")
+    if isinstance(reset, int | float) and not isinstance(reset, bool):
+        try:
+            return datetime.fromtimestamp(reset, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def _figures(value) -> str:
+    if isinstance(value, dict):
+        text = ", ".join(f"{key}: {json.dumps(v, sort_keys=True)}" for key, v in value.items())
+    else:
+        text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def channel_overview() -> list[ChannelRow]:
+    """Every channel, its connector's label and connect page, and its budgets: 1 query."""
+    rows = []
+    for channel in Channel.objects.order_by("kind", "name", "pk"):
+        try:
+            connector = channel.connector
+        except LookupError:   # a kind whose app is no longer installed
+            label, connect = channel.kind, ""
+        else:
+            label, connect = connector.label, connector.connect_url_name
+        rows.append(ChannelRow(channel=channel, label=label, connect_url_name=connect,
+                               budgets=rate_limit_budgets(channel.rate_limits)))
+    return rows

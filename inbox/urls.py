@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, conversations, inbox, live, replies, webhooks
+from .views import actions, channels, conversations, inbox, live, replies, webhooks
 
 app_name = "inbox"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("c/<int:pk>/do/<slug:verb>/", actions.act, name="act"),
     path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
     path("actions/<int:pk>/retry/", actions.retry, name="retry"),
+    path("channels/", channels.channels, name="channels"),
 ]
