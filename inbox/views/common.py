@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import HttpRequest
 
 from accounts.models import Team, User
@@ -73,4 +75,6 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "draft_text": draft.text if draft else "",
         "since_id": detail.last_message_id,
         "use_signature": True,
+        # One-time: the reply view claims it before posting, so a form sent twice posts once.
+        "reply_token": uuid.uuid4().hex,
     }

@@ -3,10 +3,17 @@
 Before a public reply goes out, two checks can stop it and ask the agent: personal data in
 the text (offer to send it privately), and someone else having answered since the agent
 opened the conversation. The agent confirms either with one more click.
+
+A reply is never posted twice: each rendered composer carries a one-time token, and the view
+claims it with an atomic `cache.add` (atomic on Redis and on the database cache, so across
+web processes) just before posting. A second submission of the same form posts nothing.
 """
 
 from __future__ import annotations
 
+import uuid
+
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +30,23 @@ from ..saved_replies import with_signature
 from .common import composer_modes, pane_context
 
 PAGE = "inbox/inbox.html"
+TOKEN_TTL = 3600  # longer than any retry of a submitted form; a stale page gets a fresh one
+
+
+def _claim_token(raw: str, *, user, conversation) -> str | None:
+    """The cache key now held for this form's token, or None if it was already used.
+
+    A form without a token (a script, a page from before tokens) is not deduplicated: "" is
+    returned and nothing is claimed.
+    """
+    if not raw:
+        return ""
+    try:
+        token = uuid.UUID(raw).hex
+    except ValueError:
+        return None
+    key = f"reply-token:{token}"
+    return key if cache.add(key, f"{user.pk}:{conversation.pk}", timeout=TOKEN_TTL) else None
 
 
 def _composer(request, conversation, *, status: int = 200, **extra) -> HttpResponse:
@@ -61,6 +85,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form["use_signature"]:
         text = with_signature(text, request.user.signature)
     options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
+    claimed = _claim_token(request.POST.get("reply_token", ""), user=request.user,
+                           conversation=conversation)
+    if claimed is None:
+        return _already_sent(request, conversation)
     try:
         with transaction.atomic():
             if mode in ("public", "both"):
@@ -71,6 +99,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                                    actor=request.user, options=options, close=close)
             Draft.objects.filter(user=request.user, conversation=conversation).delete()
     except (NotSupported, ValueError) as exc:
+        if claimed:
+            cache.delete(claimed)   # nothing was posted: the same form may be sent again
         return _composer(request, conversation, error=str(exc), **form)
     presence.announce(conversation_id=conversation.pk, user=request.user, replying=False)
     if not request.htmx:
@@ -81,6 +111,13 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return trigger_client_event(response, "replySent", {
         "conversation": conversation.pk, "closed": close, "advance": form["form_advance"]},
         after="settle")
+
+
+def _already_sent(request: HttpRequest, conversation) -> HttpResponse:
+    """The same form came twice (double click, resent request): show what the first did."""
+    if not request.htmx:
+        return redirect("inbox:conversation", pk=conversation.pk)
+    return render(request, f"{PAGE}#pane", pane_context(request, conversation))
 
 
 @require_POST

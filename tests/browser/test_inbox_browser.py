@@ -11,7 +11,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationState, Direction, Message, SavedReply
+from inbox.models import (
+    Conversation,
+    ConversationState,
+    Direction,
+    Message,
+    OutboundAction,
+    SavedReply,
+)
 from tests.support import factories
 from tests.support.facebook import make_fb_channel
 
@@ -235,3 +242,33 @@ def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_c
     page.wait_for_function("document.querySelector('#list').dataset.version > 0")
     page.goto(live_server.url + "/posts/")
     assert page.dialogs == []
+
+
+def test_a_double_click_sends_once(browser_page, live_server, agent, testchat_channel,
+                                   testchat_platform):
+    convo = factories.make_conversation(testchat_channel, text="Is the Aurora jacket waterproof?",
+                                        customer="Liis Saar")
+    page = browser_page(agent)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
+            and r.url.endswith(f"/c/{convo.pk}/reply/") else None)
+    page.goto(f"{live_server.url}/c/{convo.pk}/")
+    page.fill("#composer-text", "Yes, fully waterproof.")
+    page.dblclick("#send-button")
+    page.wait_for_selector("#thread .msg.dir-out:has-text('Yes, fully waterproof.')")
+    assert len(posts) == 1                 # the second click was dropped in the browser
+    wait_for(lambda: testchat_platform.posts, what="the reply to reach the platform")
+    # The same form sent twice at once past the browser's guard: the server posts it once.
+    token = page.input_value("#composer input[name=reply_token]")
+    page.fill("#composer-text", "And the hood detaches.")
+    statuses = page.evaluate("""async () => {
+        const form = document.getElementById("composer");
+        const send = () => fetch(form.action, {method: "POST", body: new FormData(form),
+                                               headers: {"HX-Request": "true"}});
+        return (await Promise.all([send(), send()])).map(r => r.status);
+    }""")
+    assert statuses == [200, 200]
+    assert token == page.input_value("#composer input[name=reply_token]")
+    texts = list(convo.messages.filter(direction="out").values_list("text", flat=True))
+    assert sorted(texts) == ["And the hood detaches.", "Yes, fully waterproof."]
+    assert OutboundAction.objects.filter(conversation=convo).count() == 2
