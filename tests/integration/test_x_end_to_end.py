@@ -249,3 +249,103 @@ def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):  # noqa: 
     # X answers 200 with only `errors` for a suspended or unknown user: no invented name.
     gone = channel.connector.fetch_profile(channel, "1999999999999999999")
     assert gone.name == "" and gone.handle == ""
+
+
+def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(
+        x_platform, run, agent):  # noqa: F811
+    # POST /2/dm_conversations/with/:participant_id/messages answers after our timeout, but X
+    # has the DM: the retry finds it in GET /2/dm_events (our sender_id, this conversation,
+    # our text) instead of sending it again.
+    # https://docs.x.com/x-api/direct-messages/manage/introduction
+    # https://docs.x.com/x-api/direct-messages/lookup/introduction
+    app, url = x_platform
+    app.add_dm(LIN, BRAND_ID, "你好，订单48311什么时候发货？")
+    channel = make_x_channel(url, sources=["dm_events"], http_timeout=0.3)
+    run(polling.poll_channel, channel.pk)
+    conversation = Conversation.objects.get(channel=channel, kind="dm")
+    app.inject("timeout_after_accept", "create_dm", seconds=0.8)
+
+    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
+                text="您好！订单今天发货。")
+
+    action = OutboundAction.objects.get(message=reply)
+    assert action.state == ActionState.QUEUED and action.attempts == 1  # unsure: waits
+    OutboundAction.objects.filter(pk=action.pk).update(not_before=None)  # its backoff passed
+    run(outbox.run_action, action.pk)
+
+    action.refresh_from_db()
+    reply.refresh_from_db()
+    sent = [e for e in app.dm_events if e["sender_id"] == BRAND_ID]
+    assert len(sent) == 1
+    assert len(app.calls_to("create_dm")) == 1
+    assert action.state == ActionState.DONE and action.external_id == sent[0]["id"]
+    assert reply.external_id == sent[0]["id"] and reply.delivery_status == "posted"
+    run(polling.poll_channel, channel.pk)  # its echo, polled, is the same message
+    assert conversation.messages.count() == 2
+
+
+def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):  # noqa: F811
+    # The counterpart: the earlier try is not among the DM events, so the retry sends it.
+    app, url = x_platform
+    app.add_dm(LIN, BRAND_ID, "还在吗？")
+    channel = make_x_channel(url, sources=["dm_events"], http_timeout=0.3)
+    run(polling.poll_channel, channel.pk)
+    conversation = Conversation.objects.get(channel=channel, kind="dm")
+    # X answers 503 and sends nothing; the retry looks first (find_landed), finds nothing,
+    # and sends once.
+    app.inject("503", "create_dm")
+    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
+                text="在的，请问有什么可以帮您？")
+    action = OutboundAction.objects.get(message=reply)
+    assert action.state == ActionState.QUEUED
+    OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
+    run(outbox.run_action, action.pk)
+    action.refresh_from_db()
+    sent = [e for e in app.dm_events if e["sender_id"] == BRAND_ID]
+    assert len(sent) == 1 and action.external_id == sent[0]["id"]
+    assert action.state == ActionState.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_standin_signed_account_activity_delivery_lands_through_the_webhook(
+        x_platform, live_server, settings):  # noqa: F811
+    # The stand-in posts Account Activity bodies to our URL signed with
+    # x-twitter-webhooks-signature = sha256=base64(HMAC-SHA256(consumer secret, body)):
+    # https://developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/securing-webhooks
+    import requests
+
+    from tests.support.instagram import wait_for
+
+    app, url = x_platform
+    channel = make_x_channel(url)
+    hook = f"{live_server.url}/webhooks/x/"
+    assert requests.post(f"{url}/_standin/webhook", json={
+        "url": hook, "secret": settings.X_CONSUMER_SECRET, "user_id": BRAND_ID},
+        timeout=5).status_code == 200
+    crc = requests.get(hook, params={"crc_token": "c2b4"}, timeout=5)
+    assert crc.json()["response_token"] == signature(settings.X_CONSUMER_SECRET, b"c2b4")
+
+    tweet = app.add_tweet(MARINA, "@polarisoutfit Где мой заказ 48213?", lang="ru")
+    dm = app.add_dm(KADRI, BRAND_ID, "Tere! Kas pakk 48302 on teel?")
+    wait_for(lambda: Message.objects.filter(external_id__in=[tweet["id"], dm["id"]]).count() == 2,
+             what="both deliveries ingested")
+
+    mention = Message.objects.get(external_id=tweet["id"])
+    assert mention.conversation.kind == "mention" and mention.conversation.channel == channel
+    assert mention.text == "@polarisoutfit Где мой заказ 48213?"
+    assert mention.author_identity.handle == "marina_sok"
+    direct = Message.objects.get(external_id=dm["id"])
+    assert direct.conversation.external_thread_id == f"{KADRI}-{BRAND_ID}"
+    from inbox.models import InboundEvent
+    assert set(InboundEvent.objects.values_list("source", flat=True)) == {"webhook"}
+
+    # The same body again (AAA retries) stores nothing; a forged one is refused.
+    body = json.dumps(app.aaa_tweet_body(app.tweets[tweet["id"]], BRAND_ID)).encode()
+    again = requests.post(hook, data=body, timeout=5, headers={
+        "Content-Type": "application/json",
+        "x-twitter-webhooks-signature": signature(settings.X_CONSUMER_SECRET, body)})
+    forged = requests.post(hook, data=body, timeout=5, headers={
+        "Content-Type": "application/json",
+        "x-twitter-webhooks-signature": signature("not-the-secret", body)})
+    assert again.status_code == 200 and forged.status_code == 403
+    assert InboundEvent.objects.count() == 2 and Message.objects.count() == 2
