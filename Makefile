@@ -20,12 +20,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Playwright drives Debian's chromium; it never downloads a browser of its own.
+# Playwright drives Debian's chromium; it never downloads a browser of its own. The fonts
+# let it render Chinese and emoji (customer text) instead of empty boxes.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
+
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
+	@missing=$$(for p in $(BROWSER_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for the browser tests:" $$missing; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

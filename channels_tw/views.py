@@ -31,10 +31,10 @@ def _require_admin(request: HttpRequest) -> None:
 
 
 def connect(request: HttpRequest) -> HttpResponse:
-    """Start the consent flow; `?channel=<id>` reconnects an existing channel."""
+    """Start the consent flow; `?reconnect=<id>` reconnects an existing channel."""
     _require_admin(request)
     api_base = settings.X_API_BASE.rstrip("/")
-    channel_id = request.GET.get("channel")
+    channel_id = request.GET.get("reconnect")
     if channel_id:
         api_base = conf.api_base(get_object_or_404(Channel, pk=channel_id, kind="x"))
     verifier, challenge = oauth.pkce_pair()

@@ -178,7 +178,7 @@ class Connector:
     max_text_length: ClassVar[int | None] = None
     # URL name of the admin page that connects an account of this kind ("" = none here, e.g.
     # a kind connected through another connector's flow). The Channels page links to it for
-    # "Connect …" and, with the channel's id, for a one-click reconnect.
+    # "Connect …" and, with `?reconnect=<channel id>`, for a one-click reconnect.
     connect_url_name: ClassVar[str] = ""
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:

@@ -32,7 +32,5 @@ def channels(request: HttpRequest) -> HttpResponse:
 def _reconnect_url(row: selectors.ChannelRow) -> str:
     if not row.connect_url_name:
         return ""
-    # The connect pages take the channel to reconnect as `reconnect` or as `channel`; both are
-    # sent so one link works for every connector without this page knowing which is which.
-    pk = row.channel.pk
-    return f"{reverse(row.connect_url_name)}?{urlencode({'reconnect': pk, 'channel': pk})}"
+    # Every connector's connect page takes the channel to reconnect as `?reconnect=<id>`.
+    return f"{reverse(row.connect_url_name)}?{urlencode({'reconnect': row.channel.pk})}"

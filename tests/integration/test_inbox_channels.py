@@ -58,7 +58,7 @@ def test_every_channel_with_its_health_and_budgets(admin_client):
     # The dead X channel is highlighted, says why, and reconnects in one click.
     assert f'<tr id="channel-{dead.pk}" class="channel-row status-needs_reconnect">' in html
     assert "X refused the token: &lt;b&gt;invalid_grant&lt;/b&gt;" in html
-    reconnect = f"/channels/x/connect/?reconnect={dead.pk}&amp;channel={dead.pk}"
+    reconnect = f"/channels/x/connect/?reconnect={dead.pk}"
     assert f'href="{reconnect}"' in html
     assert '<span class="remaining">17</span>/<span class="limit">450</span>' in html
     assert "resets <time datetime=\"2026-01-01T00:00:00+00:00\">" in html
