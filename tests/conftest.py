@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tests.support import factories
+from tests.support.facebook import graph_standin  # noqa: F401 (the Graph API stand-in fixture)
 
 REQUIRE_SERVICES = os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1"
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_fb.standin import PAGE_ID, GraphStandin
+from channels_fb.standin import PAGE_ID
 from inbox import channels, outbox, polling
 from inbox.conversations import conversation_reply, message_act
 from inbox.models import (
@@ -34,13 +34,8 @@ MARINA = {"id": "6984412238391107", "name": "Марина Соколова"}
 
 
 @pytest.fixture
-def standin():
-    app = GraphStandin()
-    running = serve_in_thread(app)
-    app.url = running.url
-    yield app
-    app.webhooks.stop()
-    running.stop()
+def standin(graph_standin):
+    return graph_standin
 
 
 @pytest.fixture

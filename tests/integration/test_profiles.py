@@ -7,22 +7,15 @@ stand-in answers that call, and withholds the profile of a person who has not al
 
 import pytest
 
-from channels_fb.standin import GraphStandin
 from inbox.models import Contact, Identity
-from switchboard.standin_server import serve_in_thread
 from tests.support.facebook import make_fb_channel, post_signed
 
 MARINA = {"id": "6984412238391107", "name": "Марина Соколова"}
 
 
 @pytest.fixture
-def standin():
-    app = GraphStandin()
-    running = serve_in_thread(app)
-    app.url = running.url
-    yield app
-    app.webhooks.stop()
-    running.stop()
+def standin(graph_standin):
+    return graph_standin
 
 
 @pytest.fixture

@@ -13,21 +13,15 @@ from inbox.models import (
 )
 from rules.models import Rule
 from rules.seed import seed_rules
-from switchboard.standin_server import serve_in_thread
 from tests.support import factories
-from tests.support.testchat.platform import TestchatPlatform
 from tests.support.testchat_events import ACCOUNT, event, post_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def platform():
-    platform = TestchatPlatform()
-    running = serve_in_thread(platform)
-    platform.url = running.url
-    yield platform
-    running.stop()
+def platform(testchat_platform):
+    return testchat_platform
 
 
 @pytest.fixture
