@@ -378,6 +378,8 @@ class ConversationDetail:
 
 
 TIMELINE_LENGTH = 100
+# What a rule hit is recorded as (rules/engine.py); inbox/ names the verb, not the app.
+RULE_HIT_VERB = "rule_matched"
 PAST_LENGTH = 10
 
 
@@ -391,12 +393,26 @@ def thread_messages(conversation: Conversation) -> list[Message]:
                 .order_by("platform_timestamp", "id"))
 
 
+def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Drop the per-action lines a rule wrote when its "rule matched" line says it all.
+
+    A rule hit is recorded once as "tagged Payment by rule 'Payments', matched 'pay'" and
+    once per operation it ran ("rule 'Payments': tagged Payment"); agents need the first.
+    The outbox's results ("like done", "hide failed: ...") stay.
+    """
+    summarised = {e.rule_name for e in events if e.verb == RULE_HIT_VERB and e.rule_name}
+    return [e for e in events
+            if not (e.rule_name in summarised and e.verb != RULE_HIT_VERB
+                    and not e.verb.startswith("action_"))]
+
+
 def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
     contact: Contact | None = conversation.contact
     messages = thread_messages(conversation)
-    timeline = list(conversation.audit_events.select_related("actor")
-                    .order_by("-created_at", "-id")[:TIMELINE_LENGTH])
+    timeline = _without_rule_echoes(list(
+        conversation.audit_events.select_related("actor")
+        .order_by("-created_at", "-id")[:TIMELINE_LENGTH]))
     timeline.reverse()
     if contact is not None:
         identities = list(contact.identities.order_by("platform", "id"))

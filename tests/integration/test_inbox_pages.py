@@ -89,3 +89,21 @@ def test_timeline_explains_rule_decisions_escaped(agent_client, agent):
     assert "&lt;b&gt;Evil&lt;/b&gt;" in timeline
     assert "&lt;img src=x onerror=alert(1)&gt;" in timeline
     assert "<script>x" not in timeline and "<img src=x" not in timeline
+
+
+def test_timeline_shows_a_rule_hit_once_with_the_outcome_of_its_posts(agent_client):
+    from inbox.models import AuditEvent
+
+    convo = factories.make_conversation(text="你们发货到上海吗？")
+    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack",
+                              verb="rule_matched",
+                              data={"matched": "language zh", "actions": ["assigned to Jack"]})
+    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack", verb="assigned",
+                              data={"assignee": "Jack"})
+    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack",
+                              verb="action_like_failed", data={"reason": "window closed"})
+    html = agent_client.get(reverse("inbox:conversation", args=[convo.pk])).content.decode()
+    timeline = html[html.index('class="timeline"'):]
+    assert timeline.count("Chinese to Jack") == 2
+    assert "assigned to Jack by rule ‘Chinese to Jack’, matched ‘language zh’" in timeline
+    assert "action like failed (window closed)" in timeline
