@@ -28,11 +28,11 @@ class Command(BaseCommand):
         admin.save()
         for username, name, role in [("anna", "Anna", Role.AGENT), ("jack", "Jack", Role.AGENT),
                                      ("maria", "Maria", Role.MANAGER)]:
-            user, made = User.objects.get_or_create(username=username,
-                                                    defaults={"first_name": name, "role": role})
-            if made:
-                user.set_password(password)
-                user.save()
+            user, _ = User.objects.get_or_create(username=username,
+                                                 defaults={"first_name": name, "role": role})
+            # A fresh password each run, the same for everyone: it is printed just below.
+            user.set_password(password)
+            user.save()
         for title, shortcut, body in SAVED_REPLIES:
             SavedReply.objects.get_or_create(title=title, defaults={"shortcut": shortcut,
                                                                     "body": body})
