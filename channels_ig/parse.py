@@ -258,12 +258,13 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     context: dict[str, Any] = {}
     story = (message.get("reply_to") or {}).get("story")
     if isinstance(story, dict):
-        context = {"type": "story", "id": str(story.get("id") or ""),
-                   "url": str(story.get("url") or "")}
+        context = {"kind": "story", "text": "Their story", "id": str(story.get("id") or ""),
+                   "media_url": str(story.get("url") or "")}
         extra["story_reply"] = context
     if any(a["type"] == "story_mention" for a in attachments):
         mentioned = next(a for a in attachments if a["type"] == "story_mention")
-        context = {"type": "story_mention", "url": mentioned["url"]}
+        context = {"kind": "story_mention", "text": "A story of theirs that mentions us",
+                   "media_url": mentioned["url"]}
         extra["story_mention"] = context
     if (message.get("quick_reply") or {}).get("payload"):
         extra["quick_reply"] = str(message["quick_reply"]["payload"])

@@ -68,6 +68,10 @@ class ApiClient:
             # Refused before sending: the request cannot have landed.
             log.warning("%s %s connection failed: %s", method, path, exc)
             raise Unavailable(f"cannot connect to {self.base_url}") from exc
+        except requests.RequestException as exc:
+            # A bad URL or the like: nothing was sent; typed, so callers need no other except.
+            log.warning("%s %s could not be sent: %s", method, path, exc)
+            raise Unavailable(f"cannot call {url}: {exc}") from exc
         elapsed = (time.monotonic() - started) * 1000
         log.info("%s %s -> %s in %.0fms", method, path, response.status_code, elapsed)
         self.last_response = response

@@ -12,7 +12,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .connectors import ConnectorError
+from .connectors import ConnectorError, Rejected
 from .models import Channel, Contact, Identity
 
 log = logging.getLogger("switchboard.profiles")
@@ -33,6 +33,10 @@ def refresh_profile(identity_id: int, channel_id: int) -> Identity | None:
         return identity
     try:
         profile = channel.connector.fetch_profile(channel, identity.external_id)
+    except Rejected as exc:
+        # The platform withholds it (no consent, private account): asked once, that's all.
+        log.info("profile of %s withheld: %s", identity, exc)
+        profile = None
     except ConnectorError as exc:
         # Left unfetched: the next message from this person tries again.
         log.info("profile of %s not fetched: %s", identity, exc)
@@ -54,8 +58,10 @@ def refresh_profile(identity_id: int, channel_id: int) -> Identity | None:
             identity.verified = True
             changed.append("verified")
         identity.save(update_fields=changed)
-        # The contact's name follows its identity's unless an agent has changed it.
-        if identity.name and identity.name != old_name:
+        # The contact's name follows its identity's (or its handle, when the platform gives
+        # no name) unless an agent has changed it.
+        new_name = identity.name or identity.handle
+        if new_name and new_name != old_name:
             Contact.objects.filter(pk=identity.contact_id, name__in=["", old_name]).update(
-                name=identity.name)
+                name=new_name)
     return identity

@@ -171,6 +171,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one before collectstatic
 # Deployments run collectstatic (docker-compose.yml does); the demo and development serve
 # straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = DEBUG or SWITCHBOARD_DEMO

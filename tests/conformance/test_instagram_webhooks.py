@@ -269,9 +269,10 @@ def test_story_mention_is_a_dm_with_the_story_attached(channel, deliver):
     assert message.attachments == [{"type": "story_mention", "url": (
         "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17999123456789012"
         "&signature=AbxFakeSig123")}]
-    assert message.extra["story_mention"]["type"] == "story_mention"
+    assert message.extra["story_mention"]["kind"] == "story_mention"
     assert message.conversation.preview == "[story_mention]"
-    assert message.conversation.context["type"] == "story_mention"
+    assert message.conversation.context["kind"] == "story_mention"
+    assert message.conversation.context["media_url"] == message.attachments[0]["url"]
 
 
 def test_story_reply_keeps_the_story_as_context(channel, deliver):
@@ -283,9 +284,9 @@ def test_story_reply_keeps_the_story_as_context(channel, deliver):
     assert message.text == "Wo kann man die Mütze aus der Story kaufen? 😍"
     assert message.extra["story_reply"]["id"] == "18035566778899001"
     assert message.conversation.context == {
-        "type": "story", "id": "18035566778899001",
-        "url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18035566778899001"
-               "&signature=AbyFakeSig456"}
+        "kind": "story", "text": "Their story", "id": "18035566778899001",
+        "media_url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18035566778899001"
+                     "&signature=AbyFakeSig456"}
 
 
 def test_unsend_marks_the_message_deleted_but_keeps_it(channel, deliver):

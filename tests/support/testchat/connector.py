@@ -104,6 +104,11 @@ class TestchatConnector(Connector):
         client.post(f"/messages/{action.target_external_id}/{action.kind}")
         return ""
 
+    def fetch_profile(self, channel, identity_external_id):
+        body = TestchatClient(channel).get(f"/users/{identity_external_id}")
+        return IdentityData(platform="testchat", external_id=identity_external_id,
+                            name=body.get("name", ""), handle=body.get("handle", ""))
+
     def find_landed(self, action):
         if action.kind != "reply":
             return None

@@ -14,6 +14,7 @@ class TestchatPlatform:
         self.posts: list[dict] = []
         self.calls: list[tuple[str, str]] = []
         self.faults: list[dict] = []
+        self.profiles: dict[str, dict] = {}  # user id -> {"name", "handle"}
         self.ids = itertools.count(1000)
 
     def inject(self, mode: str, **options) -> None:
@@ -31,6 +32,12 @@ class TestchatPlatform:
             query = dict(p.split("=", 1) for p in environ.get("QUERY_STRING", "").split("&") if p)
             data = [p for p in self.posts if p.get("ref") == query.get("ref")]
             return self._json(start_response, 200, {"data": data})
+        if method == "GET" and path.startswith("/users/"):
+            profile = self.profiles.get(path.removeprefix("/users/"))
+            if profile is None:
+                return self._json(start_response, 403, {"code": "refused",
+                                                        "message": "profile withheld"})
+            return self._json(start_response, 200, profile)
         fault = self.faults.pop(0) if self.faults else None
         if fault and fault["mode"] == "rate_limited":
             return self._json(start_response, 429, {"code": "rate_limited",
