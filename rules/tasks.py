@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from inbox.connectors import ConnectorError
+
 log = logging.getLogger("switchboard.rules")
 
 
@@ -29,7 +31,9 @@ def notify_slack(url: str, text: str) -> None:
     try:
         check_destination(url)  # again: the name may resolve elsewhere since the rule was saved
         SlackClient().post_message(url, text)
-    except Exception as exc:
+    except (ConnectorError, ValueError) as exc:
+        # A notification is a courtesy, not customer work: logged, not retried (it may have
+        # landed), and the rule hit on the timeline stays the record of what happened.
         log.warning("Slack notification failed: %s", exc)
 
 
@@ -41,5 +45,5 @@ def call_webhook(url: str, payload: dict) -> None:
     try:
         check_destination(url)
         WebhookClient().send(url, payload)
-    except Exception as exc:
+    except (ConnectorError, ValueError) as exc:
         log.warning("rule webhook %s failed: %s", url, exc)
