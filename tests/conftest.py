@@ -142,6 +142,55 @@ def browser_page(chromium, live_server):
 
 
 @pytest.fixture
+def live_server(live_server, transactional_db):
+    """pytest-django's live server, which lets its last requests finish before the test ends.
+
+    A closed browser page's last poll, or a stand-in's last webhook, may still be running in
+    the server's threads when the test ends; the database flush that follows would deadlock
+    with it on PostgreSQL. Depending on transactional_db makes this wait come before it.
+    """
+    in_flight = _RequestsInFlight()
+    yield live_server
+    in_flight.wait_until_idle()
+    in_flight.disconnect()
+
+
+class _RequestsInFlight:
+    """Counts requests the live server is handling, through Django's request signals."""
+
+    def __init__(self):
+        import threading
+
+        from django.core.signals import request_finished, request_started
+
+        self.count = 0
+        self.lock = threading.Lock()
+        self.signals = (request_started, request_finished)
+        request_started.connect(self._started, weak=False)
+        request_finished.connect(self._finished, weak=False)
+
+    def _started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def _finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_until_idle(self, timeout: float = 10) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def disconnect(self):
+        started, finished = self.signals
+        started.disconnect(self._started)
+        finished.disconnect(self._finished)
+
+
+@pytest.fixture
 def artifact():
     """`artifact(page, name)`: keep a screenshot under test-artifacts/."""
     os.makedirs(ARTIFACTS, exist_ok=True)
