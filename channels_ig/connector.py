@@ -119,6 +119,11 @@ class InstagramConnector(Connector):
     def action_refusal(self, kind: str, message) -> str:
         if message.conversation.kind == ConversationKind.DM:
             return "Instagram messages cannot be hidden or deleted through the API."
+        if message.conversation.kind == ConversationKind.MENTION:
+            # Moderation applies to comments on our own media only; a mention lives on
+            # someone else's (https://developers.facebook.com/docs/instagram-platform/
+            # instagram-graph-api/reference/ig-comment#updating).
+            return "A mention is on another account's post; only its owner can hide or delete it."
         if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and message.direction == "out":
             return "Our own comments are deleted, not hidden."
         return ""

@@ -41,3 +41,27 @@ def test_composer_offers_the_tag_when_the_window_has_closed(agent_client):
     with override_settings(META_HUMAN_AGENT_ENABLED=False):
         page = agent_client.get(f"/c/{conversation.pk}/").content.decode()
     assert 'name="human_agent_tag"' not in page
+
+
+@pytest.mark.parametrize(("kind", "conversation_kind", "action", "refused"), [
+    ("facebook", ConversationKind.DM, "like", True),        # Messenger messages
+    ("facebook", ConversationKind.COMMENT, "like", False),
+    ("instagram", ConversationKind.MENTION, "hide", True),  # someone else's media
+    ("instagram", ConversationKind.COMMENT, "hide", False),
+    ("x", ConversationKind.MENTION, "hide", True),          # the first post of a thread
+    ("x", ConversationKind.MENTION, "delete", True),        # not our own post
+    ("x", ConversationKind.DM, "like", True),
+])
+def test_actions_a_platform_refuses_on_a_message_are_not_offered(
+        agent_client, kind, conversation_kind, action, refused):
+    channel = factories.make_channel(kind)
+    conversation = factories.make_conversation(channel, kind=conversation_kind)
+    message = conversation.messages.get()
+    Conversation = type(conversation)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        external_thread_id=message.external_id)
+    message.conversation.external_thread_id = message.external_id
+
+    assert bool(registry.get(kind).action_refusal(action, message)) is refused
+    page = agent_client.get(f"/c/{conversation.pk}/").content.decode()
+    assert (f"/m/{message.pk}/{action}/" in page) is not refused
