@@ -205,6 +205,8 @@ class Conversation(models.Model):
             # The Spam folder and its count: spam is rare, and without this both walk the table.
             models.Index(fields=["-last_message_at"], name="conv_spam_recent",
                          condition=Q(is_spam=True)),
+            # The "All" folder and search across every folder: newest first, whatever state.
+            models.Index(fields=["-last_message_at"], name="conv_recent"),
         ]
 
     def __str__(self) -> str:

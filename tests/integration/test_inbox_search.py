@@ -25,6 +25,19 @@ def test_search_messages_customers_and_handles():
     assert found("nothing-like-this") == set()
 
 
+@pytest.mark.parametrize("few", [2000, 1])
+def test_common_and_rare_words_find_the_same_conversations(monkeypatch, few):
+    """Past FEW_MATCHES the search walks the newest conversations instead of fetching ids."""
+    monkeypatch.setattr("inbox.search.FEW_MATCHES", few)
+    jacket = [factories.make_conversation(text=f"Jacket question {i}", customer=f"Kadri {i}")
+              for i in range(3)]
+    other = factories.make_conversation(text="Boots", customer="Jacket Fan")
+    factories.make_conversation(text="Hello", customer="Someone")
+
+    assert found("jacket") == {c.pk for c in jacket} | {other.pk}
+    assert found("Kadri") == {c.pk for c in jacket}
+
+
 def test_search_page(agent_client):
     factories.make_conversation(text="Refund for order 48213 please", customer="Pablo Ruiz")
     factories.make_conversation(text="Hello", customer="Someone Else")
@@ -45,3 +58,19 @@ def test_postgres_uses_the_full_text_index():
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "msg_text_fts" in plan
+
+
+@pytest.mark.parametrize(("model", "index"), [("Contact", "contact_name_trgm"),
+                                              ("Identity", "identity_name_trgm")])
+def test_postgres_finds_part_of_a_name_through_a_trigram_index(model, index):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram indexes exist only on PostgreSQL")
+    from inbox import models
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = getattr(models, model).objects.filter(name__icontains="becker").explain()
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert index in plan
