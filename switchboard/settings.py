@@ -60,6 +60,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "switchboard.urls"
+# Meta batches up to 1000 changes in one webhook POST; refusing a big one (Django's 2.5 MB
+# default) would make the platform retry it until it gives up, and the items would be lost.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
 WSGI_APPLICATION = "switchboard.wsgi.application"
 
 TEMPLATES = [

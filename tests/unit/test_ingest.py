@@ -131,3 +131,16 @@ def test_echo_of_a_native_send_is_an_agent_message_and_answers(client, channel):
     assert reply.author_identity is None
     assert conversation.state == ConversationState.PENDING
     assert conversation.first_response_at is not None
+
+
+def test_a_large_webhook_batch_is_stored_not_refused(client, channel, monkeypatch):
+    """Meta batches up to 1000 changes in one POST; Django's default 2.5 MB limit would 400."""
+    # Storing is the point here, not processing: as if the broker were away for a moment.
+    monkeypatch.setattr("inbox.queueing.publish", lambda *args, **kwargs: False)
+    batch = [event(f"c{i}", thread=f"t{i % 50}", text="Где мой заказ? " * 400, ts=100 + i)
+             for i in range(150)]
+
+    response = post_events(client, *batch)
+
+    assert response.status_code == 200
+    assert InboundEvent.objects.count() == 150
