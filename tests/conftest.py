@@ -6,7 +6,10 @@ import shutil
 import pytest
 
 from tests.support import factories
-from tests.support.facebook import graph_standin  # noqa: F401 (the Graph API stand-in fixture)
+
+# The stand-in fixtures (graph_standin, ig_standin, ig_wired, x_platform) live beside the
+# helpers of each platform's tests.
+pytest_plugins = ["tests.support.facebook", "tests.support.instagram", "tests.support.x"]
 
 REQUIRE_SERVICES = os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1"
 

@@ -32,7 +32,6 @@ from tests.support.facebook import (
     deliver,
     fixture,
     fixture_bytes,
-    graph_standin,  # noqa: F401 - pytest fixture
     make_fb_channel,
     post_signed,
 )
@@ -45,7 +44,7 @@ PSID = "7390125538764019"
 
 
 @pytest.fixture
-def channel(graph_standin):  # noqa: F811 - pytest fixture
+def channel(graph_standin):
     # The comments' post is fetched for context from the Graph stand-in.
     return make_fb_channel(api_base_url=graph_standin.url)
 
@@ -160,7 +159,7 @@ def comment_body(*, comment_id, post_id=POST_ID, parent_id=None, author=None, me
             "verb": "add"}}]}]}
 
 
-def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):  # noqa: F811
+def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
     send("fb_feed_comment_add")
     conversation = Conversation.objects.get()
     post = graph_standin.posts[POST_ID]
@@ -178,7 +177,7 @@ def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):  # n
     assert len(post_reads(graph_standin)) == 1
 
 
-def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_standin):  # noqa: F811
+def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_standin):
     graph_standin.inject("500", match="read")
     send("fb_feed_comment_add")
     event = InboundEvent.objects.get()
@@ -192,7 +191,7 @@ def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_s
     assert conversation.messages.count() == 1
 
 
-def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_standin):  # noqa: F811
+def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_standin):
     del graph_standin.posts[POST_ID]  # removed since: Graph answers code 100
     send("fb_feed_comment_add")
     conversation = Conversation.objects.get()
@@ -221,7 +220,7 @@ def test_comments_on_a_visitor_post_continue_its_conversation(send):
     assert conversation.context["text"].startswith("¡Hola! Compré la chaqueta Aurora")
 
 
-def test_comment_before_its_visitor_post_still_joins_it(send, graph_standin):  # noqa: F811
+def test_comment_before_its_visitor_post_still_joins_it(send, graph_standin):
     # Feed changes arrive in any order: the comment's post is read, and it is a visitor's.
     graph_standin.posts[VISITOR_POST] = {
         "id": VISITOR_POST, "page_id": PAGE_ID, "from": LUCIA, "created_time": 1742031655,

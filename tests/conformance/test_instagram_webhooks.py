@@ -24,7 +24,6 @@ from tests.support.instagram import (
     ACCOUNT_ID,
     WEBHOOK_URL,
     fixture,
-    ig_standin,  # noqa: F401 - pytest fixture
     make_ig_channel,
     post_webhook,
 )
@@ -42,7 +41,7 @@ MEDIA_CAPTION = "Aurora jacket, now in glacier blue 🧊 #polariscare"
 
 
 @pytest.fixture
-def channel(ig_standin):  # noqa: F811 - pytest fixture
+def channel(ig_standin):
     # The comments' media is read for context from the stand-in.
     ig_standin.account.add_media(MEDIA_CAPTION, media_id=MEDIA_ID)
     return make_ig_channel(ig_standin.graph_url)
@@ -96,7 +95,7 @@ def media_reads(standin, media_id=MEDIA_ID):
     return [call for call in standin.calls if call == ("GET", f"/{media_id}")]
 
 
-def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin):  # noqa: F811
+def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin):
     """The `comments` webhook names the media by id only; caption, link, picture and time come
     from GET /{ig-media-id}?fields=caption,permalink,media_type,media_url,timestamp
     (https://developers.facebook.com/documentation/instagram-platform/reference/instagram-media),
@@ -119,7 +118,7 @@ def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin
 
 
 def test_media_read_failure_retries_the_comment_instead_of_losing_it(channel, deliver,
-                                                                     ig_standin):  # noqa: F811
+                                                                     ig_standin):
     ig_standin.inject("error500", on="read")
     deliver(fixture("ig_comments.json"))
     event = InboundEvent.objects.get()
@@ -191,7 +190,7 @@ def _seed_mentions(standin):
                                       media_id=caption["id"])
 
 
-def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):  # noqa: F811
+def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):
     """`mentions` change `{media_id, comment_id}` has no text; it is fetched with
     `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...)`:
     https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/mentions
@@ -210,7 +209,7 @@ def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):  # noqa: F8
     assert ("GET", f"/{ACCOUNT_ID}") in ig_standin.calls  # the lookup went to the Graph API
 
 
-def test_mention_in_a_caption_fetches_the_caption(deliver, ig_standin):  # noqa: F811
+def test_mention_in_a_caption_fetches_the_caption(deliver, ig_standin):
     """Caption mention `{media_id}` only; text via `mentioned_media.media_id(...)` (same page;
     fixtures ig_mentions_caption.json, graph_mentioned_media.json)."""
     make_ig_channel(ig_standin.graph_url)
@@ -224,7 +223,7 @@ def test_mention_in_a_caption_fetches_the_caption(deliver, ig_standin):  # noqa:
     assert message.conversation.context["permalink"].startswith("https://www.instagram.com/p/")
 
 
-def test_mention_whose_text_cannot_be_fetched_is_kept_and_retried(deliver, ig_standin):  # noqa: F811
+def test_mention_whose_text_cannot_be_fetched_is_kept_and_retried(deliver, ig_standin):
     """A failed lookup must not lose the mention: the event waits for a retry."""
     make_ig_channel(ig_standin.graph_url)
     _seed_mentions(ig_standin)

@@ -20,18 +20,10 @@ from inbox.models import (
 )
 from tests.support.instagram import (
     PAGE_ID,
-    ig_standin,  # noqa: F401 - pytest fixture
-    make_ig_channel,
     wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def wired(ig_standin, live_server):  # noqa: F811
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
-    return ig_standin, make_ig_channel(ig_standin.graph_url)
 
 
 def settle(standin) -> None:
@@ -41,8 +33,8 @@ def settle(standin) -> None:
              what="events processed")
 
 
-def test_comment_public_and_private_reply_and_their_echoes(wired, agent):
-    standin, channel = wired
+def test_comment_public_and_private_reply_and_their_echoes(ig_wired, agent):
+    standin, channel = ig_wired
     comment = standin.account.add_comment(text="Is the Aurora back in size M? 🧥",
                                           username="sam.hikes")
     conversation = wait_for(
@@ -79,8 +71,8 @@ def test_comment_public_and_private_reply_and_their_echoes(wired, agent):
     assert OutboundAction.objects.filter(state=ActionState.DONE).count() == 2
 
 
-def test_dm_thread_reply_read_and_unsend(wired, agent):
-    standin, channel = wired
+def test_dm_thread_reply_read_and_unsend(ig_wired, agent):
+    standin, channel = ig_wired
     dm = standin.account.add_dm(text="Hallo! Ist die Jacke wasserdicht?",
                                 username="katrin.vogel.hh", name="Katrin Vogel")
     conversation = wait_for(lambda: Conversation.objects.filter(kind="dm").first(),
@@ -106,8 +98,8 @@ def test_dm_thread_reply_read_and_unsend(wired, agent):
     assert Message.objects.count() == 2
 
 
-def test_hide_unhide_delete_reach_the_comment(wired, agent):
-    standin, channel = wired
+def test_hide_unhide_delete_reach_the_comment(ig_wired, agent):
+    standin, channel = ig_wired
     comment = standin.account.add_comment(text="💰 Get 10k followers FAST → DM us 💰",
                                           username="promo.followers.4u")
     message = wait_for(lambda: Message.objects.filter(external_id=comment.id).first())
@@ -122,8 +114,8 @@ def test_hide_unhide_delete_reach_the_comment(wired, agent):
     assert message.deleted is True and message.hidden is False
 
 
-def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention(wired, agent):
-    standin, channel = wired
+def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention(ig_wired, agent):
+    standin, channel = ig_wired
     value = standin.account.add_mention(text="@polarisoutfitters la mochila llegó rota 😕",
                                         username="pablo.trekking")
     message = wait_for(lambda: Message.objects.filter(external_id=value["comment_id"]).first(),
@@ -138,8 +130,8 @@ def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention
     assert posted["comment_id"] == value["comment_id"]
 
 
-def test_profile_with_and_without_consent(wired):
-    standin, channel = wired
+def test_profile_with_and_without_consent(ig_wired):
+    standin, channel = ig_wired
     connector = InstagramConnector()
     person = standin.account.person("", "katrin.vogel.hh", "Katrin Vogel")
     withheld = connector.fetch_profile(channel, person.igsid)
@@ -154,7 +146,7 @@ def test_profile_with_and_without_consent(wired):
     assert profile.avatar_url.startswith("https://scontent.cdninstagram.com/")
 
 
-def test_add_channel_command_connects_a_working_account(ig_standin):  # noqa: F811
+def test_add_channel_command_connects_a_working_account(ig_standin):
     """`manage.py add_channel instagram ...` for scripted setups (issue 3, CLI)."""
     from django.core.management import call_command
 
@@ -169,10 +161,10 @@ def test_add_channel_command_connects_a_working_account(ig_standin):  # noqa: F8
     assert Message.objects.get().text == "Hola 👋"
 
 
-def test_window_closes_24_hours_after_the_last_dm_and_7_days_after_a_comment(wired):
+def test_window_closes_24_hours_after_the_last_dm_and_7_days_after_a_comment(ig_wired):
     from datetime import timedelta
 
-    standin, channel = wired
+    standin, channel = ig_wired
     connector = InstagramConnector()
     dm = standin.account.add_dm(text="Hi!", username="sam.hikes")
     comment = standin.account.add_comment(text="Nice!", username="sam.hikes")

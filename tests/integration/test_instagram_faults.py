@@ -26,18 +26,10 @@ from inbox.models import (
     OutboundAction,
 )
 from tests.support.instagram import (
-    ig_standin,  # noqa: F401 - pytest fixture
-    make_ig_channel,
     wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def wired(ig_standin, live_server):  # noqa: F811
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
-    return ig_standin, make_ig_channel(ig_standin.graph_url)
 
 
 def incoming_comment(standin, text="Where is my order #4411? 😡", username="sam.hikes"):
@@ -70,8 +62,8 @@ def settle(standin) -> None:
     wait_for(lambda: not InboundEvent.objects.filter(state__in=["stored", "processing"]).exists())
 
 
-def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(wired, agent):
-    standin, channel = wired
+def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(ig_wired, agent):
+    standin, channel = ig_wired
     comment, conversation = incoming_comment(standin)
     standin.inject("throttle", on="write", minutes=3)
 
@@ -95,8 +87,8 @@ def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(wired, age
     assert Message.objects.count() == 2
 
 
-def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(wired, agent):
-    standin, channel = wired
+def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(ig_wired, agent):
+    standin, channel = ig_wired
     dm, conversation = incoming_dm(standin)
     standin.expire_token()
 
@@ -118,8 +110,8 @@ def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(w
     assert len(standin.account.posted_of("dm")) == 1
 
 
-def test_reply_that_timed_out_after_landing_is_found_not_posted_again(wired, agent):
-    standin, channel = wired
+def test_reply_that_timed_out_after_landing_is_found_not_posted_again(ig_wired, agent):
+    standin, channel = ig_wired
     comment, conversation = incoming_comment(standin)
     standin.inject("timeout", on="write", seconds=1.5)  # the client gives up after 0.5 s
 
@@ -145,8 +137,8 @@ def test_reply_that_timed_out_after_landing_is_found_not_posted_again(wired, age
     assert not InboundEvent.objects.exclude(state=EventState.DONE).exists()
 
 
-def test_private_reply_that_timed_out_is_found_in_the_thread_and_is_one_shot(wired, agent):
-    standin, channel = wired
+def test_private_reply_that_timed_out_is_found_in_the_thread_and_is_one_shot(ig_wired, agent):
+    standin, channel = ig_wired
     comment, conversation = incoming_comment(standin)
     standin.inject("timeout", on="write", seconds=1.5)
 
@@ -170,8 +162,8 @@ def test_private_reply_that_timed_out_is_found_in_the_thread_and_is_one_shot(wir
     assert len(standin.account.posted_of("private_reply")) == 1
 
 
-def test_server_errors_are_retried_with_backoff_and_post_once(wired, agent):
-    standin, channel = wired
+def test_server_errors_are_retried_with_backoff_and_post_once(ig_wired, agent):
+    standin, channel = ig_wired
     dm, conversation = incoming_dm(standin)
     standin.inject("error500", on="write", count=2)
 
@@ -188,8 +180,8 @@ def test_server_errors_are_retried_with_backoff_and_post_once(wired, agent):
     assert len(standin.account.posted_of("dm")) == 1
 
 
-def test_closed_window_is_refused_with_a_reason(wired, agent, settings):
-    standin, channel = wired
+def test_closed_window_is_refused_with_a_reason(ig_wired, agent, settings):
+    standin, channel = ig_wired
     dm, conversation = incoming_dm(standin)
     day_and_more = timezone.now() - timedelta(hours=30)
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=day_and_more)
@@ -219,8 +211,8 @@ def test_closed_window_is_refused_with_a_reason(wired, agent, settings):
     assert sent["tag"] == "HUMAN_AGENT"
 
 
-def test_window_error_from_instagram_itself_is_a_rejection(wired, agent):
-    standin, channel = wired
+def test_window_error_from_instagram_itself_is_a_rejection(ig_wired, agent):
+    standin, channel = ig_wired
     dm, conversation = incoming_dm(standin)
     standin.inject("window")
     message = conversation_reply(conversation=conversation, private=True, actor=agent, text="Hi")
@@ -230,8 +222,8 @@ def test_window_error_from_instagram_itself_is_a_rejection(wired, agent):
     assert standin.account.posted_of("dm") == []
 
 
-def test_webhooks_refused_while_we_are_down_are_redelivered_and_stored_once(wired):
-    standin, channel = wired
+def test_webhooks_refused_while_we_are_down_are_redelivered_and_stored_once(ig_wired):
+    standin, channel = ig_wired
     standin.sender.callback_url = standin.sender.callback_url.replace("/instagram/",
                                                                       "/nowhere/")
     comment = standin.account.add_comment(text="Anyone there?", username="sam.hikes")

@@ -17,7 +17,6 @@ from inbox import polling
 from inbox.conversations import conversation_reply
 from inbox.models import Conversation, Direction, EventState, InboundEvent, Message
 from tests.support.instagram import (
-    ig_standin,  # noqa: F401 - pytest fixture
     make_ig_channel,
     wait_for,
 )
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def channel(ig_standin):  # noqa: F811
+def channel(ig_standin):
     return make_ig_channel(ig_standin.graph_url)
 
 
@@ -36,7 +35,7 @@ def poll(channel) -> int:
     return stored
 
 
-def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, channel):  # noqa: F811
+def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, channel):
     acct = ig_standin.account
     media = acct.add_media("Aurora jacket is back 🧥")
     first = acct.add_comment(text="Is it back in M?", username="lin.xiaoyu_", media_id=media.id,
@@ -68,7 +67,7 @@ def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, cha
     assert Message.objects.count() == 4
 
 
-def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_server):  # noqa: F811
+def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_server):
     ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
     acct = ig_standin.account
     comment = acct.add_comment(text="Best jacket ever 🙌", username="sam.hikes")
@@ -86,7 +85,7 @@ def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_
     assert InboundEvent.objects.filter(source="webhook").exists()
 
 
-def test_our_replies_seen_by_polling_are_not_customer_messages(ig_standin, channel):  # noqa: F811
+def test_our_replies_seen_by_polling_are_not_customer_messages(ig_standin, channel):
     acct = ig_standin.account
     comment = acct.add_comment(text="Do you ship to Canada?", username="sam.hikes",
                                webhook=False)
@@ -100,7 +99,7 @@ def test_our_replies_seen_by_polling_are_not_customer_messages(ig_standin, chann
     assert Conversation.objects.count() == 1
 
 
-def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):  # noqa: F811
+def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):
     acct = ig_standin.account
     older = acct.add_media("Kevadine allahindlus 🌸", at=1_742_000_000)
     newer = acct.add_media("Neue Wintermützen ❄️")
@@ -125,8 +124,8 @@ def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):  # noq
 # messages{id,message,from,created_time}
 # https://developers.facebook.com/documentation/business-messaging/messenger-platform/conversations
 
-def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(  # noqa: F811
-        ig_standin, channel, live_server, agent):  # noqa: F811
+def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(
+        ig_standin, channel, live_server, agent):
     acct = ig_standin.account
     # Webhooks are queued but our endpoint is unreachable: only polling can hear these.
     maria = acct.add_dm(text="¿Hacéis envíos a Canarias?", username="maria.gomez.bcn")
@@ -165,7 +164,7 @@ def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(  # noqa:
     assert InboundEvent.objects.filter(source="webhook").exists()
 
 
-def test_dm_poll_under_throttle_keeps_its_cursor(ig_standin, channel):  # noqa: F811
+def test_dm_poll_under_throttle_keeps_its_cursor(ig_standin, channel):
     ig_standin.account.add_dm(text="Hallo!", username="katrin.vogel.hh")
     assert poll(channel) == 1
     cursor = channel.cursors["dm_updated"]

@@ -26,7 +26,6 @@ from tests.support.x import (
     LUCIA,
     MARINA,
     make_x_channel,
-    x_platform,  # noqa: F401 - pytest fixture
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +48,7 @@ def _post_aaa(client, run, body: dict):
 
 
 def test_brand_name_tweet_becomes_tagged_conversation_reply_lands_echo_is_not_new(
-        x_platform, run, agent, client):  # noqa: F811
+        x_platform, run, agent, client):
     app, url = x_platform
     tweet = app.add_tweet(LUCIA, "Las botas de Polaris Outfitters aguantaron todo el Camino 👌",
                           lang="es")
@@ -83,7 +82,7 @@ def test_brand_name_tweet_becomes_tagged_conversation_reply_lands_echo_is_not_ne
 
 
 def test_reply_to_a_mention_in_a_thread_goes_under_the_latest_customer_tweet(
-        x_platform, run, agent):  # noqa: F811
+        x_platform, run, agent):
     app, url = x_platform
     post = app.add_tweet(BRAND_ID, "Spring sale: 20% off until 31 March")
     first = app.add_tweet(MARINA, "@polarisoutfit а на детские куртки?", in_reply_to=post["id"])
@@ -98,7 +97,7 @@ def test_reply_to_a_mention_in_a_thread_goes_under_the_latest_customer_tweet(
     assert ours["referenced_tweets"] == [{"type": "replied_to", "id": second["id"]}]
 
 
-def test_timeout_after_accept_never_double_posts(x_platform, run, agent):  # noqa: F811
+def test_timeout_after_accept_never_double_posts(x_platform, run, agent):
     app, url = x_platform
     tweet = app.add_tweet(JURGEN, "@polarisoutfit Wo bleibt meine Bestellung 48290?", lang="de")
     channel = make_x_channel(url, sources=["mentions"], http_timeout=0.3)
@@ -122,7 +121,7 @@ def test_timeout_after_accept_never_double_posts(x_platform, run, agent):  # noq
     assert len(app.calls_to("create_tweet")) == 1
 
 
-def test_dm_reply_lands_and_its_polled_echo_is_matched(x_platform, run, agent):  # noqa: F811
+def test_dm_reply_lands_and_its_polled_echo_is_matched(x_platform, run, agent):
     app, url = x_platform
     app.add_dm(KADRI, BRAND_ID, "Tere! Kas saab tellimuse 48302 aadressi muuta?")
     channel = make_x_channel(url, sources=["dm_events"])
@@ -141,7 +140,7 @@ def test_dm_reply_lands_and_its_polled_echo_is_matched(x_platform, run, agent): 
     assert conversation.messages.count() == 2
 
 
-def test_dm_refused_by_privacy_settings_is_rejected_with_a_reason(x_platform, run, agent):  # noqa: F811
+def test_dm_refused_by_privacy_settings_is_rejected_with_a_reason(x_platform, run, agent):
     app, url = x_platform
     app.users[JURGEN]["dm_open"] = False
     app.add_tweet(JURGEN, "@polarisoutfit Reißverschluss kaputt")
@@ -159,7 +158,7 @@ def test_dm_refused_by_privacy_settings_is_rejected_with_a_reason(x_platform, ru
     assert reply.delivery_status == "failed"
 
 
-def test_like_hide_and_delete(x_platform, run, agent):  # noqa: F811
+def test_like_hide_and_delete(x_platform, run, agent):
     app, url = x_platform
     post = app.add_tweet(BRAND_ID, "New winter collection is out")
     nice = app.add_tweet(LUCIA, "@polarisoutfit ¡Me encanta!", in_reply_to=post["id"])
@@ -199,7 +198,7 @@ def test_like_hide_and_delete(x_platform, run, agent):  # noqa: F811
         message_act(message=by_id[nice["id"]], kind="delete", actor=agent)
 
 
-def test_reply_over_280_characters_is_refused_before_queueing(x_platform, run, agent):  # noqa: F811
+def test_reply_over_280_characters_is_refused_before_queueing(x_platform, run, agent):
     app, url = x_platform
     app.add_tweet(KADRI, "@polarisoutfit tere")
     channel = make_x_channel(url, sources=["mentions"])
@@ -214,8 +213,8 @@ def test_reply_over_280_characters_is_refused_before_queueing(x_platform, run, a
     ("search", "Polaris Outfitters Aurora, ganz klar."),
     ("mentions", "@polarisoutfit Aurora, ganz klar."),
 ])
-def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(  # noqa: F811
-        x_platform, run, source, text):  # noqa: F811
+def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(
+        x_platform, run, source, text):
     # The replied-to tweet comes in `includes.tweets` (expansion referenced_tweets.id):
     # https://docs.x.com/x-api/fundamentals/expansions
     app, url = x_platform
@@ -234,7 +233,7 @@ def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(  # noqa: F811
     assert conversation.messages.count() == 1
 
 
-def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):  # noqa: F811
+def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):
     # GET /2/users/:id?user.fields=name,username,profile_image_url,public_metrics,verified
     # https://docs.x.com/x-api/users/lookup/introduction
     app, url = x_platform
@@ -252,7 +251,7 @@ def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):  # noqa: 
 
 
 def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(
-        x_platform, run, agent):  # noqa: F811
+        x_platform, run, agent):
     # POST /2/dm_conversations/with/:participant_id/messages answers after our timeout, but X
     # has the DM: the retry finds it in GET /2/dm_events (our sender_id, this conversation,
     # our text) instead of sending it again.
@@ -284,7 +283,7 @@ def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(
     assert conversation.messages.count() == 2
 
 
-def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):  # noqa: F811
+def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):
     # The counterpart: the earlier try is not among the DM events, so the retry sends it.
     app, url = x_platform
     app.add_dm(LIN, BRAND_ID, "还在吗？")
@@ -308,7 +307,7 @@ def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):  # no
 
 @pytest.mark.django_db(transaction=True)
 def test_standin_signed_account_activity_delivery_lands_through_the_webhook(
-        x_platform, live_server, settings):  # noqa: F811
+        x_platform, live_server, settings):
     # The stand-in posts Account Activity bodies to our URL signed with
     # x-twitter-webhooks-signature = sha256=base64(HMAC-SHA256(consumer secret, body)):
     # https://developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/securing-webhooks

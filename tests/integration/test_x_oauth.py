@@ -19,7 +19,7 @@ from django.test import override_settings
 from channels_tw import oauth
 from inbox import polling
 from inbox.models import Channel, ChannelStatus
-from tests.support.x import BRAND_ID, make_x_channel, x_platform  # noqa: F401
+from tests.support.x import BRAND_ID, make_x_channel
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _approve(authorize_url: str) -> str:
     return answer.headers["Location"]
 
 
-def test_admin_connects_an_account_with_pkce(x_platform, client, admin_user):  # noqa: F811
+def test_admin_connects_an_account_with_pkce(x_platform, client, admin_user):
     app, url = x_platform
     client.force_login(admin_user)
     with override_settings(X_API_BASE=url):
@@ -66,7 +66,7 @@ def test_admin_connects_an_account_with_pkce(x_platform, client, admin_user):  #
     assert "Polaris Outfitters" in status_page.content.decode()
 
 
-def test_callback_with_a_forged_state_connects_nothing(x_platform, client, admin_user):  # noqa: F811
+def test_callback_with_a_forged_state_connects_nothing(x_platform, client, admin_user):
     app, url = x_platform
     client.force_login(admin_user)
     with override_settings(X_API_BASE=url):
@@ -89,7 +89,7 @@ def _oauth_channel(app, url, *, expires_in: int):
 
 
 def test_token_is_refreshed_ahead_of_expiry_and_rotation_is_stored(
-        x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+        x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     channel, issued = _oauth_channel(app, url, expires_in=120)  # inside the refresh margin
 
@@ -105,7 +105,7 @@ def test_token_is_refreshed_ahead_of_expiry_and_rotation_is_stored(
     assert len(app.calls_to("mentions")) == 1
 
 
-def test_a_second_worker_uses_the_refresh_already_done(x_platform):  # noqa: F811
+def test_a_second_worker_uses_the_refresh_already_done(x_platform):
     app, url = x_platform
     channel, issued = _oauth_channel(app, url, expires_in=60)
     stale_copy = Channel.objects.get(pk=channel.pk)  # another worker, loaded before
@@ -117,7 +117,7 @@ def test_a_second_worker_uses_the_refresh_already_done(x_platform):  # noqa: F81
     assert Channel.objects.get(pk=channel.pk).status == ChannelStatus.ACTIVE
 
 
-def test_401_refreshes_once_and_retries(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_401_refreshes_once_and_retries(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     app.add_tweet("96583712", "@polarisoutfit tere")
     channel, issued = _oauth_channel(app, url, expires_in=7200)
@@ -128,7 +128,7 @@ def test_401_refreshes_once_and_retries(x_platform, django_capture_on_commit_cal
     assert channel.credentials["access_token"] != issued["access_token"]
 
 
-def test_dead_refresh_token_flags_needs_reconnect(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_dead_refresh_token_flags_needs_reconnect(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     channel, issued = _oauth_channel(app, url, expires_in=60)
     app.refresh_tokens.clear()  # revoked by the user on X

@@ -23,7 +23,6 @@ from tests.support.x import (
     LUCIA,
     MARINA,
     make_x_channel,
-    x_platform,  # noqa: F401 - pytest fixture
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def _inbound_ids(channel):
 
 
 def test_pages_through_everything_once_in_order_then_nothing_new(
-        x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+        x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     made = _seed(app, mentions=12, brand=13, hashtag=8, dms=7)
     channel = make_x_channel(url, page_size=5)
@@ -91,7 +90,7 @@ def test_pages_through_everything_once_in_order_then_nothing_new(
     assert _inbound_ids(channel)[-1] == late["id"]
 
 
-def test_search_excludes_retweets_and_our_own_posts(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_search_excludes_retweets_and_our_own_posts(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     original = app.add_tweet(LUCIA, "Polaris Outfitters boots survived the Camino")
     app.add_tweet(JURGEN, "RT Polaris Outfitters boots survived the Camino", retweet_of=original["id"])
@@ -105,7 +104,7 @@ def test_search_excludes_retweets_and_our_own_posts(x_platform, django_capture_o
 
 
 def test_rate_limit_mid_sweep_resumes_at_reset_without_loss_or_repeat(
-        x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+        x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     app.limits["mentions"] = 2  # two pages per 15-minute window
     made = _seed(app, mentions=14)
@@ -142,7 +141,7 @@ def test_rate_limit_mid_sweep_resumes_at_reset_without_loss_or_repeat(
     assert len(_inbound_ids(channel)) == 15
 
 
-def test_dm_rate_limit_resumes_without_loss(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_dm_rate_limit_resumes_without_loss(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     app.limits["dm_events"] = 1
     made = _seed(app, dms=8)
@@ -159,7 +158,7 @@ def test_dm_rate_limit_resumes_without_loss(x_platform, django_capture_on_commit
     assert sorted(_inbound_ids(channel)) == sorted(e["id"] for e in made)
 
 
-def test_known_exhausted_budget_is_not_spent_again(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_known_exhausted_budget_is_not_spent_again(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     channel = make_x_channel(url, sources=["mentions"])
     reset = int(app.now()) + 600
@@ -172,7 +171,7 @@ def test_known_exhausted_budget_is_not_spent_again(x_platform, django_capture_on
     assert channel.poll_after == datetime.fromtimestamp(reset, UTC)
 
 
-def test_injected_429_through_control_endpoint_defers_the_poll(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_injected_429_through_control_endpoint_defers_the_poll(x_platform, django_capture_on_commit_callbacks):
     import requests
 
     app, url = x_platform
@@ -186,7 +185,7 @@ def test_injected_429_through_control_endpoint_defers_the_poll(x_platform, djang
     assert channel.cursors["mentions"]["since_id"] is None
 
 
-def test_add_channel_command_connects_an_x_account(x_platform, django_capture_on_commit_callbacks):  # noqa: F811
+def test_add_channel_command_connects_an_x_account(x_platform, django_capture_on_commit_callbacks):
     from django.core.management import call_command
 
     app, url = x_platform

@@ -1,7 +1,6 @@
 """Instagram test helpers: fixtures, signed webhook posts, the stand-in on local HTTP.
 
-Import the pytest fixtures you use into the test module (`from tests.support.instagram
-import ig_standin  # noqa: F401`).
+Its fixtures reach every test through `pytest_plugins` in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -81,3 +80,10 @@ def ig_standin():
     yield standin
     standin.sender.stop()
     running.stop()
+
+
+@pytest.fixture
+def ig_wired(ig_standin, live_server):
+    """The stand-in delivering its webhooks to the live server, and a channel wired to it."""
+    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    return ig_standin, make_ig_channel(ig_standin.graph_url)
