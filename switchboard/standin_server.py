@@ -6,6 +6,7 @@ platforms' own URLs, bodies, signatures and errors, while the platforms stay unr
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -39,6 +40,17 @@ def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningStand
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return RunningStandin(server, thread)
+
+
+@contextlib.contextmanager
+def served(app, host: str = "127.0.0.1", port: int = 0):
+    """Serve `app` for the length of a with-block; `app.url` is where it listens."""
+    running = serve_in_thread(app, host, port)
+    app.url = running.url
+    try:
+        yield app
+    finally:
+        running.stop()
 
 
 def serve_forever(app, host: str, port: int) -> None:

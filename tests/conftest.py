@@ -74,14 +74,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture
 def testchat_platform():
     """The Testchat platform on local HTTP, and a channel wired to it."""
-    from switchboard.standin_server import serve_in_thread
+    from switchboard.standin_server import served
     from tests.support.testchat.platform import TestchatPlatform
 
-    platform = TestchatPlatform()
-    running = serve_in_thread(platform)
-    platform.url = running.url
-    yield platform
-    running.stop()
+    with served(TestchatPlatform()) as platform:
+        yield platform
 
 
 @pytest.fixture

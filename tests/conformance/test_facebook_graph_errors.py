@@ -12,7 +12,7 @@ from django.utils import timezone
 from channels_fb.graph import GraphClient, appsecret_proof, error_from_body, parse_usage_headers
 from channels_fb.standin import PAGE_ID, PAGE_TOKEN, GraphStandin
 from inbox.connectors import AuthExpired, RateLimited, Rejected, Unavailable
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 from tests.support.facebook import fixture
 
 
@@ -81,10 +81,8 @@ def test_classification_ignores_the_message_text():
 
 @pytest.fixture
 def standin():
-    app = GraphStandin()
-    running = serve_in_thread(app)
-    yield app, running.url
-    running.stop()
+    with served(GraphStandin()) as app:
+        yield app, app.url
 
 
 def test_every_call_carries_token_and_appsecret_proof(standin, settings):

@@ -14,7 +14,7 @@ from channels_fb.standin import PAGE_ID, POST_ID, GraphStandin
 from inbox.channels import mark_needs_reconnect
 from inbox.connectors import registry
 from inbox.models import ActionState, Channel, ChannelStatus, OutboundAction
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 from tests.support.facebook import make_fb_channel
 
 OUTLET_ID = "108834561200937"
@@ -22,12 +22,10 @@ OUTLET_ID = "108834561200937"
 
 @pytest.fixture
 def standin(settings):
-    app = GraphStandin()
-    running = serve_in_thread(app)
-    settings.META_GRAPH_BASE = running.url
-    settings.META_OAUTH_DIALOG_URL = f"{running.url}/dialog/oauth"
-    yield app
-    running.stop()
+    with served(GraphStandin()) as app:
+        settings.META_GRAPH_BASE = app.url
+        settings.META_OAUTH_DIALOG_URL = f"{app.url}/dialog/oauth"
+        yield app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from channels_ig.standin import demo
 from inbox.conversations import conversation_reply
 from inbox.models import Channel, Conversation, EventState, InboundEvent, Message
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 from tests.support.instagram import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,12 +20,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def sandbox(live_server):
     app = demo.create_app()
     app.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
-    running = serve_in_thread(app)
-    demo.setup_channels(running.url)
-    demo.setup_channels(running.url)  # idempotent
-    yield app
-    app.sender.stop()
-    running.stop()
+    with served(app):
+        demo.setup_channels(app.url)
+        demo.setup_channels(app.url)  # idempotent
+        yield app
+        app.sender.stop()
 
 
 def test_demo_traffic_becomes_conversations_and_agent_replies_reach_the_standin(sandbox, agent):

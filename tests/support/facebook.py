@@ -12,7 +12,7 @@ from channels_fb.graph import sign_body
 from channels_fb.standin import PAGE_ID, PAGE_TOKEN, GraphStandin
 from channels_fb.standin.delivery import meta_json
 from inbox.models import Channel
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_fb" / "fixtures"
 WEBHOOK_URL = "/webhooks/facebook/"
@@ -62,9 +62,6 @@ def deliver(callbacks, client, *names_or_bodies, **kwargs):
 def graph_standin():
     """The Graph API stand-in on a local port (its seeded Page post is the fixtures' post).
     Its webhooks go nowhere unless a test delivers them."""
-    app = GraphStandin()
-    running = serve_in_thread(app)
-    app.url = running.url
-    yield app
-    app.webhooks.stop()
-    running.stop()
+    with served(GraphStandin()) as app:
+        yield app
+        app.webhooks.stop()

@@ -17,7 +17,7 @@ from channels_fb.graph import SIGNATURE_HEADER, sign_body
 from channels_ig.standin.app import InstagramStandin
 from channels_ig.standin.delivery import meta_bytes
 from inbox.models import Channel
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_ig" / "fixtures"
 ACCOUNT_ID = "17841405822304914"
@@ -74,12 +74,10 @@ def ig_standin():
                                page_id=PAGE_ID,
                                app_secret=settings.META_APP_SECRET, echo_delay=0.3,
                                retry_delays=(0.05, 0.1, 0.2))
-    running = serve_in_thread(standin)
-    standin.url = running.url
-    standin.graph_url = f"{running.url}/v24.0"
-    yield standin
-    standin.sender.stop()
-    running.stop()
+    with served(standin):
+        standin.graph_url = f"{standin.url}/v24.0"
+        yield standin
+        standin.sender.stop()
 
 
 @pytest.fixture

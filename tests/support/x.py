@@ -9,7 +9,7 @@ import pytest
 
 from channels_tw.standin import XStandin
 from inbox.models import Channel
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_tw" / "fixtures"
 BRAND_ID = "1490213315082448897"
@@ -45,12 +45,8 @@ def seeded_standin(**options) -> XStandin:
 @pytest.fixture
 def x_platform():
     """(stand-in, its URL): a fresh X for each test, served over real HTTP."""
-    app = seeded_standin()
-    running = serve_in_thread(app)
-    try:
-        yield app, running.url
-    finally:
-        running.stop()
+    with served(seeded_standin()) as app:
+        yield app, app.url
 
 
 def make_x_channel(url: str, *, credentials: dict | None = None, **config) -> Channel:

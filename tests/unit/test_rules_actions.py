@@ -19,7 +19,7 @@ from inbox.models import (
 from rules import engine
 from rules.models import BusinessHours, Rule
 from rules.routing import round_robin_pick
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 from tests.support import factories
 
 pytestmark = pytest.mark.django_db
@@ -179,11 +179,8 @@ class Receiver:
 
 @pytest.fixture
 def receiver():
-    app = Receiver()
-    running = serve_in_thread(app)
-    app.url = running.url
-    yield app
-    running.stop()
+    with served(Receiver()) as app:
+        yield app
 
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)  # the receiver is on 127.0.0.1

@@ -14,7 +14,7 @@ from django.urls import reverse
 from rules import tasks
 from rules.destinations import UnsafeDestination, check_destination
 from rules.models import Rule
-from switchboard.standin_server import serve_in_thread
+from switchboard.standin_server import served
 
 pytestmark = pytest.mark.django_db
 
@@ -136,11 +136,8 @@ class Receiver:
 
 @pytest.fixture
 def receiver():
-    app = Receiver()
-    running = serve_in_thread(app)
-    app.url = running.url
-    yield app
-    running.stop()
+    with served(Receiver()) as app:
+        yield app
 
 
 def test_the_worker_checks_again_before_posting(receiver):
