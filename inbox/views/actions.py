@@ -25,9 +25,8 @@ from ..access import (
     get_message_for_agent,
     require_agent,
 )
-from ..connectors import Capability
 from ..models import ActionKind, Conversation
-from ..outbox import NotSupported, retry_failed
+from ..outbox import POSTING_KINDS, NotSupported, retry_failed
 from .common import list_context, pane_context
 
 PAGE = "inbox/inbox.html"
@@ -123,11 +122,9 @@ def act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 @require_POST
 def message_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     message = get_message_for_agent(request, pk)
-    if kind not in ActionKind.values or kind in ("reply", "private_reply", "dm"):
+    if kind not in ActionKind.values or kind in POSTING_KINDS:
         raise Http404("unknown action")
-    if not message.channel.connector.supports(Capability(kind)):
-        return HttpResponseBadRequest("this channel cannot do that")
-    try:
+    try:  # the outbox refuses what the channel, or the platform for this message, cannot do
         ops.message_act(message=message, kind=kind, actor=request.user)
     except NotSupported as exc:
         return HttpResponseBadRequest(str(exc))

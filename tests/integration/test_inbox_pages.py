@@ -107,3 +107,19 @@ def test_timeline_shows_a_rule_hit_once_with_the_outcome_of_its_posts(agent_clie
     assert timeline.count("Chinese to Jack") == 2
     assert "assigned to Jack by rule ‘Chinese to Jack’, matched ‘language zh’" in timeline
     assert "action like failed (window closed)" in timeline
+
+
+def test_message_action_the_platform_refuses_is_a_clear_400_and_queues_nothing(agent_client):
+    from inbox.models import ConversationKind, OutboundAction
+
+    channel = factories.make_channel("facebook")
+    dm = factories.make_conversation(channel, kind=ConversationKind.DM)
+    message = dm.messages.get()
+
+    refused = agent_client.post(reverse("inbox:message_action", args=[message.pk, "like"]))
+    unknown = agent_client.post(reverse("inbox:message_action", args=[message.pk, "reply"]))
+
+    assert refused.status_code == 400
+    assert "Messenger messages cannot be liked" in refused.content.decode()
+    assert unknown.status_code == 404
+    assert not OutboundAction.objects.exists()
