@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from channels_fb import window
 from inbox.connectors import Rejected
 from inbox.models import (
     ActionKind,
@@ -26,8 +27,9 @@ from inbox.models import (
 
 from .client import InstagramClient
 
-STANDARD_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
+# The Messenger Platform's windows apply to Instagram DMs as they do to Messenger.
+STANDARD_WINDOW = window.MESSAGING_WINDOW
+HUMAN_AGENT_WINDOW = window.HUMAN_AGENT_WINDOW
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 # A landed send is looked for among messages sent since shortly before the first attempt.
 LANDED_SLACK = timedelta(minutes=2)

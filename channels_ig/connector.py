@@ -123,7 +123,7 @@ class InstagramConnector(Connector):
             # Moderation applies to comments on our own media only; a mention lives on
             # someone else's (https://developers.facebook.com/docs/instagram-platform/
             # instagram-graph-api/reference/ig-comment#updating).
-            return "A mention is on another account's post; only its owner can hide or delete it."
+            return actions.NOT_ON_MENTIONS
         if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and message.direction == "out":
             return "Our own comments are deleted, not hidden."
         return ""
