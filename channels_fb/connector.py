@@ -26,6 +26,7 @@ from inbox.connectors import (
     RateLimited,
     Rejected,
 )
+from inbox.http import https_or_empty
 from inbox.models import ActionKind, ConversationKind, Direction
 
 from . import context, parse, webhooks, window
@@ -346,7 +347,7 @@ class FacebookConnector(Connector):
             part for part in (body.get("first_name"), body.get("last_name")) if part)
         return IdentityData(platform=self.platform, external_id=identity_external_id,
                             name=str(name or ""),
-                            avatar_url=_https_or_empty(body.get("profile_pic")))
+                            avatar_url=https_or_empty(body.get("profile_pic")))
 
 
 def messaging_type(conversation: Conversation, *, wants_human_agent: bool,
@@ -388,7 +389,3 @@ def _polled(kind: str, record: dict, payload: dict, channel: Channel) -> EventTo
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:24]
     return EventToStore(delivery_key=f"poll:{kind}:{record.get('id')}:{digest}",
                         payload=payload, channel_external_id=channel.external_id)
-
-
-def _https_or_empty(url: Any) -> str:
-    return url if isinstance(url, str) and url.startswith("https://") else ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inbox.connectors import ConnectorError, Rejected, Unavailable
+from inbox.http import https_or_empty
 from inbox.models import Conversation, ConversationKind
 
 if TYPE_CHECKING:
@@ -42,10 +43,6 @@ def known_context(channel: Channel, external_id: str) -> dict[str, Any] | None:
 def is_visitor_post(channel: Channel, post_id: str) -> bool:
     return Conversation.objects.filter(channel=channel, external_thread_id=post_id,
                                        kind=ConversationKind.POST).exists()
-
-
-def https_or_empty(value: Any) -> str:
-    return value if isinstance(value, str) and value.startswith("https://") else ""
 
 
 def context_from_post(post: dict[str, Any], *, page_id: str) -> dict[str, Any]:

@@ -26,8 +26,9 @@ from inbox.connectors import (
     ReceiptItem,
     UnsupportedItem,
 )
+from inbox.http import https_or_empty
 
-from .context import context_from_post, https_or_empty
+from .context import context_from_post
 
 PLATFORM = "facebook"
 POST_ITEMS = frozenset({"status", "photo", "video", "share", "post"})

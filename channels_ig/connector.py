@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from channels_fb import window
-from channels_fb.context import https_or_empty, known_context
+from channels_fb.context import known_context
 from inbox.connectors import (
     Capability,
     Connector,
@@ -16,6 +16,7 @@ from inbox.connectors import (
     Rejected,
     Unavailable,
 )
+from inbox.http import https_or_empty
 from inbox.models import ActionKind, Channel, ConversationKind, Message
 
 from . import actions, polling, webhooks

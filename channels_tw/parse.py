@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inbox.connectors import IdentityData, InboundItem, ItemKind, ParsedItem, UnsupportedItem
+from inbox.http import https_or_empty
 from inbox.models import Channel, Message
 
 PLATFORM = "x"
@@ -42,10 +43,6 @@ def dm_conversation_id(a: str, b: str) -> str:
     return f"{low}-{high}"
 
 
-def _https(url: str) -> str:
-    return url if isinstance(url, str) and url.startswith("https://") else ""
-
-
 def _v2_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -67,7 +64,7 @@ def v2_identity(user: dict | None) -> IdentityData | None:
     metrics = user.get("public_metrics") or {}
     return IdentityData(
         platform=PLATFORM, external_id=str(user["id"]), name=user.get("name", ""),
-        handle=handle, avatar_url=_https(user.get("profile_image_url", "")),
+        handle=handle, avatar_url=https_or_empty(user.get("profile_image_url", "")),
         profile_url=f"https://x.com/{handle}" if _HANDLE.match(handle) else "",
         follower_count=metrics.get("followers_count"), verified=bool(user.get("verified")))
 
@@ -81,7 +78,7 @@ def v11_identity(user: dict | None) -> IdentityData | None:
     handle = user.get("screen_name", "")
     return IdentityData(
         platform=PLATFORM, external_id=user_id, name=user.get("name", ""), handle=handle,
-        avatar_url=_https(user.get("profile_image_url_https", "")),
+        avatar_url=https_or_empty(user.get("profile_image_url_https", "")),
         profile_url=f"https://x.com/{handle}" if _HANDLE.match(handle) else "",
         follower_count=user.get("followers_count"), verified=bool(user.get("verified")))
 
@@ -215,7 +212,7 @@ def parse_aaa_dm(payload: dict, channel: Channel) -> list[ParsedItem]:
         author=v11_identity((payload.get("users") or {}).get(sender)),
         text=data.get("text", ""), is_echo=sender == brand_id, private=True,
         attachments=[{"type": media.get("type", "media"),
-                      "url": _https(media.get("media_url_https", ""))}] if media else [],
+                      "url": https_or_empty(media.get("media_url_https", ""))}] if media else [],
     )]
 
 

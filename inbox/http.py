@@ -20,6 +20,12 @@ from .connectors import Unavailable
 log = logging.getLogger("switchboard.http")
 
 
+def https_or_empty(value: Any) -> str:
+    """A platform-given URL we may show or link to: https only, else nothing (PLATFORMS.md:
+    every field, `payload.url` included, is untrusted)."""
+    return value if isinstance(value, str) and value.startswith("https://") else ""
+
+
 class ApiClient:
     default_base_url: str = ""
 
