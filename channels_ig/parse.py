@@ -29,6 +29,7 @@ from inbox.connectors import (
     ReceiptItem,
     UnsupportedItem,
 )
+from inbox.http import https_or_empty
 from inbox.models import ConversationKind, DeliveryStatus
 
 PLATFORM = "instagram"
@@ -120,9 +121,8 @@ def context_of_media(media: dict) -> dict[str, Any]:
     context.update({key: media[key] for key in MEDIA_CONTEXT_KEYS if media.get(key)})
     if "caption" in media or "timestamp" in media:
         context["text"] = str(media.get("caption") or "")
-    url = media.get("media_url")
-    if isinstance(url, str) and url.startswith("https://"):
-        context["media_url"] = url
+    if https_or_empty(media.get("media_url")):
+        context["media_url"] = media["media_url"]
     if media.get("timestamp"):
         context["created"] = str(media["timestamp"])
     return context
@@ -258,12 +258,12 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     context: dict[str, Any] = {}
     story = (message.get("reply_to") or {}).get("story")
     if isinstance(story, dict):
-        context = {"kind": "story", "text": "Their story", "id": str(story.get("id") or ""),
+        context = {"type": "story", "text": "Their story", "id": str(story.get("id") or ""),
                    "media_url": str(story.get("url") or "")}
         extra["story_reply"] = context
     if any(a["type"] == "story_mention" for a in attachments):
         mentioned = next(a for a in attachments if a["type"] == "story_mention")
-        context = {"kind": "story_mention", "text": "A story of theirs that mentions us",
+        context = {"type": "story_mention", "text": "A story of theirs that mentions us",
                    "media_url": mentioned["url"]}
         extra["story_mention"] = context
     if (message.get("quick_reply") or {}).get("payload"):

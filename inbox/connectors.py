@@ -88,7 +88,8 @@ class InboundItem:
     `edited`, `deleted`, `hidden` are None when the event says nothing about them.
     `context` is what the thread answers, shown above it; the inbox reads these keys:
     `text` (the post, caption, tweet or "Their story"), `permalink` (its public page),
-    `media_url` (a picture or story), `kind` ("post", "story"...), `created`. Others are kept.
+    `media_url` (a picture or story), `type` ("post", "media", "story"...), `created`. Others
+    are kept.
     """
 
     kind: ItemKind

@@ -268,9 +268,9 @@ def test_story_mention_is_a_dm_with_the_story_attached(channel, deliver):
     assert message.attachments == [{"type": "story_mention", "url": (
         "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17999123456789012"
         "&signature=AbxFakeSig123")}]
-    assert message.extra["story_mention"]["kind"] == "story_mention"
+    assert message.extra["story_mention"]["type"] == "story_mention"
     assert message.conversation.preview == "[story_mention]"
-    assert message.conversation.context["kind"] == "story_mention"
+    assert message.conversation.context["type"] == "story_mention"
     assert message.conversation.context["media_url"] == message.attachments[0]["url"]
 
 
@@ -283,7 +283,7 @@ def test_story_reply_keeps_the_story_as_context(channel, deliver):
     assert message.text == "Wo kann man die Mütze aus der Story kaufen? 😍"
     assert message.extra["story_reply"]["id"] == "18035566778899001"
     assert message.conversation.context == {
-        "kind": "story", "text": "Their story", "id": "18035566778899001",
+        "type": "story", "text": "Their story", "id": "18035566778899001",
         "media_url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18035566778899001"
                      "&signature=AbyFakeSig456"}
 
