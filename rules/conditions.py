@@ -135,7 +135,7 @@ def channel_is(value):
                     describe=lambda got: f"channel #{got}")
 
 
-@condition("channel_kind", "Platform is", Param(CHOICES, "facebook, instagram, x",
+@condition("channel_kind", "Platform is", Param(CHOICES, "the connected platforms' keys",
                                                 choices=lambda: [(k, k) for k in registry.kinds()]))
 def channel_kind(value):
     return _in_list(value, "platform", read=lambda item: item.conversation.channel.kind,
