@@ -254,16 +254,12 @@ def verification_response(request: HttpRequest, verify_token: str | None = None)
     return HttpResponse("verification failed", status=403, content_type="text/plain")
 
 
-def signed_json(request: HttpRequest, secret: str | None = None) -> dict | HttpResponse:
-    """Verify a webhook POST and decode it; a 403 HttpResponse when it fails."""
+def refuse_unsigned(request: HttpRequest, secret: str | None = None) -> HttpResponse | None:
+    """403 unless `X-Hub-Signature-256` matches the raw body; None when it does.
+
+    Checked before anything reads the body as JSON: a forged body is refused unparsed.
+    """
     secret = secret if secret is not None else settings.META_APP_SECRET
-    raw = request.body
-    if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), secret):
+    if not verify_signature(request.body, request.headers.get(SIGNATURE_HEADER), secret):
         return HttpResponse("bad signature", status=403, content_type="text/plain")
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return HttpResponse("body is not JSON", status=400, content_type="text/plain")
-    if not isinstance(body, dict):
-        return HttpResponse("body is not a JSON object", status=400, content_type="text/plain")
-    return body
+    return None

@@ -16,13 +16,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from inbox.connectors import EventToStore
+from inbox.payloads import events_from_delivery
 
 # Activity arrays we store one item at a time; anything else is stored whole, as unsupported.
 ITEM_TYPES = {
     "tweet_create_events": lambda item: item.get("id_str") or str(item.get("id", "")),
     "direct_message_events": lambda item: str(item.get("id", "")),
     "favorite_events": lambda item: str(item.get("id", "")),
-    "tweet_delete_events": lambda item: (f"{(item.get('status') or {}).get('id', '')}"),
+    "tweet_delete_events": lambda item: _id_of_status(item.get("status")),
 }
 ENVELOPE_KEYS = {"for_user_id", "user_has_blocked", "users", "apps", "source"}
 
@@ -49,19 +50,14 @@ def handle(request: HttpRequest) -> HttpResponse | list[EventToStore]:
     expected = signature(settings.X_CONSUMER_SECRET, request.body)
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return HttpResponse("bad signature", status=403, content_type="text/plain")
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return HttpResponse("body is not JSON", status=400, content_type="text/plain")
-    if not isinstance(body, dict):
-        return HttpResponse("body is not an object", status=400, content_type="text/plain")
-    return split_activity(body, raw=request.body)
+    return events_from_delivery(request.body, split_activity)
 
 
-def split_activity(body: dict, *, raw: bytes = b"") -> list[EventToStore]:
+def split_activity(body: dict) -> list[EventToStore]:
     """One stored event per tweet, DM, like or deletion, keyed by X's own id.
 
     AAA retries and replays whole bodies; keys on the item ids make the repeats no-ops.
+    An item that is not an object, or has no id, is keyed by its content instead.
     """
     for_user = str(body.get("for_user_id", ""))
     events = []
@@ -70,15 +66,25 @@ def split_activity(body: dict, *, raw: bytes = b"") -> list[EventToStore]:
             continue
         id_of = ITEM_TYPES.get(key)
         if id_of is None or not isinstance(value, list):
-            digest = hashlib.sha256(raw or json.dumps(body, sort_keys=True).encode()).hexdigest()
             events.append(EventToStore(
-                delivery_key=f"aaa:{key[:40]}:{digest[:32]}", channel_external_id=for_user,
+                delivery_key=f"aaa:{key[:40]}:{_digest(value)}", channel_external_id=for_user,
                 payload={"source": "aaa", "type": key, "for_user_id": for_user, "item": value}))
             continue
         for item in value:
             payload = {"source": "aaa", "type": key, "for_user_id": for_user, "item": item}
+            poison = "" if isinstance(item, dict) else f"a {key} item is not an object"
             if key == "direct_message_events":
                 payload["users"] = body.get("users") or {}
-            events.append(EventToStore(delivery_key=f"aaa:{key}:{id_of(item)}",
-                                       channel_external_id=for_user, payload=payload))
+            item_id = "" if poison else id_of(item)
+            events.append(EventToStore(delivery_key=f"aaa:{key}:{item_id or _digest(item)}",
+                                       channel_external_id=for_user, payload=payload,
+                                       poison=poison))
     return events
+
+
+def _id_of_status(status: object) -> str:
+    return str(status.get("id", "")) if isinstance(status, dict) else ""
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:32]

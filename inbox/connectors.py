@@ -141,6 +141,9 @@ class EventToStore:
     delivery_key: str
     payload: dict[str, Any]
     channel_external_id: str = ""
+    # Why this item cannot be processed (not an object, ...): stored, poisoned, with this
+    # reason (inbox/payloads.py). Values that cannot be stored are found by the ingest.
+    poison: str = ""
 
 
 @dataclass
@@ -189,6 +192,8 @@ class Connector:
         """Answer the verification handshake, or verify the signature and return the events.
 
         Returns an HttpResponse for handshakes and refusals (403), or the events to store.
+        Once the signature is verified, nothing signed may be refused or raise: parse and
+        split with `inbox.payloads.events_from_delivery`, which keeps what cannot be split.
         """
         raise NotImplementedError
 

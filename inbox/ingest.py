@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import live, profiles, queueing
+from . import live, payloads, profiles, queueing, text
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -70,30 +70,60 @@ ingest_listeners: list[Callable[[IngestResult], None]] = []
 
 # ---- storing --------------------------------------------------------------------------------
 
-def store_events(kind: str, events: list[EventToStore], *, source: str = "webhook") -> int:
+@dataclass
+class Stored:
+    new: int = 0        # events stored now, poisoned ones included; duplicates are not
+    poisoned: int = 0   # of those, kept with their reason and not processed
+
+
+def store_events(kind: str, events: list[EventToStore], *, source: str = "webhook") -> Stored:
     """Store events raw and queue them; duplicates of stored events are ignored.
 
-    Returns how many were new. Queueing happens after commit, and a broker that is down
-    loses nothing: the sweep finds the stored events later.
+    Each event is stored on its own: one whose payload holds what cannot be stored or
+    processed (inbox/payloads.py) is kept as POISONED with its reason and not queued, and
+    the others are stored and queued as usual. Queueing happens after commit, and a broker
+    that is down loses nothing: the sweep finds the stored events later.
     """
     channel_ids = dict(
         Channel.objects.filter(
             kind=kind, external_id__in={e.channel_external_id for e in events}
         ).values_list("external_id", "id")
     )
-    new_ids = []
+    stored, new_ids = Stored(), []
     with transaction.atomic():
         for event in events:
-            obj, created = InboundEvent.objects.get_or_create(
-                channel_kind=kind,
-                delivery_key=event.delivery_key[:200],
-                defaults={"payload": event.payload, "source": source,
-                          "channel_id": channel_ids.get(event.channel_external_id)},
-            )
+            payload, reason = payloads.poison_reason(event.payload)
+            reason = "; ".join(filter(None, [event.poison, reason]))
+            fields = {"payload": payload, "source": source,
+                      "channel_id": channel_ids.get(event.channel_external_id)}
+            if reason:
+                fields.update(state=EventState.POISONED, last_error=reason)
+            obj, created = _store_one(kind, text.storable(event.delivery_key)[:200], fields)
             if created:
-                new_ids.append(obj.pk)
+                stored.new += 1
+                if obj.state == EventState.POISONED:
+                    stored.poisoned += 1
+                else:
+                    new_ids.append(obj.pk)
         transaction.on_commit(lambda: _enqueue_events(new_ids))
-    return len(new_ids)
+    return stored
+
+
+def _store_one(kind: str, delivery_key: str, fields: dict) -> tuple[InboundEvent, bool]:
+    try:
+        with transaction.atomic():  # a savepoint: a refused row must not undo the others
+            return InboundEvent.objects.get_or_create(
+                channel_kind=kind, delivery_key=delivery_key, defaults=fields)
+    except (DataError, ValueError, TypeError) as exc:
+        # Something the cleaning above did not foresee, refused by the database: keep
+        # the item as a poisoned event that says so, rather than fail the whole batch.
+        log.exception("event %s could not be stored as sent", delivery_key)
+        kept = {"unstorable": text.storable(repr(fields["payload"])[:payloads.RAW_KEPT])}
+        reason = text.storable(f"could not be stored as sent: {exc!r}")[:payloads.MAX_REASON]
+        return InboundEvent.objects.get_or_create(
+            channel_kind=kind, delivery_key=delivery_key,
+            defaults={**fields, "payload": kept, "state": EventState.POISONED,
+                      "last_error": reason})
 
 
 def _enqueue_events(event_ids: list[int]) -> None:
@@ -132,7 +162,7 @@ def process_event(event_id: int) -> IngestResult | None:
         return None
     try:
         connector = registry.get(event.channel_kind)
-        items = connector.parse(event)
+        items = text.storable_items(connector.parse(event))
         with transaction.atomic():
             result = apply_items(event.channel, items)
     except (Unavailable, ConnectorError, OperationalError) as exc:

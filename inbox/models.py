@@ -350,6 +350,8 @@ class EventState(models.TextChoices):
     RETRY = "retry", "Failed, will retry"
     FAILED = "failed", "Failed, kept for inspection"
     UNSUPPORTED = "unsupported", "Unsupported shape, kept"
+    # Signed and kept, but never processed: the reason is in last_error (inbox/payloads.py).
+    POISONED = "poisoned", "Poisonous, kept with its reason"
 
 
 class InboundEvent(models.Model):
@@ -380,6 +382,9 @@ class InboundEvent(models.Model):
             # The sweep's query: only the few events not yet done, never the whole history.
             models.Index(fields=["received_at"], name="event_not_processed",
                          condition=Q(state__in=["stored", "processing", "retry"])),
+            # The Channels page counts what is kept for inspection, per channel.
+            models.Index(fields=["channel", "state"], name="event_kept_for_inspection",
+                         condition=Q(state__in=["poisoned", "failed"])),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,7 @@ def poll_channel(channel_id: int) -> int:
         log.warning("poll of %s failed: %s", channel, exc)
         return 0
     with transaction.atomic():
-        stored = ingest.store_events(channel.kind, result.events, source="poll")
+        stored = ingest.store_events(channel.kind, result.events, source="poll").new
         updates = {"cursors": result.cursors, "last_polled_at": timezone.now(),
                    "rate_limits": {**channel.rate_limits, **result.rate_limits}}
         if result.retry_at:

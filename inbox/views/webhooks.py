@@ -1,4 +1,9 @@
-"""The one webhook endpoint: the connector verifies, the ingest stores, we answer 200 fast."""
+"""The one webhook endpoint: the connector verifies, the ingest stores, we answer 200 fast.
+
+Once a delivery is signed it is answered 200 as soon as it is stored, its poisonous items
+and malformed bodies included (kept with their reason): anything else and the platform
+retries the whole batch until it gives up, losing its good items with the bad.
+"""
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,4 +24,7 @@ def webhook(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(outcome, HttpResponse):
         return outcome
     stored = store_events(connector.kind, outcome, source="webhook")
-    return HttpResponse(f"stored {stored} of {len(outcome)}", content_type="text/plain")
+    summary = f"stored {stored.new} of {len(outcome)}"
+    if stored.poisoned:
+        summary += f"; {stored.poisoned} poisoned, kept with the reason"
+    return HttpResponse(summary, content_type="text/plain")
