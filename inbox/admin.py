@@ -65,10 +65,16 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(models.InboundEvent)
 class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ["delivery_key", "channel_kind", "source", "state", "attempts", "received_at"]
-    list_filter = ["state", "channel_kind", "source"]
+    list_display = ["delivery_key", "channel_kind", "channel", "source", "state", "attempts",
+                    "received_at", "reason"]
+    # The Channels page links here filtered by channel and state (poisoned, failed).
+    list_filter = ["state", "channel_kind", "source", "channel"]
     search_fields = ["delivery_key", "last_error"]
     readonly_fields = ["payload", "last_error"]
+
+    @admin.display(description="Reason")
+    def reason(self, event):
+        return event.last_error[:120]
     actions = ["reprocess"]
 
     @admin.action(description="Process again")

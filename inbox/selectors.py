@@ -39,7 +39,9 @@ from .models import (
     ConversationKind,
     ConversationState,
     Draft,
+    EventState,
     Identity,
+    InboundEvent,
     Message,
     Note,
     OutboundAction,
@@ -463,6 +465,9 @@ class ChannelRow:
     label: str
     connect_url_name: str
     budgets: list[Budget]
+    # Its events kept for inspection, not processed: poisonous items and failures.
+    poisoned: int = 0
+    failed: int = 0
 
 
 def rate_limit_budgets(rate_limits) -> list[Budget]:
@@ -502,8 +507,21 @@ def _figures(value) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
-def channel_overview() -> list[ChannelRow]:
-    """Every channel, its connector's label and connect page, and its budgets: 1 query."""
+def kept_for_inspection() -> dict[tuple[int | None, str], int]:
+    """How many events are poisoned or failed, by (channel id, state): 1 query.
+
+    Channel None counts deliveries that named no connected channel (a body that could not
+    be split names none)."""
+    rows = (InboundEvent.objects
+            .filter(state__in=[EventState.POISONED, EventState.FAILED])
+            .values_list("channel_id", "state").annotate(n=Count("id")).order_by())
+    return {(channel_id, state): n for channel_id, state, n in rows}
+
+
+def channel_overview(kept: dict[tuple[int | None, str], int] | None = None) -> list[ChannelRow]:
+    """Every channel, its connector's label and connect page, its budgets and the counts of
+    `kept_for_inspection()` (pass them in, or 1 more query): 1 query."""
+    kept = kept_for_inspection() if kept is None else kept
     rows = []
     for channel in Channel.objects.order_by("kind", "name", "pk"):
         try:
@@ -513,5 +531,7 @@ def channel_overview() -> list[ChannelRow]:
         else:
             label, connect = connector.label, connector.connect_url_name
         rows.append(ChannelRow(channel=channel, label=label, connect_url_name=connect,
-                               budgets=rate_limit_budgets(channel.rate_limits)))
+                               budgets=rate_limit_budgets(channel.rate_limits),
+                               poisoned=kept.get((channel.pk, EventState.POISONED), 0),
+                               failed=kept.get((channel.pk, EventState.FAILED), 0)))
     return rows
