@@ -81,6 +81,12 @@ class InboundEventAdmin(admin.ModelAdmin):
     def reprocess(self, request, queryset):
         from .ingest import _enqueue_events
 
+        # A poisoned event holds what cannot be processed (see its reason): it stays kept.
+        poisoned = queryset.filter(state=models.EventState.POISONED).count()
+        if poisoned:
+            self.message_user(request, f"{poisoned} poisoned event(s) left as they are: "
+                                       "what they hold cannot be processed.")
+        queryset = queryset.exclude(state=models.EventState.POISONED)
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(state=models.EventState.STORED)
         _enqueue_events(ids)

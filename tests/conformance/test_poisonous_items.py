@@ -317,3 +317,16 @@ def test_a_malformed_signed_x_delivery_is_kept(client, django_capture_on_commit_
     assert event.state == EventState.POISONED
     assert event.last_error.startswith("malformed delivery: the body is not JSON")
     assert json.loads(json.dumps(event.payload))["raw"].startswith('{"for_user_id"')
+
+
+def test_process_again_in_the_admin_leaves_poisoned_events_kept(
+        fb_channel, client, staff_client, django_capture_on_commit_callbacks):
+    post_fb(client, django_capture_on_commit_callbacks, raw_body(fb_batch()))
+    ids = list(InboundEvent.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/admin/inbox/inboundevent/",
+                                     {"action": "reprocess", "_selected_action": ids},
+                                     follow=True)
+    assert "5 poisoned event(s) left as they are" in response.content.decode()
+    assert InboundEvent.objects.filter(state=EventState.POISONED).count() == 5
+    assert Message.objects.count() == 4
