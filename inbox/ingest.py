@@ -93,7 +93,7 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
     with transaction.atomic():
         for event in events:
             payload, reason = payloads.poison_reason(event.payload)
-            reason = "; ".join(filter(None, [event.poison, reason]))
+            reason = text.storable("; ".join(filter(None, [event.poison, reason])))
             fields = {"payload": payload, "source": source,
                       "channel_id": channel_ids.get(event.channel_external_id)}
             if reason:

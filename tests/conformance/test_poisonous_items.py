@@ -330,3 +330,12 @@ def test_process_again_in_the_admin_leaves_poisoned_events_kept(
     assert "5 poisoned event(s) left as they are" in response.content.decode()
     assert InboundEvent.objects.filter(state=EventState.POISONED).count() == 5
     assert Message.objects.count() == 4
+
+
+def test_an_admin_without_staff_access_sees_the_count_without_a_dead_link(
+        fb_channel, client, django_capture_on_commit_callbacks):
+    post_fb(client, django_capture_on_commit_callbacks, raw_body(fb_batch()))
+    client.force_login(factories.make_user("root", role="admin"))
+    html = client.get("/channels/").content.decode()
+    assert '<span class="poisoned-count">5</span> poisoned' in html
+    assert "/admin/inbox/inboundevent/" not in html
