@@ -422,6 +422,9 @@ class OutboundAction(models.Model):
     state = models.CharField(max_length=10, choices=ActionState.choices,
                              default=ActionState.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    # When the first attempt started: what an ambiguous attempt posted is looked for from
+    # here on, so an earlier, identical message is never mistaken for it (inbox/landing.py).
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
