@@ -509,3 +509,20 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft by {self.user} on {self.conversation_id}"
+
+
+class ReplyToken(models.Model):
+    """A composer's one-time token, claimed in the same transaction as the reply it sends.
+
+    In the database, not the cache, so that a form sent twice posts once even while Redis
+    is down, and a reply that rolled back frees its token with it (inbox/reply_tokens.py).
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"reply token {self.token[:8]}… ({self.created_at:%Y-%m-%d %H:%M})"

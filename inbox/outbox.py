@@ -73,7 +73,8 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
     )
     if message is not None:
         Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
-    transaction.on_commit(lambda: queue_action(action.pk))
+    # Robust: the action is committed; if publishing fails the sweep queues it.
+    transaction.on_commit(lambda: queue_action(action.pk), robust=True)
     return action
 
 
@@ -220,7 +221,7 @@ def retry_failed(action: OutboundAction, *, user=None) -> None:
         _set_delivery(action, DeliveryStatus.QUEUED)
         AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,
                                   verb="action_retried", data={"action_id": action.pk})
-        transaction.on_commit(lambda: queue_action(action.pk))
+        transaction.on_commit(lambda: queue_action(action.pk), robust=True)
 
 
 def actions_due_for_sweep() -> list[int]:
