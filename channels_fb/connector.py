@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
+from inbox import landing
 from inbox.connectors import (
     Capability,
     Connector,
@@ -255,7 +256,15 @@ class FacebookConnector(Connector):
         return str(body.get("message_id") or "")
 
     def find_landed(self, action: OutboundAction) -> str | None:
-        """Was an earlier, ambiguous attempt posted? Look before posting again."""
+        """Was an earlier, ambiguous attempt of *this* action posted? Look before posting again.
+
+        Messenger sends carry `metadata` naming the action, which Facebook gives back only
+        in the message echo (https://developers.facebook.com/documentation/business-messaging/
+        messenger-platform/webhooks/webhook-events/message-echoes): once that echo is
+        ingested the message has its id. Otherwise our account's posts with the same text
+        are listed and `inbox.landing` keeps only one posted since this action's first
+        attempt whose id no other message holds: an identical earlier reply is not ours.
+        """
         message = action.message
         if message is not None and message.external_id:
             return message.external_id  # its echo arrived and was matched already
@@ -263,11 +272,7 @@ class FacebookConnector(Connector):
         if action.kind == Capability.REPLY:
             return self._find_reply(client, action)
         if action.kind == Capability.PRIVATE_REPLY:
-            # One-shot: never re-send when Facebook says this comment cannot take another.
-            # The echo (carrying our metadata) will give the message its id.
-            comment = client.get(action.target_external_id,
-                                 params={"fields": "id,can_reply_privately"})
-            return "" if comment.get("can_reply_privately") is False else None
+            return self._find_private_reply(client, action)
         if action.kind == Capability.DM:
             return self._find_dm(client, action)
         return None  # likes, hides and deletes are safe to repeat
@@ -276,26 +281,37 @@ class FacebookConnector(Connector):
         body = client.get(f"{self._reply_parent(action)}/comments", params={
             "filter": "stream", "order": "reverse_chronological",
             "fields": "id,message,from,created_time", "limit": 100})
-        not_before = action.created_at - timedelta(minutes=1)
-        for comment in body.get("data") or []:
-            if (str((comment.get("from") or {}).get("id")) == action.channel.external_id
-                    and comment.get("message") == action.message.text
-                    and parse.from_iso(comment["created_time"]) >= not_before):
-                return str(comment["id"])
-        return None
+        return landing.own_landing(action, [
+            (str(comment["id"]), parse.from_iso(comment["created_time"]))
+            for comment in body.get("data") or []
+            if str((comment.get("from") or {}).get("id")) == action.channel.external_id
+            and comment.get("message") == action.message.text])
+
+    def _find_private_reply(self, client: GraphClient, action: OutboundAction) -> str | None:
+        from inbox.models import ActionState, OutboundAction
+
+        # One-shot: never re-send when Facebook says this comment cannot take another,
+        # unless another private reply of ours explains that (then ours did not land, and
+        # sending again is refused with the reason). The echo gives the message its id.
+        comment = client.get(action.target_external_id,
+                             params={"fields": "id,can_reply_privately"})
+        if comment.get("can_reply_privately") is not False:
+            return None
+        used_by_another = OutboundAction.objects.filter(
+            channel=action.channel, kind=action.kind, target_external_id=action.target_external_id,
+            state=ActionState.DONE).exclude(pk=action.pk).exists()
+        return None if used_by_another else ""
 
     def _find_dm(self, client: GraphClient, action: OutboundAction) -> str | None:
         body = client.get(f"{action.channel.external_id}/conversations", params={
             "platform": "messenger", "user_id": action.conversation.external_thread_id,
             "fields": "messages.limit(25){id,message,from,created_time}"})
-        not_before = action.created_at - timedelta(minutes=1)
-        for thread in body.get("data") or []:
-            for sent in (thread.get("messages") or {}).get("data") or []:
-                if (str((sent.get("from") or {}).get("id")) == action.channel.external_id
-                        and sent.get("message") == action.message.text
-                        and parse.from_iso(sent["created_time"]) >= not_before):
-                    return str(sent["id"])
-        return None
+        return landing.own_landing(action, [
+            (str(sent["id"]), parse.from_iso(sent["created_time"]))
+            for thread in body.get("data") or []
+            for sent in (thread.get("messages") or {}).get("data") or []
+            if str((sent.get("from") or {}).get("id")) == action.channel.external_id
+            and sent.get("message") == action.message.text])
 
     # ---- the rest ---------------------------------------------------------------------------
 

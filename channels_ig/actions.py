@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels_fb import window
+from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import (
     ActionKind,
@@ -31,8 +32,6 @@ from .client import InstagramClient
 STANDARD_WINDOW = window.MESSAGING_WINDOW
 HUMAN_AGENT_WINDOW = window.HUMAN_AGENT_WINDOW
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
-# A landed send is looked for among messages sent since shortly before the first attempt.
-LANDED_SLACK = timedelta(minutes=2)
 
 NOT_ON_MENTIONS = ("Instagram only allows this on comments on your own media; this mention is "
                    "on someone else's post.")
@@ -175,47 +174,37 @@ def perform(action: OutboundAction) -> str:
 
 # ---- did an earlier attempt land? -----------------------------------------------------------
 
-def _unclaimed(action: OutboundAction, candidates: list[str]) -> str | None:
-    """The first candidate id not already recorded for another of our messages."""
-    taken = set(Message.objects.filter(channel=action.channel, external_id__in=candidates)
-                .exclude(pk=action.message_id).exclude(sent_natively=True)
-                .values_list("external_id", flat=True))
-    return next((c for c in candidates if c not in taken), None)
-
-
 def find_landed(action: OutboundAction) -> str | None:
     """After an ambiguous attempt (a timeout after sending): look for what it posted.
 
     Public replies are found among the comment's replies, DMs and private replies in the
-    DM thread with the person; both by our account and the exact text, sent since the
-    first attempt. Where Instagram offers no way to look, the action fails with a reason
+    DM thread with the person; both by our account and the exact text, posted since this
+    action's first attempt and not already another message's (`inbox.landing`). Where Instagram offers no way to look, the action fails with a reason
     instead of risking a second post; moderation actions are simply repeated.
     """
     if action.kind not in (ActionKind.REPLY, ActionKind.PRIVATE_REPLY, ActionKind.DM):
         return None
     client = InstagramClient.for_channel(action.channel)
     text = action.message.text if action.message else ""
-    since = action.created_at - LANDED_SLACK
     if action.kind == ActionKind.REPLY:
         if _is_mention(action):
             raise Rejected("The earlier attempt timed out and Instagram offers no way to check "
                            "whether a reply to a mention landed. Check the post, then retry "
                            "by hand if it is missing.", code="unknown_outcome")
         replies = client.comment_replies(action.conversation.external_thread_id)
-        ours = [str(r["id"]) for r in replies
-                if _from_us(r, client.account_id, action.channel.handle)
-                and r.get("text") == text and _after(r.get("timestamp"), since)]
-        return _unclaimed(action, ours)
+        return landing.own_landing(action, [
+            (str(r["id"]), _time(r.get("timestamp"))) for r in replies
+            if _from_us(r, client.account_id, action.channel.handle) and r.get("text") == text])
     igsid = _recipient(action)
     if not igsid:
         raise Rejected("The earlier attempt timed out and the recipient's Instagram id is "
                        "unknown, so it cannot be checked; not sending twice. Check the DM "
                        "thread, then retry by hand if it is missing.", code="unknown_outcome")
     messages = client.conversation_messages(igsid)
-    ours = [str(m["id"]) for m in messages
-            if str((m.get("from") or {}).get("id") or "") == client.account_id
-            and m.get("message") == text and _after(m.get("created_time"), since)]
-    return _unclaimed(action, ours)
+    return landing.own_landing(action, [
+        (str(m["id"]), _time(m.get("created_time"))) for m in messages
+        if str((m.get("from") or {}).get("id") or "") == client.account_id
+        and m.get("message") == text])
 
 
 def _recipient(action: OutboundAction) -> str:
@@ -234,11 +223,10 @@ def _from_us(comment: dict, account_id: str, handle: str) -> bool:
     return bool(handle) and comment.get("username") == handle
 
 
-def _after(value, since: datetime) -> bool:
+def _time(value) -> datetime | None:
     from .parse import timestamp
 
-    at = timestamp(value)
-    return at is None or at >= since
+    return timestamp(value)
 
 
 def in_flight_sends(channel) -> bool:

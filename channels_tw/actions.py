@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime
 
+from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import ActionKind, Direction, OutboundAction
 
@@ -129,23 +130,32 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def find_landed(action: OutboundAction, client: XClient) -> str | None:
-    """Our earlier attempt, if X has it: a reply to the same tweet, or a DM, with our text."""
+    """Our earlier attempt of *this* action, if X has it: a reply to the same tweet, or a DM,
+    with our text, posted since the action's first attempt and not already another message
+    (X echoes no marker of ours; `inbox.landing` tells an identical earlier post apart)."""
     brand = action.channel.external_id
     if action.kind == ActionKind.REPLY and action.message is not None:
         target = _target_id(action)
-        for tweet in client.user_tweets(brand).get("data") or []:
-            replied_to = {r["id"] for r in tweet.get("referenced_tweets", [])
+        return landing.own_landing(action, [
+            (tweet["id"], _time(tweet.get("created_at")))
+            for tweet in client.user_tweets(brand).get("data") or []
+            if target in {r["id"] for r in tweet.get("referenced_tweets", [])
                           if r.get("type") == "replied_to"}
-            if target in replied_to and _same_text(tweet.get("text", ""), action.message.text):
-                return tweet["id"]
-        return None
+            and _same_text(tweet.get("text", ""), action.message.text)])
     if action.kind == ActionKind.DM and action.message is not None:
         thread = dm_conversation_id(brand, _participant(action))
-        since = action.created_at - timedelta(minutes=5)
-        for event in client.dm_events().get("data") or []:
-            if (event.get("sender_id") == brand and event.get("dm_conversation_id") == thread
-                    and _same_text(event.get("text", ""), action.message.text)
-                    and event.get("created_at", "") >= since.strftime("%Y-%m-%dT%H:%M:%S")):
-                return event["id"]
-        return None
+        return landing.own_landing(action, [
+            (event["id"], _time(event.get("created_at")))
+            for event in client.dm_events().get("data") or []
+            if event.get("sender_id") == brand and event.get("dm_conversation_id") == thread
+            and _same_text(event.get("text", ""), action.message.text)])
     return None  # likes, hides and deletes are idempotent: doing them again is harmless
+
+
+def _time(value) -> datetime | None:
+    """X's ISO 8601 time ("2026-03-02T10:15:00.000Z"), or None when absent or unreadable."""
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at

@@ -97,7 +97,8 @@ class OutboundActionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "channel", "kind", "state", "attempts", "external_id",
                     "created_at"]
     list_filter = ["state", "kind", "channel"]
-    readonly_fields = ["attempts", "last_attempt_at", "external_id", "last_error"]
+    readonly_fields = ["attempts", "first_attempt_at", "last_attempt_at", "external_id",
+                       "last_error"]
     raw_id_fields = ["conversation", "message", "target"]
 
 
@@ -107,3 +108,9 @@ admin.site.register(models.SavedReply)
 admin.site.register(models.AuditEvent)
 admin.site.register(models.ReadState)
 admin.site.register(models.Draft)
+
+
+@admin.register(models.ReplyToken)
+class ReplyTokenAdmin(admin.ModelAdmin):
+    list_display = ["token", "user", "conversation", "created_at"]
+    raw_id_fields = ["user", "conversation"]

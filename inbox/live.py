@@ -10,6 +10,10 @@ and writers probe forward from it.
 
 Inboxes poll with the last version they saw and get back the conversations changed since.
 
+Without the cache (Redis down) nothing is published and the feed pauses
+(`inbox.shared_cache`): every change is in the database, and an inbox that was paused, or
+finds the log gone when Redis comes back empty, reloads what it shows.
+
 A rule that tags, assigns and prioritises one conversation in one transaction announces it
 once, not three times: each conversation is published at most once per transaction (see
 `conversation_changed`), which matters most on the database cache, where every publish is
@@ -25,6 +29,8 @@ from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
+
+from . import shared_cache
 
 HEAD_KEY = "live:head"
 SLOT_TTL = 60 * 60  # an inbox further behind than this reloads its list
@@ -75,11 +81,15 @@ def conversation_changed(conversation_id: int) -> None:
     rolled-back savepoint undid. Django drops the callbacks of a rolled-back savepoint, so
     only changes that committed are announced.
     """
-    transaction.on_commit(partial(_announce, _open_batch(), conversation_id))
+    # Robust: the change is committed; a failed announcement must not fail the request.
+    transaction.on_commit(partial(_announce, _open_batch(), conversation_id), robust=True)
 
 
+@shared_cache.degrades(lambda conversation_id: 0)
 def publish(conversation_id: int) -> int:
-    """Append one change to the log now; returns its version."""
+    """Append one change to the log now; returns its version (0: not published, no cache).
+
+    Called after commit, so it must not fail the request: the change is stored already."""
     n = (cache.get(HEAD_KEY) or 0) + 1
     while not cache.add(_slot(n), (conversation_id, time.time()), timeout=SLOT_TTL):
         n += 1
@@ -103,6 +113,7 @@ def _scan(after: int, limit: int) -> dict[int, tuple[int, float]]:
     return found
 
 
+@shared_cache.degrades(lambda: 0)
 def current_version() -> int:
     """The newest version: the head hint, corrected by looking past it."""
     head = cache.get(HEAD_KEY) or 0
@@ -110,9 +121,17 @@ def current_version() -> int:
     return max(ahead, default=head)
 
 
+@shared_cache.degrades(lambda version: (version, set()))
 def changes_since(version: int) -> tuple[int, set[int] | None]:
-    """(latest version, changed conversation ids); None means "too far behind: reload all"."""
-    head = cache.get(HEAD_KEY) or 0
+    """(latest version, changed conversation ids); None means "too far behind: reload all".
+
+    While the cache is down: (version, set()), and `shared_cache.paused()` says why."""
+    head = cache.get(HEAD_KEY)
+    if version > 0 and (head is None or version - head > _PROBE_BATCH):
+        # The log is gone or restarted behind us (Redis came back empty): what changed
+        # meanwhile cannot be told, so the inbox reloads.
+        return current_version(), None
+    head = head or 0
     if head - version > WINDOW:
         return current_version(), None
     found = _scan(version, max(head - version, 0) + _PROBE_BATCH)

@@ -427,6 +427,9 @@ class OutboundAction(models.Model):
     state = models.CharField(max_length=10, choices=ActionState.choices,
                              default=ActionState.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    # When the first attempt started: what an ambiguous attempt posted is looked for from
+    # here on, so an earlier, identical message is never mistaken for it (inbox/landing.py).
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -511,3 +514,20 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft by {self.user} on {self.conversation_id}"
+
+
+class ReplyToken(models.Model):
+    """A composer's one-time token, claimed in the same transaction as the reply it sends.
+
+    In the database, not the cache, so that a form sent twice posts once even while Redis
+    is down, and a reply that rolled back frees its token with it (inbox/reply_tokens.py).
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"reply token {self.token[:8]}… ({self.created_at:%Y-%m-%d %H:%M})"

@@ -14,9 +14,10 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import channels, live, queueing
+from . import channels, landing, live, queueing
 from .connectors import AuthExpired, Capability, RateLimited, Rejected, Unavailable
 from .models import (
     ActionKind,
@@ -72,7 +73,8 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
     )
     if message is not None:
         Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
-    transaction.on_commit(lambda: queue_action(action.pk))
+    # Robust: the action is committed; if publishing fails the sweep queues it.
+    transaction.on_commit(lambda: queue_action(action.pk), robust=True)
     return action
 
 
@@ -88,7 +90,8 @@ def claim_action(action_id: int) -> OutboundAction | None:
     claimed = OutboundAction.objects.filter(
         Q(not_before__isnull=True) | Q(not_before__lte=now),
         pk=action_id, state=ActionState.QUEUED,
-    ).update(state=ActionState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    ).update(state=ActionState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now,
+             first_attempt_at=Coalesce(F("first_attempt_at"), now))
     if not claimed:
         return None
     action = OutboundAction.objects.select_related("channel", "message", "target",
@@ -149,13 +152,22 @@ def record_success(action: OutboundAction, external_id: str) -> None:
 
 
 def _attach_external_id(message: Message, external_id: str) -> None:
-    """Give our message the platform's id; merge the echo if it overtook the response."""
+    """Give our message the platform's id; merge the echo if it overtook the response.
+
+    Only an unclaimed echo stored as a native send is merged (deleted); a row that is any
+    other message keeps its id and its place, and ours stays without an id (logged).
+    """
     if not external_id or message.external_id == external_id:
         return
-    echo = Message.objects.filter(channel_id=message.channel_id, external_id=external_id).first()
-    if echo is not None and echo.pk != message.pk:
+    holder = Message.objects.filter(channel_id=message.channel_id,
+                                    external_id=external_id).exclude(pk=message.pk).first()
+    if holder is not None:
+        if not landing.is_unmatched_echo(holder):
+            log.error("message id %s already belongs to message %s; not given to %s",
+                      external_id, holder.pk, message.pk)
+            return
         # The echo was ingested before perform() returned and looked like a native send.
-        echo.delete()
+        holder.delete()
     try:
         with transaction.atomic():
             Message.objects.filter(pk=message.pk).update(external_id=external_id)
@@ -209,7 +221,7 @@ def retry_failed(action: OutboundAction, *, user=None) -> None:
         _set_delivery(action, DeliveryStatus.QUEUED)
         AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,
                                   verb="action_retried", data={"action_id": action.pk})
-        transaction.on_commit(lambda: queue_action(action.pk))
+        transaction.on_commit(lambda: queue_action(action.pk), robust=True)
 
 
 def actions_due_for_sweep() -> list[int]:

@@ -30,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import live
+from . import live, shared_cache
 from .models import (
     AuditEvent,
     Channel,
@@ -232,11 +232,22 @@ def folder_counts(user) -> dict:
     recomputed, however many conversations, tags, channels or teams."""
     version = live.current_version()
     key = f"inbox:counts:{version}:{user.pk}"
-    counts = cache.get(key)
+    counts = _cached_counts(key)
     if counts is None:
         counts = _count_folders(user)
-        cache.set(key, counts, timeout=COUNTS_TTL)
+        _cache_counts(key, counts)
     return counts
+
+
+# Without the shared cache (Redis down) the counts are simply computed each time.
+@shared_cache.degrades(lambda key: None)
+def _cached_counts(key: str) -> dict | None:
+    return cache.get(key)
+
+
+@shared_cache.degrades(lambda key, counts: None)
+def _cache_counts(key: str, counts: dict) -> None:
+    cache.set(key, counts, timeout=COUNTS_TTL)
 
 
 _OPEN = Q(state=ConversationState.OPEN, is_spam=False)

@@ -9,7 +9,8 @@ from tests.support import factories
 
 # The stand-in fixtures (graph_standin, ig_standin, ig_wired, x_platform) live beside the
 # helpers of each platform's tests.
-pytest_plugins = ["tests.support.facebook", "tests.support.instagram", "tests.support.x"]
+pytest_plugins = ["tests.support.facebook", "tests.support.instagram", "tests.support.x",
+                  "tests.support.redis_server"]
 
 REQUIRE_SERVICES = os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1"
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from accounts.models import Team, User
 
-from .. import live, presence, saved_replies, selectors
+from .. import live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
 from ..models import Conversation, ConversationKind, Priority, SavedReplyScope
 
@@ -29,6 +29,8 @@ def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
         "kinds": ConversationKind.choices,
         "post": selectors.post_summary(params),
         "version": live.current_version(),
+        # Called as the page renders, after its cache reads: is the shared cache down?
+        "live_paused": shared_cache.paused,
         "snooze_presets": SNOOZE_PRESETS,
         "priorities": Priority.choices,
         # Whom the bulk bar can assign to (2 queries, whatever the number of rows).

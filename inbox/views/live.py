@@ -3,7 +3,9 @@
 Answers with what changed since the version the page has: the changed rows that belong in
 the current view (to replace or insert), the ids that left it, fresh folder counts, the
 open conversation's thread and side panel when it changed, and who else is looking at it.
-The composer is never sent back, so a half-written reply is never touched.
+The composer is never sent back, so a half-written reply is never touched. While the shared
+cache is unreachable the feed answers `paused` and the page says so; the page reloads what
+it shows once the feed is back.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 
-from .. import live, presence, selectors
+from .. import live, presence, selectors, shared_cache
 from ..access import require_agent
 from ..models import Conversation
 from .common import pane_context
@@ -33,6 +35,10 @@ def feed(request: HttpRequest) -> JsonResponse:
     since = _int(request.GET.get("v"))
     open_id = _int(request.GET.get("open"), 0) or None
     version, changed = live.changes_since(since)
+    if shared_cache.paused():
+        return JsonResponse({"version": since, "reload": False, "paused": True})
+    if request.GET.get("resync") == "1":
+        changed = None  # back after a pause: changes made meanwhile were never announced
     body: dict = {"version": version, "reload": changed is None}
     if open_id:
         presence.announce(conversation_id=open_id, user=user,

@@ -5,22 +5,23 @@ the text (offer to send it privately), and someone else having answered since th
 opened the conversation. The agent confirms either with one more click.
 
 A reply is never posted twice: each rendered composer carries a one-time token, and the view
-claims it with an atomic `cache.add` (atomic on Redis and on the database cache, so across
-web processes) just before posting. A second submission of the same form posts nothing.
+claims it in the reply's own transaction (inbox/reply_tokens.py, on the database, so across
+web processes and while Redis is down). A second submission of the same form posts nothing.
+Once the reply is committed nothing answers with an error, or the agent would type it again.
 """
 
 from __future__ import annotations
 
-import uuid
+import logging
 
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
-from .. import presence, selectors
+from .. import presence, reply_tokens, selectors
 from ..access import get_conversation_for_agent
 from ..conversations import conversation_reply
 from ..models import Draft
@@ -30,23 +31,11 @@ from ..saved_replies import with_signature
 from .common import composer_modes, pane_context
 
 PAGE = "inbox/inbox.html"
-TOKEN_TTL = 3600  # longer than any retry of a submitted form; a stale page gets a fresh one
+log = logging.getLogger("switchboard.replies")
 
 
-def _claim_token(raw: str, *, user, conversation) -> str | None:
-    """The cache key now held for this form's token, or None if it was already used.
-
-    A form without a token (a script, a page from before tokens) is not deduplicated: "" is
-    returned and nothing is claimed.
-    """
-    if not raw:
-        return ""
-    try:
-        token = uuid.UUID(raw).hex
-    except ValueError:
-        return None
-    key = f"reply-token:{token}"
-    return key if cache.add(key, f"{user.pk}:{conversation.pk}", timeout=TOKEN_TTL) else None
+class _AlreadySent(Exception):
+    """This form's token was claimed by an earlier submission: roll back, post nothing."""
 
 
 def _composer(request, conversation, *, status: int = 200, **extra) -> HttpResponse:
@@ -85,12 +74,11 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form["use_signature"]:
         text = with_signature(text, request.user.signature)
     options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
-    claimed = _claim_token(request.POST.get("reply_token", ""), user=request.user,
-                           conversation=conversation)
-    if claimed is None:
-        return _already_sent(request, conversation)
     try:
         with transaction.atomic():
+            if not reply_tokens.claim(request.POST.get("reply_token", ""), user=request.user,
+                                      conversation=conversation):
+                raise _AlreadySent
             if mode in ("public", "both"):
                 conversation_reply(conversation=conversation, text=text, private=False,
                                    actor=request.user, close=close and mode == "public")
@@ -98,10 +86,23 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 conversation_reply(conversation=conversation, text=text, private=True,
                                    actor=request.user, options=options, close=close)
             Draft.objects.filter(user=request.user, conversation=conversation).delete()
+    except _AlreadySent:
+        return _already_sent(request, conversation)
     except (NotSupported, ValueError) as exc:
-        if claimed:
-            cache.delete(claimed)   # nothing was posted: the same form may be sent again
+        # Rolled back with its token: nothing was posted, the same form may be sent again.
         return _composer(request, conversation, error=str(exc), **form)
+    # Committed and queued (if the broker was unreachable, the sweep queues it). An error
+    # from here on would make the agent send it again, so any failure shows the conversation.
+    try:
+        return _sent(request, conversation, close=close, advance=form["form_advance"])
+    except Exception:
+        log.exception("reply in conversation %s was committed; showing the pane failed",
+                      conversation.pk)
+        url = reverse("inbox:conversation", args=[conversation.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _sent(request: HttpRequest, conversation, *, close: bool, advance: bool) -> HttpResponse:
     presence.announce(conversation_id=conversation.pk, user=request.user, replying=False)
     if not request.htmx:
         return redirect("inbox:conversation", pk=conversation.pk)
@@ -109,7 +110,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     context = pane_context(request, conversation)
     response = render(request, f"{PAGE}#pane", context)
     return trigger_client_event(response, "replySent", {
-        "conversation": conversation.pk, "closed": close, "advance": form["form_advance"]},
+        "conversation": conversation.pk, "closed": close, "advance": advance},
         after="settle")
 
 

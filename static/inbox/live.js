@@ -1,8 +1,11 @@
 // Live inbox: poll the small "changes since version N" feed about once a second and patch
 // only what changed: rows in place (keeping the selection, the ticked boxes and the scroll
 // position), folder counts, the open thread and side panel, presence. The composer is never
-// replaced by the feed, so a half-written reply is safe. Plus the composer's helpers:
-// saved-reply picker (## or /), live character count, window countdown.
+// replaced by the feed, so a half-written reply is safe. While the feed cannot be read (it
+// answers "paused" when Redis is down, or the request fails) a notice says so; once it is
+// back the page asks for a full resync, since what changed meanwhile was not announced.
+// Plus the composer's helpers: saved-reply picker (## or /), live character count, window
+// countdown.
 (function () {
   "use strict";
 
@@ -65,6 +68,13 @@
     fresh.scrollTop = atBottom ? fresh.scrollHeight : top;
   }
 
+  // Live updates paused (Redis down, or the server unreachable): show it, and resync after.
+  function setPaused(paused) {
+    const notice = $("#live-paused");
+    if (notice) notice.hidden = !paused;
+    if (paused) SB.paused = true;
+  }
+
   let inflight = false;
   async function poll() {
     const inbox = $("#inbox");
@@ -80,10 +90,14 @@
         params.set("open", pane.dataset.conversation);
         params.set("typing", text && text.value.trim() && document.activeElement === text ? "1" : "0");
       }
+      if (SB.paused) params.set("resync", "1");
       const response = await fetch(inbox.dataset.liveUrl + "?" + params.toString(),
         { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) return;
+      if (!response.ok) { setPaused(true); return; }
       const body = await response.json();
+      if (body.paused) { setPaused(true); return; }
+      setPaused(false);
+      SB.paused = false;
       if (list) list.dataset.version = body.version;
       SB.version = body.version;
       if (body.presence !== undefined && $("#presence")) $("#presence").innerHTML = body.presence;
@@ -101,7 +115,7 @@
           if (body.presence !== undefined) $("#presence").innerHTML = body.presence; }
       }
     } catch (err) {
-      // Network blip: the next tick tries again.
+      setPaused(true); // network blip or server gone: the next tick tries again
     } finally {
       inflight = false;
     }
@@ -244,6 +258,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    const notice = $("#live-paused");
+    SB.paused = Boolean(notice && !notice.hidden); // rendered while Redis was down
     setupComposer();
     $$("#rows .row").forEach(restoreRowState);
     setInterval(poll, POLL_MS);
