@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # is refused for the rest of it (accounts/throttle.py).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Behind a proxy, the header it appends the client's address to (X-Forwarded-For).
+LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER")
 
 # Transport security: on by default in a deployment, off for DEBUG and the demo (plain http
 # on 127.0.0.1). Each can be set from the environment, e.g. behind a proxy that terminates
