@@ -4,6 +4,9 @@ With nothing set, Switchboard runs on one machine with no other service: SQLite 
 database, and Celery with a broker kept in files under `var/` — the same tasks, workers and
 beat as in production, not a special code path. `DATABASE_URL` and `REDIS_URL` switch to
 PostgreSQL and Redis.
+
+Outside DEBUG and the demo it is a deployment: no secret has a default, every process refuses
+to start without them, and https is required (README, "Running in production").
 """
 
 from datetime import timedelta
