@@ -54,8 +54,8 @@ def connect_start(request: HttpRequest) -> HttpResponse:
 def connect_callback(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     pending = _pending(request)
-    if not pending or not secrets.compare_digest(request.GET.get("state", ""),
-                                                 pending.get("state", "")):
+    expected = (pending or {}).get("state", "")  # "" once spent
+    if not expected or not secrets.compare_digest(request.GET.get("state", ""), expected):
         raise PermissionDenied("This login did not start here; start again.")
     # One use per state, spent before the code exchange: a callback replayed after a failed
     # exchange (or a leaked URL) must not get a second try.

@@ -147,4 +147,8 @@ def test_a_state_is_spent_by_its_first_callback_even_when_the_exchange_fails(
 
     replay = admin_client.get(f"{back.path}?{back.query}")  # the same state, a good code
     assert replay.status_code == 403
+    code = parse_qs(back.query)["code"][0]
+    for spent in ("", None):  # the spent state is empty: an empty one must not match it
+        query = {"code": code} if spent is None else {"code": code, "state": spent}
+        assert admin_client.get(back.path, query).status_code == 403
     assert not Channel.objects.filter(kind="facebook").exists()

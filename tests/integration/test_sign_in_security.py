@@ -179,3 +179,15 @@ def test_deployment_transport_security_redirects_and_marks_cookies_secure():
     signed = client.post("/login/", {"username": "anna", "password": PASSWORD},
                          HTTP_X_FORWARDED_PROTO="https")
     assert signed.cookies["sessionid"]["secure"]
+
+
+def test_with_the_cache_unreachable_sign_in_still_works_unthrottled():
+    make_user("anna")
+    client = Client()
+    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                        "LOCATION": "redis://127.0.0.1:9/0",
+                        "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    with override_settings(CACHES=dead):
+        assert sign_in(client, "anna", "wrong-password").status_code == 200
+        assert sign_in(client, "anna", PASSWORD).status_code == 302
+    assert signed_in(client)
