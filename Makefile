@@ -37,6 +37,9 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 
+# The demo makes its own secrets under var/ (switchboard/local_secrets.py); a deployment
+# sets them instead (README, "Running in production").
+run: export SWITCHBOARD_DEMO = 1
 run: migrate
 	$(BIN)/python manage.py rundemo
 

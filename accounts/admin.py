@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from .forms import AdminLoginForm
 from .models import Team, User
+
+admin.site.login_form = AdminLoginForm  # the admin's sign-in is throttled like the app's
 
 
 @admin.register(User)

@@ -1,8 +1,11 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 
 from inbox.models import SavedReply, Tag
 from inbox.saved_replies import VARIABLES
 
+from . import throttle
 from .models import Team, User
 
 
@@ -48,3 +51,32 @@ class TeamForm(forms.ModelForm):
         model = Team
         fields = ["name", "members", "timezone"]
         widgets = {"members": forms.CheckboxSelectMultiple}
+
+
+class ThrottledLoginMixin:
+    """Refuses sign-in while the username or the address is throttled (accounts/throttle.py),
+    before the password is even checked, and counts each wrong password."""
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if throttle.is_locked(self.request, username):
+            self.throttled = True
+            raise forms.ValidationError(throttle.message(), code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login":
+                throttle.record_failure(self.request, username)
+            raise
+        throttle.clear(username)
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass

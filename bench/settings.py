@@ -6,6 +6,19 @@ import dj_database_url
 
 from switchboard.settings import *  # noqa: F403
 
+# The tests' fixed secrets, and plain http for the test client, as the tests have them.
+from tests.settings import (  # noqa: F401
+    CREDENTIALS_KEYS,
+    CSRF_COOKIE_SECURE,
+    META_APP_SECRET,
+    META_VERIFY_TOKEN,
+    SECRET_KEY,
+    SECURE_HSTS_SECONDS,
+    SECURE_SSL_REDIRECT,
+    SESSION_COOKIE_SECURE,
+    X_CONSUMER_SECRET,
+)
+
 ROOT_URLCONF = "bench.urls"
 DATABASES = {"default": dj_database_url.parse(
     os.environ.get("BENCH_DATABASE_URL",

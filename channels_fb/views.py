@@ -12,6 +12,7 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from inbox.access import get_reconnect_channel
 from inbox.connectors import ConnectorError
 from inbox.crypto import decrypt, encrypt
 from inbox.models import Channel
@@ -42,18 +43,24 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 def connect_start(request: HttpRequest) -> HttpResponse:
     """Send the admin to Facebook Login; `?reconnect=<id>` makes it a one-click reconnect."""
     _require_admin(request)
+    reconnect = request.GET.get("reconnect", "")
+    if reconnect:
+        reconnect = str(get_reconnect_channel(request, kinds=["facebook", "instagram"]).pk)
     state = secrets.token_urlsafe(24)
-    request.session[SESSION_KEY] = encrypt({
-        "state": state, "reconnect": request.GET.get("reconnect", "")})
+    request.session[SESSION_KEY] = encrypt({"state": state, "reconnect": reconnect})
     return redirect(connect.dialog_url(redirect_uri=_callback_url(request), state=state))
 
 
 def connect_callback(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     pending = _pending(request)
-    if not pending or not secrets.compare_digest(request.GET.get("state", ""),
-                                                 pending.get("state", "")):
+    expected = (pending or {}).get("state", "")  # "" once spent
+    if not expected or not secrets.compare_digest(request.GET.get("state", ""), expected):
         raise PermissionDenied("This login did not start here; start again.")
+    # One use per state, spent before the code exchange: a callback replayed after a failed
+    # exchange (or a leaked URL) must not get a second try.
+    pending["state"] = ""
+    request.session[SESSION_KEY] = encrypt(pending)
     if request.GET.get("error") or not request.GET.get("code"):
         messages.error(request, "Facebook Login was cancelled; nothing was connected.")
         return redirect("channels_fb:channels")
@@ -64,7 +71,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
     except ConnectorError as exc:
         messages.error(request, f"Facebook refused the login: {exc}")
         return redirect("channels_fb:channels")
-    pending.update(state="", pages=pages)
+    pending["pages"] = pages
     request.session[SESSION_KEY] = encrypt(pending)
     reconnect_id = pending.get("reconnect")
     if reconnect_id:

@@ -12,10 +12,11 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from inbox import channels
+from inbox.access import get_reconnect_channel
 from inbox.connectors import ConnectorError
 from inbox.models import Channel, ChannelStatus
 
@@ -34,9 +35,8 @@ def connect(request: HttpRequest) -> HttpResponse:
     """Start the consent flow; `?reconnect=<id>` reconnects an existing channel."""
     _require_admin(request)
     api_base = settings.X_API_BASE.rstrip("/")
-    channel_id = request.GET.get("reconnect")
-    if channel_id:
-        api_base = conf.api_base(get_object_or_404(Channel, pk=channel_id, kind="x"))
+    if request.GET.get("reconnect"):
+        api_base = conf.api_base(get_reconnect_channel(request, kinds=["x"]))
     verifier, challenge = oauth.pkce_pair()
     state = secrets.token_urlsafe(24)
     redirect_uri = request.build_absolute_uri(reverse("channels_tw:callback"))

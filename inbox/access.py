@@ -7,10 +7,10 @@ helpers exist so that rule lives in one place and each view starts with a single
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Conversation, Message, OutboundAction
+from .models import Channel, Conversation, Message, OutboundAction
 
 
 def require_agent(request: HttpRequest) -> None:
@@ -40,3 +40,12 @@ def get_message_for_agent(request: HttpRequest, pk: int) -> Message:
 def get_action_for_agent(request: HttpRequest, pk: int) -> OutboundAction:
     require_agent(request)
     return get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=pk)
+
+
+def get_reconnect_channel(request: HttpRequest, *, kinds: list[str]) -> Channel:
+    """The channel a connect page's `?reconnect=<id>` names, or 404 (for any id that is not
+    one of these kinds' channels, a non-number included)."""
+    channel_id = request.GET.get("reconnect", "")
+    if not (channel_id.isascii() and channel_id.isdigit()):
+        raise Http404("no such channel to reconnect")
+    return get_object_or_404(Channel, pk=int(channel_id), kind__in=kinds)

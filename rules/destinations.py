@@ -44,10 +44,28 @@ def check_url(url: str) -> str:
     return url
 
 
+# NAT64 gateways (RFC 6052 well-known and RFC 8215 local-use prefixes) forward to the IPv4
+# address in the low 32 bits, so 64:ff9b::7f00:1 reaches 127.0.0.1; Python calls it global.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries to (mapped, 6to4, Teredo, NAT64, compatible)."""
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if any(address in net for net in NAT64):
+        found.append(low32)
+    if int(address) >> 32 == 0 and int(address) > 1:  # deprecated IPv4-compatible ::a.b.c.d
+        found.append(low32)
+    return [a for a in found if a is not None]
+
+
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
+    if not address.is_global or address.is_multicast:
+        return True
+    if isinstance(address, ipaddress.IPv6Address):
+        return any(_refused(inner) for inner in _embedded_ipv4(address))
+    return False
 
 
 def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

@@ -4,6 +4,9 @@ With nothing set, Switchboard runs on one machine with no other service: SQLite 
 database, and Celery with a broker kept in files under `var/` — the same tasks, workers and
 beat as in production, not a special code path. `DATABASE_URL` and `REDIS_URL` switch to
 PostgreSQL and Redis.
+
+Outside DEBUG and the demo it is a deployment: no secret has a default, every process refuses
+to start without them, and https is required (README, "Running in production").
 """
 
 from datetime import timedelta
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from . import local_secrets
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,12 +22,29 @@ VAR_DIR = Path(env_str("SWITCHBOARD_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback only serves the demo and the tests; docker-compose.yml requires a real one.
-SECRET_KEY = env_str("SECRET_KEY") or "insecure-demo-key-set-SECRET_KEY-in-production"  # noqa: S105
+SWITCHBOARD_DEMO = env_bool("SWITCHBOARD_DEMO", False)  # `make run` sets it
+# A deployment unless DEBUG or the demo: every secret must then come from the environment
+# (the app refuses to start otherwise: switchboard/checks.py) and transport security is on.
+PRODUCTION = not (DEBUG or SWITCHBOARD_DEMO)
+
+# Secrets have no default written in the repository. DEBUG and the demo use ones made once
+# for this machine under var/ (switchboard/local_secrets.py); the tests set their own.
+REQUIRED_SECRETS = ["SECRET_KEY", "CREDENTIALS_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN",
+                    "X_CONSUMER_SECRET"]
+_local_secrets = {} if PRODUCTION else local_secrets.load(VAR_DIR)
+LOCAL_SECRETS_USED = [name for name in _local_secrets if not env_str(name)]
+
+
+def _secret(name: str) -> str:
+    return env_str(name) or _local_secrets.get(name, "")
+
+
+SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "switchboard",  # refuses to start without the secrets (checks.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -103,10 +125,54 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Checked wherever a password is chosen: the admin, `createsuperuser`, `changepassword`.
+# Ten characters at least, so a name and four digits ("anna1234") is refused.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Wrong passwords allowed per username and per client address in the window, before sign-in
+# is refused for the rest of it (accounts/throttle.py).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Behind a proxy, the header it appends the client's address to (X-Forwarded-For).
+LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER")
+
+# Transport security: on by default in a deployment, off for DEBUG and the demo (plain http
+# on 127.0.0.1). Each can be set from the environment, e.g. behind a proxy that terminates
+# TLS and already redirects: SECURE_SSL_REDIRECT=0 SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+# Both on, as `check --deploy` asks; a domain with subdomains still on plain http sets them
+# to 0 (README, "Running in production").
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# The header a TLS-terminating proxy sets, by name (X-Forwarded-Proto); it must be one the
+# proxy always overwrites, or a client could claim https itself.
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None)
+# Everything the pages use comes from this origin (htmx included, from django_htmx); the
+# only inline code is style attributes (tag colours, report bars), so no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -151,20 +217,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Secrets and platform settings.
-CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])  # Fernet keys, newest first
+# Fernet keys, newest first. DEBUG and the demo may leave it empty: inbox/crypto.py then
+# derives one from SECRET_KEY.
+CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])
 META_APP_ID = env_str("META_APP_ID", "switchboard-dev-app")
-META_APP_SECRET = env_str("META_APP_SECRET", "switchboard-test-app-secret")
-META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "switchboard-verify-token")
+META_APP_SECRET = _secret("META_APP_SECRET")
+META_VERIFY_TOKEN = _secret("META_VERIFY_TOKEN")
 META_GRAPH_BASE = env_str("META_GRAPH_BASE", "https://graph.facebook.com/v24.0")
 META_HUMAN_AGENT_ENABLED = env_bool("META_HUMAN_AGENT_ENABLED", False)
 X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
 X_CLIENT_ID = env_str("X_CLIENT_ID", "switchboard-dev-client")
 X_CLIENT_SECRET = env_str("X_CLIENT_SECRET", "")
-X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET", "switchboard-test-consumer-secret")
+X_CONSUMER_SECRET = _secret("X_CONSUMER_SECRET")
 HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
-SWITCHBOARD_DEMO = env_bool("SWITCHBOARD_DEMO", False)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,6 +6,16 @@ from switchboard.settings import INSTALLED_APPS
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.testchat"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
 
+# Fixed secrets, so tests and stand-ins sign alike; they exist only here, never in a deployment.
+SECRET_KEY = "switchboard-tests-only-secret-key-0123456789-abcdefghijklmnop"
+CREDENTIALS_KEYS = ["dGVzdHMtb25seS1jcmVkZW50aWFscy1rZXktMDEyMzQ="]
+META_APP_SECRET = "switchboard-test-app-secret"
+META_VERIFY_TOKEN = "switchboard-verify-token"
+X_CONSUMER_SECRET = "switchboard-test-consumer-secret"
+# The test client and the browser tests' live server speak plain http.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
 # Tasks run inline unless a test is about queueing; those start a real worker and switch
 # this off for themselves (tests/integration/test_worker.py).
 from switchboard.env import env_bool  # noqa: E402

@@ -10,6 +10,8 @@ import hashlib
 import os
 import random
 
+from django.conf import settings
+
 from .app import PAGE_ID, PAGE_NAME, PAGE_TOKEN, GraphStandin
 
 PORT = 8101
@@ -47,8 +49,7 @@ PEOPLE = {
 def create_app() -> GraphStandin:
     webhook = os.environ.get("SWITCHBOARD_WEBHOOK_BASE", "http://127.0.0.1:8000").rstrip("/")
     standin = GraphStandin(
-        app_id=os.environ.get("META_APP_ID", "switchboard-dev-app"),
-        app_secret=os.environ.get("META_APP_SECRET", "switchboard-test-app-secret"),
+        app_id=settings.META_APP_ID, app_secret=settings.META_APP_SECRET,
         callback_url=f"{webhook}/webhooks/facebook/")
     standin.webhooks.start()
     return standin

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import random
 
+from django.conf import settings
+
 from .app import XStandin
 
 PORT = 8103
@@ -65,8 +67,7 @@ def create_app() -> XStandin:
     if os.environ.get("SWITCHBOARD_X_AAA") == "1":
         base = os.environ.get("SWITCHBOARD_WEBHOOK_BASE", "http://127.0.0.1:8000").rstrip("/")
         app.webhook = {"url": f"{base}/webhooks/x/", "user_id": BRAND_ID,
-                       "secret": os.environ.get("X_CONSUMER_SECRET",
-                                                "switchboard-test-consumer-secret")}
+                       "secret": settings.X_CONSUMER_SECRET}
     return app
 
 

@@ -5,7 +5,7 @@ Pages and their tokens:     https://developers.facebook.com/docs/pages-api/getti
 Webhook subscription:       https://developers.facebook.com/docs/pages-api/webhooks-for-pages
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -122,3 +122,33 @@ def test_page_names_are_escaped(admin_client, standin):
     log_in_with_facebook(admin_client)
     page = admin_client.get("/channels/facebook/connect/pages/").content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("reconnect", ["abc", "1.5", "²", "999999"])
+def test_reconnect_of_a_channel_that_is_not_there_answers_404(admin_client, standin, reconnect):
+    response = admin_client.get("/channels/facebook/connect/", {"reconnect": reconnect})
+    assert response.status_code == 404
+
+
+def test_reconnect_of_another_kind_of_channel_answers_404(admin_client, standin):
+    x_channel = Channel.objects.create(kind="x", external_id="1", name="X")
+    response = admin_client.get("/channels/facebook/connect/", {"reconnect": x_channel.pk})
+    assert response.status_code == 404
+
+
+def test_a_state_is_spent_by_its_first_callback_even_when_the_exchange_fails(
+        admin_client, standin):
+    to_dialog = admin_client.get("/channels/facebook/connect/")
+    consent = requests.get(to_dialog["Location"], allow_redirects=False, timeout=5)
+    back = urlsplit(consent.headers["Location"])
+    state = parse_qs(back.query)["state"][0]
+    failed = admin_client.get(back.path, {"code": "not-a-code", "state": state})
+    assert failed["Location"] == "/channels/facebook/"  # Facebook refused the exchange
+
+    replay = admin_client.get(f"{back.path}?{back.query}")  # the same state, a good code
+    assert replay.status_code == 403
+    code = parse_qs(back.query)["code"][0]
+    for spent in ("", None):  # the spent state is empty: an empty one must not match it
+        query = {"code": code} if spent is None else {"code": code, "state": spent}
+        assert admin_client.get(back.path, query).status_code == 403
+    assert not Channel.objects.filter(kind="facebook").exists()

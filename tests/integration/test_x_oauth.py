@@ -138,3 +138,22 @@ def test_dead_refresh_token_flags_needs_reconnect(x_platform, django_capture_on_
     assert channel.status == ChannelStatus.NEEDS_RECONNECT
     assert "refresh" in channel.status_detail
     assert app.calls_to("mentions") == []
+
+
+@pytest.mark.parametrize("reconnect", ["abc", "-1", "999999"])
+def test_reconnect_of_a_channel_that_is_not_there_answers_404(client, admin_user, reconnect):
+    client.force_login(admin_user)
+    assert client.get("/channels/x/connect/", {"reconnect": reconnect}).status_code == 404
+
+
+def test_a_state_is_spent_by_its_first_callback(x_platform, client, admin_user):
+    app, url = x_platform
+    client.force_login(admin_user)
+    with override_settings(X_API_BASE=url):
+        back = urlparse(_approve(client.get("/channels/x/connect/")["Location"]))
+        query = {k: v[0] for k, v in parse_qs(back.query).items()}
+        failed = client.get(back.path, {**query, "code": "not-a-code"})
+        assert failed.status_code == 400
+        replay = client.get(back.path, query)
+    assert replay.status_code == 400
+    assert not Channel.objects.filter(kind="x").exists()

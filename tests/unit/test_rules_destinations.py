@@ -42,6 +42,11 @@ def dns(monkeypatch):
     "https://172.16.0.1/", "https://192.168.1.10/", "https://169.254.169.254/latest/meta-data",
     "https://100.64.0.1/", "https://0.0.0.0/", "https://[::1]/", "https://[fe80::1]/",
     "https://[fd00::5]/", "https://[::ffff:127.0.0.1]/", "https://224.0.0.1/",
+    # IPv6 forms that carry 127.0.0.1 or the metadata service's IPv4 address to a gateway
+    "https://[64:ff9b::7f00:1]/", "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+    "https://[64:ff9b:1::a9fe:a9fe]/", "https://[2002:7f00:1::]/", "https://[2002:a9fe:a9fe::1]/",
+    "https://[::127.0.0.1]/", "https://[::169.254.169.254]/", "https://[::ffff:a9fe:a9fe]/",
+    "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
 ])
 def test_private_loopback_and_link_local_hosts_are_refused(url):
     with pytest.raises(UnsafeDestination, match="private, loopback or link-local"):
@@ -63,6 +68,10 @@ def test_names_are_judged_by_every_address_they_resolve_to(dns):
     dns["gone.example.com"] = []
     assert check_destination("https://hooks.slack.com/services/T/B/x")
     assert check_destination("https://93.184.215.14/hook")  # a public literal, no lookup
+    # the same public address behind NAT64 and 6to4 is still public
+    assert check_destination("https://[64:ff9b::5db8:d70e]/hook")
+    assert check_destination("https://[2002:5db8:d70e::1]/hook")
+    assert check_destination("https://[2606:4700::6810:84e5]/hook")
     with pytest.raises(UnsafeDestination, match="10.0.0.7"):
         check_destination("https://internal.example.com/hook")
     with pytest.raises(UnsafeDestination, match="127.0.0.1"):
