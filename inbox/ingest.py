@@ -29,6 +29,7 @@ from .connectors import (
     UnsupportedItem,
     registry,
 )
+from .crypto import CredentialsUnreadable
 from .models import (
     AuditEvent,
     Channel,
@@ -119,7 +120,14 @@ def claim_event(event_id: int) -> InboundEvent | None:
     )
     if not claimed:
         return None
-    return InboundEvent.objects.select_related("channel").get(pk=event_id)
+    try:
+        return InboundEvent.objects.select_related("channel").get(pk=event_id)
+    except CredentialsUnreadable as exc:
+        # Loading the channel decrypts its credentials; after a key change none of the keys
+        # does. Say so and back off (bounded by MAX_EVENT_ATTEMPTS) instead of failing the
+        # task with the event left in "processing", to be re-claimed forever.
+        _retry_later(InboundEvent.objects.get(pk=event_id), str(exc))
+        return None
 
 
 def process_event(event_id: int) -> IngestResult | None:
