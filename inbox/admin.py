@@ -73,11 +73,11 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Process again")
     def reprocess(self, request, queryset):
-        from .ingest import _enqueue_events
+        from .ingest import queue_events
 
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(state=models.EventState.STORED)
-        _enqueue_events(ids)
+        queue_events(ids)
 
 
 @admin.register(models.OutboundAction)

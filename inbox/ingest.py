@@ -52,6 +52,8 @@ log = logging.getLogger("switchboard.ingest")
 # An event stuck in "processing" this long belonged to a worker that died.
 STALE_CLAIM = timedelta(minutes=5)
 MAX_EVENT_ATTEMPTS = 8
+# An event queued this long ago and still not taken is presumed lost by the broker.
+REQUEUE_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -93,16 +95,22 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
             )
             if created:
                 new_ids.append(obj.pk)
-        transaction.on_commit(lambda: _enqueue_events(new_ids))
+        transaction.on_commit(lambda: queue_events(new_ids))
     return len(new_ids)
 
 
-def _enqueue_events(event_ids: list[int]) -> None:
+def queue_events(event_ids: list[int]) -> int:
+    """Publish each event's processing task and stamp `queued_at`; returns how many."""
     from .tasks import process_inbound_event
 
+    published = []
     for event_id in event_ids:
         if not queueing.publish(process_inbound_event, (event_id,)):
-            return  # broker down: the events are stored and the sweep will queue them
+            break  # broker down: the events are stored and the sweep will queue them
+        published.append(event_id)
+    if published:
+        InboundEvent.objects.filter(pk__in=published).update(queued_at=timezone.now())
+    return len(published)
 
 
 # ---- processing -----------------------------------------------------------------------------
@@ -192,13 +200,20 @@ def _retry_later(event: InboundEvent, error: str) -> None:
 
 
 def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
-    """Events stored but never processed, due retries, and claims of dead workers."""
+    """Events stored but never processed, due retries, and claims of dead workers.
+
+    Not those already in the broker: an event queued less than REQUEUE_AFTER ago (since it
+    became due) is waiting its turn behind a backlog, and queueing it again only adds work.
+    """
     now = timezone.now()
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
+    queued = Q(queued_at__gt=now - REQUEUE_AFTER)
     due = (
-        Q(state=EventState.STORED, received_at__lte=now - grace)
+        Q(state=EventState.STORED, received_at__lte=now - grace) & ~queued
         | Q(state=EventState.RETRY, next_attempt_at__lte=now)
+        & ~(queued & Q(queued_at__gte=F("next_attempt_at")))
         | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+        & ~(queued & Q(queued_at__gte=F("claimed_at")))
     )
     return list(InboundEvent.objects.filter(due).order_by("received_at")
                 .values_list("pk", flat=True)[:1000])
