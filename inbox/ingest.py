@@ -103,13 +103,13 @@ def queue_events(event_ids: list[int]) -> int:
     """Publish each event's processing task and stamp `queued_at`; returns how many."""
     from .tasks import process_inbound_event
 
-    published = []
+    published, stamp = [], timezone.now()  # before publishing: a worker's claim comes after
     for event_id in event_ids:
         if not queueing.publish(process_inbound_event, (event_id,)):
             break  # broker down: the events are stored and the sweep will queue them
         published.append(event_id)
     if published:
-        InboundEvent.objects.filter(pk__in=published).update(queued_at=timezone.now())
+        InboundEvent.objects.filter(pk__in=published).update(queued_at=stamp)
     return len(published)
 
 
@@ -202,19 +202,20 @@ def _retry_later(event: InboundEvent, error: str) -> None:
 def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
     """Events stored but never processed, due retries, and claims of dead workers.
 
-    Not those already in the broker: an event queued less than REQUEUE_AFTER ago (since it
-    became due) is waiting its turn behind a backlog, and queueing it again only adds work.
+    Not those already in the broker: an event queued less than REQUEUE_AFTER ago, and not
+    taken by a worker since (its claim would have consumed that message), is waiting its turn
+    behind a backlog, and queueing it again only adds work.
     """
     now = timezone.now()
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
-    queued = Q(queued_at__gt=now - REQUEUE_AFTER)
     due = (
-        Q(state=EventState.STORED, received_at__lte=now - grace) & ~queued
+        Q(state=EventState.STORED, received_at__lte=now - grace)
         | Q(state=EventState.RETRY, next_attempt_at__lte=now)
-        & ~(queued & Q(queued_at__gte=F("next_attempt_at")))
         | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
-        & ~(queued & Q(queued_at__gte=F("claimed_at")))
     )
+    waiting = Q(queued_at__gt=now - REQUEUE_AFTER) & (Q(claimed_at=None)
+                                                      | Q(queued_at__gt=F("claimed_at")))
+    due &= ~waiting
     return list(InboundEvent.objects.filter(due).order_by("received_at")
                 .values_list("pk", flat=True)[:1000])
 

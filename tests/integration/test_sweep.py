@@ -68,7 +68,9 @@ def test_events_the_broker_never_got_and_due_retries_are_queued(client, broker_u
         retry = InboundEvent.objects.create(
             channel_kind="testchat", channel=channel, delivery_key="retry", payload={},
             state=EventState.RETRY, attempts=1, next_attempt_at=timezone.now(),
-            queued_at=timezone.now() - timedelta(seconds=40))  # queued for its first try
+            # queued for its first try, which a worker took and failed
+            queued_at=timezone.now() - timedelta(seconds=40),
+            claimed_at=timezone.now() - timedelta(seconds=39))
         assert sorted(ingest.events_due_for_sweep()) == sorted([never_queued.pk, retry.pk])
         assert sweep()["events"] == 2
         assert ingest.events_due_for_sweep() == []
