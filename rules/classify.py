@@ -25,7 +25,7 @@ detector                        load    RSS      language accuracy (eval)
 6 languages, high accuracy      2.3 s   ~215 MB  98.9 %   (the default)
 20 languages, high accuracy     5.6 s   ~500 MB  98.6 %
 20 languages, low accuracy      0.3 s   ~65 MB   94.5 %
-6 languages, low accuracy       0.1 s   ~35 MB   see CLASSIFIER.md
+6 languages, low accuracy       0.1 s   ~35 MB   97.0 %
 =============================  ======  =======  ==========================
 
 Social messages are short, and that is where the high-accuracy 1..5-gram
