@@ -54,13 +54,30 @@ def decrypt(token: str) -> dict:
         raise CredentialsUnreadable() from exc
 
 
+class UnreadableCredentials(dict):
+    """What a channel's credentials read as when no configured key decrypts them: empty, so
+    the channel still loads (its pages, its reconnect), and saved back unchanged, so
+    restoring the key restores them."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+
+def readable(credentials: dict) -> bool:
+    return not isinstance(credentials, UnreadableCredentials)
+
+
 class EncryptedJSONField(models.TextField):
     """A dict stored as one Fernet token; the database never sees the plain text."""
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return {}
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except CredentialsUnreadable:
+            return UnreadableCredentials(value)
 
     def to_python(self, value):
         if isinstance(value, dict):
@@ -70,4 +87,6 @@ class EncryptedJSONField(models.TextField):
         return decrypt(value)
 
     def get_prep_value(self, value):
+        if isinstance(value, UnreadableCredentials):
+            return value.token
         return encrypt(value or {})

@@ -18,7 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import live, profiles, queueing
+from . import crypto, live, profiles, queueing
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -29,7 +29,6 @@ from .connectors import (
     UnsupportedItem,
     registry,
 )
-from .crypto import CredentialsUnreadable
 from .models import (
     AuditEvent,
     Channel,
@@ -128,14 +127,14 @@ def claim_event(event_id: int) -> InboundEvent | None:
     )
     if not claimed:
         return None
-    try:
-        return InboundEvent.objects.select_related("channel").get(pk=event_id)
-    except CredentialsUnreadable as exc:
-        # Loading the channel decrypts its credentials; after a key change none of the keys
-        # does. Say so and back off (bounded by MAX_EVENT_ATTEMPTS) instead of failing the
-        # task with the event left in "processing", to be re-claimed forever.
-        _retry_later(InboundEvent.objects.get(pk=event_id), str(exc))
+    event = InboundEvent.objects.select_related("channel").get(pk=event_id)
+    if event.channel is not None and not crypto.readable(event.channel.credentials):
+        # After a key change none of the keys decrypts the channel's credentials. Say so and
+        # back off (bounded by MAX_EVENT_ATTEMPTS) until the key is restored or the channel
+        # reconnected, rather than process it with none.
+        _retry_later(event, crypto.UNREADABLE)
         return None
+    return event
 
 
 def process_event(event_id: int) -> IngestResult | None:

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from django.test import override_settings
 from django.utils import timezone
 
-from inbox import ingest
+from inbox import channels, ingest
 from inbox.models import Channel, EventState, InboundEvent, Message
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event
@@ -72,3 +72,27 @@ def test_with_the_key_restored_the_retried_event_goes_through(channel):
     pending.refresh_from_db()
     assert (pending.state, pending.attempts) == (EventState.DONE, 2)
     assert Message.objects.get().external_id == "c1"
+
+
+NEW_SECRET = "a-new-secret-key-" * 3
+
+
+def test_after_a_key_change_the_channel_can_be_reconnected(channel):
+    with override_settings(SECRET_KEY=NEW_SECRET, CREDENTIALS_KEYS=[]):
+        unreadable = Channel.objects.get(pk=channel.pk)  # loads: its pages still work
+        assert unreadable.credentials == {}
+        channels.reconnect(unreadable, credentials={"token": "fresh-token"})
+        assert Channel.objects.get(pk=channel.pk).credentials == {"token": "fresh-token"}
+        pending = stored_event(channel)
+        ingest.process_event(pending.pk)
+        pending.refresh_from_db()
+        assert pending.state == EventState.DONE
+
+
+def test_saving_a_channel_under_the_wrong_key_keeps_its_credentials_for_the_right_one(channel):
+    with override_settings(SECRET_KEY=NEW_SECRET, CREDENTIALS_KEYS=[]):
+        unreadable = Channel.objects.get(pk=channel.pk)
+        unreadable.name = "Renamed"
+        unreadable.save()
+    restored = Channel.objects.get(pk=channel.pk)  # the original key is back
+    assert (restored.name, restored.credentials) == ("Renamed", TOKEN)
