@@ -79,7 +79,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Process again")
     def reprocess(self, request, queryset):
-        from .ingest import _enqueue_events
+        from .ingest import queue_events
 
         # A poisoned event holds what cannot be processed (see its reason): it stays kept.
         poisoned = queryset.filter(state=models.EventState.POISONED).count()
@@ -89,7 +89,7 @@ class InboundEventAdmin(admin.ModelAdmin):
         queryset = queryset.exclude(state=models.EventState.POISONED)
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(state=models.EventState.STORED)
-        _enqueue_events(ids)
+        queue_events(ids)
 
 
 @admin.register(models.OutboundAction)

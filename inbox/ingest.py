@@ -18,7 +18,7 @@ from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import live, payloads, profiles, queueing, text
+from . import crypto, live, payloads, profiles, queueing, text
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -51,6 +51,8 @@ log = logging.getLogger("switchboard.ingest")
 # An event stuck in "processing" this long belonged to a worker that died.
 STALE_CLAIM = timedelta(minutes=5)
 MAX_EVENT_ATTEMPTS = 8
+# An event queued this long ago and still not taken is presumed lost by the broker.
+REQUEUE_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -105,7 +107,7 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
                     stored.poisoned += 1
                 else:
                     new_ids.append(obj.pk)
-        transaction.on_commit(lambda: _enqueue_events(new_ids))
+        transaction.on_commit(lambda: queue_events(new_ids))
     return stored
 
 
@@ -126,12 +128,18 @@ def _store_one(kind: str, delivery_key: str, fields: dict) -> tuple[InboundEvent
                       "last_error": reason})
 
 
-def _enqueue_events(event_ids: list[int]) -> None:
+def queue_events(event_ids: list[int]) -> int:
+    """Publish each event's processing task and stamp `queued_at`; returns how many."""
     from .tasks import process_inbound_event
 
+    published, stamp = [], timezone.now()  # before publishing: a worker's claim comes after
     for event_id in event_ids:
         if not queueing.publish(process_inbound_event, (event_id,)):
-            return  # broker down: the events are stored and the sweep will queue them
+            break  # broker down: the events are stored and the sweep will queue them
+        published.append(event_id)
+    if published:
+        InboundEvent.objects.filter(pk__in=published).update(queued_at=stamp)
+    return len(published)
 
 
 # ---- processing -----------------------------------------------------------------------------
@@ -149,7 +157,14 @@ def claim_event(event_id: int) -> InboundEvent | None:
     )
     if not claimed:
         return None
-    return InboundEvent.objects.select_related("channel").get(pk=event_id)
+    event = InboundEvent.objects.select_related("channel").get(pk=event_id)
+    if event.channel is not None and not crypto.readable(event.channel.credentials):
+        # After a key change none of the keys decrypts the channel's credentials. Say so and
+        # back off (bounded by MAX_EVENT_ATTEMPTS) until the key is restored or the channel
+        # reconnected, rather than process it with none.
+        _retry_later(event, crypto.UNREADABLE)
+        return None
+    return event
 
 
 def process_event(event_id: int) -> IngestResult | None:
@@ -214,7 +229,12 @@ def _retry_later(event: InboundEvent, error: str) -> None:
 
 
 def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
-    """Events stored but never processed, due retries, and claims of dead workers."""
+    """Events stored but never processed, due retries, and claims of dead workers.
+
+    Not those already in the broker: an event queued less than REQUEUE_AFTER ago, and not
+    taken by a worker since (its claim would have consumed that message), is waiting its turn
+    behind a backlog, and queueing it again only adds work.
+    """
     now = timezone.now()
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     due = (
@@ -222,6 +242,9 @@ def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
         | Q(state=EventState.RETRY, next_attempt_at__lte=now)
         | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
     )
+    waiting = Q(queued_at__gt=now - REQUEUE_AFTER) & (Q(claimed_at=None)
+                                                      | Q(queued_at__gt=F("claimed_at")))
+    due &= ~waiting
     return list(InboundEvent.objects.filter(due).order_by("received_at")
                 .values_list("pk", flat=True)[:1000])
 

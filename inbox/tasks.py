@@ -35,8 +35,7 @@ def poll_due_channels() -> None:
 def sweep() -> dict:
     """Queue what the broker never delivered: stored events and due actions."""
     events = ingest.events_due_for_sweep()
-    for event_id in events:
-        process_inbound_event.delay(event_id)
+    ingest.queue_events(events)
     actions = outbox.actions_due_for_sweep()
     for action_id in actions:
         send_action.delay(action_id)

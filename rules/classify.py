@@ -11,20 +11,36 @@ management commands or standalone scripts alike.
 Language detection
 ------------------
 ``detect_language`` wraps lingua (``lingua-language-detector``).  The detector
-is built once, lazily, from ``DETECTOR_LANGUAGES`` with preloading off, so
-importing this module costs nothing; lingua loads each language's n-gram
-models on first use.  Measured on the dev machine (CPython 3.11, lingua 2.1.1,
-the 20 languages below, tests/data/intent_eval.jsonl, 366 short messages):
+is built once, with its n-gram models preloaded, from ``DETECTOR_LANGUAGES``:
+the six languages we have intent lexicons for (en, ru, et, de, es, zh).
+Importing this module costs nothing; the detector is built on first use or
+by ``warm_up()``, which the Celery worker calls as each process starts
+(switchboard/celery.py), so no customer message waits on a model load.
+Measured on the dev machine (CPython 3.11, lingua 2.1.1, models preloaded,
+``python -m rules.eval_intent``, 366 short messages):
 
-* import of this module: ~15 ms (lingua itself is imported on first use);
-  first detection (loads the n-gram models of all 20 languages): ~1.9 s;
-  afterwards ~1.2 ms per short message (all-language confidence values),
-* peak RSS of the process after loading: ~440 MB in high-accuracy mode
-  (the default: social messages are short, and that is where the 1..5-gram
-  models earn their keep: 98.6 % correct on the eval set vs 94.5 % in low mode),
-* low-accuracy mode (trigrams only; ``SWITCHBOARD_LANGDETECT_LOW_ACCURACY=1``
-  or ``configure_language_detector(low_accuracy=True)``): ~40 MB RSS, ~0.3 s load.
-* the intent lexicons compile in ~45 ms; classifying takes ~0.3 ms per message.
+=============================  ======  =======  ==========================
+detector                        load    RSS      language accuracy (eval)
+=============================  ======  =======  ==========================
+6 languages, high accuracy      2.3 s   ~215 MB  98.9 %   (the default)
+20 languages, high accuracy     5.6 s   ~500 MB  98.6 %
+20 languages, low accuracy      0.3 s   ~65 MB   94.5 %
+6 languages, low accuracy       0.1 s   ~35 MB   97.0 %
+=============================  ======  =======  ==========================
+
+Social messages are short, and that is where the high-accuracy 1..5-gram
+models earn their keep.  ``SWITCHBOARD_LANGDETECT_LANGUAGES`` (comma-separated
+ISO 639-1 codes, e.g. "en,ru,et,de,es,zh,fr,it") widens the set at ~20 MB per
+language per process; ``SWITCHBOARD_LANGDETECT_LOW_ACCURACY=1`` (or
+``configure_language_detector``) switches to trigram models.
+
+Size cap
+--------
+Classification and language detection read at most the first ``MAX_CHARS``
+characters of a message.  The cost of the lexicon grows with the length of the
+text (a 100,000-character comment took 1-4 s, and its detection more), while
+what a message is about shows in how it opens; the cap keeps any one message
+to a few milliseconds of a worker.
 
 Intent
 ------
@@ -41,6 +57,7 @@ import enum
 import os
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,11 +70,13 @@ __all__ = [
     "IntentClassifier",
     "LexiconIntentClassifier",
     "classify",
+    "MAX_CHARS",
     "configure_language_detector",
     "detect_language",
     "get_default_classifier",
     "normalize",
     "set_default_classifier",
+    "warm_up",
 ]
 
 
@@ -146,18 +165,26 @@ _CJK_PUNCT = str.maketrans({"。": ".", "、": ",", "！": "!", "？": "?", "，
 # Language detection
 # --------------------------------------------------------------------------
 
-# ISO 639-1 codes handed to lingua.  The first six are the ones we support with
-# intent lexicons; a mild prior (CORE_LANGUAGE_PRIOR) favours them on very
-# short, ambiguous texts.
-DETECTOR_LANGUAGES: tuple[str, ...] = (
-    "en", "ru", "et", "de", "es", "zh",
-    "fr", "it", "pt", "pl", "uk", "fi", "lv", "lt", "sv", "nl", "tr", "ar", "ja", "ko",
-)  # fmt: skip
+# Classification and language detection read at most this many characters of a message
+# (see "Size cap" above).  rules/item.py applies the same cap to what rule conditions read.
+MAX_CHARS = 2000
+
+
+def head(text: str) -> str:
+    """The part of ``text`` that classification reads."""
+    return text[:MAX_CHARS]
+
+
+# The languages we support with intent lexicons; the detector knows these by default.
 CORE_LANGUAGES: frozenset[str] = frozenset({"en", "ru", "et", "de", "es", "zh"})
+DETECTOR_LANGUAGES: tuple[str, ...] = ("en", "ru", "et", "de", "es", "zh")
+# When the detector is widened (SWITCHBOARD_LANGDETECT_LANGUAGES), a mild prior favours
+# the core languages on very short, ambiguous texts.
 CORE_LANGUAGE_PRIOR = 2.0
 
 _detector = None
 _detector_low_accuracy: bool | None = None
+_detector_languages: tuple[str, ...] | None = None
 _detector_lock = threading.Lock()
 
 _STRIP_FOR_LANG = re.compile(
@@ -167,12 +194,30 @@ _STRIP_FOR_LANG = re.compile(
 )
 
 
-def configure_language_detector(*, low_accuracy: bool | None = None) -> None:
-    """Drop the cached detector; the next call rebuilds it with these settings."""
-    global _detector, _detector_low_accuracy
+def configure_language_detector(*, low_accuracy: bool | None = None,
+                                languages: Iterable[str] | None = None) -> None:
+    """Drop the cached detector; the next call rebuilds it with these settings.
+
+    ``None`` means "from the environment, else the default" for either setting.
+    """
+    global _detector, _detector_low_accuracy, _detector_languages
     with _detector_lock:
         _detector = None
         _detector_low_accuracy = low_accuracy
+        _detector_languages = tuple(languages) if languages is not None else None
+
+
+def detector_settings() -> tuple[tuple[str, ...], bool]:
+    """(languages, low accuracy) the detector is, or will be, built with."""
+    languages = _detector_languages
+    if languages is None:
+        listed = os.environ.get("SWITCHBOARD_LANGDETECT_LANGUAGES", "")
+        languages = tuple(c.strip().lower() for c in listed.split(",") if c.strip())
+        languages = languages or DETECTOR_LANGUAGES
+    low = _detector_low_accuracy
+    if low is None:
+        low = os.environ.get("SWITCHBOARD_LANGDETECT_LOW_ACCURACY", "") in {"1", "true", "yes"}
+    return languages, low
 
 
 def _get_detector():
@@ -182,16 +227,13 @@ def _get_detector():
             if _detector is None:
                 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-                low = _detector_low_accuracy
-                if low is None:
-                    low = os.environ.get("SWITCHBOARD_LANGDETECT_LOW_ACCURACY", "") in {
-                        "1", "true", "yes",
-                    }  # fmt: skip
-                codes = [getattr(IsoCode639_1, c.upper()) for c in DETECTOR_LANGUAGES]
+                languages, low = detector_settings()
+                codes = [getattr(IsoCode639_1, c.upper()) for c in languages]
                 builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
                 if low:
                     builder = builder.with_low_accuracy_mode()
-                _detector = builder.build()
+                # All models now, in one go: a detection needs every language's anyway.
+                _detector = builder.with_preloaded_language_models().build()
     return _detector
 
 
@@ -203,7 +245,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "ru", "zh", ...), "" if unknown/too short."""
     if not text:
         return ""
-    cleaned = _STRIP_FOR_LANG.sub(" ", text)
+    cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
     n = _letters(cleaned)
     has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in cleaned)
     if n < 3 and not (has_cjk and n >= 1):
@@ -647,7 +689,7 @@ class LexiconIntentClassifier:
         return self.explain(text, language).intent
 
     def explain(self, text: str, language: str) -> Classification:
-        norm = normalize(text or "")
+        norm = normalize(head(text or ""))
         scores, firsts = self._score(norm, self._lexicon_keys(language))
         intent, matched = _decide(scores, firsts)
         return Classification(
@@ -753,7 +795,11 @@ def set_default_classifier(classifier: IntentClassifier | None) -> None:
 
 
 def classify(text: str, language: str | None = None) -> Classification:
-    """Detect the language (unless given) and classify the intent of ``text``."""
+    """Detect the language (unless given) and classify the intent of ``text``.
+
+    Reads at most the first ``MAX_CHARS`` characters, whatever the classifier.
+    """
+    text = head(text or "")
     lang = detect_language(text) if language is None else language
     clf = get_default_classifier()
     if isinstance(clf, ExplainingIntentClassifier):
@@ -764,3 +810,38 @@ def classify(text: str, language: str | None = None) -> Classification:
         return result
     return Classification(language=lang, intent=Intent(clf.classify(text, lang)),
                           confidence=1.0, matched="")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WarmUp:
+    seconds: float
+    rss_mb: float  # resident memory of the process afterwards; 0 where unknown
+    languages: tuple[str, ...]
+    low_accuracy: bool
+
+    def __str__(self) -> str:
+        mode = "low" if self.low_accuracy else "high"
+        return (f"classifier loaded in {self.seconds:.1f} s, {self.rss_mb:.0f} MB "
+                f"({len(self.languages)} languages, {mode} accuracy)")
+
+
+def warm_up() -> WarmUp:
+    """Load everything ``classify`` needs now (models, compiled lexicons), not on first use."""
+    started = time.perf_counter()
+    _get_detector()
+    get_default_classifier()
+    classify("warm up: is the detector answering?")
+    languages, low = detector_settings()
+    return WarmUp(time.perf_counter() - started, resident_mb(), languages, low)
+
+
+def resident_mb() -> float:
+    """This process's resident set size in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

@@ -2,7 +2,8 @@
 
 Text matching is case- and accent-insensitive ("Paiement" matches "paiement", "Größe"
 matches "grosse") and by whole words, except in scripts written without spaces (Chinese,
-Japanese), where a phrase is found anywhere in the text.
+Japanese), where a phrase is found anywhere in the text. Text conditions read the first
+classify.MAX_CHARS characters (Item.head), so no message holds a worker for long.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def text_regex(value):
 
     def test(item):
         # On the text as written: a pattern may care about digits, accents or case.
-        found = pattern.search(item.text)
+        found = pattern.search(item.head)
         return _quote(found.group(0)) if found else None
     return test
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from inbox.models import Conversation, ConversationKind, Direction, Message
 
-from .classify import normalize
+from .classify import head, normalize
 
 LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|ly|me|shop|xyz|ee|ru)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
@@ -43,8 +43,14 @@ class Item:
         return self.message.text if self.message is not None else self.conversation.preview
 
     @cached_property
+    def head(self) -> str:
+        """What conditions read: the first classify.MAX_CHARS characters of the text, so
+        that a 100,000-character comment costs a rule no more than a long one."""
+        return head(self.text)
+
+    @cached_property
     def normalized(self) -> str:
-        return normalize(self.text)
+        return normalize(self.head)
 
     @cached_property
     def language(self) -> str:
@@ -66,7 +72,7 @@ class Item:
 
     @cached_property
     def has_link(self) -> bool:
-        if LINK.search(self.text):
+        if LINK.search(self.head):
             return True
         return any(a.get("type") in ("link", "fallback", "share") for a in self.attachments)
 

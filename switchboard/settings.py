@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Exchange, Queue
 
 from . import local_secrets
 from .env import env_bool, env_int, env_list, env_str
@@ -197,6 +198,12 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Beat's upkeep (sweep, snoozes, polls, SLA tick) has a queue of its own, "<default>.upkeep",
+# so it never waits behind an ingest backlog (switchboard/celery.py route_upkeep). A plain
+# `celery worker` consumes both queues.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name)
+                      for name in (CELERY_TASK_DEFAULT_QUEUE, f"{CELERY_TASK_DEFAULT_QUEUE}.upkeep")]
+CELERY_TASK_ROUTES = ["switchboard.celery.route_upkeep"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -75,13 +75,14 @@ def queueing_for_real(broker_url: str):
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict, *, ready_timeout: float = 30):
+def celery_worker(env: dict, *, ready_timeout: float = 30, pool: str = "solo"):
     """A real `celery worker` process; yields once it reports ready."""
     log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "switchboard", "worker", "--pool=solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-         "-Q", env["CELERY_QUEUE"]],
+        [sys.executable, "-m", "celery", "-A", "switchboard", "worker", f"--pool={pool}",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        # No -Q: like a deployed worker it consumes the queues the settings declare, the
+        # private CELERY_QUEUE and its upkeep queue.
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + ready_timeout
