@@ -38,6 +38,7 @@ from .models import (
     Conversation,
     ConversationKind,
     ConversationState,
+    Direction,
     Draft,
     Identity,
     Message,
@@ -181,12 +182,26 @@ def _ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
 
 
 def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
-    """What a list row shows, in two queries for any number of rows (rows, then tags)."""
+    """What a list row shows, in two queries for any number of rows (rows, then tags).
+
+    Unread means the customer wrote since this agent last opened the conversation. Answers
+    (the agent's own, a colleague's, an echo from the platform's app) do not count: they
+    would mark a conversation unread for the very agent who just answered it.
+
+    `customer_name` is whoever wrote the latest customer message: in a comment thread
+    several people can write, and the agent answers the latest (see `latest_customer`).
+    """
     read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
-                                    read_at__gte=OuterRef("last_message_at"))
+                                    read_at__gte=OuterRef("last_inbound_at"))
+    latest_author = (Message.objects.filter(conversation=OuterRef("pk"),
+                                            direction=Direction.INBOUND,
+                                            author_identity__isnull=False)
+                     .order_by("-platform_timestamp", "-id")
+                     .values("author_identity__contact__name")[:1])
     return (qs.select_related("channel", "contact", "assignee", "team")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-            .annotate(is_read=Exists(read)))
+            .annotate(is_read=Q(last_inbound_at__isnull=True) | Exists(read),
+                      customer_name=Subquery(latest_author)))
 
 
 def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], bool]:
@@ -375,6 +390,8 @@ class ConversationDetail:
     teams: list[Team]
     draft: Draft | None
     last_message_id: int
+    # Whom the agent answers: the author of the latest customer message (see latest_customer).
+    customer: Contact | None = None
 
 
 TIMELINE_LENGTH = 100
@@ -388,7 +405,7 @@ def thread_messages(conversation: Conversation) -> list[Message]:
     actions = OutboundAction.objects.order_by("-id")
     # The channel too: the per-message action buttons ask its connector (no query per message).
     return list(conversation.messages
-                .select_related("author_identity", "author_agent", "channel")
+                .select_related("author_identity__contact", "author_agent", "channel")
                 .prefetch_related(Prefetch("actions", queryset=actions))
                 .order_by("platform_timestamp", "id"))
 
@@ -406,10 +423,23 @@ def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
                     and not e.verb.startswith("action_"))]
 
 
+def latest_customer(conversation: Conversation, messages: list[Message]) -> Contact | None:
+    """The customer who wrote the latest customer message, else the conversation's contact.
+
+    A comment thread is started by one person and joined by others; the row, the greeting
+    of a saved reply and the customer panel follow whoever the agent is now answering.
+    `messages` in thread order, with author_identity__contact loaded (thread_messages).
+    """
+    for message in reversed(messages):
+        if message.direction == Direction.INBOUND and message.author_identity is not None:
+            return message.author_identity.contact
+    return conversation.contact
+
+
 def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
-    contact: Contact | None = conversation.contact
     messages = thread_messages(conversation)
+    contact = latest_customer(conversation, messages)
     timeline = _without_rule_echoes(list(
         conversation.audit_events.select_related("actor")
         .order_by("-created_at", "-id")[:TIMELINE_LENGTH]))
@@ -434,6 +464,7 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         teams=list(Team.objects.order_by("name")),
         draft=Draft.objects.filter(user=user, conversation=conversation).first(),
         last_message_id=max((m.pk for m in messages), default=0),
+        customer=contact,
     )
 
 

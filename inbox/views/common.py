@@ -67,7 +67,8 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "window_closes_at": connector.window_closes_at(conversation),
         "human_agent_allowed": connector.human_agent_tag_available(conversation),
         "saved_replies": saved_replies.filled_replies(
-            detail.saved_replies, conversation=conversation, agent=request.user),
+            detail.saved_replies, conversation=conversation, agent=request.user,
+            customer=detail.customer),
         "present": presence.others(conversation_id=conversation.pk, user=request.user),
         "priorities": Priority.choices,
         "snooze_presets": SNOOZE_PRESETS,
