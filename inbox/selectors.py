@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -23,14 +22,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models import JSONField as JSONOutput
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import live
+from . import live, paging
 from .models import (
     AuditEvent,
     Channel,
@@ -44,7 +42,6 @@ from .models import (
     Message,
     Note,
     OutboundAction,
-    Priority,
     ReadState,
     SavedReply,
     SavedReplyScope,
@@ -79,7 +76,8 @@ def _int_or_none(value) -> int | None:
 
 @dataclass(frozen=True)
 class ListParams:
-    """What the agent is looking at: a folder plus filters that combine, a sort, a page."""
+    """What the agent is looking at: a folder plus filters that combine, a sort, and where
+    in the list a "Load more" starts."""
 
     folder: str = "open"
     tag: int | None = None
@@ -89,7 +87,7 @@ class ListParams:
     post: str = ""            # "<channel id>:<context external id>"
     q: str = ""
     sort: str = "newest"
-    page: int = 1
+    after: str = ""           # where "Load more" starts: inbox/paging.py
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -106,15 +104,16 @@ class ListParams:
             post=query.get("post", "")[:300],
             q=query.get("q", "").strip()[:200],
             sort=sort if sort in _SORT_KEYS else "newest",
-            page=max(_int_or_none(query.get("page")) or 1, 1),
+            after=query.get("after", "")[:500],
         )
 
     def as_query(self, **changes) -> str:
         """The query string of these params with `changes` applied (None drops a key)."""
-        params = replace(self, **{k: v for k, v in changes.items() if k != "page"})
+        params = replace(self, **{k: v for k, v in changes.items() if k != "after"})
+        # The list's position is never carried into other links: only "Load more" sets it.
         values = {"folder": params.folder, "tag": params.tag, "channel": params.channel,
                   "team": params.team, "kind": params.kind, "post": params.post,
-                  "q": params.q, "sort": params.sort, "page": changes.get("page")}
+                  "q": params.q, "sort": params.sort, "after": changes.get("after")}
         defaults = {"folder": "open", "sort": "newest"}
         return urlencode({k: v for k, v in values.items()
                           if v not in (None, "") and defaults.get(k) != v})
@@ -164,23 +163,6 @@ def filtered_conversations(params: ListParams, user) -> QuerySet[Conversation]:
     return qs
 
 
-_PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(0)), When(priority=Priority.HIGH, then=Value(1)),
-    When(priority=Priority.NORMAL, then=Value(2)), default=Value(3), output_field=IntegerField())
-
-
-def _ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
-    # Plain ASC/DESC, never NULLS LAST on the time column: the folder indexes are
-    # (state, -last_message_at), and PostgreSQL only walks them when the order matches.
-    if sort == "oldest":
-        return qs.order_by("last_message_at", "id")
-    if sort == "sla":
-        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-last_message_at", "-id")
-    if sort == "priority":
-        return qs.alias(rank=_PRIORITY_RANK).order_by("rank", "-last_message_at", "-id")
-    return qs.order_by("-last_message_at", "-id")
-
-
 def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     """What a list row shows, in two queries for any number of rows (rows, then tags).
 
@@ -204,12 +186,15 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
                       customer_name=Subquery(latest_author)))
 
 
-def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], bool]:
-    """One page of rows and whether there is another: 2 queries."""
-    qs = with_row_data(_ordered(filtered_conversations(params, user), params.sort), user)
-    start = (params.page - 1) * PAGE_SIZE
-    rows = list(qs[start:start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
+    """One page of rows, from just after `params.after`, and where the next page starts
+    ("" when this is the last): 2 queries."""
+    qs = paging.ordered(filtered_conversations(params, user), params.sort)
+    qs = with_row_data(paging.rows_after(qs, params.sort, params.after), user)
+    rows = list(qs[:PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
 
 
 def rows_by_id(ids, params: ListParams, user) -> tuple[list[Conversation], set[int]]:

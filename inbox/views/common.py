@@ -17,12 +17,12 @@ SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:
 
 
 def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
-    rows, has_more = selectors.inbox_rows(params, request.user)
+    rows, next_after = selectors.inbox_rows(params, request.user)
     return {
         "params": params,
         "query": params.as_query(),
         "rows": rows,
-        "has_more": has_more,
+        "next_after": next_after,
         "counts": selectors.folder_counts(request.user),
         "folders": selectors.FOLDERS,
         "sorts": selectors.SORTS,

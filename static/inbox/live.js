@@ -46,6 +46,14 @@
     htmx.process(fresh);
   }
 
+  // A row the feed already put on top can come again with "Load more": keep the first.
+  function dropRepeatedRows() {
+    const seen = new Set();
+    $$("#rows .row").forEach((row) => {
+      if (seen.has(row.id)) row.remove(); else seen.add(row.id);
+    });
+  }
+
   function removeRow(id) {
     const row = document.getElementById("row-" + id);
     if (!row) return;
@@ -136,6 +144,7 @@
     if (target.id === "list" || (document.getElementById("list") && e.target.id === "list")) {
       ticked.clear(); updateTickCount();
     }
+    dropRepeatedRows();
     $$("#rows .row").forEach(restoreRowState);
     if (target.id === "pane" || e.target.id === "pane") setupComposer();
   });
