@@ -4,7 +4,6 @@ however many conversations, messages or tags there are (asserted in the tests).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -511,11 +510,39 @@ def _reset_time(budget: dict) -> datetime | None:
 
 
 def _figures(value) -> str:
-    if isinstance(value, dict):
-        text = ", ".join(f"{key}: {json.dumps(v, sort_keys=True)}" for key, v in value.items())
-    else:
-        text = json.dumps(value, sort_keys=True)
+    """Usage figures a platform reported, as words ("app: call count 12, total time 3"),
+    never JSON: nested groups are named by their keys, lists are read item by item."""
+    parts: list[str] = []
+
+    def words(key) -> str:
+        return str(key).replace("_", " ").strip()
+
+    def walk(item, label: str) -> None:
+        if isinstance(item, dict):
+            flat = {k: v for k, v in item.items() if not isinstance(v, dict | list)}
+            if flat:
+                figures = ", ".join(f"{words(k)} {_scalar(v)}" for k, v in flat.items())
+                parts.append(f"{label}: {figures}" if label else figures)
+            for k, v in item.items():
+                if isinstance(v, dict | list):
+                    walk(v, f"{label} {words(k)}".strip())
+        elif isinstance(item, list):
+            for entry in item:
+                walk(entry, label)
+        else:
+            parts.append(f"{label}: {_scalar(item)}" if label else _scalar(item))
+
+    walk(value, "")
+    text = "; ".join(parts)
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def channel_overview() -> list[ChannelRow]:

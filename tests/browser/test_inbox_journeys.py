@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from inbox.models import (
+    AuditEvent,
     Contact,
     Conversation,
     ConversationState,
@@ -281,3 +282,82 @@ def test_c_after_ctrl_enter_closes_the_next_conversation(browser_page, live_serv
              what="c to close the second conversation")
     assert not Draft.objects.filter(conversation=second).exists()
     assert [p["text"] for p in testchat_platform.posts] == ["It left the warehouse today."]
+
+
+# ---- 7. Words, not internal names --------------------------------------------------------------
+
+def test_agents_read_words_not_internal_names(browser_page, live_server, agent, admin_user,
+                                              testchat_channel, artifact):
+    convo = factories.make_conversation(testchat_channel, kind="dm", text="",
+                                        customer="Liis Saar", at=minutes_ago(4))
+    Conversation.objects.filter(pk=convo.pk).update(preview="[story_mention]")
+    convo.messages.update(attachments=[{"type": "story_mention",
+                                        "url": "https://cdn.example/story.jpg"}])
+    for verb, data, rule in (
+            ("rule_matched", {"trigger": "new_message", "matched": "story",
+                              "actions": ["tagged Story"]}, "Stories"),
+            ("action_reply_done", {"action_id": 1}, ""),
+            ("action_hide_failed", {"reason": "the platform refused"}, ""),
+            ("answered_natively", {}, "")):
+        AuditEvent.objects.create(conversation=convo, verb=verb, data=data, rule_name=rule,
+                                  actor=agent if verb.startswith("action") else None)
+    testchat_channel.rate_limits = {"graph_usage": {
+        "app": {"call_count": 12, "total_time": 3},
+        "business": {"1045": [{"type": "pages", "call_count": 100}]}}}
+    testchat_channel.save(update_fields=["rate_limits"])
+
+    page = browser_page(agent)
+    page.goto(live_server.url + "/")
+    preview = page.locator(f"#row-{convo.pk} .preview").inner_text()
+    assert preview == "Mentioned you in their story"
+    page.click(f"#row-{convo.pk} a.open")
+    page.wait_for_selector(f"#pane[data-conversation='{convo.pk}']")
+    thread = page.locator("#thread").inner_text()
+    assert "Mentioned you in their story" in thread and "story_mention" not in thread
+    timeline = page.locator("#side .timeline").inner_text()
+    assert "tagged Story by rule ‘Stories’, matched ‘story’, when the customer wrote" in timeline
+    assert "Anna: reply posted" in timeline
+    assert "Anna: hiding failed (the platform refused)" in timeline
+    assert "answered in the platform's own app" in timeline
+    for internal in ("new_message", "(on ", "action ", "_done", "natively"):
+        assert internal not in timeline
+    artifact(page, "words-not-names")
+
+    admin = browser_page(admin_user)
+    admin.goto(live_server.url + "/channels/")
+    budget = admin.locator(f"#channel-{testchat_channel.pk} .budgets").inner_text()
+    assert "app: call count 12, total time 3" in budget
+    assert "business 1045: type pages, call count 100" in budget
+    assert "{" not in budget and '"' not in budget
+
+
+# ---- 8. Bulk confirmation, the 403 page, the favicon --------------------------------------------
+
+def test_bulk_close_says_how_many(browser_page, live_server, agent, testchat_channel, artifact):
+    convs = [factories.make_conversation(testchat_channel, text=f"Thanks {i}!",
+                                         customer=f"Happy {i}", at=minutes_ago(i + 1))
+             for i in range(4)]
+    page = browser_page(agent)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#rows .row")
+    for convo in convs[:3]:
+        page.locator(f"#row-{convo.pk} input.select").check()
+    page.click("#bulk button[value=close]")
+    page.wait_for_selector("#bulk-done:has-text('3 conversations closed.')")
+    assert page.locator("#bulk-done").get_attribute("role") == "status"
+    assert row_ids(page) == [convs[3].pk]
+    artifact(page, "bulk-done")
+
+
+def test_forbidden_page_and_favicon(browser_page, live_server, agent):
+    page = browser_page(agent)
+    response = page.goto(live_server.url + "/channels/")
+    assert response.status == 403
+    assert page.locator("header.topbar .brand").inner_text() == "Switchboard"
+    body = page.locator("main").inner_text()
+    assert "You can't open this page" in body
+    assert "Your account (Anna, agent) doesn't have access to it. Only admins manage channels." in body
+    assert page.locator("main a[href='/']").inner_text() == "Back to the inbox"
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    fetched = page.request.get(live_server.url + icon)
+    assert fetched.status == 200 and fetched.headers["content-type"].startswith("image/svg")
