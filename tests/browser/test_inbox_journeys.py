@@ -109,6 +109,33 @@ def test_load_more_in_search_results_and_in_a_folder(browser_page, live_server, 
     assert load_all(page, expect_pages=2) == closed
 
 
+def test_load_more_after_the_list_changed_skips_nobody(browser_page, live_server, agent,
+                                                       testchat_channel):
+    """Two rows of page one are closed and a new customer writes before "Load more": the
+    next rows are exactly the ones after the last row shown (counting rows would skip two)."""
+    from inbox import live
+
+    now = timezone.now()
+    convs = [factories.make_conversation(
+        testchat_channel, text=f"Question number {i}", customer=f"Customer {i:03d}",
+        at=now - timedelta(minutes=i + 1)) for i in range(60)]
+    page = browser_page(agent)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#rows .row")
+    for convo in convs[:2]:
+        page.click(f"#row-{convo.pk} a.open")
+        page.wait_for_selector(f"#pane[data-conversation='{convo.pk}'] #close-button")
+        page.click("#close-button")
+        page.wait_for_selector(f"#row-{convo.pk}", state="detached")
+    new = factories.make_conversation(testchat_channel, text="Hello?", customer="Newcomer",
+                                      at=timezone.now())
+    live.publish(new.pk)
+    page.wait_for_selector(f"#row-{new.pk}")
+    page.click("#more")
+    page.wait_for_function("document.querySelectorAll('#rows .row').length === 59")
+    assert row_ids(page) == [new.pk] + [c.pk for c in convs[2:]]
+
+
 # ---- 2. Search everywhere -------------------------------------------------------------------
 
 def test_search_finds_last_weeks_closed_conversation(browser_page, live_server, agent,
