@@ -240,6 +240,7 @@ def test_a_comment_thread_follows_its_latest_commenter(browser_page, live_server
     page.wait_for_selector(f"#pane[data-conversation='{convo.pk}']")
     assert page.locator("#conv-header h2").inner_text() == "Maria Tamm"
     assert "Maria Tamm" in page.locator("#side .customer").inner_text()
+    assert page.locator("#composer .answering").inner_text() == "Answering Maria Tamm"
     page.click("#composer-text")
     page.keyboard.type("##sizes")
     page.wait_for_selector("#saved-picker .pick")
