@@ -32,6 +32,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROW_IDS = "els => els.map(e => Number(e.dataset.id))"
 
 
+# Pages of 50 rows on a busy 2-core machine can take longer than the fixture's 5 s.
+SLOW_PAGE_MS = 20000
+
+
 def row_ids(page) -> list[int]:
     return page.eval_on_selector_all("#rows .row", ROW_IDS)
 
@@ -68,6 +72,7 @@ def test_load_more_pages_past_a_hundred_rows(browser_page, live_server, agent, t
         testchat_channel, text=f"Question number {i}", customer=f"Customer {i:03d}",
         at=now - timedelta(minutes=i + 1)).pk for i in range(120)]
     page = browser_page(agent)
+    page.set_default_timeout(SLOW_PAGE_MS)
     page.goto(live_server.url + "/")
     page.wait_for_selector("#rows .row")
     assert row_ids(page) == newest_first[:50]
@@ -84,7 +89,7 @@ def test_load_more_pages_past_a_hundred_rows(browser_page, live_server, agent, t
 
 
 def test_load_more_in_search_results_and_in_a_folder(browser_page, live_server, agent,
-                                                     testchat_channel):
+                                                     testchat_channel, artifact):
     now = timezone.now()
     matching = []
     for i in range(130):
@@ -96,6 +101,7 @@ def test_load_more_in_search_results_and_in_a_folder(browser_page, live_server, 
         factories.make_conversation(testchat_channel, text=f"Love the boots {i}",
                                     customer=f"Fan {i}", at=now - timedelta(minutes=2 * i + 2))
     page = browser_page(agent)
+    page.set_default_timeout(SLOW_PAGE_MS)
     page.goto(live_server.url + "/")
     page.fill("#search", "zipper")
     page.press("#search", "Enter")
@@ -107,10 +113,11 @@ def test_load_more_in_search_results_and_in_a_folder(browser_page, live_server, 
     assert page.locator(".searching").inner_text() == "Results for “zipper”"
     closed = [c.pk for c in matching if c.state == ConversationState.CLOSED]
     assert load_all(page, expect_pages=2) == closed
+    artifact(page, "load-more-search-closed")
 
 
 def test_load_more_after_the_list_changed_skips_nobody(browser_page, live_server, agent,
-                                                       testchat_channel):
+                                                       testchat_channel, artifact):
     """Two rows of page one are closed and a new customer writes before "Load more": the
     next rows are exactly the ones after the last row shown (counting rows would skip two)."""
     from inbox import live
@@ -120,6 +127,7 @@ def test_load_more_after_the_list_changed_skips_nobody(browser_page, live_server
         testchat_channel, text=f"Question number {i}", customer=f"Customer {i:03d}",
         at=now - timedelta(minutes=i + 1)) for i in range(60)]
     page = browser_page(agent)
+    page.set_default_timeout(SLOW_PAGE_MS)
     page.goto(live_server.url + "/")
     page.wait_for_selector("#rows .row")
     for convo in convs[:2]:
@@ -134,6 +142,7 @@ def test_load_more_after_the_list_changed_skips_nobody(browser_page, live_server
     page.click("#more")
     page.wait_for_function("document.querySelectorAll('#rows .row').length === 59")
     assert row_ids(page) == [new.pk] + [c.pk for c in convs[2:]]
+    artifact(page, "load-more-after-changes")
 
 
 # ---- 2. Search everywhere -------------------------------------------------------------------
@@ -225,7 +234,8 @@ def test_send_privately_instead_sends_once_privately(browser_page, live_server, 
 # ---- 4. The customer is whoever wrote last ---------------------------------------------------
 
 def test_a_comment_thread_follows_its_latest_commenter(browser_page, live_server, agent,
-                                                       testchat_channel, testchat_platform):
+                                                       testchat_channel, testchat_platform,
+                                                       artifact):
     convo = factories.make_conversation(testchat_channel, text="Follow us for free followers!",
                                         customer="promo.followers.4u", at=minutes_ago(20))
     maria = add_inbound(convo, text="Love this jacket, what sizes are there?",
@@ -246,6 +256,7 @@ def test_a_comment_thread_follows_its_latest_commenter(browser_page, live_server
     page.wait_for_selector("#saved-picker .pick")
     page.keyboard.press("Enter")
     assert page.input_value("#composer-text") == "Hi Maria, it comes in XS to XXL. Anna"
+    artifact(page, "latest-commenter")
     page.click("#send-button")
     wait_for(lambda: testchat_platform.posts, what="the reply to reach the platform")
     [reply] = convo.messages.filter(direction=Direction.OUTBOUND)
@@ -256,7 +267,7 @@ def test_a_comment_thread_follows_its_latest_commenter(browser_page, live_server
 # ---- 5. Unread --------------------------------------------------------------------------------
 
 def test_own_reply_leaves_the_conversation_read(browser_page, live_server, agent, agent2,
-                                                testchat_channel, testchat_platform):
+                                                testchat_channel, testchat_platform, artifact):
     convo = factories.make_conversation(testchat_channel, text="Do you ship to Riga?",
                                         customer="Liis Saar", at=minutes_ago(3))
     anna = browser_page(agent)
@@ -271,6 +282,7 @@ def test_own_reply_leaves_the_conversation_read(browser_page, live_server, agent
     anna.goto(live_server.url + "/?folder=all")
     anna.wait_for_selector(f"#row-{convo.pk}")
     assert anna.locator(f"#row-{convo.pk}.unread").count() == 0      # her own answer
+    artifact(anna, "unread-after-own-reply")
 
     boris = browser_page(agent2)
     boris.goto(live_server.url + "/?folder=all")
@@ -287,7 +299,8 @@ def test_own_reply_leaves_the_conversation_read(browser_page, live_server, agent
 # ---- 6. Ctrl+Enter, then c ---------------------------------------------------------------------
 
 def test_c_after_ctrl_enter_closes_the_next_conversation(browser_page, live_server, agent,
-                                                         testchat_channel, testchat_platform):
+                                                         testchat_channel, testchat_platform,
+                                                         artifact):
     first = factories.make_conversation(testchat_channel, text="Where is my parcel?",
                                         customer="Kadri Tamm", at=minutes_ago(2))
     second = factories.make_conversation(testchat_channel, text="Thanks, all good now!",
@@ -309,6 +322,9 @@ def test_c_after_ctrl_enter_closes_the_next_conversation(browser_page, live_serv
     wait_for(lambda: Conversation.objects.get(pk=second.pk).state == ConversationState.CLOSED,
              what="c to close the second conversation")
     assert not Draft.objects.filter(conversation=second).exists()
+    page.wait_for_selector(f"#pane[data-conversation='{second.pk}'] #reopen-button")
+    assert page.input_value("#composer-text") == ""
+    artifact(page, "ctrl-enter-then-c")
     assert [p["text"] for p in testchat_platform.posts] == ["It left the warehouse today."]
 
 
@@ -377,7 +393,7 @@ def test_bulk_close_says_how_many(browser_page, live_server, agent, testchat_cha
     artifact(page, "bulk-done")
 
 
-def test_forbidden_page_and_favicon(browser_page, live_server, agent):
+def test_forbidden_page_and_favicon(browser_page, live_server, agent, artifact):
     page = browser_page(agent)
     response = page.goto(live_server.url + "/channels/")
     assert response.status == 403
@@ -386,6 +402,7 @@ def test_forbidden_page_and_favicon(browser_page, live_server, agent):
     assert "You can't open this page" in body
     assert "Your account (Anna, agent) doesn't have access to it. Only admins manage channels." in body
     assert page.locator("main a[href='/']").inner_text() == "Back to the inbox"
+    artifact(page, "forbidden")
     icon = page.locator("link[rel=icon]").get_attribute("href")
     fetched = page.request.get(live_server.url + icon)
     assert fetched.status == 200 and fetched.headers["content-type"].startswith("image/svg")
