@@ -114,6 +114,8 @@ VERBS = {
     "priority": "set the priority to",
     "note": "added a note",
 }
+# Who did it when no agent or rule did: a person in the platform's app is not "system".
+NO_ACTOR = {"answered_natively": "someone"}
 # Per outbox action kind: (what the agent asked, what landed, what did not).
 ACTIONS = {
     "reply": ("replied", "reply posted", "reply not posted"),
@@ -160,7 +162,8 @@ def timeline_text(event) -> str:
                                RULE_TRIGGERS.get(trigger, trigger.replace("_", " ")))
         return text
     who = (event.actor.display_name if event.actor else
-           format_html("rule ‘{}’", event.rule_name) if event.rule_name else "system")
+           format_html("rule ‘{}’", event.rule_name) if event.rule_name else
+           NO_ACTOR.get(str(event.verb), "system"))
     verb = _verb_words(str(event.verb))
     detail = ""
     for key, shape in (("tag", " {}"), ("assignee", " → {}"), ("priority", " {}"),

@@ -362,7 +362,7 @@ def test_agents_read_words_not_internal_names(browser_page, live_server, agent, 
     assert "tagged Story by rule ‘Stories’, matched ‘story’, when the customer wrote" in timeline
     assert "Anna: reply posted" in timeline
     assert "Anna: hiding failed (the platform refused)" in timeline
-    assert "answered in the platform's own app" in timeline
+    assert "someone: answered in the platform's own app" in timeline
     for internal in ("new_message", "(on ", "action ", "_done", "natively"):
         assert internal not in timeline
     artifact(page, "words-not-names")
