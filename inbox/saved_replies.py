@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 
-from .models import Conversation, SavedReply
+from .models import Contact, Conversation, SavedReply
 
 FIRST_NAME_FALLBACK = "there"
 VARIABLES = ("first_name", "agent_name", "order_number")
 _VARIABLE = re.compile(r"\{(\w+)\}")
 
 
-def variables_for(*, conversation: Conversation, agent) -> dict[str, str]:
-    contact = conversation.contact
+def variables_for(*, conversation: Conversation, agent,
+                  customer: Contact | None = None) -> dict[str, str]:
+    """`customer` is whom the agent answers (selectors.latest_customer); in a comment thread
+    that is the latest commenter, not necessarily the conversation's first one."""
+    contact = customer or conversation.contact
     first_name = contact.first_name if contact else ""
     return {
         "first_name": first_name or FIRST_NAME_FALLBACK,
@@ -29,10 +32,10 @@ def fill(body: str, values: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 
-def filled_replies(replies: list[SavedReply], *, conversation: Conversation,
-                   agent) -> list[dict]:
+def filled_replies(replies: list[SavedReply], *, conversation: Conversation, agent,
+                   customer: Contact | None = None) -> list[dict]:
     """What the composer's picker offers: title, shortcut and the filled-in text."""
-    values = variables_for(conversation=conversation, agent=agent)
+    values = variables_for(conversation=conversation, agent=agent, customer=customer)
     return [{"id": r.pk, "title": r.title, "shortcut": r.shortcut, "text": fill(r.body, values)}
             for r in replies]
 

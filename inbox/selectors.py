@@ -4,14 +4,12 @@ however many conversations, messages or tags there are (asserted in the tests).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -23,14 +21,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models import JSONField as JSONOutput
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import live, shared_cache
+from . import live, paging, shared_cache
 from .models import (
     AuditEvent,
     Channel,
@@ -38,6 +35,7 @@ from .models import (
     Conversation,
     ConversationKind,
     ConversationState,
+    Direction,
     Draft,
     EventState,
     Identity,
@@ -45,7 +43,6 @@ from .models import (
     Message,
     Note,
     OutboundAction,
-    Priority,
     ReadState,
     SavedReply,
     SavedReplyScope,
@@ -80,7 +77,8 @@ def _int_or_none(value) -> int | None:
 
 @dataclass(frozen=True)
 class ListParams:
-    """What the agent is looking at: a folder plus filters that combine, a sort, a page."""
+    """What the agent is looking at: a folder plus filters that combine, a sort, and where
+    in the list a "Load more" starts."""
 
     folder: str = "open"
     tag: int | None = None
@@ -90,7 +88,7 @@ class ListParams:
     post: str = ""            # "<channel id>:<context external id>"
     q: str = ""
     sort: str = "newest"
-    page: int = 1
+    after: str = ""           # where "Load more" starts: inbox/paging.py
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -107,15 +105,16 @@ class ListParams:
             post=query.get("post", "")[:300],
             q=query.get("q", "").strip()[:200],
             sort=sort if sort in _SORT_KEYS else "newest",
-            page=max(_int_or_none(query.get("page")) or 1, 1),
+            after=query.get("after", "")[:500],
         )
 
     def as_query(self, **changes) -> str:
         """The query string of these params with `changes` applied (None drops a key)."""
-        params = replace(self, **{k: v for k, v in changes.items() if k != "page"})
+        params = replace(self, **{k: v for k, v in changes.items() if k != "after"})
+        # The list's position is never carried into other links: only "Load more" sets it.
         values = {"folder": params.folder, "tag": params.tag, "channel": params.channel,
                   "team": params.team, "kind": params.kind, "post": params.post,
-                  "q": params.q, "sort": params.sort, "page": changes.get("page")}
+                  "q": params.q, "sort": params.sort, "after": changes.get("after")}
         defaults = {"folder": "open", "sort": "newest"}
         return urlencode({k: v for k, v in values.items()
                           if v not in (None, "") and defaults.get(k) != v})
@@ -165,38 +164,38 @@ def filtered_conversations(params: ListParams, user) -> QuerySet[Conversation]:
     return qs
 
 
-_PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(0)), When(priority=Priority.HIGH, then=Value(1)),
-    When(priority=Priority.NORMAL, then=Value(2)), default=Value(3), output_field=IntegerField())
-
-
-def _ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
-    # Plain ASC/DESC, never NULLS LAST on the time column: the folder indexes are
-    # (state, -last_message_at), and PostgreSQL only walks them when the order matches.
-    if sort == "oldest":
-        return qs.order_by("last_message_at", "id")
-    if sort == "sla":
-        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-last_message_at", "-id")
-    if sort == "priority":
-        return qs.alias(rank=_PRIORITY_RANK).order_by("rank", "-last_message_at", "-id")
-    return qs.order_by("-last_message_at", "-id")
-
-
 def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
-    """What a list row shows, in two queries for any number of rows (rows, then tags)."""
+    """What a list row shows, in two queries for any number of rows (rows, then tags).
+
+    Unread means the customer wrote since this agent last opened the conversation. Answers
+    (the agent's own, a colleague's, an echo from the platform's app) do not count: they
+    would mark a conversation unread for the very agent who just answered it.
+
+    `customer_name` is whoever wrote the latest customer message: in a comment thread
+    several people can write, and the agent answers the latest (see `latest_customer`).
+    """
     read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
-                                    read_at__gte=OuterRef("last_message_at"))
+                                    read_at__gte=OuterRef("last_inbound_at"))
+    latest_author = (Message.objects.filter(conversation=OuterRef("pk"),
+                                            direction=Direction.INBOUND,
+                                            author_identity__isnull=False)
+                     .order_by("-platform_timestamp", "-id")
+                     .values("author_identity__contact__name")[:1])
     return (qs.select_related("channel", "contact", "assignee", "team")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-            .annotate(is_read=Exists(read)))
+            .annotate(is_read=Q(last_inbound_at__isnull=True) | Exists(read),
+                      customer_name=Subquery(latest_author)))
 
 
-def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], bool]:
-    """One page of rows and whether there is another: 2 queries."""
-    qs = with_row_data(_ordered(filtered_conversations(params, user), params.sort), user)
-    start = (params.page - 1) * PAGE_SIZE
-    rows = list(qs[start:start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
+    """One page of rows, from just after `params.after`, and where the next page starts
+    ("" when this is the last): 2 queries."""
+    qs = paging.ordered(filtered_conversations(params, user), params.sort)
+    qs = with_row_data(paging.rows_after(qs, params.sort, params.after), user)
+    rows = list(qs[:PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
 
 
 def rows_by_id(ids, params: ListParams, user) -> tuple[list[Conversation], set[int]]:
@@ -388,6 +387,8 @@ class ConversationDetail:
     teams: list[Team]
     draft: Draft | None
     last_message_id: int
+    # Whom the agent answers: the author of the latest customer message (see latest_customer).
+    customer: Contact | None = None
 
 
 TIMELINE_LENGTH = 100
@@ -401,7 +402,7 @@ def thread_messages(conversation: Conversation) -> list[Message]:
     actions = OutboundAction.objects.order_by("-id")
     # The channel too: the per-message action buttons ask its connector (no query per message).
     return list(conversation.messages
-                .select_related("author_identity", "author_agent", "channel")
+                .select_related("author_identity__contact", "author_agent", "channel")
                 .prefetch_related(Prefetch("actions", queryset=actions))
                 .order_by("platform_timestamp", "id"))
 
@@ -419,10 +420,23 @@ def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
                     and not e.verb.startswith("action_"))]
 
 
+def latest_customer(conversation: Conversation, messages: list[Message]) -> Contact | None:
+    """The customer who wrote the latest customer message, else the conversation's contact.
+
+    A comment thread is started by one person and joined by others; the row, the greeting
+    of a saved reply and the customer panel follow whoever the agent is now answering.
+    `messages` in thread order, with author_identity__contact loaded (thread_messages).
+    """
+    for message in reversed(messages):
+        if message.direction == Direction.INBOUND and message.author_identity is not None:
+            return message.author_identity.contact
+    return conversation.contact
+
+
 def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
-    contact: Contact | None = conversation.contact
     messages = thread_messages(conversation)
+    contact = latest_customer(conversation, messages)
     timeline = _without_rule_echoes(list(
         conversation.audit_events.select_related("actor")
         .order_by("-created_at", "-id")[:TIMELINE_LENGTH]))
@@ -447,6 +461,7 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         teams=list(Team.objects.order_by("name")),
         draft=Draft.objects.filter(user=user, conversation=conversation).first(),
         last_message_id=max((m.pk for m in messages), default=0),
+        customer=contact,
     )
 
 
@@ -511,11 +526,39 @@ def _reset_time(budget: dict) -> datetime | None:
 
 
 def _figures(value) -> str:
-    if isinstance(value, dict):
-        text = ", ".join(f"{key}: {json.dumps(v, sort_keys=True)}" for key, v in value.items())
-    else:
-        text = json.dumps(value, sort_keys=True)
+    """Usage figures a platform reported, as words ("app: call count 12, total time 3"),
+    never JSON: nested groups are named by their keys, lists are read item by item."""
+    parts: list[str] = []
+
+    def words(key) -> str:
+        return str(key).replace("_", " ").strip()
+
+    def walk(item, label: str) -> None:
+        if isinstance(item, dict):
+            flat = {k: v for k, v in item.items() if not isinstance(v, dict | list)}
+            if flat:
+                figures = ", ".join(f"{words(k)} {_scalar(v)}" for k, v in flat.items())
+                parts.append(f"{label}: {figures}" if label else figures)
+            for k, v in item.items():
+                if isinstance(v, dict | list):
+                    walk(v, f"{label} {words(k)}".strip())
+        elif isinstance(item, list):
+            for entry in item:
+                walk(entry, label)
+        else:
+            parts.append(f"{label}: {_scalar(item)}" if label else _scalar(item))
+
+    walk(value, "")
+    text = "; ".join(parts)
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def kept_for_inspection() -> dict[tuple[int | None, str], int]:

@@ -94,12 +94,60 @@ def at_least(n, counts) -> str:
     return shown if counts.get("exact", True) or shown.endswith("+") else f"{shown}+"
 
 
+# What agents read instead of the names the code stores. Anything not listed falls back to
+# its name with spaces, so a new verb still reads, only less nicely.
+RULE_TRIGGERS = {
+    "new_conversation": "when the conversation started",
+    "new_message": "when the customer wrote",
+    "idle": "after it waited for an answer",
+    "sla_due_soon": "as the SLA came due",
+    "sla_breached": "when the SLA was breached",
+}
+VERBS = {
+    "replied": "replied",
+    "answered_natively": "answered in the platform's own app",
+    "channel_needs_reconnect": "the channel was disconnected; an admin must reconnect it",
+    "channel_reconnected": "the channel was reconnected",
+    "action_retried": "sent it again",
+    "marked_spam": "marked it as spam",
+    "unmarked_spam": "marked it as not spam",
+    "priority": "set the priority to",
+    "note": "added a note",
+}
+# Who did it when no agent or rule did: a person in the platform's app is not "system".
+NO_ACTOR = {"answered_natively": "someone"}
+# Per outbox action kind: (what the agent asked, what landed, what did not).
+ACTIONS = {
+    "reply": ("replied", "reply posted", "reply not posted"),
+    "private_reply": ("replied privately", "private reply sent", "private reply not sent"),
+    "dm": ("sent a message", "message sent", "message not sent"),
+    "like": ("liked the message", "liked on the platform", "like failed"),
+    "unlike": ("unliked the message", "like removed on the platform", "unlike failed"),
+    "hide": ("hid the message", "hidden on the platform", "hiding failed"),
+    "unhide": ("showed the message again", "shown again on the platform", "unhiding failed"),
+    "delete": ("deleted the message", "deleted on the platform", "deleting failed"),
+}
+_ACTION_VERB = re.compile(r"action_(\w+?)_(done|failed)")
+
+
+def _verb_words(verb: str) -> str:
+    if verb in VERBS:
+        return VERBS[verb]
+    if (m := _ACTION_VERB.fullmatch(verb)) and m.group(1) in ACTIONS:
+        _asked, done, failed = ACTIONS[m.group(1)]
+        return done if m.group(2) == "done" else failed
+    if verb.startswith("message_") and verb.removeprefix("message_") in ACTIONS:
+        return ACTIONS[verb.removeprefix("message_")][0]
+    return verb.replace("_", " ")
+
+
 @register.filter
 def timeline_text(event) -> str:
     """One timeline line, escaped: who did what, and for a rule why it matched.
 
-    A rule hit reads "tagged Payment by rule 'Payments', matched 'pay'"; the rule's actions
-    are the outcome strings the rule engine stored in data["actions"].
+    A rule hit reads "tagged Payment by rule 'Payments', matched 'pay', when the customer
+    wrote"; the rule's actions are the outcome strings the rule engine stored in
+    data["actions"].
     """
     data = event.data if isinstance(event.data, dict) else {}
     if event.verb == "rule_matched":
@@ -109,17 +157,50 @@ def timeline_text(event) -> str:
         if data.get("matched"):
             text = format_html("{}, matched ‘{}’", text, str(data["matched"])[:200])
         if data.get("trigger"):
-            text = format_html("{} (on {})", text, data["trigger"])
+            trigger = str(data["trigger"])
+            text = format_html("{}, {}", text,
+                               RULE_TRIGGERS.get(trigger, trigger.replace("_", " ")))
         return text
     who = (event.actor.display_name if event.actor else
-           format_html("rule ‘{}’", event.rule_name) if event.rule_name else "system")
-    verb = str(event.verb).replace("_", " ")
+           format_html("rule ‘{}’", event.rule_name) if event.rule_name else
+           NO_ACTOR.get(str(event.verb), "system"))
+    verb = _verb_words(str(event.verb))
     detail = ""
     for key, shape in (("tag", " {}"), ("assignee", " → {}"), ("priority", " {}"),
                        ("reason", " ({})")):
         if data.get(key):
             detail = format_html("{}" + shape, detail, data[key])
     return format_html("{}: {}{}", who, verb, detail)
+
+
+# Attachment types as the platforms name them, in words. Unknown ones read "Attachment".
+ATTACHMENTS = {
+    "image": "Photo", "photo": "Photo", "video": "Video", "animated_gif": "GIF",
+    "audio": "Voice message", "file": "File", "sticker": "Sticker",
+    "story_mention": "Mentioned you in their story", "share": "Shared a post",
+    "ig_reel": "Reel", "reel": "Reel", "media": "Photo or video", "fallback": "Link",
+    "template": "Card", "location": "Location",
+}
+# How ingest previews a message without text: its attachment types in brackets.
+_ATTACHMENT_PREVIEW = re.compile(r"\[([\w, ]+)\]")
+
+
+@register.filter
+def attachment_label(kind) -> str:
+    return ATTACHMENTS.get(str(kind or ""), "Attachment")
+
+
+@register.filter
+def preview_text(preview) -> str:
+    """A row's preview; "[story_mention]" (a message of attachments only) in words."""
+    text = str(preview or "")
+    m = _ATTACHMENT_PREVIEW.fullmatch(text.strip())
+    if not m:
+        return text
+    kinds = [k.strip() for k in m.group(1).split(",")]
+    if not all(k in ATTACHMENTS or k == "file" for k in kinds):
+        return text       # a customer who wrote "[ok]" keeps their words
+    return ", ".join(dict.fromkeys(ATTACHMENTS[k] for k in kinds))
 
 
 @register.filter

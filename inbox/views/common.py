@@ -17,12 +17,12 @@ SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:
 
 
 def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
-    rows, has_more = selectors.inbox_rows(params, request.user)
+    rows, next_after = selectors.inbox_rows(params, request.user)
     return {
         "params": params,
         "query": params.as_query(),
         "rows": rows,
-        "has_more": has_more,
+        "next_after": next_after,
         "counts": selectors.folder_counts(request.user),
         "folders": selectors.FOLDERS,
         "sorts": selectors.SORTS,
@@ -69,7 +69,8 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "window_closes_at": connector.window_closes_at(conversation),
         "human_agent_allowed": connector.human_agent_tag_available(conversation),
         "saved_replies": saved_replies.filled_replies(
-            detail.saved_replies, conversation=conversation, agent=request.user),
+            detail.saved_replies, conversation=conversation, agent=request.user,
+            customer=detail.customer),
         "present": presence.others(conversation_id=conversation.pk, user=request.user),
         "priorities": Priority.choices,
         "snooze_presets": SNOOZE_PRESETS,

@@ -52,6 +52,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     text = request.POST.get("text", "")
     mode = request.POST.get("mode", "public")
+    if request.POST.get("send_as") == "private":
+        # The personal-data warning's "Send privately instead": this text goes privately only.
+        mode = "private"
     close = request.POST.get("close") == "1"
     form = {"draft_text": text, "mode": mode, "form_close": close,
             "form_advance": request.POST.get("advance") == "1",

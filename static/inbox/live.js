@@ -49,6 +49,14 @@
     htmx.process(fresh);
   }
 
+  // A row the feed already put on top can come again with "Load more": keep the first.
+  function dropRepeatedRows() {
+    const seen = new Set();
+    $$("#rows .row").forEach((row) => {
+      if (seen.has(row.id)) row.remove(); else seen.add(row.id);
+    });
+  }
+
   function removeRow(id) {
     const row = document.getElementById("row-" + id);
     if (!row) return;
@@ -150,6 +158,7 @@
     if (target.id === "list" || (document.getElementById("list") && e.target.id === "list")) {
       ticked.clear(); updateTickCount();
     }
+    dropRepeatedRows();
     $$("#rows .row").forEach(restoreRowState);
     if (target.id === "pane" || e.target.id === "pane") setupComposer();
   });
@@ -157,7 +166,19 @@
   // After a send or a close from the keyboard flow, open the next conversation.
   document.body.addEventListener("replySent", (e) => { if (e.detail.advance && SB.openNext) SB.openNext(); });
   document.body.addEventListener("conversationChanged", (e) => { if (e.detail.advance && SB.openNext) SB.openNext(); });
-  document.body.addEventListener("bulkDone", () => { ticked.clear(); updateTickCount(); });
+  document.body.addEventListener("bulkDone", (e) => { ticked.clear(); updateTickCount(); announceBulk(e.detail); });
+
+  // What a bulk action did, in words: "3 conversations closed".
+  const BULK_DONE = { close: "closed", reopen: "reopened", assign: "assigned", tag: "tagged",
+    priority: "given the new priority", snooze: "snoozed", spam: "marked as spam" };
+  function announceBulk(detail) {
+    const out = $("#bulk-done");
+    if (!out || !detail) return;
+    const n = Number(detail.count) || 0;
+    out.textContent = (n === 0 ? "No conversations" : n + " conversation" + (n === 1 ? "" : "s")) +
+      " " + (BULK_DONE[detail.verb] || "changed") + ".";
+    out.hidden = false;
+  }
 
   // ---- composer helpers -------------------------------------------------------------------
   function savedReplies() {

@@ -57,6 +57,10 @@
     if (!form) return;
     form.querySelector("input[name=close]").value = "1";
     form.querySelector("input[name=advance]").value = "1";
+    // Leave the reply box first: htmx gives focus back to the element with the same id after
+    // a swap, which would put the next conversation's reply box under the keys (a "c" meant
+    // to close it would be typed into it instead).
+    if (document.activeElement) document.activeElement.blur();
     htmx.trigger(form, "submit");
   }
   function leaveComposer() {
