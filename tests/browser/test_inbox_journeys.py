@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from inbox.models import (
     AuditEvent,
@@ -44,7 +45,7 @@ def load_all(page, *, expect_pages: int) -> list[int]:
     """Click "Load more" until it is gone; returns the row ids in the order shown."""
     for n in range(1, expect_pages):
         page.click("#more")
-        page.wait_for_function(f"document.querySelectorAll('#rows .row').length >= {n * 50 + 1}")
+        page.locator("#rows .row").nth(n * 50).wait_for()
     assert page.locator("#more").count() == 0
     return row_ids(page)
 
@@ -77,12 +78,12 @@ def test_load_more_pages_past_a_hundred_rows(browser_page, live_server, agent, t
     page.wait_for_selector("#rows .row")
     assert row_ids(page) == newest_first[:50]
     page.click("#more")
-    page.wait_for_function("document.querySelectorAll('#rows .row').length === 100")
+    expect(page.locator("#rows .row")).to_have_count(100)
     assert row_ids(page) == newest_first[:100]
     page.locator("#more").scroll_into_view_if_needed()
     artifact(page, "load-more")
     page.click("#more")
-    page.wait_for_function("document.querySelectorAll('#rows .row').length === 120")
+    expect(page.locator("#rows .row")).to_have_count(120)
     assert row_ids(page) == newest_first          # no duplicates, no gaps, same order
     assert page.locator("#more").count() == 0
     assert page.locator(".empty").count() == 0
@@ -109,7 +110,7 @@ def test_load_more_in_search_results_and_in_a_folder(browser_page, live_server, 
     assert load_all(page, expect_pages=3) == [c.pk for c in matching]
     # The Closed folder keeps the search, and pages through its own results.
     page.click("#folders a[data-folder=closed]")
-    page.wait_for_function("document.querySelectorAll('#rows .row').length === 50")
+    expect(page.locator("#rows .row")).to_have_count(50)
     assert page.locator(".searching").inner_text() == "Results for “zipper”"
     closed = [c.pk for c in matching if c.state == ConversationState.CLOSED]
     assert load_all(page, expect_pages=2) == closed
@@ -140,7 +141,7 @@ def test_load_more_after_the_list_changed_skips_nobody(browser_page, live_server
     live.publish(new.pk)
     page.wait_for_selector(f"#row-{new.pk}")
     page.click("#more")
-    page.wait_for_function("document.querySelectorAll('#rows .row').length === 59")
+    expect(page.locator("#rows .row")).to_have_count(59)
     assert row_ids(page) == [new.pk] + [c.pk for c in convs[2:]]
     artifact(page, "load-more-after-changes")
 
