@@ -13,6 +13,7 @@ and optionally:
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -25,8 +26,14 @@ class DemoStandin:
     module: ModuleType
 
     @property
+    def port(self) -> int:
+        # SWITCHBOARD_<APP>_STANDIN_PORT moves one, e.g. for a second demo beside the first.
+        return int(os.environ.get(f"SWITCHBOARD_{self.app_label.upper()}_STANDIN_PORT")
+                   or self.module.PORT)
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.module.PORT}"
+        return f"http://127.0.0.1:{self.port}"
 
 
 def demo_standins() -> list[DemoStandin]:

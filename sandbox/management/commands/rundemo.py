@@ -19,19 +19,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--interval", default="8",
+                            help="Seconds between customer items, per stand-in on average.")
         parser.add_argument("--log", default=str(settings.VAR_DIR / "demo.log"),
                             help="Where the processes' output goes ('-': this terminal).")
 
-    def handle(self, *args, addr, log, **options):
+    def handle(self, *args, addr, interval, log, **options):
         url = f"http://{addr}/"
         setup = StringIO()
         call_command("setup_demo", url=url, stdout=setup)
         python = sys.executable
         # The stand-ins play the platforms, OAuth consent pages included.
-        env = {**os.environ, "SWITCHBOARD_DEMO": "1", **demo_settings()}
+        env = {"SWITCHBOARD_WEBHOOK_BASE": url.rstrip("/"), "DEMO_SITE_URL": url.rstrip("/"),
+               **os.environ, "SWITCHBOARD_DEMO": "1", **demo_settings()}
         # One worker process is plenty for the demo and keeps SQLite writes calm.
         processes = {
-            "standins": [python, "manage.py", "run_standins"],
+            "standins": [python, "manage.py", "run_standins", "--interval", interval],
             "worker": [python, "-m", "celery", "-A", "switchboard", "worker", "--pool=solo",
                        "--loglevel=WARNING"],
             "beat": [python, "-m", "celery", "-A", "switchboard", "beat", "--loglevel=WARNING",
