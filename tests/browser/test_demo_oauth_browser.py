@@ -104,3 +104,29 @@ def test_cancelling_on_the_standin_login_connects_nothing(
     page.click("text=Cancel")
     page.wait_for_url(f"{live_server.url}/channels/facebook/")
     assert "Facebook Login was cancelled; nothing was connected." in page.inner_text("body")
+
+
+def test_admin_connects_the_demo_x_account_on_the_standin_consent_page(
+        browser_page, live_server, admin_user, settings, artifact):
+    from channels_tw.standin import demo as x_demo
+
+    app = x_demo.create_app()
+    with served(app):
+        for name, value in x_demo.demo_settings(app.url).items():
+            setattr(settings, name, value)
+        page = browser_page(admin_user)
+        page.goto(f"{live_server.url}/channels/x/connect/")
+        page.wait_for_selector("text=Authorize app")
+        consent = urlsplit(page.url)
+        assert (f"{consent.scheme}://{consent.netloc}", consent.path) == (
+            app.url, "/i/oauth2/authorize")
+        assert parse_qs(consent.query)["code_challenge_method"] == ["S256"]
+        page.select_option("select[name=user_id]", x_demo.BRAND_ID)
+        artifact(page, "demo-x-consent")
+        page.click("button[value='1']")
+        page.wait_for_url(f"{live_server.url}/channels/x/")
+
+    channel = Channel.objects.get(kind="x", external_id=x_demo.BRAND_ID)
+    assert channel.handle == x_demo.BRAND
+    assert channel.credentials["access_token"] in app.tokens
+    assert channel.credentials["refresh_token"]  # offline.access was granted
