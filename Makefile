@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 XDIST  ?= auto
 
-.PHONY: run test install browser migrate lint bench clean
+.PHONY: run test install browser migrate lint bench clean reset demo-logins
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ migrate: install
 run: export SWITCHBOARD_DEMO = 1
 run: migrate
 	$(BIN)/python manage.py rundemo
+
+# Empties the demo (database, queues, schedule, log) and keeps .venv and the logins.
+reset: export SWITCHBOARD_DEMO = 1
+reset: migrate
+	$(BIN)/python manage.py reset_demo
+
+demo-logins: export SWITCHBOARD_DEMO = 1
+demo-logins: install
+	@$(BIN)/python manage.py demo_logins
 
 test: install browser
 	$(BIN)/python -m pytest -n $(XDIST) -p no:cacheprovider tests; \

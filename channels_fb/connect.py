@@ -29,11 +29,11 @@ PAGE_FIELDS = "id,name,access_token,category,tasks,instagram_business_account{id
 
 
 def dialog_url(*, redirect_uri: str, state: str) -> str:
-    base = getattr(settings, "META_OAUTH_DIALOG_URL",
-                   "https://www.facebook.com/v24.0/dialog/oauth")
-    return f"{base}?" + urlencode({"client_id": settings.META_APP_ID,
-                                   "redirect_uri": redirect_uri, "state": state,
-                                   "scope": ",".join(SCOPES), "response_type": "code"})
+    """Facebook Login's dialog (settings.META_OAUTH_DIALOG_URL: facebook.com, or the demo's
+    stand-in), with the manual flow's parameters; it redirects back with `code` and `state`."""
+    query = urlencode({"client_id": settings.META_APP_ID, "redirect_uri": redirect_uri,
+                       "state": state, "scope": ",".join(SCOPES), "response_type": "code"})
+    return f"{settings.META_OAUTH_DIALOG_URL}?{query}"
 
 
 def exchange_code(*, code: str, redirect_uri: str) -> str:

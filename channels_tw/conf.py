@@ -54,9 +54,8 @@ def api_base(channel=None) -> str:
 
 def authorize_url(api_base_url: str) -> str:
     """X's consent page; a stand-in serves it on its own host at the same path."""
-    explicit = getattr(settings, "X_AUTHORIZE_URL", "")
-    if explicit:
-        return explicit
+    if settings.X_AUTHORIZE_URL:
+        return settings.X_AUTHORIZE_URL
     if api_base_url.rstrip("/") in (REAL_API_BASE, "https://api.twitter.com"):
         return REAL_AUTHORIZE_URL
     return f"{api_base_url.rstrip('/')}/i/oauth2/authorize"

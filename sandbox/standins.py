@@ -5,11 +5,15 @@ A channel app takes part by providing `<app>/standin/demo.py` with:
   create_app()            the stand-in as a WSGI app
   setup_channels(url)     create (idempotently) the sandbox Channel rows pointing at `url`
   traffic_tick(app, rng)  make the stand-in produce one realistic customer item
+and optionally:
+  demo_settings(url)      settings (environment variables) that point the app's API and
+                          OAuth consent URLs at the stand-in, e.g. META_OAUTH_DIALOG_URL
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -22,8 +26,14 @@ class DemoStandin:
     module: ModuleType
 
     @property
+    def port(self) -> int:
+        # SWITCHBOARD_<APP>_STANDIN_PORT moves one, e.g. for a second demo beside the first.
+        return int(os.environ.get(f"SWITCHBOARD_{self.app_label.upper()}_STANDIN_PORT")
+                   or self.module.PORT)
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.module.PORT}"
+        return f"http://127.0.0.1:{self.port}"
 
 
 def demo_standins() -> list[DemoStandin]:
@@ -37,3 +47,14 @@ def demo_standins() -> list[DemoStandin]:
             raise
         found.append(DemoStandin(config.label, module))
     return found
+
+
+def demo_settings() -> dict[str, str]:
+    """Settings (as environment variables) for the demo's processes: each stand-in's optional
+    `demo_settings(url)` points its platform's API and OAuth pages at itself."""
+    merged: dict[str, str] = {}
+    for standin in demo_standins():
+        provide = getattr(standin.module, "demo_settings", None)
+        if provide is not None:
+            merged.update(provide(standin.url))
+    return merged

@@ -231,8 +231,14 @@ META_APP_ID = env_str("META_APP_ID", "switchboard-dev-app")
 META_APP_SECRET = _secret("META_APP_SECRET")
 META_VERIFY_TOKEN = _secret("META_VERIFY_TOKEN")
 META_GRAPH_BASE = env_str("META_GRAPH_BASE", "https://graph.facebook.com/v24.0")
+# Where Connect and Reconnect send the admin to consent: the platforms' own pages in
+# production; the demo points them (and the API bases) at its stand-ins (sandbox/).
+META_OAUTH_DIALOG_URL = env_str("META_OAUTH_DIALOG_URL",
+                                "https://www.facebook.com/v24.0/dialog/oauth")
 META_HUMAN_AGENT_ENABLED = env_bool("META_HUMAN_AGENT_ENABLED", False)
 X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
+# Empty: x.com's page for X's own API hosts, `<api base>/i/oauth2/authorize` for a stand-in.
+X_AUTHORIZE_URL = env_str("X_AUTHORIZE_URL", "")
 X_CLIENT_ID = env_str("X_CLIENT_ID", "switchboard-dev-client")
 X_CLIENT_SECRET = env_str("X_CLIENT_SECRET", "")
 X_CONSUMER_SECRET = _secret("X_CONSUMER_SECRET")

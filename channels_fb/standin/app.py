@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from . import login
 from .delivery import WebhookDeliverer
 
 PAGE_ID = "104578293366512"
@@ -35,6 +36,7 @@ POST_ID = "104578293366512_122154830261048877"
 OUTLET_PAGE_ID = "108834561200937"
 IG_ACCOUNT_ID = "17841405822304914"
 BUSINESS_ID = "2290145874613302"
+USER_ID = "10229475500123456"  # the Facebook user who manages the Pages and logs in
 DAY = 86400
 WRITE_METHODS = {"POST", "DELETE"}
 
@@ -94,11 +96,16 @@ class Page:
 class GraphStandin:
     def __init__(self, *, app_id: str = "switchboard-dev-app",
                  app_secret: str = "switchboard-test-app-secret", callback_url: str = "",
-                 seed: bool = True) -> None:
+                 seed: bool = True, first_id: int = 1044100000000000,
+                 ask_consent: bool = False) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
+        self.user_name = "Ada Admin"
+        # Tests about what comes after the login let the person click through at once; the
+        # demo shows the consent page (login.py).
+        self.ask_consent = ask_consent
         self.lock = threading.RLock()
-        self.ids = itertools.count(1044100000000000)
+        self.ids = itertools.count(first_id)
         self.clock = time.time
         self.pages: dict[str, Page] = {}
         self.user_tokens: dict[str, str] = {}   # token → kind ("short" | "long")
@@ -249,6 +256,12 @@ class GraphStandin:
         if status in (301, 302):
             start_response(f"{status} Found", [("Location", body["location"])])
             return [b""]
+        if isinstance(body, str):  # the login dialog's pages
+            data = body.encode()
+            start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                           [("Content-Type", "text/html; charset=utf-8"),
+                            ("Content-Length", str(len(data)))])
+            return [data]
         return self._json(start_response, status, body, headers)
 
     def _respond(self, start_response, error: GraphError):
@@ -284,7 +297,7 @@ class GraphStandin:
         with self.lock:
             self.calls.append((method, "/" + route))
         if route == "dialog/oauth":
-            return self._oauth_dialog(params)
+            return self._oauth_dialog(method, params)
         if route == "oauth/access_token":
             return 200, self._access_token(params), self._usage_headers()
         token = str(params.get("access_token", ""))
@@ -359,15 +372,28 @@ class GraphStandin:
 
     # ---- OAuth ------------------------------------------------------------------------------------
 
-    def _oauth_dialog(self, params: dict) -> tuple[int, Any, dict]:
-        """Facebook Login's dialog, with the user consenting at once."""
-        if params.get("client_id") != self.app_id:
-            raise GraphError(400, 1, "Invalid App ID")
+    def _oauth_dialog(self, method: str, params: dict) -> tuple[int, Any, dict]:
+        """Facebook Login's dialog: a consent page (GET), then the person's answer (POST)."""
+        refusal = login.check(self, params)
+        if refusal:
+            return 400, login.error_page(refusal), {}
+        if method == "GET" and self.ask_consent:
+            return 200, login.page(self, params), {}
+        if method == "GET":
+            params = {**params, "decision": "continue"}
+        state = {"state": params.get("state", "")}
+        if params.get("decision") != "continue":
+            return 302, {"location": login.redirect_location(
+                params["redirect_uri"], {**login.DENIED, **state})}, {}
         code = secrets.token_urlsafe(16)
-        self.codes.add(code)
-        location = params["redirect_uri"] + ("&" if "?" in params["redirect_uri"] else "?") + \
-            urlencode({"code": code, "state": params.get("state", "")})
-        return 302, {"location": location}, {}
+        with self.lock:
+            self.codes.add(code)
+            # Logging in again hands out fresh Page tokens where the old ones died.
+            for page in self.pages.values():
+                if page.token in self.revoked:
+                    self.renew_token(page.id)
+        return 302, {"location": login.redirect_location(
+            params["redirect_uri"], {"code": code, **state})}, {}
 
     def _access_token(self, params: dict) -> dict:
         if params.get("client_secret") != self.app_secret:
@@ -401,7 +427,7 @@ class GraphStandin:
         if edge == "businesses":
             return {"data": [{"id": BUSINESS_ID, "name": "Polaris Group OÜ"}]}
         if edge == "":
-            return {"id": "10229475500123456", "name": "Ada Admin"}
+            return {"id": USER_ID, "name": self.user_name}
         raise not_found(f"me/{edge}")
 
     # ---- Pages --------------------------------------------------------------------------------------

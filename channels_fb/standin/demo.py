@@ -7,8 +7,10 @@ See sandbox/standins.py for the contract. The stand-in runs in its own process
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import random
+import time
 
 from django.conf import settings
 
@@ -52,7 +54,17 @@ def create_app() -> GraphStandin:
         app_id=settings.META_APP_ID, app_secret=settings.META_APP_SECRET,
         callback_url=f"{webhook}/webhooks/facebook/")
     standin.webhooks.start()
+    # Ids grow with the clock, so a restarted stand-in never hands out one the database
+    # already holds (the app would take a new comment for a duplicate and drop it).
+    standin.ids = itertools.count(int(time.time() * 1000) * 1000)
+    standin.ask_consent = True  # Connect and Reconnect show the stand-in's Login dialog
     return standin
+
+
+def demo_settings(url: str) -> dict[str, str]:
+    """The demo's web and worker processes talk to this stand-in instead of facebook.com."""
+    return {"META_GRAPH_BASE": f"{url}/v24.0",
+            "META_OAUTH_DIALOG_URL": f"{url}/v24.0/dialog/oauth"}
 
 
 def setup_channels(url: str) -> None:

@@ -7,13 +7,17 @@ import random
 
 from django.conf import settings
 
+from channels_fb.standin.app import IG_ACCOUNT_ID, PAGE_ID, PAGE_TOKEN
+
 from .app import InstagramStandin
 
 PORT = 8102
-ACCOUNT_ID = "17841405822304914"
+# The account is linked to the Facebook stand-in's Page and reached with that Page's token,
+# as with the Instagram API with Facebook Login: connecting it through the Facebook stand-in's
+# Login dialog (Facebook Login for Business) stores the token this stand-in accepts.
+ACCOUNT_ID = IG_ACCOUNT_ID
 USERNAME = "polarisoutfitters"
-PAGE_ID = "104857600000001"
-TOKEN = "IG-SANDBOX-TOKEN"  # noqa: S105 - the stand-in's own sandbox token
+TOKEN = PAGE_TOKEN
 
 PEOPLE = [
     ("lin.xiaoyu_", "林晓雨", "zh"), ("maria.gomez.bcn", "María Gómez", "es"),

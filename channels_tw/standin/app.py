@@ -73,7 +73,8 @@ def dm_conversation_id(a: str, b: str) -> str:
 
 
 class XStandin:
-    def __init__(self, *, limits: dict[str, int] | None = None, window: int = WINDOW):
+    def __init__(self, *, limits: dict[str, int] | None = None, window: int = WINDOW,
+                 first_id: int = 1901700000000000000):
         self.lock = threading.RLock()
         self.users: dict[str, dict] = {}
         self.tweets: dict[str, dict] = {}
@@ -89,7 +90,7 @@ class XStandin:
         self.calls: list[dict] = []
         self.webhook: dict | None = None
         self.clock_offset = 0.0
-        self._ids = itertools.count(1901700000000000000, 7919)
+        self._ids = itertools.count(first_id, 7919)
 
     # ---- state, for tests and the demo -----------------------------------------------
     def now(self) -> float:

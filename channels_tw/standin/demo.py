@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 from django.conf import settings
 
@@ -54,8 +55,14 @@ LINES = [
 ]
 
 
+# X's ids are snowflakes: milliseconds since X's epoch, shifted left 22 bits.
+SNOWFLAKE_EPOCH_MS = 1288834974657
+
+
 def create_app() -> XStandin:
-    app = XStandin()
+    # Clock-based like X's own, so a restarted stand-in's tweets sort after those already
+    # stored: the poller asks for ids after the newest it has seen (since_id).
+    app = XStandin(first_id=(int(time.time() * 1000) - SNOWFLAKE_EPOCH_MS) << 22)
     app.add_user(BRAND_ID, BRAND, "Polaris Outfitters", followers=15842)
     for user_id, username, name, _lang in CUSTOMERS:
         app.add_user(user_id, username, name, followers=random.randint(20, 4000))
@@ -69,6 +76,11 @@ def create_app() -> XStandin:
         app.webhook = {"url": f"{base}/webhooks/x/", "user_id": BRAND_ID,
                        "secret": settings.X_CONSUMER_SECRET}
     return app
+
+
+def demo_settings(url: str) -> dict[str, str]:
+    """Connect goes to the stand-in's consent page (/i/oauth2/authorize) instead of x.com."""
+    return {"X_API_BASE": url, "X_AUTHORIZE_URL": f"{url}/i/oauth2/authorize"}
 
 
 def setup_channels(url: str) -> None:

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         running = []
         for standin in demo_standins():
             app = standin.module.create_app()
-            serve_in_thread(app, port=standin.module.PORT)
+            serve_in_thread(app, port=standin.port)
             running.append((standin, app))
             self.stdout.write(f"stand-in {standin.app_label} on {standin.url}")
         if no_traffic:

@@ -1,10 +1,9 @@
-import secrets
-
 from django.core.management.base import BaseCommand
 
 from accounts.models import Role, User
 from inbox.models import SavedReply, Tag
 from rules.seed import seed_rules
+from sandbox import logins
 from sandbox.standins import demo_standins
 
 SAVED_REPLIES = [
@@ -17,22 +16,24 @@ SAVED_REPLIES = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin, agents, saved replies and sandbox channels (idempotent)."
+    help = "Create the demo accounts, saved replies and sandbox channels (idempotent)."
 
-    def handle(self, *args, **options):
-        password = secrets.token_urlsafe(9)
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"role": Role.ADMIN, "first_name": "Ada",
-                                        "is_staff": True, "is_superuser": True})
-        admin.set_password(password)
-        admin.save()
-        for username, name, role in [("anna", "Anna", Role.AGENT), ("jack", "Jack", Role.AGENT),
-                                     ("maria", "Maria", Role.MANAGER)]:
-            user, _ = User.objects.get_or_create(username=username,
-                                                 defaults={"first_name": name, "role": role})
-            # A fresh password each run, the same for everyone: it is printed just below.
-            user.set_password(password)
-            user.save()
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args, url, **options):
+        passwords, made_now = logins.load()
+        for account in logins.ACCOUNTS:
+            is_admin = account.role == Role.ADMIN
+            user, created = User.objects.get_or_create(
+                username=account.username,
+                defaults={"first_name": account.first_name, "role": account.role,
+                          "is_staff": is_admin, "is_superuser": is_admin})
+            # Set once: a restart keeps the logins printed before (and any password a
+            # person chose since); new logins are only made with a new var/.
+            if created or made_now:
+                user.set_password(passwords[account.username])
+                user.save()
         for title, shortcut, body in SAVED_REPLIES:
             SavedReply.objects.get_or_create(title=title, defaults={"shortcut": shortcut,
                                                                     "body": body})
@@ -41,7 +42,4 @@ class Command(BaseCommand):
         for standin in demo_standins():
             standin.module.setup_channels(standin.url)
         seed_rules()
-        self.stdout.write(self.style.SUCCESS(
-            "\nDemo ready at http://127.0.0.1:8000/\n"
-            f"  admin login:  admin / {password}\n"
-            f"  agents:       anna, jack (manager: maria), same password\n"))
+        self.stdout.write(self.style.SUCCESS(logins.describe(passwords, url=url)))
