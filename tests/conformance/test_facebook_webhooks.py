@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from channels_fb.graph import sign_body, verify_signature
 from channels_fb.standin import PAGE_ID
-from inbox.ingest import process_event
+from inbox.enrich import fetch_context
 from inbox.models import (
     ActionKind,
     ActionState,
     AuditEvent,
+    ContextState,
     Conversation,
     ConversationState,
     DeliveryStatus,
@@ -177,18 +178,20 @@ def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
     assert len(post_reads(graph_standin)) == 1
 
 
-def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_standin):
-    graph_standin.inject("500", match="read")
+def test_post_read_failure_shows_the_comment_at_once_and_the_post_later(send, graph_standin):
+    graph_standin.inject("500", match=POST_ID)
     send("fb_feed_comment_add")
-    event = InboundEvent.objects.get()
-    assert event.state == EventState.RETRY
-    assert Message.objects.count() == 0
-    # The platform is back by the time the retry is due.
-    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
-    process_event(event.pk)
+    assert InboundEvent.objects.get().state == EventState.DONE
     conversation = Conversation.objects.get()
-    assert conversation.context["text"].startswith("Meet the Aurora jacket")
     assert conversation.messages.count() == 1
+    assert conversation.context_state == ContextState.WANTED
+    assert "text" not in conversation.context
+    # Graph is back by the time the retry is due.
+    Conversation.objects.filter(pk=conversation.pk).update(context_due_at=timezone.now())
+    assert fetch_context(conversation.pk) == "loaded"
+    conversation.refresh_from_db()
+    assert conversation.context["text"].startswith("Meet the Aurora jacket")
+    assert conversation.context_state == ContextState.COMPLETE
 
 
 def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_standin):
@@ -196,6 +199,7 @@ def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_stand
     send("fb_feed_comment_add")
     conversation = Conversation.objects.get()
     assert "text" not in conversation.context
+    assert conversation.context_state == ContextState.WITHHELD
     assert conversation.context["permalink"].endswith("/posts/122154830261048877")
     assert conversation.messages.count() == 1
 
