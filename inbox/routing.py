@@ -4,8 +4,8 @@ A stored customer message has `routed_at` NULL. Routing claims it by setting `ro
 with a conditional UPDATE and, in the same transaction, runs the routing listeners
 (classification, SLA and rules, registered by the rules app so inbox/ does not import
 rules/). Either all of that commits with the marker or none of it does: a worker killed
-half-way leaves the message unrouted, and the sweep routes it again (after a grace) with
-nothing applied twice. A second router of the same message waits on the row and then finds
+half-way, or a database that goes away, leaves the message unrouted, and the sweep routes
+it again (after a grace) with nothing applied twice. A second router of the same message waits on the row and then finds
 it claimed. The live announcement follows the commit.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from . import live
@@ -61,10 +61,11 @@ def _run(listener, conversation: Conversation, message: Message, starts: bool) -
     try:
         with transaction.atomic():
             listener(conversation, message, new_conversation=starts)
-    except DatabaseError:
-        raise  # the database is in trouble: roll the routing back, the sweep retries it
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable or locked: roll it all back, the sweep retries
     except Exception:
-        # A bug in one step must not hold the message (or the others) back forever.
+        # A bug in one step (bad data included) must not hold the message, or the sweep,
+        # forever: it is logged, its savepoint undone, and the other steps still run.
         log.exception("routing listener %r failed on message %s", listener, message.pk)
 
 

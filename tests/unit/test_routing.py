@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError
+from django.db import OperationalError
 from django.utils import timezone
 
 from inbox import routing
@@ -34,7 +34,7 @@ def failing_listener():
     def listener(conversation, message, *, new_conversation):
         calls.append(message.pk)
         if len(calls) == 1:
-            raise DatabaseError("connection lost")
+            raise OperationalError("server closed the connection unexpectedly")
 
     routing.routing_listeners.append(listener)
     yield calls
