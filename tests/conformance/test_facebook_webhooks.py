@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from channels_fb.graph import sign_body, verify_signature
 from channels_fb.standin import PAGE_ID
+from inbox.connectors import EventToStore
 from inbox.enrich import fetch_context
+from inbox.ingest import store_events
 from inbox.models import (
     ActionKind,
     ActionState,
@@ -192,6 +194,27 @@ def test_post_read_failure_shows_the_comment_at_once_and_the_post_later(send, gr
     conversation.refresh_from_db()
     assert conversation.context["text"].startswith("Meet the Aurora jacket")
     assert conversation.context_state == ContextState.COMPLETE
+
+
+def test_a_poll_that_reads_the_post_completes_a_context_still_wanted(send, graph_standin,
+                                                                   django_capture_on_commit_callbacks):
+    graph_standin.inject("500", match=POST_ID, count=100)
+    send("fb_feed_comment_add")
+    assert Conversation.objects.get().context_state == ContextState.WANTED
+    # The poll reads posts with their comments (GET /{page-id}/feed, /{post-id}/comments).
+    polled = {"field": "poll_comment", "post": {
+        "id": POST_ID, "message": "Meet the Aurora jacket: warm, light, made to last.",
+        "from": {"id": PAGE_ID}, "created_time": "2025-03-14T08:41:24+0000"},
+        "value": {"id": COMMENT_ID, "message": "Здравствуйте! Заказ №48213 так и не пришёл",
+                  "from": {"id": "6984412238391107", "name": "Марина Соколова"},
+                  "created_time": "2025-03-14T09:41:24+0000"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        store_events("facebook", [EventToStore("poll:comment:1", polled, PAGE_ID)],
+                     source="poll")
+    conversation = Conversation.objects.get()
+    assert conversation.context["text"].startswith("Meet the Aurora jacket")
+    assert conversation.context_state == ContextState.COMPLETE
+    assert conversation.messages.count() == 1
 
 
 def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_standin):
