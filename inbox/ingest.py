@@ -155,14 +155,15 @@ def process_event(event_id: int) -> IngestResult | None:
         return None
     for conversation_id in result.touched:
         live.conversation_changed(conversation_id)
-    _request_profiles(result.profiles_wanted)
-    enrich.queue_context(result.context_wanted)
     # Routed here at once on the fast path; a crash or a database error from here on leaves
     # the messages unrouted and the sweep routes them (routing.messages_due_for_sweep).
     try:
         routing.route_messages(routing.unrouted_in(result.touched))
     except Exception:
         log.exception("routing after event %s failed; the sweep retries it", event.pk)
+    # Enrichment last: publishing waits on the broker, and nothing above waits on it.
+    _request_profiles(result.profiles_wanted)
+    enrich.queue_context(result.context_wanted)
     return result
 
 

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.test import override_settings
 from django.utils import timezone
 
-from inbox import routing
-from inbox.models import AuditEvent, Message
+from inbox import ingest, routing
+from inbox.models import AuditEvent, EventState, InboundEvent, Message
 from rules.models import Rule, Trigger
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
@@ -96,3 +97,19 @@ def test_only_the_first_customer_message_starts_a_conversation(client, channel):
     post_events(client, event("c2", thread="t1", text="Anyone?", ts=200))
     first, second = Message.objects.order_by("platform_timestamp")
     assert [hits(first), hits(second)] == [1, 0]
+
+
+DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": "redis://127.0.0.1:9/0"}}
+
+
+def test_a_redis_outage_while_announcing_does_not_skip_routing(channel, tag_rule):
+    stored = InboundEvent.objects.create(channel_kind="testchat", channel=channel,
+                                         delivery_key="c1", payload=event("c1", text="Refund?"))
+    with override_settings(CACHES=DEAD_REDIS):  # the live feed cannot be written
+        ingest.process_event(stored.pk)
+    stored.refresh_from_db()
+    message = Message.objects.get()
+    assert stored.state == EventState.DONE
+    assert message.routed_at is not None and message.extra["intent"]
+    assert hits(message) == 1
