@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from . import channels, live, queueing
@@ -40,6 +40,18 @@ def queue_context(conversation_ids) -> None:
     for conversation_id in sorted(set(conversation_ids)):
         if not queueing.publish(fetch_context, (conversation_id,)):
             return  # broker down: the marker is stored and the sweep queues it later
+
+
+def first_due(channel: Channel, external_id: str):
+    """When a newly wanted context may be read: now, or, when a read of the same post is
+    already waiting (backing off, throttled, leased), with that one, so that a burst of
+    comments during an outage or a throttle does not hammer the platform."""
+    now = timezone.now()
+    waiting = (Conversation.objects
+               .filter(channel=channel, context_external_id=external_id,
+                       context_state=ContextState.WANTED)
+               .aggregate(Max("context_due_at"))["context_due_at__max"])
+    return max(now, waiting) if waiting else now
 
 
 def _claim(conversation_id: int) -> Conversation | None:

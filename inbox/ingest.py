@@ -254,7 +254,8 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         "context": item.context,
     }
     if item.context_wanted:
-        defaults.update(context_state=ContextState.WANTED, context_due_at=timezone.now())
+        defaults.update(context_state=ContextState.WANTED,
+                        context_due_at=enrich.first_due(channel, item.context_external_id))
     try:
         with transaction.atomic():
             conversation, created = Conversation.objects.get_or_create(
@@ -274,8 +275,8 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         if item.context_external_id and not conversation.context_external_id:
             updates["context_external_id"] = item.context_external_id
             if item.context_wanted:
-                updates.update(context_state=ContextState.WANTED,
-                               context_due_at=timezone.now())
+                updates.update(context_state=ContextState.WANTED, context_due_at=enrich.first_due(
+                    channel, item.context_external_id))
         if identity and conversation.contact_id is None and not item.is_echo:
             updates["contact"] = identity.contact
         if updates:

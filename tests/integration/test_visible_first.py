@@ -103,6 +103,7 @@ def test_facebook_comments_are_visible_at_once_while_graph_cannot_read_the_post(
     FB_FAULTS[fault](standin)
     conversations = fb_comments_arrive(standin)
     assert_visible_and_routed(agent_client, conversations, [t for _, t in CUSTOMERS])
+    assert post_reads(standin) == 1  # tried once; the comments after it wait with it
     if fault.startswith("throttled"):
         # Meta's estimated_time_to_regain_access (19 minutes here) is honoured: no reads
         # before then, however often the sweep runs.
