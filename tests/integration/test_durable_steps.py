@@ -52,7 +52,9 @@ def test_worker_killed_between_stored_and_routed_ends_with_everything_routed_onc
             for i, thread in enumerate(THREADS):
                 post_events(client, event(f"c{i}", thread=thread, text=f"Where is my order {i}?",
                                           ts=100 + i))
-            wait_until(paused.exists, message="the worker to store a message and route it")
+            # Generous: a cold worker loads the language models before its first routing.
+            wait_until(paused.exists, timeout=120,
+                       message="the worker to store a message and route it")
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
 
@@ -64,8 +66,8 @@ def test_worker_killed_between_stored_and_routed_ends_with_everything_routed_onc
 
         with celery_worker({**env, "SWEEP_GRACE_SECONDS": "0"}):
             sweep.delay()  # what beat does every 30 seconds
-            wait_until(everything_routed, timeout=60, message="every message to be routed")
-            wait_until(lambda: len(testchat_platform.posts) == len(THREADS), timeout=30,
+            wait_until(everything_routed, timeout=120, message="every message to be routed")
+            wait_until(lambda: len(testchat_platform.posts) == len(THREADS), timeout=60,
                        message="the rule's reply to be posted in every thread")
             sweep.delay()  # once more: nothing is left to do, nothing happens twice
             wait_until(lambda: not routing.messages_due_for_sweep(), message="an idle sweep")
