@@ -53,9 +53,10 @@ FROM inbox_contact c WHERE c.id > %(first_contact)s;
 INSERT INTO inbox_message (conversation_id, channel_id, external_id, direction, visibility,
     text, attachments, extra, platform_timestamp, parent_external_id, edited, edit_history,
     deleted, hidden, liked, placeholder, is_automatic, sent_natively, delivery_status,
-    permalink, created_at)
+    permalink, routed_at, created_at)
 SELECT v.id, v.channel_id, 'bm-' || v.id, 'in', 'public', v.preview, '[]', '{}',
-    v.last_message_at, '', false, '[]', false, false, false, false, false, false, '', '', now()
+    v.last_message_at, '', false, '[]', false, false, false, false, false, false, '', '', now(),
+    now()
 FROM inbox_conversation v WHERE v.channel_id = %(channel)s
 """
 

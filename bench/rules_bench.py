@@ -76,7 +76,7 @@ def main() -> dict:
     setup_django()
     from django.db import transaction
 
-    from inbox import ingest
+    from inbox import ingest, routing
     from inbox.connectors import registry
     from inbox.models import Channel, Contact, InboundEvent, Message
     from rules import engine
@@ -107,12 +107,12 @@ def main() -> dict:
         return time.perf_counter() - started, result
 
     # 1. Ingest alone, no listeners.
-    saved_listeners = list(ingest.ingest_listeners)
-    ingest.ingest_listeners.clear()
+    saved_listeners = list(routing.routing_listeners)
+    routing.routing_listeners.clear()
     try:
         ingest_times = [ingest_one(i, TEXTS[i % len(TEXTS)])[0] for i in range(N_ITEMS)]
     finally:
-        ingest.ingest_listeners[:] = saved_listeners
+        routing.routing_listeners[:] = saved_listeners
 
     # 2. 500 rules, compiled once.
     Rule.objects.bulk_create([Rule(**spec, revision=1) for spec in _rule_specs(rng)])

@@ -72,21 +72,28 @@ class FacebookConnector(Connector):
 
     def parse(self, event: InboundEvent) -> list[ParsedItem]:
         channel = event.channel
-        page_id = channel.external_id
 
-        def post_context(post_id: str, fallback: dict, *, fetch: bool) -> dict | None:
+        def post_context(post_id: str, fallback: dict) -> dict | None:
+            """What is stored about the post; None when only a Graph read can tell."""
             known = context.known_context(channel, post_id)
             if known is not None:
                 return known
             if context.is_visitor_post(channel, post_id):
                 return {**fallback, "by_visitor": True}
-            if not fetch:
-                return None
-            return context.fetch_post_context(self.client(channel), post_id, page_id=page_id,
-                                              fallback=fallback)
+            return None
 
         return parse.parse_payload(event.payload, ctx=parse.ParseContext(
-            page_id=page_id, post_context=post_context))
+            page_id=channel.external_id, post_context=post_context))
+
+    def fetch_context(self, channel: Channel, conversation: Conversation) -> dict | None:
+        post_id = conversation.context_external_id
+        if not post_id:
+            return None
+        post = context.fetch_post_context(self.client(channel), post_id,
+                                          page_id=channel.external_id)
+        if post.get("by_visitor"):
+            context.join_visitor_post(conversation, post_id)
+        return post
 
     def poll(self, channel: Channel) -> PollResult:
         """Recent comments of recent posts, then recently active Messenger threads.

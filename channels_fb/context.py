@@ -1,9 +1,11 @@
 """What a comment is about: the post (or media) it sits under, shown to the agent above it.
 
 The `feed` webhook names a comment's post only by `post.id`/`permalink_url`, and Instagram's
-`comments` webhook its media only by `media.id`. The first time a post shows up on a channel
-its text is fetched from the Graph API; after that every conversation on it reuses the
-context already stored, so a busy post costs one call, not one per comment.
+`comments` webhook its media only by `media.id`. Parsing never calls out for it: a comment on
+a post we have not read yet is stored at once with what the webhook said, and its
+conversation is marked for enrichment (inbox/enrich.py), which reads the post from the Graph
+API in a worker, retried until it answers. Every conversation on a post already read reuses
+the context stored, so a busy post costs one call, not one per comment.
 
 Page Post: https://developers.facebook.com/docs/graph-api/reference/page-post
            https://developers.facebook.com/docs/graph-api/reference/post/
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inbox.connectors import ConnectorError, Rejected, Unavailable
+from django.db import IntegrityError, transaction
+
 from inbox.http import https_or_empty
-from inbox.models import Conversation, ConversationKind
+from inbox.models import Conversation, ConversationKind, Message
 
 if TYPE_CHECKING:
     from inbox.models import Channel
@@ -60,19 +63,33 @@ def context_from_post(post: dict[str, Any], *, page_id: str) -> dict[str, Any]:
     return context
 
 
-def fetch_post_context(client: GraphClient, post_id: str, *, page_id: str,
-                       fallback: dict[str, Any]) -> dict[str, Any]:
+def fetch_post_context(client: GraphClient, post_id: str, *, page_id: str) -> dict[str, Any]:
     """GET /{post-id}: the post's text, link, picture and time.
 
-    A post Facebook will not show us (removed, or not readable with this token: a
-    `Rejected`) leaves the comment with what the webhook said; anything that may pass
-    (throttling, 5xx, a timeout, a token to reconnect) raises `Unavailable`, so the stored
-    event is retried rather than ingested without its context or lost.
+    Raises the Graph client's typed errors: `Rejected` for a post Facebook will not show us
+    (removed, or not readable with this token), the others for what may pass (throttling,
+    5xx, a timeout, a token to reconnect); the enrichment decides what each means.
     """
-    try:
-        post = client.get(post_id, params={"fields": POST_FIELDS})
-    except Rejected:
-        return fallback
-    except ConnectorError as exc:
-        raise Unavailable(f"could not fetch post {post_id} for context: {exc}") from exc
+    post = client.get(post_id, params={"fields": POST_FIELDS})
     return context_from_post({"id": post_id, **post}, page_id=page_id)
+
+
+def join_visitor_post(conversation: Conversation, post_id: str) -> None:
+    """A comment stored before we knew its post is a visitor's: its conversation becomes the
+    post's own, which the post and later comments then join (as if read in order).
+
+    Left as it is when the post's conversation exists already (two comments raced ahead
+    of it): it stays a thread of its own on that post, and nothing is lost.
+    """
+    if conversation.kind != ConversationKind.COMMENT or conversation.external_thread_id == post_id:
+        return
+    try:
+        with transaction.atomic():
+            Conversation.objects.filter(pk=conversation.pk).update(
+                kind=ConversationKind.POST, external_thread_id=post_id)
+            # Top-level comments hang under the post (linked once the post's message lands).
+            Message.objects.filter(conversation=conversation, parent_external_id="").exclude(
+                external_id=post_id).update(parent_external_id=post_id)
+    except IntegrityError:
+        return
+    conversation.kind, conversation.external_thread_id = ConversationKind.POST, post_id

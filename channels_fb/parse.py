@@ -35,16 +35,16 @@ POST_ITEMS = frozenset({"status", "photo", "video", "share", "post"})
 METADATA_PREFIX = "sb:action:"
 
 
-def _webhook_only(post_id: str, fallback: dict, *, fetch: bool) -> dict | None:
+def _webhook_only(post_id: str, fallback: dict) -> dict | None:
     return fallback
 
 
 @dataclass
 class ParseContext:
     page_id: str
-    # (post id, what the event itself says, may it call out?) -> the post as context:
-    # stored already, fetched, or None when unknown and no call is allowed.
-    post_context: Callable[..., dict | None] = _webhook_only
+    # (post id, what the event itself says) -> the post as context, as stored already; None
+    # when it is unknown: the item keeps what the event said and asks for enrichment.
+    post_context: Callable[[str, dict], dict | None] = _webhook_only
 
 
 def parse_payload(payload: dict[str, Any], *, page_id: str = "",
@@ -154,12 +154,15 @@ def parse_comment(value: dict, *, ctx: ParseContext,
     # A hide or a removal says nothing about the text.
     text = str(text or "") if verb in ("add", "edited") else None
     context: dict[str, Any] = {}
+    context_wanted = False
     if post is not None:
         context = post
     elif post_id:
         fallback = webhook_post_context(value)
-        # Only a comment with text may call out; a hide or removal uses what is stored.
-        context = ctx.post_context(post_id, fallback, fetch=text is not None) or fallback
+        known = ctx.post_context(post_id, fallback)
+        # Unknown post: a Page post until the Graph read says otherwise (visitor posts
+        # usually arrive first, and their comments then join them here).
+        context, context_wanted = (known, False) if known is not None else (fallback, True)
     on_visitor_post = bool(context.get("by_visitor"))
     if is_echo and not is_reply and not on_visitor_post:
         # The Page's own top-level comment on its post: nobody to answer, no conversation.
@@ -179,6 +182,7 @@ def parse_comment(value: dict, *, ctx: ParseContext,
         external_id=comment_id, thread_id=thread_id, conversation_kind=conversation_kind,
         timestamp=timestamp, author=author, text=text, attachments=attachments,
         parent_external_id=parent, context_external_id=post_id, context=context,
+        context_wanted=context_wanted,
         is_echo=is_echo, permalink=comment_permalink(comment_id, post_id),
         **VERB_STATE[verb],
     )]

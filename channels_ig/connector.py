@@ -9,7 +9,6 @@ from channels_fb.context import known_context
 from inbox.connectors import (
     Capability,
     Connector,
-    ConnectorError,
     IdentityData,
     InboundItem,
     ParsedItem,
@@ -44,18 +43,9 @@ class InstagramConnector(Connector):
             return (Message.objects.filter(channel=channel, external_id=mid)
                     .values_list("platform_timestamp", flat=True).first())
 
-        def media_context(media_id: str, fallback: dict) -> dict:
-            known = known_context(channel, media_id)
-            if known is not None:
-                return known
-            try:
-                media = InstagramClient.for_channel(channel).media(media_id)
-            except Rejected:
-                return fallback  # removed, or not ours to read: what the webhook said
-            except ConnectorError as exc:
-                raise Unavailable(f"could not read media {media_id} for context: {exc}") \
-                    from exc
-            return {**fallback, **context_of_media({"id": media_id, **media})}
+        def media_context(media_id: str, fallback: dict) -> dict | None:
+            # What is stored about the media; None asks for enrichment (fetch_context).
+            return known_context(channel, media_id)
 
         ctx = ParseContext(account_id=channel.external_id,
                            lookup=lambda: InstagramClient.for_channel(channel),
@@ -79,6 +69,14 @@ class InstagramConnector(Connector):
 
     def poll(self, channel):
         return polling.poll(channel)
+
+    def fetch_context(self, channel, conversation) -> dict | None:
+        """The media a comment is on: caption, picture, link (GET /{ig-media-id})."""
+        media_id = conversation.context_external_id
+        if not media_id or conversation.kind != ConversationKind.COMMENT:
+            return None  # mentions and DMs carry their context already
+        media = InstagramClient.for_channel(channel).media(media_id)
+        return context_of_media({"id": media_id, **media})
 
     def perform(self, action) -> str:
         return actions.perform(action)

@@ -43,7 +43,7 @@ class MentionLookup(Protocol):
     def mentioned_media(self, media_id: str) -> dict: ...
 
 
-def _webhook_media_only(media_id: str, fallback: dict) -> dict:
+def _webhook_media_only(media_id: str, fallback: dict) -> dict | None:
     return fallback
 
 
@@ -53,8 +53,9 @@ class ParseContext:
     lookup: Callable[[], MentionLookup]
     # Resolves a read receipt's `mid` to when that message was sent (None: not stored).
     message_time: Callable[[str], datetime | None] = lambda mid: None
-    # (media id, what the webhook said) -> the media as context: stored or fetched.
-    media_context: Callable[[str, dict], dict] = _webhook_media_only
+    # (media id, what the webhook said) -> the media as context, as stored already; None when
+    # unknown: the comment keeps what the webhook said and asks for enrichment.
+    media_context: Callable[[str, dict], dict | None] = _webhook_media_only
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -129,7 +130,8 @@ def context_of_media(media: dict) -> dict[str, Any]:
 
 
 def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime,
-                 context: dict[str, Any] | None = None) -> InboundItem:
+                 context: dict[str, Any] | None = None,
+                 context_wanted: bool = False) -> InboundItem:
     """One comment or reply, from a webhook `comments` value or a polled Graph comment."""
     comment_id = str(comment["id"])
     parent_id = str(comment.get("parent_id") or (comment.get("parent") or {}).get("id") or "")
@@ -151,20 +153,24 @@ def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime,
         parent_external_id=parent_id,
         context_external_id=media_id,
         context=context,
+        context_wanted=context_wanted,
         is_echo=is_echo,
         hidden=comment["hidden"] if isinstance(comment.get("hidden"), bool) else None,
     )
 
 
 def parse_comments_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
-    """The webhook names the media only by id: its caption and picture are read once per
-    media (stored context is reused); a failed read raises Unavailable and is retried."""
+    """The webhook names the media only by id: the comment is stored with that, and its
+    caption and picture are read afterwards, once per media (stored context is reused)."""
     if not value.get("id"):
         return [UnsupportedItem(f"instagram comments change without an id: keys {sorted(value)}")]
     media = value.get("media") or {}
     media_id = str(media.get("id") or "")
-    context = ctx.media_context(media_id, context_of_media(media)) if media_id else {}
-    return [comment_item(ctx, comment=value, media=media, at=at, context=context)]
+    fallback = context_of_media(media) if media_id else {}
+    known = ctx.media_context(media_id, fallback) if media_id else fallback
+    return [comment_item(ctx, comment=value, media=media, at=at,
+                         context=fallback if known is None else known,
+                         context_wanted=known is None)]
 
 
 def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:

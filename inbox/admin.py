@@ -48,7 +48,8 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "channel", "contact", "state", "assignee", "priority",
                     "last_message_at"]
-    list_filter = ["state", "kind", "channel", "priority", "is_spam", "tags"]
+    # context_state: the threads whose post or media is still to be fetched (inbox/enrich.py).
+    list_filter = ["state", "kind", "channel", "priority", "is_spam", "context_state", "tags"]
     search_fields = ["preview", "external_thread_id", "contact__name"]
     raw_id_fields = ["contact"]
     filter_horizontal = ["tags"]
@@ -57,7 +58,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "direction", "platform_timestamp", "deleted", "hidden"]
+    list_display = ["__str__", "channel", "direction", "platform_timestamp", "routed_at",
+                    "deleted", "hidden"]
     list_filter = ["direction", "visibility", "deleted", "hidden", "channel"]
     search_fields = ["text", "external_id"]
     raw_id_fields = ["conversation", "author_identity", "parent"]

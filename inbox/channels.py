@@ -28,7 +28,9 @@ def mark_needs_reconnect(channel: Channel, detail: str) -> None:
 
 
 def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
-    """Store fresh credentials and release the held actions. Returns how many were released."""
+    """Store fresh credentials, release the held actions and fetch the contexts that waited
+    for the token. Returns how many actions were released."""
+    from .enrich import queue_context, wake_after_reconnect
     from .outbox import queue_action
 
     with transaction.atomic():
@@ -44,4 +46,6 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
         AuditEvent.objects.create(actor=user, verb="channel_reconnected",
                                   data={"channel_id": channel.pk, "released": len(held)})
         transaction.on_commit(lambda: [queue_action(pk) for pk in held])
+        waiting = wake_after_reconnect(channel)
+        transaction.on_commit(lambda: queue_context(waiting))
     return len(held)

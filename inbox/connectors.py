@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
-    from .models import Channel, InboundEvent, OutboundAction
+    from .models import Channel, Conversation, InboundEvent, OutboundAction
 
 
 # ---- typed errors: each carries its retry policy --------------------------------------------
@@ -89,7 +89,8 @@ class InboundItem:
     `context` is what the thread answers, shown above it; the inbox reads these keys:
     `text` (the post, caption, tweet or "Their story"), `permalink` (its public page),
     `media_url` (a picture or story), `type` ("post", "media", "story"...), `created`. Others
-    are kept.
+    are kept. `context_wanted` says the context is only what the event carried: a worker
+    fetches the rest later (`Connector.fetch_context`), the message is never held for it.
     """
 
     kind: ItemKind
@@ -103,6 +104,7 @@ class InboundItem:
     parent_external_id: str = ""
     context_external_id: str = ""
     context: dict[str, Any] = field(default_factory=dict)
+    context_wanted: bool = False
     is_echo: bool = False
     outbound_ref: str = ""        # our OutboundAction id, when the platform echoes metadata
     private: bool = False
@@ -218,6 +220,17 @@ class Connector:
         return None
 
     def fetch_profile(self, channel: Channel, identity_external_id: str) -> IdentityData | None:
+        return None
+
+    def fetch_context(self, channel: Channel, conversation: Conversation) -> dict[str, Any] | None:
+        """Read what the thread answers (its post, media or tweet) from the platform.
+
+        Called by a worker for a conversation whose items said `context_wanted`, never while
+        ingesting. Returns the keys to merge into `conversation.context` (the shape of
+        `InboundItem.context`), or None when there is nothing to read. Raises the typed
+        errors: `Rejected` when the platform will not show it (removed, not ours to read),
+        `RateLimited`, `AuthExpired` and `Unavailable` to be tried again later.
+        """
         return None
 
     def window_closes_at(self, conversation) -> datetime | None:

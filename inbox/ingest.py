@@ -3,13 +3,18 @@
 Every step is idempotent on the platform's own ids, so Meta's retries, polls that overlap
 webhooks and echoes of our own replies all land on the same rows (DESIGN.md, rule 2).
 Events may arrive in any order: an edit or a removal can come before the add it changes.
+
+Visible first, enriched after (docs/architecture.md): a message is stored from what the
+platform sent, and the event is marked done in that same commit. What comes after is
+durable work of its own, each with a marker in the database that the sweep finds: routing
+(`Message.routed_at`, inbox/routing.py) and the thread's context
+(`Conversation.context_state`, inbox/enrich.py). Profiles are asked for after the commit.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,7 +23,7 @@ from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import crypto, live, payloads, profiles, queueing, text
+from . import crypto, enrich, live, payloads, profiles, queueing, routing, text
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -33,6 +38,7 @@ from .models import (
     AuditEvent,
     Channel,
     Contact,
+    ContextState,
     Conversation,
     ConversationState,
     DeliveryStatus,
@@ -63,11 +69,8 @@ class IngestResult:
     unsupported: list[str] = field(default_factory=list)
     # (identity id, channel id) of customers whose profile the platform must fill in.
     profiles_wanted: set[tuple[int, int]] = field(default_factory=set)
-
-
-# Called after an event's items are committed, with the IngestResult; the rules app
-# registers here (in its AppConfig.ready) so that inbox/ does not import rules/.
-ingest_listeners: list[Callable[[IngestResult], None]] = []
+    # Conversations whose context only a platform read can complete (inbox/enrich.py).
+    context_wanted: set[int] = field(default_factory=set)
 
 
 # ---- storing --------------------------------------------------------------------------------
@@ -180,8 +183,14 @@ def process_event(event_id: int) -> IngestResult | None:
         items = text.storable_items(connector.parse(event))
         with transaction.atomic():
             result = apply_items(event.channel, items)
+            # Done in the same commit as the messages: what is left (routing, context,
+            # profiles) is durable work of its own, so nothing is lost in between.
+            if result.unsupported and not (result.touched or result.new_inbound):
+                _finish(event, EventState.UNSUPPORTED, "; ".join(result.unsupported))
+            else:
+                _finish(event, EventState.DONE, "; ".join(result.unsupported))
     except (Unavailable, ConnectorError, OperationalError) as exc:
-        # A platform fetch during parsing, or a locked database: worth another try.
+        # A platform read during parsing, or a locked database: worth another try.
         _retry_later(event, str(exc))
         return None
     except Exception:
@@ -189,18 +198,17 @@ def process_event(event_id: int) -> IngestResult | None:
         log.exception("event %s failed", event.pk)
         _finish(event, EventState.FAILED, traceback.format_exc(limit=5))
         return None
-    if result.unsupported and not (result.touched or result.new_inbound):
-        _finish(event, EventState.UNSUPPORTED, "; ".join(result.unsupported))
-    else:
-        _finish(event, EventState.DONE, "; ".join(result.unsupported))
     for conversation_id in result.touched:
         live.conversation_changed(conversation_id)
+    # Routed here at once on the fast path; a crash or a database error from here on leaves
+    # the messages unrouted and the sweep routes them (routing.messages_due_for_sweep).
+    try:
+        routing.route_messages(routing.unrouted_in(result.touched))
+    except Exception:
+        log.exception("routing after event %s failed; the sweep retries it", event.pk)
+    # Enrichment last: publishing waits on the broker, and nothing above waits on it.
     _request_profiles(result.profiles_wanted)
-    for listener in ingest_listeners:
-        try:
-            listener(result)
-        except Exception:
-            log.exception("ingest listener %r failed on event %s", listener, event.pk)
+    enrich.queue_context(result.context_wanted)
     return result
 
 
@@ -298,6 +306,9 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         "context_external_id": item.context_external_id,
         "context": item.context,
     }
+    if item.context_wanted:
+        defaults.update(context_state=ContextState.WANTED,
+                        context_due_at=enrich.first_due(channel, item.context_external_id))
     try:
         with transaction.atomic():
             conversation, created = Conversation.objects.get_or_create(
@@ -306,11 +317,19 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         conversation, created = Conversation.objects.get(
             channel=channel, external_thread_id=item.thread_id), False
     if not created:
-        updates = {}
+        updates: dict = {}
         if item.context and not conversation.context:
             updates["context"] = item.context
+        elif "text" in item.context and "text" not in conversation.context:
+            # A poll read the post that a webhook named only by id: nothing left to fetch.
+            updates["context"] = {**conversation.context, **item.context}
+            if conversation.context_state == ContextState.WANTED:
+                updates.update(context_state=ContextState.COMPLETE, context_due_at=None)
         if item.context_external_id and not conversation.context_external_id:
             updates["context_external_id"] = item.context_external_id
+            if item.context_wanted:
+                updates.update(context_state=ContextState.WANTED, context_due_at=enrich.first_due(
+                    channel, item.context_external_id))
         if identity and conversation.contact_id is None and not item.is_echo:
             updates["contact"] = identity.contact
         if updates:
@@ -331,6 +350,8 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
     if identity is not None and profiles.needs_profile(identity):
         result.profiles_wanted.add((identity.pk, channel.pk))
     conversation, conversation_created = upsert_conversation(channel, item, identity)
+    if conversation.context_state == ContextState.WANTED:
+        result.context_wanted.add(conversation.pk)
     if item.tags:
         tags = [Tag.objects.get_or_create(name=name)[0] for name in item.tags]
         conversation.tags.add(*tags)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -81,8 +80,14 @@ def conversation_changed(conversation_id: int) -> None:
     rolled-back savepoint undid. Django drops the callbacks of a rolled-back savepoint, so
     only changes that committed are announced.
     """
-    # Robust: the change is committed; a failed announcement must not fail the request.
-    transaction.on_commit(partial(_announce, _open_batch(), conversation_id), robust=True)
+    batch = _open_batch()
+
+    def announce() -> None:  # a function, not a partial: robust callbacks log __qualname__
+        _announce(batch, conversation_id)
+
+    # robust: a cache (Redis) that is down loses the announcement, a hint, and nothing else;
+    # the caller's other after-commit work still runs.
+    transaction.on_commit(announce, robust=True)
 
 
 @shared_cache.degrades(lambda conversation_id: 0)

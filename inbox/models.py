@@ -142,6 +142,14 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+class ContextState(models.TextChoices):
+    """Where the thread's context (the post, media or tweet it answers) stands."""
+
+    COMPLETE = "", "Loaded, or nothing to load"
+    WANTED = "wanted", "Not loaded yet"        # a worker fetches it (inbox/enrich.py)
+    WITHHELD = "withheld", "Not shown to us"   # removed, or not readable with this token
+
+
 class Conversation(models.Model):
     """A thread: a top-level comment with its replies, a DM thread, an X reply chain."""
 
@@ -154,6 +162,13 @@ class Conversation(models.Model):
     context_external_id = models.CharField(max_length=200, blank=True)
     context = models.JSONField(default=dict, blank=True,
                                help_text="What the thread answers: text, permalink, media.")
+    # Context is enrichment: the thread is shown at once, its context is fetched afterwards.
+    context_state = models.CharField(max_length=10, choices=ContextState.choices, blank=True,
+                                     default=ContextState.COMPLETE)
+    # When the next fetch may run (a claim pushes it forward, a failure backs it off).
+    context_due_at = models.DateTimeField(null=True, blank=True)
+    context_attempts = models.PositiveIntegerField(default=0)
+    context_error = models.CharField(max_length=500, blank=True)
     state = models.CharField(max_length=16, choices=ConversationState.choices,
                              default=ConversationState.OPEN)
     snoozed_until = models.DateTimeField(null=True, blank=True)
@@ -188,6 +203,8 @@ class Conversation(models.Model):
             models.CheckConstraint(
                 condition=~Q(state=ConversationState.SNOOZED) | Q(snoozed_until__isnull=False),
                 name="conversation_snooze_has_time"),
+            models.CheckConstraint(condition=Q(context_state__in=ContextState.values),
+                                   name="conversation_context_state_valid"),
         ]
         indexes = [
             # The inbox folders: a state, newest activity first.
@@ -207,6 +224,9 @@ class Conversation(models.Model):
                          condition=Q(is_spam=True)),
             # The "All" folder and search across every folder: newest first, whatever state.
             models.Index(fields=["-last_message_at"], name="conv_recent"),
+            # The enrichment sweep: only threads whose context is still to be fetched.
+            models.Index(fields=["context_due_at"], name="conv_context_wanted",
+                         condition=Q(context_state="wanted")),
         ]
 
     def __str__(self) -> str:
@@ -272,6 +292,9 @@ class Message(models.Model):
     delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices,
                                        default=DeliveryStatus.NONE, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
+    # When classification, SLA and rules finished for this customer message (inbox/routing.py);
+    # NULL while that is still to happen, so a crash between storing and routing is retried.
+    routed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,6 +309,9 @@ class Message(models.Model):
             # The thread in platform order.
             models.Index(fields=["conversation", "platform_timestamp", "id"],
                          name="msg_thread_order"),
+            # The routing sweep: only the few customer messages not yet routed.
+            models.Index(fields=["created_at"], name="msg_unrouted",
+                         condition=Q(routed_at__isnull=True, direction="in")),
         ]
         ordering = ["platform_timestamp", "id"]
 

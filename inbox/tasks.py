@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import ingest, outbox, polling, profiles
+from . import enrich, ingest, outbox, polling, profiles, routing
 
 log = logging.getLogger("switchboard.tasks")
 
@@ -32,16 +32,35 @@ def poll_due_channels() -> None:
 
 
 @shared_task(ignore_result=True)
+def route_message(message_id: int) -> None:
+    routing.route_message(message_id)
+
+
+@shared_task(ignore_result=True)
+def fetch_context(conversation_id: int) -> None:
+    enrich.fetch_context(conversation_id)
+
+
+@shared_task(ignore_result=True)
 def sweep() -> dict:
-    """Queue what the broker never delivered: stored events and due actions."""
+    """Queue what the broker never delivered or a worker left half done: stored events,
+    due actions, unrouted customer messages and contexts still to fetch."""
     events = ingest.events_due_for_sweep()
     ingest.queue_events(events)
     actions = outbox.actions_due_for_sweep()
     for action_id in actions:
         send_action.delay(action_id)
-    if events or actions:
-        log.info("sweep queued %d events and %d actions", len(events), len(actions))
-    return {"events": len(events), "actions": len(actions)}
+    unrouted = routing.messages_due_for_sweep()
+    for message_id in unrouted:
+        route_message.delay(message_id)
+    contexts = enrich.contexts_due_for_sweep()
+    for conversation_id in contexts:
+        fetch_context.delay(conversation_id)
+    if events or actions or unrouted or contexts:
+        log.info("sweep queued %d events, %d actions, %d messages to route and %d contexts",
+                 len(events), len(actions), len(unrouted), len(contexts))
+    return {"events": len(events), "actions": len(actions), "messages": len(unrouted),
+            "contexts": len(contexts)}
 
 
 @shared_task(ignore_result=True)

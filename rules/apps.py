@@ -9,13 +9,13 @@ class RulesConfig(AppConfig):
 
     def ready(self):
         from inbox.conversations import state_listeners
-        from inbox.ingest import ingest_listeners
+        from inbox.routing import routing_listeners
         from switchboard.celery import app
 
-        from .listeners import on_ingest, on_state_change
+        from .listeners import on_customer_message, on_state_change
 
-        if on_ingest not in ingest_listeners:
-            ingest_listeners.append(on_ingest)
+        if on_customer_message not in routing_listeners:
+            routing_listeners.append(on_customer_message)
         if on_state_change not in state_listeners:
             state_listeners.append(on_state_change)
         # The time triggers and SLA upkeep; beat reads this schedule at start.

@@ -1,15 +1,16 @@
-"""What happens after the ingest commits new customer items: classify, SLA, rules.
+"""What routing does to each new customer message: classify, SLA, rules.
 
-Registered in RulesConfig.ready() on `inbox.ingest.ingest_listeners`; runs in the worker,
-after the event's transaction has committed. `on_state_change` is registered on
-`inbox.conversations.state_listeners` and keeps the SLA due time in step with the state.
+`on_customer_message` is registered in RulesConfig.ready() on
+`inbox.routing.routing_listeners`; it runs in the worker inside the routing transaction that
+marks the message routed, so a crash half-way applies nothing and the retry applies it all
+once. `on_state_change` is registered on `inbox.conversations.state_listeners` and keeps
+the SLA due time in step with the state.
 """
 
 from __future__ import annotations
 
 import logging
 
-from inbox.ingest import IngestResult
 from inbox.models import Conversation, ConversationState, Message
 
 from . import sla
@@ -18,24 +19,6 @@ from .engine import run_rules
 from .models import Trigger
 
 log = logging.getLogger("switchboard.rules")
-
-
-def on_ingest(result: IngestResult) -> None:
-    new_conversation_ids = {c.pk for c in result.new_conversations}
-    started: set[int] = set()
-    for stale in sorted(result.new_inbound, key=lambda m: (m.platform_timestamp, m.pk)):
-        message = (Message.objects.select_related("author_identity").filter(pk=stale.pk)
-                   .first())
-        if message is None or message.deleted:
-            continue
-        conversation = (Conversation.objects
-                        .select_related("channel", "contact", "assignee", "team")
-                        .get(pk=message.conversation_id))
-        message.conversation = conversation
-        on_customer_message(conversation, message,
-                            new_conversation=(conversation.pk in new_conversation_ids
-                                              and conversation.pk not in started))
-        started.add(conversation.pk)
 
 
 def on_customer_message(conversation: Conversation, message: Message, *,

@@ -72,6 +72,7 @@ class Fault:
     count: int = 1
     seconds: float = 3.0
     minutes: int = 19     # throttle: estimated_time_to_regain_access
+    code: int = 80001     # throttle: 4 (app), 17 (user), 32 (Page), 80001 (Pages use case)
 
     def applies(self, method: str, path: str) -> bool:
         if self.match == "any":
@@ -304,8 +305,9 @@ class GraphStandin:
         self._check_token(token, params)
         fault = self._take_fault(method, route)
         if fault and fault.mode == "throttle":
-            raise GraphError(400, 80001, "(#80001) There have been too many calls to this Page "
-                             "account. Wait a bit and try again. For more info, please refer to "
+            raise GraphError(400, fault.code, f"(#{fault.code}) There have been too many calls "
+                             "to this Page account. Wait a bit and try again. For more info, "
+                             "please refer to "
                              "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
                              transient=True,
                              headers=self._usage_headers(throttled_minutes=fault.minutes))

@@ -169,7 +169,8 @@ class InstagramStandin:
             usage = {self.account.account_id: [{
                 "type": "instagram", "call_count": 100, "total_cputime": 40, "total_time": 45,
                 "estimated_time_to_regain_access": minutes}]}
-            raise GraphError(400, 80002, "(#80002) There have been too many calls to this "
+            code = fault.get("code", 80002)   # or 4 (app), 17 (user), 32 (Page)
+            raise GraphError(400, code, f"(#{code}) There have been too many calls to this "
                              "Instagram account. Wait a bit and try again.",
                              headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
         if mode == "expired":

@@ -13,11 +13,14 @@ from django.utils import timezone
 
 from channels_fb.graph import sign_body, verify_signature
 from channels_fb.standin import PAGE_ID
-from inbox.ingest import process_event
+from inbox.connectors import EventToStore
+from inbox.enrich import fetch_context
+from inbox.ingest import store_events
 from inbox.models import (
     ActionKind,
     ActionState,
     AuditEvent,
+    ContextState,
     Conversation,
     ConversationState,
     DeliveryStatus,
@@ -177,17 +180,40 @@ def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
     assert len(post_reads(graph_standin)) == 1
 
 
-def test_post_fetch_failure_retries_the_event_instead_of_losing_it(send, graph_standin):
-    graph_standin.inject("500", match="read")
+def test_post_read_failure_shows_the_comment_at_once_and_the_post_later(send, graph_standin):
+    graph_standin.inject("500", match=POST_ID)
     send("fb_feed_comment_add")
-    event = InboundEvent.objects.get()
-    assert event.state == EventState.RETRY
-    assert Message.objects.count() == 0
-    # The platform is back by the time the retry is due.
-    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
-    process_event(event.pk)
+    assert InboundEvent.objects.get().state == EventState.DONE
+    conversation = Conversation.objects.get()
+    assert conversation.messages.count() == 1
+    assert conversation.context_state == ContextState.WANTED
+    assert "text" not in conversation.context
+    # Graph is back by the time the retry is due.
+    Conversation.objects.filter(pk=conversation.pk).update(context_due_at=timezone.now())
+    assert fetch_context(conversation.pk) == "loaded"
+    conversation.refresh_from_db()
+    assert conversation.context["text"].startswith("Meet the Aurora jacket")
+    assert conversation.context_state == ContextState.COMPLETE
+
+
+def test_a_poll_that_reads_the_post_completes_a_context_still_wanted(send, graph_standin,
+                                                                   django_capture_on_commit_callbacks):
+    graph_standin.inject("500", match=POST_ID, count=100)
+    send("fb_feed_comment_add")
+    assert Conversation.objects.get().context_state == ContextState.WANTED
+    # The poll reads posts with their comments (GET /{page-id}/feed, /{post-id}/comments).
+    polled = {"field": "poll_comment", "post": {
+        "id": POST_ID, "message": "Meet the Aurora jacket: warm, light, made to last.",
+        "from": {"id": PAGE_ID}, "created_time": "2025-03-14T08:41:24+0000"},
+        "value": {"id": COMMENT_ID, "message": "Здравствуйте! Заказ №48213 так и не пришёл",
+                  "from": {"id": "6984412238391107", "name": "Марина Соколова"},
+                  "created_time": "2025-03-14T09:41:24+0000"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        store_events("facebook", [EventToStore("poll:comment:1", polled, PAGE_ID)],
+                     source="poll")
     conversation = Conversation.objects.get()
     assert conversation.context["text"].startswith("Meet the Aurora jacket")
+    assert conversation.context_state == ContextState.COMPLETE
     assert conversation.messages.count() == 1
 
 
@@ -196,6 +222,7 @@ def test_post_facebook_will_not_show_keeps_the_webhook_context(send, graph_stand
     send("fb_feed_comment_add")
     conversation = Conversation.objects.get()
     assert "text" not in conversation.context
+    assert conversation.context_state == ContextState.WITHHELD
     assert conversation.context["permalink"].endswith("/posts/122154830261048877")
     assert conversation.messages.count() == 1
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from django.utils import timezone
 
 from inbox.models import (
     ActionKind,
     ActionState,
+    ContextState,
     Conversation,
     DeliveryStatus,
     Direction,
@@ -117,17 +119,19 @@ def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin
     assert len(media_reads(ig_standin)) == 1
 
 
-def test_media_read_failure_retries_the_comment_instead_of_losing_it(channel, deliver,
-                                                                     ig_standin):
-    ig_standin.inject("error500", on="read")
+def test_media_read_failure_shows_the_comment_at_once_and_the_media_later(channel, deliver,
+                                                                          ig_standin):
+    ig_standin.inject("error500", on="read", count=5)
     deliver(fixture("ig_comments.json"))
-    event = InboundEvent.objects.get()
-    assert event.state == EventState.RETRY
-    assert not Message.objects.exists()
+    assert InboundEvent.objects.get().state == EventState.DONE
+    conversation = Conversation.objects.get()
+    assert conversation.messages.count() == 1
+    assert conversation.context_state == ContextState.WANTED
 
-    from inbox.ingest import process_event
-    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
-    process_event(event.pk)
+    from inbox.enrich import fetch_context
+    ig_standin.faults.clear()
+    Conversation.objects.filter(pk=conversation.pk).update(context_due_at=timezone.now())
+    assert fetch_context(conversation.pk) == "loaded"
     assert Conversation.objects.get().context["text"] == MEDIA_CAPTION
 
 

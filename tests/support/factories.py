@@ -50,5 +50,5 @@ def make_conversation(channel: Channel | None = None, *, kind: str = Conversatio
         **fields)
     Message.objects.create(conversation=conversation, channel=channel, external_id=f"m{n}",
                            direction=Direction.INBOUND, author_identity=identity, text=text,
-                           platform_timestamp=at, state_timestamp=at)
+                           platform_timestamp=at, state_timestamp=at, routed_at=at)
     return conversation

@@ -1,3 +1,5 @@
+import os
+
 from django.apps import AppConfig
 
 
@@ -13,3 +15,17 @@ class TestchatConfig(AppConfig):
         from .connector import TestchatConnector
 
         registry.register(TestchatConnector())
+        if os.environ.get("TESTCHAT_PAUSE_ROUTING"):
+            # A worker started with this stops for good half-way through routing (after
+            # the rules ran, before the commit), so a test can kill it right there.
+            from inbox.routing import routing_listeners
+
+            routing_listeners.append(pause_routing)
+
+
+def pause_routing(conversation, message, *, new_conversation: bool) -> None:
+    import time
+    from pathlib import Path
+
+    Path(os.environ["TESTCHAT_PAUSE_ROUTING"]).write_text(str(message.pk))
+    time.sleep(600)

@@ -1,0 +1,115 @@
+"""Routing is durable work: a marker per message, all-or-nothing, idempotent, swept."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError
+from django.test import override_settings
+from django.utils import timezone
+
+from inbox import ingest, routing
+from inbox.models import AuditEvent, EventState, InboundEvent, Message
+from rules.models import Rule, Trigger
+from tests.support import factories
+from tests.support.testchat_events import ACCOUNT, event, post_events
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def channel():
+    return factories.make_channel("testchat", external_id=ACCOUNT, name="Polaris Page")
+
+
+@pytest.fixture
+def tag_rule():
+    return Rule.objects.create(name="Orders", trigger=Trigger.NEW_MESSAGE, conditions={},
+                               actions=[{"type": "add_tag", "value": "Orders"}])
+
+
+@pytest.fixture
+def failing_listener():
+    """A routing step that fails the way infrastructure fails: the database refuses."""
+    calls = []
+
+    def listener(conversation, message, *, new_conversation):
+        calls.append(message.pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    routing.routing_listeners.append(listener)
+    yield calls
+    routing.routing_listeners.remove(listener)
+
+
+def hits(message) -> int:
+    return AuditEvent.objects.filter(verb="rule_matched",
+                                     data__message_id=message.pk).count()
+
+
+def test_a_message_is_routed_once_however_often_it_is_routed(client, channel, tag_rule):
+    post_events(client, event("c1", text="Where is my order?"))
+    message = Message.objects.get()
+    assert message.routed_at is not None and message.extra["intent"]
+    assert not routing.route_message(message.pk)
+    assert not routing.route_messages([message.pk, message.pk])
+    assert hits(message) == 1
+    tag_rule.refresh_from_db()
+    assert tag_rule.hit_count == 1
+
+
+def test_a_failed_routing_commits_nothing_and_the_sweep_routes_it_later(
+        client, channel, tag_rule, failing_listener):
+    post_events(client, event("c1", text="Where is my order?"))
+    message = Message.objects.get()
+    # Stored and visible, but nothing of the routing stayed: not even the rule's hit.
+    assert message.routed_at is None and "intent" not in message.extra
+    assert hits(message) == 0
+    assert routing.messages_due_for_sweep(grace=timedelta(minutes=1)) == []  # left to the fast path
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    assert routing.messages_due_for_sweep(grace=timedelta(minutes=1)) == [message.pk]
+
+    assert routing.route_message(message.pk)
+    message.refresh_from_db()
+    assert message.routed_at is not None and message.extra["intent"]
+    assert hits(message) == 1
+    assert routing.messages_due_for_sweep(grace=timedelta(0)) == []
+
+
+def test_a_bug_in_one_step_does_not_hold_the_message_back(client, channel, tag_rule):
+    def broken(conversation, message, *, new_conversation):
+        raise ValueError("a bug")
+
+    routing.routing_listeners.insert(0, broken)
+    try:
+        post_events(client, event("c1", text="Where is my order?"))
+    finally:
+        routing.routing_listeners.remove(broken)
+    message = Message.objects.get()
+    assert message.routed_at is not None
+    assert hits(message) == 1  # the rules still ran
+
+
+def test_only_the_first_customer_message_starts_a_conversation(client, channel):
+    Rule.objects.create(name="Welcome", trigger=Trigger.NEW_CONVERSATION, conditions={},
+                        actions=[{"type": "add_tag", "value": "New"}])
+    post_events(client, event("c1", thread="t1", text="Hello", ts=100))
+    post_events(client, event("c2", thread="t1", text="Anyone?", ts=200))
+    first, second = Message.objects.order_by("platform_timestamp")
+    assert [hits(first), hits(second)] == [1, 0]
+
+
+DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": "redis://127.0.0.1:9/0"}}
+
+
+def test_a_redis_outage_while_announcing_does_not_skip_routing(channel, tag_rule):
+    stored = InboundEvent.objects.create(channel_kind="testchat", channel=channel,
+                                         delivery_key="c1", payload=event("c1", text="Refund?"))
+    with override_settings(CACHES=DEAD_REDIS):  # the live feed cannot be written
+        ingest.process_event(stored.pk)
+    stored.refresh_from_db()
+    message = Message.objects.get()
+    assert stored.state == EventState.DONE
+    assert message.routed_at is not None and message.extra["intent"]
+    assert hits(message) == 1
