@@ -130,9 +130,9 @@ class Holiday(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """Response targets for conversations of one channel kind and conversation kind.
+    """Response targets for conversations of one channel kind, conversation kind and priority.
 
-    Empty kinds match any; the most specific enabled policy wins. In business time the
+    Empty fields match any; the most specific enabled policy wins (priority first). In business time the
     targets count the policy's business hours, else the team's, else the default calendar.
     """
 
@@ -143,6 +143,8 @@ class SlaPolicy(models.Model):
     conversation_kind = models.CharField(max_length=16, blank=True,
                                          help_text="comment, post, dm, mention, search; "
                                                    "empty: every kind.")
+    priority = models.CharField(max_length=8, blank=True,
+                                help_text="low, normal, high, urgent; empty: every priority.")
     first_response_minutes = models.PositiveIntegerField(default=60)
     next_response_minutes = models.PositiveIntegerField(default=60)
     due_soon_minutes = models.PositiveIntegerField(

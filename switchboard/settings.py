@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "channels_ig",
     "channels_tw",
     "sandbox",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Invitations and password resets; the demo prints them on the console (issue 13).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.EmailBackend"
+                                             if env_bool("SWITCHBOARD_DEMO", False)
+                                             else "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
