@@ -7,6 +7,7 @@ from rest_framework import permissions, routers, serializers, viewsets
 from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
+from .references import check_action_references, check_condition_references
 from .registry import RuleError
 
 
@@ -27,6 +28,7 @@ class RuleSerializer(serializers.ModelSerializer):
     def validate_conditions(self, value):
         try:
             compile_conditions(value)
+            check_condition_references(value)
         except RuleError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value
@@ -35,6 +37,7 @@ class RuleSerializer(serializers.ModelSerializer):
         try:
             compile_actions(value)
             check_destinations(value)
+            check_action_references(value)
         except RuleError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value

@@ -73,12 +73,15 @@ class Rule(models.Model):
     def clean(self) -> None:
         from .actions import check_destinations
         from .engine import RuleError, compile_rule
+        from .references import check_action_references, check_condition_references
 
         if self.trigger == Trigger.IDLE and not self.minutes:
             raise ValidationError({"minutes": "An idle trigger needs a number of minutes."})
         try:
             compile_rule(self)
             check_destinations(self.actions)
+            check_condition_references(self.conditions)
+            check_action_references(self.actions)
         except RuleError as exc:
             raise ValidationError({exc.field: str(exc)}) from exc
 

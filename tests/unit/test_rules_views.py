@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from inbox.models import Message
+from inbox.models import Message, SavedReply, Tag
 from rules.models import Rule
 from tests.support import factories
 
@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+@pytest.fixture(autouse=True)
+def referenced(db):
+    """What form_data's actions name: saving a rule looks each of them up."""
+    Tag.objects.create(name="Payment")
+    SavedReply.objects.create(title="Thanks", body="Thank you!")
 
 
 def form_data(**overrides):
