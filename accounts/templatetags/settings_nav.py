@@ -21,7 +21,8 @@ def _links(user) -> list[tuple[str, str]]:
         for connector in registry.all():
             links += list(getattr(connector, "settings_pages", ()))
     if user.is_admin:
-        links += [("Audit log", "audit:log")]
+        links += [("People", "accounts:people"), ("Roles", "accounts:roles"),
+                  ("Audit log", "audit:log")]
     links.append(("Your settings", "accounts:settings"))
     return links
 
