@@ -31,9 +31,9 @@ def _links(user) -> list[tuple[str, str]]:
 def settings_nav(context):
     request = context["request"]
     path = request.path
-    items = []
-    for label, name in _links(request.user):
-        url = reverse(name)
-        items.append({"label": label, "url": url,
-                      "current": path == url or (url != "/" and path.startswith(url))})
+    items = [{"label": label, "url": reverse(name)} for label, name in _links(request.user)]
+    # The longest link the address starts with is the current page (/rules/sla/, not /rules/).
+    current = max((i["url"] for i in items if path.startswith(i["url"])), key=len, default="")
+    for item in items:
+        item["current"] = item["url"] == current
     return {"items": items}
