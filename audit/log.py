@@ -58,7 +58,7 @@ def diff(before: dict, after: dict) -> dict:
     changes = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
-        if old == new:
+        if old == new or (old in (None, "") and new in (None, "")):
             continue
         if key in SECRET_FIELDS:
             changes[key] = [None, "(changed)"]

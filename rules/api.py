@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import permissions, routers, serializers, viewsets
 
+from audit.log import record, snapshot
+
 from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
@@ -56,7 +58,18 @@ class RuleViewSet(viewsets.ModelViewSet):
     permission_classes = [IsManager]
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        rule = serializer.save(created_by=self.request.user)
+        record(actor=self.request.user, verb="created", target=rule)
+
+    def perform_update(self, serializer):
+        before = snapshot(serializer.instance)
+        rule = serializer.save()
+        record(actor=self.request.user, verb="changed", target=rule, before=before)
+
+    def perform_destroy(self, instance):
+        record(actor=self.request.user, verb="deleted", target=instance,
+               before=snapshot(instance))
+        instance.delete()
 
 
 router = routers.DefaultRouter()

@@ -109,12 +109,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Invitations and password resets; the demo prints them on the console (issue 13).
-EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.EmailBackend"
-                                             if env_bool("SWITCHBOARD_DEMO", False)
-                                             else "django.core.mail.backends.smtp.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
-
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -172,6 +166,11 @@ HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
 SWITCHBOARD_DEMO = env_bool("SWITCHBOARD_DEMO", False)
+# Invitations and password resets; the demo prints them, links included, on the console.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.EmailBackend"
+                                             if SWITCHBOARD_DEMO
+                                             else "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -132,3 +132,7 @@ def test_api_for_managers(manager_client):
                                 content_type="application/json").status_code == 200
     assert not Rule.objects.get().enabled
     assert manager_client.delete(f"/rules/api/rules/{rule_id}/").status_code == 204
+    from audit.models import Entry
+
+    assert list(Entry.objects.filter(target_type="rule").order_by("id").values_list(
+        "verb", flat=True)) == ["created", "changed", "deleted"]
