@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Team, User
+from .models import RolePermissions, Team, User
 
 
 @admin.register(User)
@@ -19,3 +19,8 @@ class AgentAdmin(UserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone"]
     filter_horizontal = ["members"]
+
+
+@admin.register(RolePermissions)
+class RolePermissionsAdmin(admin.ModelAdmin):
+    list_display = ["role", "may_delete_platform_items"]
