@@ -205,3 +205,25 @@ def test_the_audit_page_lists_each_change(browser_page, live_server, manager, ad
     assert "kind=sla_policy" in page.url
     assert page.locator("#entries tr.entry").count() == 2
     artifact(page, "audit-log")
+
+
+def test_x_searches_show_the_query_while_typing(browser_page, live_server, manager, artifact):
+    channel = factories.make_channel("x", name="Polaris on X", handle="polaris", config={
+        "searches": [{"name": "Brand name", "phrases": ["Polaris Outfitters"]}]})
+    page = browser_page(manager)
+    page.goto(live_server.url + "/settings/")
+    page.click(".settings-nav >> text=X searches")
+    assert '"Polaris Outfitters" -is:retweet -from:polaris' in \
+        page.locator("#query-previews").inner_text()
+    page.fill("input[name=form-0-exclude]", "hiring")
+    page.fill("input[name=form-1-name]", "Care hashtag")
+    page.fill("input[name=form-1-hashtags]", "polariscare")
+    page.wait_for_selector("#query-previews >> text=#polariscare -is:retweet -from:polaris")
+    assert '"Polaris Outfitters" -hiring -is:retweet' in \
+        page.locator("#query-previews").inner_text()
+    artifact(page, "x-searches")
+    page.click("button:has-text('Save searches')")
+    page.wait_for_selector("text=Saved the searches of Polaris on X")
+    channel.refresh_from_db()
+    assert [s["name"] for s in channel.config["searches"]] == ["Brand name", "Care hashtag"]
+    assert Entry.objects.get(target_type="x_searches").actor == manager
