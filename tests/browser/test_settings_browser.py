@@ -82,7 +82,7 @@ def manager_sets_hours_and_sla(browser_page, live_server, manager, channel,
     page.context.close()
 
 
-def admin_invites_an_agent(browser_page, live_server, admin_user) -> User:
+def admin_invites_an_agent(browser_page, live_server, admin_user, artifact=None) -> User:
     Team.objects.create(name="Support")
     page = browser_page(admin_user)
     page.goto(live_server.url + "/settings/")
@@ -94,6 +94,8 @@ def admin_invites_an_agent(browser_page, live_server, admin_user) -> User:
     page.click("button:has-text('Send the invitation')")
     page.wait_for_selector("text=Invited kati@example.com")
     assert "invited" in page.locator("#people tr:has-text('kati@example.com')").inner_text()
+    if artifact:
+        artifact(page, "people")
     page.context.close()
 
     link = re.search(r"https?://\S+/invite/\S+/", mail.outbox[-1].body).group(0)
@@ -171,8 +173,9 @@ def test_manager_sets_business_hours_and_an_sla_and_the_badge_changes(
     manager_sets_hours_and_sla(browser_page, live_server, manager, testchat_channel, artifact)
 
 
-def test_admin_invites_an_agent_who_sets_a_password(browser_page, live_server, admin_user):
-    admin_invites_an_agent(browser_page, live_server, admin_user)
+def test_admin_invites_an_agent_who_sets_a_password(browser_page, live_server, admin_user,
+                                                    artifact):
+    admin_invites_an_agent(browser_page, live_server, admin_user, artifact)
 
 
 def test_a_rule_naming_a_deactivated_agent_is_refused_on_save(browser_page, live_server,
