@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .forms import AdminLoginForm
-from .models import Team, User
+from .models import RolePermissions, Team, User
 
 admin.site.login_form = AdminLoginForm  # the admin's sign-in is throttled like the app's
 
@@ -22,3 +22,8 @@ class AgentAdmin(UserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone"]
     filter_horizontal = ["members"]
+
+
+@admin.register(RolePermissions)
+class RolePermissionsAdmin(admin.ModelAdmin):
+    list_display = ["role", "may_delete_platform_items"]

@@ -6,7 +6,7 @@ from inbox.models import SavedReply, Tag
 from inbox.saved_replies import VARIABLES
 
 from . import throttle
-from .models import Team, User
+from .models import Role, RolePermissions, Team, User
 
 
 class SignatureForm(forms.ModelForm):
@@ -80,3 +80,64 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     pass
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    username = forms.CharField(max_length=150, required=False,
+                               help_text="For logging in; empty: the part of the e-mail before @.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
+    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Someone with this e-mail is already here.")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email"):
+            username = (data.get("username") or data["email"].split("@")[0]).strip()
+            try:
+                User.username_validator(username)
+            except forms.ValidationError:
+                self.add_error("username", "Letters, digits and @ . + - _ only.")
+                return data
+            if User.objects.filter(username__iexact=username).exists():
+                self.add_error("username", f"The username {username!r} is taken; choose another.")
+            data["username"] = username
+        return data
+
+
+class PersonForm(forms.ModelForm):
+    """What an admin changes about someone: name, e-mail, role and teams."""
+
+    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role", "is_available",
+                  "max_open_conversations"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["teams"] = list(self.instance.teams.all())
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            user.teams.set(self.cleaned_data["teams"])
+        return user
+
+
+class RolePermissionsForm(forms.ModelForm):
+    class Meta:
+        model = RolePermissions
+        fields = ["may_delete_platform_items"]
+        labels = {"may_delete_platform_items": "May delete comments and messages on the platform"}

@@ -48,3 +48,21 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RolePermissions(models.Model):
+    """What a role may do beyond working conversations; a role without a row may do all.
+
+    Admins always may: they set these, and must not lock themselves out.
+    """
+
+    role = models.CharField(max_length=16, choices=Role.choices, unique=True)
+    may_delete_platform_items = models.BooleanField(
+        default=True, help_text="Delete customers' comments and messages on the platform "
+                                "(it cannot be undone).")
+
+    class Meta:
+        verbose_name_plural = "role permissions"
+
+    def __str__(self) -> str:
+        return self.get_role_display()

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.log import record, snapshot
 from inbox.access import require_manager
 from inbox.models import SavedReply, Tag
 
@@ -37,6 +38,7 @@ def manage_list(request: HttpRequest, kind: str) -> HttpResponse:
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record(actor=request.user, verb="created", target=form.instance)
         messages.success(request, f"Added {form.instance}.")
         return redirect(f"accounts:{kind}")
     return render(request, "accounts/manage.html", {
@@ -47,9 +49,11 @@ def manage_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     require_manager(request)
     model, form_class, title = MANAGED[kind]
     obj = get_object_or_404(model, pk=pk)
+    before = snapshot(obj)
     form = form_class(request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record(actor=request.user, verb="changed", target=obj, before=before)
         messages.success(request, f"Saved {obj}.")
         return redirect(f"accounts:{kind}")
     return render(request, "accounts/manage_edit.html", {
@@ -61,6 +65,7 @@ def manage_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     require_manager(request)
     model, _, _ = MANAGED[kind]
     obj = get_object_or_404(model, pk=pk)
+    record(actor=request.user, verb="deleted", target=obj, before=snapshot(obj))
     obj.delete()
     messages.success(request, f"Deleted {obj}.")
     return redirect(f"accounts:{kind}")

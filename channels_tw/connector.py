@@ -15,6 +15,8 @@ class XConnector(Connector):
     platform = "x"
     label = "X"
     connect_url_name = "channels_tw:connect"
+    # Linked from the managers' settings menu (accounts/templatetags/settings_nav.py).
+    settings_pages = (("X searches", "channels_tw:searches"),)
     capabilities = frozenset({Capability.REPLY, Capability.DM, Capability.LIKE,
                               Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE,
                               Capability.DELETE})

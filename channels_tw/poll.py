@@ -39,8 +39,9 @@ class Search:
 def build_query(search: dict, brand_handle: str) -> str:
     """A recent-search query for one named search, without retweets and our own posts.
 
-    `search` holds `phrases` (the brand's name written without the @), `hashtags`, `urls`
-    and an optional raw `query`; operators per
+    `search` holds `phrases` (the brand's name written without the @), `hashtags`, `urls`,
+    `exclude` (words or phrases a match must not contain) and an optional raw `query`;
+    operators per
     https://docs.x.com/x-api/posts/search/integrate/build-a-query.
     """
     terms = []
@@ -61,7 +62,12 @@ def build_query(search: dict, brand_handle: str) -> str:
     if not terms:
         return ""
     core = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
-    query = f"{core} -is:retweet"
+    query = core
+    for word in search.get("exclude", []):
+        word = str(word).replace('"', "").strip()
+        if word:
+            query += f' -"{word}"' if " " in word else f" -{word.lstrip('-')}"
+    query += " -is:retweet"
     if brand_handle:
         query += f" -from:{brand_handle.lstrip('@')}"
     return query

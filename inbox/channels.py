@@ -6,6 +6,8 @@ import logging
 
 from django.db import transaction
 
+from audit.log import record
+
 from .models import ActionState, AuditEvent, Channel, ChannelStatus, OutboundAction
 
 log = logging.getLogger("switchboard.channels")
@@ -45,6 +47,8 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
                                                           not_before=None)
         AuditEvent.objects.create(actor=user, verb="channel_reconnected",
                                   data={"channel_id": channel.pk, "released": len(held)})
+        record(actor=user, verb="reconnected", target=channel,
+               changes={"token": [None, "(changed)"], "status": ["needs reconnect", "active"]})
         transaction.on_commit(lambda: [queue_action(pk) for pk in held])
         waiting = wake_after_reconnect(channel)
         transaction.on_commit(lambda: queue_context(waiting))

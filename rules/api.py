@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from rest_framework import permissions, routers, serializers, viewsets
 
+from audit.log import record, snapshot
+
 from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
+from .references import check_action_references, check_condition_references
 from .registry import RuleError
 
 
@@ -27,6 +30,7 @@ class RuleSerializer(serializers.ModelSerializer):
     def validate_conditions(self, value):
         try:
             compile_conditions(value)
+            check_condition_references(value)
         except RuleError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value
@@ -35,6 +39,7 @@ class RuleSerializer(serializers.ModelSerializer):
         try:
             compile_actions(value)
             check_destinations(value)
+            check_action_references(value)
         except RuleError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value
@@ -53,7 +58,18 @@ class RuleViewSet(viewsets.ModelViewSet):
     permission_classes = [IsManager]
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        rule = serializer.save(created_by=self.request.user)
+        record(actor=self.request.user, verb="created", target=rule)
+
+    def perform_update(self, serializer):
+        before = snapshot(serializer.instance)
+        rule = serializer.save()
+        record(actor=self.request.user, verb="changed", target=rule, before=before)
+
+    def perform_destroy(self, instance):
+        record(actor=self.request.user, verb="deleted", target=instance,
+               before=snapshot(instance))
+        instance.delete()
 
 
 router = routers.DefaultRouter()

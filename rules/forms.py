@@ -1,47 +1,162 @@
-"""The rule editor's form: rows of conditions and actions, or JSON for nested conditions.
+"""The rule editor's form: a tree of conditions (all/any groups, "not" on any node) and a
+list of actions, both grown and pruned freely.
 
-A condition row is (type, "not", value); an action row is (type, value, privately, only
-outside business hours). Values are written the way each registered parameter says
-(`Param.from_form`): comma-separated lists, a number, yes/no. Whatever is built is
-compiled before it is accepted, exactly as the engine will compile it.
+Field names carry a node's path in the tree: the root group's children are "0", "1", ...;
+the second child of group "0" is "0.1". A leaf posts `c-<path>-type`, `-value` and
+`-negate`; a group posts `c-<path>-kind=group`, `-mode` and `-negate`. An action row posts
+`a-<n>-type`, `-value` and its options. The root's mode is `match`. Buttons named `op`
+change the shape without saving ("add:0" adds a condition to group "0", "group:" a group to
+the root, "remove:0.1", "add-action", "remove-action:2").
+
+Values are written the way each registered parameter says (`Param.from_form`). Whatever
+is built is compiled, and everything it names is looked up (rules/references.py), before
+it is accepted, exactly as the engine will compile it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 
 from django import forms
 
 from .actions import check_destinations
 from .engine import compile_actions, compile_conditions
 from .models import Rule
+from .references import check_action_references, check_condition_references
 from .registry import RuleError
 from .registry import actions as action_specs
 from .registry import conditions as condition_specs
 
-SPARE_ROWS = 2
-MIN_ROWS = 3
+MODES = [("all", "all of"), ("any", "any of")]
+_NODE_KEY = re.compile(r"^c-(\d+(?:\.\d+)*)-(type|kind)$")
+_ACTION_KEY = re.compile(r"^a-(\d+)-type$")
+FLAGS = ("private", "outside_hours_only")
 
 
-def _leaf_rows(conditions) -> tuple[str, list[dict]] | None:
-    """A flat all/any list of (possibly negated) conditions as rows; None if nested."""
-    if conditions in (None, {}):
-        return "all", []
-    if "type" in conditions:
-        conditions = {"all": [conditions]}
-    mode = "all" if "all" in conditions else "any" if "any" in conditions else None
-    if mode is None or not isinstance(conditions[mode], list):
+@dataclass
+class Node:
+    group: bool
+    mode: str = "all"
+    negate: bool = False
+    type: str = ""
+    value: str = ""
+    children: list[Node] = field(default_factory=list)
+    path: str = ""
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(".") + 1 if self.path else 0
+
+
+def _number(nodes: list[Node], prefix: str = "") -> None:
+    for index, node in enumerate(nodes):
+        node.path = f"{prefix}.{index}" if prefix else str(index)
+        _number(node.children, node.path)
+
+
+def _from_json(data) -> Node:
+    if data in (None, {}):
+        return Node(group=True)
+    if not isinstance(data, dict):
+        raise ValueError("not a condition")
+    for mode in ("all", "any"):
+        if mode in data:
+            if not isinstance(data[mode], list):
+                raise ValueError("not a list")
+            return Node(group=True, mode=mode, children=[_from_json(c) for c in data[mode]])
+    if "not" in data:
+        inner = _from_json(data["not"])
+        if inner.negate:  # not (not x): keep both, as a negated group of one
+            return Node(group=True, negate=True, children=[inner])
+        inner.negate = True
+        return inner
+    spec = condition_specs.get(data.get("type"))
+    value = spec.param.to_form(data.get("value")) if spec else ""
+    return Node(group=False, type=str(data.get("type", "")), value=value)
+
+
+def tree_from_json(conditions) -> Node | None:
+    """The editor's tree for stored conditions; None if they are not editable as a tree."""
+    try:
+        root = _from_json(conditions)
+    except ValueError:
         return None
-    rows = []
-    for child in conditions[mode]:
-        negate = isinstance(child, dict) and set(child) == {"not"}
-        leaf = child["not"] if negate else child
-        if not isinstance(leaf, dict) or "type" not in leaf:
-            return None
-        spec = condition_specs.get(leaf["type"])
-        value = spec.param.to_form(leaf.get("value")) if spec else ""
-        rows.append({"type": leaf["type"], "negate": negate, "value": value})
-    return mode, rows
+    if not root.group or root.negate:
+        root = Node(group=True, children=[root])
+    _number(root.children)
+    return root
+
+
+def _path_key(path: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in path.split("."))
+
+
+def tree_from_post(data, match: str) -> Node:
+    root = Node(group=True, mode=match if match in ("all", "any") else "all")
+    nodes: dict[str, Node] = {"": root}
+    paths = sorted({m.group(1) for key in data if (m := _NODE_KEY.match(key))}, key=_path_key)
+    for path in paths:
+        is_group = data.get(f"c-{path}-kind") == "group"
+        node = Node(group=is_group, negate=data.get(f"c-{path}-negate") in ("on", "1", "true"),
+                    mode=data.get(f"c-{path}-mode") if data.get(f"c-{path}-mode") == "any"
+                    else "all",
+                    type=data.get(f"c-{path}-type", ""), value=data.get(f"c-{path}-value", ""))
+        parent = path.rpartition(".")[0]
+        nodes.get(parent, root).children.append(node)
+        nodes[path] = node
+    return root
+
+
+def _find(root: Node, path: str) -> tuple[Node | None, Node | None]:
+    """(parent, node) at `path`; the root is (None, root)."""
+    parent, node = None, root
+    for part in path.split(".") if path else []:
+        index = int(part)
+        if not node.group or index >= len(node.children):
+            return None, None
+        parent, node = node, node.children[index]
+    return parent, node
+
+
+def apply_op(root: Node, actions: list[dict], op: str) -> None:
+    """Change the shape as an editor button asks; unknown or stale ops do nothing."""
+    verb, _, path = op.partition(":")
+    if verb in ("add", "group"):
+        _, group = _find(root, path)
+        if group is not None and group.group:
+            group.children.append(Node(group=True, children=[Node(group=False)])
+                                  if verb == "group" else Node(group=False))
+    elif verb == "remove" and path:
+        parent, node = _find(root, path)
+        if parent is not None:
+            parent.children.remove(node)
+    elif verb == "add-action":
+        actions.append({"type": "", "value": "", "private": False, "outside_hours_only": False})
+    elif verb == "remove-action" and path.isdigit() and int(path) < len(actions):
+        del actions[int(path)]
+    _number(root.children)
+
+
+def conditions_from_tree(node: Node) -> dict:
+    """The stored JSON; blank leaves and empty groups are left out. Raises RuleError."""
+    if node.group:
+        children = [c for c in (conditions_from_tree(child) for child in node.children) if c]
+        if not children:
+            return {}
+        built = {node.mode: children}
+    else:
+        if not node.type:
+            return {}
+        spec = condition_specs.get(node.type)
+        if spec is None:
+            raise RuleError(f"unknown condition {node.type!r}")
+        built = {"type": spec.name}
+        value = spec.param.from_form(node.value)
+        if value is not None:
+            built["value"] = value
+    return {"not": built} if node.negate else built
 
 
 def _action_rows(actions) -> list[dict]:
@@ -55,17 +170,23 @@ def _action_rows(actions) -> list[dict]:
     return rows
 
 
-def _pad(rows: list[dict], blank: dict) -> list[dict]:
-    return rows + [dict(blank) for _ in range(max(SPARE_ROWS, MIN_ROWS - len(rows)))]
+def _posted_actions(data) -> list[dict]:
+    indexes = sorted({int(m.group(1)) for key in data if (m := _ACTION_KEY.match(key))})
+    rows = []
+    for i in indexes:
+        row = {"type": data.get(f"a-{i}-type", ""), "value": data.get(f"a-{i}-value", "")}
+        for flag in FLAGS:
+            row[flag] = data.get(f"a-{i}-{flag}") in ("on", "1", "true")
+        rows.append(row)
+    return rows
 
 
 class RuleForm(forms.ModelForm):
-    match = forms.ChoiceField(choices=[("all", "all of"), ("any", "any of")], initial="all",
-                              required=False)
+    match = forms.ChoiceField(choices=MODES, initial="all", required=False)
     advanced = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text="JSON conditions with all/any/not nesting; when filled, it replaces the "
-                  "rows above.")
+                  "conditions above.")
 
     class Meta:
         model = Rule
@@ -74,51 +195,28 @@ class RuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.is_bound:
-            self.condition_rows = self._bound_rows("c", ("type", "negate", "value"))
-            self.action_rows = self._bound_rows("a", ("type", "value", "private",
-                                                      "outside_hours_only"))
+            self.tree = tree_from_post(self.data, self.data.get("match", "all"))
+            self.action_rows = _posted_actions(self.data)
+            self.op = self.data.get("op", "")
+            if self.op:
+                apply_op(self.tree, self.action_rows, self.op)
+            _number(self.tree.children)
             return
-        flat = _leaf_rows(self.instance.conditions)
-        if flat is None:
+        self.op = ""
+        tree = tree_from_json(self.instance.conditions)
+        if tree is None:
             self.initial["advanced"] = json.dumps(self.instance.conditions, indent=2,
                                                   ensure_ascii=False)
-            mode, rows = "all", []
-        else:
-            mode, rows = flat
-        self.initial["match"] = mode
-        self.condition_rows = _pad(rows, {"type": "", "negate": False, "value": ""})
-        self.action_rows = _pad(_action_rows(self.instance.actions),
-                                {"type": "", "value": "", "private": False,
-                                 "outside_hours_only": False})
+            tree = Node(group=True)
+        if not tree.children:
+            tree.children.append(Node(group=False))
+            _number(tree.children)
+        self.tree = tree
+        self.initial["match"] = tree.mode
+        self.action_rows = _action_rows(self.instance.actions) or [
+            {"type": "", "value": "", "private": False, "outside_hours_only": False}]
 
-    def _bound_rows(self, prefix: str, keys: tuple[str, ...]) -> list[dict]:
-        rows = []
-        index = 0
-        while f"{prefix}-{index}-type" in self.data:
-            rows.append({key: self.data.get(f"{prefix}-{index}-{key}", "") for key in keys})
-            index += 1
-        for row in rows:
-            for flag in ("negate", "private", "outside_hours_only"):
-                if flag in row:
-                    row[flag] = row[flag] in ("on", "1", "true", True)
-        return rows + [dict.fromkeys(keys, "") for _ in range(SPARE_ROWS)]
-
-    def _conditions_from_rows(self):
-        leaves = []
-        for row in self.condition_rows:
-            if not row.get("type"):
-                continue
-            spec = condition_specs.get(row["type"])
-            if spec is None:
-                raise RuleError(f"unknown condition {row['type']!r}")
-            leaf = {"type": spec.name}
-            value = spec.param.from_form(row.get("value", ""))
-            if value is not None:
-                leaf["value"] = value
-            leaves.append({"not": leaf} if row.get("negate") else leaf)
-        return {self.cleaned_data.get("match") or "all": leaves} if leaves else {}
-
-    def _actions_from_rows(self):
+    def _actions_from_rows(self) -> list[dict]:
         entries = []
         for row in self.action_rows:
             if not row.get("type"):
@@ -147,20 +245,30 @@ class RuleForm(forms.ModelForm):
             except ValueError as exc:
                 raise RuleError(f"the JSON conditions do not parse: {exc}") from None
         else:
-            conditions = self._conditions_from_rows()
+            self.tree.mode = self.cleaned_data.get("match") or "all"
+            conditions = conditions_from_tree(self.tree)
         compile_conditions(conditions)
         return conditions
 
     def clean(self):
         cleaned = super().clean()
         try:
-            self.instance.conditions = self.build_conditions()
+            conditions = self.build_conditions()
             actions = self._actions_from_rows()
             compile_actions(actions)
             check_destinations(actions)
+            check_condition_references(conditions)
+            check_action_references(actions)
         except RuleError as exc:
             raise forms.ValidationError(str(exc)) from None
         if not actions:
             raise forms.ValidationError("Give the rule at least one action.")
-        self.instance.actions = actions
+        # Only a rule that passed is put on the instance, so the model's own clean (which
+        # runs next) checks it again quietly instead of repeating the message.
+        self.instance.conditions, self.instance.actions = conditions, actions
         return cleaned
+
+    @property
+    def reshaped(self) -> bool:
+        """An add or remove button was pressed: re-render the editor, never save."""
+        return bool(self.op)

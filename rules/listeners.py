@@ -27,11 +27,14 @@ def on_customer_message(conversation: Conversation, message: Message, *,
     sla.refresh_due(conversation)
     if conversation.is_spam:
         return  # marked spam: new messages stay out of the scheme (and closed)
+    priority = conversation.priority
     if new_conversation:
         run_rules(trigger=Trigger.NEW_CONVERSATION, conversation=conversation, message=message)
     run_rules(trigger=Trigger.NEW_MESSAGE, conversation=conversation, message=message)
     if conversation.state != "open" and conversation.sla_due_at is not None:
         sla.refresh_due(conversation)  # a rule closed or snoozed it: nothing is due
+    elif conversation.priority != priority:
+        sla.refresh_due(conversation)  # a rule changed the priority: another policy may fit
 
 
 def on_state_change(conversation: Conversation, old_state: str, new_state: str) -> None:

@@ -73,12 +73,15 @@ class Rule(models.Model):
     def clean(self) -> None:
         from .actions import check_destinations
         from .engine import RuleError, compile_rule
+        from .references import check_action_references, check_condition_references
 
         if self.trigger == Trigger.IDLE and not self.minutes:
             raise ValidationError({"minutes": "An idle trigger needs a number of minutes."})
         try:
             compile_rule(self)
             check_destinations(self.actions)
+            check_condition_references(self.conditions)
+            check_action_references(self.actions)
         except RuleError as exc:
             raise ValidationError({exc.field: str(exc)}) from exc
 
@@ -130,9 +133,9 @@ class Holiday(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """Response targets for conversations of one channel kind and conversation kind.
+    """Response targets for conversations of one channel kind, conversation kind and priority.
 
-    Empty kinds match any; the most specific enabled policy wins. In business time the
+    Empty fields match any; the most specific enabled policy wins (priority first). In business time the
     targets count the policy's business hours, else the team's, else the default calendar.
     """
 
@@ -143,6 +146,8 @@ class SlaPolicy(models.Model):
     conversation_kind = models.CharField(max_length=16, blank=True,
                                          help_text="comment, post, dm, mention, search; "
                                                    "empty: every kind.")
+    priority = models.CharField(max_length=8, blank=True,
+                                help_text="low, normal, high, urgent; empty: every priority.")
     first_response_minutes = models.PositiveIntegerField(default=60)
     next_response_minutes = models.PositiveIntegerField(default=60)
     due_soon_minutes = models.PositiveIntegerField(

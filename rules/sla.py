@@ -45,19 +45,26 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
     kind, platform = conversation.kind, conversation.channel.kind
     candidates = SlaPolicy.objects.filter(
         Q(channel_kind="") | Q(channel_kind=platform),
-        Q(conversation_kind="") | Q(conversation_kind=kind), enabled=True,
+        Q(conversation_kind="") | Q(conversation_kind=kind),
+        Q(priority="") | Q(priority=conversation.priority), enabled=True,
     ).select_related("business_hours")
-    return most_specific_policy(candidates, channel_kind=platform, conversation_kind=kind)
+    return most_specific_policy(candidates, channel_kind=platform, conversation_kind=kind,
+                                priority=conversation.priority)
 
 
-def most_specific_policy(policies, *, channel_kind: str,
-                         conversation_kind: str) -> SlaPolicy | None:
-    """Among enabled policies (already loaded), the one `policy_for` picks; no queries."""
+def most_specific_policy(policies, *, channel_kind: str, conversation_kind: str,
+                         priority: str | None = None) -> SlaPolicy | None:
+    """Among enabled policies (already loaded), the one `policy_for` picks; no queries.
+
+    A priority of None (a caller that does not know it) lets only any-priority policies fit.
+    """
     fitting = [p for p in policies if p.enabled
                and p.channel_kind in ("", channel_kind)
-               and p.conversation_kind in ("", conversation_kind)]
+               and p.conversation_kind in ("", conversation_kind)
+               and p.priority in ("", priority)]
     return max(fitting, default=None,
-               key=lambda p: (bool(p.channel_kind) * 2 + bool(p.conversation_kind), -p.pk))
+               key=lambda p: (bool(p.priority) * 4 + bool(p.channel_kind) * 2
+                              + bool(p.conversation_kind), -p.pk))
 
 
 def _policy_calendar(policy: SlaPolicy, conversation: Conversation) -> Calendar:
@@ -173,3 +180,21 @@ def first_response_time(conversation: Conversation, *, business: bool = True) ->
     policy = policy_for(conversation)
     calendar = _policy_calendar(policy, conversation) if policy else calendar_for(conversation)
     return calendar.elapsed(start, end)
+
+
+def refresh_open(batch: int = 500) -> int:
+    """Recompute the due time of every open conversation (after a policy or the hours
+    changed); returns how many changed. Runs in the worker (rules.tasks.refresh_sla)."""
+    changed = 0
+    open_ids = (Conversation.objects.filter(state=ConversationState.OPEN)
+                .order_by("pk").values_list("pk", flat=True))
+    last = 0
+    while True:
+        ids = list(open_ids.filter(pk__gt=last)[:batch])
+        if not ids:
+            return changed
+        last = ids[-1]
+        for conversation in Conversation.objects.filter(pk__in=ids).select_related("channel"):
+            before = conversation.sla_due_at
+            if refresh_due(conversation) != before:
+                changed += 1

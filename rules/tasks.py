@@ -22,6 +22,14 @@ def tick() -> dict:
     return {"sla_cleared": cleared, "hits": hits}
 
 
+@shared_task(ignore_result=True)
+def refresh_sla() -> int:
+    """After an SLA policy or business hours changed: every open conversation's due time."""
+    from .sla import refresh_open
+
+    return refresh_open()
+
+
 # max_retries=0: a notification is posted once, never blindly again (STYLE.md, practice 7).
 @shared_task(ignore_result=True, max_retries=0)
 def notify_slack(url: str, text: str) -> None:

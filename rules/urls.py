@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, views
+from . import api, settings_views, views
 
 app_name = "rules"
 
@@ -15,4 +15,13 @@ urlpatterns = [
     path("<int:pk>/delete/", views.rule_delete, name="delete"),
     path("<int:pk>/reset-hits/", views.rule_reset_hits, name="reset_hits"),
     path("api/", include(api.router.urls)),
+    path("sla/", settings_views.sla_policies, name="sla_policies"),
+    path("sla/new/", settings_views.sla_policy_edit, name="sla_policy_new"),
+    path("sla/<int:pk>/", settings_views.sla_policy_edit, name="sla_policy_edit"),
+    path("sla/<int:pk>/delete/", settings_views.sla_policy_delete, name="sla_policy_delete"),
+    path("hours/", settings_views.business_hours, name="business_hours"),
+    path("hours/new/", settings_views.business_hours_edit, name="business_hours_new"),
+    path("hours/<int:pk>/", settings_views.business_hours_edit, name="business_hours_edit"),
+    path("hours/<int:pk>/delete/", settings_views.business_hours_delete,
+         name="business_hours_delete"),
 ]

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.log import record, snapshot
 from inbox.access import require_manager
 from inbox.models import Channel
 
@@ -37,16 +38,24 @@ def rule_list(request):
 
 
 def _editor(request, rule: Rule):
+    before = snapshot(rule) if rule.pk else {}
     form = RuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        rule = form.save(commit=False)
-        if rule.pk is None:
-            rule.created_by = request.user
-            last = _rules().values_list("position", flat=True).last()
-            rule.position = (last or 0) + 10
-        rule.save()
+    if request.method == "POST" and not form.reshaped and form.is_valid():
+        created = rule.pk is None
+        with transaction.atomic():
+            rule = form.save(commit=False)
+            if created:
+                rule.created_by = request.user
+                last = _rules().values_list("position", flat=True).last()
+                rule.position = (last or 0) + 10
+            rule.save()
+            record(actor=request.user, verb="created" if created else "changed", target=rule,
+                   before=before)
         return redirect("rules:list")
-    return render(request, "rules/rule_edit.html", {
+    template = "rules/rule_edit.html"
+    if request.htmx and form.reshaped:
+        template += "#actions" if "action" in form.op else "#conditions"
+    return render(request, template, {
         "form": form, "rule": rule, "condition_specs": condition_specs.values(),
         "action_specs": action_specs.values(), "channels": Channel.objects.all(),
         "preview_size": PREVIEW_SIZE,
@@ -67,8 +76,11 @@ def rule_edit(request, pk: int):
 def rule_toggle(request, pk: int):
     require_manager(request)
     rule = get_object_or_404(Rule, pk=pk)
+    before = snapshot(rule)
     rule.enabled = not rule.enabled
     rule.save(update_fields=["enabled"])
+    record(actor=request.user, verb="enabled" if rule.enabled else "disabled", target=rule,
+           before=before)
     if request.htmx:
         return render(request, "rules/rule_list.html#row", {"rule": rule})
     return redirect("rules:list")
@@ -85,6 +97,8 @@ def rule_move(request, pk: int, direction: str):
         return HttpResponse(status=404)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(rules):
+        record(actor=request.user, verb="moved", target=rules[index],
+               changes={"order": [index + 1, other + 1]})
         rules[index], rules[other] = rules[other], rules[index]
     for position, rule in enumerate(rules, start=1):
         if rule.position != position * 10:
@@ -96,14 +110,19 @@ def rule_move(request, pk: int, direction: str):
 @require_POST
 def rule_delete(request, pk: int):
     require_manager(request)
-    get_object_or_404(Rule, pk=pk).delete()
+    rule = get_object_or_404(Rule, pk=pk)
+    record(actor=request.user, verb="deleted", target=rule, before=snapshot(rule))
+    rule.delete()
     return redirect("rules:list")
 
 
 @require_POST
 def rule_reset_hits(request, pk: int):
     require_manager(request)
+    rule = get_object_or_404(Rule, pk=pk)
     Rule.objects.filter(pk=pk).update(hit_count=0, last_hit_at=None)
+    record(actor=request.user, verb="reset hits", target=rule,
+           changes={"hit_count": [rule.hit_count, 0]})
     return redirect("rules:list")
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "channels_ig",
     "channels_tw",
     "sandbox",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,11 @@ X_CONSUMER_SECRET = _secret("X_CONSUMER_SECRET")
 HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
+# Invitations and password resets; the demo prints them, links included, on the console.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.EmailBackend"
+                                             if SWITCHBOARD_DEMO
+                                             else "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

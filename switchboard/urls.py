@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("rules/", include("rules.urls")),
+    path("settings/audit/", include("audit.urls")),
     path("reports/", include("reports.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
     path("channels/instagram/", include("channels_ig.urls")),

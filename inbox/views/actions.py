@@ -9,13 +9,20 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Team, User
+from accounts.permissions import may_take
 
 from .. import conversations as ops
 from .. import selectors
@@ -124,6 +131,8 @@ def message_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     message = get_message_for_agent(request, pk)
     if kind not in ActionKind.values or kind in POSTING_KINDS:
         raise Http404("unknown action")
+    if not may_take(request.user, kind):  # a role may be kept from deleting (Settings → Roles)
+        return HttpResponseForbidden(f"Your role may not {kind} messages on the platform.")
     try:  # the outbox refuses what the channel, or the platform for this message, cannot do
         ops.message_act(message=message, kind=kind, actor=request.user)
     except NotSupported as exc:

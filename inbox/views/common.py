@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Team, User
+from accounts.permissions import may_delete_platform_items
 
 from .. import live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
@@ -78,6 +80,8 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "draft_text": draft.text if draft else "",
         "since_id": detail.last_message_id,
         "use_signature": True,
+        # Looked up only if a message offers Delete (the query-count tests count it).
+        "may_delete": SimpleLazyObject(lambda: may_delete_platform_items(request.user)),
         # One-time: the reply view claims it before posting, so a form sent twice posts once.
         "reply_token": uuid.uuid4().hex,
     }

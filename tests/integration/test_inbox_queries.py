@@ -38,8 +38,9 @@ INBOX_QUERIES = 7
 # insert, 2 releases); messages + their outbox actions, timeline, identities, past
 # conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
 # the list's rows and row tags, the folder counts, the bulk bar's agents and teams; the
-# conversation's tags.
-CONVERSATION_QUERIES = 26
+# conversation's tags; whether the agent's role may delete on the platform (a message
+# offers Delete).
+CONVERSATION_QUERIES = 27
 
 
 def build(n: int, *, thread: int) -> Conversation:

@@ -105,3 +105,17 @@ def test_compliment_is_liked_and_thanked_once_and_the_echo_runs_nothing(client, 
     assert len([p for p in platform.posts if p["thread"] == "t1"]) == 1
     hit = AuditEvent.objects.filter(verb="rule_matched", rule_name="Compliments").last()
     assert hit.data["actions"] == ["liked", "reply skipped: already answered automatically once"]
+
+
+def test_a_priority_set_by_a_rule_picks_that_prioritys_sla_policy(client, channel):
+    from datetime import timedelta
+
+    from rules.models import SlaPolicy
+
+    SlaPolicy.objects.create(name="Everyone", first_response_minutes=240, business_time=False)
+    SlaPolicy.objects.create(name="High", priority="high", first_response_minutes=30,
+                             business_time=False)
+    deliver(client, event("c1", thread="t1", text="Can I pay with PayPal?"))  # question → high
+    conversation = conversation_of("t1")
+    assert conversation.priority == "high"
+    assert conversation.sla_due_at - conversation.first_inbound_at == timedelta(minutes=30)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from inbox.models import Message
+from inbox.models import Message, SavedReply, Tag
 from rules.models import Rule
 from tests.support import factories
 
@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+@pytest.fixture(autouse=True)
+def referenced(db):
+    """What form_data's actions name: saving a rule looks each of them up."""
+    Tag.objects.create(name="Payment")
+    SavedReply.objects.create(title="Thanks", body="Thank you!")
 
 
 def form_data(**overrides):
@@ -125,3 +132,7 @@ def test_api_for_managers(manager_client):
                                 content_type="application/json").status_code == 200
     assert not Rule.objects.get().enabled
     assert manager_client.delete(f"/rules/api/rules/{rule_id}/").status_code == 204
+    from audit.models import Entry
+
+    assert list(Entry.objects.filter(target_type="rule").order_by("id").values_list(
+        "verb", flat=True)) == ["created", "changed", "deleted"]

@@ -1,0 +1,28 @@
+"""Whether a person may take a destructive platform action, as their role's row says."""
+
+from __future__ import annotations
+
+from .models import Role, RolePermissions
+
+# Message actions that cannot be undone on the platform; the rest (hide, like) can.
+DESTRUCTIVE_ACTIONS = {"delete"}
+
+
+def may_delete_platform_items(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    row = RolePermissions.objects.filter(role=user.role).first()
+    return True if row is None else row.may_delete_platform_items
+
+
+def may_take(user, kind: str) -> bool:
+    return kind not in DESTRUCTIVE_ACTIONS or may_delete_platform_items(user)
+
+
+def role_rows() -> list[RolePermissions]:
+    """One row per role that is configurable (agents and managers), unsaved if missing."""
+    stored = {row.role: row for row in RolePermissions.objects.all()}
+    return [stored.get(role) or RolePermissions(role=role)
+            for role in (Role.AGENT, Role.MANAGER)]
