@@ -286,6 +286,11 @@ class Message(models.Model):
             # The thread in platform order.
             models.Index(fields=["conversation", "platform_timestamp", "id"],
                          name="msg_thread_order"),
+            # Ingest links replies that arrived before their parent when the parent lands:
+            # only those orphans are indexed, so the index stays tiny and every new message
+            # finds its early replies without scanning the whole table.
+            models.Index(fields=["channel", "parent_external_id"], name="msg_orphan_replies",
+                         condition=Q(parent__isnull=True) & ~Q(parent_external_id="")),
         ]
         ordering = ["platform_timestamp", "id"]
 
