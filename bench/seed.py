@@ -111,9 +111,10 @@ def page_channel(api_base_url: str = ""):
     return channel
 
 
-def seed(messages: int, *, quiet: bool = False) -> dict:
+def seed(messages: int, *, posts: int = POSTS, quiet: bool = False) -> dict:
     """Fill the database to `messages` messages once; returns what it holds.
 
+    `posts` is how many posts the threads spread over (a post's comments: threads / posts).
     Call with Django set up and migrated. Also seeds the demo's response scheme (rules,
     SLA policies, business hours), which the worker runs on every new message.
     """
@@ -139,7 +140,7 @@ def seed(messages: int, *, quiet: bool = False) -> dict:
         with connection.cursor() as cursor:
             for statement in FILL.split(";\n"):
                 cursor.execute(statement, {
-                    "customers": max(threads // 2, 1), "threads": threads, "posts": POSTS,
+                    "customers": max(threads // 2, 1), "threads": threads, "posts": posts,
                     "channel": channel.pk, "first_contact": first_contact, "page": PAGE_ID})
             cursor.execute(EVENTS, {"channel": channel.pk, "page": PAGE_ID})
     if connection.vendor == "postgresql":

@@ -200,8 +200,11 @@ class Conversation(models.Model):
                          name="conv_channel_state_recent"),
             # Sorting by SLA due time within open work.
             models.Index(fields=["state", "sla_due_at"], name="conv_state_sla"),
-            # The post view: comments grouped under the post they are on.
-            models.Index(fields=["channel", "context_external_id"], name="conv_post_group"),
+            # The post view: comments grouped under the post they are on; and ingest's look-up
+            # of a post's stored context, oldest first. With the id in the index that look-up
+            # stays inside one post instead of walking every conversation in id order.
+            models.Index(fields=["channel", "context_external_id", "id"],
+                         name="conv_post_group_order"),
             # The Spam folder and its count: spam is rare, and without this both walk the table.
             models.Index(fields=["-last_message_at"], name="conv_spam_recent",
                          condition=Q(is_spam=True)),

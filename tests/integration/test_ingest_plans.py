@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
 
 BIG_TABLES = ("inbox_message", "inbox_conversation", "inbox_inboundevent")
 # Large enough that the planner prefers an index to a scan whenever one can serve.
-SEEDED_MESSAGES = 20_000
+SEEDED_MESSAGES = 40_000
+# More posts than the planner keeps statistics for (100), with over a hundred threads each:
+# a million-message history in miniature. Whether the planner walks a table in id order
+# hoping to meet a match soon, or uses an index, depends on that shape, not on the size.
+POSTS = 150
 # Rows a scan may read and discard: a thread's messages, a post's comments, not the table.
 WASTE_ALLOWED = 500
 
@@ -69,7 +73,7 @@ def scans(sql: str) -> list[str]:
 def history(graph_standin):
     if connection.vendor != "postgresql":
         pytest.skip("query plans are PostgreSQL's")
-    seed(SEEDED_MESSAGES, quiet=True)
+    seed(SEEDED_MESSAGES, posts=POSTS, quiet=True)
     return page_channel(api_base_url=graph_standin.url)
 
 
@@ -80,7 +84,7 @@ def test_seeding_fills_a_page_with_history(history):
     assert Conversation.objects.filter(channel=history).count() == SEEDED_MESSAGES // 2
     assert InboundEvent.objects.filter(channel=history, state="done").count() == SEEDED_MESSAGES // 2
     # Seeding again finds it done.
-    assert seed(SEEDED_MESSAGES, quiet=True)["messages"] == SEEDED_MESSAGES
+    assert seed(SEEDED_MESSAGES, posts=POSTS, quiet=True)["messages"] == SEEDED_MESSAGES
 
 
 def test_no_ingest_statement_scans_a_big_table(history, client, django_capture_on_commit_callbacks):
