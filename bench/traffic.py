@@ -44,8 +44,9 @@ class Traffic:
         """(webhook body, the comment's marker text)."""
         self.count += 1
         person_id, name = self.rng.choice(self.customers)
-        marker = f"[{self.run}-{self.count}]"
-        text = f"{self.rng.choice(TEXTS)} {marker}"
+        marker = f"{self.run}-{self.count}"
+        # First, so that the inbox row's shortened preview still shows it.
+        text = f"[{marker}] {self.rng.choice(TEXTS)}"
         if self.rng.random() < NEW_COMMENT_SHARE or self.threads == 0:
             post = f"{PAGE_ID}_p{self.rng.randrange(POSTS)}"
             parent, comment = post, f"p-{self.run}-{self.count}"
