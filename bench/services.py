@@ -86,6 +86,46 @@ def gunicorn(env: dict, *, port: int, workers: int = 2):
         _stop(process)
 
 
+def _tree(pid: int) -> list[int]:
+    found, pids = [], [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.append(current)
+        pids.extend(int(c) for c in children)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes: what they cost, whatever else runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def worker_cpu_seconds(pid: int) -> float:
+    return cpu_seconds(_tree(pid))
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL backends serving this database, other than our own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return cpu_seconds([row[0] for row in cursor.fetchall()])
+
+
 def resident_mb(pid: int) -> float:
     """Resident memory of a process and its children (the worker's pool), in MB."""
     total = 0
