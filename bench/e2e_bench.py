@@ -175,7 +175,7 @@ def main() -> list[dict]:
     seconds = float(os.environ.get("BENCH_E2E_SECONDS", "30"))
     poll = float(os.environ.get("BENCH_E2E_POLL_MS", "1000")) / 1000
     drain = float(os.environ.get("BENCH_E2E_DRAIN_SECONDS", "60"))
-    url = worker_bench.setup(size, queue=f"bench-e2e-{os.getpid()}")
+    url = worker_bench.setup(size, queue="bench-e2e")
     from channels_fb.standin import GraphStandin
     from inbox.models import Message
     from switchboard.standin_server import served
