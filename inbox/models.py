@@ -217,8 +217,11 @@ class Conversation(models.Model):
                          name="conv_channel_state_recent"),
             # Sorting by SLA due time within open work.
             models.Index(fields=["state", "sla_due_at"], name="conv_state_sla"),
-            # The post view: comments grouped under the post they are on.
-            models.Index(fields=["channel", "context_external_id"], name="conv_post_group"),
+            # The post view: comments grouped under the post they are on; and ingest's look-up
+            # of a post's stored context, oldest first. With the id in the index that look-up
+            # stays inside one post instead of walking every conversation in id order.
+            models.Index(fields=["channel", "context_external_id", "id"],
+                         name="conv_post_group_order"),
             # The Spam folder and its count: spam is rare, and without this both walk the table.
             models.Index(fields=["-last_message_at"], name="conv_spam_recent",
                          condition=Q(is_spam=True)),
@@ -312,6 +315,11 @@ class Message(models.Model):
             # The routing sweep: only the few customer messages not yet routed.
             models.Index(fields=["created_at"], name="msg_unrouted",
                          condition=Q(routed_at__isnull=True, direction="in")),
+            # Ingest links replies that arrived before their parent when the parent lands:
+            # only those orphans are indexed, so the index stays tiny and every new message
+            # finds its early replies without scanning the whole table.
+            models.Index(fields=["channel", "parent_external_id"], name="msg_orphan_replies",
+                         condition=Q(parent__isnull=True) & ~Q(parent_external_id="")),
         ]
         ordering = ["platform_timestamp", "id"]
 
