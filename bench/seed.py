@@ -31,7 +31,7 @@ FROM inbox_contact c WHERE c.id > %(first_contact)s;
 INSERT INTO inbox_conversation (channel_id, contact_id, kind, external_thread_id,
     context_external_id, context, state, is_spam, priority, language, intent, preview,
     first_inbound_at, first_response_at, last_inbound_at, last_message_at, created_at,
-    updated_at, sla_due_at)
+    updated_at, sla_due_at, context_state, context_attempts, context_error)
 WITH customer AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
                   FROM inbox_contact WHERE id > %(first_contact)s)
 SELECT %(channel)s, customer.id, 'comment', 'bc' || g,
@@ -42,16 +42,17 @@ SELECT %(channel)s, customer.id, 'comment', 'bc' || g,
     false, 'normal', 'en', 'question', 'Where is my order ' || g || '?',
     now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,
     now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval, now(), now(),
-    CASE WHEN g %% 10 BETWEEN 7 AND 8 THEN now() + ((g %% 7200) || ' seconds')::interval END
+    CASE WHEN g %% 10 BETWEEN 7 AND 8 THEN now() + ((g %% 7200) || ' seconds')::interval END,
+    '', 0, ''
 FROM generate_series(1, %(threads)s) g JOIN customer ON customer.n = g %% %(customers)s;
 
 INSERT INTO inbox_message (conversation_id, channel_id, external_id, direction, visibility,
     author_identity_id, text, attachments, extra, platform_timestamp, state_timestamp,
     parent_external_id, edited, edit_history, deleted, hidden, liked, placeholder,
-    is_automatic, sent_natively, delivery_status, permalink, created_at)
+    is_automatic, sent_natively, delivery_status, permalink, created_at, routed_at)
 SELECT v.id, v.channel_id, v.external_thread_id, 'in', 'public', i.id, v.preview, '[]', '{}',
     v.last_message_at, v.last_message_at, '', false, '[]', false, false, false, false,
-    false, false, '', '', now()
+    false, false, '', '', now(), now()
 FROM inbox_conversation v JOIN inbox_identity i ON i.contact_id = v.contact_id
 WHERE v.channel_id = %(channel)s;
 
