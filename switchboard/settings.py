@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "accounts",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "channels_ig",
     "channels_tw",
     "sandbox",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -180,8 +183,28 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one before 
 WHITENOISE_USE_FINDERS = DEBUG or SWITCHBOARD_DEMO
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Tokens for scripts (api/), the session for the app's own pages (with CSRF).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "600/min")},
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Switchboard API",
+    "DESCRIPTION": "The unified social inbox: conversations, replies through the outbox, "
+                   "contacts, tags, saved replies, rules and channels. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files come from drf-spectacular-sidecar, served by WhiteNoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ConversationKindEnum": "inbox.models.ConversationKind",
+                            "MessageActionEnum": "api.serializers.MESSAGE_ACTIONS"},
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
+    path("", include("api.urls")),
     path("rules/", include("rules.urls")),
     path("reports/", include("reports.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
