@@ -4,8 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from rules.api import RuleViewSet
-
 from . import settings_views
 from .views import conversations, directory
 
@@ -19,7 +17,7 @@ router.register("contacts", directory.ContactViewSet, basename="contact")
 router.register("tags", directory.TagViewSet, basename="tag")
 router.register("saved-replies", directory.SavedReplyViewSet, basename="saved-reply")
 router.register("channels", directory.ChannelViewSet, basename="channel")
-router.register("rules", RuleViewSet, basename="rule")
+router.register("rules", directory.RuleViewSet, basename="rule")
 
 
 def _token_authenticated(patterns):

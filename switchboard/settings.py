@@ -187,9 +187,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication",
                                        "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    # Requests per token (or per session user) on /api/v1/ (api/throttling.py).
     "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "600/min")},
-    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -198,6 +197,10 @@ SPECTACULAR_SETTINGS = {
                    "contacts, tags, saved replies, rules and channels. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its UI for signed-in agents and token holders, not the whole internet.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": ["api.authentication.BearerTokenAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI's files come from drf-spectacular-sidecar, served by WhiteNoise: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

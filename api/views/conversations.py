@@ -35,6 +35,7 @@ from ..serializers import (
     SnoozeInput,
     TagInput,
 )
+from .base import ApiViewMixin
 
 IDEMPOTENCY_TTL = 24 * 3600
 
@@ -58,7 +59,7 @@ ConversationPage = inline_serializer("ConversationPage", {
 })
 
 
-class ConversationViewSet(viewsets.GenericViewSet):
+class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     serializer_class = ConversationSerializer
     queryset = Conversation.objects.none()  # tells the schema the id's type; unused
@@ -201,7 +202,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         return self._state(conversation)
 
 
-class MessageViewSet(viewsets.GenericViewSet):
+class MessageViewSet(ApiViewMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     serializer_class = MessageSerializer
     queryset = Message.objects.none()  # tells the schema the id's type; unused

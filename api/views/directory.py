@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from inbox import selectors
 from inbox.models import Channel, Contact, Identity, OutboundAction, SavedReply, Tag
+from rules import api as rules_api
 
 from ..permissions import IsAdmin, IsAgent, ReadAgentWriteManager
 from ..serializers import (
@@ -18,6 +19,7 @@ from ..serializers import (
     SavedReplySerializer,
     TagSerializer,
 )
+from .base import ApiViewMixin
 
 
 class ContactCursor(pagination.CursorPagination):
@@ -28,7 +30,7 @@ class ContactCursor(pagination.CursorPagination):
 
 
 @extend_schema(parameters=[OpenApiParameter("q", str, description="Name, email or phone.")])
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ContactViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Customers and their identities on each platform. Agents keep the fields up to date,
     as in the contact panel."""
@@ -46,13 +48,13 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return qs
 
 
-class TagViewSet(viewsets.ModelViewSet):
+class TagViewSet(ApiViewMixin, viewsets.ModelViewSet):
     permission_classes = [ReadAgentWriteManager]
     serializer_class = TagSerializer
     queryset = Tag.objects.order_by("name")
 
 
-class SavedReplyViewSet(viewsets.ModelViewSet):
+class SavedReplyViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """Agents read the saved replies they may use; managers manage all of them."""
 
     permission_classes = [ReadAgentWriteManager]
@@ -66,7 +68,7 @@ class SavedReplyViewSet(viewsets.ModelViewSet):
         return selectors.saved_replies_for(self.request.user)
 
 
-class ChannelViewSet(viewsets.ReadOnlyModelViewSet):
+class ChannelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Connected accounts and their health: status, rate-limit budgets, outbox backlog.
     Admins only, like the Channels page."""
 
@@ -90,3 +92,7 @@ class ChannelViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         channel = self.get_object()
         return Response(self.get_serializer(channel).data)
+
+
+class RuleViewSet(ApiViewMixin, rules_api.RuleViewSet):
+    """The rules API of /rules/api/rules/ (same validation as the editor), managers only."""
