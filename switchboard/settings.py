@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "channels_tw",
     "sandbox",
     "api",
+    "webhooks_out",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("rules/", include("rules.urls")),
     path("reports/", include("reports.urls")),
+    path("manage/webhooks/", include("webhooks_out.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
     path("channels/instagram/", include("channels_ig.urls")),
     path("channels/x/", include("channels_tw.urls")),
