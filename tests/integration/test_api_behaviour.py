@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -260,3 +262,26 @@ def test_a_deactivated_agents_token_stops_working(client, agent, token):
     agent.is_active = False
     agent.save()
     assert client.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_list_and_detail_cost_a_fixed_number_of_queries(api, testchat_channel, agent):
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert api("get", path).status_code == 200
+        # Without Redis the throttle's cache is a table: those are not the API's reads.
+        return [q["sql"] for q in queries.captured_queries
+                if "switchboard_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+
+    first = factories.make_conversation(testchat_channel)
+    first.tags.create(name="a")
+    count("/api/v1/tags/")  # the token's last_used_at is written once a minute, not here
+    few = count("/api/v1/conversations/")
+    detail_few = count(f"/api/v1/conversations/{first.pk}/")
+    for i in range(8):
+        c = factories.make_conversation(testchat_channel, assignee=agent)
+        c.tags.create(name=f"t{i}")
+        Note.objects.create(conversation=first, author=agent, text=f"n{i}")
+        factories.make_conversation(testchat_channel)
+    assert len(count("/api/v1/conversations/")) == len(few)
+    assert len(count(f"/api/v1/conversations/{first.pk}/")) == len(detail_few)
+    assert len(few) == 3, few  # the token, the rows, their tags
