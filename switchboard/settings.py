@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": ["api.authentication.BearerTokenAuthentication",
                              "rest_framework.authentication.SessionAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
     # Swagger UI's files come from drf-spectacular-sidecar, served by WhiteNoise: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -21,6 +21,7 @@ def test_the_schema_is_valid_openapi_3_and_lists_every_resource(client, agent):
                  "/api/v1/contacts/{id}/", "/api/v1/tags/", "/api/v1/saved-replies/",
                  "/api/v1/rules/", "/api/v1/channels/{id}/"):
         assert path in paths
+    assert all(path.startswith("/api/v1/") for path in paths)
     assert schema["components"]["securitySchemes"]["bearerToken"] == {
         "type": "http", "scheme": "bearer",
         "description": "A personal API token from Settings → API tokens."}
