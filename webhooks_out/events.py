@@ -22,15 +22,17 @@ def payload(event: str, uid: str, conversation: Conversation, message: Message |
     return {"id": uid, "type": event, "created_at": timezone.now().isoformat(), "data": data}
 
 
-def emit(event: str, *, conversation: Conversation, message: Message | None = None) -> int:
-    """Store a delivery per interested subscription and queue each after commit."""
+def emit(event: str, *, conversation_id: int, message: Message | None = None) -> int:
+    """Store a delivery per interested subscription and queue each after commit.
+
+    One query when nobody subscribed; the conversation is loaded only for a delivery."""
     subscriptions = [s for s in Subscription.objects.filter(enabled=True)
                      if event in (s.events or [])]
     if not subscriptions:
         return 0
     conversation = (Conversation.objects.select_related("channel", "contact", "assignee",
                                                         "team")
-                    .prefetch_related("tags").get(pk=conversation.pk))
+                    .prefetch_related("tags").get(pk=conversation_id))
     made = []
     for subscription in subscriptions:
         uid = f"evt_{uuid.uuid4().hex}"
