@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import json
 
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 
@@ -20,10 +21,12 @@ MAX_LIMIT = 100
 
 
 def ordered(qs: QuerySet, sort: str) -> QuerySet:
-    # NULLS LAST explicitly, so SQLite and PostgreSQL agree and the cursor below is exact.
+    # Plain ASC/DESC, as the inbox orders (inbox/selectors.py): PostgreSQL then walks the
+    # folder indexes (state, -last_message_at) instead of sorting the whole folder. Where
+    # the rare undated rows land differs per database; `after` follows either.
     if sort == "oldest":
-        return qs.order_by(F("last_message_at").asc(nulls_last=True), "id")
-    return qs.order_by(F("last_message_at").desc(nulls_last=True), "-id")
+        return qs.order_by("last_message_at", "id")
+    return qs.order_by("-last_message_at", "-id")
 
 
 def encode(row, sort: str) -> str:
@@ -44,11 +47,15 @@ def after(qs: QuerySet, cursor: str, sort: str) -> QuerySet:
         raise ValidationError({"cursor": "Not a cursor from this list."},
                               code="invalid_cursor") from exc
     op = "lt" if sort == "newest" else "gt"
-    if at is None:  # past the dated rows: only undated ones, by id
-        return qs.filter(last_message_at__isnull=True, **{f"id__{op}": pk})
-    return qs.filter(Q(**{f"last_message_at__{op}": at})
-                     | Q(last_message_at=at, **{f"id__{op}": pk})
-                     | Q(last_message_at__isnull=True))
+    # PostgreSQL sorts NULL as the largest value, SQLite as the smallest: so undated rows
+    # come after the dated ones in a DESC walk on SQLite and an ASC walk on PostgreSQL.
+    nulls_after = (sort == "newest") != connection.features.nulls_order_largest
+    undated = Q(last_message_at__isnull=True)
+    if at is None:
+        rest = undated & Q(**{f"id__{op}": pk})
+        return qs.filter(rest if nulls_after else rest | ~undated)
+    dated = Q(**{f"last_message_at__{op}": at}) | Q(last_message_at=at, **{f"id__{op}": pk})
+    return qs.filter(dated | undated if nulls_after else dated)
 
 
 def limit_from(query) -> int:

@@ -147,6 +147,10 @@ def test_the_list_pages_by_cursor_through_every_conversation_once(api, testchat_
     # Two with the same time: the cursor must not lose or repeat either.
     made[3].last_message_at = made[2].last_message_at
     made[3].save()
+    # And two without any time yet: they come last or first, but once each.
+    for c in made[:2]:
+        c.last_message_at = None
+        c.save()
     seen, cursor = [], None
     while True:
         path = "/api/v1/conversations/?limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -155,8 +159,19 @@ def test_the_list_pages_by_cursor_through_every_conversation_once(api, testchat_
         cursor = page["next"]
         if cursor is None:
             break
-    expected = sorted(made, key=lambda c: (c.last_message_at, c.pk), reverse=True)
-    assert seen == [c.pk for c in expected]
+    dated = sorted(made[2:], key=lambda c: (c.last_message_at, c.pk), reverse=True)
+    assert [pk for pk in seen if pk not in (made[0].pk, made[1].pk)] == [c.pk for c in dated]
+    assert sorted(seen) == sorted(c.pk for c in made)
+    oldest, cursor = [], None
+    while True:
+        path = "/api/v1/conversations/?sort=oldest&limit=2" + (f"&cursor={cursor}" if cursor
+                                                               else "")
+        page = api("get", path).json()
+        oldest += [row["id"] for row in page["results"]]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert oldest == seen[::-1]
     bad = api("get", "/api/v1/conversations/?cursor=nonsense")
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "invalid"
