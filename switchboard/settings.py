@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "accounts",
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "channels_tw",
     "sandbox",
     "audit",
+    "api",
+    "webhooks_out",
 ]
 
 MIDDLEWARE = [
@@ -266,8 +270,32 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one before 
 WHITENOISE_USE_FINDERS = DEBUG or SWITCHBOARD_DEMO
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Tokens for scripts (api/), the session for the app's own pages (with CSRF).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Requests per token (or per session user) on /api/v1/ (api/throttling.py).
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "600/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Switchboard API",
+    "DESCRIPTION": "The unified social inbox: conversations, replies through the outbox, "
+                   "contacts, tags, saved replies, rules and channels. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its UI for signed-in agents and token holders, not the whole internet.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": ["api.authentication.BearerTokenAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
+    # Swagger UI's files come from drf-spectacular-sidecar, served by WhiteNoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ConversationKindEnum": "inbox.models.ConversationKind",
+                            "MessageActionEnum": "api.serializers.MESSAGE_ACTIONS"},
 }
 
 LOGGING = {

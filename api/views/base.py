@@ -1,0 +1,15 @@
+"""What every /api/v1/ view shares: JSON errors with a code, and the per-token rate limit.
+
+Set here rather than in the global REST_FRAMEWORK settings, so the older
+/rules/api/rules/ keeps the error bodies its clients already parse.
+"""
+
+from ..errors import api_exception_handler
+from ..throttling import PerTokenThrottle
+
+
+class ApiViewMixin:
+    throttle_classes = [PerTokenThrottle]
+
+    def get_exception_handler(self):
+        return api_exception_handler

@@ -1,0 +1,28 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+
+
+class WebhooksOutConfig(AppConfig):
+    name = "webhooks_out"
+    verbose_name = "Outgoing webhooks"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from inbox.conversations import state_listeners
+        from inbox.models import AuditEvent
+        from inbox.routing import routing_listeners
+        from switchboard.celery import app
+
+        from . import listeners
+
+        if listeners.on_routed not in routing_listeners:
+            routing_listeners.append(listeners.on_routed)
+        if listeners.on_state_change not in state_listeners:
+            state_listeners.append(listeners.on_state_change)
+        # conversation_assign has no listener list of its own; its audit line is the event.
+        post_save.connect(listeners.on_audit_event, sender=AuditEvent,
+                          dispatch_uid="webhooks_out.audit")
+        app.conf.beat_schedule["webhooks-sweep"] = {"task": "webhooks_out.tasks.sweep",
+                                                    "schedule": timedelta(minutes=1)}

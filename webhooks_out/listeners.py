@@ -1,0 +1,31 @@
+"""Where the domain's events come from: routing (new conversations and customer messages),
+state changes (closed) and the audit log (assigned)."""
+
+from __future__ import annotations
+
+from inbox.models import Conversation, ConversationState, Message
+
+from . import events
+from .models import Event, Subscription
+
+
+def on_routed(conversation: Conversation, message: Message, *, new_conversation: bool) -> None:
+    """Inside the routing transaction of a customer message (inbox/routing.py): the delivery
+    rows commit with the routing, so a crash in between routes, and announces, it again."""
+    if not Subscription.objects.filter(enabled=True).exists():
+        return  # the usual case: one query per routed message
+    if new_conversation:
+        events.emit(Event.CONVERSATION_CREATED, conversation_id=conversation.pk)
+    events.emit(Event.MESSAGE_CREATED, conversation_id=conversation.pk, message=message)
+
+
+def on_state_change(conversation: Conversation, old_state: str, new_state: str) -> None:
+    """Inside the operation's transaction: the delivery rows commit (or roll back) with it."""
+    if new_state == ConversationState.CLOSED:
+        events.emit(Event.CONVERSATION_CLOSED, conversation_id=conversation.pk)
+
+
+def on_audit_event(sender, instance, created, **kwargs) -> None:
+    # Only stores rows and registers an after-commit publish: no HTTP in here.
+    if created and instance.verb in ("assigned", "unassigned") and instance.conversation_id:
+        events.emit(Event.CONVERSATION_ASSIGNED, conversation_id=instance.conversation_id)
