@@ -35,19 +35,26 @@ def _svg(chart_id: str, title: str, desc: str, body: list[str], *, height: int =
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>")
 
 
-def _nice_max(value: float) -> float:
-    """A round top for the axis: 1, 2 or 5 times a power of ten, at least `value`."""
-    if value <= 0:
-        return 1
-    step = 1.0
-    while step * 10 <= value:
-        step *= 10
-    while step > value:
-        step /= 10
-    for factor in (1, 2, 5, 10):
-        if factor * step >= value:
-            return factor * step
-    return 10 * step
+# Axis steps for minutes: round clock figures rather than 38 or 113.
+MINUTE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880, 4320,
+                10080)
+
+
+def _round_steps():
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            yield factor * power
+        power *= 10
+
+
+def axis_top(value: float, steps=None) -> float:
+    """The top of a four-step axis: four round steps (1, 2, 5 × 10ⁿ, or `steps`) reaching
+    `value`."""
+    for step in steps or _round_steps():
+        if 4 * step >= value:
+            return 4 * step
+    return value
 
 
 def _y_axis(top: float, fmt: Callable[[float], str], *, plot_h: int) -> list[str]:
@@ -85,7 +92,7 @@ def stacked_bars(chart_id: str, title: str, labels: Sequence[str],
     plot_h = HEIGHT - TOP - BOTTOM
     plot_w = WIDTH - LEFT - RIGHT
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    top = _nice_max(max(totals, default=0))
+    top = axis_top(max(totals, default=0))
     slot = plot_w / max(len(labels), 1)
     colours = [PALETTE[k % len(PALETTE)] for k in range(len(series))]
     body = _y_axis(top, lambda v: f"{v:.0f}", plot_h=plot_h)
@@ -96,7 +103,7 @@ def stacked_bars(chart_id: str, title: str, labels: Sequence[str],
                 continue
             h = plot_h * values[i] / top
             y = TOP + plot_h - plot_h * base / top - h
-            body.append(f'<rect class="bar" x="{LEFT + slot * i + slot * 0.1:.1f}" y="{y:.1f}" '
+            body.append(f'<rect class="chart-bar" x="{LEFT + slot * i + slot * 0.1:.1f}" y="{y:.1f}" '
                         f'width="{slot * 0.8:.1f}" height="{h:.1f}" fill="{colour}">'
                         f'<title>{escape(label)} · {escape(name)}: {values[i]}</title></rect>')
             base += values[i]
@@ -109,13 +116,13 @@ def stacked_bars(chart_id: str, title: str, labels: Sequence[str],
 
 def lines(chart_id: str, title: str, labels: Sequence[str],
           series: dict[str, Sequence[float | None]], *, fmt: Callable[[float], str],
-          target: float | None = None, target_label: str = "", top: float | None = None
-          ) -> SafeString:
+          target: float | None = None, target_label: str = "", top: float | None = None,
+          steps: Sequence[float] | None = None) -> SafeString:
     """A line per series (gaps where a value is None), and an optional dashed target line."""
     plot_h = HEIGHT - TOP - BOTTOM
     plot_w = WIDTH - LEFT - RIGHT
     values = [v for vs in series.values() for v in vs if v is not None]
-    top = top or _nice_max(max([*values, target or 0], default=0))
+    top = top or axis_top(max([*values, target or 0], default=0), steps)
     slot = plot_w / max(len(labels), 1)
     colours = [PALETTE[k % len(PALETTE)] for k in range(len(series))]
     body = _y_axis(top, fmt, plot_h=plot_h)

@@ -30,9 +30,11 @@ class Table:
 
 
 def _minutes(value: float) -> str:
-    if value >= 120:
-        return f"{value / 60:.0f} h"
-    return f"{value:.0f} min"
+    if value < 60:
+        return f"{value:.0f} min"
+    if value < 2880:
+        return f"{round(value / 60, 1):g} h"
+    return f"{round(value / 1440, 1):g} d"
 
 
 def _in_minutes(value: timedelta | None) -> float | None:
@@ -65,7 +67,7 @@ def first_response_trend(report: Report) -> Table:
         "chart-first-response", table.title, labels,
         {"Median": [_in_minutes(d.median) for d in report.trend],
          "90th percentile": [_in_minutes(d.p90) for d in report.trend]},
-        fmt=_minutes, target=_in_minutes(target),
+        fmt=_minutes, target=_in_minutes(target), steps=charts.MINUTE_STEPS,
         target_label=f"SLA target {_minutes(_in_minutes(target))}" if target else "")
     return table
 
