@@ -148,6 +148,7 @@ CELERY_BEAT_SCHEDULE = {
     "wake-snoozed": {"task": "inbox.tasks.wake_snoozed", "schedule": timedelta(seconds=60)},
     "poll-channels": {"task": "inbox.tasks.poll_due_channels",
                       "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15))},
+    "detect-storms": {"task": "reports.tasks.detect_storms", "schedule": timedelta(seconds=60)},
 }
 
 # Secrets and platform settings.
@@ -165,6 +166,9 @@ HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
 SWITCHBOARD_DEMO = env_bool("SWITCHBOARD_DEMO", False)
+# Where a storm on a post is announced, once per storm (reports.storms); empty: nowhere.
+STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
+STORM_WEBHOOK_URL = env_str("STORM_WEBHOOK_URL", "")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

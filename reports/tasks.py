@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def detect_storms() -> int:
+    """Beat runs this every minute: a storm is flagged within a minute of its window."""
+    from .storms import detect
+
+    return len(detect())
