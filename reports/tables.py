@@ -140,3 +140,15 @@ def responsiveness_table(rows) -> Table:
         table.rows.append([r.channel.name, r.goal.name, r.goal.within, r.in_time, r.counted,
                            r.share, r.median, "yes" if r.met else "no", r.more_needed])
     return table
+
+
+def storms_table(storms) -> Table:
+    table = Table(slug="storms", title="Storms on posts",
+                  header=["Started", "Channel", "Post", "Why", "Peak comments per 10 min",
+                          "Usual per 10 min", "Ended"])
+    for s in storms:
+        table.rows.append([s.started_at.isoformat(timespec="minutes"), s.channel.name,
+                           s.context_external_id, s.reason, s.peak_comments,
+                           round(s.usual_comments, 1), s.ended_at.isoformat(timespec="minutes")
+                           if s.ended_at else "ongoing"])
+    return table

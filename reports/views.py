@@ -12,9 +12,10 @@ from django.shortcuts import render
 
 from inbox.access import require_manager
 
-from . import tables
+from . import storms, tables
 from .export import write_report, write_table
 from .filters import ReportForm
+from .models import Storm
 from .people import COLUMNS, DEFAULT_SORT, Performance, people, ranked
 from .responsiveness import ChannelResponsiveness, responsiveness
 from .selectors import Report, report
@@ -34,6 +35,7 @@ class Figures:
     agents: list[Performance]
     teams: list[Performance]
     badges: list[ChannelResponsiveness]
+    storms: list[Storm]
 
     def tables(self) -> dict[str, tables.Table]:
         """Every table of the page by its slug, for its CSV."""
@@ -41,6 +43,7 @@ class Figures:
         found["agents"] = tables.people_table("agents", "Agents", self.agents)
         found["teams"] = tables.people_table("teams", "Teams", self.teams)
         found["responsiveness"] = tables.responsiveness_table(self.badges)
+        found["storms"] = tables.storms_table(self.storms)
         return found
 
 
@@ -50,7 +53,7 @@ def _figures(form: ReportForm, sort: str) -> Figures:
     crew = people(scope)
     return Figures(report=figures, charts=tables.chart_tables(figures),
                    agents=ranked(crew.agents, sort), teams=ranked(crew.teams, sort),
-                   badges=responsiveness())
+                   badges=responsiveness(), storms=storms.recent())
 
 
 def _csv_response(filename: str) -> HttpResponse:
@@ -74,7 +77,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         figures = _figures(form, sort)
         context.update(report=figures.report, charts=figures.charts, agents=figures.agents,
-                       teams=figures.teams, badges=figures.badges,
+                       teams=figures.teams, badges=figures.badges, storms=figures.storms,
                        filters=_without_sort(request))
     return render(request, "reports/report.html", context,
                   status=200 if context["report"] else 400)

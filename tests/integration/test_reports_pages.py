@@ -92,12 +92,13 @@ def test_page_queries_do_not_grow_with_data(client, manager, data, django_assert
     client.force_login(manager)
     client.get(reverse("reports:report"), WEEK)  # warm the session
     # session, user, the report's 10, the per agent and team figures' 2, responsiveness' 2,
+    # storms 1,
     # the channel, tag, team and assignee choices of the filter form
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         client.get(reverse("reports:report"), WEEK)
     for n in range(20):
         factories.make_conversation(data, at=datetime(2026, 3, 3, 8, n, tzinfo=UTC))
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         client.get(reverse("reports:report"), WEEK)
 
 
@@ -169,3 +170,25 @@ def test_leaderboard_and_badge_on_the_page(client, manager, agent, data):
         reverse("reports:table_csv", args=["responsiveness"]), WEEK).content.decode())))
     assert rows[1] == ["Polaris Page", "Very responsive badge", "900", "8", "10", "0.8000",
                        "180", "no", "10"]
+
+
+def test_a_storm_shows_on_the_posts_view_and_the_report(client, manager, data):
+    from reports.storms import detect
+
+    client.force_login(manager)
+    now = timezone.now()
+    for n in range(40):
+        c = factories.make_conversation(data, at=now - timedelta(seconds=10 * n),
+                                        context_external_id="post-sale", intent="complaint")
+        c.messages.update(platform_timestamp=now - timedelta(seconds=10 * n))
+    factories.make_conversation(data, at=now, context_external_id="post-calm")
+    assert len(detect(now + timedelta(seconds=1))) == 1
+    posts = client.get(reverse("inbox:posts")).content.decode()
+    assert posts.count('class="storm-flag"') == 1
+    storming = posts.split('class="post-group storming"', 1)[1].split("</li>", 1)[0]
+    assert f"?post={data.pk}%3Apost-sale" in storming
+    page = client.get(reverse("reports:report")).content.decode()
+    assert "40 comments in 10 minutes" in page and "ongoing" in page
+    rows = list(csv.reader(io.StringIO(client.get(
+        reverse("reports:table_csv", args=["storms"])).content.decode())))
+    assert rows[1][2:4] == ["post-sale", "40 comments in 10 minutes (usually 0.0)"]
