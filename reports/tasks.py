@@ -7,3 +7,11 @@ def detect_storms() -> int:
     from .storms import detect
 
     return len(detect())
+
+
+@shared_task(ignore_result=True)
+def send_weekly_summary() -> int:
+    """Beat runs this on Monday morning."""
+    from .weekly import send_weekly_summary as send
+
+    return send()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -149,6 +150,8 @@ CELERY_BEAT_SCHEDULE = {
     "poll-channels": {"task": "inbox.tasks.poll_due_channels",
                       "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15))},
     "detect-storms": {"task": "reports.tasks.detect_storms", "schedule": timedelta(seconds=60)},
+    "weekly-summary": {"task": "reports.tasks.send_weekly_summary",
+                       "schedule": crontab(day_of_week="mon", hour=7, minute=0)},
 }
 
 # Secrets and platform settings.
@@ -169,6 +172,12 @@ SWITCHBOARD_DEMO = env_bool("SWITCHBOARD_DEMO", False)
 # Where a storm on a post is announced, once per storm (reports.storms); empty: nowhere.
 STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
 STORM_WEBHOOK_URL = env_str("STORM_WEBHOOK_URL", "")
+# The managers' weekly summary e-mail: its link to the report, its sender and the backend
+# (the console unless configured, so the demo prints it).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
