@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from accounts.models import User
 from inbox.models import AuditEvent, ConversationState, Direction, Message
 
 from .figures import percentile
@@ -91,11 +90,16 @@ def people(scope: ReportScope) -> People:
         """The figures of an agent (id, username, first, last name) and a team (id, name)."""
         found = []
         if agent[0] is not None:
-            user = User(pk=agent[0], username=agent[1], first_name=agent[2], last_name=agent[3])
-            found.append(agents.setdefault(agent[0], Performance(key=agent[0],
-                                                                  name=user.display_name)))
+            figures = agents.get(agent[0])
+            if figures is None:
+                name = " ".join(part for part in agent[2:] if part) or agent[1]
+                figures = agents[agent[0]] = Performance(key=agent[0], name=name)
+            found.append(figures)
         if team[0] is not None:
-            found.append(teams.setdefault(team[0], Performance(key=team[0], name=team[1])))
+            figures = teams.get(team[0])
+            if figures is None:
+                figures = teams[team[0]] = Performance(key=team[0], name=team[1])
+            found.append(figures)
         return found
 
     messages = (Message.objects.filter(scope.conversations_q("conversation__"))

@@ -87,8 +87,8 @@ def test_reports_draw_every_chart(browser_page, live_server, manager, artifact):
     teams = [Team.objects.create(name="Social care"), Team.objects.create(name="Billing")]
     first_day, last_day, count = seed_quarter(agents, teams)
     page = browser_page(manager, width=1400, height=900)
-    page.goto(f"{live_server.url}/reports/?date_from={first_day}&date_to={last_day}",
-              timeout=30_000)  # a shared, busy machine
+    page.set_default_timeout(30_000)  # a quarter's report, on a shared and busy machine
+    page.goto(f"{live_server.url}/reports/?date_from={first_day}&date_to={last_day}")
     assert page.locator("#fig-conversations").inner_text() == str(count)
     for chart_id, mark in CHARTS.items():
         chart = page.locator(f"svg#{chart_id}")
@@ -116,8 +116,7 @@ def test_reports_draw_every_chart(browser_page, live_server, manager, artifact):
     assert len(closed) == len(agents) and closed == sorted(closed, reverse=True)
     badges = page.locator(".badge-card")
     assert badges.count() == 3
-    page.goto(f"{live_server.url}/reports/?date_from={first_day}&date_to={last_day}",
-              timeout=30_000)  # a shared, busy machine
+    page.goto(f"{live_server.url}/reports/?date_from={first_day}&date_to={last_day}")
     path = artifact(page, "reports")
     page.screenshot(path=path.replace(".png", "-full.png"), full_page=True)
     if WRITE_DOCS:
