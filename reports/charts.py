@@ -127,19 +127,20 @@ def lines(chart_id: str, title: str, labels: Sequence[str],
     colours = [PALETTE[k % len(PALETTE)] for k in range(len(series))]
     body = _y_axis(top, fmt, plot_h=plot_h)
 
-    def point(i: int, v: float) -> str:
-        return f"{LEFT + slot * (i + 0.5):.1f},{TOP + plot_h - plot_h * min(v, top) / top:.1f}"
+    def point(i: int, v: float) -> tuple[float, float]:
+        return LEFT + slot * (i + 0.5), TOP + plot_h - plot_h * min(v, top) / top
 
     for (name, vs), colour in zip(series.items(), colours, strict=True):
         run: list[str] = []
-        for i, v in enumerate([*vs, None]):
+        for i, v in enumerate([*vs, None]):  # the None ends the last run
             if v is not None:
-                run.append(point(i, v))
-                body.append(f'<circle cx="{point(i, v).split(",")[0]}" '
-                            f'cy="{point(i, v).split(",")[1]}" r="2.5" fill="{colour}">'
+                x, y = point(i, v)
+                run.append(f"{x:.1f},{y:.1f}")
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
                             f'<title>{escape(labels[i])} · {escape(name)}: {escape(fmt(v))}'
                             f'</title></circle>')
             elif run:
+                # A day without a figure breaks the line rather than drawing it as zero.
                 body.append(f'<polyline class="line" points="{" ".join(run)}" fill="none" '
                             f'stroke="{colour}" stroke-width="2"/>')
                 run = []
@@ -183,5 +184,5 @@ def heatmap(chart_id: str, title: str, rows: Sequence[str], columns: Sequence[st
                         f'y="{TOP + cell_h * len(rows) + 14}" text-anchor="middle" '
                         f'fill="#374151">{escape(column)}</text>')
     total = sum(sum(row) for row in values)
-    desc = f"{total} conversations by {' and '.join(['weekday', 'hour'])}; darker is busier."
+    desc = f"{total} conversations by weekday and hour; darker is busier."
     return _svg(chart_id, title, desc, body, height=height)
