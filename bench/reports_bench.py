@@ -4,8 +4,10 @@
 
 On a throwaway SQLite database unless DATABASE_URL is set. Measures the report's queries
 (the same number at every size) and its time, with business hours, a holiday and two SLA
-policies, so business time and SLA attainment are computed for every conversation.
-Leaves the database as found.
+policies, so business time and SLA attainment are computed for every conversation. "page"
+is everything the page computes: the report, the charts drawn as SVG, the per agent and team
+figures over each conversation's messages (a question and, four times in five, an agent's
+answer) and the responsiveness figure. Leaves the database as found.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ SIZES = (1_000, 10_000)
 RUNS = 5
 
 
-def _seed(n: int, tag_ids: list[int], channel_ids: list[int]) -> None:
-    from inbox.models import Conversation
+def _seed(n: int, tag_ids: list[int], channel_ids: list[int], agent_id: int) -> None:
+    from inbox.models import Conversation, Message
 
     rows = []
     start = datetime(2026, 3, 2, tzinfo=UTC)
@@ -35,6 +37,15 @@ def _seed(n: int, tag_ids: list[int], channel_ids: list[int]) -> None:
     through = Conversation.tags.through
     through.objects.bulk_create([through(conversation_id=c.pk, tag_id=tag_ids[i % len(tag_ids)])
                                  for i, c in enumerate(made) if i % 3], batch_size=1000)
+    messages = []
+    for c in made:
+        messages.append(Message(conversation_id=c.pk, channel_id=c.channel_id, direction="in",
+                                platform_timestamp=c.first_inbound_at))
+        if c.first_response_at:
+            messages.append(Message(conversation_id=c.pk, channel_id=c.channel_id,
+                                    direction="out", author_agent_id=agent_id,
+                                    platform_timestamp=c.first_response_at))
+    Message.objects.bulk_create(messages, batch_size=1000)
 
 
 def main() -> dict:
@@ -44,15 +55,25 @@ def main() -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.models import User
     from inbox.models import Channel, Conversation, Tag
     from reports.filters import ReportScope
+    from reports.people import people
+    from reports.responsiveness import responsiveness
     from reports.selectors import report
+    from reports.tables import chart_tables
+
+    def page(scope):
+        """What the report page computes, short of rendering the template."""
+        figures = report(scope)
+        return figures, chart_tables(figures), people(scope), responsiveness()
     from rules.models import BusinessHours, SlaPolicy
 
     scope = ReportScope(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
     channels = [Channel.objects.create(kind="testchat", external_id=f"bench-report-{k}",
                                        name=f"Bench report {k}") for k in range(3)]
     tags = [Tag.objects.create(name=f"bench-report-{k}") for k in range(5)]
+    agent = User.objects.create(username="bench-report-agent")
     hours = BusinessHours.objects.create(
         name="bench-report", schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
     hours.holidays.create(date=date(2026, 3, 4))
@@ -63,7 +84,7 @@ def main() -> dict:
     try:
         seeded = 0
         for n in SIZES:
-            _seed(n - seeded, [t.pk for t in tags], [c.pk for c in channels])
+            _seed(n - seeded, [t.pk for t in tags], [c.pk for c in channels], agent.pk)
             seeded = n
             report(scope)  # warm up
             samples = []
@@ -74,16 +95,26 @@ def main() -> dict:
                     samples.append((time.perf_counter() - began) * 1000)
             assert result.conversations == n, result.conversations
             figures[n] = {"queries": len(queries), "ms": round(statistics.median(samples), 1)}
+            page_samples = []
+            for _ in range(RUNS):
+                with CaptureQueriesContext(connection) as queries:
+                    began = time.perf_counter()
+                    page(scope)
+                    page_samples.append((time.perf_counter() - began) * 1000)
+            figures[n].update(page_queries=len(queries),
+                              page_ms=round(statistics.median(page_samples), 1))
         print(f"reports bench on {figures['database']}: one week, {RUNS} runs each (median)")
         for n in SIZES:
-            print(f"  {n:>6} conversations: {figures[n]['queries']} queries, "
-                  f"{figures[n]['ms']:8.1f} ms")
+            print(f"  {n:>6} conversations: report {figures[n]['queries']} queries, "
+                  f"{figures[n]['ms']:8.1f} ms; page {figures[n]['page_queries']} queries, "
+                  f"{figures[n]['page_ms']:8.1f} ms")
     finally:
         Conversation.objects.filter(channel__in=channels).delete()
         Channel.objects.filter(pk__in=[c.pk for c in channels]).delete()
         Tag.objects.filter(pk__in=[t.pk for t in tags]).delete()
         SlaPolicy.objects.filter(pk__in=[p.pk for p in policies]).delete()
         hours.delete()
+        agent.delete()
     return figures
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from inbox.connectors import Capability, Connector, IdentityData, PollResult
+from datetime import timedelta
+
+from inbox.connectors import Capability, Connector, IdentityData, PollResult, Responsiveness
 from inbox.models import ActionKind, ConversationKind, Direction
 
 from . import actions, conf, oauth, parse, poll, webhooks
@@ -17,6 +19,12 @@ class XConnector(Connector):
     connect_url_name = "channels_tw:connect"
     # Linked from the managers' settings menu (accounts/templatetags/settings_nav.py).
     settings_pages = (("X searches", "channels_tw:searches"),)
+    # X has no badge; people on X expect an answer within the hour (the seeds' guidance),
+    # to mentions and DMs alike.
+    responsiveness = Responsiveness(within=timedelta(minutes=60),
+                                    kinds=frozenset({ConversationKind.MENTION,
+                                                     ConversationKind.DM}),
+                                    name="60-minute expectation", median_within=False)
     capabilities = frozenset({Capability.REPLY, Capability.DM, Capability.LIKE,
                               Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE,
                               Capability.DELETE})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -162,6 +162,19 @@ class PollResult:
     retry_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Responsiveness:
+    """How fast the platform (or its users) expect an answer, for the reports' badge figure:
+    `share` of the conversations of `kinds` answered within `within`, over `days` days."""
+
+    within: timedelta
+    kinds: frozenset[str]
+    name: str  # "Very responsive badge", "X expectation"
+    share: float = 0.9
+    days: int = 7
+    median_within: bool = True  # the median response time must be within it too
+
+
 class Capability(enum.StrEnum):
     REPLY = "reply"
     PRIVATE_REPLY = "private_reply"
@@ -189,6 +202,8 @@ class Connector:
     # a kind connected through another connector's flow). The Channels page links to it for
     # "Connect …" and, with `?reconnect=<channel id>`, for a one-click reconnect.
     connect_url_name: ClassVar[str] = ""
+    # What the reports measure this channel's responsiveness against; None: nothing.
+    responsiveness: ClassVar[Responsiveness | None] = None
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:
         """Answer the verification handshake, or verify the signature and return the events.

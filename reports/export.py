@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .selectors import Report
+from .tables import Table
 
 HEADER = ["section", "key", "conversations", "answered", "value"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,11 +30,8 @@ def _cell(value) -> str:
 
 
 def rows(report: Report):
-    scope = report.scope
-    yield ["range", "from", "", "", scope.date_from.isoformat()]
-    yield ["range", "to", "", "", scope.date_to.isoformat()]
-    yield ["range", "channel", "", "", scope.channel.name if scope.channel else "all"]
-    yield ["range", "team", "", "", scope.team.name if scope.team else "all"]
+    for name, value in report.scope.describe():
+        yield ["range", name, "", "", value]
     yield ["summary", "conversations", report.conversations, report.answered,
            report.response_rate]
     yield ["first_response_seconds", "median", "", "", report.first_response_median]
@@ -57,4 +55,11 @@ def rows(report: Report):
 def write_report(writer, report: Report) -> None:
     writer.writerow(HEADER)
     for row in rows(report):
+        writer.writerow([_cell(value) for value in row])
+
+
+def write_table(writer, table: Table) -> None:
+    """A chart's or table's own CSV: its header and rows, as the page's table shows them."""
+    writer.writerow([_cell(h) for h in table.header])
+    for row in table.rows:
         writer.writerow([_cell(value) for value in row])

@@ -1,4 +1,5 @@
-"""What a report covers: a date range in the site's time zone, optionally one channel or team."""
+"""What a report covers: a date range in the site's time zone, optionally one channel, tag,
+team or agent (the conversation's assignee)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Team
-from inbox.models import Channel
+from accounts.models import Team, User
+from inbox.models import Channel, Conversation, Tag
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366  # the by-day table has a row per day
@@ -22,6 +23,8 @@ class ReportScope:
     date_to: date  # inclusive
     channel: Channel | None = None
     team: Team | None = None
+    tag: Tag | None = None
+    agent: User | None = None
 
     @property
     def start(self) -> datetime:
@@ -46,12 +49,32 @@ class ReportScope:
             q &= Q(**{f"{prefix}channel": self.channel})
         if self.team is not None:
             q &= Q(**{f"{prefix}team": self.team})
+        if self.agent is not None:
+            q &= Q(**{f"{prefix}assignee": self.agent})
+        if self.tag is not None:
+            # A subquery, not a join: a join on tags would repeat nothing here (one row per
+            # conversation and tag), but it would clash with the by-tag table's own join.
+            tagged = Conversation.tags.through.objects.filter(tag=self.tag)
+            q &= Q(**{f"{prefix}id__in": tagged.values("conversation_id")})
         return q
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The filters as (name, value) pairs, for the CSV files and the page's caption."""
+        return [("from", self.date_from.isoformat()), ("to", self.date_to.isoformat()),
+                ("channel", self.channel.name if self.channel else "all"),
+                ("tag", self.tag.name if self.tag else "all"),
+                ("team", self.team.name if self.team else "all"),
+                ("agent", self.agent.display_name if self.agent else "all")]
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
     today = today or timezone.localdate()
     return today - timedelta(days=DEFAULT_DAYS - 1), today
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
 
 
 class ReportForm(forms.Form):
@@ -61,8 +84,13 @@ class ReportForm(forms.Form):
                               widget=forms.DateInput(attrs={"type": "date"}))
     channel = forms.ModelChoiceField(queryset=Channel.objects.order_by("name"), required=False,
                                      empty_label="All channels")
+    tag = forms.ModelChoiceField(queryset=Tag.objects.order_by("name"), required=False,
+                                 empty_label="All tags")
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), required=False,
                                   empty_label="All teams")
+    agent = AgentChoiceField(queryset=User.objects.filter(is_active=True)
+                             .order_by("first_name", "username"), required=False,
+                             empty_label="All agents", label="Assignee")
 
     def clean(self):
         data = super().clean()
@@ -79,4 +107,5 @@ class ReportForm(forms.Form):
     def scope(self) -> ReportScope:
         data = self.cleaned_data
         return ReportScope(date_from=data["date_from"], date_to=data["date_to"],
-                           channel=data.get("channel"), team=data.get("team"))
+                           channel=data.get("channel"), team=data.get("team"),
+                           tag=data.get("tag"), agent=data.get("agent"))

@@ -1,8 +1,9 @@
 """The managers' report, computed with a fixed number of queries whatever the data size.
 
-Queries (always the same 9): volume by channel, by tag, by day, by intent and language
-(one grouped query for both), the wall-clock first response percentiles, the rows for
-business time and SLA, the SLA policies, the business hours and their holidays.
+Queries (always the same 10): volume by channel, by tag, by day, by hour and channel (the
+volume chart and the busiest-hours heatmap), by intent and language (one grouped query for
+both), the wall-clock first response percentiles, the rows for business time and SLA (which
+also give the daily trends), the SLA policies, the business hours and their holidays.
 
 Counting and grouping is done by the database. Two things are not:
 - Percentiles: PostgreSQL computes them (percentile_cont); SQLite has no percentile
@@ -16,12 +17,13 @@ Counting and grouping is done by the database. Two things are not:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from inbox.models import Conversation
@@ -59,6 +61,43 @@ class SlaFigures:
 
 
 @dataclass
+class DayTrend:
+    """One day of the trend charts: wall-clock first response and SLA attainment."""
+
+    day: date
+    conversations: int = 0
+    answered: int = 0
+    median: timedelta | None = None
+    p90: timedelta | None = None
+    sla_met: int = 0
+    sla_missed: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return ratio(self.answered, self.conversations)
+
+    @property
+    def sla_attainment(self) -> float | None:
+        return ratio(self.sla_met, self.sla_met + self.sla_missed)
+
+
+@dataclass
+class Volume:
+    """Conversations per time bucket (an hour for a range of up to two days, else a day) and
+    channel, and per weekday and hour for the heatmap. Buckets are in the site's time zone."""
+
+    hourly: bool = False
+    buckets: list = field(default_factory=list)  # dates, or aware datetimes when hourly
+    channels: list[str] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)  # (bucket, channel label) -> conversations
+    heatmap: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+
+    def series(self) -> dict[str, list[int]]:
+        return {label: [self.counts.get((b, label), 0) for b in self.buckets]
+                for label in self.channels}
+
+
+@dataclass
 class Report:
     scope: ReportScope
     conversations: int = 0
@@ -73,6 +112,10 @@ class Report:
     by_day: list[Row] = field(default_factory=list)
     by_intent: list[Row] = field(default_factory=list)
     by_language: list[Row] = field(default_factory=list)
+    trend: list[DayTrend] = field(default_factory=list)
+    volume: Volume = field(default_factory=Volume)
+    # The first response target most of the range's conversations were measured against.
+    sla_target: timedelta | None = None
 
     @property
     def response_rate(self) -> float | None:
@@ -97,6 +140,7 @@ def report(scope: ReportScope, *, now=None) -> Report:
     result.answered = sum(r.answered for r in result.by_channel)
     result.by_tag = _by_tag(scope)
     result.by_day = _by_day(conversations, scope)
+    result.volume = _volume(conversations, scope)
     result.by_intent, result.by_language = _by_intent_and_language(conversations)
     result.first_response_median, result.first_response_p90 = _wall_clock_percentiles(
         conversations.filter(ANSWERED))
@@ -108,7 +152,7 @@ def _by_channel(conversations) -> list[Row]:
     grouped = (conversations.values("channel_id", "channel__name", "channel__kind")
                .annotate(**_counts()).order_by("-conversations", "channel__name"))
     return with_bars([Row(key=str(g["channel_id"]),
-                          label=f"{g['channel__name']} ({g['channel__kind']})",
+                          label=_channel_label(g["channel__name"], g["channel__kind"]),
                           conversations=g["conversations"], answered=g["answered"])
                       for g in grouped])
 
@@ -136,6 +180,33 @@ def _by_day(conversations, scope: ReportScope) -> list[Row]:
         rows.append(Row(key=day.isoformat(), label=day.strftime("%a %d %b"),
                         conversations=g["conversations"], answered=g["answered"]))
     return with_bars(rows)
+
+
+def _channel_label(name: str, kind: str) -> str:
+    return f"{name} ({kind})"
+
+
+def _volume(conversations, scope: ReportScope) -> Volume:
+    zone = timezone.get_current_timezone()
+    grouped = (conversations.annotate(hour=TruncHour("first_inbound_at", tzinfo=zone))
+               .values("hour", "channel__name", "channel__kind")
+               .annotate(n=Count("id")).order_by())
+    volume = Volume(hourly=len(scope.days) <= 2)
+    if volume.hourly:
+        volume.buckets = [timezone.localtime(scope.start + timedelta(hours=h), zone)
+                          for h in range(int((scope.end - scope.start).total_seconds() // 3600))]
+    else:
+        volume.buckets = scope.days
+    totals: Counter = Counter()
+    for g in grouped:
+        hour = timezone.localtime(g["hour"], zone)
+        label = _channel_label(g["channel__name"], g["channel__kind"])
+        bucket = hour if volume.hourly else hour.date()
+        volume.counts[(bucket, label)] = volume.counts.get((bucket, label), 0) + g["n"]
+        volume.heatmap[hour.weekday()][hour.hour] += g["n"]
+        totals[label] += g["n"]
+    volume.channels = [label for label, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return volume
 
 
 def _by_intent_and_language(conversations) -> tuple[list[Row], list[Row]]:
@@ -194,7 +265,16 @@ def _business_and_sla(conversations, result: Report, *, now) -> None:
                                      "channel__kind", "team_id")
     business: list[timedelta] = []
     sla = result.sla
+    zone = timezone.get_current_timezone()
+    days = {row.key: DayTrend(day=date.fromisoformat(row.key), conversations=row.conversations,
+                              answered=row.answered) for row in result.by_day}
+    wall_clock: dict[date, list[timedelta]] = {}
+    targets: Counter = Counter()
     for first_inbound, first_response, kind, channel_kind, team_id in rows.iterator():
+        day = timezone.localtime(first_inbound, zone).date()
+        trend = days.get(day.isoformat()) or DayTrend(day=day)
+        if first_response is not None:
+            wall_clock.setdefault(day, []).append(first_response - first_inbound)
         team_calendar = by_team.get(team_id, default)
         policy = most_specific_policy(policies, channel_kind=channel_kind,
                                       conversation_kind=kind)
@@ -209,15 +289,27 @@ def _business_and_sla(conversations, result: Report, *, now) -> None:
             business.append(elapsed)
         if policy is None:
             sla.without_policy += 1
-        elif elapsed is not None:
-            if elapsed <= timedelta(minutes=policy.first_response_minutes):
-                sla.met += 1
-            else:
-                sla.missed += 1
+            continue
+        targets[policy.first_response_minutes] += 1
+        if elapsed is not None:
+            met = elapsed <= timedelta(minutes=policy.first_response_minutes)
         elif calendar.add(first_inbound, policy.first_response_minutes) <= now:
-            sla.missed += 1
+            met = False
         else:
             sla.pending += 1
+            continue
+        sla.met += met
+        sla.missed += not met
+        trend.sla_met += met
+        trend.sla_missed += not met
+    for day, durations in wall_clock.items():
+        trend = days.get(day.isoformat())
+        if trend is not None:
+            durations.sort()
+            trend.median, trend.p90 = percentile(durations, 0.5), percentile(durations, 0.9)
+    result.trend = list(days.values())
+    if targets:
+        result.sla_target = timedelta(minutes=targets.most_common(1)[0][0])
     business.sort()
     result.business_median = percentile(business, 0.5)
     result.business_p90 = percentile(business, 0.9)

@@ -182,6 +182,12 @@ def intent_is(value):
                     describe=lambda got: f"intent {got}", allowed=[i.value for i in Intent])
 
 
+def _storming(conversation) -> bool:
+    from reports.storms import is_storming  # storms are detected by the reports app
+
+    return is_storming(conversation)
+
+
 def _flag(read, yes: str, no: str):
     def compile_flag(value):
         wanted = as_bool(value)
@@ -201,6 +207,8 @@ condition("author_returning", "Author is a returning customer", Param(BOOL, "yes
 condition("author_verified", "Author is verified", Param(BOOL, "yes / no"))(
     _flag(lambda item: item.identity is not None and item.identity.verified,
           "verified author", "unverified author"))
+condition("post_storming", "Post is storming", Param(BOOL, "yes / no"))(
+    _flag(lambda item: _storming(item.conversation), "post is storming", "post is calm"))
 condition("within_business_hours", "Within business hours", Param(BOOL, "yes / no"))(
     _flag(lambda item: item.within_business_hours, "within business hours",
           "outside business hours"))

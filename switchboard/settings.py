@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from . import local_secrets
@@ -226,6 +227,9 @@ CELERY_BEAT_SCHEDULE = {
     "wake-snoozed": {"task": "inbox.tasks.wake_snoozed", "schedule": timedelta(seconds=60)},
     "poll-channels": {"task": "inbox.tasks.poll_due_channels",
                       "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15))},
+    "detect-storms": {"task": "reports.tasks.detect_storms", "schedule": timedelta(seconds=60)},
+    "weekly-summary": {"task": "reports.tasks.send_weekly_summary",
+                       "schedule": crontab(day_of_week="mon", hour=7, minute=0)},
 }
 
 # Secrets and platform settings.
@@ -255,6 +259,12 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.
                                              if SWITCHBOARD_DEMO
                                              else "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
+# Where a storm on a post is announced, once per storm (reports.storms); empty: nowhere.
+STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
+STORM_WEBHOOK_URL = env_str("STORM_WEBHOOK_URL", "")
+# Links in e-mails (the managers' weekly summary) point here.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -27,3 +27,15 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
+
+
+@register.filter
+def cell(value) -> str:
+    """A table cell as the page shows it: durations and shares formatted, None as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, timedelta):
+        return duration(value)
+    if isinstance(value, float):
+        return percent(value)
+    return str(value)

@@ -91,10 +91,104 @@ def test_csv_has_the_same_figures_and_no_formulas(client, manager, data):
 def test_page_queries_do_not_grow_with_data(client, manager, data, django_assert_num_queries):
     client.force_login(manager)
     client.get(reverse("reports:report"), WEEK)  # warm the session
-    # session, user, the report's 9, the channel and team choices of the filter form
-    with django_assert_num_queries(13):
+    # session, user, the report's 10, the per agent and team figures' 2, responsiveness' 2,
+    # storms 1,
+    # the channel, tag, team and assignee choices of the filter form
+    with django_assert_num_queries(21):
         client.get(reverse("reports:report"), WEEK)
     for n in range(20):
         factories.make_conversation(data, at=datetime(2026, 3, 3, 8, n, tzinfo=UTC))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(21):
         client.get(reverse("reports:report"), WEEK)
+
+
+CHART_IDS = ("chart-volume", "chart-first-response", "chart-sla", "chart-response-rate",
+             "chart-busiest-hours")
+
+
+def test_each_chart_is_drawn_with_its_table_and_csv(client, manager, data):
+    client.force_login(manager)
+    page = client.get(reverse("reports:report"), WEEK).content.decode()
+    for chart_id in CHART_IDS:
+        assert f'<svg class="chart" id="{chart_id}"' in page
+        assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in page
+    assert page.count('<details class="chart-data">') == len(CHART_IDS)
+    assert "<script" not in page.split("<main", 1)[1]  # nothing for the CSP to refuse
+    assert "Shop &lt;b&gt;page&lt;/b&gt; (testchat)" in page  # legend and table, escaped
+    for slug in ("volume", "first-response-trend", "sla-trend", "response-rate-trend",
+                 "busiest-hours", "agents", "teams"):
+        assert reverse("reports:table_csv", args=[slug]) in page
+
+
+def test_chart_csv_has_the_charts_numbers(client, manager, data):
+    client.force_login(manager)
+    response = client.get(reverse("reports:table_csv", args=["volume"]), WEEK)
+    assert "switchboard-volume-2026-03-02-2026-03-08.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Period", "Shop <b>page</b> (testchat)", "Total"]
+    assert rows[1:3] == [["02 Mar", "2", "2"], ["03 Mar", "1", "1"]]
+    trend = list(csv.reader(io.StringIO(client.get(
+        reverse("reports:table_csv", args=["first-response-trend"]), WEEK).content.decode())))
+    assert trend[1] == ["2026-03-02", "900", "1140", "2"]  # seconds: median 15 min, p90 19
+    assert client.get(reverse("reports:table_csv", args=["nothing"]), WEEK).status_code == 404
+    client.logout()
+    assert client.get(reverse("reports:table_csv", args=["volume"])).status_code == 302
+
+
+def test_tag_filter_narrows_the_report(client, manager, data):
+    client.force_login(manager)
+    tag = Tag.objects.get(name="<script>alert(1)</script>")
+    page = client.get(reverse("reports:report"), {**WEEK, "tag": tag.pk}).content.decode()
+    assert 'id="fig-conversations">1<' in page
+
+
+def test_leaderboard_and_badge_on_the_page(client, manager, agent, data):
+    from inbox.models import Direction, Message
+
+    client.force_login(manager)
+    for c in Conversation.objects.all():
+        Message.objects.create(conversation=c, channel=c.channel, direction=Direction.OUTBOUND,
+                               author_agent=agent, text="On it",
+                               platform_timestamp=c.first_inbound_at + timedelta(minutes=5),
+                               state_timestamp=c.first_inbound_at)
+    page_channel = factories.make_channel("facebook", name="Polaris Page")
+    now = timezone.now()
+    for n in range(10):  # 8 of 10 messages in time: 80 %
+        c = factories.make_conversation(page_channel, kind="dm", at=now - timedelta(hours=n + 1))
+        late = n >= 8
+        Message.objects.create(conversation=c, channel=page_channel,
+                               direction=Direction.OUTBOUND, text="Hi",
+                               platform_timestamp=c.first_inbound_at
+                               + timedelta(minutes=40 if late else 3),
+                               state_timestamp=now)
+    page = client.get(reverse("reports:report"), {**WEEK, "sort": "-replies"}).content.decode()
+    assert 'id="agents"' in page and agent.display_name in page
+    assert 'aria-sort="ascending"' in page  # replies reversed: fewest first
+    assert f'id="badge-{page_channel.pk}"' in page
+    assert "You are at 80 % — 10 more answered in time keep the very responsive badge." in page
+    rows = list(csv.reader(io.StringIO(client.get(
+        reverse("reports:table_csv", args=["responsiveness"]), WEEK).content.decode())))
+    assert rows[1] == ["Polaris Page", "Very responsive badge", "900", "8", "10", "0.8000",
+                       "180", "no", "10"]
+
+
+def test_a_storm_shows_on_the_posts_view_and_the_report(client, manager, data):
+    from reports.storms import detect
+
+    client.force_login(manager)
+    now = timezone.now()
+    for n in range(40):
+        c = factories.make_conversation(data, at=now - timedelta(seconds=10 * n),
+                                        context_external_id="post-sale", intent="complaint")
+        c.messages.update(platform_timestamp=now - timedelta(seconds=10 * n))
+    factories.make_conversation(data, at=now, context_external_id="post-calm")
+    assert len(detect(now + timedelta(seconds=1))) == 1
+    posts = client.get(reverse("inbox:posts")).content.decode()
+    assert posts.count('class="storm-flag"') == 1
+    storming = posts.split('class="post-group storming"', 1)[1].split("</li>", 1)[0]
+    assert f"?post={data.pk}%3Apost-sale" in storming
+    page = client.get(reverse("reports:report")).content.decode()
+    assert "40 comments in 10 minutes" in page and "ongoing" in page
+    rows = list(csv.reader(io.StringIO(client.get(
+        reverse("reports:table_csv", args=["storms"])).content.decode())))
+    assert rows[1][2:4] == ["post-sale", "40 comments in 10 minutes (usually 0.0)"]

@@ -162,7 +162,7 @@ def _bulk(n: int) -> None:
                                  for i, c in enumerate(made)])
 
 
-QUERIES = 9
+QUERIES = 10
 
 
 @pytest.mark.parametrize("n", [10, 1000])

@@ -1,0 +1,162 @@
+"""Storm detection: a post whose comments suddenly pour in, or turn angry.
+
+Every minute (reports.tasks.detect_storms), over the comments of the last WINDOW:
+- rate: at least MIN_COMMENTS, and at least RATE_FACTOR times the post's usual rate (its
+  comments over the BASELINE before the window, per window, counted as at least one, so a
+  quiet or brand-new post needs MIN_COMMENTS);
+- anger: at least MIN_ANGRY complaints or insults (the classifier's intent), making up
+  ANGRY_SHARE of the window and ANGRY_JUMP more than the post's usual share.
+A storm opens once per post (a partial unique constraint), is announced once to the Slack or
+webhook URL in the settings, and ends after QUIET without either sign. Three queries a run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from inbox.models import Conversation, ConversationKind, Direction, Message
+
+from .models import Storm
+
+log = logging.getLogger("switchboard.reports.storms")
+
+WINDOW = timedelta(minutes=10)
+BASELINE = timedelta(hours=24)
+QUIET = timedelta(minutes=30)
+MIN_COMMENTS = 20
+RATE_FACTOR = 5
+MIN_ANGRY = 8
+ANGRY_SHARE = 0.5
+ANGRY_JUMP = 0.3
+ANGRY_INTENTS = ("complaint", "insult")
+# Conversations under a post: comments on Facebook and Instagram, replies and mentions on X.
+THREAD_KINDS = (ConversationKind.COMMENT, ConversationKind.MENTION)
+
+
+@dataclass
+class PostWindow:
+    channel_id: int
+    context_external_id: str
+    comments: int = 0
+    angry: int = 0
+    usual_comments: float = 0.0  # per window
+    usual_angry_share: float = 0.0
+
+    @property
+    def angry_share(self) -> float:
+        return self.angry / self.comments if self.comments else 0.0
+
+    def reason(self) -> str:
+        """Why this window is a storm, or "" when it is not."""
+        if self.comments >= max(MIN_COMMENTS, RATE_FACTOR * max(self.usual_comments, 1)):
+            return (f"{self.comments} comments in {WINDOW.seconds // 60} minutes "
+                    f"(usually {self.usual_comments:.1f})")
+        if (self.angry >= MIN_ANGRY and self.angry_share >= ANGRY_SHARE
+                and self.angry_share >= self.usual_angry_share + ANGRY_JUMP):
+            return (f"{self.angry} of {self.comments} comments in {WINDOW.seconds // 60} "
+                    f"minutes are complaints or insults")
+        return ""
+
+
+def _comments(since: datetime, until: datetime, posts=None):
+    """Customer comments per post between the two times, with how many are angry."""
+    qs = Message.objects.filter(
+        direction=Direction.INBOUND, platform_timestamp__gte=since,
+        platform_timestamp__lt=until, conversation__kind__in=THREAD_KINDS,
+        conversation__is_spam=False).exclude(conversation__context_external_id="")
+    if posts is not None:
+        qs = qs.filter(conversation__context_external_id__in={p[1] for p in posts})
+    return (qs.values("channel_id", "conversation__context_external_id")
+            .annotate(n=Count("id"),
+                      angry=Count("id", filter=Q(conversation__intent__in=ANGRY_INTENTS)))
+            .order_by())
+
+
+def windows(now: datetime) -> list[PostWindow]:
+    """The last window of every post that had comments in it, with its usual figures."""
+    found = {}
+    for g in _comments(now - WINDOW, now):
+        key = (g["channel_id"], g["conversation__context_external_id"])
+        found[key] = PostWindow(*key, comments=g["n"], angry=g["angry"])
+    if found:
+        per_window = BASELINE / WINDOW
+        for g in _comments(now - WINDOW - BASELINE, now - WINDOW, posts=found):
+            key = (g["channel_id"], g["conversation__context_external_id"])
+            if key in found:
+                found[key].usual_comments = g["n"] / per_window
+                found[key].usual_angry_share = g["angry"] / g["n"]
+    return list(found.values())
+
+
+def detect(now: datetime | None = None) -> list[Storm]:
+    """Open, extend and end storms; returns the storms opened by this run."""
+    now = now or timezone.now()
+    open_storms = {(s.channel_id, s.context_external_id): s
+                   for s in Storm.objects.filter(ended_at=None)}
+    opened = []
+    for window in windows(now):
+        reason = window.reason()
+        if not reason:
+            continue
+        key = (window.channel_id, window.context_external_id)
+        storm = open_storms.get(key)
+        if storm is not None:
+            Storm.objects.filter(pk=storm.pk).update(
+                last_seen_at=now, peak_comments=max(storm.peak_comments, window.comments),
+                angry_share=window.angry_share)
+            continue
+        try:
+            with transaction.atomic():
+                storm = Storm.objects.create(
+                    channel_id=window.channel_id, context_external_id=window.context_external_id,
+                    reason=reason, started_at=now, last_seen_at=now,
+                    peak_comments=window.comments, usual_comments=window.usual_comments,
+                    angry_share=window.angry_share)
+                transaction.on_commit(lambda storm=storm: _announce(storm))
+        except IntegrityError:
+            continue  # another run opened it a moment ago, and announces it
+        opened.append(storm)
+    Storm.objects.filter(ended_at=None, last_seen_at__lt=now - QUIET).update(ended_at=now)
+    return opened
+
+
+def _announce(storm: Storm) -> None:
+    """Tell the team once: Slack and/or a JSON webhook, if configured; posted once, never
+    retried blindly (rules.notify)."""
+    from rules.notify import queue_slack, queue_webhook
+
+    slack, webhook = settings.STORM_SLACK_URL, settings.STORM_WEBHOOK_URL
+    if not (slack or webhook):
+        return
+    text = f"Storm on a post of {storm.channel.name}: {storm.reason}."
+    if slack:
+        queue_slack(slack, text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    if webhook:
+        queue_webhook(webhook, {"event": "storm", "channel": storm.channel.name,
+                                "post": storm.context_external_id, "reason": storm.reason,
+                                "started_at": storm.started_at.isoformat()})
+    Storm.objects.filter(pk=storm.pk).update(notified_at=timezone.now())
+
+
+def storming_posts() -> set[tuple[int, str]]:
+    """(channel id, post id) of every open storm: one query."""
+    return set(Storm.objects.filter(ended_at=None)
+               .values_list("channel_id", "context_external_id"))
+
+
+def is_storming(conversation: Conversation) -> bool:
+    if not conversation.context_external_id:
+        return False
+    return Storm.objects.filter(ended_at=None, channel_id=conversation.channel_id,
+                                context_external_id=conversation.context_external_id).exists()
+
+
+def recent(limit: int = 20) -> list[Storm]:
+    return list(Storm.objects.select_related("channel").order_by("-started_at")[:limit])
