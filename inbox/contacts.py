@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from . import live
 from .models import AuditEvent, Contact, Conversation, Identity, Message, Note
@@ -54,6 +54,8 @@ class MergeSide:
     contact: Contact
     identities: list[Identity]
     conversations: int
+    # The newest few, so the agent can tell it is the same person before merging.
+    recent: list[Conversation]
 
 
 @dataclass
@@ -77,7 +79,9 @@ class MergePreview:
 def _side(contact: Contact) -> MergeSide:
     return MergeSide(contact=contact,
                      identities=list(contact.identities.order_by("platform", "id")),
-                     conversations=contact.conversations.count())
+                     conversations=contact.conversations.count(),
+                     recent=list(contact.conversations.select_related("channel")
+                                 .order_by(F("last_message_at").desc(nulls_last=True))[:5]))
 
 
 def merge_preview(*, keep: Contact, other: Contact) -> MergePreview:

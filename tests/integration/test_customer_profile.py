@@ -71,6 +71,7 @@ def test_merge_preview_then_merge_then_unmerge(agent_client, agent, two_of_maria
     preview = agent_client.get(url, {"other": other.pk}).content.decode()
     assert "maria_t" in preview and "Maria Tamm" in preview
     assert "2 identities, 2 conversations" in preview
+    assert "Where is my parcel?" in preview and "still no parcel" in preview  # both histories
     assert Contact.objects.filter(pk=other.pk).exists()  # a preview changes nothing
 
     agent_client.post(url, {"other": other.pk})
