@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 
 from . import live
 from .models import AuditEvent, Contact, Conversation, Identity, Message, Note
@@ -135,14 +135,13 @@ def identity_unmerge(*, identity: Identity, actor,
         raise ValueError("this is the customer's only identity")
     new = Contact.objects.create(name=identity.name or identity.handle)
     Identity.objects.filter(pk=identity.pk).update(contact=new)
-    written = (Message.objects.filter(author_identity=identity, conversation__contact=old)
-               .values_list("conversation_id", flat=True).distinct())
-    # A thread others of this customer wrote in too stays with them.
-    others = (Message.objects.filter(conversation_id__in=written, conversation__contact=old)
-              .exclude(author_identity=identity).exclude(author_identity=None)
-              .values("conversation_id").annotate(n=Count("pk"))
-              .values_list("conversation_id", flat=True))
-    moving = sorted(set(written) - set(others))
+    written = set(Message.objects.filter(author_identity=identity, conversation__contact=old)
+                  .values_list("conversation_id", flat=True))
+    # A thread the customer's other identities wrote in too stays with them.
+    shared = set(Message.objects.filter(conversation_id__in=written,
+                                        author_identity__contact=old)
+                 .values_list("conversation_id", flat=True))
+    moving = sorted(written - shared)
     Conversation.objects.filter(pk__in=moving).update(contact=new)
     _audit(conversation, "identity_unmerged", actor=actor, contact=old.pk, new_contact=new.pk,
            customer=identity.display_name, identity=identity.pk, conversations=moving)

@@ -104,3 +104,19 @@ def test_outsiders_cannot_touch_customers(client, two_of_maria):
     response = client.post(f"/c/{convo.pk}/customer/{convo.contact_id}/edit/", {"name": "x"})
     assert response.status_code in (302, 403)
     assert Contact.objects.get(pk=convo.contact_id).name == "Maria Tamm"
+
+
+def test_unmerge_keeps_a_thread_both_identities_wrote_in(agent, two_of_maria):
+    from inbox.contacts import contact_merge, identity_unmerge
+    from inbox.models import Direction, Message
+
+    on_fb, on_x = two_of_maria
+    x_identity = on_x.contact.identities.get()
+    keep = contact_merge(keep=on_fb.contact, other=on_x.contact, actor=agent)
+    Message.objects.create(conversation=on_fb, channel=on_fb.channel, external_id="m-both",
+                           direction=Direction.INBOUND, author_identity=x_identity,
+                           text="me again", platform_timestamp=on_fb.last_message_at)
+    x_identity.refresh_from_db()
+    new = identity_unmerge(identity=x_identity, actor=agent, conversation=on_fb)
+    assert Conversation.objects.get(pk=on_fb.pk).contact_id == keep.pk
+    assert Conversation.objects.get(pk=on_x.pk).contact_id == new.pk
