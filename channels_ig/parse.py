@@ -186,10 +186,13 @@ def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[
         return [UnsupportedItem(f"instagram mention without media_id: keys {sorted(value)}")]
     username = str(found.get("username") or "")
     # Someone else's media, which we may not read: what the agent sees instead of its id.
-    who = f"@{username}" if username else "Someone"
+    # Shown after "On": "On another account's post, where @maria mentioned you in a comment".
+    who = f"@{username}" if username else "someone"
     context = {"type": "media", "id": media_id, "foreign": True,
-               "text": (f"{who} mentioned you in a comment on another account's post"
-                        if comment_id else f"{who} mentioned you in their post")}
+               "text": (f"another account's post, where {who} mentioned you in a comment"
+                        if comment_id else
+                        f"{who}'s post, which mentions you" if username else
+                        "a post that mentions you")}
     for key in ("permalink", "media_type", "caption"):
         if found.get(key) and not comment_id:
             context[key] = found[key]
