@@ -120,6 +120,14 @@ class InstagramConnector(Connector):
             return actions.private_reply_closes_at(first)
         return None
 
+    def answers(self, conversation):
+        """A mention lives on someone else's media: Instagram takes a public reply there
+        (POST /{ig-user-id}/mentions) but no private reply (that needs a comment on our own
+        media) and no DM (the author is known only by username, there is no IGSID)."""
+        if conversation.kind == ConversationKind.MENTION:
+            return self.capabilities & {Capability.REPLY}
+        return self.capabilities
+
     def human_agent_tag_available(self, conversation) -> bool:
         return window.human_agent_tag_available(conversation)
 

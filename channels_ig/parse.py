@@ -191,10 +191,20 @@ def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[
     else:
         return [UnsupportedItem(f"instagram mention without media_id: keys {sorted(value)}")]
     username = str(found.get("username") or "")
-    context = {"type": "media", "id": media_id}
+    # Someone else's media, which we may not read: what the agent sees instead of its id.
+    # Shown after "On": "On another account's post, where @maria mentioned you in a comment".
+    who = f"@{username}" if username else "someone"
+    context = {"type": "media", "id": media_id, "foreign": True,
+               "text": (f"another account's post, where {who} mentioned you in a comment"
+                        if comment_id else
+                        f"{who}'s post, which mentions you" if username else
+                        "a post that mentions you")}
     for key in ("permalink", "media_type", "caption"):
         if found.get(key) and not comment_id:
             context[key] = found[key]
+    media_link = str((found.get("media") or {}).get("permalink") or "")
+    if comment_id and media_link:
+        context["permalink"] = media_link
     return [InboundItem(
         kind=ItemKind.MENTION, external_id=external_id, thread_id=mention_thread(external_id),
         conversation_kind=ConversationKind.MENTION, timestamp=when,

@@ -261,6 +261,13 @@ class Connector:
         """
         return ""
 
+    def answers(self, conversation) -> frozenset[Capability]:
+        """What this conversation can be answered with: the channel's capabilities less what
+        the platform refuses here (an Instagram mention on someone else's media takes a
+        public reply only). The composer offers only these; it must not query the database.
+        """
+        return self.capabilities
+
     def human_agent_tag_available(self, conversation) -> bool:
         """Whether a person may still answer this DM with a tag that extends the window."""
         return False

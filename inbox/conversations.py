@@ -71,13 +71,13 @@ def reply_kind(conversation: Conversation, *, private: bool) -> str | None:
     in its thread, and privately with a private reply (Meta) or a DM (X), whichever the
     channel's connector supports.
     """
-    connector = conversation.channel.connector
+    answers = conversation.channel.connector.answers(conversation)
     if conversation.kind == ConversationKind.DM:
-        return ActionKind.DM if private and connector.supports(Capability.DM) else None
+        return ActionKind.DM if private and Capability.DM in answers else None
     if not private:
-        return ActionKind.REPLY if connector.supports(Capability.REPLY) else None
+        return ActionKind.REPLY if Capability.REPLY in answers else None
     for kind in (Capability.PRIVATE_REPLY, Capability.DM):
-        if connector.supports(kind):
+        if kind in answers:
             return ActionKind(kind)
     return None
 

@@ -7,6 +7,7 @@ webhook, an overlapping poll or a second worker can never create a duplicate.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .crypto import EncryptedJSONField
@@ -67,6 +68,15 @@ class Contact(models.Model):
     fields = models.JSONField(default=dict, blank=True, help_text="Other fields agents keep.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # Lookup by what a customer tells the agent (inbox/search.py: people_matching);
+            # iexact is UPPER(col) = UPPER(value) on PostgreSQL.
+            models.Index(Upper("email"), name="contact_email_ci"),
+            models.Index(Upper("order_number"), name="contact_order_ci"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"Contact {self.pk}"

@@ -331,7 +331,8 @@ def post_groups(limit: int = 50) -> list[dict]:
         channel_id=OuterRef("channel_id"), context_external_id=OuterRef("context_external_id"),
     ).order_by("id")
     groups = list(
-        Conversation.objects.exclude(context_external_id="")
+        # A mention is on someone else's media, one conversation each: not a post of ours.
+        Conversation.objects.exclude(context_external_id="").exclude(kind=ConversationKind.MENTION)
         .values("channel_id", "context_external_id")
         .annotate(total=Count("pk"),
                   open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, channels, conversations, inbox, live, replies, webhooks
+from .views import actions, channels, conversations, customers, inbox, live, replies, webhooks
 
 app_name = "inbox"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("c/<int:pk>/reply/", replies.reply, name="reply"),
     path("c/<int:pk>/draft/", replies.save_draft, name="draft"),
     path("c/<int:pk>/do/<slug:verb>/", actions.act, name="act"),
+    path("c/<int:pk>/customer/<int:contact_pk>/edit/", customers.edit, name="customer_edit"),
+    path("c/<int:pk>/customer/<int:contact_pk>/note/", customers.note, name="customer_note"),
+    path("c/<int:pk>/customer/<int:contact_pk>/merge/", customers.merge, name="customer_merge"),
+    path("c/<int:pk>/identity/<int:identity_pk>/unmerge/", customers.unmerge,
+         name="identity_unmerge"),
     path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
     path("actions/<int:pk>/retry/", actions.retry, name="retry"),
     path("channels/", channels.channels, name="channels"),

@@ -113,6 +113,10 @@ VERBS = {
     "unmarked_spam": "marked it as not spam",
     "priority": "set the priority to",
     "note": "added a note",
+    "customer_edited": "edited the customer:",
+    "customer_note": "added a note on the customer",
+    "customer_merged": "merged in the customer",
+    "identity_unmerged": "split off the identity",
 }
 # Who did it when no agent or rule did: a person in the platform's app is not "system".
 NO_ACTOR = {"answered_natively": "someone"}
@@ -167,7 +171,7 @@ def timeline_text(event) -> str:
     verb = _verb_words(str(event.verb))
     detail = ""
     for key, shape in (("tag", " {}"), ("assignee", " → {}"), ("priority", " {}"),
-                       ("reason", " ({})")):
+                       ("reason", " ({})"), ("customer", " {}")):
         if data.get(key):
             detail = format_html("{}" + shape, detail, data[key])
     return format_html("{}: {}{}", who, verb, detail)

@@ -117,7 +117,8 @@
       const openNow = $("#pane") && $("#pane").dataset.conversation;
       if (body.thread && openNow && String(openNow) === String(pane.dataset.conversation)) {
         replaceKeepingScroll("#thread", body.thread);
-        replaceKeepingScroll("#side", body.side);
+        // Not under an agent editing the customer or writing a note there; saving re-renders it.
+        if (!sideInUse()) replaceKeepingScroll("#side", body.side);
         const header = $("#conv-header");
         if (header && body.header) { const fresh = fragment(body.header); header.replaceWith(fresh); htmx.process(fresh);
           if (body.presence !== undefined) $("#presence").innerHTML = body.presence; }
@@ -127,6 +128,13 @@
     } finally {
       inflight = false;
     }
+  }
+
+  function sideInUse() {
+    const side = $("#side");
+    if (!side) return false;
+    if (side.contains(document.activeElement) || side.querySelector("details[open]")) return true;
+    return Array.from(side.querySelectorAll("textarea")).some((t) => t.value.trim());
   }
 
   // ---- selection --------------------------------------------------------------------------

@@ -171,7 +171,9 @@ def build_inbox(anna, boris):
                                    order_number="48211", fields={"Loyalty": "Gold member"})
     fb_emily = person("Emily Carter-Hughes", "facebook", contact=emily,
                       profile_url="https://www.facebook.com/emily.ch")
-    person("Emily Carter-Hughes", "instagram", contact=emily, handle="emily.outdoors",
+    # Her Instagram self arrives as a customer of its own; the test merges them in the UI.
+    emily_ig = Contact.objects.create(name="emily.outdoors")
+    person("Emily Carter-Hughes", "instagram", contact=emily_ig, handle="emily.outdoors",
            followers=2300, profile_url="https://www.instagram.com/emily.outdoors/")
     dm = thread(fb, fb_emily, "dm", [
         (95, "in", "Hi! My order #48211 arrived today but the zipper on the Aurora jacket is "
@@ -184,7 +186,8 @@ def build_inbox(anna, boris):
         tags=[tag["Returns"], tag["VIP"]], language="en", intent="complaint",
         assignee=anna, priority="high", sla_due_at=due + timedelta(minutes=9))
     Conversation.objects.create(
-        channel=ig, contact=emily, kind="comment", external_thread_id="ig-past", state="closed",
+        channel=ig, contact=emily_ig, kind="comment", external_thread_id="ig-past",
+        state="closed",
         preview="Can't wait for the new colours!", last_message_at=ago(60 * 24 * 12))
     Note.objects.create(contact=emily, author=boris,
                         text="Bought 3 jackets this year; ships to Manchester.")
@@ -252,6 +255,14 @@ def test_readme_screenshots(browser_page, live_server, agent, agent2, artifact):
 
     # 2. A conversation worked from the keyboard: the Messenger thread, a saved reply by ##.
     dm = data["dm"]
+    # Her Instagram identity is merged in through the customer panel, with its preview.
+    page.goto(f"{live_server.url}/c/{dm.pk}/")
+    page.click("#merge-customer")
+    page.fill("#merge-q", "@emily.outdoors")
+    page.press("#merge-q", "Enter")
+    page.click("a.candidate:has-text('emily.outdoors')")
+    page.click("#confirm-merge")
+    page.wait_for_selector(f"#pane[data-conversation='{dm.pk}']")
     page.goto(f"{live_server.url}/c/{dm.pk}/?sort=sla")
     page.wait_for_selector("#composer-text")
     thread_text = page.locator("#thread").inner_text()
