@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_inboundevent_queued_at'),
+        ('inbox', '0011_ingest_indexes'),
     ]
 
     operations = [
