@@ -95,6 +95,8 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
                        close: bool = False) -> Message:
     """Queue an answer and show it in the thread at once as "queued".
 
+    The conversation keeps its state until the answer lands (`reply_landed`): then it moves
+    to Pending, or to Closed when `close`. A reply that is held or fails leaves it Open.
     `options` go to the connector (e.g. {"human_agent_tag": True}). Raises NotSupported
     when the channel cannot answer this way.
     """
@@ -118,23 +120,51 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
         parent_external_id=target.external_id if target else "", is_automatic=automatic,
         delivery_status=DeliveryStatus.QUEUED,
     )
+    # What the conversation becomes once this lands; the connector ignores the key.
+    payload = {**(options or {}), LANDED_STATE: (ConversationState.CLOSED if close
+                                                 else ConversationState.PENDING)}
     action = enqueue_action(channel=conversation.channel, kind=kind, conversation=conversation,
-                            message=message, target=target, payload=options or {},
+                            message=message, target=target, payload=payload,
                             created_by=actor, rule_name=rule_name)
     updates = {"last_message_at": now}
     if conversation.first_response_at is None:
         updates["first_response_at"] = now
-    new_state = ConversationState.CLOSED if close else ConversationState.PENDING
-    if conversation.state in (ConversationState.OPEN, ConversationState.PENDING) or close:
-        updates["state"] = new_state
-    previous_state = conversation.state
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
     _audit(conversation, "replied", actor=actor, rule_name=rule_name, action_id=action.pk,
            private=private, automatic=automatic)
-    _state_changed(conversation, previous_state, conversation.state)
     return message
+
+
+LANDED_STATE = "state_when_landed"
+
+
+def reply_landed(action) -> None:
+    """An answer is on the platform: the conversation leaves Open (or closes, if asked).
+
+    Called by the outbox inside its success transaction. A customer who wrote again after
+    the answer was written keeps the conversation Open: they are waiting again. A snoozed
+    conversation stays snoozed unless the agent asked to close it.
+    """
+    conversation = Conversation.objects.select_for_update().get(pk=action.conversation_id)
+    wanted = action.payload.get(LANDED_STATE, ConversationState.PENDING)
+    written_at = action.message.created_at
+    if conversation.last_inbound_at and conversation.last_inbound_at > written_at:
+        return
+    if wanted == ConversationState.CLOSED:
+        new = ConversationState.CLOSED
+    elif conversation.state == ConversationState.OPEN:
+        new = ConversationState.PENDING
+    else:
+        return
+    previous = conversation.state
+    if previous == new:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(state=new)
+    conversation.state = new
+    # No audit line of its own: the timeline's "reply posted" is this change.
+    _state_changed(conversation, previous, new)
 
 
 @transaction.atomic

@@ -435,6 +435,10 @@ class OutboundAction(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What an agent reads about an action that has not gone out (held, waiting, failed), in
+    # words: "Facebook Page disconnected — an admin must reconnect". `last_error` keeps the
+    # platform's own detail for admins and logs.
+    reason = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=200, blank=True,
                                    help_text="What the platform returned for the posted item.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -29,6 +29,7 @@ from accounts.models import Team, User
 
 from . import live, paging, shared_cache
 from .models import (
+    ActionState,
     AuditEvent,
     Channel,
     Contact,
@@ -589,3 +590,27 @@ def channel_overview(kept: dict[tuple[int | None, str], int] | None = None) -> l
                                poisoned=kept.get((channel.pk, EventState.POISONED), 0),
                                failed=kept.get((channel.pk, EventState.FAILED), 0)))
     return rows
+
+
+# ---- the outbox view -----------------------------------------------------------------------
+
+OUTBOX_STATES = [
+    (ActionState.FAILED, "Failed"),
+    (ActionState.HELD, "Held"),
+    (ActionState.QUEUED, "Queued"),
+    (ActionState.SENDING, "Sending"),
+]
+OUTBOX_PAGE = 200
+
+
+def outbox_rows(state: str = "") -> tuple[list[OutboundAction], dict[str, int]]:
+    """What has not gone out across the team, newest first, and how many in each state:
+    2 queries, however many actions. `state` narrows the rows to one of OUTBOX_STATES."""
+    waiting = [value for value, _ in OUTBOX_STATES]
+    counts = dict.fromkeys(waiting, 0) | dict(
+        OutboundAction.objects.filter(state__in=waiting).order_by()
+        .values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    rows = (OutboundAction.objects.filter(state__in=[state] if state in waiting else waiting)
+            .select_related("channel", "conversation", "message", "target", "created_by")
+            .order_by("-created_at", "-id")[:OUTBOX_PAGE])
+    return list(rows), counts

@@ -10,7 +10,14 @@ from accounts.models import Team, User
 
 from .. import live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
-from ..models import Conversation, ConversationKind, Priority, SavedReplyScope
+from ..models import (
+    Channel,
+    ChannelStatus,
+    Conversation,
+    ConversationKind,
+    Priority,
+    SavedReplyScope,
+)
 
 SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:00"),
                   ("week", "Next week")]
@@ -36,6 +43,9 @@ def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
         # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
         "bulk_agents": User.objects.filter(is_active=True).order_by("first_name", "username"),
         "bulk_teams": Team.objects.order_by("name"),
+        # Every agent sees a disconnected channel's banner (1 query).
+        "disconnected_channels": Channel.objects.filter(
+            status=ChannelStatus.NEEDS_RECONNECT).order_by("name"),
     }
 
 

@@ -31,15 +31,15 @@ from tests.support import factories
 pytestmark = pytest.mark.django_db
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Session, user, rows, row tags, the folder counts (one UNION of capped counts), the bulk
-# bar's agents and teams.
-INBOX_QUERIES = 7
+# Session, user, rows, row tags, the folder counts (one UNION of capped counts), the
+# disconnected channels (their banner), the bulk bar's agents and teams.
+INBOX_QUERIES = 8
 # Session, user, conversation; the read state (update_or_create: 2 savepoints, select,
 # insert, 2 releases); messages + their outbox actions, timeline, identities, past
 # conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
-# the list's rows and row tags, the folder counts, the bulk bar's agents and teams; the
-# conversation's tags.
-CONVERSATION_QUERIES = 26
+# the list's rows and row tags, the folder counts, the disconnected channels, the bulk bar's
+# agents and teams; the conversation's tags.
+CONVERSATION_QUERIES = 27
 
 
 def build(n: int, *, thread: int) -> Conversation:
