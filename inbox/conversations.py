@@ -122,7 +122,8 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
     )
     # What the conversation becomes once this lands; the connector ignores the key.
     payload = {**(options or {}), LANDED_STATE: (ConversationState.CLOSED if close
-                                                 else ConversationState.PENDING)}
+                                                 else ConversationState.PENDING),
+               ANSWERS_UNTIL: now.isoformat()}
     action = enqueue_action(channel=conversation.channel, kind=kind, conversation=conversation,
                             message=message, target=target, payload=payload,
                             created_by=actor, rule_name=rule_name)
@@ -138,6 +139,9 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
 
 
 LANDED_STATE = "state_when_landed"
+# When the agent last stood behind this answer (wrote it, or pressed Retry): a customer
+# message after that is not answered by it.
+ANSWERS_UNTIL = "answers_until"
 
 
 def reply_landed(action) -> None:
@@ -149,8 +153,9 @@ def reply_landed(action) -> None:
     """
     conversation = Conversation.objects.select_for_update().get(pk=action.conversation_id)
     wanted = action.payload.get(LANDED_STATE, ConversationState.PENDING)
-    written_at = action.message.created_at
-    if conversation.last_inbound_at and conversation.last_inbound_at > written_at:
+    stamp = action.payload.get(ANSWERS_UNTIL)
+    answers_until = datetime.fromisoformat(stamp) if stamp else action.message.created_at
+    if conversation.last_inbound_at and conversation.last_inbound_at > answers_until:
         return
     if wanted == ConversationState.CLOSED:
         new = ConversationState.CLOSED

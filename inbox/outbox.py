@@ -253,9 +253,13 @@ def retry_failed(action: OutboundAction, *, user=None) -> None:
     """An agent asks to try a failed (or released-but-held) action again, exactly once."""
     if not can_retry(action):
         return
+    from .conversations import ANSWERS_UNTIL
+
+    # The agent stands behind the answer again now: it answers what the customer wrote since.
+    payload = {**action.payload, ANSWERS_UNTIL: timezone.now().isoformat()}
     updated = OutboundAction.objects.filter(
         pk=action.pk, state__in=[ActionState.FAILED, ActionState.HELD]).update(
-        state=ActionState.QUEUED, not_before=None, last_error="", reason="")
+        state=ActionState.QUEUED, not_before=None, last_error="", reason="", payload=payload)
     if updated:
         _set_delivery(action, DeliveryStatus.QUEUED)
         AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,

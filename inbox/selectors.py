@@ -611,6 +611,7 @@ def outbox_rows(state: str = "") -> tuple[list[OutboundAction], dict[str, int]]:
         OutboundAction.objects.filter(state__in=waiting).order_by()
         .values_list("state").annotate(n=Count("id")).values_list("state", "n"))
     rows = (OutboundAction.objects.filter(state__in=[state] if state in waiting else waiting)
-            .select_related("channel", "conversation", "message", "target", "created_by")
+            .select_related("channel", "conversation__contact", "message", "target",
+                            "created_by")
             .order_by("-created_at", "-id")[:OUTBOX_PAGE])
     return list(rows), counts
