@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from . import live
 from .connectors import Capability
 from .models import (
     ActionKind,
+    ActionState,
     AuditEvent,
     Conversation,
     ConversationKind,
@@ -26,6 +27,7 @@ from .models import (
     Direction,
     Message,
     Note,
+    OutboundAction,
     Priority,
     ReadState,
     Tag,
@@ -181,6 +183,20 @@ def message_act(*, message: Message, kind: str, actor=None, rule_name: str = "")
     _audit(conversation, f"message_{kind}", actor=actor, rule_name=rule_name,
            message_id=message.pk, action_id=action.pk)
     return action
+
+
+def private_thread_origin(*, channel, identity) -> int | None:
+    """The comment thread a person's new private conversation answers, if any: the one of
+    the newest private reply this channel landed on a comment of theirs, within 7 days (no
+    platform allows a private reply later)."""
+    action = (OutboundAction.objects.filter(
+        channel=channel, kind=ActionKind.PRIVATE_REPLY, state=ActionState.DONE,
+        target__author_identity=identity, created_at__gte=timezone.now() - PRIVATE_REPLY_AGE)
+        .order_by("-id").values_list("conversation_id", flat=True).first())
+    return action
+
+
+PRIVATE_REPLY_AGE = timedelta(days=7)
 
 
 # ---- state ---------------------------------------------------------------------------------

@@ -390,6 +390,10 @@ class ConversationDetail:
     last_message_id: int
     # Whom the agent answers: the author of the latest customer message (see latest_customer).
     customer: Contact | None = None
+    # The comment thread a private conversation continues, and the private conversations a
+    # comment thread's private replies opened.
+    origin: Conversation | None = None
+    continuations: list[Conversation] = field(default_factory=list)
 
 
 TIMELINE_LENGTH = 100
@@ -449,7 +453,12 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         contact_notes = list(contact.notes.select_related("author").order_by("created_at"))
     else:
         identities, past, contact_notes = [], [], []
+    # Both directions of the public → private link, in one query.
+    linked = list(Conversation.objects.filter(
+        Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)).order_by("created_at"))
     return ConversationDetail(
+        origin=next((c for c in linked if c.pk == conversation.origin_id), None),
+        continuations=[c for c in linked if c.origin_id == conversation.pk],
         conversation=conversation,
         messages=messages,
         notes=list(conversation.notes.select_related("author").order_by("created_at")),

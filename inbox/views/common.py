@@ -69,6 +69,8 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
     modes = composer_modes(conversation)
     draft = detail.draft
     mode = draft.mode if draft and draft.mode in dict(modes) else (modes[0][0] if modes else "")
+    filled = saved_replies.filled_replies(detail.saved_replies, conversation=conversation,
+                                          agent=request.user, customer=detail.customer)
     return {
         "detail": detail,
         "conversation": conversation,
@@ -78,9 +80,9 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "max_length": connector.max_text_length,
         "window_closes_at": connector.window_closes_at(conversation),
         "human_agent_allowed": connector.human_agent_tag_available(conversation),
-        "saved_replies": saved_replies.filled_replies(
-            detail.saved_replies, conversation=conversation, agent=request.user,
-            customer=detail.customer),
+        "saved_replies": filled,
+        # "Reply publicly + continue privately": the public text the managers chose.
+        "handoff_text": next((r["text"] for r in filled if r["handoff"]), ""),
         "present": presence.others(conversation_id=conversation.pk, user=request.user),
         "priorities": Priority.choices,
         "snooze_presets": SNOOZE_PRESETS,

@@ -140,3 +140,60 @@ def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
     assert convo.messages.filter(direction=Direction.OUTBOUND).get().delivery_status in (
         "posted", "delivered", "read")
     artifact(lead, "outbox-after-retry")
+
+
+# ---- public then private -------------------------------------------------------------------
+
+def test_public_then_private_two_texts_and_the_answer_joins_the_linked_thread(
+        browser_page, live_server, agent, manager, graph_standin, artifact):
+    from inbox.models import SavedReply
+
+    graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
+    make_fb_channel(api_base_url=graph_standin.url)
+    # The managers chose the public half of "reply publicly + continue privately".
+    SavedReply.objects.create(title="We've written to you", handoff=True,
+                              body="Hi {first_name}, we've sent you a private message.")
+    SavedReply.objects.create(title="Thanks", body="Thank you, {first_name}!")
+    psid = "6984412238391199"
+    graph_standin.add_comment(message="My parcel is lost, order 88123!",
+                              author={"id": psid, "name": "Marina Ivanova"})
+    assert graph_standin.webhooks.deliver_due(force=True) == 1
+    comment_thread = Conversation.objects.get(kind="comment")
+
+    page = browser_page(agent)
+    page.goto(f"{live_server.url}/c/{comment_thread.pk}/")
+    page.check("input[name=mode][value=both]")
+    public = "Hi Marina, we've sent you a private message."
+    assert page.input_value("#composer-public-text") == public
+    private = "Marina, order 88123 is with the courier: tracking PX-4471, due Friday."
+    page.fill("#composer-text", private)
+    artifact(page, "public-then-private-composer")
+    page.click("#send-button")
+    page.wait_for_selector("#thread .msg.dir-out.vis-private")
+
+    sent = [(p["kind"], p["text"]) for p in graph_standin.posted
+            if p["kind"] in ("comment", "private_reply")]
+    assert sorted(sent) == [("comment", public), ("private_reply", private)]
+    graph_standin.webhooks.deliver_due(force=True)          # the echoes of both
+
+    # The customer answers in Messenger: it opens the private thread linked to the comment.
+    graph_standin.add_message(psid=psid, text="Thank you, Friday is fine!",
+                              name="Marina Ivanova")
+    assert graph_standin.webhooks.deliver_due(force=True) == 1
+    private_thread = Conversation.objects.get(kind="dm")
+    assert private_thread.origin_id == comment_thread.pk
+    assert list(private_thread.messages.filter(direction=Direction.INBOUND)
+                .values_list("text", flat=True)) == ["Thank you, Friday is fine!"]
+
+    page.reload()
+    link = page.locator(f"#linked-continuation-{private_thread.pk} a")
+    assert "Thank you, Friday is fine!" in link.inner_text()
+    link.click()
+    page.wait_for_selector(f"#pane[data-conversation='{private_thread.pk}']")
+    assert "Thank you, Friday is fine!" in page.locator("#thread").inner_text()
+    origin = page.locator("#linked-origin")
+    assert "Continues privately from the comment" in origin.inner_text()
+    assert "My parcel is lost, order 88123!" in origin.inner_text()
+    artifact(page, "public-then-private-linked-thread")
+    origin.locator("a").click()
+    page.wait_for_selector(f"#pane[data-conversation='{comment_thread.pk}']")

@@ -37,9 +37,9 @@ INBOX_QUERIES = 8
 # Session, user, conversation; the read state (update_or_create: 2 savepoints, select,
 # insert, 2 releases); messages + their outbox actions, timeline, identities, past
 # conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
-# the list's rows and row tags, the folder counts, the disconnected channels, the bulk bar's
-# agents and teams; the conversation's tags.
-CONVERSATION_QUERIES = 27
+# the public/private linked threads; the list's rows and row tags, the folder counts, the
+# disconnected channels, the bulk bar's agents and teams; the conversation's tags.
+CONVERSATION_QUERIES = 28
 
 
 def build(n: int, *, thread: int) -> Conversation:
