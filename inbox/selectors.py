@@ -174,7 +174,11 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
 
     `customer_name` is whoever wrote the latest customer message: in a comment thread
     several people can write, and the agent answers the latest (see `latest_customer`).
+    `not_sent`: an answer in it is held or failed, so the customer is still unanswered.
     """
+    stuck = OutboundAction.objects.filter(
+        conversation=OuterRef("pk"), kind__in=["reply", "private_reply", "dm"],
+        state__in=[ActionState.FAILED, ActionState.HELD])
     read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
                                     read_at__gte=OuterRef("last_inbound_at"))
     latest_author = (Message.objects.filter(conversation=OuterRef("pk"),
@@ -185,7 +189,7 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     return (qs.select_related("channel", "contact", "assignee", "team")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .annotate(is_read=Q(last_inbound_at__isnull=True) | Exists(read),
-                      customer_name=Subquery(latest_author)))
+                      customer_name=Subquery(latest_author), not_sent=Exists(stuck)))
 
 
 def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
