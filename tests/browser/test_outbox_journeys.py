@@ -22,6 +22,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DISCONNECTED = "Facebook Page disconnected — an admin must reconnect"
 
 
+@pytest.fixture
+def warm_classifier():
+    """Load the classifier's models before a webhook is delivered: loading them inside the
+    live server's first ingest can outlast the stand-in's 10 s delivery timeout on a busy
+    machine (workers load them before they are ready; this process has no such start)."""
+    from rules import classify
+
+    classify.warm_up()
+
+
 def state_of(conversation: Conversation) -> str:
     conversation.refresh_from_db()
     return conversation.state
@@ -98,7 +108,7 @@ def test_a_reply_held_by_an_expired_token_keeps_the_conversation_open(
 
 
 def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
-        browser_page, live_server, agent, manager, graph_standin, artifact):
+        browser_page, live_server, agent, manager, graph_standin, artifact, warm_classifier):
     """A Messenger reply outside the 24-hour window fails with that reason; once the customer
     writes again, Retry on the Outbox page sends it once and the conversation leaves Open."""
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
@@ -146,7 +156,7 @@ def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
 # ---- public then private -------------------------------------------------------------------
 
 def test_public_then_private_two_texts_and_the_answer_joins_the_linked_thread(
-        browser_page, live_server, agent, manager, graph_standin, artifact):
+        browser_page, live_server, agent, graph_standin, artifact, warm_classifier):
     from inbox.models import SavedReply
 
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
