@@ -19,7 +19,7 @@ class SignatureForm(forms.ModelForm):
 class SavedReplyForm(forms.ModelForm):
     class Meta:
         model = SavedReply
-        fields = ["title", "shortcut", "body", "scope", "owner", "team"]
+        fields = ["title", "shortcut", "body", "scope", "owner", "team", "handoff"]
         widgets = {"body": forms.Textarea(attrs={"rows": 5})}
         help_texts = {"body": "Variables: " + ", ".join("{" + v + "}" for v in VARIABLES)}
 

@@ -19,8 +19,11 @@ def mark_needs_reconnect(channel: Channel, detail: str) -> None:
         changed = Channel.objects.filter(pk=channel.pk).exclude(
             status=ChannelStatus.NEEDS_RECONNECT
         ).update(status=ChannelStatus.NEEDS_RECONNECT, status_detail=detail[:2000])
+        from .outbox import disconnected_reason
+
         OutboundAction.objects.filter(channel=channel, state=ActionState.QUEUED).update(
-            state=ActionState.HELD, last_error="the channel needs reconnecting")
+            state=ActionState.HELD, last_error="the channel needs reconnecting",
+            reason=disconnected_reason(channel))
         if changed:
             AuditEvent.objects.create(verb="channel_needs_reconnect",
                                       data={"channel_id": channel.pk, "detail": detail[:500]})
@@ -44,7 +47,7 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
         held = list(OutboundAction.objects.filter(channel=channel, state=ActionState.HELD)
                     .values_list("pk", flat=True))
         OutboundAction.objects.filter(pk__in=held).update(state=ActionState.QUEUED,
-                                                          not_before=None)
+                                                          not_before=None, reason="")
         AuditEvent.objects.create(actor=user, verb="channel_reconnected",
                                   data={"channel_id": channel.pk, "released": len(held)})
         record(actor=user, verb="reconnected", target=channel,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from . import live
 from .connectors import Capability
 from .models import (
     ActionKind,
+    ActionState,
     AuditEvent,
     Conversation,
     ConversationKind,
@@ -26,6 +27,7 @@ from .models import (
     Direction,
     Message,
     Note,
+    OutboundAction,
     Priority,
     ReadState,
     Tag,
@@ -95,6 +97,8 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
                        close: bool = False) -> Message:
     """Queue an answer and show it in the thread at once as "queued".
 
+    The conversation keeps its state until the answer lands (`reply_landed`): then it moves
+    to Pending, or to Closed when `close`. A reply that is held or fails leaves it Open.
     `options` go to the connector (e.g. {"human_agent_tag": True}). Raises NotSupported
     when the channel cannot answer this way.
     """
@@ -118,23 +122,56 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
         parent_external_id=target.external_id if target else "", is_automatic=automatic,
         delivery_status=DeliveryStatus.QUEUED,
     )
+    # What the conversation becomes once this lands; the connector ignores the key.
+    payload = {**(options or {}), LANDED_STATE: (ConversationState.CLOSED if close
+                                                 else ConversationState.PENDING),
+               ANSWERS_UNTIL: now.isoformat()}
     action = enqueue_action(channel=conversation.channel, kind=kind, conversation=conversation,
-                            message=message, target=target, payload=options or {},
+                            message=message, target=target, payload=payload,
                             created_by=actor, rule_name=rule_name)
     updates = {"last_message_at": now}
     if conversation.first_response_at is None:
         updates["first_response_at"] = now
-    new_state = ConversationState.CLOSED if close else ConversationState.PENDING
-    if conversation.state in (ConversationState.OPEN, ConversationState.PENDING) or close:
-        updates["state"] = new_state
-    previous_state = conversation.state
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
     _audit(conversation, "replied", actor=actor, rule_name=rule_name, action_id=action.pk,
            private=private, automatic=automatic)
-    _state_changed(conversation, previous_state, conversation.state)
     return message
+
+
+LANDED_STATE = "state_when_landed"
+# When the agent last stood behind this answer (wrote it, or pressed Retry): a customer
+# message after that is not answered by it.
+ANSWERS_UNTIL = "answers_until"
+
+
+def reply_landed(action) -> None:
+    """An answer is on the platform: the conversation leaves Open (or closes, if asked).
+
+    Called by the outbox inside its success transaction. A customer who wrote again after
+    the answer was written keeps the conversation Open: they are waiting again. A snoozed
+    conversation stays snoozed unless the agent asked to close it.
+    """
+    conversation = Conversation.objects.select_for_update().get(pk=action.conversation_id)
+    wanted = action.payload.get(LANDED_STATE, ConversationState.PENDING)
+    stamp = action.payload.get(ANSWERS_UNTIL)
+    answers_until = datetime.fromisoformat(stamp) if stamp else action.message.created_at
+    if conversation.last_inbound_at and conversation.last_inbound_at > answers_until:
+        return
+    if wanted == ConversationState.CLOSED:
+        new = ConversationState.CLOSED
+    elif conversation.state == ConversationState.OPEN:
+        new = ConversationState.PENDING
+    else:
+        return
+    previous = conversation.state
+    if previous == new:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(state=new)
+    conversation.state = new
+    # No audit line of its own: the timeline's "reply posted" is this change.
+    _state_changed(conversation, previous, new)
 
 
 @transaction.atomic
@@ -146,6 +183,20 @@ def message_act(*, message: Message, kind: str, actor=None, rule_name: str = "")
     _audit(conversation, f"message_{kind}", actor=actor, rule_name=rule_name,
            message_id=message.pk, action_id=action.pk)
     return action
+
+
+def private_thread_origin(*, channel, identity) -> int | None:
+    """The comment thread a person's new private conversation answers, if any: the one of
+    the newest private reply this channel landed on a comment of theirs, within 7 days (no
+    platform allows a private reply later)."""
+    action = (OutboundAction.objects.filter(
+        channel=channel, kind=ActionKind.PRIVATE_REPLY, state=ActionState.DONE,
+        target__author_identity=identity, created_at__gte=timezone.now() - PRIVATE_REPLY_AGE)
+        .order_by("-id").values_list("conversation_id", flat=True).first())
+    return action
+
+
+PRIVATE_REPLY_AGE = timedelta(days=7)
 
 
 # ---- state ---------------------------------------------------------------------------------

@@ -34,12 +34,14 @@ from .connectors import (
     UnsupportedItem,
     registry,
 )
+from .conversations import private_thread_origin
 from .models import (
     AuditEvent,
     Channel,
     Contact,
     ContextState,
     Conversation,
+    ConversationKind,
     ConversationState,
     DeliveryStatus,
     Direction,
@@ -316,6 +318,12 @@ def upsert_conversation(channel: Channel, item: InboundItem,
     except IntegrityError:
         conversation, created = Conversation.objects.get(
             channel=channel, external_thread_id=item.thread_id), False
+    if created and identity and conversation.kind == ConversationKind.DM:
+        # The customer answering a private reply: this thread continues that comment's.
+        origin_id = private_thread_origin(channel=channel, identity=identity)
+        if origin_id:
+            Conversation.objects.filter(pk=conversation.pk).update(origin_id=origin_id)
+            conversation.origin_id = origin_id
     if not created:
         updates: dict = {}
         if item.context and not conversation.context:

@@ -197,6 +197,9 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # A private conversation opened by a private reply: the comment thread it continues.
+    origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="continuations")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -377,6 +380,10 @@ class SavedReply(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
                               blank=True, related_name="saved_replies")
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True)
+    handoff = models.BooleanField(
+        "public answer when continuing privately", default=False,
+        help_text="Prefills the public text of “Reply publicly + continue privately” (a short "
+                  "“we've sent you a message”); the first such reply by title is used.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -479,6 +486,10 @@ class OutboundAction(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What an agent reads about an action that has not gone out (held, waiting, failed), in
+    # words: "Facebook Page disconnected — an admin must reconnect". `last_error` keeps the
+    # platform's own detail for admins and logs.
+    reason = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=200, blank=True,
                                    help_text="What the platform returned for the posted item.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

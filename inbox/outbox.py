@@ -1,6 +1,9 @@
 """The outbox: every reply, like, hide or delete happens on the platform exactly once.
 
 Lifecycle: queued → sending → done | failed, or held while the channel needs reconnecting.
+A conversation leaves Open only when its reply lands (`record_success` tells
+inbox/conversations.py), never when it is queued: a held or failed reply keeps the customer in
+Open, with the reason in words on the action (`reason`) and a retry where one can work.
 A worker claims an action with a conditional UPDATE, records the attempt before calling
 the platform and the platform's id after. Retries happen only on `RateLimited` and
 `Unavailable`, at the time they allow, and only after the connector has checked that the
@@ -64,12 +67,13 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
         reason = channel.connector.action_refusal(kind, target)
         if reason:
             raise NotSupported(reason)
+    held = channel.status == ChannelStatus.NEEDS_RECONNECT
     action = OutboundAction.objects.create(
         channel=channel, kind=kind, conversation=conversation, message=message, target=target,
         target_external_id=target.external_id if target and target.external_id else "",
         payload=payload or {}, created_by=created_by, rule_name=rule_name,
-        state=ActionState.HELD if channel.status == ChannelStatus.NEEDS_RECONNECT
-        else ActionState.QUEUED,
+        state=ActionState.HELD if held else ActionState.QUEUED,
+        reason=disconnected_reason(channel) if held else "",
     )
     if message is not None:
         Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
@@ -117,7 +121,9 @@ def run_action(action_id: int) -> OutboundAction | None:
         if external_id is None:
             external_id = connector.perform(action)
     except RateLimited as exc:
-        _requeue(action, exc.retry_at, f"rate limited: {exc}")
+        _requeue(action, exc.retry_at, f"rate limited: {exc}",
+                 f"waiting for {connector.label}'s rate limit, sends at "
+                 f"{_clock(exc.retry_at)}")
     except Unavailable as exc:
         _retry_with_backoff(action, str(exc))
     except AuthExpired as exc:
@@ -131,9 +137,12 @@ def run_action(action_id: int) -> OutboundAction | None:
 
 
 def record_success(action: OutboundAction, external_id: str) -> None:
+    from .conversations import reply_landed
+
     with transaction.atomic():
         OutboundAction.objects.filter(pk=action.pk).update(
-            state=ActionState.DONE, external_id=external_id, last_error="", not_before=None)
+            state=ActionState.DONE, external_id=external_id, last_error="", reason="",
+            not_before=None)
         message = action.message
         if message is not None:
             _attach_external_id(message, external_id)
@@ -148,6 +157,8 @@ def record_success(action: OutboundAction, external_id: str) -> None:
                 conversation_id=action.conversation_id, actor=action.created_by,
                 rule_name=action.rule_name, verb=f"action_{action.kind}_done",
                 data={"action_id": action.pk, "external_id": external_id})
+            if action.kind in POSTING_KINDS and message is not None:
+                reply_landed(action)
             live.conversation_changed(action.conversation_id)
 
 
@@ -175,34 +186,49 @@ def _attach_external_id(message: Message, external_id: str) -> None:
         log.error("message id %s already belongs to another message", external_id)
 
 
-def _requeue(action: OutboundAction, when, error: str) -> None:
+def disconnected_reason(channel: Channel) -> str:
+    return f"{channel.connector.label} disconnected — an admin must reconnect"
+
+
+def _clock(when) -> str:
+    """A time as agents read it on the clock of the install ("14:05")."""
+    return timezone.localtime(when).strftime("%H:%M")
+
+
+def _requeue(action: OutboundAction, when, error: str, reason: str) -> None:
     OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
-        state=ActionState.QUEUED, not_before=when, last_error=error)
+        state=ActionState.QUEUED, not_before=when, last_error=error, reason=reason)
     _set_delivery(action, DeliveryStatus.QUEUED)
     queue_action(action.pk, eta=when)
 
 
 def _retry_with_backoff(action: OutboundAction, error: str) -> None:
+    label = action.channel.connector.label
     if action.attempts >= MAX_ATTEMPTS:
-        _fail(action, f"gave up after {action.attempts} attempts: {error}")
+        _fail(action, f"gave up after {action.attempts} attempts: {error}",
+              reason=f"{label} did not answer after {action.attempts} tries")
         return
     delay = min(timedelta(seconds=15 * 2 ** (action.attempts - 1)), MAX_BACKOFF)
-    _requeue(action, timezone.now() + delay, error)
+    when = timezone.now() + delay
+    _requeue(action, when, error, f"{label} did not answer; trying again at {_clock(when)}")
 
 
 def _hold(action: OutboundAction, error: str) -> None:
-    OutboundAction.objects.filter(pk=action.pk).update(state=ActionState.HELD, last_error=error)
+    OutboundAction.objects.filter(pk=action.pk).update(
+        state=ActionState.HELD, last_error=error, reason=disconnected_reason(action.channel))
     _set_delivery(action, DeliveryStatus.QUEUED)
 
 
-def _fail(action: OutboundAction, reason: str) -> None:
+def _fail(action: OutboundAction, error: str, *, reason: str = "") -> None:
+    """`error` is the detail; `reason` what an agent reads (a Rejected reason is both)."""
     OutboundAction.objects.filter(pk=action.pk).update(state=ActionState.FAILED,
-                                                       last_error=reason)
+                                                       last_error=error,
+                                                       reason=(reason or error)[:500])
     _set_delivery(action, DeliveryStatus.FAILED)
     if action.conversation_id:
         AuditEvent.objects.create(conversation_id=action.conversation_id,
                                   verb=f"action_{action.kind}_failed",
-                                  data={"action_id": action.pk, "reason": reason})
+                                  data={"action_id": action.pk, "reason": error})
         live.conversation_changed(action.conversation_id)
 
 
@@ -213,10 +239,27 @@ def _set_delivery(action: OutboundAction, status: str) -> None:
             live.conversation_changed(action.conversation_id)
 
 
+def can_retry(action: OutboundAction) -> bool:
+    """Whether an agent's "Retry" can work: a failed action (the reason may be fixed: the
+    customer wrote again, the post is back), or one still held on a channel that has been
+    reconnected. A held action on a disconnected channel waits for the admin instead."""
+    if action.state == ActionState.FAILED:
+        return True
+    return (action.state == ActionState.HELD
+            and action.channel.status != ChannelStatus.NEEDS_RECONNECT)
+
+
 def retry_failed(action: OutboundAction, *, user=None) -> None:
-    """An agent asks to try a failed action again (after fixing the reason)."""
-    updated = OutboundAction.objects.filter(pk=action.pk, state=ActionState.FAILED).update(
-        state=ActionState.QUEUED, not_before=None, last_error="")
+    """An agent asks to try a failed (or released-but-held) action again, exactly once."""
+    if not can_retry(action):
+        return
+    from .conversations import ANSWERS_UNTIL
+
+    # The agent stands behind the answer again now: it answers what the customer wrote since.
+    payload = {**action.payload, ANSWERS_UNTIL: timezone.now().isoformat()}
+    updated = OutboundAction.objects.filter(
+        pk=action.pk, state__in=[ActionState.FAILED, ActionState.HELD]).update(
+        state=ActionState.QUEUED, not_before=None, last_error="", reason="", payload=payload)
     if updated:
         _set_delivery(action, DeliveryStatus.QUEUED)
         AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,

@@ -36,8 +36,8 @@ def filled_replies(replies: list[SavedReply], *, conversation: Conversation, age
                    customer: Contact | None = None) -> list[dict]:
     """What the composer's picker offers: title, shortcut and the filled-in text."""
     values = variables_for(conversation=conversation, agent=agent, customer=customer)
-    return [{"id": r.pk, "title": r.title, "shortcut": r.shortcut, "text": fill(r.body, values)}
-            for r in replies]
+    return [{"id": r.pk, "title": r.title, "shortcut": r.shortcut, "text": fill(r.body, values),
+             "handoff": r.handoff} for r in replies]
 
 
 def with_signature(text: str, signature: str) -> str:

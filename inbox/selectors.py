@@ -29,6 +29,7 @@ from accounts.models import Team, User
 
 from . import live, paging, shared_cache
 from .models import (
+    ActionState,
     AuditEvent,
     Channel,
     Contact,
@@ -173,7 +174,11 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
 
     `customer_name` is whoever wrote the latest customer message: in a comment thread
     several people can write, and the agent answers the latest (see `latest_customer`).
+    `not_sent`: an answer in it is held or failed, so the customer is still unanswered.
     """
+    stuck = OutboundAction.objects.filter(
+        conversation=OuterRef("pk"), kind__in=["reply", "private_reply", "dm"],
+        state__in=[ActionState.FAILED, ActionState.HELD])
     read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
                                     read_at__gte=OuterRef("last_inbound_at"))
     latest_author = (Message.objects.filter(conversation=OuterRef("pk"),
@@ -184,7 +189,7 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     return (qs.select_related("channel", "contact", "assignee", "team")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .annotate(is_read=Q(last_inbound_at__isnull=True) | Exists(read),
-                      customer_name=Subquery(latest_author)))
+                      customer_name=Subquery(latest_author), not_sent=Exists(stuck)))
 
 
 def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
@@ -390,6 +395,10 @@ class ConversationDetail:
     last_message_id: int
     # Whom the agent answers: the author of the latest customer message (see latest_customer).
     customer: Contact | None = None
+    # The comment thread a private conversation continues, and the private conversations a
+    # comment thread's private replies opened.
+    origin: Conversation | None = None
+    continuations: list[Conversation] = field(default_factory=list)
 
 
 TIMELINE_LENGTH = 100
@@ -449,7 +458,12 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         contact_notes = list(contact.notes.select_related("author").order_by("created_at"))
     else:
         identities, past, contact_notes = [], [], []
+    # Both directions of the public → private link, in one query.
+    linked = list(Conversation.objects.filter(
+        Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)).order_by("created_at"))
     return ConversationDetail(
+        origin=next((c for c in linked if c.pk == conversation.origin_id), None),
+        continuations=[c for c in linked if c.origin_id == conversation.pk],
         conversation=conversation,
         messages=messages,
         notes=list(conversation.notes.select_related("author").order_by("created_at")),
@@ -590,3 +604,28 @@ def channel_overview(kept: dict[tuple[int | None, str], int] | None = None) -> l
                                poisoned=kept.get((channel.pk, EventState.POISONED), 0),
                                failed=kept.get((channel.pk, EventState.FAILED), 0)))
     return rows
+
+
+# ---- the outbox view -----------------------------------------------------------------------
+
+OUTBOX_STATES = [
+    (ActionState.FAILED, "Failed"),
+    (ActionState.HELD, "Held"),
+    (ActionState.QUEUED, "Queued"),
+    (ActionState.SENDING, "Sending"),
+]
+OUTBOX_PAGE = 200
+
+
+def outbox_rows(state: str = "") -> tuple[list[OutboundAction], dict[str, int]]:
+    """What has not gone out across the team, newest first, and how many in each state:
+    2 queries, however many actions. `state` narrows the rows to one of OUTBOX_STATES."""
+    waiting = [value for value, _ in OUTBOX_STATES]
+    counts = dict.fromkeys(waiting, 0) | dict(
+        OutboundAction.objects.filter(state__in=waiting).order_by()
+        .values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    rows = (OutboundAction.objects.filter(state__in=[state] if state in waiting else waiting)
+            .select_related("channel", "conversation__contact", "message", "target",
+                            "created_by")
+            .order_by("-created_at", "-id")[:OUTBOX_PAGE])
+    return list(rows), counts

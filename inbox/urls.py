@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import actions, channels, conversations, customers, inbox, live, replies, webhooks
+from .views import (
+    actions,
+    channels,
+    conversations,
+    customers,
+    inbox,
+    live,
+    outbox,
+    replies,
+    webhooks,
+)
 
 app_name = "inbox"
 
@@ -22,4 +32,5 @@ urlpatterns = [
     path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
     path("actions/<int:pk>/retry/", actions.retry, name="retry"),
     path("channels/", channels.channels, name="channels"),
+    path("outbox/", outbox.outbox, name="outbox"),
 ]

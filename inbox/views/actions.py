@@ -145,6 +145,8 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_agent(request, pk)
     with transaction.atomic():
         retry_failed(action, user=request.user)
+    if request.POST.get("next") == "outbox":
+        return redirect("inbox:outbox")
     return _pane(request, get_conversation_for_agent(request, action.conversation_id))
 
 

@@ -12,7 +12,14 @@ from accounts.permissions import may_delete_platform_items
 
 from .. import live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
-from ..models import Conversation, ConversationKind, Priority, SavedReplyScope
+from ..models import (
+    Channel,
+    ChannelStatus,
+    Conversation,
+    ConversationKind,
+    Priority,
+    SavedReplyScope,
+)
 
 SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:00"),
                   ("week", "Next week")]
@@ -38,6 +45,9 @@ def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
         # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
         "bulk_agents": User.objects.filter(is_active=True).order_by("first_name", "username"),
         "bulk_teams": Team.objects.order_by("name"),
+        # Every agent sees a disconnected channel's banner (1 query).
+        "disconnected_channels": Channel.objects.filter(
+            status=ChannelStatus.NEEDS_RECONNECT).order_by("name"),
     }
 
 
@@ -61,6 +71,8 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
     modes = composer_modes(conversation)
     draft = detail.draft
     mode = draft.mode if draft and draft.mode in dict(modes) else (modes[0][0] if modes else "")
+    filled = saved_replies.filled_replies(detail.saved_replies, conversation=conversation,
+                                          agent=request.user, customer=detail.customer)
     return {
         "detail": detail,
         "conversation": conversation,
@@ -70,9 +82,9 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "max_length": connector.max_text_length,
         "window_closes_at": connector.window_closes_at(conversation),
         "human_agent_allowed": connector.human_agent_tag_available(conversation),
-        "saved_replies": saved_replies.filled_replies(
-            detail.saved_replies, conversation=conversation, agent=request.user,
-            customer=detail.customer),
+        "saved_replies": filled,
+        # "Reply publicly + continue privately": the public text the managers chose.
+        "handoff_text": next((r["text"] for r in filled if r["handoff"]), ""),
         "present": presence.others(conversation_id=conversation.pk, user=request.user),
         "priorities": Priority.choices,
         "snooze_presets": SNOOZE_PRESETS,

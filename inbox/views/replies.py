@@ -56,7 +56,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         # The personal-data warning's "Send privately instead": this text goes privately only.
         mode = "private"
     close = request.POST.get("close") == "1"
+    # "Both": a short public answer and the private text with the details, two texts.
+    public_text = request.POST.get("public_text", "") if mode == "both" else text
     form = {"draft_text": text, "mode": mode, "form_close": close,
+            "public_text": request.POST.get("public_text"),
             "form_advance": request.POST.get("advance") == "1",
             "use_signature": request.POST.get("signature") == "on"}
     if mode not in dict(composer_modes(conversation)):
@@ -64,8 +67,11 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                          **form)
     if not text.strip():
         return _composer(request, conversation, error="Write something first.", **form)
+    if not public_text.strip():
+        return _composer(request, conversation, error="Write the public answer too.", **form)
     if mode in ("public", "both") and request.POST.get("confirm_pii") != "1":
-        findings = find_personal_data(text)
+        # Only what goes publicly is checked: the private text is where the details belong.
+        findings = find_personal_data(public_text)
         if findings:
             return _composer(request, conversation, pii_findings=findings, **form)
     since_id = int(request.POST.get("since_id") or 0)
@@ -76,6 +82,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                              **{**form, "since_id": since_id})
     if form["use_signature"]:
         text = with_signature(text, request.user.signature)
+        public_text = text if mode != "both" else public_text
     options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
     try:
         with transaction.atomic():
@@ -83,7 +90,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                                       conversation=conversation):
                 raise _AlreadySent
             if mode in ("public", "both"):
-                conversation_reply(conversation=conversation, text=text, private=False,
+                conversation_reply(conversation=conversation, text=public_text, private=False,
                                    actor=request.user, close=close and mode == "public")
             if mode in ("private", "both"):
                 conversation_reply(conversation=conversation, text=text, private=True,

@@ -51,14 +51,17 @@ def test_conversation_page_and_fragment(agent_client, agent):
     assert 'id="list"' not in fragment
 
 
-def test_reply_send_and_close(agent_client, agent):
-    conversation = factories.make_conversation(text="Question?")
+def test_reply_send_and_close(agent_client, agent, testchat_channel,
+                              django_capture_on_commit_callbacks):
+    conversation = factories.make_conversation(testchat_channel, text="Question?")
     url = reverse("inbox:reply", args=[conversation.pk])
     response = agent_client.post(url, {"text": "Answer!", "mode": "private", "close": "1"},
                                  headers={"HX-Request": "true"})
     assert "cannot answer that way" in response.content.decode()
-    response = agent_client.post(url, {"text": "Answer!", "mode": "public", "close": "1",
-                                       "advance": "1"}, headers={"HX-Request": "true"})
+    # It closes when the reply lands: the eager outbox posts it after the view's commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(url, {"text": "Answer!", "mode": "public", "close": "1",
+                                           "advance": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "replySent" in response["HX-Trigger-After-Settle"]
     conversation.refresh_from_db()

@@ -31,16 +31,16 @@ from tests.support import factories
 pytestmark = pytest.mark.django_db
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Session, user, rows, row tags, the folder counts (one UNION of capped counts), the bulk
-# bar's agents and teams.
-INBOX_QUERIES = 7
+# Session, user, rows, row tags, the folder counts (one UNION of capped counts), the
+# disconnected channels (their banner), the bulk bar's agents and teams.
+INBOX_QUERIES = 8
 # Session, user, conversation; the read state (update_or_create: 2 savepoints, select,
 # insert, 2 releases); messages + their outbox actions, timeline, identities, past
 # conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
-# the list's rows and row tags, the folder counts, the bulk bar's agents and teams; the
-# conversation's tags; whether the agent's role may delete on the platform (a message
-# offers Delete).
-CONVERSATION_QUERIES = 27
+# the public/private linked threads; the list's rows and row tags, the folder counts, the
+# disconnected channels, the bulk bar's agents and teams; the conversation's tags; whether
+# the agent's role may delete on the platform (a message offers Delete).
+CONVERSATION_QUERIES = 29
 
 
 def build(n: int, *, thread: int) -> Conversation:

@@ -64,7 +64,8 @@ def test_never_answered_gets_the_first_response_target(policy, agent):
     assert stored_due(convo) - timezone.now() > timedelta(minutes=55)
 
 
-def test_closing_answering_and_snoozing_clear_it(policy, agent):
+def test_closing_answering_and_snoozing_clear_it(policy, agent, testchat_channel,
+                                                django_capture_on_commit_callbacks):
     due = timezone.now() + timedelta(minutes=20)
     for operation in (
         lambda c: ops.conversation_close(conversation=c, rule_name="Insults"),
@@ -72,9 +73,18 @@ def test_closing_answering_and_snoozing_clear_it(policy, agent):
         lambda c: ops.conversation_snooze(conversation=c, actor=agent,
                                           until=timezone.now() + timedelta(hours=1)),
     ):
-        convo = factories.make_conversation(sla_due_at=due)
-        operation(convo)
+        convo = factories.make_conversation(testchat_channel, sla_due_at=due)
+        # The reply is an answer once it lands: the eager outbox posts it after commit.
+        with django_capture_on_commit_callbacks(execute=True):
+            operation(convo)
         assert stored_due(convo) is None
+
+
+def test_a_reply_that_has_not_landed_keeps_the_clock(policy, agent):
+    due = timezone.now() + timedelta(minutes=20)
+    convo = factories.make_conversation(sla_due_at=due)
+    ops.conversation_reply(conversation=convo, text="Thanks!", actor=agent)   # only queued
+    assert stored_due(convo) == due
 
 
 def test_a_snooze_that_ends_is_due_again(policy, agent):

@@ -52,6 +52,8 @@ def make_due(action):
 
 def test_reply_is_posted_and_recorded(conversation, platform, agent):
     message, action = reply(conversation, agent)
+    conversation.refresh_from_db()
+    assert conversation.state == "open"      # queued is not answered
 
     outbox.run_action(action.pk)
 
@@ -224,3 +226,76 @@ def test_sweep_requeues_actions_of_a_dead_worker(conversation, platform, agent):
     action.refresh_from_db()
     assert action.state == ActionState.DONE
     assert len(platform.posts) == 1
+
+
+# ---- nothing leaves Open unless it was answered ----------------------------------------------
+
+def state_of(conversation) -> str:
+    conversation.refresh_from_db()
+    return conversation.state
+
+
+def test_a_held_reply_keeps_the_conversation_open_with_the_reason(conversation, platform,
+                                                                   agent):
+    message, action = reply(conversation, agent)
+    platform.inject("expired")
+
+    outbox.run_action(action.pk)
+
+    action.refresh_from_db()
+    assert action.state == ActionState.HELD
+    assert action.reason == "Testchat disconnected — an admin must reconnect"
+    assert not outbox.can_retry(action)          # only reconnecting can help
+    assert state_of(conversation) == "open"
+
+    channels.reconnect(conversation.channel, credentials={"access_token": "new"})
+    outbox.run_action(action.pk)
+    assert len(platform.posts) == 1
+    assert state_of(conversation) == "pending"
+
+
+def test_a_rate_limited_reply_says_when_it_sends(conversation, platform, agent, settings):
+    settings.TIME_ZONE = "UTC"
+    _, action = reply(conversation, agent)
+    retry_at = int(time.time()) + 600
+    platform.inject("rate_limited", retry_at=retry_at)
+
+    outbox.run_action(action.pk)
+
+    action.refresh_from_db()
+    at = time.strftime("%H:%M", time.gmtime(retry_at))
+    assert action.reason == f"waiting for Testchat's rate limit, sends at {at}"
+    assert state_of(conversation) == "open"
+
+
+def test_a_failed_reply_stays_open_and_a_retry_answers_it(conversation, platform, agent):
+    _, action = reply(conversation, agent)
+    platform.inject("refused", message="the 24-hour window has closed")
+    outbox.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.reason == "the 24-hour window has closed"
+    assert state_of(conversation) == "open"
+
+    outbox.retry_failed(action, user=agent)
+    outbox.run_action(action.pk)
+    action.refresh_from_db()
+    assert (action.state, action.reason) == (ActionState.DONE, "")
+    assert state_of(conversation) == "pending"
+
+
+def test_send_and_close_closes_when_it_lands_not_before(conversation, platform, agent):
+    message = conversations.conversation_reply(conversation=conversation, text="Done!",
+                                               actor=agent, close=True)
+    assert state_of(conversation) == "open"
+    outbox.run_action(OutboundAction.objects.get(message=message).pk)
+    assert state_of(conversation) == "closed"
+
+
+def test_a_customer_who_wrote_again_meanwhile_keeps_it_open(conversation, platform, agent):
+    _, action = reply(conversation, agent)
+    from inbox.models import Conversation
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() + timedelta(seconds=1))
+    outbox.run_action(action.pk)
+    assert len(platform.posts) == 1
+    assert state_of(conversation) == "open"
