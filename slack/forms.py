@@ -2,7 +2,7 @@ from django import forms
 
 from rules.destinations import UnsafeDestination, check_destination
 
-from .models import SlackConnection
+from .models import MEMBER_ID, SlackConnection
 
 
 class SlackConnectionForm(forms.ModelForm):
@@ -10,6 +10,11 @@ class SlackConnectionForm(forms.ModelForm):
                                  label="Incoming webhook URL",
                                  help_text="From your Slack app's Incoming Webhooks page: "
                                            "https://hooks.slack.com/services/…")
+
+    members = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Slack member ids",
+        help_text="One agent a line: their Switchboard username and Slack member id "
+                  "(\"anna U012ABCDEF\"), so a post pings them; otherwise it names them.")
 
     class Meta:
         model = SlackConnection
@@ -24,6 +29,8 @@ class SlackConnectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["webhook_url"].initial = self.instance.webhook_url
+            self.fields["members"].initial = "\n".join(
+                f"{name} {member}" for name, member in (self.instance.member_ids or {}).items())
 
     def clean_webhook_url(self):
         url = self.cleaned_data["webhook_url"]
@@ -32,6 +39,19 @@ class SlackConnectionForm(forms.ModelForm):
         except UnsafeDestination as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def clean_members(self):
+        members = {}
+        for number, line in enumerate(self.cleaned_data["members"].splitlines(), 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not MEMBER_ID.fullmatch(parts[1]):
+                raise forms.ValidationError(
+                    f"Line {number}: a username, a space and a member id like U012ABCDEF.")
+            members[parts[0]] = parts[1]
+        return members
+
     def save(self, commit=True):
+        self.instance.member_ids = self.cleaned_data["members"]
         self.instance.secret = {"webhook_url": self.cleaned_data["webhook_url"]}
         return super().save(commit)

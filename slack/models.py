@@ -1,11 +1,18 @@
 """The team's Slack connection, and every message we post to it as a row."""
 
+import re
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from inbox.crypto import EncryptedJSONField
 from webhooks_out.models import DeliveryState
+
+from .formatting import escape
+
+# A Slack member id (U…, or W… on Enterprise Grid).
+MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class Kind(models.TextChoices):
@@ -31,6 +38,8 @@ class SlackConnection(models.Model):
     assignments = models.BooleanField(default=True)
     mentions = models.BooleanField(default=True)
     sla = models.BooleanField(default=True)
+    # {username: Slack member id}: an agent named in a post is pinged as <@U123> there.
+    member_ids = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -39,6 +48,13 @@ class SlackConnection(models.Model):
     @property
     def webhook_url(self) -> str:
         return self.secret.get("webhook_url", "")
+
+    def mention(self, user) -> str:
+        """How a post names an agent: a Slack ping when we know their member id."""
+        member = (self.member_ids or {}).get(user.username, "")
+        if MEMBER_ID.fullmatch(member):
+            return f"<@{member}>"
+        return escape(user.display_name)
 
     @classmethod
     def current(cls) -> "SlackConnection | None":

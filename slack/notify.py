@@ -67,11 +67,13 @@ def assigned(audit_event) -> None:
     if connection is None or not connection.assignments:
         return
     conversation = _load(audit_event.conversation_id)
-    name = audit_event.data.get("assignee") or ""
+    if conversation.assignee_id != audit_event.data.get("assignee_id"):
+        return  # reassigned again within the same transaction: the later line tells it
     by = f" by {escape(audit_event.actor.display_name)}" if audit_event.actor_id else ""
     enqueue(url=connection.webhook_url, kind=Kind.ASSIGNED, key=f"assigned:{audit_event.pk}",
             conversation=conversation,
-            text=formatting.post(f"*Assigned to {escape(name)}*{by}", conversation))
+            text=formatting.post(f"*Assigned to {connection.mention(conversation.assignee)}*"
+                                 f"{by}", conversation))
 
 
 def mentioned(audit_event) -> None:
@@ -92,7 +94,7 @@ def mentioned(audit_event) -> None:
         enqueue(url=connection.webhook_url, kind=Kind.MENTIONED,
                 key=f"mentioned:{note.pk}:{user.pk}", conversation=conversation,
                 text=formatting.post(
-                    f"*{escape(user.display_name)}, you were mentioned* by {author} in a note",
+                    f"*{connection.mention(user)}, you were mentioned* by {author} in a note",
                     conversation, extra="Note:\n" + formatting.quote(note.text)))
 
 

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inbox import conversations as ops
+from rules.models import Rule, Trigger
 from slack import tasks
 from slack.models import SlackConnection, SlackMessage
 from slack.standin import SlackStandin
@@ -41,7 +42,7 @@ def time_passes(callbacks):
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True, SITE_URL="https://sb.example")
 def test_the_four_kinds_arrive_with_the_customers_text_escaped(
         slack, client, agent, agent2, django_capture_on_commit_callbacks):
-    connect(slack)
+    connect(slack, member_ids={"anna": "U0ANNA1"})
     channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Shop & Co")
     with django_capture_on_commit_callbacks(execute=True):
         assert post_events(client, event("c1", thread="t9", text=NASTY)).status_code == 200
@@ -63,7 +64,7 @@ def test_the_four_kinds_arrive_with_the_customers_text_escaped(
     assert len(texts) == 5
     new, assigned, mentioned, *sla = texts
     assert new.startswith("*New conversation*")
-    assert assigned.startswith("*Assigned to Anna*")
+    assert assigned.startswith("*Assigned to <@U0ANNA1>* by Boris")  # pinged in Slack
     assert mentioned.startswith("*Boris, you were mentioned* by Anna")
     assert "&lt;check&gt;" in mentioned
     assert sorted(t.split(":")[0] for t in sla) == ["*SLA about to breach*", "*SLA breached*"]
@@ -76,6 +77,26 @@ def test_the_four_kinds_arrive_with_the_customers_text_escaped(
     assert any(link.format(soon.pk) in t for t in sla)
     assert any(link.format(late.pk) in t for t in sla)
     assert {r["path"] for r in slack.requests} == {"/services/T000/B000/XXXX"}
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_only_new_conversations_in_the_folder_are_posted(
+        slack, client, django_capture_on_commit_callbacks):
+    """The folder is a tag a rule puts on at routing (rules run before Slack's listener)."""
+    Rule.objects.create(name="Refunds", trigger=Trigger.NEW_MESSAGE,
+                        conditions={"type": "text_contains_any", "value": ["refund"]},
+                        actions=[{"type": "add_tag", "value": "Refunds"}])
+    connect(slack, folder_tag="Refunds")
+    factories.make_channel("testchat", external_id=ACCOUNT)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_events(client, event("c1", thread="t1", text="Nice shoes"))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_events(client, event("c2", thread="t2", text="I want a refund", ts=1_700_000_100))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_events(client, event("c3", thread="t2", text="Still waiting", ts=1_700_000_200))
+    [post] = slack.posts
+    assert post["text"].startswith("*New conversation* in #Refunds")
+    assert "> I want a refund" in post["text"]
 
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
@@ -125,9 +146,9 @@ def test_a_manager_connects_slack_on_the_settings_page(client, manager, agent):
     with override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True):
         saved = client.post("/settings/slack/", {
             "webhook_url": "http://127.0.0.1:9/services/T/B/X", "enabled": "on",
-            "assignments": "on", "folder_tag": "vip"})
+            "assignments": "on", "folder_tag": "vip", "members": "anna U0ANNA1"})
     assert saved.status_code == 302
     connection = SlackConnection.objects.get()
     assert connection.webhook_url.endswith("/services/T/B/X") and connection.folder_tag == "vip"
-    assert not connection.mentions
+    assert not connection.mentions and connection.member_ids == {"anna": "U0ANNA1"}
     assert b'href="/settings/slack/"' in client.get("/settings/slack/").content
