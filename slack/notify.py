@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inbox.models import Conversation, Note
@@ -23,6 +24,9 @@ from .models import Kind, SlackConnection, SlackMessage
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]*\w)")
 # When a manager first connects Slack, old breaches are not worth a flood of posts.
 BREACH_LOOKBACK = timedelta(hours=1)
+# Per kind and minute, the earliest due first. More at once is an outage, not news: a
+# backlog beyond this is not posted conversation by conversation.
+SLA_BATCH = 500
 
 
 def enqueue(*, url: str, kind: str, key: str, text: str,
@@ -110,14 +114,17 @@ def sla_scan(now=None) -> int:
     made = 0
     for kind, q, headline in (
             (Kind.SLA_DUE_SOON, due_soon_q(now), "*SLA about to breach*"),
-            (Kind.SLA_BREACHED, breached_q(now) & ~_before(now - BREACH_LOOKBACK),
+            (Kind.SLA_BREACHED, breached_q(now) & Q(sla_due_at__gte=now - BREACH_LOOKBACK),
              "*SLA breached*")):
-        for conversation in (Conversation.objects.filter(q)
-                             .select_related("channel", "contact", "assignee")[:200]):
-            due = timezone.localtime(conversation.sla_due_at)
-            key = f"{kind}:{conversation.pk}:{conversation.sla_due_at.isoformat()}"
-            if SlackMessage.objects.filter(key=key).exists():
+        found = {f"{kind}:{c.pk}:{c.sla_due_at.isoformat()}": c for c in
+                 Conversation.objects.filter(q).order_by("sla_due_at", "pk")
+                 .select_related("channel", "contact", "assignee")[:SLA_BATCH]}
+        posted = set(SlackMessage.objects.filter(key__in=list(found))
+                     .values_list("key", flat=True))
+        for key, conversation in found.items():
+            if key in posted:
                 continue
+            due = timezone.localtime(conversation.sla_due_at)
             who = (f", assigned to {escape(conversation.assignee.display_name)}"
                    if conversation.assignee_id else ", unassigned")
             made += bool(enqueue(
@@ -125,12 +132,6 @@ def sla_scan(now=None) -> int:
                 text=formatting.post(f"{headline}: an answer is due {due:%Y-%m-%d %H:%M}{who}",
                                      conversation)))
     return made
-
-
-def _before(when):
-    from django.db.models import Q
-
-    return Q(sla_due_at__lt=when)
 
 
 def storm(url: str, text: str, key: str) -> None:

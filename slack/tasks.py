@@ -17,8 +17,8 @@ def sweep() -> int:
     from .delivery import due_for_sweep, queue_post
     from .notify import sla_scan
 
-    sla_scan()
     due = due_for_sweep()
     for message_id in due:
         queue_post(message_id)
+    sla_scan()  # after the sweep's list: a new warning is queued once, by its own commit
     return len(due)
