@@ -130,14 +130,16 @@ def detect(now: datetime | None = None) -> list[Storm]:
 def _announce(storm: Storm) -> None:
     """Tell the team once: Slack and/or a JSON webhook, if configured; posted once, never
     retried blindly (rules.notify)."""
-    from rules.notify import queue_slack, queue_webhook
+    from rules.notify import queue_webhook
+    from slack import notify as slack_notify
 
     slack, webhook = settings.STORM_SLACK_URL, settings.STORM_WEBHOOK_URL
     if not (slack or webhook):
         return
     text = f"Storm on a post of {storm.channel.name}: {storm.reason}."
     if slack:
-        queue_slack(slack, text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        # Stored and retried like every Slack post (slack/delivery.py); once per storm.
+        slack_notify.storm(slack, text, key=f"storm:{storm.pk}")
     if webhook:
         queue_webhook(webhook, {"event": "storm", "channel": storm.channel.name,
                                 "post": storm.context_external_id, "reason": storm.reason,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/audit/", include("audit.urls")),
     path("reports/", include("reports.urls")),
     path("manage/webhooks/", include("webhooks_out.urls")),
+    path("settings/slack/", include("slack.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
     path("channels/instagram/", include("channels_ig.urls")),
     path("channels/x/", include("channels_tw.urls")),

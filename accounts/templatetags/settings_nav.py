@@ -16,7 +16,7 @@ def _links(user) -> list[tuple[str, str]]:
         links += [("Rules", "rules:list"), ("SLA policies", "rules:sla_policies"),
                   ("Business hours", "rules:business_hours"),
                   ("Saved replies", "accounts:saved_replies"), ("Tags", "accounts:tags"),
-                  ("Teams", "accounts:teams")]
+                  ("Teams", "accounts:teams"), ("Slack", "slack:settings")]
         # A channel app may offer pages of its own (X searches) without a line here.
         for connector in registry.all():
             links += list(getattr(connector, "settings_pages", ()))

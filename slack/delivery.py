@@ -1,0 +1,93 @@
+"""Posting a stored Slack message: the outgoing webhooks' schedule and client.
+
+Claim with a conditional update, record the attempt, post, record the outcome; retried with
+webhooks_out's exponential backoff for about a day, and a "sending" row left by a worker that
+died is swept and sent again. Slack's incoming webhooks have no idempotency key, so a worker
+killed after Slack took the post but before we recorded it can post twice: at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import F
+from django.utils import timezone
+
+from inbox import queueing
+from inbox.connectors import Unavailable
+from rules.destinations import UnsafeDestination, check_destination
+from webhooks_out.delivery import MAX_ATTEMPTS, STALE_SENDING, ReceiverClient, backoff
+
+from .models import DeliveryState, SlackMessage
+
+log = logging.getLogger("switchboard.slack")
+
+
+def queue_post(message_id: int, *, eta=None) -> None:
+    from .tasks import post_to_slack
+
+    queueing.publish(post_to_slack, (message_id,), eta=eta)
+
+
+def claim(message_id: int) -> SlackMessage | None:
+    now = timezone.now()
+    claimed = SlackMessage.objects.filter(pk=message_id, state=DeliveryState.PENDING,
+                                          next_attempt_at__lte=now).update(
+        state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    return SlackMessage.objects.get(pk=message_id) if claimed else None
+
+
+def deliver(message_id: int) -> SlackMessage | None:
+    message = claim(message_id)
+    if message is None:
+        return None
+    url = message.target.get("url", "")
+    try:
+        check_destination(url)  # the same SSRF guard as every outgoing post
+    except UnsafeDestination as exc:
+        _finish(message, DeliveryState.FAILED, error=str(exc))
+        return message
+    client = ReceiverClient()
+    try:
+        client.post(url, data=message.body.encode(),
+                    headers={"Content-Type": "application/json; charset=utf-8"})
+    except Unavailable as exc:
+        response = client.last_response
+        if response is not None and response.ok:  # Slack answers a plain-text "ok"
+            _finish(message, DeliveryState.DELIVERED, response=response)
+        else:
+            _retry_later(message, str(exc), response)
+    else:
+        _finish(message, DeliveryState.DELIVERED, response=client.last_response)
+    return message
+
+
+def _finish(message: SlackMessage, state: str, *, response=None, error: str = "") -> None:
+    SlackMessage.objects.filter(pk=message.pk).update(
+        state=state, last_error=error,
+        last_status=response.status_code if response is not None else None,
+        delivered_at=timezone.now() if state == DeliveryState.DELIVERED else None)
+    if error:
+        log.warning("slack message %s failed: %s", message.pk, error)
+
+
+def _retry_later(message: SlackMessage, error: str, response) -> None:
+    if message.attempts >= MAX_ATTEMPTS:
+        _finish(message, DeliveryState.FAILED, response=response,
+                error=f"gave up after {message.attempts} attempts: {error}")
+        return
+    when = timezone.now() + backoff(message.attempts)
+    SlackMessage.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
+        state=DeliveryState.PENDING, next_attempt_at=when, last_error=error,
+        last_status=response.status_code if response is not None else None)
+    queue_post(message.pk, eta=when)
+
+
+def due_for_sweep() -> list[int]:
+    now = timezone.now()
+    SlackMessage.objects.filter(state=DeliveryState.SENDING,
+                                last_attempt_at__lt=now - STALE_SENDING).update(
+        state=DeliveryState.PENDING, next_attempt_at=now)
+    return list(SlackMessage.objects.filter(state=DeliveryState.PENDING,
+                                            next_attempt_at__lte=now)
+                .order_by("next_attempt_at").values_list("pk", flat=True)[:1000])

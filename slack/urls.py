@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "slack"
+
+urlpatterns = [
+    path("", views.settings_page, name="settings"),
+]
