@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "webhooks_out",
+    "kb",
 ]
 
 MIDDLEWARE = [
