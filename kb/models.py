@@ -30,6 +30,11 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("kb:article", args=[self.slug])
 
+    def public_url(self) -> str:
+        """The address customers are sent: on the site's public host (SITE_URL), not on
+        whichever host the agent happens to use."""
+        return settings.SITE_URL.rstrip("/") + self.get_absolute_url()
+
     @property
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.tags.split(",") if t.strip()]

@@ -52,7 +52,7 @@ def article_search_view(request: HttpRequest) -> JsonResponse:
     require_agent(request)
     found = article_search(request.GET.get("q", ""))
     return JsonResponse({"results": [
-        {"title": a.title, "url": request.build_absolute_uri(a.get_absolute_url()),
+        {"title": a.title, "url": a.public_url(),
          "language": a.language, "tags": a.tag_list} for a in found]})
 
 

@@ -52,9 +52,11 @@ def test_the_public_page_renders_unsafe_markdown_safely():
     assert "<script>alert" not in html and "javascript:" not in html
 
 
-def test_search_offers_published_articles_only_with_their_public_link(returns, draft, agent):
+def test_search_offers_published_articles_only_with_their_public_link(returns, draft, agent,
+                                                                       settings):
+    settings.SITE_URL = "https://support.polaris.example/"
     found = logged_in(agent).get(reverse("kb:search"), {"q": "returns"}).json()["results"]
-    assert found == [{"title": "Returns and refunds", "url": "http://testserver/help/returns/",
+    assert found == [{"title": "Returns and refunds", "url": "https://support.polaris.example/help/returns/",
                       "language": "en", "tags": ["refund", "exchange"]}]
     # Tags are searched too.
     by_tag = logged_in(agent).get(reverse("kb:search"), {"q": "exchange"}).json()["results"]
