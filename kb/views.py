@@ -12,6 +12,7 @@ from audit.log import record, snapshot
 from inbox.access import require_agent, require_manager
 
 from .forms import ArticleForm
+from .helpscout import docs_search
 from .models import Article
 from .render import render_markdown
 from .selectors import article_search
@@ -48,12 +49,13 @@ def article_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def article_search_view(request: HttpRequest) -> JsonResponse:
-    """What the composer's ?? picker offers: published articles with their public address."""
+    """What the composer's ?? picker offers: published articles with their public address,
+    ours first, then the external help center's (if one is configured)."""
     require_agent(request)
-    found = article_search(request.GET.get("q", ""))
-    return JsonResponse({"results": [
-        {"title": a.title, "url": a.public_url(),
-         "language": a.language, "tags": a.tag_list} for a in found]})
+    query = request.GET.get("q", "")
+    results = [{"title": a.title, "url": a.public_url(), "language": a.language,
+                "tags": a.tag_list, "source": ""} for a in article_search(query)]
+    return JsonResponse({"results": results + docs_search(query)})
 
 
 @login_not_required

@@ -41,7 +41,7 @@
       const title = document.createElement("b");
       title.textContent = a.title;
       const url = document.createElement("span");
-      url.textContent = a.url;
+      url.textContent = a.source ? a.source + " · " + a.url : a.url;
       item.append(title, url);
       item.addEventListener("mousedown", (ev) => { ev.preventDefault(); insert(textarea, a); });
       el.appendChild(item);

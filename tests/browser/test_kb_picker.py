@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 from inbox.models import Conversation
 from kb.models import Article
-from tests.browser.test_inbox_browser import minutes_ago
+from kb.standin import DocsStandin
+from switchboard.standin_server import served
+from tests.browser.test_inbox_browser import minutes_ago, wait_for
 from tests.support import factories
 from tests.support.facebook import make_fb_channel
 from tests.support.x import BRAND_ID, KADRI, make_x_channel
@@ -86,3 +88,28 @@ def test_on_x_only_the_link_goes_in(browser_page, live_server, agent, x_platform
     page.wait_for_selector("#thread .msg.dir-out")
     [reply] = app.posted_by(BRAND_ID)
     assert link in reply["text"] and "Returns and refunds" not in reply["text"]
+
+
+def test_a_help_scout_article_is_offered_after_ours(browser_page, live_server, agent,
+                                                    testchat_channel, testchat_platform,
+                                                    articles, settings):
+    with served(DocsStandin(api_key="docs-key")) as docs:
+        settings.HELPSCOUT_DOCS_API_KEY = "docs-key"
+        settings.HELPSCOUT_DOCS_API_URL = docs.url
+        theirs = docs.add_article("Returns from abroad", "returns-abroad", text="returns")
+        convo = factories.make_conversation(testchat_channel, text="Returning from Norway?",
+                                            at=minutes_ago(1))
+        page = browser_page(agent)
+        page.goto(f"{live_server.url}/c/{convo.pk}/")
+        page.locator("#composer-text").press_sequentially("??returns")
+        picks = page.locator("#kb-picker .pick")
+        expect(picks).to_have_count(2)
+        expect(picks.nth(1)).to_contain_text("Help Scout")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        expect(page.locator("#composer-text")).to_have_value(
+            f"Returns from abroad: {theirs['url']}")
+        page.click("#send-button")
+        wait_for(lambda: testchat_platform.posts, what="the reply to reach the platform")
+        assert [p["text"] for p in testchat_platform.posts] == [
+            f"Returns from abroad: {theirs['url']}"]

@@ -57,7 +57,7 @@ def test_search_offers_published_articles_only_with_their_public_link(returns, d
     settings.SITE_URL = "https://support.polaris.example/"
     found = logged_in(agent).get(reverse("kb:search"), {"q": "returns"}).json()["results"]
     assert found == [{"title": "Returns and refunds", "url": "https://support.polaris.example/help/returns/",
-                      "language": "en", "tags": ["refund", "exchange"]}]
+                      "language": "en", "tags": ["refund", "exchange"], "source": ""}]
     # Tags are searched too.
     by_tag = logged_in(agent).get(reverse("kb:search"), {"q": "exchange"}).json()["results"]
     assert [a["title"] for a in by_tag] == ["Returns and refunds"]
