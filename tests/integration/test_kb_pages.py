@@ -113,3 +113,13 @@ def test_a_slug_is_unique(returns, manager):
     answer = logged_in(manager).post(reverse("kb:article_new"), {
         "title": "Other", "slug": "returns", "body": "x", "language": "en"})
     assert answer.status_code == 200 and "already exists" in answer.content.decode()
+
+
+def test_search_costs_the_same_few_queries_however_many_articles(agent, django_assert_num_queries):
+    Article.objects.bulk_create(Article(title=f"Returns {n}", slug=f"returns-{n}", body="x",
+                                        published=True) for n in range(50))
+    client = logged_in(agent)
+    # Session, user, and the one search (at most 8 rows).
+    with django_assert_num_queries(3):
+        found = client.get(reverse("kb:search"), {"q": "returns"}).json()["results"]
+    assert len(found) == 8
