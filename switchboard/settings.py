@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks_out",
     "slack",
+    "kb",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,9 @@ STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
 STORM_WEBHOOK_URL = env_str("STORM_WEBHOOK_URL", "")
 # Links in e-mails (the managers' weekly summary) point here.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The ?? picker also searches a Help Scout Docs site when a key is set (kb.helpscout).
+HELPSCOUT_DOCS_API_KEY = env_str("HELPSCOUT_DOCS_API_KEY", "")
+HELPSCOUT_DOCS_API_URL = env_str("HELPSCOUT_DOCS_API_URL", "https://docsapi.helpscout.net")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 
 LANGUAGE_CODE = "en-us"

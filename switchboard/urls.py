@@ -18,5 +18,6 @@ urlpatterns = [
     path("channels/facebook/", include("channels_fb.urls")),
     path("channels/instagram/", include("channels_ig.urls")),
     path("channels/x/", include("channels_tw.urls")),
+    path("", include("kb.urls")),
     path("", include("inbox.urls")),
 ]

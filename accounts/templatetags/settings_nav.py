@@ -15,8 +15,8 @@ def _links(user) -> list[tuple[str, str]]:
     if user.is_manager:
         links += [("Rules", "rules:list"), ("SLA policies", "rules:sla_policies"),
                   ("Business hours", "rules:business_hours"),
-                  ("Saved replies", "accounts:saved_replies"), ("Tags", "accounts:tags"),
-                  ("Teams", "accounts:teams"), ("Slack", "slack:settings")]
+                  ("Saved replies", "accounts:saved_replies"), ("Help articles", "kb:articles"),
+                  ("Tags", "accounts:tags"), ("Teams", "accounts:teams"), ("Slack", "slack:settings")]
         # A channel app may offer pages of its own (X searches) without a line here.
         for connector in registry.all():
             links += list(getattr(connector, "settings_pages", ()))
