@@ -84,9 +84,10 @@ def _person(rng: random.Random, language: str) -> dict:
 
 
 # Now and then one post draws a storm: STORM_SIZE complaints within STORM_SPAN, the crisis
-# where one complaint snowballs, for the reports' storm detection to flag. With a tick every
-# few seconds, about one an hour.
-STORM_CHANCE = 1 / 500
+# where one complaint snowballs, for the reports' storm detection to flag. This stand-in
+# ticks about every 24 s in the demo (run_standins: every 8 s, one of three stand-ins), so
+# about one storm an hour.
+STORM_CHANCE = 1 / 150
 STORM_SIZE = 40
 STORM_SPAN = 10 * 60
 ANGRY = [item for item in TRAFFIC if item[1] in ("complaint", "insult")]
