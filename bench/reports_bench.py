@@ -12,12 +12,16 @@ answer) and the responsiveness figure. Leaves the database as found.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 
-SIZES = (1_000, 10_000)
-RUNS = 5
+# Larger runs from the environment, e.g. a 90-day report at 200,000 conversations:
+#   REPORTS_BENCH_SIZES=200000 REPORTS_BENCH_DAYS=90 REPORTS_BENCH_RUNS=3 python -m bench reports_bench
+SIZES = tuple(int(n) for n in os.environ.get("REPORTS_BENCH_SIZES", "1000,10000").split(","))
+DAYS = int(os.environ.get("REPORTS_BENCH_DAYS", "7"))
+RUNS = int(os.environ.get("REPORTS_BENCH_RUNS", "5"))
 
 
 def _seed(n: int, tag_ids: list[int], channel_ids: list[int], agent_id: int) -> None:
@@ -26,7 +30,7 @@ def _seed(n: int, tag_ids: list[int], channel_ids: list[int], agent_id: int) -> 
     rows = []
     start = datetime(2026, 3, 2, tzinfo=UTC)
     for i in range(n):
-        inbound = start + timedelta(minutes=(i * 37) % (7 * 24 * 60))
+        inbound = start + timedelta(minutes=(i * 37) % (DAYS * 24 * 60))
         rows.append(Conversation(
             channel_id=channel_ids[i % len(channel_ids)], kind="comment" if i % 2 else "dm",
             external_thread_id=f"bench-report-{n}-{i}", first_inbound_at=inbound,
@@ -69,7 +73,8 @@ def main() -> dict:
         return figures, chart_tables(figures), people(scope), responsiveness()
     from rules.models import BusinessHours, SlaPolicy
 
-    scope = ReportScope(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
+    scope = ReportScope(date_from=date(2026, 3, 2),
+                        date_to=date(2026, 3, 2) + timedelta(days=DAYS - 1))
     channels = [Channel.objects.create(kind="testchat", external_id=f"bench-report-{k}",
                                        name=f"Bench report {k}") for k in range(3)]
     tags = [Tag.objects.create(name=f"bench-report-{k}") for k in range(5)]
@@ -103,7 +108,7 @@ def main() -> dict:
                     page_samples.append((time.perf_counter() - began) * 1000)
             figures[n].update(page_queries=len(queries),
                               page_ms=round(statistics.median(page_samples), 1))
-        print(f"reports bench on {figures['database']}: one week, {RUNS} runs each (median)")
+        print(f"reports bench on {figures['database']}: {DAYS} days, {RUNS} runs each (median)")
         for n in SIZES:
             print(f"  {n:>6} conversations: report {figures[n]['queries']} queries, "
                   f"{figures[n]['ms']:8.1f} ms; page {figures[n]['page_queries']} queries, "

@@ -66,6 +66,19 @@ FOLDERS = [
 SORTS = [("sla", "SLA due"), ("newest", "Newest"), ("oldest", "Oldest"),
          ("priority", "Priority")]
 _FOLDER_KEYS = {key for key, _ in FOLDERS}
+# Folders another app adds (reports' "Storming"): key -> a condition on Conversation. inbox/
+# knows only the condition, never the app's tables; such a folder is listed while it is
+# non-empty (or open).
+_EXTRA_FOLDERS: dict[str, object] = {}
+
+
+def register_folder(key: str, label: str, condition) -> None:
+    """Add a folder listed before Spam; `condition(user)` returns its Q (or expression)."""
+    if key in _FOLDER_KEYS:
+        return
+    FOLDERS.insert([k for k, _ in FOLDERS].index("spam"), (key, label))
+    _FOLDER_KEYS.add(key)
+    _EXTRA_FOLDERS[key] = condition
 _SORT_KEYS = {key for key, _ in SORTS}
 
 
@@ -129,6 +142,8 @@ class ListParams:
 
 
 def _folder_filter(folder: str, user) -> Q:
+    if folder in _EXTRA_FOLDERS:
+        return _EXTRA_FOLDERS[folder](user)
     not_spam = Q(is_spam=False)
     return {
         "open": Q(state=ConversationState.OPEN) & not_spam,
@@ -323,6 +338,8 @@ def _count_folders(user) -> dict:
         "channels": listed("channel"),
         "teams": [(pk, name, n) for pk, name, _, n in listed("team")],
         "cap": COUNT_CAP,
+        # Added folders with nothing in them, which the folder list leaves out.
+        "hidden": [key for key in _EXTRA_FOLDERS if not states.get(key)],
         # False when tag/channel/team counts are lower bounds (more open work than WINDOW).
         "exact": exact,
     }

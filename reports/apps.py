@@ -6,3 +6,11 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self):
+        from inbox import selectors
+
+        from .storms import storming_condition
+
+        # The inbox lists the conversations under a storming post as a folder of their own.
+        selectors.register_folder("storming", "Storming", storming_condition)

@@ -7,7 +7,8 @@ Every minute (reports.tasks.detect_storms), over the comments of the last WINDOW
 - anger: at least MIN_ANGRY complaints or insults (the classifier's intent), making up
   ANGRY_SHARE of the window and ANGRY_JUMP more than the post's usual share.
 A storm opens once per post (a partial unique constraint), is announced once to the Slack or
-webhook URL in the settings, and ends after QUIET without either sign. Three queries a run.
+webhook URL in the settings, and ends after QUIET without either sign. Three queries a run,
+and one more per storm that opens or ends (to refresh the inbox's "Storming" folder).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationKind, Direction, Message
+from inbox import live
+from inbox.models import Conversation, ConversationKind, ConversationState, Direction, Message
 
 from .models import Storm
 
@@ -100,12 +102,13 @@ def detect(now: datetime | None = None) -> list[Storm]:
     now = now or timezone.now()
     open_storms = {(s.channel_id, s.context_external_id): s
                    for s in Storm.objects.filter(ended_at=None)}
-    opened = []
+    opened, seen = [], set()
     for window in windows(now):
         reason = window.reason()
         if not reason:
             continue
         key = (window.channel_id, window.context_external_id)
+        seen.add(key)
         storm = open_storms.get(key)
         if storm is not None:
             Storm.objects.filter(pk=storm.pk).update(
@@ -123,8 +126,34 @@ def detect(now: datetime | None = None) -> list[Storm]:
         except IntegrityError:
             continue  # another run opened it a moment ago, and announces it
         opened.append(storm)
-    Storm.objects.filter(ended_at=None, last_seen_at__lt=now - QUIET).update(ended_at=now)
+    ending = [s for key, s in open_storms.items()
+              if s.last_seen_at < now - QUIET and key not in seen]
+    if ending:
+        Storm.objects.filter(pk__in=[s.pk for s in ending], ended_at=None).update(ended_at=now)
+    for storm in opened + ending:
+        _refresh_inboxes(storm)
     return opened
+
+
+# Enough to refresh the folder counts and the rows an agent is looking at; a longer storm
+# list is read afresh when the agent opens the folder.
+LIVE_ROWS = 50
+
+
+def _refresh_inboxes(storm: Storm) -> None:
+    """Tell open inboxes the post's conversations changed: they enter or leave "Storming"."""
+    ids = (Conversation.objects.filter(channel_id=storm.channel_id,
+                                       context_external_id=storm.context_external_id)
+           .order_by("-last_message_at", "-id").values_list("pk", flat=True)[:LIVE_ROWS])
+    for pk in ids:
+        live.conversation_changed(pk)
+
+
+def storming_condition(user) -> Q:
+    """The inbox's "Storming" folder: open conversations under a post with an open storm."""
+    storm = Storm.objects.filter(ended_at=None, channel_id=OuterRef("channel_id"),
+                                 context_external_id=OuterRef("context_external_id"))
+    return Q(Exists(storm), state=ConversationState.OPEN, is_spam=False)
 
 
 def _announce(storm: Storm) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Search this far ahead for open time before giving up (a calendar with no open days).
@@ -77,6 +78,11 @@ class Calendar:
     def _tz(self) -> ZoneInfo:
         return zone(self.timezone)
 
+    @cached_property
+    def _weekly(self) -> dict:
+        # Parsed once per calendar: a report measures thousands of conversations with one.
+        return parse_schedule(self.schedule)
+
     def _local_instant(self, day: date, hm: tuple[int, int], tz: ZoneInfo) -> datetime:
         if hm == (24, 0):
             day, hm = day + timedelta(days=1), (0, 0)
@@ -90,7 +96,7 @@ class Calendar:
             yield start, datetime.max.replace(tzinfo=UTC)
             return
         tz = self._tz()
-        weekly = parse_schedule(self.schedule)
+        weekly = self._weekly
         day = start.astimezone(tz).date() - timedelta(days=1)
         for _ in range(MAX_DAYS_AHEAD):
             if day not in self.holidays:

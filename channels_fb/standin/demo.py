@@ -14,7 +14,7 @@ import time
 
 from django.conf import settings
 
-from .app import PAGE_ID, PAGE_NAME, PAGE_TOKEN, GraphStandin
+from .app import PAGE_ID, PAGE_NAME, PAGE_TOKEN, POST_ID, GraphStandin
 
 PORT = 8101
 
@@ -83,7 +83,42 @@ def _person(rng: random.Random, language: str) -> dict:
     return {"id": str(6900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**15), "name": name}
 
 
+# Now and then one post draws a storm: STORM_SIZE complaints within STORM_SPAN, the crisis
+# where one complaint snowballs, for the reports' storm detection to flag. This stand-in
+# ticks about every 24 s in the demo (run_standins: every 8 s, one of three stand-ins), so
+# about one storm an hour.
+STORM_CHANCE = 1 / 150
+STORM_SIZE = 40
+STORM_SPAN = 10 * 60
+ANGRY = [item for item in TRAFFIC if item[1] in ("complaint", "insult")]
+
+
+def start_storm(app: GraphStandin, rng: random.Random) -> str:
+    """Schedule a storm on one of the Page's posts; the ticks that follow deliver it."""
+    # The Page's own posts: a visitor's post is a conversation of its own, not a post's comments.
+    posts = [p for p in app.posts.values()
+             if p["page_id"] == PAGE_ID and p["from"]["id"] == PAGE_ID] or [{"id": POST_ID}]
+    post_id = rng.choice(posts)["id"]
+    start = app.clock()
+    app.demo_storm = sorted(
+        (start + rng.uniform(0, STORM_SPAN), post_id, rng.choice(ANGRY)) for _ in range(STORM_SIZE))
+    return post_id
+
+
+def _storm_tick(app: GraphStandin, rng: random.Random) -> None:
+    """Post the storm's comments whose time has come (a tick can come late: all that are due)."""
+    pending = getattr(app, "demo_storm", None)
+    if not pending and rng.random() < STORM_CHANCE:
+        start_storm(app, rng)
+        pending = app.demo_storm
+    now = app.clock()
+    while pending and pending[0][0] <= now:
+        _, post_id, (language, _intent, text) = pending.pop(0)
+        app.add_comment(message=text, author=_person(rng, language), post_id=post_id)
+
+
 def traffic_tick(app: GraphStandin, rng: random.Random) -> None:
+    _storm_tick(app, rng)
     language, _intent, text = rng.choice(TRAFFIC)
     person = _person(rng, language)
     roll = rng.random()

@@ -272,3 +272,31 @@ def test_a_double_click_sends_once(browser_page, live_server, agent, testchat_ch
     texts = list(convo.messages.filter(direction="out").values_list("text", flat=True))
     assert sorted(texts) == ["And the hood detaches.", "Yes, fully waterproof."]
     assert OutboundAction.objects.filter(conversation=convo).count() == 2
+
+
+def test_a_storm_opened_on_a_post_shows_the_storming_folder(browser_page, live_server, agent,
+                                                            testchat_channel, artifact):
+    from playwright.sync_api import expect
+
+    from reports.storms import detect
+
+    storm = [factories.make_conversation(
+        testchat_channel, text=f"Complaint {i}", customer=f"Angry {i}",
+        at=timezone.now() - timedelta(seconds=10 * i + 5), context_external_id="post-88",
+        intent="complaint") for i in range(25)]
+    calm = factories.make_conversation(testchat_channel, text="Unrelated question")
+    page = browser_page(agent)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("#rows .row").first).to_be_visible()
+    assert page.locator('[data-folder="storming"]').count() == 0
+    assert len(detect()) == 1
+    # The open inbox hears of it through its live feed: the folder appears, with its count.
+    folder = page.locator('a[data-folder="storming"]')
+    expect(folder).to_be_visible(timeout=20000)
+    expect(folder.locator(".count")).to_have_text("25")
+    folder.click()
+    expect(page.locator("#rows .row")).to_have_count(25)
+    for c in storm[:3]:
+        expect(page.locator(f'#rows .row[data-id="{c.pk}"]')).to_be_visible()
+    expect(page.locator(f'#rows .row[data-id="{calm.pk}"]')).to_have_count(0)
+    artifact(page, "storming-folder")

@@ -428,3 +428,45 @@ def test_demo_traffic_lands_as_conversations(channel, standin, pump):
     assert not InboundEvent.objects.exclude(state=EventState.DONE).exists()
     texts = " ".join(Message.objects.values_list("text", flat=True))
     assert any("\u4e00" <= ch <= "\u9fff" for ch in texts)  # Chinese among the languages
+
+
+def test_demo_storm_is_flagged_within_a_minute_once(channel, standin, pump, monkeypatch):
+    """The demo's traffic: an ordinary hour, then one post suddenly draws 40 complaints in 10
+    minutes. The detector, run every minute on the stand-in's clock, flags it within a minute
+    of the post passing its comment-rate threshold, and only once."""
+    import random
+    from datetime import UTC, datetime
+
+    from channels_fb.standin import demo
+    from reports import storms
+    from reports.models import Storm
+
+    clock = [timezone.now().timestamp() - 2 * 3600]
+    standin.clock = lambda: clock[0]
+    monkeypatch.setattr(demo, "STORM_CHANCE", 0)  # the storm starts when the test says
+    rng = random.Random(11)
+
+    def tick_for(seconds: int, step: int = 60) -> list:
+        """Ticks every `step` seconds, the detector at every whole minute: what it opened."""
+        opened = []
+        for n in range(seconds // step):
+            clock[0] += step
+            demo.traffic_tick(standin, rng)
+            pump()
+            if (n + 1) * step % 60 == 0:
+                opened += [(clock[0], s) for s in storms.detect(datetime.fromtimestamp(clock[0], UTC))]
+        return opened
+
+    # The same ordinary rate throughout (a comment about every two minutes on the post), so
+    # what is flagged is the storm, not busier chatter; the storm's due comments are posted
+    # at each tick.
+    assert tick_for(3600) == []  # an ordinary hour is no storm
+    post_id = demo.start_storm(standin, rng)
+    storm_times = [at for at, *_ in standin.demo_storm]
+    opened = tick_for(30 * 60)
+    assert [s.context_external_id for _, s in opened] == [post_id]
+    assert Storm.objects.count() == 1
+    # The 20th comment of the storm puts the post over the rate threshold (MIN_COMMENTS).
+    over_threshold = storm_times[storms.MIN_COMMENTS - 1]
+    assert opened[0][0] - over_threshold <= 60
+    assert Conversation.objects.filter(context_external_id=post_id).count() >= demo.STORM_SIZE
