@@ -32,6 +32,7 @@ def mark_needs_reconnect(channel: Channel, detail: str) -> None:
 def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
     """Store fresh credentials, release the held actions and fetch the contexts that waited
     for the token. Returns how many actions were released."""
+    from . import profiles
     from .enrich import queue_context, wake_after_reconnect
     from .outbox import queue_action
 
@@ -52,4 +53,6 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
         transaction.on_commit(lambda: [queue_action(pk) for pk in held])
         waiting = wake_after_reconnect(channel)
         transaction.on_commit(lambda: queue_context(waiting))
+        profiles_waiting = profiles.wake_after_reconnect(channel)
+        transaction.on_commit(lambda: profiles.queue_profiles(profiles_waiting))
     return len(held)

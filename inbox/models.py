@@ -89,11 +89,23 @@ class Identity(models.Model):
     follower_count = models.PositiveIntegerField(null=True, blank=True)
     verified = models.BooleanField(default=False)
     profile_fetched_at = models.DateTimeField(null=True, blank=True)
+    # A profile is enrichment like a post's context (inbox/profiles.py): wanted while
+    # `profile_due_at` is set, read through `profile_channel`, backed off on failure.
+    profile_channel = models.ForeignKey("Channel", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    profile_due_at = models.DateTimeField(null=True, blank=True)
+    profile_attempts = models.PositiveIntegerField(default=0)
+    profile_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"],
                                     name="identity_unique_per_platform"),
+        ]
+        indexes = [
+            # The enrichment sweep: only identities whose profile is still to be fetched.
+            models.Index(fields=["profile_due_at"], name="identity_profile_due",
+                         condition=models.Q(profile_due_at__isnull=False)),
         ]
         verbose_name_plural = "identities"
 
