@@ -6,7 +6,7 @@ import logging
 
 from django.db import transaction
 
-from audit.log import record
+from audit.log import record, snapshot
 
 from .models import ActionState, AuditEvent, Channel, ChannelStatus, OutboundAction
 
@@ -27,6 +27,22 @@ def mark_needs_reconnect(channel: Channel, detail: str) -> None:
             log.warning("channel %s needs reconnecting: %s", channel, detail)
     channel.status = ChannelStatus.NEEDS_RECONNECT
     channel.status_detail = detail
+
+
+def connected(channel: Channel, *, user=None) -> None:
+    """Audit a channel connected for the first time (a reconnect audits itself below).
+    The credentials are written as "(changed)" only (audit.log.SECRET_FIELDS)."""
+    record(actor=user, verb="connected", target=channel)
+
+
+def changed(channel: Channel, *, before: dict, user=None) -> None:
+    """Audit a change to a channel's settings: disabling it (a disconnect), a rename."""
+    record(actor=user, verb="changed", target=channel, before=before)
+
+
+def deleted(channel: Channel, *, user=None) -> None:
+    """Audit a channel's deletion; call before deleting it, while it can still be read."""
+    record(actor=user, verb="deleted", target=channel, before=snapshot(channel))
 
 
 def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
