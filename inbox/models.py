@@ -199,6 +199,9 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # From when it is "due soon": the policy's due_soon_minutes before sla_due_at, stored with
+    # it (rules/sla.py) so that the inbox's badge needs no policy look-up per row.
+    sla_due_soon_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
