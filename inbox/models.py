@@ -4,6 +4,8 @@ Invariants live in the database (unique platform ids, valid states), so that a r
 webhook, an overlapping poll or a second worker can never create a duplicate.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -94,8 +96,9 @@ class Identity(models.Model):
     profile_channel = models.ForeignKey("Channel", null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="+")
     profile_due_at = models.DateTimeField(null=True, blank=True)
-    profile_attempts = models.PositiveIntegerField(default=0)
-    profile_error = models.CharField(max_length=500, blank=True)
+    # Defaults in the database too: the bench seed writes identities with raw SQL.
+    profile_attempts = models.PositiveIntegerField(default=0, db_default=0)
+    profile_error = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -138,6 +141,10 @@ class ConversationKind(models.TextChoices):
     DM = "dm", "Direct message"
     MENTION = "mention", "Mention"
     SEARCH = "search", "Search match"
+
+
+# "Due soon" for a due time stored without its policy's due-soon time (older rows).
+SLA_DUE_SOON_MINUTES = 10
 
 
 class ConversationState(models.TextChoices):
@@ -249,6 +256,19 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.external_thread_id}"
+
+    def sla_status(self, now=None) -> str:
+        """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, from the
+        stored due and due-soon times (rules/sla.py computes both from the policy). No query,
+        so the inbox's badge costs nothing per row; rules.sla.status is this."""
+        due = self.sla_due_at
+        if due is None or self.state != ConversationState.OPEN:
+            return ""
+        now = now or timezone.now()
+        if due <= now:
+            return "breached"
+        soon = self.sla_due_soon_at or due - timedelta(minutes=SLA_DUE_SOON_MINUTES)
+        return "due_soon" if soon <= now else "on_time"
 
 
 class Direction(models.TextChoices):

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationState, Direction
+from inbox.models import SLA_DUE_SOON_MINUTES, Conversation, ConversationState, Direction
 
 from .hours import Calendar
 from .models import BusinessHours, SlaPolicy
 
 # "Due soon" is the policy's due_soon_minutes before the due time, stored beside it in
 # `sla_due_soon_at`; this is for due times stored without it (before that column existed).
-DUE_SOON_MINUTES = 10
+DUE_SOON_MINUTES = SLA_DUE_SOON_MINUTES
 ALWAYS_OPEN = Calendar()
 
 
@@ -169,16 +169,7 @@ def status(conversation: Conversation, now: datetime | None = None) -> str:
     """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, shown by
     the inbox's badge; the "due soon" rule trigger and folder select the same conversations
     (`due_soon_q`). Reads only the conversation's stored columns: no query."""
-    due = conversation.sla_due_at
-    if due is None or conversation.state != ConversationState.OPEN:
-        return ""
-    now = now or timezone.now()
-    if due <= now:
-        return "breached"
-    soon = conversation.sla_due_soon_at or due - timedelta(minutes=DUE_SOON_MINUTES)
-    if soon <= now:
-        return "due_soon"
-    return "on_time"
+    return conversation.sla_status(now)
 
 
 def breached_q(now: datetime | None = None) -> Q:

@@ -60,11 +60,9 @@ SLA_BADGE = {"breached": "breached", "due_soon": "soon", "on_time": "ok"}  # CSS
 
 @register.filter
 def sla_state(conversation) -> str:
-    """'' (no SLA), 'breached', 'soon' or 'ok': rules/sla.py `status`, the one SLA state
-    (due soon by the policy's due_soon_minutes, stored on the conversation: no query)."""
-    from rules.sla import status
-
-    return SLA_BADGE.get(status(conversation), "")
+    """'' (no SLA), 'breached', 'soon' or 'ok': the one SLA state (due soon by the policy's
+    due_soon_minutes, stored on the conversation by rules/sla.py: no query)."""
+    return SLA_BADGE.get(conversation.sla_status(), "")
 
 
 @register.filter
