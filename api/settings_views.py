@@ -31,6 +31,6 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     require_agent(request)
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    token_revoke(token=token)
+    token_revoke(token=token, actor=request.user)
     messages.success(request, f"Revoked {token.name}.")
     return redirect("api:tokens")

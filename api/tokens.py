@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from audit.log import record
+
 from .models import ApiToken
 
 PREFIX = "sb_"
@@ -24,12 +26,16 @@ def token_create(*, user, name: str) -> tuple[ApiToken, str]:
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name.strip()[:100] or "API token",
                                     prefix=raw[:len(PREFIX) + 6], digest=_digest(raw))
+    # Named by its name and visible prefix only: never the token, nor its digest.
+    record(actor=user, verb="created", target=token, changes={"name": [None, token.name]})
     return token, raw
 
 
-def token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+def token_revoke(*, token: ApiToken, actor=None) -> None:
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now())
+    if revoked:
+        record(actor=actor, verb="revoked", target=token, changes={"revoked": [False, True]})
 
 
 def token_lookup(raw: str) -> ApiToken | None:

@@ -32,7 +32,8 @@ def _plain(value: Any) -> Any:
 
 def target_type(obj: models.Model) -> str:
     return obj._meta.model_name.replace("slapolicy", "sla_policy") \
-        .replace("businesshours", "business_hours").replace("savedreply", "saved_reply")
+        .replace("businesshours", "business_hours").replace("savedreply", "saved_reply") \
+        .replace("apitoken", "api_token")
 
 
 def snapshot(obj: models.Model | None, *, extra: dict | None = None) -> dict:

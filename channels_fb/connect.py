@@ -75,6 +75,7 @@ def connect_page(*, page: dict, user=None) -> Channel:
         channel = Channel.objects.create(kind="facebook", external_id=page_id,
                                          name=page.get("name") or page_id,
                                          credentials={"access_token": token})
+        channels.connected(channel, user=user)
     else:
         # Also the one-click reconnect: fresh token, held actions released.
         channels.reconnect(channel, credentials={"access_token": token}, user=user)
@@ -104,10 +105,12 @@ def connect_instagram(*, page: dict, user=None) -> Channel | None:
     credentials = {"access_token": page["access_token"], "page_id": str(page["id"])}
     channel = Channel.objects.filter(kind="instagram", external_id=str(account["id"])).first()
     if channel is None:
-        return Channel.objects.create(
+        channel = Channel.objects.create(
             kind="instagram", external_id=str(account["id"]),
             name=account.get("name") or account.get("username") or account["id"],
             handle=account.get("username", ""), credentials=credentials)
+        channels.connected(channel, user=user)
+        return channel
     if channel.status == ChannelStatus.NEEDS_RECONNECT:
         channels.reconnect(channel, credentials=credentials, user=user)
     else:

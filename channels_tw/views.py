@@ -73,6 +73,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         channel.credentials = {**channel.credentials, **credentials}
         channel.handle = me.get("username", channel.handle)
         channel.save(update_fields=["credentials", "handle"])
+        if created:
+            channels.connected(channel, user=request.user)
     else:
         channels.reconnect(channel, credentials=credentials, user=request.user)
     return redirect("channels_tw:status")

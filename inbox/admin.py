@@ -13,6 +13,32 @@ class ChannelAdmin(admin.ModelAdmin):
     exclude = ["credentials"]  # never shown, not even encrypted
     readonly_fields = ["rate_limits", "last_polled_at"]
 
+    # Channels are changed and deleted here only: each is in the audit log (inbox/channels.py).
+    def save_model(self, request, obj, form, change):
+        from audit.log import snapshot
+
+        from .channels import changed, connected
+
+        before = snapshot(models.Channel.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if change:
+            changed(obj, before=before, user=request.user)
+        else:
+            connected(obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        from .channels import deleted
+
+        deleted(obj, user=request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        from .channels import deleted
+
+        for channel in queryset:
+            deleted(channel, user=request.user)
+        super().delete_queryset(request, queryset)
+
 
 class IdentityInline(admin.TabularInline):
     model = models.Identity

@@ -6,7 +6,7 @@ import logging
 
 from django.db import transaction
 
-from audit.log import record
+from audit.log import record, snapshot
 
 from .models import ActionState, AuditEvent, Channel, ChannelStatus, OutboundAction
 
@@ -32,9 +32,26 @@ def mark_needs_reconnect(channel: Channel, detail: str) -> None:
     channel.status_detail = detail
 
 
+def connected(channel: Channel, *, user=None) -> None:
+    """Audit a channel connected for the first time (a reconnect audits itself below).
+    The credentials are written as "(changed)" only (audit.log.SECRET_FIELDS)."""
+    record(actor=user, verb="connected", target=channel)
+
+
+def changed(channel: Channel, *, before: dict, user=None) -> None:
+    """Audit a change to a channel's settings: disabling it (a disconnect), a rename."""
+    record(actor=user, verb="changed", target=channel, before=before)
+
+
+def deleted(channel: Channel, *, user=None) -> None:
+    """Audit a channel's deletion; call before deleting it, while it can still be read."""
+    record(actor=user, verb="deleted", target=channel, before=snapshot(channel))
+
+
 def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
     """Store fresh credentials, release the held actions and fetch the contexts that waited
     for the token. Returns how many actions were released."""
+    from . import profiles
     from .enrich import queue_context, wake_after_reconnect
     from .outbox import queue_action
 
@@ -55,4 +72,6 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
         transaction.on_commit(lambda: [queue_action(pk) for pk in held])
         waiting = wake_after_reconnect(channel)
         transaction.on_commit(lambda: queue_context(waiting))
+        profiles_waiting = profiles.wake_after_reconnect(channel)
+        transaction.on_commit(lambda: profiles.queue_profiles(profiles_waiting))
     return len(held)

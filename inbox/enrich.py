@@ -33,6 +33,13 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 
 
+def retry_at(attempts: int, at=None):
+    """When to read again after `attempts` failed reads: the platform's own estimate when it
+    gave one, else doubling from FIRST_BACKOFF up to MAX_BACKOFF. Profiles use it too."""
+    delay = min(FIRST_BACKOFF * 2 ** (max(attempts, 1) - 1), MAX_BACKOFF)
+    return at or timezone.now() + delay
+
+
 def queue_context(conversation_ids) -> None:
     """Queue a fetch for each conversation (after the commit that marked them wanted)."""
     from .tasks import fetch_context
@@ -109,10 +116,8 @@ def _settle(conversation: Conversation, fetched: dict[str, Any], state: str,
 
 
 def _back_off(conversation: Conversation, error: str, *, at=None) -> None:
-    attempts = max(conversation.context_attempts, 1)
-    delay = min(FIRST_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
     Conversation.objects.filter(pk=conversation.pk, context_state=ContextState.WANTED).update(
-        context_due_at=at or timezone.now() + delay, context_error=error[:500])
+        context_due_at=retry_at(conversation.context_attempts, at), context_error=error[:500])
     log.info("context of conversation %s not loaded yet: %s", conversation.pk, error)
 
 

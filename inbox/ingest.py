@@ -8,7 +8,8 @@ Visible first, enriched after (docs/architecture.md): a message is stored from w
 platform sent, and the event is marked done in that same commit. What comes after is
 durable work of its own, each with a marker in the database that the sweep finds: routing
 (`Message.routed_at`, inbox/routing.py) and the thread's context
-(`Conversation.context_state`, inbox/enrich.py). Profiles are asked for after the commit.
+(`Conversation.context_state`, inbox/enrich.py); so is a customer's profile
+(`Identity.profile_due_at`, inbox/profiles.py).
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class IngestResult:
     new_conversations: list[Conversation] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
     unsupported: list[str] = field(default_factory=list)
-    # (identity id, channel id) of customers whose profile the platform must fill in.
-    profiles_wanted: set[tuple[int, int]] = field(default_factory=set)
+    # Identities whose profile the platform must fill in, newly marked (inbox/profiles.py).
+    profiles_wanted: set[int] = field(default_factory=set)
     # Conversations whose context only a platform read can complete (inbox/enrich.py).
     context_wanted: set[int] = field(default_factory=set)
 
@@ -209,17 +210,9 @@ def process_event(event_id: int) -> IngestResult | None:
     except Exception:
         log.exception("routing after event %s failed; the sweep retries it", event.pk)
     # Enrichment last: publishing waits on the broker, and nothing above waits on it.
-    _request_profiles(result.profiles_wanted)
+    profiles.queue_profiles(result.profiles_wanted)
     enrich.queue_context(result.context_wanted)
     return result
-
-
-def _request_profiles(wanted: set[tuple[int, int]]) -> None:
-    from .tasks import refresh_profile
-
-    for identity_id, channel_id in wanted:
-        if not queueing.publish(refresh_profile, (identity_id, channel_id)):
-            return  # broker down: the next message from these people asks again
 
 
 def _finish(event: InboundEvent, state: str, error: str = "") -> None:
@@ -355,8 +348,8 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
             result.touched.add(message.conversation_id)
             return message
     identity = upsert_identity(item.author) if item.author and not item.is_echo else None
-    if identity is not None and profiles.needs_profile(identity):
-        result.profiles_wanted.add((identity.pk, channel.pk))
+    if identity is not None and profiles.want_profile(identity, channel):
+        result.profiles_wanted.add(identity.pk)
     conversation, conversation_created = upsert_conversation(channel, item, identity)
     if conversation.context_state == ContextState.WANTED:
         result.context_wanted.add(conversation.pk)

@@ -4,6 +4,8 @@ Invariants live in the database (unique platform ids, valid states), so that a r
 webhook, an overlapping poll or a second worker can never create a duplicate.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -99,11 +101,24 @@ class Identity(models.Model):
     follower_count = models.PositiveIntegerField(null=True, blank=True)
     verified = models.BooleanField(default=False)
     profile_fetched_at = models.DateTimeField(null=True, blank=True)
+    # A profile is enrichment like a post's context (inbox/profiles.py): wanted while
+    # `profile_due_at` is set, read through `profile_channel`, backed off on failure.
+    profile_channel = models.ForeignKey("Channel", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    profile_due_at = models.DateTimeField(null=True, blank=True)
+    # Defaults in the database too: the bench seed writes identities with raw SQL.
+    profile_attempts = models.PositiveIntegerField(default=0, db_default=0)
+    profile_error = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"],
                                     name="identity_unique_per_platform"),
+        ]
+        indexes = [
+            # The enrichment sweep: only identities whose profile is still to be fetched.
+            models.Index(fields=["profile_due_at"], name="identity_profile_due",
+                         condition=models.Q(profile_due_at__isnull=False)),
         ]
         verbose_name_plural = "identities"
 
@@ -136,6 +151,10 @@ class ConversationKind(models.TextChoices):
     DM = "dm", "Direct message"
     MENTION = "mention", "Mention"
     SEARCH = "search", "Search match"
+
+
+# "Due soon" for a due time stored without its policy's due-soon time (older rows).
+SLA_DUE_SOON_MINUTES = 10
 
 
 class ConversationState(models.TextChoices):
@@ -200,6 +219,9 @@ class Conversation(models.Model):
     # A private conversation opened by a private reply: the comment thread it continues.
     origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="continuations")
+    # From when it is "due soon": the policy's due_soon_minutes before sla_due_at, stored with
+    # it (rules/sla.py) so that the inbox's badge needs no policy look-up per row.
+    sla_due_soon_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -247,6 +269,19 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.external_thread_id}"
+
+    def sla_status(self, now=None) -> str:
+        """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, from the
+        stored due and due-soon times (rules/sla.py computes both from the policy). No query,
+        so the inbox's badge costs nothing per row; rules.sla.status is this."""
+        due = self.sla_due_at
+        if due is None or self.state != ConversationState.OPEN:
+            return ""
+        now = now or timezone.now()
+        if due <= now:
+            return "breached"
+        soon = self.sla_due_soon_at or due - timedelta(minutes=SLA_DUE_SOON_MINUTES)
+        return "due_soon" if soon <= now else "on_time"
 
 
 class Direction(models.TextChoices):

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from . import enrich, ingest, outbox, polling, profiles, routing
+from .models import Channel, Identity
 
 log = logging.getLogger("switchboard.tasks")
 
@@ -44,7 +45,7 @@ def fetch_context(conversation_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep() -> dict:
     """Queue what the broker never delivered or a worker left half done: stored events,
-    due actions, unrouted customer messages and contexts still to fetch."""
+    due actions, unrouted customer messages, and contexts and profiles still to fetch."""
     events = ingest.events_due_for_sweep()
     ingest.queue_events(events)
     actions = outbox.actions_due_for_sweep()
@@ -56,11 +57,15 @@ def sweep() -> dict:
     contexts = enrich.contexts_due_for_sweep()
     for conversation_id in contexts:
         fetch_context.delay(conversation_id)
-    if events or actions or unrouted or contexts:
-        log.info("sweep queued %d events, %d actions, %d messages to route and %d contexts",
-                 len(events), len(actions), len(unrouted), len(contexts))
+    wanted_profiles = profiles.profiles_due_for_sweep()
+    for identity_id in wanted_profiles:
+        refresh_profile.delay(identity_id)
+    if events or actions or unrouted or contexts or wanted_profiles:
+        log.info("sweep queued %d events, %d actions, %d messages to route, %d contexts and "
+                 "%d profiles", len(events), len(actions), len(unrouted), len(contexts),
+                 len(wanted_profiles))
     return {"events": len(events), "actions": len(actions), "messages": len(unrouted),
-            "contexts": len(contexts)}
+            "contexts": len(contexts), "profiles": len(wanted_profiles)}
 
 
 @shared_task(ignore_result=True)
@@ -71,5 +76,11 @@ def wake_snoozed() -> int:
 
 
 @shared_task(ignore_result=True)
-def refresh_profile(identity_id: int, channel_id: int) -> None:
-    profiles.refresh_profile(identity_id, channel_id)
+def refresh_profile(identity_id: int, channel_id: int | None = None) -> None:
+    # channel_id: tasks queued before profiles were durable work; those mark the identity.
+    if channel_id is not None:
+        identity = Identity.objects.filter(pk=identity_id).first()
+        channel = Channel.objects.filter(pk=channel_id).first()
+        if identity is not None and channel is not None:
+            profiles.want_profile(identity, channel)
+    profiles.refresh_profile(identity_id)

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationState, Direction
+from inbox.models import SLA_DUE_SOON_MINUTES, Conversation, ConversationState, Direction
 
 from .hours import Calendar
 from .models import BusinessHours, SlaPolicy
 
-DUE_SOON_MINUTES = 10  # the inbox's "due soon" folder; a policy's badge may use its own
+# "Due soon" is the policy's due_soon_minutes before the due time, stored beside it in
+# `sla_due_soon_at`; this is for due times stored without it (before that column existed).
+DUE_SOON_MINUTES = SLA_DUE_SOON_MINUTES
 ALWAYS_OPEN = Calendar()
 
 
@@ -92,24 +94,44 @@ def waiting_since(conversation: Conversation) -> tuple[datetime | None, bool]:
 
 
 def compute_due(conversation: Conversation, policy: SlaPolicy | None = None) -> datetime | None:
+    return _compute_due(conversation, policy)[0]
+
+
+def _compute_due(conversation: Conversation,
+                 policy: SlaPolicy | None = None) -> tuple[datetime | None, datetime | None]:
+    """(due time, due-soon time) under the conversation's policy."""
     if conversation.state != ConversationState.OPEN or conversation.is_spam:
-        return None
+        return None, None
     policy = policy or policy_for(conversation)
     if policy is None:
-        return None
+        return None, None
     since, first = waiting_since(conversation)
     if since is None:
-        return None
+        return None, None
     minutes = policy.first_response_minutes if first else policy.next_response_minutes
-    return _policy_calendar(policy, conversation).add(since, minutes)
+    due = _policy_calendar(policy, conversation).add(since, minutes)
+    return due, due_soon_at(due, policy)
+
+
+def due_soon_at(due: datetime | None, policy: SlaPolicy | None) -> datetime | None:
+    """From when a due time counts as "due soon": the policy's due_soon_minutes before it
+    (wall-clock minutes: a warning is about the agent's time left, not the calendar's)."""
+    if due is None:
+        return None
+    minutes = policy.due_soon_minutes if policy is not None else DUE_SOON_MINUTES
+    return due - timedelta(minutes=minutes)
+
+
+def _store(conversation: Conversation, due: datetime | None, soon: datetime | None) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due, sla_due_soon_at=soon)
+    conversation.sla_due_at, conversation.sla_due_soon_at = due, soon
 
 
 def refresh_due(conversation: Conversation) -> datetime | None:
-    """Recompute and store `sla_due_at`; returns it."""
-    due = compute_due(conversation)
-    if due != conversation.sla_due_at:
-        Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due)
-        conversation.sla_due_at = due
+    """Recompute and store `sla_due_at` (and `sla_due_soon_at`); returns it."""
+    due, soon = _compute_due(conversation)
+    if (due, soon) != (conversation.sla_due_at, conversation.sla_due_soon_at):
+        _store(conversation, due, soon)
     return due
 
 
@@ -127,36 +149,27 @@ def restart_due(conversation: Conversation, now: datetime | None = None) -> date
         minutes = (policy.first_response_minutes if conversation.first_response_at is None
                    else policy.next_response_minutes)
         due = _policy_calendar(policy, conversation).add(now or timezone.now(), minutes)
-    Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due)
-    conversation.sla_due_at = due
+    _store(conversation, due, due_soon_at(due, policy))
     return due
 
 
 def clear_due(conversation: Conversation) -> None:
     """Closed, answered or snoozed: nobody is waiting on us, nothing is due."""
     if conversation.sla_due_at is not None:
-        Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=None)
-        conversation.sla_due_at = None
+        _store(conversation, None, None)
 
 
 def clear_answered() -> int:
     """Conversations no longer waiting on us stop being due (run by the periodic tick)."""
     return (Conversation.objects.exclude(state=ConversationState.OPEN)
-            .filter(sla_due_at__isnull=False).update(sla_due_at=None))
+            .filter(sla_due_at__isnull=False).update(sla_due_at=None, sla_due_soon_at=None))
 
 
-def status(conversation: Conversation, now: datetime | None = None,
-           due_soon_minutes: int = DUE_SOON_MINUTES) -> str:
-    """"breached", "due_soon", "on_time" or "" (nothing due): the badge."""
-    due = conversation.sla_due_at
-    if due is None or conversation.state != ConversationState.OPEN:
-        return ""
-    now = now or timezone.now()
-    if due <= now:
-        return "breached"
-    if due <= now + timedelta(minutes=due_soon_minutes):
-        return "due_soon"
-    return "on_time"
+def status(conversation: Conversation, now: datetime | None = None) -> str:
+    """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, shown by
+    the inbox's badge; the "due soon" rule trigger and folder select the same conversations
+    (`due_soon_q`). Reads only the conversation's stored columns: no query."""
+    return conversation.sla_status(now)
 
 
 def breached_q(now: datetime | None = None) -> Q:
@@ -164,10 +177,24 @@ def breached_q(now: datetime | None = None) -> Q:
     return Q(state=ConversationState.OPEN, sla_due_at__lte=now or timezone.now())
 
 
-def due_soon_q(now: datetime | None = None, minutes: int = DUE_SOON_MINUTES) -> Q:
+def due_soon_q(now: datetime | None = None, minutes: int | None = None) -> Q:
+    """Open conversations whose status is "due soon": by their policy's due_soon_minutes,
+    or within `minutes` of the due time when given (a rule with its own N minutes)."""
     now = now or timezone.now()
-    return Q(state=ConversationState.OPEN, sla_due_at__gt=now,
-             sla_due_at__lte=now + timedelta(minutes=minutes))
+    not_yet_due = Q(state=ConversationState.OPEN, sla_due_at__gt=now)
+    if minutes:
+        return not_yet_due & Q(sla_due_at__lte=now + timedelta(minutes=minutes))
+    return not_yet_due & (
+        Q(sla_due_soon_at__lte=now)
+        | Q(sla_due_soon_at__isnull=True, sla_due_at__lte=now + timedelta(minutes=DUE_SOON_MINUTES)))
+
+
+def due_soon_since(conversation: Conversation, minutes: int | None = None) -> datetime:
+    """When the conversation became "due soon" (see `due_soon_q`)."""
+    if minutes:
+        return conversation.sla_due_at - timedelta(minutes=minutes)
+    return conversation.sla_due_soon_at or conversation.sla_due_at - timedelta(
+        minutes=DUE_SOON_MINUTES)
 
 
 def first_response_time(conversation: Conversation, *, business: bool = True) -> timedelta | None:

@@ -16,7 +16,7 @@ from inbox.models import AuditEvent, Conversation, ConversationState, Direction
 from .engine import HIT_VERB, CompiledRule, current_ruleset, run_rules
 from .item import Item
 from .models import Trigger
-from .sla import DUE_SOON_MINUTES
+from .sla import due_soon_q, due_soon_since
 
 BATCH = 500
 
@@ -27,10 +27,11 @@ def _candidates(rule: CompiledRule, now: datetime):
     if rule.trigger == Trigger.IDLE:
         found = open_work.filter(last_inbound_at__lte=now - timedelta(minutes=rule.minutes))
         return found, lambda c: c.last_inbound_at
-    window = timedelta(minutes=rule.minutes or DUE_SOON_MINUTES)
     if rule.trigger == Trigger.SLA_DUE_SOON:
-        found = open_work.filter(sla_due_at__gt=now, sla_due_at__lte=now + window)
-        return found, lambda c: c.sla_due_at - window
+        # The same "due soon" as the inbox's badge (the policy's), unless the rule names
+        # its own minutes.
+        found = open_work.filter(due_soon_q(now, rule.minutes))
+        return found, lambda c: due_soon_since(c, rule.minutes)
     found = open_work.filter(sla_due_at__lte=now)
     return found, lambda c: c.sla_due_at
 

@@ -55,7 +55,7 @@ def manager_sets_hours_and_sla(browser_page, live_server, manager, channel,
     page.click("text=New SLA policy")
     page.fill("input[name=name]", "Everything")
     page.fill("input[name=first_response_minutes]", "60")
-    page.fill("input[name=due_soon_minutes]", "10")
+    page.fill("input[name=due_soon_minutes]", "45")  # due in 40 minutes: due soon
     page.select_option("select[name=business_hours]", label="Tallinn desk (Europe/Tallinn)")
     page.click("button:has-text('Save')")
     page.wait_for_selector("#sla-policies >> text=Everything")

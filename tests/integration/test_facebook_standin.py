@@ -392,7 +392,7 @@ def test_withheld_profile_keeps_the_name_we_know(channel, standin, pump):
     # to the Page in Messenger): the profile fetch after ingest must not rename her.
     customer_comment(standin, pump)
     identity = Identity.objects.get(external_id=MARINA["id"])
-    refresh_profile(identity.pk, channel.pk)
+    refresh_profile(identity.pk)
     identity.refresh_from_db()
     assert identity.profile_fetched_at is not None
     assert identity.name == "Марина Соколова" and identity.contact.name == "Марина Соколова"

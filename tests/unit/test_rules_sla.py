@@ -141,3 +141,43 @@ def test_each_message_gets_a_language_and_intent_and_the_conversation_shows_them
     classify_message(ok)
     conversation.refresh_from_db()
     assert conversation.intent == shown  # "ok" says nothing: the intent stays
+
+
+def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agent):
+    """One SLA state: the policy's due_soon_minutes decide the inbox badge and a "due soon"
+    rule without minutes of its own, and they agree with `sla.status`."""
+    from django.urls import reverse
+
+    SlaPolicy.objects.create(name="Comments", conversation_kind="comment",
+                             first_response_minutes=35, due_soon_minutes=30,
+                             business_time=False)
+    SlaPolicy.objects.create(name="DMs", conversation_kind="dm", first_response_minutes=35,
+                             due_soon_minutes=10, business_time=False)
+    Rule.objects.create(name="Warn", trigger=Trigger.SLA_DUE_SOON, conditions={},
+                        actions=[{"type": "add_tag", "value": "Due soon"}])
+    # Both customers wrote 5 minutes ago: due in 30 minutes.
+    comment = factories.make_conversation(kind=ConversationKind.COMMENT, text="where?")
+    dm = factories.make_conversation(kind=ConversationKind.DM, text="hello?")
+    for conversation in (comment, dm):
+        sla.refresh_due(conversation)
+        conversation.refresh_from_db()
+    assert sla.status(comment) == "due_soon"  # within its policy's 30 minutes
+    assert sla.status(dm) == "on_time"        # 30 minutes left, warned at 10
+
+    client.force_login(agent)
+    page = client.get(reverse("inbox:inbox")).content.decode()
+
+    def row(conversation) -> str:
+        start = page.index(f'id="row-{conversation.pk}"')
+        end = page.find('id="row-', start + 1)
+        return page[start:end if end > 0 else None]
+
+    assert "sla sla-soon" in row(comment) and "sla sla-ok" in row(dm)
+
+    assert run_time_triggers() == 1
+    assert list(comment.tags.values_list("name", flat=True)) == ["Due soon"]
+    assert not dm.tags.exists()
+    # Twenty-one minutes later the DM is due soon too, and the rule fires once for it.
+    later = timezone.now() + timedelta(minutes=21)
+    assert run_time_triggers(later) == 1
+    assert list(dm.tags.values_list("name", flat=True)) == ["Due soon"]
