@@ -8,6 +8,7 @@ again. On the database, so it works while the shared cache (Redis) is down.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -36,6 +37,19 @@ def claim(raw: str, *, user, conversation) -> bool:
         token = uuid.UUID(raw).hex
     except ValueError:
         return False
+    return _claim(token, user=user, conversation=conversation)
+
+
+def claim_key(key: str, *, user, conversation) -> bool:
+    """Claim a client's own idempotency key (the API's Idempotency-Key header), per user.
+
+    Any string: it is stored as a digest, so it fits the token column and reveals nothing.
+    """
+    token = hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:32]
+    return _claim(token, user=user, conversation=conversation)
+
+
+def _claim(token: str, *, user, conversation) -> bool:
     try:
         with transaction.atomic():
             ReplyToken.objects.create(token=token, user=user, conversation=conversation)

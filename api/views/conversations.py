@@ -6,17 +6,16 @@ the audit log and the live updates behave the same whoever acted.
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inbox import conversations as ops
-from inbox import selectors
+from inbox import reply_tokens, selectors
 from inbox.access import get_conversation_for_agent, get_message_for_agent
 from inbox.models import Conversation, ConversationKind, Message
-from inbox.outbox import NotSupported
 
 from .. import pagination
 from ..errors import Conflict
@@ -36,8 +35,6 @@ from ..serializers import (
     TagInput,
 )
 from .base import ApiViewMixin
-
-IDEMPOTENCY_TTL = 24 * 3600
 
 LIST_PARAMETERS = [
     OpenApiParameter("folder", str, enum=[key for key, _ in selectors.FOLDERS],
@@ -114,27 +111,20 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
         """
         conversation = self._conversation(pk)
         data = self._input(ReplyInput)
-        claimed = self._claim_idempotency_key(conversation)
-        try:
+        key = self.request.headers.get("Idempotency-Key", "").strip()[:200]
+        # The key is claimed in the reply's own transaction, on the database (as the
+        # composer's one-time tokens are): a reply refused or rolled back frees it, and it
+        # holds while the cache is down.
+        with transaction.atomic():
+            if key and not reply_tokens.claim_key(key, user=request.user,
+                                                  conversation=conversation):
+                raise Conflict("A request with this Idempotency-Key was already made.",
+                               code="duplicate_request")
             message = ops.conversation_reply(conversation=conversation, text=data["text"],
                                              private=data["private"], close=data["close"],
                                              actor=request.user)
-        except (NotSupported, ValueError):
-            if claimed:
-                cache.delete(claimed)  # nothing was queued: the same key may be sent again
-            raise
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
-
-    def _claim_idempotency_key(self, conversation) -> str:
-        raw = self.request.headers.get("Idempotency-Key", "").strip()[:200]
-        if not raw:
-            return ""
-        key = f"api-idempotency:{self.request.user.pk}:{raw}"
-        if not cache.add(key, conversation.pk, timeout=IDEMPOTENCY_TTL):
-            raise Conflict("A request with this Idempotency-Key was already made.",
-                           code="duplicate_request")
-        return key
 
     @extend_schema(request=NoteInput, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])
