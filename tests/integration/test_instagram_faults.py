@@ -99,7 +99,9 @@ def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(i
     assert "Instagram access token rejected (code 190/463)" in channel.status_detail
     action = OutboundAction.objects.get()
     assert action.state == ActionState.HELD
-    assert "needs reconnecting" in action.last_error
+    # Held by the refusal itself, or at once when the channel was flagged a moment before
+    # (a profile read meeting the same expired token): either way the agent reads why.
+    assert "reconnect" in f"{action.last_error} {action.reason}"
     assert AuditEvent.objects.filter(verb="channel_needs_reconnect").exists()
     assert standin.account.posted_of("dm") == []
 
