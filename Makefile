@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 XDIST  ?= auto
 
-.PHONY: run test install browser migrate lint bench clean reset demo-logins
+.PHONY: run test install browser migrate lint check bench clean reset demo-logins
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check .
+
+# What CI checks before the tests: lint and formatting (ruff).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python -m bench

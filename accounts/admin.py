@@ -12,8 +12,10 @@ class AgentAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "is_available"]
     list_filter = ["role", "is_available", "is_active"]
     fieldsets = UserAdmin.fieldsets + (
-        ("Switchboard", {"fields": ["role", "signature", "is_available",
-                                    "max_open_conversations"]}),
+        (
+            "Switchboard",
+            {"fields": ["role", "signature", "is_available", "max_open_conversations"]},
+        ),
     )
     add_fieldsets = UserAdmin.add_fieldsets + (("Switchboard", {"fields": ["role"]}),)
 

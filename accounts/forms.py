@@ -40,8 +40,11 @@ class TagForm(forms.ModelForm):
 
     def clean_color(self):
         color = self.cleaned_data["color"]
-        if not (len(color) == 7 and color.startswith("#")
-                and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
+        if not (
+            len(color) == 7
+            and color.startswith("#")
+            and all(c in "0123456789abcdefABCDEF" for c in color[1:])
+        ):
             raise forms.ValidationError("Use a colour like #1f7a4d.")
         return color
 
@@ -86,11 +89,15 @@ class InviteForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=150, required=False, label="First name")
     last_name = forms.CharField(max_length=150, required=False, label="Last name")
-    username = forms.CharField(max_length=150, required=False,
-                               help_text="For logging in; empty: the part of the e-mail before @.")
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="For logging in; empty: the part of the e-mail before @.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
-    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
@@ -116,13 +123,20 @@ class InviteForm(forms.Form):
 class PersonForm(forms.ModelForm):
     """What an admin changes about someone: name, e-mail, role and teams."""
 
-    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "role", "is_available",
-                  "max_open_conversations"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "is_available",
+            "max_open_conversations",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,7 +22,9 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
         ]
 
     @property
@@ -58,8 +60,9 @@ class RolePermissions(models.Model):
 
     role = models.CharField(max_length=16, choices=Role.choices, unique=True)
     may_delete_platform_items = models.BooleanField(
-        default=True, help_text="Delete customers' comments and messages on the platform "
-                                "(it cannot be undone).")
+        default=True,
+        help_text="Delete customers' comments and messages on the platform (it cannot be undone).",
+    )
 
     class Meta:
         verbose_name_plural = "role permissions"

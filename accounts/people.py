@@ -51,11 +51,15 @@ def send_invitation(request: HttpRequest, user: User) -> None:
     inviter = request.user.display_name
     send_mail(
         subject="You are invited to Switchboard",
-        message=(f"Hello {user.first_name or user.username},\n\n{inviter} invited you to "
-                 f"Switchboard as {user.get_role_display().lower()}. Your username is "
-                 f"{user.username}. Choose your password here:\n\n{invite_link(request, user)}\n\n"
-                 "The link works once, for a few days."),
-        from_email=None, recipient_list=[user.email])
+        message=(
+            f"Hello {user.first_name or user.username},\n\n{inviter} invited you to "
+            f"Switchboard as {user.get_role_display().lower()}. Your username is "
+            f"{user.username}. Choose your password here:\n\n{invite_link(request, user)}\n\n"
+            "The link works once, for a few days."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 def people(request: HttpRequest) -> HttpResponse:
@@ -64,13 +68,17 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
-            user = User(username=data["username"], email=data["email"], role=data["role"],
-                        first_name=data["first_name"], last_name=data["last_name"])
+            user = User(
+                username=data["username"],
+                email=data["email"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
             user.set_unusable_password()
             user.save()
             user.teams.set(data["teams"])
-            record(actor=request.user, verb="invited", target=user,
-                   after=_person_snapshot(user))
+            record(actor=request.user, verb="invited", target=user, after=_person_snapshot(user))
         send_invitation(request, user)
         messages.success(request, f"Invited {user.email}; the link is on its way.")
         return redirect("accounts:people")
@@ -86,8 +94,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            record(actor=request.user, verb="changed", target=person, before=before,
-                   after=_person_snapshot(person))
+            record(
+                actor=request.user,
+                verb="changed",
+                target=person,
+                before=before,
+                after=_person_snapshot(person),
+            )
         messages.success(request, f"Saved {person.display_name}.")
         return redirect("accounts:people")
     return render(request, "settings/person_edit.html", {"form": form, "person": person})
@@ -106,8 +119,12 @@ def person_active(request: HttpRequest, pk: int) -> HttpResponse:
     if person.is_active != active:
         person.is_active = active
         person.save(update_fields=["is_active"])
-        record(actor=request.user, verb="reactivated" if active else "deactivated",
-               target=person, changes={"is_active": [not active, active]})
+        record(
+            actor=request.user,
+            verb="reactivated" if active else "deactivated",
+            target=person,
+            changes={"is_active": [not active, active]},
+        )
     messages.success(request, f"{person.display_name} is {'active' if active else 'deactivated'}.")
     return redirect("accounts:people")
 
@@ -147,8 +164,9 @@ def invite_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 def roles(request: HttpRequest) -> HttpResponse:
     require_admin(request)
     rows = role_rows()
-    forms = [RolePermissionsForm(request.POST or None, instance=row, prefix=row.role)
-             for row in rows]
+    forms = [
+        RolePermissionsForm(request.POST or None, instance=row, prefix=row.role) for row in rows
+    ]
     if request.method == "POST" and all(f.is_valid() for f in forms):
         with transaction.atomic():
             for form in forms:
@@ -156,10 +174,14 @@ def roles(request: HttpRequest) -> HttpResponse:
                 created = form.instance.pk is None
                 form.save()
                 if form.has_changed() or created:
-                    record(actor=request.user, verb="changed", target=form.instance,
-                           target_kind="role", before=before or {"role": form.instance.role,
-                                                                  "may_delete_platform_items":
-                                                                  True})
+                    record(
+                        actor=request.user,
+                        verb="changed",
+                        target=form.instance,
+                        target_kind="role",
+                        before=before
+                        or {"role": form.instance.role, "may_delete_platform_items": True},
+                    )
         messages.success(request, "Saved what each role may do.")
         return redirect("accounts:roles")
     return render(request, "settings/roles.html", {"forms": forms})

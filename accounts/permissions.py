@@ -24,5 +24,4 @@ def may_take(user, kind: str) -> bool:
 def role_rows() -> list[RolePermissions]:
     """One row per role that is configurable (agents and managers), unsaved if missing."""
     stored = {row.role: row for row in RolePermissions.objects.all()}
-    return [stored.get(role) or RolePermissions(role=role)
-            for role in (Role.AGENT, Role.MANAGER)]
+    return [stored.get(role) or RolePermissions(role=role) for role in (Role.AGENT, Role.MANAGER)]

@@ -18,9 +18,11 @@ from django.http import HttpRequest
 
 log = logging.getLogger("switchboard.accounts")
 
-MESSAGE = ("Too many failed sign-ins for this account or from this address. Sign-in is "
-           "paused for up to {minutes} minutes; try again later, or ask an admin to reset "
-           "your password.")
+MESSAGE = (
+    "Too many failed sign-ins for this account or from this address. Sign-in is "
+    "paused for up to {minutes} minutes; try again later, or ask an admin to reset "
+    "your password."
+)
 
 
 def message() -> str:

@@ -41,8 +41,11 @@ def manage_list(request: HttpRequest, kind: str) -> HttpResponse:
         record(actor=request.user, verb="created", target=form.instance)
         messages.success(request, f"Added {form.instance}.")
         return redirect(f"accounts:{kind}")
-    return render(request, "accounts/manage.html", {
-        "kind": kind, "title": title, "objects": model.objects.all(), "form": form})
+    return render(
+        request,
+        "accounts/manage.html",
+        {"kind": kind, "title": title, "objects": model.objects.all(), "form": form},
+    )
 
 
 def manage_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
@@ -56,8 +59,11 @@ def manage_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         record(actor=request.user, verb="changed", target=obj, before=before)
         messages.success(request, f"Saved {obj}.")
         return redirect(f"accounts:{kind}")
-    return render(request, "accounts/manage_edit.html", {
-        "kind": kind, "title": title, "object": obj, "form": form})
+    return render(
+        request,
+        "accounts/manage_edit.html",
+        {"kind": kind, "title": title, "object": obj, "form": form},
+    )
 
 
 @require_POST

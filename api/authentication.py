@@ -17,8 +17,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None  # no token: the session may still authenticate the request
         token = token_lookup(raw.strip())
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.",
-                                                  code="invalid_token")
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.", code="invalid_token")
         return token.user, token
 
     def authenticate_header(self, request):

@@ -11,11 +11,13 @@ class ApiToken(models.Model):
     guess one, and a leaked table cannot be turned back into tokens.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100, help_text="What the token is for.")
-    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell "
-                                                       "tokens apart.")
+    prefix = models.CharField(
+        max_length=12, help_text="The token's first characters, to tell tokens apart."
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

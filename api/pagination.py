@@ -44,8 +44,9 @@ def after(qs: QuerySet, cursor: str, sort: str) -> QuerySet:
         if data["s"] != sort or (data["t"] is not None and at is None):
             raise ValueError
     except (ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
-        raise ValidationError({"cursor": "Not a cursor from this list."},
-                              code="invalid_cursor") from exc
+        raise ValidationError(
+            {"cursor": "Not a cursor from this list."}, code="invalid_cursor"
+        ) from exc
     op = "lt" if sort == "newest" else "gt"
     # PostgreSQL sorts NULL as the largest value, SQLite as the smallest: so undated rows
     # come after the dated ones in a DESC walk on SQLite and an ASC walk on PostgreSQL.

@@ -8,8 +8,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "A personal API token from Settings → API tokens."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token from Settings → API tokens.",
+        }
 
 
 def only_v1(endpoints):

@@ -52,8 +52,17 @@ class IdentitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Identity
-        fields = ["id", "platform", "external_id", "name", "handle", "avatar_url", "profile_url",
-                  "follower_count", "verified"]
+        fields = [
+            "id",
+            "platform",
+            "external_id",
+            "name",
+            "handle",
+            "avatar_url",
+            "profile_url",
+            "follower_count",
+            "verified",
+        ]
         read_only_fields = fields
 
 
@@ -62,8 +71,17 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "name", "email", "phone", "order_number", "fields", "identities",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "order_number",
+            "fields",
+            "identities",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -82,10 +100,29 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Conversation
-        fields = ["id", "kind", "state", "snoozed_until", "is_spam", "priority", "language",
-                  "intent", "preview", "channel", "contact", "assignee", "team", "tags",
-                  "context_external_id", "first_inbound_at", "first_response_at",
-                  "last_inbound_at", "last_message_at", "sla_due_at", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "snoozed_until",
+            "is_spam",
+            "priority",
+            "language",
+            "intent",
+            "preview",
+            "channel",
+            "contact",
+            "assignee",
+            "team",
+            "tags",
+            "context_external_id",
+            "first_inbound_at",
+            "first_response_at",
+            "last_inbound_at",
+            "last_message_at",
+            "sla_due_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -95,10 +132,26 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "external_id", "direction", "visibility", "text", "attachments",
-                  "author_identity", "author_agent", "platform_timestamp", "parent",
-                  "edited", "deleted", "hidden", "liked", "is_automatic", "delivery_status",
-                  "permalink", "created_at"]
+        fields = [
+            "id",
+            "external_id",
+            "direction",
+            "visibility",
+            "text",
+            "attachments",
+            "author_identity",
+            "author_agent",
+            "platform_timestamp",
+            "parent",
+            "edited",
+            "deleted",
+            "hidden",
+            "liked",
+            "is_automatic",
+            "delivery_status",
+            "permalink",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -143,17 +196,36 @@ class ChannelHealthSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = ["id", "kind", "label", "name", "handle", "status", "status_detail",
-                  "last_polled_at", "poll_after", "created_at", "budgets", "outbox"]
+        fields = [
+            "id",
+            "kind",
+            "label",
+            "name",
+            "handle",
+            "status",
+            "status_detail",
+            "last_polled_at",
+            "poll_after",
+            "created_at",
+            "budgets",
+            "outbox",
+        ]
         read_only_fields = fields
 
     def get_label(self, channel) -> str:
         return self.context["labels"].get(channel.pk, channel.kind)
 
     def get_budgets(self, channel) -> list[dict]:
-        return [{"endpoint": b.endpoint, "remaining": b.remaining, "limit": b.limit,
-                 "reset_at": b.reset_at.isoformat() if b.reset_at else None,
-                 "detail": b.detail} for b in self.context["budgets"].get(channel.pk, [])]
+        return [
+            {
+                "endpoint": b.endpoint,
+                "remaining": b.remaining,
+                "limit": b.limit,
+                "reset_at": b.reset_at.isoformat() if b.reset_at else None,
+                "detail": b.detail,
+            }
+            for b in self.context["budgets"].get(channel.pk, [])
+        ]
 
     def get_outbox(self, channel) -> dict[str, int]:
         """Outbox actions by state: queued, sending, held (needs reconnect), failed."""
@@ -161,6 +233,7 @@ class ChannelHealthSerializer(serializers.ModelSerializer):
 
 
 # ---- inputs ------------------------------------------------------------------------------
+
 
 class ReplyInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=True)
@@ -174,10 +247,13 @@ class NoteInput(serializers.Serializer):
 
 class AssignInput(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), allow_null=True,
-        help_text="An agent's id, or null to unassign.")
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
-                                              allow_null=True)
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        help_text="An agent's id, or null to unassign.",
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
 
 
 class TagInput(serializers.Serializer):

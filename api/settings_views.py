@@ -20,8 +20,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
         token, raw = token_create(user=request.user, name=request.POST.get("name", ""))
         # Rendered, not redirected: the raw token lives only in this one response.
         created = {"token": token, "raw": raw}
-    response = render(request, "api/tokens.html", {
-        "tokens": ApiToken.objects.filter(user=request.user), "created": created})
+    response = render(
+        request,
+        "api/tokens.html",
+        {"tokens": ApiToken.objects.filter(user=request.user), "created": created},
+    )
     if created:
         response["Cache-Control"] = "no-store"
     return response

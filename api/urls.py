@@ -29,8 +29,11 @@ urlpatterns = [
     # Swagger UI from drf-spectacular-sidecar's static files; the split view serves its
     # start-up script as a file too, so the page needs no inline script (CSP-friendly).
     # A page for people: without a session, the login page rather than a bare 401.
-    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-         name="docs"),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
     path("settings/api-tokens/", settings_views.tokens, name="tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", settings_views.revoke, name="revoke"),
 ]

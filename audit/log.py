@@ -17,9 +17,20 @@ from django.db import models
 from .models import Entry
 
 SECRET_FIELDS = {"password", "credentials", "token", "access_token", "refresh_token", "secret"}
-SKIPPED_FIELDS = {"id", "revision", "hit_count", "last_hit_at", "created_at", "updated_at",
-                  "last_login", "date_joined", "cursors", "rate_limits", "poll_after",
-                  "last_polled_at"}
+SKIPPED_FIELDS = {
+    "id",
+    "revision",
+    "hit_count",
+    "last_hit_at",
+    "created_at",
+    "updated_at",
+    "last_login",
+    "date_joined",
+    "cursors",
+    "rate_limits",
+    "poll_after",
+    "last_polled_at",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -31,9 +42,12 @@ def _plain(value: Any) -> Any:
 
 
 def target_type(obj: models.Model) -> str:
-    return obj._meta.model_name.replace("slapolicy", "sla_policy") \
-        .replace("businesshours", "business_hours").replace("savedreply", "saved_reply") \
+    return (
+        obj._meta.model_name.replace("slapolicy", "sla_policy")
+        .replace("businesshours", "business_hours")
+        .replace("savedreply", "saved_reply")
         .replace("apitoken", "api_token")
+    )
 
 
 def snapshot(obj: models.Model | None, *, extra: dict | None = None) -> dict:
@@ -68,9 +82,18 @@ def diff(before: dict, after: dict) -> dict:
     return changes
 
 
-def record(*, actor, verb: str, target: models.Model | None = None, before: dict | None = None,
-           after: dict | None = None, target_kind: str = "", target_id: Any = "",
-           target_name: str = "", changes: dict | None = None) -> Entry | None:
+def record(
+    *,
+    actor,
+    verb: str,
+    target: models.Model | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    target_kind: str = "",
+    target_id: Any = "",
+    target_name: str = "",
+    changes: dict | None = None,
+) -> Entry | None:
     """One row. `before`/`after` are snapshots (after defaults to the target now); a
     "changed" that changed nothing writes nothing and returns None."""
     if target is not None:
@@ -87,5 +110,9 @@ def record(*, actor, verb: str, target: models.Model | None = None, before: dict
     return Entry.objects.create(
         actor=actor if named else None,
         actor_name=(actor.get_username() if named else "system")[:150],
-        verb=verb, target_type=target_kind, target_id=str(target_id or "")[:64],
-        target_name=str(target_name)[:200], changes=changes)
+        verb=verb,
+        target_type=target_kind,
+        target_id=str(target_id or "")[:64],
+        target_name=str(target_name)[:200],
+        changes=changes,
+    )

@@ -14,8 +14,9 @@ from django.db import models
 class Entry(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Kept when the person is deactivated; the name is copied so a row never loses its author.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     verb = models.CharField(max_length=32, help_text="created, changed, deleted, invited, ...")
     # What was touched: a short kind ("rule", "sla_policy", "user") and its id and name then.
@@ -31,5 +32,7 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.target_type} " \
-               f"{self.target_name}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.target_type} "
+            f"{self.target_name}"
+        )

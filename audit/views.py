@@ -31,10 +31,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(Q(target_name__icontains=q) | Q(verb__icontains=q))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "audit/log.html" + ("#entries" if request.htmx else "")
-    return render(request, template, {
-        "page": page, "kind": kind, "actor": actor, "q": q,
-        "kinds": Entry.objects.order_by("target_type").values_list("target_type", flat=True)
-        .distinct(),
-        "actors": Entry.objects.order_by("actor_name").values_list("actor_name", flat=True)
-        .distinct(),
-    })
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "kind": kind,
+            "actor": actor,
+            "q": q,
+            "kinds": Entry.objects.order_by("target_type")
+            .values_list("target_type", flat=True)
+            .distinct(),
+            "actors": Entry.objects.order_by("actor_name")
+            .values_list("actor_name", flat=True)
+            .distinct(),
+        },
+    )

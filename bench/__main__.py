@@ -8,8 +8,9 @@ import bench
 
 
 def run() -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__)
-                   if m.name.endswith("_bench"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.endswith("_bench")
+    )
     wanted = set(sys.argv[1:])
     for name in names:
         if wanted and name not in wanted:

@@ -58,16 +58,21 @@ class Watcher(threading.Thread):
         while not self.stopping.is_set():
             started = time.monotonic()
             try:
-                body = self.http.get(f"{self.base}/live/?{self.query}&v={self.version}",
-                                     headers={"Accept": "application/json"}, timeout=30).json()
+                body = self.http.get(
+                    f"{self.base}/live/?{self.query}&v={self.version}",
+                    headers={"Accept": "application/json"},
+                    timeout=30,
+                ).json()
                 at = time.monotonic()
                 self.version = body["version"]
                 for row in body.get("rows") or []:
                     self.note(row["html"], at)
                 if body.get("reload"):
                     self.reloads += 1
-                    self.note(self.http.get(f"{self.base}/?{self.query}", timeout=30).text,
-                              time.monotonic())
+                    self.note(
+                        self.http.get(f"{self.base}/?{self.query}", timeout=30).text,
+                        time.monotonic(),
+                    )
             except (requests.RequestException, ValueError, KeyError) as exc:
                 self.errors.append(repr(exc))  # as the page does: the next tick tries again
             self.stopping.wait(max(self.poll - (time.monotonic() - started), 0))
@@ -85,9 +90,15 @@ def post_at_rate(base: str, traffic, rate: float, seconds: float) -> tuple[dict,
 
     def post(body: bytes, marker: str) -> None:
         try:
-            response = http.post(base + "/webhooks/facebook/", data=body, timeout=30, headers={
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": sign_body(body, SECRET)})
+            response = http.post(
+                base + "/webhooks/facebook/",
+                data=body,
+                timeout=30,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Hub-Signature-256": sign_body(body, SECRET),
+                },
+            )
             if response.status_code != 200:
                 failures.append(response.status_code)
         except requests.RequestException as exc:
@@ -149,8 +160,11 @@ def run_rate(url: str, rate: float, seconds: float, poll: float, drain: float) -
         started = time.monotonic()
         sent, failed_posts = post_at_rate(base, traffic, rate, seconds)
         posted = time.monotonic()  # every webhook answered
-        backlog_at_end = InboundEvent.objects.filter(pk__gt=before).exclude(
-            state__in=worker_bench.FINISHED).count()
+        backlog_at_end = (
+            InboundEvent.objects.filter(pk__gt=before)
+            .exclude(state__in=worker_bench.FINISHED)
+            .count()
+        )
         deadline = posted + drain
         while time.monotonic() < deadline and len(watcher.seen.keys() & sent.keys()) < len(sent):
             time.sleep(0.2)
@@ -159,14 +173,22 @@ def run_rate(url: str, rate: float, seconds: float, poll: float, drain: float) -
         rss = services.resident_mb(worker.pid)
     shown = {m: watcher.seen[m] - sent[m] for m in sent if m in watcher.seen}
     late = InboundEvent.objects.filter(pk__gt=before).exclude(state="done").count()
-    return {"rate": rate, "sent": len(sent), "failed_posts": failed_posts, "shown": len(shown),
-            "p50": statistics.median(shown.values()) if shown else float("nan"),
-            "p95": percentile(list(shown.values()), 0.95) if shown else float("nan"),
-            "max": max(shown.values(), default=float("nan")),
-            "accepted_per_s": len(sent) / (posted - started),
-            "backlog_at_end": backlog_at_end, "not_done": late, "reloads": watcher.reloads,
-            "poll_errors": len(watcher.errors), "first_poll_error": next(iter(watcher.errors), ""),
-            "worker_rss_mb": rss}
+    return {
+        "rate": rate,
+        "sent": len(sent),
+        "failed_posts": failed_posts,
+        "shown": len(shown),
+        "p50": statistics.median(shown.values()) if shown else float("nan"),
+        "p95": percentile(list(shown.values()), 0.95) if shown else float("nan"),
+        "max": max(shown.values(), default=float("nan")),
+        "accepted_per_s": len(sent) / (posted - started),
+        "backlog_at_end": backlog_at_end,
+        "not_done": late,
+        "reloads": watcher.reloads,
+        "poll_errors": len(watcher.errors),
+        "first_poll_error": next(iter(watcher.errors), ""),
+        "worker_rss_mb": rss,
+    }
 
 
 def main() -> list[dict]:
@@ -190,19 +212,27 @@ def main() -> list[dict]:
             results.append(run_rate(url, rate, seconds, poll, drain))
             print(results[-1], flush=True)
         graph.webhooks.stop()
-    print(f"\nwebhook → visible in an open inbox (Open folder, live feed polled every "
-          f"{poll * 1000:.0f} ms as the page does)\n{Message.objects.count():,} messages; "
-          f"gunicorn -w 2, one cold celery worker, PostgreSQL + Redis\n")
-    print("shown: visible before the watch ended (BENCH_E2E_DRAIN_SECONDS after the last "
-          "webhook was answered); p50/p95/max over those; accepted/s: webhooks answered per "
-          "second; backlog: events not processed when the last webhook was answered\n")
-    print(f"{'events/s':>8} {'sent':>5} {'accepted/s':>10} {'shown':>6} {'p50 s':>6} "
-          f"{'p95 s':>6} {'max s':>6} {'backlog':>8} {'not done':>9} {'errors':>7} "
-          f"{'worker MB':>10}")
+    print(
+        f"\nwebhook → visible in an open inbox (Open folder, live feed polled every "
+        f"{poll * 1000:.0f} ms as the page does)\n{Message.objects.count():,} messages; "
+        f"gunicorn -w 2, one cold celery worker, PostgreSQL + Redis\n"
+    )
+    print(
+        "shown: visible before the watch ended (BENCH_E2E_DRAIN_SECONDS after the last "
+        "webhook was answered); p50/p95/max over those; accepted/s: webhooks answered per "
+        "second; backlog: events not processed when the last webhook was answered\n"
+    )
+    print(
+        f"{'events/s':>8} {'sent':>5} {'accepted/s':>10} {'shown':>6} {'p50 s':>6} "
+        f"{'p95 s':>6} {'max s':>6} {'backlog':>8} {'not done':>9} {'errors':>7} "
+        f"{'worker MB':>10}"
+    )
     for r in results:
-        print(f"{r['rate']:>8g} {r['sent']:>5} {r['accepted_per_s']:>10.1f} {r['shown']:>6} "
-              f"{r['p50']:>6.2f} {r['p95']:>6.2f} {r['max']:>6.2f} {r['backlog_at_end']:>8} "
-              f"{r['not_done']:>9} {r['failed_posts']:>7} {r['worker_rss_mb']:>10.0f}")
+        print(
+            f"{r['rate']:>8g} {r['sent']:>5} {r['accepted_per_s']:>10.1f} {r['shown']:>6} "
+            f"{r['p50']:>6.2f} {r['p95']:>6.2f} {r['max']:>6.2f} {r['backlog_at_end']:>8} "
+            f"{r['not_done']:>9} {r['failed_posts']:>7} {r['worker_rss_mb']:>10.0f}"
+        )
     return results
 
 

@@ -12,11 +12,14 @@ from inbox.models import Conversation
 TEMPLATE = engines["django"].from_string(
     "<!doctype html><title>floor</title><ul>{% for c in rows %}"
     "<li>{{ c.channel.name }} {{ c.contact.name }} {{ c.preview }} {{ c.last_message_at }}</li>"
-    "{% endfor %}</ul>")
+    "{% endfor %}</ul>"
+)
 
 
 def floor_page(request):
-    rows = (Conversation.objects.filter(state="open", is_spam=False)
-            .select_related("channel", "contact")
-            .order_by("-last_message_at", "-id")[:50])
+    rows = (
+        Conversation.objects.filter(state="open", is_spam=False)
+        .select_related("channel", "contact")
+        .order_by("-last_message_at", "-id")[:50]
+    )
     return HttpResponse(TEMPLATE.render({"rows": rows}, request))

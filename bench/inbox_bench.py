@@ -22,8 +22,13 @@ def ensure_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432,
-                             user=parts.username, password=parts.password, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
@@ -67,8 +72,9 @@ def fill(n: int) -> None:
     from inbox.models import Channel, Contact, Conversation, Tag
 
     # Any registered connector will do; the page asks it for capabilities and limits.
-    channel, _ = Channel.objects.get_or_create(kind="facebook", external_id="bench-page",
-                                               defaults={"name": "Bench page"})
+    channel, _ = Channel.objects.get_or_create(
+        kind="facebook", external_id="bench-page", defaults={"name": "Bench page"}
+    )
     have = Conversation.objects.filter(channel=channel).count()
     if have >= n:
         print(f"database already holds {have:,} conversations")
@@ -79,14 +85,16 @@ def fill(n: int) -> None:
     with connection.cursor() as cursor:
         for statement in FILL.split(";\n"):
             if statement.strip():
-                cursor.execute(statement, {"n": n, "channel": channel.pk,
-                                           "first_contact": first_contact})
+                cursor.execute(
+                    statement, {"n": n, "channel": channel.pk, "first_contact": first_contact}
+                )
         tags = [Tag.objects.get_or_create(name=name)[0] for name in ("refund", "shipping", "vip")]
         for i, tag in enumerate(tags):
             cursor.execute(
                 "INSERT INTO inbox_conversation_tags (conversation_id, tag_id) "
                 "SELECT id, %s FROM inbox_conversation WHERE channel_id = %s AND id %% 5 = %s",
-                [tag.pk, channel.pk, i])
+                [tag.pk, channel.pk, i],
+            )
         cursor.execute("ANALYZE")
     print(f"filled {n:,} conversations in {time.monotonic() - started:.0f}s")
 
@@ -126,8 +134,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     fill(conversations)
     setup_test_environment()  # lets the test Client talk to "testserver"
-    user, _ = User.objects.get_or_create(username="bench-agent",
-                                         defaults={"first_name": "Bench"})
+    user, _ = User.objects.get_or_create(username="bench-agent", defaults={"first_name": "Bench"})
     client = Client()
     client.force_login(user)
     total = Conversation.objects.count()
@@ -138,10 +145,12 @@ def main() -> None:
         "inbox page, folder counts recomputed": measure(client, "/", runs, before=cache.clear),
         "inbox page, sorted by SLA": measure(client, "/?sort=sla", runs),
         "conversation page": measure(client, f"/c/{busy.pk}/", runs),
-        "search, a common word, all folders": measure(client, "/?q=order&folder=all",
-                                                      max(runs // 4, 5)),
-        "search, a rare word, all folders": measure(client, "/?q=48213&folder=all",
-                                                    max(runs // 4, 5)),
+        "search, a common word, all folders": measure(
+            client, "/?q=order&folder=all", max(runs // 4, 5)
+        ),
+        "search, a rare word, all folders": measure(
+            client, "/?q=48213&folder=all", max(runs // 4, 5)
+        ),
     }
     floor = results["floor: bare Django, same 50 rows"]
     print(f"\n{total:,} conversations on PostgreSQL, median of {runs} requests each\n")

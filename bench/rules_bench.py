@@ -54,15 +54,33 @@ def _rule_specs(rng: random.Random) -> list[dict]:
         elif kind == 7:
             conditions = {"type": "intent", "value": [rng.choice(["complaint", "spam"])]}
         elif kind == 8:
-            conditions = {"all": [{"type": "channel_kind", "value": ["testchat"]},
-                                  {"any": [{"type": "has_tag", "value": [words[0]]},
-                                           {"type": "text_begins_with", "value": words[1:3]}]},
-                                  {"not": {"type": "state", "value": ["closed"]}}]}
+            conditions = {
+                "all": [
+                    {"type": "channel_kind", "value": ["testchat"]},
+                    {
+                        "any": [
+                            {"type": "has_tag", "value": [words[0]]},
+                            {"type": "text_begins_with", "value": words[1:3]},
+                        ]
+                    },
+                    {"not": {"type": "state", "value": ["closed"]}},
+                ]
+            }
         else:
-            conditions = {"all": [{"type": "author_followers_at_least", "value": 10_000},
-                                  {"type": "text_contains_any", "value": words}]}
-        specs.append({"name": f"bench rule {n}", "position": n, "conditions": conditions,
-                      "actions": [{"type": "add_tag", "value": f"bench-{n % 25}"}]})
+            conditions = {
+                "all": [
+                    {"type": "author_followers_at_least", "value": 10_000},
+                    {"type": "text_contains_any", "value": words},
+                ]
+            }
+        specs.append(
+            {
+                "name": f"bench rule {n}",
+                "position": n,
+                "conditions": conditions,
+                "actions": [{"type": "add_tag", "value": f"bench-{n % 25}"}],
+            }
+        )
     return specs
 
 
@@ -90,18 +108,28 @@ def main() -> dict:
         registry.register(TestchatConnector())
 
     rng = random.Random(6)
-    channel, _ = Channel.objects.get_or_create(kind="testchat", external_id="bench-acct",
-                                               defaults={"name": "Bench"})
+    channel, _ = Channel.objects.get_or_create(
+        kind="testchat", external_id="bench-acct", defaults={"name": "Bench"}
+    )
     Rule.objects.filter(name__startswith="bench rule").delete()
     classify("warm up the language models")  # lingua loads its models on first use
 
     def ingest_one(i: int, text: str):
-        payload = {"account": "bench-acct", "id": f"b{time.time_ns()}-{i}",
-                   "thread": f"bt{time.time_ns()}-{i}", "ts": 1_700_000_000 + i,
-                   "text": text, "from": {"id": f"u{i}", "name": "Bench Customer"}}
+        payload = {
+            "account": "bench-acct",
+            "id": f"b{time.time_ns()}-{i}",
+            "thread": f"bt{time.time_ns()}-{i}",
+            "ts": 1_700_000_000 + i,
+            "text": text,
+            "from": {"id": f"u{i}", "name": "Bench Customer"},
+        }
         with transaction.atomic():
-            event = InboundEvent.objects.create(channel_kind="testchat", channel=channel,
-                                                delivery_key=payload["id"], payload=payload)
+            event = InboundEvent.objects.create(
+                channel_kind="testchat",
+                channel=channel,
+                delivery_key=payload["id"],
+                payload=payload,
+            )
         started = time.perf_counter()
         result = ingest.process_event(event.pk)
         return time.perf_counter() - started, result
@@ -125,8 +153,11 @@ def main() -> dict:
     assert len(rules) == N_RULES, len(rules)
 
     # 3. Evaluate the 500 rules against one fresh item at a time (no side effects).
-    messages = list(Message.objects.select_related("conversation__channel", "author_identity")
-                    .filter(channel=channel).order_by("-id")[:N_ITEMS])
+    messages = list(
+        Message.objects.select_related("conversation__channel", "author_identity")
+        .filter(channel=channel)
+        .order_by("-id")[:N_ITEMS]
+    )
     eval_times, matched_counts = [], []
     for message in messages:
         started = time.perf_counter()
@@ -145,15 +176,18 @@ def main() -> dict:
     rule.enabled = False
     rule.save()
     for message in messages[:20]:
-        engine.evaluate(Item(message.conversation, message),
-                        engine.current_ruleset().for_trigger(Trigger.NEW_MESSAGE))
+        engine.evaluate(
+            Item(message.conversation, message),
+            engine.current_ruleset().for_trigger(Trigger.NEW_MESSAGE),
+        )
     compilations_after_change = engine.cache.compilations - before
 
     ingest_ms = _median_ms(ingest_times)
     eval_ms = _median_ms(eval_times)
     scheme_ms = _median_ms(with_scheme)
     figures = {
-        "rules": N_RULES, "items": N_ITEMS,
+        "rules": N_RULES,
+        "items": N_ITEMS,
         "ingest_ms": round(ingest_ms, 3),
         "compile_500_ms": round(compile_ms, 2),
         "evaluate_500_ms": round(eval_ms, 3),
@@ -173,8 +207,10 @@ def main() -> dict:
     print(f"  evaluation / ingest                            {eval_ms / ingest_ms:8.3f}")
     print(f"  ingest + classify + SLA + rules + actions      {scheme_ms:8.3f} ms (median)")
     print(f"  rules matched per item (median)                {figures['median_rules_matched']}")
-    print(f"  compilations for {N_ITEMS + N_ITEMS // 4} items: {compilations_for_items}; "
-          f"after one change: {compilations_after_change}")
+    print(
+        f"  compilations for {N_ITEMS + N_ITEMS // 4} items: {compilations_for_items}; "
+        f"after one change: {compilations_after_change}"
+    )
     Rule.objects.filter(name__startswith="bench rule").delete()
     channel.delete()  # leave the database as found (it may be another benchmark's)
     Contact.objects.filter(name="Bench Customer").delete()

@@ -89,8 +89,13 @@ def ensure_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432,
-                             user=parts.username, password=parts.password, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
@@ -103,8 +108,9 @@ def page_channel(api_base_url: str = ""):
     """The seeded Page (the Graph stand-in's Page id and token)."""
     from inbox.models import Channel
 
-    channel, _ = Channel.objects.get_or_create(kind="facebook", external_id=PAGE_ID,
-                                               defaults={"name": "Bench page"})
+    channel, _ = Channel.objects.get_or_create(
+        kind="facebook", external_id=PAGE_ID, defaults={"name": "Bench page"}
+    )
     if channel.api_base_url != api_base_url or not channel.credentials:
         channel.api_base_url = api_base_url
         channel.credentials = {"access_token": PAGE_TOKEN}
@@ -140,9 +146,17 @@ def seed(messages: int, *, posts: int = POSTS, quiet: bool = False) -> dict:
         threads = max(messages // 2, 1)
         with connection.cursor() as cursor:
             for statement in FILL.split(";\n"):
-                cursor.execute(statement, {
-                    "customers": max(threads // 2, 1), "threads": threads, "posts": posts,
-                    "channel": channel.pk, "first_contact": first_contact, "page": PAGE_ID})
+                cursor.execute(
+                    statement,
+                    {
+                        "customers": max(threads // 2, 1),
+                        "threads": threads,
+                        "posts": posts,
+                        "channel": channel.pk,
+                        "first_contact": first_contact,
+                        "page": PAGE_ID,
+                    },
+                )
             cursor.execute(EVENTS, {"channel": channel.pk, "page": PAGE_ID})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

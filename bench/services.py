@@ -23,9 +23,14 @@ def free_port() -> int:
 
 def environment(database_url: str, *, queue: str) -> dict[str, str]:
     """What the worker and web processes need to share this process's database and broker."""
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "BENCH_DATABASE_URL": database_url, "CELERY_QUEUE": queue,
-            "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING"}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_DATABASE_URL": database_url,
+        "CELERY_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float) -> None:
@@ -53,13 +58,29 @@ def _stop(process: subprocess.Popen) -> None:
 def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True):
     """`celery worker` with `concurrency` pool processes on env's queue; yields the Popen."""
     log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
-    command = [sys.executable, "-m", "celery", "-A", "switchboard", "worker",
-               "-c", str(concurrency), "-P", "prefork", "-Q", env["CELERY_QUEUE"],
-               "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
-               "-n", f"bench-{os.getpid()}@%h"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "switchboard",
+        "worker",
+        "-c",
+        str(concurrency),
+        "-P",
+        "prefork",
+        "-Q",
+        env["CELERY_QUEUE"],
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "info",
+        "-n",
+        f"bench-{os.getpid()}@%h",
+    ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     process.log = log
     try:
         if wait_ready:
@@ -73,11 +94,20 @@ def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True):
 def gunicorn(env: dict, *, port: int, workers: int = 2):
     """The web app under gunicorn (sync workers), as production serves it."""
     log = Path(tempfile.mkstemp(prefix="bench-web-", suffix=".log")[1])
-    command = [sys.executable, "-m", "gunicorn", "switchboard.wsgi:application",
-               "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "info"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "switchboard.wsgi:application",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "info",
+    ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     process.log = log
     try:
         _wait_for(log, "Booting worker", process, timeout=60)
@@ -121,8 +151,10 @@ def database_cpu_seconds() -> float:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
         return cpu_seconds([row[0] for row in cursor.fetchall()])
 
 
@@ -137,7 +169,8 @@ def resident_mb(pid: int) -> float:
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        total += next(int(line.split()[1]) for line in status.splitlines()
-                      if line.startswith("VmRSS:"))
+        total += next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+        )
         pids.extend(int(c) for c in children)
     return total / 1024

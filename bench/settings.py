@@ -20,14 +20,24 @@ from tests.settings import (  # noqa: F401
 )
 
 ROOT_URLCONF = "bench.urls"
-DATABASES = {"default": dj_database_url.parse(
-    os.environ.get("BENCH_DATABASE_URL",
-                   "postgres://postgres@127.0.0.1:5432/switchboard_bench"), conn_max_age=600)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard_bench"
+        ),
+        conn_max_age=600,
+    )
+}
 # The inbox's shared cache: Redis when given (as in production), else local memory, so the
 # measured time is the page's own and not a cache table's.
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "bench"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "bench",
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEBUG = False

@@ -58,11 +58,24 @@ class Traffic:
         value = {
             "from": {"id": person_id, "name": name},
             "post": {"id": post, "status_type": "added_photos", "is_published": True},
-            "message": text, "post_id": post, "comment_id": comment,
-            "created_time": int(now), "item": "comment", "parent_id": parent, "verb": "add",
+            "message": text,
+            "post_id": post,
+            "comment_id": comment,
+            "created_time": int(now),
+            "item": "comment",
+            "parent_id": parent,
+            "verb": "add",
         }
-        body = {"object": "page", "entry": [{"id": PAGE_ID, "time": int(now * 1000),
-                                              "changes": [{"field": "feed", "value": value}]}]}
+        body = {
+            "object": "page",
+            "entry": [
+                {
+                    "id": PAGE_ID,
+                    "time": int(now * 1000),
+                    "changes": [{"field": "feed", "value": value}],
+                }
+            ],
+        }
         return body, marker
 
 
@@ -79,6 +92,7 @@ def for_database(seed: int = 1) -> Traffic:
     rng = random.Random(seed)
     wanted = {rng.randint(low, high) for _ in range(2000)}
     customers = list(ids.filter(pk__in=wanted).values_list("external_id", "name"))
-    threads = Conversation.objects.filter(channel=channel,
-                                          external_thread_id__startswith="bc").count()
+    threads = Conversation.objects.filter(
+        channel=channel, external_thread_id__startswith="bc"
+    ).count()
     return Traffic(customers=customers, threads=threads, seed=seed)

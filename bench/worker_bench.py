@@ -43,8 +43,14 @@ def setup(size: int, *, queue: str) -> str:
 
     url = database_url(size)
     ensure_database(url)
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": url,
-                       "CELERY_QUEUE": queue, "CELERY_TASK_ALWAYS_EAGER": "0"})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_DATABASE_URL": url,
+            "CELERY_QUEUE": queue,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+        }
+    )
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     import django
 
@@ -68,8 +74,11 @@ def store(traffic, n: int) -> list[int]:
     events = [e for _ in range(n) for e in events_from_body(traffic.next()[0])]
     ingest.store_events("facebook", events)
     keys = [e.delivery_key for e in events]
-    return list(InboundEvent.objects.filter(channel_kind="facebook", delivery_key__in=keys)
-                .values_list("pk", flat=True))
+    return list(
+        InboundEvent.objects.filter(channel_kind="facebook", delivery_key__in=keys).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def wait_finished(ids: list[int], timeout: float) -> float:
@@ -137,12 +146,21 @@ def measure(size: int, events: int) -> dict:
         queries, ms_inline = queries_per_event(traffic)
         app.control.purge()
     seconds = finished - started
-    return {"size": size, "messages": Message.objects.count(), "events": len(ids),
-            "failed": failed, "seconds": seconds, "events_per_s": len(ids) / seconds,
-            "ms_per_event": seconds * 1000 / len(ids), "queries_per_event": queries,
-            "ms_inline": ms_inline, "worker_rss_mb": rss, "worker_cpu_ms": worker_cpu * 1000,
-            "database_cpu_ms": database_cpu * 1000,
-            "load": os.getloadavg()[0]}
+    return {
+        "size": size,
+        "messages": Message.objects.count(),
+        "events": len(ids),
+        "failed": failed,
+        "seconds": seconds,
+        "events_per_s": len(ids) / seconds,
+        "ms_per_event": seconds * 1000 / len(ids),
+        "queries_per_event": queries,
+        "ms_inline": ms_inline,
+        "worker_rss_mb": rss,
+        "worker_cpu_ms": worker_cpu * 1000,
+        "database_cpu_ms": database_cpu * 1000,
+        "load": os.getloadavg()[0],
+    }
 
 
 def pg_cpu(result: dict) -> str:
@@ -157,23 +175,35 @@ def main() -> list[dict]:
     results = []
     for size in sizes:
         print(f"-- {size:,} messages", flush=True)
-        out = subprocess.run([sys.executable, "-m", "bench.worker_bench", str(size), str(events)],
-                             stdout=subprocess.PIPE, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.worker_bench", str(size), str(events)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
         lines = out.stdout.strip().splitlines()
         print("\n".join(lines[:-1]), flush=True)
         results.append(json.loads(lines[-1]))
-    print("\none worker process (celery -c 1), PostgreSQL + Redis, classifier + SLA + seeded "
-          "rules on\n")
-    print("ms/event: wall clock; CPU ms/event: the worker's own, and its PostgreSQL backends'; "
-          "inline: one event processed in the benchmark's process; load: 1-minute load average\n")
-    print(f"{'messages':>10} {'events':>7} {'events/s':>9} {'ms/event':>9} {'CPU worker':>11} "
-          f"{'CPU pg':>7} {'SQL/event':>10} {'ms inline':>10} {'worker MB':>10} {'failed':>7} "
-          f"{'load':>5}")
+    print(
+        "\none worker process (celery -c 1), PostgreSQL + Redis, classifier + SLA + seeded "
+        "rules on\n"
+    )
+    print(
+        "ms/event: wall clock; CPU ms/event: the worker's own, and its PostgreSQL backends'; "
+        "inline: one event processed in the benchmark's process; load: 1-minute load average\n"
+    )
+    print(
+        f"{'messages':>10} {'events':>7} {'events/s':>9} {'ms/event':>9} {'CPU worker':>11} "
+        f"{'CPU pg':>7} {'SQL/event':>10} {'ms inline':>10} {'worker MB':>10} {'failed':>7} "
+        f"{'load':>5}"
+    )
     for r in results:
-        print(f"{r['messages']:>10,} {r['events']:>7} {r['events_per_s']:>9.1f} "
-              f"{r['ms_per_event']:>9.1f} {r['worker_cpu_ms']:>11.1f} {pg_cpu(r):>7} "
-              f"{r['queries_per_event']:>10} {r['ms_inline']:>10.1f} {r['worker_rss_mb']:>10.0f} "
-              f"{r['failed']:>7} {r['load']:>5.1f}")
+        print(
+            f"{r['messages']:>10,} {r['events']:>7} {r['events_per_s']:>9.1f} "
+            f"{r['ms_per_event']:>9.1f} {r['worker_cpu_ms']:>11.1f} {pg_cpu(r):>7} "
+            f"{r['queries_per_event']:>10} {r['ms_inline']:>10.1f} {r['worker_rss_mb']:>10.0f} "
+            f"{r['failed']:>7} {r['load']:>5.1f}"
+        )
     return results
 
 

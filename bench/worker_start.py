@@ -28,8 +28,9 @@ def _pss_mb(pid: int) -> int:
 
 def main(messages: int = 6) -> None:
     queue = f"bench-{uuid.uuid4().hex[:6]}"
-    os.environ.update(DJANGO_SETTINGS_MODULE="tests.settings", CELERY_TASK_ALWAYS_EAGER="0",
-                      CELERY_QUEUE=queue)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="tests.settings", CELERY_TASK_ALWAYS_EAGER="0", CELERY_QUEUE=queue
+    )
     import django
 
     django.setup()
@@ -42,16 +43,34 @@ def main(messages: int = 6) -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    Channel.objects.get_or_create(kind="testchat", external_id=ACCOUNT,
-                                  defaults={"name": "bench", "api_base_url": "http://127.0.0.1:9"})
+    Channel.objects.get_or_create(
+        kind="testchat",
+        external_id=ACCOUNT,
+        defaults={"name": "bench", "api_base_url": "http://127.0.0.1:9"},
+    )
     log_path = Path(f"/tmp/worker-{queue}.log")
     started = time.monotonic()
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "switchboard", "worker", "--pool=prefork",
-             "--concurrency=2", "--without-heartbeat", "--without-gossip", "--without-mingle",
-             "--loglevel=INFO", "-Q", f"{queue},{queue}.upkeep"],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "switchboard",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+                "-Q",
+                f"{queue},{queue}.upkeep",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         while b"ready." not in log_path.read_bytes():
             if worker.poll() is not None:
@@ -62,24 +81,40 @@ def main(messages: int = 6) -> None:
         latencies = []
         for i in range(messages):
             posted = time.monotonic()
-            post_events(client, event(f"{run}-{i}", thread=f"{run}-t{i}", ts=1_700_000_000 + i,
-                                      text=f"where is my order {i}? still nothing"))
-            while not Message.objects.filter(external_id=f"{run}-{i}",
-                                             extra__has_key="intent").exists():
+            post_events(
+                client,
+                event(
+                    f"{run}-{i}",
+                    thread=f"{run}-t{i}",
+                    ts=1_700_000_000 + i,
+                    text=f"where is my order {i}? still nothing",
+                ),
+            )
+            while not Message.objects.filter(
+                external_id=f"{run}-{i}", extra__has_key="intent"
+            ).exists():
                 if time.monotonic() - posted > 120:
                     raise RuntimeError("message not classified in 120 s")
                 time.sleep(0.02)
             latencies.append(time.monotonic() - posted)
-        ps = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(worker.pid), "-p",
-                             str(worker.pid)], capture_output=True, text=True).stdout.split()
-        memory = [(int(pid), int(rss) // 1024, _pss_mb(int(pid)))
-                  for pid, rss in zip(ps[::2], ps[1::2], strict=True)]
+        ps = subprocess.run(
+            ["ps", "-o", "pid=,rss=", "--ppid", str(worker.pid), "-p", str(worker.pid)],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        memory = [
+            (int(pid), int(rss) // 1024, _pss_mb(int(pid)))
+            for pid, rss in zip(ps[::2], ps[1::2], strict=True)
+        ]
     finally:
         worker.terminate()
         worker.wait(30)
     print(f"worker ready after {ready:.1f} s")
-    print(f"first message {latencies[0]:.2f} s; next "
-          + ", ".join(f"{x:.2f}" for x in latencies[1:]) + " s")
+    print(
+        f"first message {latencies[0]:.2f} s; next "
+        + ", ".join(f"{x:.2f}" for x in latencies[1:])
+        + " s"
+    )
     for pid, rss, pss in memory:
         print(f"  {'main' if pid == worker.pid else 'child'} {pid}: RSS {rss} MB, PSS {pss} MB")
     for line in log_path.read_text().splitlines():

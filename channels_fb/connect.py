@@ -19,32 +19,66 @@ from inbox.models import Channel, ChannelStatus
 
 from .graph import GraphClient
 
-SCOPES = ["pages_show_list", "pages_manage_metadata", "pages_read_engagement",
-          "pages_read_user_content", "pages_manage_engagement", "pages_messaging",
-          "business_management", "instagram_basic", "instagram_manage_comments",
-          "instagram_manage_messages"]
-WEBHOOK_FIELDS = ["feed", "messages", "message_echoes", "message_deliveries", "message_reads",
-                  "messaging_postbacks", "messaging_referrals"]
+SCOPES = [
+    "pages_show_list",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "pages_read_user_content",
+    "pages_manage_engagement",
+    "pages_messaging",
+    "business_management",
+    "instagram_basic",
+    "instagram_manage_comments",
+    "instagram_manage_messages",
+]
+WEBHOOK_FIELDS = [
+    "feed",
+    "messages",
+    "message_echoes",
+    "message_deliveries",
+    "message_reads",
+    "messaging_postbacks",
+    "messaging_referrals",
+]
 PAGE_FIELDS = "id,name,access_token,category,tasks,instagram_business_account{id,username,name}"
 
 
 def dialog_url(*, redirect_uri: str, state: str) -> str:
     """Facebook Login's dialog (settings.META_OAUTH_DIALOG_URL: facebook.com, or the demo's
     stand-in), with the manual flow's parameters; it redirects back with `code` and `state`."""
-    query = urlencode({"client_id": settings.META_APP_ID, "redirect_uri": redirect_uri,
-                       "state": state, "scope": ",".join(SCOPES), "response_type": "code"})
+    query = urlencode(
+        {
+            "client_id": settings.META_APP_ID,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "scope": ",".join(SCOPES),
+            "response_type": "code",
+        }
+    )
     return f"{settings.META_OAUTH_DIALOG_URL}?{query}"
 
 
 def exchange_code(*, code: str, redirect_uri: str) -> str:
     """Code → short-lived user token → long-lived user token (about 60 days)."""
     graph = GraphClient("")
-    short = graph.get("oauth/access_token", params={
-        "client_id": settings.META_APP_ID, "client_secret": settings.META_APP_SECRET,
-        "redirect_uri": redirect_uri, "code": code})["access_token"]
-    return graph.get("oauth/access_token", params={
-        "grant_type": "fb_exchange_token", "client_id": settings.META_APP_ID,
-        "client_secret": settings.META_APP_SECRET, "fb_exchange_token": short})["access_token"]
+    short = graph.get(
+        "oauth/access_token",
+        params={
+            "client_id": settings.META_APP_ID,
+            "client_secret": settings.META_APP_SECRET,
+            "redirect_uri": redirect_uri,
+            "code": code,
+        },
+    )["access_token"]
+    return graph.get(
+        "oauth/access_token",
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": settings.META_APP_ID,
+            "client_secret": settings.META_APP_SECRET,
+            "fb_exchange_token": short,
+        },
+    )["access_token"]
 
 
 def managed_pages(user_token: str) -> list[dict]:
@@ -56,8 +90,9 @@ def managed_pages(user_token: str) -> list[dict]:
     except Rejected:  # no business_management permission granted: personal Pages only
         businesses = []
     for business in businesses:
-        owned, _ = graph.paginate(f"{business['id']}/owned_pages",
-                                  params={"fields": PAGE_FIELDS, "limit": 100})
+        owned, _ = graph.paginate(
+            f"{business['id']}/owned_pages", params={"fields": PAGE_FIELDS, "limit": 100}
+        )
         pages += [dict(page, business=business.get("name", "")) for page in owned]
     unique = {}
     for page in pages:
@@ -72,9 +107,12 @@ def connect_page(*, page: dict, user=None) -> Channel:
     page_id, token = str(page["id"]), page["access_token"]
     channel = Channel.objects.filter(kind="facebook", external_id=page_id).first()
     if channel is None:
-        channel = Channel.objects.create(kind="facebook", external_id=page_id,
-                                         name=page.get("name") or page_id,
-                                         credentials={"access_token": token})
+        channel = Channel.objects.create(
+            kind="facebook",
+            external_id=page_id,
+            name=page.get("name") or page_id,
+            credentials={"access_token": token},
+        )
         channels.connected(channel, user=user)
     else:
         # Also the one-click reconnect: fresh token, held actions released.
@@ -85,8 +123,10 @@ def connect_page(*, page: dict, user=None) -> Channel:
 
 
 def subscribe(channel: Channel) -> None:
-    GraphClient.for_channel(channel).post(f"{channel.external_id}/subscribed_apps",
-                                          data={"subscribed_fields": ",".join(WEBHOOK_FIELDS)})
+    GraphClient.for_channel(channel).post(
+        f"{channel.external_id}/subscribed_apps",
+        data={"subscribed_fields": ",".join(WEBHOOK_FIELDS)},
+    )
 
 
 def instagram_available() -> bool:
@@ -106,9 +146,12 @@ def connect_instagram(*, page: dict, user=None) -> Channel | None:
     channel = Channel.objects.filter(kind="instagram", external_id=str(account["id"])).first()
     if channel is None:
         channel = Channel.objects.create(
-            kind="instagram", external_id=str(account["id"]),
+            kind="instagram",
+            external_id=str(account["id"]),
             name=account.get("name") or account.get("username") or account["id"],
-            handle=account.get("username", ""), credentials=credentials)
+            handle=account.get("username", ""),
+            credentials=credentials,
+        )
         channels.connected(channel, user=user)
         return channel
     if channel.status == ChannelStatus.NEEDS_RECONNECT:

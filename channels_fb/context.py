@@ -36,16 +36,21 @@ def known_context(channel: Channel, external_id: str) -> dict[str, Any] | None:
     """
     if not external_id:
         return None
-    found = (Conversation.objects
-             .filter(channel=channel, context_external_id=external_id, context__has_key="text")
-             .order_by("id")
-             .values_list("context", flat=True).first())
+    found = (
+        Conversation.objects.filter(
+            channel=channel, context_external_id=external_id, context__has_key="text"
+        )
+        .order_by("id")
+        .values_list("context", flat=True)
+        .first()
+    )
     return dict(found) if isinstance(found, dict) else None
 
 
 def is_visitor_post(channel: Channel, post_id: str) -> bool:
-    return Conversation.objects.filter(channel=channel, external_thread_id=post_id,
-                                       kind=ConversationKind.POST).exists()
+    return Conversation.objects.filter(
+        channel=channel, external_thread_id=post_id, kind=ConversationKind.POST
+    ).exists()
 
 
 def context_from_post(post: dict[str, Any], *, page_id: str) -> dict[str, Any]:
@@ -53,7 +58,9 @@ def context_from_post(post: dict[str, Any], *, page_id: str) -> dict[str, Any]:
     post_id = str(post.get("id") or "")
     author = str((post.get("from") or {}).get("id") or "")
     context: dict[str, Any] = {
-        "type": "post", "post_id": post_id, "text": str(post.get("message") or ""),
+        "type": "post",
+        "post_id": post_id,
+        "text": str(post.get("message") or ""),
         "permalink": https_or_empty(post.get("permalink_url")),
         "media_url": https_or_empty(post.get("full_picture")),
         "created": str(post.get("created_time") or ""),
@@ -86,10 +93,12 @@ def join_visitor_post(conversation: Conversation, post_id: str) -> None:
     try:
         with transaction.atomic():
             Conversation.objects.filter(pk=conversation.pk).update(
-                kind=ConversationKind.POST, external_thread_id=post_id)
+                kind=ConversationKind.POST, external_thread_id=post_id
+            )
             # Top-level comments hang under the post (linked once the post's message lands).
             Message.objects.filter(conversation=conversation, parent_external_id="").exclude(
-                external_id=post_id).update(parent_external_id=post_id)
+                external_id=post_id
+            ).update(parent_external_id=post_id)
     except IntegrityError:
         return
     conversation.kind, conversation.external_thread_id = ConversationKind.POST, post_id

@@ -53,17 +53,20 @@ TOKEN_SUBCODES = {
 WINDOW_SUBCODE = 2018278
 # The Send API's "this person isn't available right now" and the private-reply refusals
 # ("activity already replied to", "can't be replied to"): permanent for this message.
-PRIVATE_REPLY_CODES = {10900: "this comment already has a private reply (only one is allowed)",
-                       10903: "this comment can no longer get a private reply (7 days have passed "
-                              "or it was removed)"}
+PRIVATE_REPLY_CODES = {
+    10900: "this comment already has a private reply (only one is allowed)",
+    10903: "this comment can no longer get a private reply (7 days have passed or it was removed)",
+}
 UNAVAILABLE_RECIPIENT = 551
 
 # When a throttle carries no estimate: Meta's app and user windows roll over one hour.
 DEFAULT_THROTTLE_WAIT = timedelta(minutes=5)
 
-WINDOW_REASON = ("The 24-hour messaging window has closed: the customer last wrote more than 24 "
-                 "hours ago. Reply publicly, wait for them to write again, or send with the "
-                 "HUMAN_AGENT tag (up to 7 days, if enabled for this app).")
+WINDOW_REASON = (
+    "The 24-hour messaging window has closed: the customer last wrote more than 24 "
+    "hours ago. Reply publicly, wait for them to write again, or send with the "
+    "HUMAN_AGENT tag (up to 7 days, if enabled for this app)."
+)
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -78,8 +81,11 @@ def parse_usage_headers(headers: Any) -> dict[str, Any]:
     Returns {"app": {...}, "page": {...}, "business": {id: [{...}]}} for the ones present.
     """
     usage: dict[str, Any] = {}
-    for key, header in (("app", "X-App-Usage"), ("page", "X-Page-Usage"),
-                        ("business", "X-Business-Use-Case-Usage")):
+    for key, header in (
+        ("app", "X-App-Usage"),
+        ("page", "X-Page-Usage"),
+        ("business", "X-Business-Use-Case-Usage"),
+    ):
         raw = headers.get(header) if headers is not None else None
         if not raw:
             continue
@@ -95,20 +101,28 @@ def usage_percent(usage: dict[str, Any]) -> int:
     values: list[float] = []
     for key in ("app", "page"):
         counters = usage.get(key) or {}
-        values += [v for k, v in counters.items() if k != "estimated_time_to_regain_access"
-                   and isinstance(v, int | float)]
+        values += [
+            v
+            for k, v in counters.items()
+            if k != "estimated_time_to_regain_access" and isinstance(v, int | float)
+        ]
     for entries in (usage.get("business") or {}).values():
         for entry in entries if isinstance(entries, list) else []:
-            values += [entry.get(k) for k in ("call_count", "total_cputime", "total_time")
-                       if isinstance(entry.get(k), int | float)]
+            values += [
+                entry.get(k)
+                for k in ("call_count", "total_cputime", "total_time")
+                if isinstance(entry.get(k), int | float)
+            ]
     return int(max(values, default=0))
 
 
 def regain_access_at(usage: dict[str, Any], *, now: datetime | None = None) -> datetime | None:
     """When the throttle lifts, from `estimated_time_to_regain_access` (minutes), if given."""
-    minutes = [entry.get("estimated_time_to_regain_access")
-               for entries in (usage.get("business") or {}).values()
-               for entry in (entries if isinstance(entries, list) else [])]
+    minutes = [
+        entry.get("estimated_time_to_regain_access")
+        for entries in (usage.get("business") or {}).values()
+        for entry in (entries if isinstance(entries, list) else [])
+    ]
     page_eta = (usage.get("page") or {}).get("estimated_time_to_regain_access")
     minutes.append(page_eta)
     minutes = [m for m in minutes if isinstance(m, int | float) and m > 0]
@@ -117,8 +131,9 @@ def regain_access_at(usage: dict[str, Any], *, now: datetime | None = None) -> d
     return (now or timezone.now()) + timedelta(minutes=max(minutes))
 
 
-def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = None,
-                    label: str = "Facebook") -> ConnectorError:
+def error_from_body(
+    body: Any, *, status: int, usage: dict[str, Any] | None = None, label: str = "Facebook"
+) -> ConnectorError:
     """Map a Graph error body (and the usage headers) to a typed error, by code.
 
     `label` names the platform in the reasons agents and admins read.
@@ -133,25 +148,33 @@ def error_from_body(body: Any, *, status: int, usage: dict[str, Any] | None = No
     message = str(error.get("message") or "")[:500]
     if code in THROTTLE_CODES:
         retry_at = regain_access_at(usage or {}) or timezone.now() + DEFAULT_THROTTLE_WAIT
-        return RateLimited(retry_at, f"Graph API throttled (code {code}) until "
-                                     f"{retry_at.isoformat()}")
+        return RateLimited(
+            retry_at, f"Graph API throttled (code {code}) until {retry_at.isoformat()}"
+        )
     if code in TOKEN_CODES or subcode in TOKEN_SUBCODES:
         why = TOKEN_SUBCODES.get(subcode, "the access token is no longer valid")
-        return AuthExpired(f"{label} access token rejected (code {code}"
-                           f"{f'/{subcode}' if subcode else ''}): {why}. Reconnect the channel.")
+        return AuthExpired(
+            f"{label} access token rejected (code {code}"
+            f"{f'/{subcode}' if subcode else ''}): {why}. Reconnect the channel."
+        )
     if code == 10 and subcode == WINDOW_SUBCODE:
         return Rejected(WINDOW_REASON, code="outside_window")
     if code in PRIVATE_REPLY_CODES:
-        return Rejected(f"{label} refused the private reply: {PRIVATE_REPLY_CODES[code]}.",
-                        code="private_reply_refused")
+        return Rejected(
+            f"{label} refused the private reply: {PRIVATE_REPLY_CODES[code]}.",
+            code="private_reply_refused",
+        )
     if code == UNAVAILABLE_RECIPIENT:
-        return Rejected("This person isn't available to receive messages right now.",
-                        code="recipient_unavailable")
+        return Rejected(
+            "This person isn't available to receive messages right now.",
+            code="recipient_unavailable",
+        )
     if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
         return Unavailable(f"Graph API temporary error (code {code}): {message}")
     if code == 10 or (code is not None and 200 <= code <= 299):
-        return Rejected(f"{label} refused for lack of permission (code {code}): {message}",
-                        code="permission")
+        return Rejected(
+            f"{label} refused for lack of permission (code {code}): {message}", code="permission"
+        )
     # Anything else (100 invalid parameter, a removed object...) will not succeed on retry.
     return Rejected(f"{label} refused the request (code {code}): {message}", code=str(code or ""))
 
@@ -166,10 +189,17 @@ def _int(value: Any) -> int | None:
 class GraphClient(ApiClient):
     """Graph API calls with one token. Never sleeps; raises the typed connector errors."""
 
-    label = "Facebook"   # the platform named in error reasons; Instagram's client overrides it
+    label = "Facebook"  # the platform named in error reasons; Instagram's client overrides it
 
-    def __init__(self, access_token: str, *, base_url: str = "", app_secret: str | None = None,
-                 timeout: float | None = None, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        base_url: str = "",
+        app_secret: str | None = None,
+        timeout: float | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         super().__init__(base_url or settings.META_GRAPH_BASE, timeout=timeout, session=session)
         self.access_token = access_token
         self.app_secret = app_secret if app_secret is not None else settings.META_APP_SECRET
@@ -198,8 +228,9 @@ class GraphClient(ApiClient):
             body = response.json()
         except ValueError:
             body = None
-        return error_from_body(body, status=response.status_code, usage=self.usage,
-                               label=self.label)
+        return error_from_body(
+            body, status=response.status_code, usage=self.usage, label=self.label
+        )
 
     def throttled_until(self) -> datetime | None:
         """When the last response says we are at 100%: stop early instead of hitting the wall."""
@@ -207,8 +238,9 @@ class GraphClient(ApiClient):
             return regain_access_at(self.usage) or timezone.now() + DEFAULT_THROTTLE_WAIT
         return None
 
-    def paginate(self, path: str, *, params: dict | None = None, after: str = "",
-                 max_pages: int = 5) -> tuple[list[dict], str]:
+    def paginate(
+        self, path: str, *, params: dict | None = None, after: str = "", max_pages: int = 5
+    ) -> tuple[list[dict], str]:
         """GET a paged edge; returns the items and the `after` cursor to resume from."""
         items: list[dict] = []
         params = dict(params or {})
@@ -248,8 +280,7 @@ def verification_response(request: HttpRequest, verify_token: str | None = None)
     mode = request.GET.get("hub.mode")
     token = request.GET.get("hub.verify_token", "")
     challenge = request.GET.get("hub.challenge", "")
-    if (mode == "subscribe" and expected
-            and hmac.compare_digest(token.encode(), expected.encode())):
+    if mode == "subscribe" and expected and hmac.compare_digest(token.encode(), expected.encode()):
         return HttpResponse(challenge, content_type="text/plain")
     return HttpResponse("verification failed", status=403, content_type="text/plain")
 

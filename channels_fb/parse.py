@@ -47,8 +47,9 @@ class ParseContext:
     post_context: Callable[[str, dict], dict | None] = _webhook_only
 
 
-def parse_payload(payload: dict[str, Any], *, page_id: str = "",
-                  ctx: ParseContext | None = None) -> list[ParsedItem]:
+def parse_payload(
+    payload: dict[str, Any], *, page_id: str = "", ctx: ParseContext | None = None
+) -> list[ParsedItem]:
     ctx = ctx or ParseContext(page_id=page_id)
     field = payload.get("field", "")
     handler = FIELD_HANDLERS.get(field)
@@ -58,6 +59,7 @@ def parse_payload(payload: dict[str, Any], *, page_id: str = "",
 
 
 # ---- helpers --------------------------------------------------------------------------------
+
 
 def from_unix(seconds: Any) -> datetime:
     return datetime.fromtimestamp(float(seconds), UTC)
@@ -77,13 +79,18 @@ def from_iso(value: str) -> datetime:
     return parsed
 
 
-def identity(person: dict | None, *, fallback_id: str = "", fallback_name: str = "") -> IdentityData | None:
+def identity(
+    person: dict | None, *, fallback_id: str = "", fallback_name: str = ""
+) -> IdentityData | None:
     person = person or {}
     external_id = str(person.get("id") or fallback_id or "")
     if not external_id:
         return None
-    return IdentityData(platform=PLATFORM, external_id=external_id,
-                        name=str(person.get("name") or fallback_name or ""))
+    return IdentityData(
+        platform=PLATFORM,
+        external_id=external_id,
+        name=str(person.get("name") or fallback_name or ""),
+    )
 
 
 def post_permalink(post_id: str) -> str:
@@ -96,8 +103,11 @@ def comment_permalink(comment_id: str, post_id: str = "") -> str:
     if not comment:
         return ""
     page = post_id.partition("_")[0] if post_id else ""
-    base = f"https://www.facebook.com/{page}/posts/{post_object}" if page \
+    base = (
+        f"https://www.facebook.com/{page}/posts/{post_object}"
+        if page
         else f"https://www.facebook.com/{post_object}"
+    )
     return f"{base}?comment_id={comment}"
 
 
@@ -105,14 +115,18 @@ def webhook_post_context(value: dict) -> dict[str, Any]:
     """What a `feed` comment event says about its post: its id and address, no text."""
     post = value.get("post") or {}
     post_id = str(value.get("post_id") or post.get("id") or "")
-    context = {"type": "post", "post_id": post_id,
-               "permalink": https_or_empty(post.get("permalink_url")) or post_permalink(post_id)}
+    context = {
+        "type": "post",
+        "post_id": post_id,
+        "permalink": https_or_empty(post.get("permalink_url")) or post_permalink(post_id),
+    }
     if post.get("status_type"):
         context["status_type"] = post["status_type"]
     return context
 
 
 # ---- feed -------------------------------------------------------------------------------------
+
 
 def parse_feed(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     item = value.get("item", "")
@@ -127,8 +141,9 @@ def parse_feed(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem
     return [UnsupportedItem(f"feed item {item!r} verb {verb!r} is not handled")]
 
 
-def parse_comment(value: dict, *, ctx: ParseContext,
-                  post: dict[str, Any] | None = None) -> list[ParsedItem]:
+def parse_comment(
+    value: dict, *, ctx: ParseContext, post: dict[str, Any] | None = None
+) -> list[ParsedItem]:
     """A comment or reply. `post` is the post's context when the caller already has it
     (polling reads it with the comments); otherwise it comes from `ctx.post_context`.
 
@@ -146,8 +161,11 @@ def parse_comment(value: dict, *, ctx: ParseContext,
     parent_id = str(value.get("parent_id") or "")
     # FB threads are two levels deep: a reply's parent is always the top-level comment.
     is_reply = bool(parent_id) and parent_id != post_id
-    author = identity(value.get("from"), fallback_id=value.get("sender_id", ""),
-                      fallback_name=value.get("sender_name", ""))
+    author = identity(
+        value.get("from"),
+        fallback_id=value.get("sender_id", ""),
+        fallback_name=value.get("sender_name", ""),
+    )
     is_echo = author is not None and author.external_id == page_id
     timestamp = from_unix(value.get("created_time") or 0)
     text = value.get("message")
@@ -177,15 +195,25 @@ def parse_comment(value: dict, *, ctx: ParseContext,
     for kind in ("photo", "video"):
         if value.get(kind):
             attachments.append({"type": kind, "url": str(value[kind])})
-    return [InboundItem(
-        kind=ItemKind.REPLY if is_reply else ItemKind.COMMENT,
-        external_id=comment_id, thread_id=thread_id, conversation_kind=conversation_kind,
-        timestamp=timestamp, author=author, text=text, attachments=attachments,
-        parent_external_id=parent, context_external_id=post_id, context=context,
-        context_wanted=context_wanted,
-        is_echo=is_echo, permalink=comment_permalink(comment_id, post_id),
-        **VERB_STATE[verb],
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.REPLY if is_reply else ItemKind.COMMENT,
+            external_id=comment_id,
+            thread_id=thread_id,
+            conversation_kind=conversation_kind,
+            timestamp=timestamp,
+            author=author,
+            text=text,
+            attachments=attachments,
+            parent_external_id=parent,
+            context_external_id=post_id,
+            context=context,
+            context_wanted=context_wanted,
+            is_echo=is_echo,
+            permalink=comment_permalink(comment_id, post_id),
+            **VERB_STATE[verb],
+        )
+    ]
 
 
 # What each verb says about the comment's flags; None = nothing.
@@ -198,39 +226,59 @@ VERB_STATE: dict[str, dict[str, bool | None]] = {
 }
 
 
-def parse_post(value: dict, *, page_id: str,
-               record: dict[str, Any] | None = None) -> list[ParsedItem]:
+def parse_post(
+    value: dict, *, page_id: str, record: dict[str, Any] | None = None
+) -> list[ParsedItem]:
     """A visitor post: its own conversation, with itself as the context of the comments
     that will join it. `record` is the post as read by polling (GET /{page-id}/feed)."""
     post_id = str(value.get("post_id") or "")
     verb = value.get("verb", "add")
-    author = identity(value.get("from"), fallback_id=value.get("sender_id", ""),
-                      fallback_name=value.get("sender_name", ""))
+    author = identity(
+        value.get("from"),
+        fallback_id=value.get("sender_id", ""),
+        fallback_name=value.get("sender_name", ""),
+    )
     if author is not None and author.external_id == page_id:
         return []  # the Page's own post: context for comments, not a conversation
     if not post_id or verb not in VERB_STATE:
         return [UnsupportedItem(f"feed {value.get('item')} verb {verb!r} is not handled")]
     text = str(value.get("message") or "") if verb in ("add", "edited") else None
-    attachments = [{"type": kind, "url": str(value[kind])} for kind in ("photo", "video")
-                   if value.get(kind)]
+    attachments = [
+        {"type": kind, "url": str(value[kind])} for kind in ("photo", "video") if value.get(kind)
+    ]
     permalink = https_or_empty((record or {}).get("permalink_url")) or post_permalink(post_id)
-    context: dict[str, Any] = {"type": "post", "post_id": post_id, "permalink": permalink,
-                               "by_visitor": True}
+    context: dict[str, Any] = {
+        "type": "post",
+        "post_id": post_id,
+        "permalink": permalink,
+        "by_visitor": True,
+    }
     if record is not None:
         context = {**context_from_post(record, page_id=page_id), "by_visitor": True}
         if context["media_url"] and not attachments:
             attachments = [{"type": "photo", "url": context["media_url"]}]
     elif text is not None:
         context["text"] = text
-    return [InboundItem(
-        kind=ItemKind.POST, external_id=post_id, thread_id=post_id, conversation_kind="post",
-        timestamp=from_unix(value.get("created_time") or 0), author=author, text=text,
-        attachments=attachments, context_external_id=post_id, context=context,
-        permalink=permalink, **VERB_STATE[verb],
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.POST,
+            external_id=post_id,
+            thread_id=post_id,
+            conversation_kind="post",
+            timestamp=from_unix(value.get("created_time") or 0),
+            author=author,
+            text=text,
+            attachments=attachments,
+            context_external_id=post_id,
+            context=context,
+            permalink=permalink,
+            **VERB_STATE[verb],
+        )
+    ]
 
 
 # ---- Messenger --------------------------------------------------------------------------------
+
 
 def parse_messaging(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     for key, handler in MESSAGING_HANDLERS.items():
@@ -239,19 +287,33 @@ def parse_messaging(value: dict, payload: dict, ctx: ParseContext) -> list[Parse
     return [UnsupportedItem(f"messaging event with keys {sorted(value)} is not handled")]
 
 
-def _dm(value: dict, *, page_id: str, external_id: str, text: str | None,
-        attachments: list | None = None, extra: dict | None = None,
-        parent: str = "") -> InboundItem:
+def _dm(
+    value: dict,
+    *,
+    page_id: str,
+    external_id: str,
+    text: str | None,
+    attachments: list | None = None,
+    extra: dict | None = None,
+    parent: str = "",
+) -> InboundItem:
     sender = str((value.get("sender") or {}).get("id") or "")
     recipient = str((value.get("recipient") or {}).get("id") or "")
     is_echo = sender == page_id
     customer = recipient if is_echo else sender
     return InboundItem(
-        kind=ItemKind.DM, external_id=external_id, thread_id=customer, conversation_kind="dm",
+        kind=ItemKind.DM,
+        external_id=external_id,
+        thread_id=customer,
+        conversation_kind="dm",
         timestamp=from_millis(value.get("timestamp") or 0),
         author=None if is_echo else IdentityData(platform=PLATFORM, external_id=customer),
-        text=text, attachments=attachments or [], extra=extra or {},
-        parent_external_id=parent, is_echo=is_echo, private=True,
+        text=text,
+        attachments=attachments or [],
+        extra=extra or {},
+        parent_external_id=parent,
+        is_echo=is_echo,
+        private=True,
     )
 
 
@@ -273,16 +335,24 @@ def parse_message(value: dict, page_id: str) -> list[ParsedItem]:
         extra["reply_to_story"] = reply_to["story"]
     if message.get("referral"):
         extra["referral"] = message["referral"]
-    item = _dm(value, page_id=page_id, external_id=mid, text=str(message.get("text") or ""),
-               attachments=attachments, extra=extra, parent=str(reply_to.get("mid") or ""))
+    item = _dm(
+        value,
+        page_id=page_id,
+        external_id=mid,
+        text=str(message.get("text") or ""),
+        attachments=attachments,
+        extra=extra,
+        parent=str(reply_to.get("mid") or ""),
+    )
     if message.get("is_echo"):
         item.is_echo = True
         metadata = str(message.get("metadata") or "")
         if metadata.startswith(METADATA_PREFIX):
             item.outbound_ref = metadata.removeprefix(METADATA_PREFIX)
         app_id = str(message.get("app_id") or "")
-        item.extra["sent_from"] = "switchboard" if app_id == str(settings.META_APP_ID) \
-            else "page_inbox"
+        item.extra["sent_from"] = (
+            "switchboard" if app_id == str(settings.META_APP_ID) else "page_inbox"
+        )
     return [item]
 
 
@@ -305,8 +375,15 @@ def parse_postback(value: dict, page_id: str) -> list[ParsedItem]:
     extra = {"postback_payload": postback.get("payload", "")}
     if postback.get("referral"):
         extra["referral"] = postback["referral"]
-    return [_dm(value, page_id=page_id, external_id=mid, text=str(postback.get("title") or ""),
-                extra=extra)]
+    return [
+        _dm(
+            value,
+            page_id=page_id,
+            external_id=mid,
+            text=str(postback.get("title") or ""),
+            extra=extra,
+        )
+    ]
 
 
 def parse_referral(value: dict, page_id: str) -> list[ParsedItem]:
@@ -315,8 +392,15 @@ def parse_referral(value: dict, page_id: str) -> list[ParsedItem]:
     ref = str(referral.get("ref") or "")
     text = f"Opened the conversation from a link ({referral.get('source') or 'unknown source'}"
     text += f", ref {ref})" if ref else ")"
-    return [_dm(value, page_id=page_id, external_id=f"referral:{sender}:{value.get('timestamp')}",
-                text=text, extra={"referral": referral})]
+    return [
+        _dm(
+            value,
+            page_id=page_id,
+            external_id=f"referral:{sender}:{value.get('timestamp')}",
+            text=text,
+            extra={"referral": referral},
+        )
+    ]
 
 
 def parse_receipt(value: dict, page_id: str) -> list[ParsedItem]:
@@ -340,6 +424,7 @@ MESSAGING_HANDLERS: dict[str, Callable[[dict, str], list[ParsedItem]]] = {
 
 # ---- polled records ---------------------------------------------------------------------------
 
+
 def parse_polled_comment(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     """A comment from `GET /{post-id}/comments?filter=stream`, in webhook terms; the post it
     is on was read by the same poll, so its context needs no call."""
@@ -347,13 +432,18 @@ def parse_polled_comment(value: dict, payload: dict, ctx: ParseContext) -> list[
     post_id = str(post.get("id") or "")
     parent_id = str((value.get("parent") or {}).get("id") or "") or post_id
     as_webhook = {
-        "comment_id": value.get("id"), "post_id": post_id, "parent_id": parent_id,
-        "from": value.get("from"), "message": value.get("message", ""),
-        "created_time": from_iso(value["created_time"]).timestamp(), "verb": "add",
+        "comment_id": value.get("id"),
+        "post_id": post_id,
+        "parent_id": parent_id,
+        "from": value.get("from"),
+        "message": value.get("message", ""),
+        "created_time": from_iso(value["created_time"]).timestamp(),
+        "verb": "add",
         "post": {"id": post_id, "permalink_url": post.get("permalink_url", "")},
     }
-    items = parse_comment(as_webhook, ctx=ctx,
-                          post=context_from_post(post, page_id=ctx.page_id) if post else None)
+    items = parse_comment(
+        as_webhook, ctx=ctx, post=context_from_post(post, page_id=ctx.page_id) if post else None
+    )
     for item in items:
         if isinstance(item, InboundItem) and value.get("is_hidden") is not None:
             item.hidden = bool(value["is_hidden"])
@@ -362,9 +452,14 @@ def parse_polled_comment(value: dict, payload: dict, ctx: ParseContext) -> list[
 
 def parse_polled_post(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem]:
     """A visitor post from `GET /{page-id}/feed`: the same item as its `feed` webhook."""
-    as_webhook = {"post_id": value.get("id"), "from": value.get("from"),
-                  "message": value.get("message", ""), "item": "status", "verb": "add",
-                  "created_time": from_iso(value["created_time"]).timestamp()}
+    as_webhook = {
+        "post_id": value.get("id"),
+        "from": value.get("from"),
+        "message": value.get("message", ""),
+        "item": "status",
+        "verb": "add",
+        "created_time": from_iso(value["created_time"]).timestamp(),
+    }
     return parse_post(as_webhook, page_id=ctx.page_id, record=value)
 
 
@@ -374,18 +469,25 @@ def parse_polled_message(value: dict, payload: dict, ctx: ParseContext) -> list[
     sender = str((value.get("from") or {}).get("id") or "")
     customer = str(payload.get("psid") or "")
     is_echo = sender == page_id
-    return [InboundItem(
-        kind=ItemKind.DM, external_id=str(value["id"]), thread_id=customer,
-        conversation_kind="dm", timestamp=from_iso(value["created_time"]),
-        author=None if is_echo else identity(value.get("from")),
-        text=str(value.get("message") or ""), is_echo=is_echo, private=True,
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.DM,
+            external_id=str(value["id"]),
+            thread_id=customer,
+            conversation_kind="dm",
+            timestamp=from_iso(value["created_time"]),
+            author=None if is_echo else identity(value.get("from")),
+            text=str(value.get("message") or ""),
+            is_echo=is_echo,
+            private=True,
+        )
+    ]
 
 
 FIELD_HANDLERS: dict[str, Callable[[dict, dict, ParseContext], list[ParsedItem]]] = {
     "feed": parse_feed,
     "messaging": parse_messaging,
-    "standby": parse_messaging,   # handover protocol: another app owns the thread
+    "standby": parse_messaging,  # handover protocol: another app owns the thread
     "poll_comment": parse_polled_comment,
     "poll_post": parse_polled_post,
     "poll_message": parse_polled_message,

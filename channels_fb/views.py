@@ -36,8 +36,11 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 def channel_list(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     kinds = ["facebook", "instagram"] if connect.instagram_available() else ["facebook"]
-    return _render(request, "channels_fb/channels.html", {
-        "channels": Channel.objects.filter(kind__in=kinds).order_by("kind", "name")})
+    return _render(
+        request,
+        "channels_fb/channels.html",
+        {"channels": Channel.objects.filter(kind__in=kinds).order_by("kind", "name")},
+    )
 
 
 def connect_start(request: HttpRequest) -> HttpResponse:
@@ -65,8 +68,9 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Facebook Login was cancelled; nothing was connected.")
         return redirect("channels_fb:channels")
     try:
-        user_token = connect.exchange_code(code=request.GET["code"],
-                                           redirect_uri=_callback_url(request))
+        user_token = connect.exchange_code(
+            code=request.GET["code"], redirect_uri=_callback_url(request)
+        )
         pages = connect.managed_pages(user_token)
     except ConnectorError as exc:
         messages.error(request, f"Facebook refused the login: {exc}")
@@ -87,14 +91,19 @@ def connect_pick(request: HttpRequest) -> HttpResponse:
     if pages is None:
         return redirect("channels_fb:connect")
     if request.method == "POST":
-        return _connect_selected(request, pages, request.POST.getlist("page"),
-                                 request.POST.getlist("instagram"))
-    return _render(request, "channels_fb/pick_pages.html", {
-        "pages": pages, "offer_instagram": connect.instagram_available()})
+        return _connect_selected(
+            request, pages, request.POST.getlist("page"), request.POST.getlist("instagram")
+        )
+    return _render(
+        request,
+        "channels_fb/pick_pages.html",
+        {"pages": pages, "offer_instagram": connect.instagram_available()},
+    )
 
 
-def _connect_selected(request, pages: list[dict], page_ids: list[str],
-                      instagram_page_ids: list[str]) -> HttpResponse:
+def _connect_selected(
+    request, pages: list[dict], page_ids: list[str], instagram_page_ids: list[str]
+) -> HttpResponse:
     by_id = {str(page["id"]): page for page in pages}
     done = []
     try:
@@ -110,8 +119,11 @@ def _connect_selected(request, pages: list[dict], page_ids: list[str],
         messages.error(request, f"Facebook refused: {exc}")
     missing = [pid for pid in page_ids if pid not in by_id]
     if missing:
-        messages.error(request, "This Facebook account does not manage the Page to reconnect; "
-                                "log in as one of its admins.")
+        messages.error(
+            request,
+            "This Facebook account does not manage the Page to reconnect; "
+            "log in as one of its admins.",
+        )
     request.session.pop(SESSION_KEY, None)
     if done:
         messages.success(request, "Connected: " + ", ".join(done))

@@ -39,26 +39,39 @@ def events_from_body(body: dict[str, Any]) -> list[EventToStore]:
     obj = str(body.get("object") or "")
     for entry in _as_list(body.get("entry")):
         if not isinstance(entry, dict):
-            events.append(_event({"object": obj, "entry_id": "", "field": "entry",
-                                  "value": entry}, "", poison="an entry is not an object"))
+            events.append(
+                _event(
+                    {"object": obj, "entry_id": "", "field": "entry", "value": entry},
+                    "",
+                    poison="an entry is not an object",
+                )
+            )
             continue
         entry_id = str(entry.get("id") or "")
         common = {"object": obj, "entry_id": entry_id, "entry_time": entry.get("time")}
         for list_name in ITEM_LISTS:
             for item in _as_list(entry.get(list_name)):
                 if not isinstance(item, dict):
-                    events.append(_event({**common, "field": list_name, "value": item}, entry_id,
-                                         poison=f"a {list_name} item is not an object"))
+                    events.append(
+                        _event(
+                            {**common, "field": list_name, "value": item},
+                            entry_id,
+                            poison=f"a {list_name} item is not an object",
+                        )
+                    )
                 elif list_name == "changes":
                     field, value = str(item.get("field") or ""), item.get("value") or {}
                     events.append(_event({**common, "field": field, "value": value}, entry_id))
                 else:
-                    events.append(_event({**common, "field": list_name, "value": item},
-                                         entry_id))
+                    events.append(_event({**common, "field": list_name, "value": item}, entry_id))
         unknown = set(entry) - ENTRY_META - set(ITEM_LISTS)
         if unknown:
-            events.append(_event({**common, "field": "entry",
-                                  "value": {k: entry[k] for k in sorted(unknown)}}, entry_id))
+            events.append(
+                _event(
+                    {**common, "field": "entry", "value": {k: entry[k] for k in sorted(unknown)}},
+                    entry_id,
+                )
+            )
     return events
 
 
@@ -70,8 +83,10 @@ def _as_list(value: Any) -> list:
 
 
 def _event(payload: dict[str, Any], entry_id: str, *, poison: str = "") -> EventToStore:
-    digest = hashlib.sha256(json.dumps(payload["value"], sort_keys=True,
-                                       ensure_ascii=True).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(payload["value"], sort_keys=True, ensure_ascii=True).encode()
+    ).hexdigest()
     key = f"{payload['field'][:20]}:{entry_id}:{digest}"
-    return EventToStore(delivery_key=key, payload=payload, channel_external_id=entry_id,
-                        poison=poison)
+    return EventToStore(
+        delivery_key=key, payload=payload, channel_external_id=entry_id, poison=poison
+    )

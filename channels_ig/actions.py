@@ -33,8 +33,10 @@ STANDARD_WINDOW = window.MESSAGING_WINDOW
 HUMAN_AGENT_WINDOW = window.HUMAN_AGENT_WINDOW
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 
-NOT_ON_MENTIONS = ("Instagram only allows this on comments on your own media; this mention is "
-                   "on someone else's post.")
+NOT_ON_MENTIONS = (
+    "Instagram only allows this on comments on your own media; this mention is "
+    "on someone else's post."
+)
 
 
 def _fmt(at: datetime) -> str:
@@ -43,36 +45,47 @@ def _fmt(at: datetime) -> str:
 
 # ---- the windows ----------------------------------------------------------------------------
 
+
 def dm_window_closes_at(conversation: Conversation) -> datetime | None:
     last = conversation.last_inbound_at
     return last + STANDARD_WINDOW if last else None
 
 
 def dm_tag(action: OutboundAction, *, now: datetime | None = None) -> str:
-    """"" inside the 24-hour window, "HUMAN_AGENT" when allowed and asked for, else Rejected."""
+    """ "" inside the 24-hour window, "HUMAN_AGENT" when allowed and asked for, else Rejected."""
     now = now or timezone.now()
     last = action.conversation.last_inbound_at if action.conversation else None
     if last is None:
-        raise Rejected("Instagram only lets you message people who wrote to you first.",
-                       code="outside_window")
+        raise Rejected(
+            "Instagram only lets you message people who wrote to you first.", code="outside_window"
+        )
     if now - last <= STANDARD_WINDOW:
         return ""
     closed = f"The 24-hour messaging window closed at {_fmt(last + STANDARD_WINDOW)}."
     if now - last > HUMAN_AGENT_WINDOW:
-        raise Rejected(f"{closed} The customer last wrote more than 7 days ago, so not even the "
-                       "HUMAN_AGENT tag allows a message now. Reply publicly or wait for them "
-                       "to write again.", code="outside_window")
+        raise Rejected(
+            f"{closed} The customer last wrote more than 7 days ago, so not even the "
+            "HUMAN_AGENT tag allows a message now. Reply publicly or wait for them "
+            "to write again.",
+            code="outside_window",
+        )
     if not settings.META_HUMAN_AGENT_ENABLED:
-        raise Rejected(f"{closed} Sending later needs the HUMAN_AGENT tag, which is not "
-                       "enabled for this app (META_HUMAN_AGENT_ENABLED).",
-                       code="outside_window")
+        raise Rejected(
+            f"{closed} Sending later needs the HUMAN_AGENT tag, which is not "
+            "enabled for this app (META_HUMAN_AGENT_ENABLED).",
+            code="outside_window",
+        )
     if not action.payload.get("human_agent_tag"):
-        raise Rejected(f"{closed} Send it with the HUMAN_AGENT tag (allowed until "
-                       f"{_fmt(last + HUMAN_AGENT_WINDOW)}) if a person is answering.",
-                       code="outside_window")
+        raise Rejected(
+            f"{closed} Send it with the HUMAN_AGENT tag (allowed until "
+            f"{_fmt(last + HUMAN_AGENT_WINDOW)}) if a person is answering.",
+            code="outside_window",
+        )
     if action.created_by_id is None:
-        raise Rejected("The HUMAN_AGENT tag is only for replies written by a person, not for "
-                       "automatic ones.", code="outside_window")
+        raise Rejected(
+            "The HUMAN_AGENT tag is only for replies written by a person, not for automatic ones.",
+            code="outside_window",
+        )
     return "HUMAN_AGENT"
 
 
@@ -84,6 +97,7 @@ def private_reply_closes_at(target: Message | None) -> datetime | None:
 
 # ---- performing -----------------------------------------------------------------------------
 
+
 def _is_mention(action: OutboundAction) -> bool:
     return bool(action.conversation and action.conversation.kind == ConversationKind.MENTION)
 
@@ -94,9 +108,11 @@ def reply(client: InstagramClient, action: OutboundAction) -> str:
     if _is_mention(action):
         target = action.target
         on_comment = bool(target and (target.extra or {}).get("mention") == "comment")
-        return client.reply_to_mention(media_id=conversation.context_external_id,
-                                       comment_id=target.external_id if on_comment else "",
-                                       text=text)
+        return client.reply_to_mention(
+            media_id=conversation.context_external_id,
+            comment_id=target.external_id if on_comment else "",
+            text=text,
+        )
     # Instagram threads are two levels deep: every reply goes under the top-level comment.
     return client.reply_to_comment(conversation.external_thread_id, text)
 
@@ -109,17 +125,23 @@ def private_reply(client: InstagramClient, action: OutboundAction) -> str:
         raise Rejected("There is no comment to answer privately.", code="no_target")
     closes = private_reply_closes_at(action.target)
     if closes and timezone.now() > closes:
-        raise Rejected(f"A private reply is only possible within 7 days of the comment; that "
-                       f"time ended {_fmt(closes)}. Reply publicly instead.",
-                       code="outside_window")
-    earlier = (OutboundAction.objects.filter(channel=action.channel,
-                                             kind=ActionKind.PRIVATE_REPLY,
-                                             target_external_id=comment_id,
-                                             state=ActionState.DONE).exclude(pk=action.pk))
+        raise Rejected(
+            f"A private reply is only possible within 7 days of the comment; that "
+            f"time ended {_fmt(closes)}. Reply publicly instead.",
+            code="outside_window",
+        )
+    earlier = OutboundAction.objects.filter(
+        channel=action.channel,
+        kind=ActionKind.PRIVATE_REPLY,
+        target_external_id=comment_id,
+        state=ActionState.DONE,
+    ).exclude(pk=action.pk)
     if earlier.exists():
-        raise Rejected("This comment already has a private reply; Instagram allows only one. "
-                       "Continue in the DM thread once the customer answers.",
-                       code="private_reply_refused")
+        raise Rejected(
+            "This comment already has a private reply; Instagram allows only one. "
+            "Continue in the DM thread once the customer answers.",
+            code="private_reply_refused",
+        )
     result = client.send_message(recipient={"comment_id": comment_id}, text=action.message.text)
     return str(result["message_id"])
 
@@ -167,12 +189,14 @@ PERFORMERS = {
 def perform(action: OutboundAction) -> str:
     performer = PERFORMERS.get(ActionKind(action.kind))
     if performer is None:
-        raise Rejected(f"Instagram cannot {ActionKind(action.kind).label.lower()}.",
-                       code="not_supported")
+        raise Rejected(
+            f"Instagram cannot {ActionKind(action.kind).label.lower()}.", code="not_supported"
+        )
     return performer(InstagramClient.for_channel(action.channel), action)
 
 
 # ---- did an earlier attempt land? -----------------------------------------------------------
+
 
 def find_landed(action: OutboundAction) -> str | None:
     """After an ambiguous attempt (a timeout after sending): look for what it posted.
@@ -188,23 +212,39 @@ def find_landed(action: OutboundAction) -> str | None:
     text = action.message.text if action.message else ""
     if action.kind == ActionKind.REPLY:
         if _is_mention(action):
-            raise Rejected("The earlier attempt timed out and Instagram offers no way to check "
-                           "whether a reply to a mention landed. Check the post, then retry "
-                           "by hand if it is missing.", code="unknown_outcome")
+            raise Rejected(
+                "The earlier attempt timed out and Instagram offers no way to check "
+                "whether a reply to a mention landed. Check the post, then retry "
+                "by hand if it is missing.",
+                code="unknown_outcome",
+            )
         replies = client.comment_replies(action.conversation.external_thread_id)
-        return landing.own_landing(action, [
-            (str(r["id"]), _time(r.get("timestamp"))) for r in replies
-            if _from_us(r, client.account_id, action.channel.handle) and r.get("text") == text])
+        return landing.own_landing(
+            action,
+            [
+                (str(r["id"]), _time(r.get("timestamp")))
+                for r in replies
+                if _from_us(r, client.account_id, action.channel.handle) and r.get("text") == text
+            ],
+        )
     igsid = _recipient(action)
     if not igsid:
-        raise Rejected("The earlier attempt timed out and the recipient's Instagram id is "
-                       "unknown, so it cannot be checked; not sending twice. Check the DM "
-                       "thread, then retry by hand if it is missing.", code="unknown_outcome")
+        raise Rejected(
+            "The earlier attempt timed out and the recipient's Instagram id is "
+            "unknown, so it cannot be checked; not sending twice. Check the DM "
+            "thread, then retry by hand if it is missing.",
+            code="unknown_outcome",
+        )
     messages = client.conversation_messages(igsid)
-    return landing.own_landing(action, [
-        (str(m["id"]), _time(m.get("created_time"))) for m in messages
-        if str((m.get("from") or {}).get("id") or "") == client.account_id
-        and m.get("message") == text])
+    return landing.own_landing(
+        action,
+        [
+            (str(m["id"]), _time(m.get("created_time")))
+            for m in messages
+            if str((m.get("from") or {}).get("id") or "") == client.account_id
+            and m.get("message") == text
+        ],
+    )
 
 
 def _recipient(action: OutboundAction) -> str:
@@ -233,6 +273,11 @@ def in_flight_sends(channel) -> bool:
     """Is a send of ours under way, or waiting to retry after an ambiguous attempt?
 
     Its echo may arrive before we have recorded the id it will carry."""
-    return OutboundAction.objects.filter(
-        channel=channel, kind__in=[ActionKind.REPLY, ActionKind.PRIVATE_REPLY, ActionKind.DM],
-    ).filter(state__in=[ActionState.SENDING, ActionState.QUEUED], attempts__gte=1).exists()
+    return (
+        OutboundAction.objects.filter(
+            channel=channel,
+            kind__in=[ActionKind.REPLY, ActionKind.PRIVATE_REPLY, ActionKind.DM],
+        )
+        .filter(state__in=[ActionState.SENDING, ActionState.QUEUED], attempts__gte=1)
+        .exists()
+    )

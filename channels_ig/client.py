@@ -15,13 +15,16 @@ if TYPE_CHECKING:
 
 COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden"
 REPLY_FIELDS = "id,text,timestamp,username,from,parent_id,hidden"
-MEDIA_FIELDS = ("id,caption,comments_count,media_product_type,media_type,media_url,permalink,"
-                "timestamp")
+MEDIA_FIELDS = (
+    "id,caption,comments_count,media_product_type,media_type,media_url,permalink,timestamp"
+)
 # What a comment's context needs from its media (GET /{ig-media-id}):
 # https://developers.facebook.com/documentation/instagram-platform/reference/instagram-media
 CONTEXT_FIELDS = "caption,permalink,media_type,media_url,timestamp"
-PROFILE_FIELDS = ("name,username,profile_pic,follower_count,is_verified_user,"
-                  "is_user_follow_business,is_business_follow_user")
+PROFILE_FIELDS = (
+    "name,username,profile_pic,follower_count,is_verified_user,"
+    "is_user_follow_business,is_business_follow_user"
+)
 
 
 class InstagramClient(GraphClient):
@@ -37,8 +40,11 @@ class InstagramClient(GraphClient):
         # Instagram DMs go through the linked Page's Send API (or /me with the Page token).
         # The Facebook connect flow stores the Page id with the token; scripted setups may
         # put it in config.
-        client.page_id = str((channel.credentials or {}).get("page_id")
-                             or (channel.config or {}).get("page_id") or "me")
+        client.page_id = str(
+            (channel.credentials or {}).get("page_id")
+            or (channel.config or {}).get("page_id")
+            or "me"
+        )
         return client
 
     account_id: str = ""
@@ -46,32 +52,41 @@ class InstagramClient(GraphClient):
 
     # -- reads --
     def recent_media(self, *, limit: int) -> list[dict]:
-        body = self.get(f"{self.account_id}/media",
-                        params={"fields": MEDIA_FIELDS, "limit": limit})
+        body = self.get(f"{self.account_id}/media", params={"fields": MEDIA_FIELDS, "limit": limit})
         return list(body.get("data") or [])
 
-    def media_comments(self, media_id: str, *, after: str = "",
-                       max_pages: int = 5) -> tuple[list[dict], str]:
+    def media_comments(
+        self, media_id: str, *, after: str = "", max_pages: int = 5
+    ) -> tuple[list[dict], str]:
         fields = f"{COMMENT_FIELDS},replies{{{REPLY_FIELDS}}}"
-        return self.paginate(f"{media_id}/comments", params={"fields": fields, "limit": 50},
-                             after=after, max_pages=max_pages)
+        return self.paginate(
+            f"{media_id}/comments",
+            params={"fields": fields, "limit": 50},
+            after=after,
+            max_pages=max_pages,
+        )
 
     def media(self, media_id: str) -> dict:
         return self.get(media_id, params={"fields": CONTEXT_FIELDS})
 
     def comment_replies(self, comment_id: str) -> list[dict]:
-        items, _ = self.paginate(f"{comment_id}/replies", params={"fields": REPLY_FIELDS,
-                                                                  "limit": 50})
+        items, _ = self.paginate(
+            f"{comment_id}/replies", params={"fields": REPLY_FIELDS, "limit": 50}
+        )
         return items
 
     def mentioned_comment(self, comment_id: str) -> dict:
-        fields = (f"mentioned_comment.comment_id({comment_id})"
-                  "{id,text,timestamp,username,like_count,media{id,permalink}}")
+        fields = (
+            f"mentioned_comment.comment_id({comment_id})"
+            "{id,text,timestamp,username,like_count,media{id,permalink}}"
+        )
         return self.get(self.account_id, params={"fields": fields}).get("mentioned_comment") or {}
 
     def mentioned_media(self, media_id: str) -> dict:
-        fields = (f"mentioned_media.media_id({media_id})"
-                  "{id,caption,media_type,permalink,timestamp,username}")
+        fields = (
+            f"mentioned_media.media_id({media_id})"
+            "{id,caption,media_type,permalink,timestamp,username}"
+        )
         return self.get(self.account_id, params={"fields": fields}).get("mentioned_media") or {}
 
     def profile(self, igsid: str) -> dict:
@@ -82,17 +97,25 @@ class InstagramClient(GraphClient):
         latest messages (Conversations API, `platform=instagram`):
         https://developers.facebook.com/documentation/business-messaging/messenger-platform/conversations
         """
-        params = {"platform": "instagram", "limit": limit,
-                  "fields": "participants,updated_time,messages{id,message,from,created_time}"}
+        params = {
+            "platform": "instagram",
+            "limit": limit,
+            "fields": "participants,updated_time,messages{id,message,from,created_time}",
+        }
         if after:
             params["after"] = after
         return self.get(f"{self.page_id}/conversations", params=params)
 
     def conversation_messages(self, igsid: str) -> list[dict]:
         """Recent messages of the DM thread with one person (Conversations API)."""
-        body = self.get(f"{self.page_id}/conversations", params={
-            "platform": "instagram", "user_id": igsid,
-            "fields": "messages{id,message,from,to,created_time}"})
+        body = self.get(
+            f"{self.page_id}/conversations",
+            params={
+                "platform": "instagram",
+                "user_id": igsid,
+                "fields": "messages{id,message,from,to,created_time}",
+            },
+        )
         messages: list[dict] = []
         for conversation in body.get("data") or []:
             messages += (conversation.get("messages") or {}).get("data") or []
@@ -114,8 +137,9 @@ class InstagramClient(GraphClient):
     def delete_comment(self, comment_id: str) -> None:
         self.delete(comment_id)
 
-    def send_message(self, *, recipient: dict[str, str], text: str,
-                     tag: str = "") -> dict[str, Any]:
+    def send_message(
+        self, *, recipient: dict[str, str], text: str, tag: str = ""
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"recipient": recipient, "message": {"text": text}}
         if tag:
             body.update(messaging_type="MESSAGE_TAG", tag=tag)

@@ -30,16 +30,26 @@ class InstagramConnector(Connector):
     platform = PLATFORM
     label = "Instagram"
     # No like: the Graph API offers no way to like an Instagram comment.
-    capabilities = frozenset({Capability.REPLY, Capability.PRIVATE_REPLY, Capability.DM,
-                              Capability.HIDE, Capability.UNHIDE, Capability.DELETE})
+    capabilities = frozenset(
+        {
+            Capability.REPLY,
+            Capability.PRIVATE_REPLY,
+            Capability.DM,
+            Capability.HIDE,
+            Capability.UNHIDE,
+            Capability.DELETE,
+        }
+    )
     max_text_length = 2200  # Instagram's limit for a comment or caption
     # Meta's (the same measure for Instagram messages) "Very responsive to messages" badge: over the last 7 days, a response rate of
     # 90 % and a response time of 15 minutes, on private messages; spam, instant replies and
     # away messages do not count (Meta Business Help Centre, "Learn how Facebook Pages get
     # the 'Very responsive to messages' badge"). Wall clock: Meta applies no business hours.
-    responsiveness = Responsiveness(within=timedelta(minutes=15),
-                                    kinds=frozenset({ConversationKind.DM}),
-                                    name="Very responsive badge")
+    responsiveness = Responsiveness(
+        within=timedelta(minutes=15),
+        kinds=frozenset({ConversationKind.DM}),
+        name="Very responsive badge",
+    )
 
     def handle_webhook(self, request):
         return webhooks.handle(request)
@@ -48,16 +58,22 @@ class InstagramConnector(Connector):
         channel = event.channel
 
         def message_time(mid: str) -> datetime | None:
-            return (Message.objects.filter(channel=channel, external_id=mid)
-                    .values_list("platform_timestamp", flat=True).first())
+            return (
+                Message.objects.filter(channel=channel, external_id=mid)
+                .values_list("platform_timestamp", flat=True)
+                .first()
+            )
 
         def media_context(media_id: str, fallback: dict) -> dict | None:
             # What is stored about the media; None asks for enrichment (fetch_context).
             return known_context(channel, media_id)
 
-        ctx = ParseContext(account_id=channel.external_id,
-                           lookup=lambda: InstagramClient.for_channel(channel),
-                           message_time=message_time, media_context=media_context)
+        ctx = ParseContext(
+            account_id=channel.external_id,
+            lookup=lambda: InstagramClient.for_channel(channel),
+            message_time=message_time,
+            media_context=media_context,
+        )
         items = parse_payload(ctx, event.payload)
         self._wait_for_our_sends(channel, items)
         return items
@@ -70,8 +86,11 @@ class InstagramConnector(Connector):
         echoes = [i.external_id for i in items if isinstance(i, InboundItem) and i.is_echo]
         if not echoes:
             return
-        known = set(Message.objects.filter(channel=channel, external_id__in=echoes)
-                    .values_list("external_id", flat=True))
+        known = set(
+            Message.objects.filter(channel=channel, external_id__in=echoes).values_list(
+                "external_id", flat=True
+            )
+        )
         if set(echoes) - known and actions.in_flight_sends(channel):
             raise Unavailable("echo of a send still in flight; will match it once recorded")
 
@@ -103,11 +122,14 @@ class InstagramConnector(Connector):
         except Rejected:
             return IdentityData(platform=PLATFORM, external_id=identity_external_id)
         return IdentityData(
-            platform=PLATFORM, external_id=identity_external_id,
-            name=str(found.get("name") or ""), handle=str(found.get("username") or ""),
+            platform=PLATFORM,
+            external_id=identity_external_id,
+            name=str(found.get("name") or ""),
+            handle=str(found.get("username") or ""),
             avatar_url=https_or_empty(found.get("profile_pic")),
             follower_count=found.get("follower_count")
-            if isinstance(found.get("follower_count"), int) else None,
+            if isinstance(found.get("follower_count"), int)
+            else None,
             verified=bool(found.get("is_verified_user")),
         )
 
@@ -115,8 +137,9 @@ class InstagramConnector(Connector):
         if conversation.kind == ConversationKind.DM:
             return actions.dm_window_closes_at(conversation)
         if conversation.kind == ConversationKind.COMMENT:
-            first = (conversation.messages.filter(external_id=conversation.external_thread_id)
-                     .first())
+            first = conversation.messages.filter(
+                external_id=conversation.external_thread_id
+            ).first()
             return actions.private_reply_closes_at(first)
         return None
 
@@ -145,8 +168,11 @@ class InstagramConnector(Connector):
 
     def permalink(self, channel, external_id: str) -> str:
         """Instagram has no public URL per comment; the media's permalink is the closest."""
-        message = (Message.objects.filter(channel=channel, external_id=external_id)
-                   .select_related("conversation").first())
+        message = (
+            Message.objects.filter(channel=channel, external_id=external_id)
+            .select_related("conversation")
+            .first()
+        )
         if message is None or message.conversation.kind == ConversationKind.DM:
             return ""
         link = str((message.conversation.context or {}).get("permalink") or "")

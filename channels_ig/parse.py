@@ -60,6 +60,7 @@ class ParseContext:
 
 # ---- helpers ------------------------------------------------------------------------------
 
+
 def timestamp(value: Any) -> datetime | None:
     """Instagram times: unix seconds (`entry.time` of changes), unix ms (messaging), or ISO
     `2025-03-15T16:20:11+0000` (Graph reads)."""
@@ -87,8 +88,12 @@ def mention_thread(external_id: str) -> str:
 
 def username_identity(username: str) -> IdentityData:
     """Mentions name the author only by username; no IGSID is given."""
-    return IdentityData(platform=PLATFORM, external_id=f"username:{username}", handle=username,
-                        profile_url=_profile_url(username))
+    return IdentityData(
+        platform=PLATFORM,
+        external_id=f"username:{username}",
+        handle=username,
+        profile_url=_profile_url(username),
+    )
 
 
 def _profile_url(username: str) -> str:
@@ -102,14 +107,26 @@ def _author(who: dict | None) -> IdentityData | None:
     if not isinstance(who, dict) or not who.get("id"):
         return None
     username = str(who.get("username") or "")
-    return IdentityData(platform=PLATFORM, external_id=str(who["id"]), handle=username,
-                        profile_url=_profile_url(username))
+    return IdentityData(
+        platform=PLATFORM,
+        external_id=str(who["id"]),
+        handle=username,
+        profile_url=_profile_url(username),
+    )
 
 
 # ---- comments -----------------------------------------------------------------------------
 
-MEDIA_CONTEXT_KEYS = ("id", "media_product_type", "media_type", "caption", "permalink",
-                      "ad_id", "ad_title", "original_media_id")
+MEDIA_CONTEXT_KEYS = (
+    "id",
+    "media_product_type",
+    "media_type",
+    "caption",
+    "permalink",
+    "ad_id",
+    "ad_title",
+    "original_media_id",
+)
 
 
 def context_of_media(media: dict) -> dict[str, Any]:
@@ -129,9 +146,15 @@ def context_of_media(media: dict) -> dict[str, Any]:
     return context
 
 
-def comment_item(ctx: ParseContext, *, comment: dict, media: dict, at: datetime,
-                 context: dict[str, Any] | None = None,
-                 context_wanted: bool = False) -> InboundItem:
+def comment_item(
+    ctx: ParseContext,
+    *,
+    comment: dict,
+    media: dict,
+    at: datetime,
+    context: dict[str, Any] | None = None,
+    context_wanted: bool = False,
+) -> InboundItem:
     """One comment or reply, from a webhook `comments` value or a polled Graph comment."""
     comment_id = str(comment["id"])
     parent_id = str(comment.get("parent_id") or (comment.get("parent") or {}).get("id") or "")
@@ -168,9 +191,16 @@ def parse_comments_change(ctx: ParseContext, value: dict, at: datetime) -> list[
     media_id = str(media.get("id") or "")
     fallback = context_of_media(media) if media_id else {}
     known = ctx.media_context(media_id, fallback) if media_id else fallback
-    return [comment_item(ctx, comment=value, media=media, at=at,
-                         context=fallback if known is None else known,
-                         context_wanted=known is None)]
+    return [
+        comment_item(
+            ctx,
+            comment=value,
+            media=media,
+            at=at,
+            context=fallback if known is None else known,
+            context_wanted=known is None,
+        )
+    ]
 
 
 def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
@@ -194,25 +224,39 @@ def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[
     # Someone else's media, which we may not read: what the agent sees instead of its id.
     # Shown after "On": "On another account's post, where @maria mentioned you in a comment".
     who = f"@{username}" if username else "someone"
-    context = {"type": "media", "id": media_id, "foreign": True,
-               "text": (f"another account's post, where {who} mentioned you in a comment"
-                        if comment_id else
-                        f"{who}'s post, which mentions you" if username else
-                        "a post that mentions you")}
+    context = {
+        "type": "media",
+        "id": media_id,
+        "foreign": True,
+        "text": (
+            f"another account's post, where {who} mentioned you in a comment"
+            if comment_id
+            else f"{who}'s post, which mentions you"
+            if username
+            else "a post that mentions you"
+        ),
+    }
     for key in ("permalink", "media_type", "caption"):
         if found.get(key) and not comment_id:
             context[key] = found[key]
     media_link = str((found.get("media") or {}).get("permalink") or "")
     if comment_id and media_link:
         context["permalink"] = media_link
-    return [InboundItem(
-        kind=ItemKind.MENTION, external_id=external_id, thread_id=mention_thread(external_id),
-        conversation_kind=ConversationKind.MENTION, timestamp=when,
-        author=username_identity(username) if username else None, text=text,
-        context_external_id=media_id, context=context,
-        permalink=str(found.get("permalink") or "") if not comment_id else "",
-        extra={**extra, "media_id": media_id},
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.MENTION,
+            external_id=external_id,
+            thread_id=mention_thread(external_id),
+            conversation_kind=ConversationKind.MENTION,
+            timestamp=when,
+            author=username_identity(username) if username else None,
+            text=text,
+            context_external_id=media_id,
+            context=context,
+            permalink=str(found.get("permalink") or "") if not comment_id else "",
+            extra={**extra, "media_id": media_id},
+        )
+    ]
 
 
 CHANGE_HANDLERS: dict[str, Callable[[ParseContext, dict, datetime], list[ParsedItem]]] = {
@@ -242,14 +286,16 @@ def parse_polled_comment(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
 
 # ---- messaging ----------------------------------------------------------------------------
 
+
 def _attachments(message: dict) -> list[dict]:
     found = []
     for attachment in message.get("attachments") or []:
         if not isinstance(attachment, dict):
             continue
         payload = attachment.get("payload") or {}
-        found.append({"type": str(attachment.get("type") or "file"),
-                      "url": str(payload.get("url") or "")})
+        found.append(
+            {"type": str(attachment.get("type") or "file"), "url": str(payload.get("url") or "")}
+        )
     return found
 
 
@@ -265,38 +311,63 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     customer = recipient if is_echo else sender
     if message.get("is_deleted"):
         # Unsend: the text is gone; mark the stored message deleted (kept, not erased).
-        return [InboundItem(kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(customer),
-                            conversation_kind=ConversationKind.DM, timestamp=at, text=None,
-                            deleted=True, is_echo=is_echo, private=True,
-                            author=None if is_echo else IdentityData(PLATFORM, customer))]
+        return [
+            InboundItem(
+                kind=ItemKind.DM,
+                external_id=mid,
+                thread_id=dm_thread(customer),
+                conversation_kind=ConversationKind.DM,
+                timestamp=at,
+                text=None,
+                deleted=True,
+                is_echo=is_echo,
+                private=True,
+                author=None if is_echo else IdentityData(PLATFORM, customer),
+            )
+        ]
     attachments = _attachments(message)
     extra: dict[str, Any] = {}
     context: dict[str, Any] = {}
     story = (message.get("reply_to") or {}).get("story")
     if isinstance(story, dict):
-        context = {"type": "story", "text": "Their story", "id": str(story.get("id") or ""),
-                   "media_url": str(story.get("url") or "")}
+        context = {
+            "type": "story",
+            "text": "Their story",
+            "id": str(story.get("id") or ""),
+            "media_url": str(story.get("url") or ""),
+        }
         extra["story_reply"] = context
     if any(a["type"] == "story_mention" for a in attachments):
         mentioned = next(a for a in attachments if a["type"] == "story_mention")
-        context = {"type": "story_mention", "text": "A story of theirs that mentions us",
-                   "media_url": mentioned["url"]}
+        context = {
+            "type": "story_mention",
+            "text": "A story of theirs that mentions us",
+            "media_url": mentioned["url"],
+        }
         extra["story_mention"] = context
     if (message.get("quick_reply") or {}).get("payload"):
         extra["quick_reply"] = str(message["quick_reply"]["payload"])
     if message.get("app_id"):
         extra["app_id"] = str(message["app_id"])
     metadata = str(message.get("metadata") or "")
-    return [InboundItem(
-        kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(customer),
-        conversation_kind=ConversationKind.DM, timestamp=at,
-        author=None if is_echo else IdentityData(PLATFORM, customer),
-        text=str(message.get("text") or ""), attachments=attachments,
-        parent_external_id=str((message.get("reply_to") or {}).get("mid") or ""),
-        context=context, is_echo=is_echo, private=True,
-        outbound_ref=metadata.removeprefix("switchboard:") if metadata else "",
-        extra=extra,
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.DM,
+            external_id=mid,
+            thread_id=dm_thread(customer),
+            conversation_kind=ConversationKind.DM,
+            timestamp=at,
+            author=None if is_echo else IdentityData(PLATFORM, customer),
+            text=str(message.get("text") or ""),
+            attachments=attachments,
+            parent_external_id=str((message.get("reply_to") or {}).get("mid") or ""),
+            context=context,
+            is_echo=is_echo,
+            private=True,
+            outbound_ref=metadata.removeprefix("switchboard:") if metadata else "",
+            extra=extra,
+        )
+    ]
 
 
 def parse_polled_message(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
@@ -310,14 +381,24 @@ def parse_polled_message(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
     sender = str((message.get("from") or {}).get("id") or "")
     is_echo = sender == ctx.account_id
     username = str(payload.get("username") or "")
-    author = None if is_echo else IdentityData(PLATFORM, igsid, handle=username,
-                                               profile_url=_profile_url(username))
-    return [InboundItem(
-        kind=ItemKind.DM, external_id=mid, thread_id=dm_thread(igsid),
-        conversation_kind=ConversationKind.DM,
-        timestamp=timestamp(message.get("created_time")) or datetime.now(UTC),
-        author=author, text=str(message.get("message") or ""), is_echo=is_echo, private=True,
-    )]
+    author = (
+        None
+        if is_echo
+        else IdentityData(PLATFORM, igsid, handle=username, profile_url=_profile_url(username))
+    )
+    return [
+        InboundItem(
+            kind=ItemKind.DM,
+            external_id=mid,
+            thread_id=dm_thread(igsid),
+            conversation_kind=ConversationKind.DM,
+            timestamp=timestamp(message.get("created_time")) or datetime.now(UTC),
+            author=author,
+            text=str(message.get("message") or ""),
+            is_echo=is_echo,
+            private=True,
+        )
+    ]
 
 
 def parse_read(ctx: ParseContext, item: dict) -> list[ParsedItem]:
@@ -352,8 +433,12 @@ def parse_messaging(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
 
 
 def parse_unknown(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
-    return [UnsupportedItem(f"instagram payload of kind {payload.get('kind')!r} "
-                            f"with keys {sorted(payload)} is not supported")]
+    return [
+        UnsupportedItem(
+            f"instagram payload of kind {payload.get('kind')!r} "
+            f"with keys {sorted(payload)} is not supported"
+        )
+    ]
 
 
 HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] = {

@@ -31,8 +31,15 @@ from .webhooks import make_event
 
 DEFAULT_MEDIA_LIMIT = 10
 DM_PAGES_PER_POLL = 5
-MEDIA_KEYS = ("id", "caption", "permalink", "media_product_type", "media_type", "media_url",
-              "timestamp")
+MEDIA_KEYS = (
+    "id",
+    "caption",
+    "permalink",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "timestamp",
+)
 
 
 def poll(channel: Channel) -> PollResult:
@@ -44,10 +51,18 @@ def poll(channel: Channel) -> PollResult:
     dm_cursor: dict[str, str] = {}
 
     def result(retry_at: datetime | None = None) -> PollResult:
-        cursors = {**(channel.cursors or {}), "comments": seen, **dm_cursor,
-                   "polled_at": timezone.now().isoformat()}
-        return PollResult(events=events, cursors=cursors, retry_at=retry_at,
-                          rate_limits={"graph": client.usage} if client.usage else {})
+        cursors = {
+            **(channel.cursors or {}),
+            "comments": seen,
+            **dm_cursor,
+            "polled_at": timezone.now().isoformat(),
+        }
+        return PollResult(
+            events=events,
+            cursors=cursors,
+            retry_at=retry_at,
+            rate_limits={"graph": client.usage} if client.usage else {},
+        )
 
     try:
         media_list = client.recent_media(limit=limit)
@@ -68,17 +83,17 @@ def poll(channel: Channel) -> PollResult:
         del seen[media_id]
     if (channel.config or {}).get("poll_dms", True):
         try:
-            newest = _dm_events(client, channel, (channel.cursors or {}).get("dm_updated"),
-                                events)
+            newest = _dm_events(client, channel, (channel.cursors or {}).get("dm_updated"), events)
         except RateLimited as exc:
-            return result(exc.retry_at)   # the DM cursor stays: the next poll reads them all
+            return result(exc.retry_at)  # the DM cursor stays: the next poll reads them all
         if newest:
             dm_cursor["dm_updated"] = newest
     return result(client.throttled_until())
 
 
-def _dm_events(client: InstagramClient, channel: Channel, known: str | None,
-               events: list[EventToStore]) -> str | None:
+def _dm_events(
+    client: InstagramClient, channel: Channel, known: str | None, events: list[EventToStore]
+) -> str | None:
     """Append the messages of threads active since `known`; return the new cursor.
 
     Threads updated in the same second as the cursor are read again on purpose (a message
@@ -97,16 +112,27 @@ def _dm_events(client: InstagramClient, channel: Channel, known: str | None,
             if since is not None and updated < since:
                 return newest.isoformat() if newest else None  # newest first: the rest is old
             newest = updated if newest is None else max(newest, updated)
-            people = [p for p in (thread.get("participants") or {}).get("data") or []
-                      if str(p.get("id")) != channel.external_id]
+            people = [
+                p
+                for p in (thread.get("participants") or {}).get("data") or []
+                if str(p.get("id")) != channel.external_id
+            ]
             if not people:
                 continue
             customer = people[0]
             for message in (thread.get("messages") or {}).get("data") or []:
-                events.append(make_event(channel.external_id, {
-                    "kind": "polled_message", "account_id": channel.external_id,
-                    "igsid": str(customer["id"]), "username": str(customer.get("username") or ""),
-                    "message": message}))
+                events.append(
+                    make_event(
+                        channel.external_id,
+                        {
+                            "kind": "polled_message",
+                            "account_id": channel.external_id,
+                            "igsid": str(customer["id"]),
+                            "username": str(customer.get("username") or ""),
+                            "message": message,
+                        },
+                    )
+                )
         paging = body.get("paging") or {}
         after = (paging.get("cursors") or {}).get("after", "")
         if not paging.get("next") or not after:
@@ -114,8 +140,13 @@ def _dm_events(client: InstagramClient, channel: Channel, known: str | None,
     return newest.isoformat() if newest else None
 
 
-def _newest_events(channel: Channel, media: dict, comments: list[dict], watermark: str | None,
-                   events: list[EventToStore]) -> str | None:
+def _newest_events(
+    channel: Channel,
+    media: dict,
+    comments: list[dict],
+    watermark: str | None,
+    events: list[EventToStore],
+) -> str | None:
     """Append events for comments and replies at or after the watermark; return the new one."""
     since = timestamp(watermark) if watermark else None
     media_info = {k: media[k] for k in MEDIA_KEYS if media.get(k)}
@@ -125,9 +156,17 @@ def _newest_events(channel: Channel, media: dict, comments: list[dict], watermar
         if at is None or (since is not None and at < since):
             continue
         newest = at if newest is None else max(newest, at)
-        events.append(make_event(channel.external_id, {
-            "kind": "polled_comment", "account_id": channel.external_id,
-            "media": media_info, "comment": comment}))
+        events.append(
+            make_event(
+                channel.external_id,
+                {
+                    "kind": "polled_comment",
+                    "account_id": channel.external_id,
+                    "media": media_info,
+                    "comment": comment,
+                },
+            )
+        )
     return newest.isoformat() if newest else None
 
 
@@ -136,6 +175,7 @@ def _flatten(comments: list[dict]) -> list[dict]:
     for comment in comments:
         replies = (comment.get("replies") or {}).get("data") or []
         flat.append({k: v for k, v in comment.items() if k != "replies"})
-        flat += [{**reply, "parent_id": reply.get("parent_id") or comment["id"]}
-                 for reply in replies]
+        flat += [
+            {**reply, "parent_id": reply.get("parent_id") or comment["id"]} for reply in replies
+        ]
     return flat

@@ -35,16 +35,24 @@ def split_batch(body: dict) -> list[EventToStore]:
         return [make_event("", {"kind": "unknown", "object": body.get("object"), "body": body})]
     for entry in entries:
         if not isinstance(entry, dict):
-            events.append(make_event("", {"kind": "unknown", "entry": entry},
-                                     poison="an entry is not an object"))
+            events.append(
+                make_event(
+                    "", {"kind": "unknown", "entry": entry}, poison="an entry is not an object"
+                )
+            )
             continue
         account = str(entry.get("id") or "")
         base = {"object": body.get("object"), "account_id": account, "time": entry.get("time")}
         changes = entry.get("changes")
         if isinstance(changes, list):
-            events += [make_event(account, {**base, "kind": "change", "change": c},
-                                  poison=_not_an_object(c, "changes"))
-                       for c in changes]
+            events += [
+                make_event(
+                    account,
+                    {**base, "kind": "change", "change": c},
+                    poison=_not_an_object(c, "changes"),
+                )
+                for c in changes
+            ]
         elif "field" in entry and "value" in entry:
             # The examples page prints field/value without the changes[] wrapper.
             change = {"field": entry["field"], "value": entry["value"]}
@@ -52,8 +60,13 @@ def split_batch(body: dict) -> list[EventToStore]:
         for kind in ("messaging", "standby"):
             items = entry.get(kind) or []
             for item in items if isinstance(items, list) else [items]:
-                events.append(make_event(account, {**base, "kind": kind, "messaging": item},
-                                         poison=_not_an_object(item, kind)))
+                events.append(
+                    make_event(
+                        account,
+                        {**base, "kind": kind, "messaging": item},
+                        poison=_not_an_object(item, kind),
+                    )
+                )
         if not (changes or entry.get("messaging") or entry.get("standby") or "field" in entry):
             events.append(make_event(account, {**base, "kind": "unknown", "entry": entry}))
     return events
@@ -67,5 +80,9 @@ def make_event(account: str, payload: dict[str, Any], *, poison: str = "") -> Ev
     # entry.time is left out of the key: a re-batched retry of the same item is the same item.
     keyed = {k: v for k, v in payload.items() if k != "time"}
     digest = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:40]
-    return EventToStore(delivery_key=f"ig:{account}:{payload['kind']}:{digest}",
-                        payload=payload, channel_external_id=account, poison=poison)
+    return EventToStore(
+        delivery_key=f"ig:{account}:{payload['kind']}:{digest}",
+        payload=payload,
+        channel_external_id=account,
+        poison=poison,
+    )

@@ -58,7 +58,9 @@ def direct_message(action: OutboundAction, client: XClient) -> str:
             raise Rejected(
                 "X refused the Direct Message: this person's privacy settings do not accept "
                 "DMs from this account (they may need to follow it first). Answer publicly "
-                "instead.", code="dm_refused") from exc
+                "instead.",
+                code="dm_refused",
+            ) from exc
         raise
     return data["dm_event_id"]
 
@@ -70,6 +72,7 @@ def _like(value: bool) -> Callable[[OutboundAction, XClient], str]:
         else:
             client.unlike(action.channel.external_id, _target_id(action))
         return ""
+
     return act
 
 
@@ -77,16 +80,20 @@ def _hide(value: bool) -> Callable[[OutboundAction, XClient], str]:
     def act(action: OutboundAction, client: XClient) -> str:
         target = _target_id(action)
         if action.conversation and target == action.conversation.external_thread_id:
-            raise Rejected("only replies can be hidden on X, not the post that starts a "
-                           "conversation")
+            raise Rejected(
+                "only replies can be hidden on X, not the post that starts a conversation"
+            )
         try:
             client.hide_reply(target, value)
         except Rejected as exc:
             if exc.code == "403":
-                raise Rejected("X lets you hide replies only in conversations your account "
-                               "started", code="not_our_conversation") from exc
+                raise Rejected(
+                    "X lets you hide replies only in conversations your account started",
+                    code="not_our_conversation",
+                ) from exc
             raise
         return ""
+
     return act
 
 
@@ -124,8 +131,10 @@ _URL = re.compile(r"https?://\S+")
 
 def _same_text(a: str, b: str) -> bool:
     """X rewrites links to t.co, so texts are compared with their links blanked."""
+
     def norm(s: str) -> str:
         return " ".join(_URL.sub("URL", s or "").split())
+
     return norm(a) == norm(b)
 
 
@@ -136,19 +145,32 @@ def find_landed(action: OutboundAction, client: XClient) -> str | None:
     brand = action.channel.external_id
     if action.kind == ActionKind.REPLY and action.message is not None:
         target = _target_id(action)
-        return landing.own_landing(action, [
-            (tweet["id"], _time(tweet.get("created_at")))
-            for tweet in client.user_tweets(brand).get("data") or []
-            if target in {r["id"] for r in tweet.get("referenced_tweets", [])
-                          if r.get("type") == "replied_to"}
-            and _same_text(tweet.get("text", ""), action.message.text)])
+        return landing.own_landing(
+            action,
+            [
+                (tweet["id"], _time(tweet.get("created_at")))
+                for tweet in client.user_tweets(brand).get("data") or []
+                if target
+                in {
+                    r["id"]
+                    for r in tweet.get("referenced_tweets", [])
+                    if r.get("type") == "replied_to"
+                }
+                and _same_text(tweet.get("text", ""), action.message.text)
+            ],
+        )
     if action.kind == ActionKind.DM and action.message is not None:
         thread = dm_conversation_id(brand, _participant(action))
-        return landing.own_landing(action, [
-            (event["id"], _time(event.get("created_at")))
-            for event in client.dm_events().get("data") or []
-            if event.get("sender_id") == brand and event.get("dm_conversation_id") == thread
-            and _same_text(event.get("text", ""), action.message.text)])
+        return landing.own_landing(
+            action,
+            [
+                (event["id"], _time(event.get("created_at")))
+                for event in client.dm_events().get("data") or []
+                if event.get("sender_id") == brand
+                and event.get("dm_conversation_id") == thread
+                and _same_text(event.get("text", ""), action.message.text)
+            ],
+        )
     return None  # likes, hides and deletes are idempotent: doing them again is harmless
 
 

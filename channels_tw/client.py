@@ -20,10 +20,14 @@ from inbox.http import ApiClient
 
 from . import conf
 
-TWEET_FIELDS = ("created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"
-                "lang,entities,edit_history_tweet_ids")
+TWEET_FIELDS = (
+    "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"
+    "lang,entities,edit_history_tweet_ids"
+)
 USER_FIELDS = "name,username,profile_image_url,public_metrics,verified"
-TWEET_EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,in_reply_to_user_id"
+TWEET_EXPANSIONS = (
+    "author_id,referenced_tweets.id,referenced_tweets.id.author_id,in_reply_to_user_id"
+)
 DM_FIELDS = "id,text,event_type,created_at,dm_conversation_id,sender_id,participant_ids,attachments"
 
 # Endpoint names for the rate-limit budget, recognised from the request (method, path).
@@ -59,8 +63,12 @@ def read_rate_limit(headers) -> dict[str, Any] | None:
         reset = int(headers["x-rate-limit-reset"])
     except (KeyError, ValueError):
         return None
-    return {"limit": limit, "remaining": remaining, "reset": reset,
-            "reset_at": datetime.fromtimestamp(reset, UTC).isoformat()}
+    return {
+        "limit": limit,
+        "remaining": remaining,
+        "reset": reset,
+        "reset_at": datetime.fromtimestamp(reset, UTC).isoformat(),
+    }
 
 
 def _problem(response: requests.Response) -> dict:
@@ -83,8 +91,15 @@ def _detail(body: dict) -> str:
 class XClient(ApiClient):
     default_base_url = conf.REAL_API_BASE
 
-    def __init__(self, base_url: str, token: str, *, timeout: float | None = None,
-                 refresh: Callable[[], str] | None = None, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float | None = None,
+        refresh: Callable[[], str] | None = None,
+        page_size: int | None = None,
+    ) -> None:
         super().__init__(base_url, timeout=timeout)
         self.token = token
         self.refresh = refresh
@@ -108,8 +123,11 @@ class XClient(ApiClient):
         status = response.status_code
         if status == 429:
             budget = read_rate_limit(response.headers)
-            retry_at = (datetime.fromtimestamp(budget["reset"], UTC) if budget
-                        else timezone.now() + timedelta(seconds=conf.WINDOW_SECONDS))
+            retry_at = (
+                datetime.fromtimestamp(budget["reset"], UTC)
+                if budget
+                else timezone.now() + timedelta(seconds=conf.WINDOW_SECONDS)
+            )
             return RateLimited(retry_at, f"X rate limit reached until {retry_at.isoformat()}")
         if status == 401:
             return AuthExpired(f"X refused the token: {_detail(body) or 'Unauthorized'}")
@@ -144,28 +162,35 @@ class XClient(ApiClient):
         body = self.get(f"/2/users/{user_id}", params={"user.fields": USER_FIELDS})
         return body.get("data") if isinstance(body.get("data"), dict) else None
 
-    def mentions(self, user_id: str, *, since_id: str | None = None,
-                 pagination_token: str | None = None) -> dict:
+    def mentions(
+        self, user_id: str, *, since_id: str | None = None, pagination_token: str | None = None
+    ) -> dict:
         params = self._timeline_params("mentions", since_id)
         if pagination_token:
             params["pagination_token"] = pagination_token
         return self.get(f"/2/users/{user_id}/mentions", params=params)
 
-    def search_recent(self, query: str, *, since_id: str | None = None,
-                      next_token: str | None = None) -> dict:
+    def search_recent(
+        self, query: str, *, since_id: str | None = None, next_token: str | None = None
+    ) -> dict:
         params = {"query": query, **self._timeline_params("search_recent", since_id)}
         if next_token:
             params["next_token"] = next_token  # search pages by next_token, not pagination_token
         return self.get("/2/tweets/search/recent", params=params)
 
     def user_tweets(self, user_id: str, *, since_id: str | None = None) -> dict:
-        return self.get(f"/2/users/{user_id}/tweets",
-                        params=self._timeline_params("user_tweets", since_id))
+        return self.get(
+            f"/2/users/{user_id}/tweets", params=self._timeline_params("user_tweets", since_id)
+        )
 
     def dm_events(self, *, pagination_token: str | None = None) -> dict:
-        params = {"dm_event.fields": DM_FIELDS, "event_types": "MessageCreate",
-                  "expansions": "sender_id,participant_ids", "user.fields": USER_FIELDS,
-                  "max_results": self._page("dm_events")}
+        params = {
+            "dm_event.fields": DM_FIELDS,
+            "event_types": "MessageCreate",
+            "expansions": "sender_id,participant_ids",
+            "user.fields": USER_FIELDS,
+            "max_results": self._page("dm_events"),
+        }
         if pagination_token:
             params["pagination_token"] = pagination_token
         return self.get("/2/dm_events", params=params)
@@ -176,8 +201,12 @@ class XClient(ApiClient):
         return max(low, min(self.page_size or high, high))
 
     def _timeline_params(self, name: str, since_id: str | None) -> dict:
-        params = {"tweet.fields": TWEET_FIELDS, "expansions": TWEET_EXPANSIONS,
-                  "user.fields": USER_FIELDS, "max_results": self._page(name)}
+        params = {
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": TWEET_EXPANSIONS,
+            "user.fields": USER_FIELDS,
+            "max_results": self._page(name),
+        }
         if since_id:
             params["since_id"] = since_id
         return params
@@ -202,5 +231,6 @@ class XClient(ApiClient):
         return self.put(f"/2/tweets/{tweet_id}/hidden", json={"hidden": hidden})["data"]
 
     def send_dm(self, participant_id: str, text: str) -> dict:
-        return self.post(f"/2/dm_conversations/with/{participant_id}/messages",
-                         json={"text": text})["data"]
+        return self.post(
+            f"/2/dm_conversations/with/{participant_id}/messages", json={"text": text}
+        )["data"]

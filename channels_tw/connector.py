@@ -21,13 +21,23 @@ class XConnector(Connector):
     settings_pages = (("X searches", "channels_tw:searches"),)
     # X has no badge; people on X expect an answer within the hour (the seeds' guidance),
     # to mentions and DMs alike.
-    responsiveness = Responsiveness(within=timedelta(minutes=60),
-                                    kinds=frozenset({ConversationKind.MENTION,
-                                                     ConversationKind.DM}),
-                                    name="60-minute expectation", median_within=False)
-    capabilities = frozenset({Capability.REPLY, Capability.DM, Capability.LIKE,
-                              Capability.UNLIKE, Capability.HIDE, Capability.UNHIDE,
-                              Capability.DELETE})
+    responsiveness = Responsiveness(
+        within=timedelta(minutes=60),
+        kinds=frozenset({ConversationKind.MENTION, ConversationKind.DM}),
+        name="60-minute expectation",
+        median_within=False,
+    )
+    capabilities = frozenset(
+        {
+            Capability.REPLY,
+            Capability.DM,
+            Capability.LIKE,
+            Capability.UNLIKE,
+            Capability.HIDE,
+            Capability.UNHIDE,
+            Capability.DELETE,
+        }
+    )
     max_text_length = 280
 
     def client(self, channel) -> XClient:
@@ -35,13 +45,19 @@ class XConnector(Connector):
         token = oauth.access_token(channel)
         refresh = None
         if channel.credentials.get("refresh_token"):
+
             def refresh():
                 return oauth.refresh(channel, force=True)
+
         timeout = channel.config.get("http_timeout")
         page_size = channel.config.get("page_size")
-        return XClient(conf.api_base(channel), token, refresh=refresh,
-                       timeout=float(timeout) if timeout else None,
-                       page_size=int(page_size) if page_size else None)
+        return XClient(
+            conf.api_base(channel),
+            token,
+            refresh=refresh,
+            timeout=float(timeout) if timeout else None,
+            page_size=int(page_size) if page_size else None,
+        )
 
     def handle_webhook(self, request):
         return webhooks.handle(request)
@@ -62,14 +78,16 @@ class XConnector(Connector):
         if message.conversation.kind == ConversationKind.DM:
             return "X direct messages cannot be liked, hidden or deleted through the API."
         if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and (
-                message.external_id == message.conversation.external_thread_id
-                or message.direction == Direction.OUTBOUND):
+            message.external_id == message.conversation.external_thread_id
+            or message.direction == Direction.OUTBOUND
+        ):
             # https://docs.x.com/x-api/posts/hide-replies/introduction
             return "X hides only replies to a conversation we started, not its first post."
         if kind == ActionKind.DELETE and message.direction != Direction.OUTBOUND:
             return "X lets us delete only our own posts; hide the reply instead."
         if kind in (ActionKind.LIKE, ActionKind.UNLIKE) and message.direction == (
-                Direction.OUTBOUND):
+            Direction.OUTBOUND
+        ):
             return "We do not like our own posts."
         return ""
 

@@ -44,9 +44,10 @@ class TokenClient(ApiClient):
                 body = response.json()
             except ValueError:
                 body = {}
-            return AuthExpired("X refused the refresh: "
-                               + str(body.get("error_description") or body.get("error")
-                                     or response.status_code))
+            return AuthExpired(
+                "X refused the refresh: "
+                + str(body.get("error_description") or body.get("error") or response.status_code)
+            )
         if response.status_code == 429:
             from datetime import UTC, datetime, timedelta
 
@@ -62,11 +63,17 @@ def pkce_pair() -> tuple[str, str]:
 
 
 def authorization_url(*, api_base: str, redirect_uri: str, state: str, challenge: str) -> str:
-    query = urlencode({
-        "response_type": "code", "client_id": settings.X_CLIENT_ID,
-        "redirect_uri": redirect_uri, "scope": " ".join(conf.SCOPES), "state": state,
-        "code_challenge": challenge, "code_challenge_method": "S256",
-    })
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.X_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(conf.SCOPES),
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
     return f"{conf.authorize_url(api_base)}?{query}"
 
 
@@ -83,9 +90,16 @@ def credentials_from(body: dict, *, previous: dict | None = None) -> dict:
 
 
 def exchange_code(*, api_base: str, code: str, verifier: str, redirect_uri: str) -> dict:
-    body = TokenClient(api_base).post(conf.token_url(api_base), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-        "code_verifier": verifier, "client_id": settings.X_CLIENT_ID})
+    body = TokenClient(api_base).post(
+        conf.token_url(api_base),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": settings.X_CLIENT_ID,
+        },
+    )
     return credentials_from(body)
 
 
@@ -122,9 +136,14 @@ def refresh(channel: Channel, *, force: bool = False) -> str:
             if not current.get("refresh_token"):
                 raise AuthExpired("the X token has expired and there is no refresh token")
             api_base = conf.api_base(locked)
-            body = TokenClient(api_base).post(conf.token_url(api_base), data={
-                "grant_type": "refresh_token", "refresh_token": current["refresh_token"],
-                "client_id": settings.X_CLIENT_ID})
+            body = TokenClient(api_base).post(
+                conf.token_url(api_base),
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": current["refresh_token"],
+                    "client_id": settings.X_CLIENT_ID,
+                },
+            )
             locked.credentials = credentials_from(body, previous=current)
             locked.save(update_fields=["credentials"])
     except AuthExpired as exc:

@@ -28,6 +28,7 @@ _DIGITS = re.compile(r"^[0-9]{1,25}$")
 
 # ---- small helpers -----------------------------------------------------------------------
 
+
 def permalink(handle: str, tweet_id: str) -> str:
     """A tweet's URL, built only from values that cannot smuggle anything into it."""
     if not _DIGITS.match(tweet_id or ""):
@@ -63,10 +64,15 @@ def v2_identity(user: dict | None) -> IdentityData | None:
     handle = user.get("username", "")
     metrics = user.get("public_metrics") or {}
     return IdentityData(
-        platform=PLATFORM, external_id=str(user["id"]), name=user.get("name", ""),
-        handle=handle, avatar_url=https_or_empty(user.get("profile_image_url", "")),
+        platform=PLATFORM,
+        external_id=str(user["id"]),
+        name=user.get("name", ""),
+        handle=handle,
+        avatar_url=https_or_empty(user.get("profile_image_url", "")),
         profile_url=f"https://x.com/{handle}" if _HANDLE.match(handle) else "",
-        follower_count=metrics.get("followers_count"), verified=bool(user.get("verified")))
+        follower_count=metrics.get("followers_count"),
+        verified=bool(user.get("verified")),
+    )
 
 
 def v11_identity(user: dict | None) -> IdentityData | None:
@@ -77,19 +83,28 @@ def v11_identity(user: dict | None) -> IdentityData | None:
         return None
     handle = user.get("screen_name", "")
     return IdentityData(
-        platform=PLATFORM, external_id=user_id, name=user.get("name", ""), handle=handle,
+        platform=PLATFORM,
+        external_id=user_id,
+        name=user.get("name", ""),
+        handle=handle,
         avatar_url=https_or_empty(user.get("profile_image_url_https", "")),
         profile_url=f"https://x.com/{handle}" if _HANDLE.match(handle) else "",
-        follower_count=user.get("followers_count"), verified=bool(user.get("verified")))
+        follower_count=user.get("followers_count"),
+        verified=bool(user.get("verified")),
+    )
 
 
 def _known_thread(channel: Channel, tweet_id: str) -> str:
     """The conversation a tweet we already hold belongs to ('' if we have never seen it)."""
-    return (Message.objects.filter(channel=channel, external_id=tweet_id)
-            .values_list("conversation__external_thread_id", flat=True).first()) or ""
+    return (
+        Message.objects.filter(channel=channel, external_id=tweet_id)
+        .values_list("conversation__external_thread_id", flat=True)
+        .first()
+    ) or ""
 
 
 # ---- polled v2 objects -----------------------------------------------------------------
+
 
 def parse_v2_tweet(payload: dict, channel: Channel) -> list[ParsedItem]:
     tweet = payload["tweet"]
@@ -100,8 +115,9 @@ def parse_v2_tweet(payload: dict, channel: Channel) -> list[ParsedItem]:
     author_id = tweet.get("author_id", "")
     if any(r.get("type") == "retweeted" for r in tweet.get("referenced_tweets", [])):
         return [UnsupportedItem(f"retweet {tweet['id']}: not a message")]
-    replied_to = next((r["id"] for r in tweet.get("referenced_tweets", [])
-                       if r.get("type") == "replied_to"), "")
+    replied_to = next(
+        (r["id"] for r in tweet.get("referenced_tweets", []) if r.get("type") == "replied_to"), ""
+    )
     history = tweet.get("edit_history_tweet_ids") or [tweet["id"]]
     from_search = payload["source"] == "search"
     author = users.get(author_id)
@@ -109,36 +125,43 @@ def parse_v2_tweet(payload: dict, channel: Channel) -> list[ParsedItem]:
     if replied_to and replied_to in referenced:
         parent = referenced[replied_to]
         parent_author = users.get(parent.get("author_id", ""), {})
-        context = {"id": replied_to, "text": parent.get("text", ""),
-                   "author_name": parent_author.get("name", ""),
-                   "author_handle": parent_author.get("username", ""),
-                   "created_at": parent.get("created_at", ""),
-                   "permalink": permalink(parent_author.get("username", ""), replied_to)}
+        context = {
+            "id": replied_to,
+            "text": parent.get("text", ""),
+            "author_name": parent_author.get("name", ""),
+            "author_handle": parent_author.get("username", ""),
+            "created_at": parent.get("created_at", ""),
+            "permalink": permalink(parent_author.get("username", ""), replied_to),
+        }
     is_echo = author_id == brand_id
     if from_search:
         kind = ItemKind.SEARCH_MATCH
     else:
         kind = ItemKind.REPLY if replied_to else ItemKind.MENTION
-    return [InboundItem(
-        kind=kind,
-        # An edited tweet gets a new id; its first id names it for its whole life.
-        external_id=history[0],
-        thread_id=tweet.get("conversation_id") or tweet["id"],
-        conversation_kind="search" if from_search else "mention",
-        timestamp=_v2_time(tweet["created_at"]),
-        author=v2_identity(author),
-        text=tweet.get("text", ""),
-        parent_external_id=replied_to,
-        context_external_id=replied_to,
-        context=context,
-        is_echo=is_echo,
-        edited=True if len(history) > 1 else None,
-        permalink=permalink((author or {}).get("username", ""), tweet["id"]),
-        tags=[payload["search"][:64]] if from_search and payload.get("search") else [],
-        extra={"lang": tweet.get("lang", ""), "latest_id": tweet["id"],
-               "found_by": f"search:{payload.get('search', '')}" if from_search
-               else "mentions"},
-    )]
+    return [
+        InboundItem(
+            kind=kind,
+            # An edited tweet gets a new id; its first id names it for its whole life.
+            external_id=history[0],
+            thread_id=tweet.get("conversation_id") or tweet["id"],
+            conversation_kind="search" if from_search else "mention",
+            timestamp=_v2_time(tweet["created_at"]),
+            author=v2_identity(author),
+            text=tweet.get("text", ""),
+            parent_external_id=replied_to,
+            context_external_id=replied_to,
+            context=context,
+            is_echo=is_echo,
+            edited=True if len(history) > 1 else None,
+            permalink=permalink((author or {}).get("username", ""), tweet["id"]),
+            tags=[payload["search"][:64]] if from_search and payload.get("search") else [],
+            extra={
+                "lang": tweet.get("lang", ""),
+                "latest_id": tweet["id"],
+                "found_by": f"search:{payload.get('search', '')}" if from_search else "mentions",
+            },
+        )
+    ]
 
 
 def parse_v2_dm(payload: dict, channel: Channel) -> list[ParsedItem]:
@@ -153,15 +176,24 @@ def parse_v2_dm(payload: dict, channel: Channel) -> list[ParsedItem]:
         others = [p for p in event.get("participant_ids", []) if p != brand_id] or [sender]
         thread = dm_conversation_id(brand_id, others[0])
     media = (event.get("attachments") or {}).get("media_keys", [])
-    return [InboundItem(
-        kind=ItemKind.DM, external_id=event["id"], thread_id=thread, conversation_kind="dm",
-        timestamp=_v2_time(event["created_at"]), author=v2_identity(users.get(sender)),
-        text=event.get("text", ""), is_echo=sender == brand_id, private=True,
-        attachments=[{"type": "media", "media_key": key} for key in media],
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.DM,
+            external_id=event["id"],
+            thread_id=thread,
+            conversation_kind="dm",
+            timestamp=_v2_time(event["created_at"]),
+            author=v2_identity(users.get(sender)),
+            text=event.get("text", ""),
+            is_echo=sender == brand_id,
+            private=True,
+            attachments=[{"type": "media", "media_key": key} for key in media],
+        )
+    ]
 
 
 # ---- Account Activity (v1.1-shaped) ------------------------------------------------------
+
 
 def _v11_text(tweet: dict) -> str:
     if tweet.get("truncated") and tweet.get("extended_tweet"):
@@ -174,12 +206,21 @@ def _v11_tweet_item(tweet: dict, channel: Channel, brand_id: str, **overrides) -
     user = tweet.get("user") or {}
     parent = tweet.get("in_reply_to_status_id_str") or ""
     # v1.1 objects carry no conversation_id: follow the reply to a thread we already hold.
-    thread = (_known_thread(channel, tweet_id) or (_known_thread(channel, parent) if parent
-              else "") or parent or tweet_id)
+    thread = (
+        _known_thread(channel, tweet_id)
+        or (_known_thread(channel, parent) if parent else "")
+        or parent
+        or tweet_id
+    )
     values = dict(
-        kind=ItemKind.REPLY if parent else ItemKind.MENTION, external_id=tweet_id,
-        thread_id=thread, conversation_kind="mention", timestamp=_v11_time(tweet),
-        author=v11_identity(user), text=_v11_text(tweet), parent_external_id=parent,
+        kind=ItemKind.REPLY if parent else ItemKind.MENTION,
+        external_id=tweet_id,
+        thread_id=thread,
+        conversation_kind="mention",
+        timestamp=_v11_time(tweet),
+        author=v11_identity(user),
+        text=_v11_text(tweet),
+        parent_external_id=parent,
         is_echo=str(user.get("id_str") or user.get("id")) == brand_id,
         permalink=permalink(user.get("screen_name", ""), tweet_id),
         extra={"lang": tweet.get("lang") or "", "found_by": "webhook"},
@@ -205,15 +246,27 @@ def parse_aaa_dm(payload: dict, channel: Channel) -> list[ParsedItem]:
     recipient = str(create.get("target", {}).get("recipient_id", brand_id))
     data = create.get("message_data") or {}
     media = (data.get("attachment") or {}).get("media")
-    return [InboundItem(
-        kind=ItemKind.DM, external_id=event["id"],
-        thread_id=dm_conversation_id(sender, recipient), conversation_kind="dm",
-        timestamp=_ms_time(event["created_timestamp"]),
-        author=v11_identity((payload.get("users") or {}).get(sender)),
-        text=data.get("text", ""), is_echo=sender == brand_id, private=True,
-        attachments=[{"type": media.get("type", "media"),
-                      "url": https_or_empty(media.get("media_url_https", ""))}] if media else [],
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.DM,
+            external_id=event["id"],
+            thread_id=dm_conversation_id(sender, recipient),
+            conversation_kind="dm",
+            timestamp=_ms_time(event["created_timestamp"]),
+            author=v11_identity((payload.get("users") or {}).get(sender)),
+            text=data.get("text", ""),
+            is_echo=sender == brand_id,
+            private=True,
+            attachments=[
+                {
+                    "type": media.get("type", "media"),
+                    "url": https_or_empty(media.get("media_url_https", "")),
+                }
+            ]
+            if media
+            else [],
+        )
+    ]
 
 
 def parse_aaa_favorite(payload: dict, channel: Channel) -> list[ParsedItem]:
@@ -223,11 +276,17 @@ def parse_aaa_favorite(payload: dict, channel: Channel) -> list[ParsedItem]:
     brand_id = payload["for_user_id"]
     if str(liker.get("id_str") or liker.get("id")) == brand_id and status:
         # We liked a customer's tweet in X's own app: keep the tweet's state in step.
-        return [_v11_tweet_item(status, channel, brand_id, liked=True,
-                                timestamp=_ms_time(event["timestamp_ms"]))]
-    return [UnsupportedItem(
-        f"favorite of tweet {status.get('id_str', '?')} by user "
-        f"{liker.get('id_str', '?')}: a customer's like is not a message")]
+        return [
+            _v11_tweet_item(
+                status, channel, brand_id, liked=True, timestamp=_ms_time(event["timestamp_ms"])
+            )
+        ]
+    return [
+        UnsupportedItem(
+            f"favorite of tweet {status.get('id_str', '?')} by user "
+            f"{liker.get('id_str', '?')}: a customer's like is not a message"
+        )
+    ]
 
 
 def parse_aaa_delete(payload: dict, channel: Channel) -> list[ParsedItem]:
@@ -236,13 +295,21 @@ def parse_aaa_delete(payload: dict, channel: Channel) -> list[ParsedItem]:
     tweet_id = str(status["id"])
     user_id = str(status.get("user_id", ""))
     ours = user_id == payload["for_user_id"]
-    return [InboundItem(
-        kind=ItemKind.MENTION, external_id=tweet_id,
-        thread_id=_known_thread(channel, tweet_id) or tweet_id, conversation_kind="mention",
-        timestamp=_ms_time(event["timestamp_ms"]), text=None, deleted=True, is_echo=ours,
-        author=IdentityData(platform=PLATFORM, external_id=user_id)
-        if user_id and not ours else None,
-    )]
+    return [
+        InboundItem(
+            kind=ItemKind.MENTION,
+            external_id=tweet_id,
+            thread_id=_known_thread(channel, tweet_id) or tweet_id,
+            conversation_kind="mention",
+            timestamp=_ms_time(event["timestamp_ms"]),
+            text=None,
+            deleted=True,
+            is_echo=ours,
+            author=IdentityData(platform=PLATFORM, external_id=user_id)
+            if user_id and not ours
+            else None,
+        )
+    ]
 
 
 PARSERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {

@@ -81,8 +81,12 @@ def searches(channel: Channel) -> list[Search]:
         if not query:
             continue
         if len(query) > conf.MAX_QUERY_LENGTH:
-            log.warning("search %r on %s is longer than %d characters; skipped", name, channel,
-                        conf.MAX_QUERY_LENGTH)
+            log.warning(
+                "search %r on %s is longer than %d characters; skipped",
+                name,
+                channel,
+                conf.MAX_QUERY_LENGTH,
+            )
             continue
         found.append(Search(name=name, query=query))
     return found
@@ -129,19 +133,18 @@ class PollRun:
                     reset = exc.retry_at
             if reset is not None:
                 self.limited(reset)
-                cursor.update(since_id=since_id, page_token=page_token,
-                              pending_newest_id=pending)
+                cursor.update(since_id=since_id, page_token=page_token, pending_newest_id=pending)
                 break
             meta = body.get("meta") or {}
             if page_token is None and pending is None:
                 pending = meta.get("newest_id")  # the first page of a sweep is the newest
-            fetched.extend(to_payload(tweet, body.get("includes") or {})
-                           for tweet in body.get("data") or [])
+            fetched.extend(
+                to_payload(tweet, body.get("includes") or {}) for tweet in body.get("data") or []
+            )
             page_token = meta.get("next_token")
             if not page_token:
                 newest = max([i for i in (since_id, pending) if i], key=int, default=None)
-                cursor = {**{k: v for k, v in cursor.items() if k == "query"},
-                          "since_id": newest}
+                cursor = {**{k: v for k, v in cursor.items() if k == "query"}, "since_id": newest}
                 break
         # Oldest first, so the inbox hears them in the order they were written.
         fetched.sort(key=lambda e: int(e["tweet"]["id"]))
@@ -150,8 +153,11 @@ class PollRun:
 
     def _event(self, key: str, payload: dict) -> EventToStore:
         item = payload.get("tweet") or payload.get("dm_event")
-        return EventToStore(delivery_key=f"{key}:{item['id']}", payload=payload,
-                            channel_external_id=self.channel.external_id)
+        return EventToStore(
+            delivery_key=f"{key}:{item['id']}",
+            payload=payload,
+            channel_external_id=self.channel.external_id,
+        )
 
     def mentions(self) -> None:
         user_id = self.channel.external_id
@@ -159,8 +165,9 @@ class PollRun:
         def fetch(*, since_id, page_token):
             return self.client.mentions(user_id, since_id=since_id, pagination_token=page_token)
 
-        self.sweep_timeline("mentions", "mentions", fetch,
-                            lambda t, inc: self._tweet_payload("mentions", t, inc))
+        self.sweep_timeline(
+            "mentions", "mentions", fetch, lambda t, inc: self._tweet_payload("mentions", t, inc)
+        )
 
     def search(self, search: Search) -> None:
         key = _search_key(search.name)
@@ -170,23 +177,32 @@ class PollRun:
             self.cursors[key] = {"query": search.query}
 
         def fetch(*, since_id, page_token):
-            return self.client.search_recent(search.query, since_id=since_id,
-                                             next_token=page_token)
+            return self.client.search_recent(search.query, since_id=since_id, next_token=page_token)
 
-        self.sweep_timeline(key, "search_recent", fetch,
-                            lambda t, inc: self._tweet_payload("search", t, inc, search.name))
+        self.sweep_timeline(
+            key,
+            "search_recent",
+            fetch,
+            lambda t, inc: self._tweet_payload("search", t, inc, search.name),
+        )
         self.cursors[key]["query"] = search.query
 
-    def _tweet_payload(self, source: str, tweet: dict, includes: dict,
-                       search_name: str = "") -> dict:
+    def _tweet_payload(
+        self, source: str, tweet: dict, includes: dict, search_name: str = ""
+    ) -> dict:
         wanted_users = {tweet.get("author_id"), tweet.get("in_reply_to_user_id")}
         wanted_tweets = {r.get("id") for r in tweet.get("referenced_tweets", [])}
         referenced = [t for t in includes.get("tweets", []) if t.get("id") in wanted_tweets]
         wanted_users |= {t.get("author_id") for t in referenced}
-        payload = {"source": source, "for_user_id": self.channel.external_id, "tweet": tweet,
-                   "includes": {"users": [u for u in includes.get("users", [])
-                                          if u.get("id") in wanted_users],
-                                "tweets": referenced}}
+        payload = {
+            "source": source,
+            "for_user_id": self.channel.external_id,
+            "tweet": tweet,
+            "includes": {
+                "users": [u for u in includes.get("users", []) if u.get("id") in wanted_users],
+                "tweets": referenced,
+            },
+        }
         if search_name:
             payload["search"] = search_name
         return payload
@@ -219,10 +235,14 @@ class PollRun:
                     reached = True  # newest first: everything from here on was read before
                     continue
                 involved = {event.get("sender_id"), *event.get("participant_ids", [])}
-                fetched.append({"source": "dm_events", "for_user_id": self.channel.external_id,
-                                "dm_event": event,
-                                "includes": {"users": [u for u in users
-                                                       if u.get("id") in involved]}})
+                fetched.append(
+                    {
+                        "source": "dm_events",
+                        "for_user_id": self.channel.external_id,
+                        "dm_event": event,
+                        "includes": {"users": [u for u in users if u.get("id") in involved]},
+                    }
+                )
             page_token = (body.get("meta") or {}).get("next_token")
             if reached or not page_token:
                 newest = max([i for i in (last_id, pending) if i], key=int, default=None)
@@ -243,5 +263,9 @@ def poll(channel: Channel, client: XClient) -> PollResult:
             run.search(search)
     if "dm_events" in sources:
         run.direct_messages()
-    return PollResult(events=run.events, cursors=run.cursors,
-                      rate_limits=dict(client.rate_limits), retry_at=run.retry_at)
+    return PollResult(
+        events=run.events,
+        cursors=run.cursors,
+        rate_limits=dict(client.rate_limits),
+        retry_at=run.retry_at,
+    )

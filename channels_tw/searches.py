@@ -30,13 +30,15 @@ def _split(text: str) -> list[str]:
 
 
 class SearchForm(forms.Form):
-    name = forms.CharField(max_length=64, required=False,
-                           help_text="Matches are tagged with it; rules can test it.")
+    name = forms.CharField(
+        max_length=64, required=False, help_text="Matches are tagged with it; rules can test it."
+    )
     phrases = forms.CharField(required=False, help_text="The brand's name, without the @.")
     hashtags = forms.CharField(required=False, help_text="With or without the #.")
     urls = forms.CharField(required=False, label="URLs", help_text="Links to your site.")
-    exclude = forms.CharField(required=False, label="Exclusions",
-                              help_text="Words or phrases a match must not contain.")
+    exclude = forms.CharField(
+        required=False, label="Exclusions", help_text="Words or phrases a match must not contain."
+    )
 
     def search(self) -> dict:
         """The entry as poll.py reads it; {} when the row is empty."""
@@ -62,19 +64,29 @@ SearchFormSet = forms.formset_factory(SearchForm, extra=EXTRA_ROWS, can_delete=T
 
 
 def _initial(search: dict) -> dict:
-    return {"name": search.get("name", ""),
-            **{key: ", ".join(str(v) for v in search.get(key, [])) for key in LISTS}}
+    return {
+        "name": search.get("name", ""),
+        **{key: ", ".join(str(v) for v in search.get(key, [])) for key in LISTS},
+    }
 
 
 def _preview(entry: dict, handle: str) -> dict:
     query = build_query(entry, handle) if entry else ""
-    return {"name": entry.get("name", ""), "query": query, "length": len(query),
-            "too_long": len(query) > conf.MAX_QUERY_LENGTH}
+    return {
+        "name": entry.get("name", ""),
+        "query": query,
+        "length": len(query),
+        "too_long": len(query) > conf.MAX_QUERY_LENGTH,
+    }
 
 
 def _previews(formset, handle: str) -> list[dict]:
-    return [_preview(form.search() if form.is_valid() and not form.cleaned_data.get("DELETE")
-                     else {}, handle) for form in formset.forms]
+    return [
+        _preview(
+            form.search() if form.is_valid() and not form.cleaned_data.get("DELETE") else {}, handle
+        )
+        for form in formset.forms
+    ]
 
 
 def _validated(formset, handle: str) -> list[dict] | None:
@@ -93,8 +105,11 @@ def _validated(formset, handle: str) -> list[dict] | None:
             return None
         names.add(entry["name"].casefold())
         if len(build_query(entry, handle)) > conf.MAX_QUERY_LENGTH:
-            form.add_error(None, f"The query is longer than X's {conf.MAX_QUERY_LENGTH} "
-                                 "characters; split it into two searches.")
+            form.add_error(
+                None,
+                f"The query is longer than X's {conf.MAX_QUERY_LENGTH} "
+                "characters; split it into two searches.",
+            )
             return None
         found.append(entry)
     return found
@@ -116,16 +131,31 @@ def searches(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 old = channel.config.get("searches", [])
                 channel.config = {**channel.config, "searches": new}
                 channel.save(update_fields=["config"])
-                record(actor=request.user, verb="changed", target=channel,
-                       target_kind="x_searches", changes={"searches": [old, new]}
-                       if old != new else {})
+                record(
+                    actor=request.user,
+                    verb="changed",
+                    target=channel,
+                    target_kind="x_searches",
+                    changes={"searches": [old, new]} if old != new else {},
+                )
             messages.success(request, f"Saved the searches of {channel.name}.")
             return redirect("channels_tw:searches_of", pk=channel.pk)
-    previews = _previews(formset, channel.handle) if formset.is_bound else [
-        _preview(s, channel.handle) for s in saved]
-    return render(request, "channels_tw/searches.html", {
-        "accounts": accounts, "channel": channel,
-        "formset": formset, "previews": previews, "max_length": conf.MAX_QUERY_LENGTH})
+    previews = (
+        _previews(formset, channel.handle)
+        if formset.is_bound
+        else [_preview(s, channel.handle) for s in saved]
+    )
+    return render(
+        request,
+        "channels_tw/searches.html",
+        {
+            "accounts": accounts,
+            "channel": channel,
+            "formset": formset,
+            "previews": previews,
+            "max_length": conf.MAX_QUERY_LENGTH,
+        },
+    )
 
 
 @require_POST
@@ -135,5 +165,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=pk, kind="x")
     formset = SearchFormSet(request.POST)
     formset.is_valid()
-    return render(request, "channels_tw/searches.html#previews", {
-        "previews": _previews(formset, channel.handle), "max_length": conf.MAX_QUERY_LENGTH})
+    return render(
+        request,
+        "channels_tw/searches.html#previews",
+        {"previews": _previews(formset, channel.handle), "max_length": conf.MAX_QUERY_LENGTH},
+    )

@@ -40,10 +40,17 @@ def connect(request: HttpRequest) -> HttpResponse:
     verifier, challenge = oauth.pkce_pair()
     state = secrets.token_urlsafe(24)
     redirect_uri = request.build_absolute_uri(reverse("channels_tw:callback"))
-    request.session[SESSION_KEY] = {"state": state, "verifier": verifier,
-                                    "api_base": api_base, "redirect_uri": redirect_uri}
-    return redirect(oauth.authorization_url(api_base=api_base, redirect_uri=redirect_uri,
-                                            state=state, challenge=challenge))
+    request.session[SESSION_KEY] = {
+        "state": state,
+        "verifier": verifier,
+        "api_base": api_base,
+        "redirect_uri": redirect_uri,
+    }
+    return redirect(
+        oauth.authorization_url(
+            api_base=api_base, redirect_uri=redirect_uri, state=state, challenge=challenge
+        )
+    )
 
 
 def callback(request: HttpRequest) -> HttpResponse:
@@ -51,24 +58,34 @@ def callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_KEY, None)
     state = request.GET.get("state", "")
     if not pending or not hmac.compare_digest(state.encode(), pending["state"].encode()):
-        return HttpResponseBadRequest("This sign-in link is stale or was not started here. "
-                                      "Start again from the X channels page.")
+        return HttpResponseBadRequest(
+            "This sign-in link is stale or was not started here. "
+            "Start again from the X channels page."
+        )
     if request.GET.get("error") or not request.GET.get("code"):
         return HttpResponseBadRequest("X did not grant access; nothing was connected.")
     try:
-        credentials = oauth.exchange_code(api_base=pending["api_base"],
-                                          code=request.GET["code"],
-                                          verifier=pending["verifier"],
-                                          redirect_uri=pending["redirect_uri"])
+        credentials = oauth.exchange_code(
+            api_base=pending["api_base"],
+            code=request.GET["code"],
+            verifier=pending["verifier"],
+            redirect_uri=pending["redirect_uri"],
+        )
         me = XClient(pending["api_base"], credentials["access_token"]).me()
     except ConnectorError as exc:
         return HttpResponseBadRequest(f"X refused the connection: {exc}")
-    api_base_url = "" if pending["api_base"] == settings.X_API_BASE.rstrip("/") \
-        else pending["api_base"]
+    api_base_url = (
+        "" if pending["api_base"] == settings.X_API_BASE.rstrip("/") else pending["api_base"]
+    )
     channel, created = Channel.objects.get_or_create(
-        kind="x", external_id=me["id"],
-        defaults={"name": me.get("name") or me["username"], "handle": me.get("username", ""),
-                  "api_base_url": api_base_url})
+        kind="x",
+        external_id=me["id"],
+        defaults={
+            "name": me.get("name") or me["username"],
+            "handle": me.get("username", ""),
+            "api_base_url": api_base_url,
+        },
+    )
     if created or channel.status != ChannelStatus.NEEDS_RECONNECT:
         channel.credentials = {**channel.credentials, **credentials}
         channel.handle = me.get("username", channel.handle)
@@ -85,9 +102,16 @@ def status(request: HttpRequest) -> HttpResponse:
     rows = []
     for channel in Channel.objects.filter(kind="x").order_by("name"):
         limits = conf.tier_limits(channel)
-        budgets = [{"endpoint": name, "tier_limit": limits.get(name), **budget}
-                   for name, budget in sorted(channel.rate_limits.items())]
-        rows.append({"channel": channel, "budgets": budgets,
-                     "tier": channel.config.get("tier", conf.DEFAULT_TIER),
-                     "searches": channel.config.get("searches", [])})
+        budgets = [
+            {"endpoint": name, "tier_limit": limits.get(name), **budget}
+            for name, budget in sorted(channel.rate_limits.items())
+        ]
+        rows.append(
+            {
+                "channel": channel,
+                "budgets": budgets,
+                "tier": channel.config.get("tier", conf.DEFAULT_TIER),
+                "searches": channel.config.get("searches", []),
+            }
+        )
     return render(request, "channels_tw/status.html", {"rows": rows})

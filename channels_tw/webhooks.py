@@ -49,8 +49,7 @@ def handle(request: HttpRequest) -> HttpResponse | list[EventToStore]:
     given = request.headers.get("x-twitter-webhooks-signature", "")
     expected = signature(settings.X_CONSUMER_SECRET, request.body)
     # Anyone can compute an HMAC with an empty key: without the secret, nothing is genuine.
-    if not settings.X_CONSUMER_SECRET or not hmac.compare_digest(given.encode(),
-                                                                 expected.encode()):
+    if not settings.X_CONSUMER_SECRET or not hmac.compare_digest(given.encode(), expected.encode()):
         return HttpResponse("bad signature", status=403, content_type="text/plain")
     return events_from_delivery(request.body, split_activity)
 
@@ -68,9 +67,13 @@ def split_activity(body: dict) -> list[EventToStore]:
             continue
         id_of = ITEM_TYPES.get(key)
         if id_of is None or not isinstance(value, list):
-            events.append(EventToStore(
-                delivery_key=f"aaa:{key[:40]}:{_digest(value)}", channel_external_id=for_user,
-                payload={"source": "aaa", "type": key, "for_user_id": for_user, "item": value}))
+            events.append(
+                EventToStore(
+                    delivery_key=f"aaa:{key[:40]}:{_digest(value)}",
+                    channel_external_id=for_user,
+                    payload={"source": "aaa", "type": key, "for_user_id": for_user, "item": value},
+                )
+            )
             continue
         for item in value:
             payload = {"source": "aaa", "type": key, "for_user_id": for_user, "item": item}
@@ -78,9 +81,14 @@ def split_activity(body: dict) -> list[EventToStore]:
             if key == "direct_message_events":
                 payload["users"] = body.get("users") or {}
             item_id = "" if poison else id_of(item)
-            events.append(EventToStore(delivery_key=f"aaa:{key}:{item_id or _digest(item)}",
-                                       channel_external_id=for_user, payload=payload,
-                                       poison=poison))
+            events.append(
+                EventToStore(
+                    delivery_key=f"aaa:{key}:{item_id or _digest(item)}",
+                    channel_external_id=for_user,
+                    payload=payload,
+                    poison=poison,
+                )
+            )
     return events
 
 

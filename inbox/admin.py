@@ -63,8 +63,15 @@ class IdentityAdmin(admin.ModelAdmin):
 class MessageInline(admin.TabularInline):
     model = models.Message
     extra = 0
-    fields = ["direction", "visibility", "text", "platform_timestamp", "deleted", "hidden",
-              "delivery_status"]
+    fields = [
+        "direction",
+        "visibility",
+        "text",
+        "platform_timestamp",
+        "deleted",
+        "hidden",
+        "delivery_status",
+    ]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -72,8 +79,15 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(models.Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "contact", "state", "assignee", "priority",
-                    "last_message_at"]
+    list_display = [
+        "__str__",
+        "channel",
+        "contact",
+        "state",
+        "assignee",
+        "priority",
+        "last_message_at",
+    ]
     # context_state: the threads whose post or media is still to be fetched (inbox/enrich.py).
     list_filter = ["state", "kind", "channel", "priority", "is_spam", "context_state", "tags"]
     search_fields = ["preview", "external_thread_id", "contact__name"]
@@ -84,8 +98,15 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "direction", "platform_timestamp", "routed_at",
-                    "deleted", "hidden"]
+    list_display = [
+        "__str__",
+        "channel",
+        "direction",
+        "platform_timestamp",
+        "routed_at",
+        "deleted",
+        "hidden",
+    ]
     list_filter = ["direction", "visibility", "deleted", "hidden", "channel"]
     search_fields = ["text", "external_id"]
     raw_id_fields = ["conversation", "author_identity", "parent"]
@@ -93,8 +114,16 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(models.InboundEvent)
 class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ["delivery_key", "channel_kind", "channel", "source", "state", "attempts",
-                    "received_at", "reason"]
+    list_display = [
+        "delivery_key",
+        "channel_kind",
+        "channel",
+        "source",
+        "state",
+        "attempts",
+        "received_at",
+        "reason",
+    ]
     # The Channels page links here filtered by channel and state (poisoned, failed).
     list_filter = ["state", "channel_kind", "source", "channel"]
     search_fields = ["delivery_key", "last_error"]
@@ -103,6 +132,7 @@ class InboundEventAdmin(admin.ModelAdmin):
     @admin.display(description="Reason")
     def reason(self, event):
         return event.last_error[:120]
+
     actions = ["reprocess"]
 
     @admin.action(description="Process again")
@@ -112,8 +142,11 @@ class InboundEventAdmin(admin.ModelAdmin):
         # A poisoned event holds what cannot be processed (see its reason): it stays kept.
         poisoned = queryset.filter(state=models.EventState.POISONED).count()
         if poisoned:
-            self.message_user(request, f"{poisoned} poisoned event(s) left as they are: "
-                                       "what they hold cannot be processed.")
+            self.message_user(
+                request,
+                f"{poisoned} poisoned event(s) left as they are: "
+                "what they hold cannot be processed.",
+            )
         queryset = queryset.exclude(state=models.EventState.POISONED)
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(state=models.EventState.STORED)
@@ -122,11 +155,15 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 @admin.register(models.OutboundAction)
 class OutboundActionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "kind", "state", "attempts", "external_id",
-                    "created_at"]
+    list_display = ["__str__", "channel", "kind", "state", "attempts", "external_id", "created_at"]
     list_filter = ["state", "kind", "channel"]
-    readonly_fields = ["attempts", "first_attempt_at", "last_attempt_at", "external_id",
-                       "last_error"]
+    readonly_fields = [
+        "attempts",
+        "first_attempt_at",
+        "last_attempt_at",
+        "external_id",
+        "last_error",
+    ]
     raw_id_fields = ["conversation", "message", "target"]
 
 

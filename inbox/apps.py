@@ -14,5 +14,6 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox"
 
     def ready(self):
-        post_migrate.connect(create_cache_table, sender=self,
-                             dispatch_uid="inbox.create_cache_table")
+        post_migrate.connect(
+            create_cache_table, sender=self, dispatch_uid="inbox.create_cache_table"
+        )

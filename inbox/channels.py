@@ -16,17 +16,23 @@ log = logging.getLogger("switchboard.channels")
 def mark_needs_reconnect(channel: Channel, detail: str) -> None:
     """The platform refused the token: stop sending, hold the queue, tell the admins."""
     with transaction.atomic():
-        changed = Channel.objects.filter(pk=channel.pk).exclude(
-            status=ChannelStatus.NEEDS_RECONNECT
-        ).update(status=ChannelStatus.NEEDS_RECONNECT, status_detail=detail[:2000])
+        changed = (
+            Channel.objects.filter(pk=channel.pk)
+            .exclude(status=ChannelStatus.NEEDS_RECONNECT)
+            .update(status=ChannelStatus.NEEDS_RECONNECT, status_detail=detail[:2000])
+        )
         from .outbox import disconnected_reason
 
         OutboundAction.objects.filter(channel=channel, state=ActionState.QUEUED).update(
-            state=ActionState.HELD, last_error="the channel needs reconnecting",
-            reason=disconnected_reason(channel))
+            state=ActionState.HELD,
+            last_error="the channel needs reconnecting",
+            reason=disconnected_reason(channel),
+        )
         if changed:
-            AuditEvent.objects.create(verb="channel_needs_reconnect",
-                                      data={"channel_id": channel.pk, "detail": detail[:500]})
+            AuditEvent.objects.create(
+                verb="channel_needs_reconnect",
+                data={"channel_id": channel.pk, "detail": detail[:500]},
+            )
             log.warning("channel %s needs reconnecting: %s", channel, detail)
     channel.status = ChannelStatus.NEEDS_RECONNECT
     channel.status_detail = detail
@@ -61,14 +67,25 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
         channel.status = ChannelStatus.ACTIVE
         channel.status_detail = ""
         channel.save(update_fields=["credentials", "status", "status_detail"])
-        held = list(OutboundAction.objects.filter(channel=channel, state=ActionState.HELD)
-                    .values_list("pk", flat=True))
-        OutboundAction.objects.filter(pk__in=held).update(state=ActionState.QUEUED,
-                                                          not_before=None, reason="")
-        AuditEvent.objects.create(actor=user, verb="channel_reconnected",
-                                  data={"channel_id": channel.pk, "released": len(held)})
-        record(actor=user, verb="reconnected", target=channel,
-               changes={"token": [None, "(changed)"], "status": ["needs reconnect", "active"]})
+        held = list(
+            OutboundAction.objects.filter(channel=channel, state=ActionState.HELD).values_list(
+                "pk", flat=True
+            )
+        )
+        OutboundAction.objects.filter(pk__in=held).update(
+            state=ActionState.QUEUED, not_before=None, reason=""
+        )
+        AuditEvent.objects.create(
+            actor=user,
+            verb="channel_reconnected",
+            data={"channel_id": channel.pk, "released": len(held)},
+        )
+        record(
+            actor=user,
+            verb="reconnected",
+            target=channel,
+            changes={"token": [None, "(changed)"], "status": ["needs reconnect", "active"]},
+        )
         transaction.on_commit(lambda: [queue_action(pk) for pk in held])
         waiting = wake_after_reconnect(channel)
         transaction.on_commit(lambda: queue_context(waiting))

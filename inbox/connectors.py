@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # ---- typed errors: each carries its retry policy --------------------------------------------
 
+
 class ConnectorError(Exception):
     """Base of the typed errors a connector raises."""
 
@@ -59,13 +60,14 @@ class Unavailable(ConnectorError):
 
 # ---- what parse() returns ---------------------------------------------------------------------
 
+
 class ItemKind(enum.StrEnum):
-    COMMENT = "comment"          # top-level comment on a post or media
-    REPLY = "reply"              # reply under a comment or a tweet
-    POST = "post"                # a visitor post on the Page
+    COMMENT = "comment"  # top-level comment on a post or media
+    REPLY = "reply"  # reply under a comment or a tweet
+    POST = "post"  # a visitor post on the Page
     DM = "dm"
     MENTION = "mention"
-    SEARCH_MATCH = "search"      # found by a brand-name or hashtag search
+    SEARCH_MATCH = "search"  # found by a brand-name or hashtag search
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,14 @@ class InboundItem:
     context: dict[str, Any] = field(default_factory=dict)
     context_wanted: bool = False
     is_echo: bool = False
-    outbound_ref: str = ""        # our OutboundAction id, when the platform echoes metadata
+    outbound_ref: str = ""  # our OutboundAction id, when the platform echoes metadata
     private: bool = False
     edited: bool | None = None
     deleted: bool | None = None
     hidden: bool | None = None
     liked: bool | None = None
     permalink: str = ""
-    tags: list[str] = field(default_factory=list)   # e.g. the search that found a tweet
+    tags: list[str] = field(default_factory=list)  # e.g. the search that found a tweet
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -188,12 +190,13 @@ class Capability(enum.StrEnum):
 
 # ---- the interface ------------------------------------------------------------------------------
 
+
 class Connector:
     """What a channel app implements. Methods raise the typed errors above, never sleep."""
 
-    kind: ClassVar[str]            # registry key and Channel.kind, e.g. "facebook"
-    webhook_slug: ClassVar[str]    # the webhook lives at /webhooks/<slug>/
-    platform: ClassVar[str]        # identity namespace; FB and IG PSIDs differ, so per app
+    kind: ClassVar[str]  # registry key and Channel.kind, e.g. "facebook"
+    webhook_slug: ClassVar[str]  # the webhook lives at /webhooks/<slug>/
+    platform: ClassVar[str]  # identity namespace; FB and IG PSIDs differ, so per app
     label: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Composer limit shown live (X: 280); None means no practical limit.

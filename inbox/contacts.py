@@ -27,8 +27,9 @@ def _audit(conversation: Conversation | None, verb: str, *, actor, **data) -> No
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, values: dict, actor,
-                   conversation: Conversation | None = None) -> Contact:
+def contact_update(
+    *, contact: Contact, values: dict, actor, conversation: Conversation | None = None
+) -> Contact:
     """Set the editable fields (already validated by ContactForm); audits what changed."""
     changed = {f: values[f] for f in EDITABLE if f in values and values[f] != getattr(contact, f)}
     if not changed:
@@ -36,13 +37,19 @@ def contact_update(*, contact: Contact, values: dict, actor,
     for field, value in changed.items():
         setattr(contact, field, value)
     contact.save(update_fields=[*changed, "updated_at"])
-    _audit(conversation, "customer_edited", actor=actor, contact=contact.pk,
-           customer=", ".join(changed))
+    _audit(
+        conversation,
+        "customer_edited",
+        actor=actor,
+        contact=contact.pk,
+        customer=", ".join(changed),
+    )
     return contact
 
 
-def contact_note_add(*, contact: Contact, text: str, actor,
-                     conversation: Conversation | None = None) -> Note:
+def contact_note_add(
+    *, contact: Contact, text: str, actor, conversation: Conversation | None = None
+) -> Note:
     """A note on the customer: shown beside every conversation they have, not just this one."""
     note = Note.objects.create(contact=contact, author=actor, text=text.strip())
     _audit(conversation, "customer_note", actor=actor, contact=contact.pk, note_id=note.pk)
@@ -77,11 +84,16 @@ class MergePreview:
 
 
 def _side(contact: Contact) -> MergeSide:
-    return MergeSide(contact=contact,
-                     identities=list(contact.identities.order_by("platform", "id")),
-                     conversations=contact.conversations.count(),
-                     recent=list(contact.conversations.select_related("channel")
-                                 .order_by(F("last_message_at").desc(nulls_last=True))[:5]))
+    return MergeSide(
+        contact=contact,
+        identities=list(contact.identities.order_by("platform", "id")),
+        conversations=contact.conversations.count(),
+        recent=list(
+            contact.conversations.select_related("channel").order_by(
+                F("last_message_at").desc(nulls_last=True)
+            )[:5]
+        ),
+    )
 
 
 def merge_preview(*, keep: Contact, other: Contact) -> MergePreview:
@@ -92,13 +104,13 @@ def merge_preview(*, keep: Contact, other: Contact) -> MergePreview:
             filled[field] = theirs
         elif theirs and mine and theirs != mine:
             conflicts[field] = (mine, theirs)
-    return MergePreview(keep=_side(keep), other=_side(other), filled=filled,
-                        conflicts=conflicts)
+    return MergePreview(keep=_side(keep), other=_side(other), filled=filled, conflicts=conflicts)
 
 
 @transaction.atomic
-def contact_merge(*, keep: Contact, other: Contact, actor,
-                  conversation: Conversation | None = None) -> Contact:
+def contact_merge(
+    *, keep: Contact, other: Contact, actor, conversation: Conversation | None = None
+) -> Contact:
     """Fold `other` into `keep` (the same person on two platforms) and delete `other`."""
     if keep.pk == other.pk:
         raise ValueError("a customer cannot be merged with itself")
@@ -117,17 +129,26 @@ def contact_merge(*, keep: Contact, other: Contact, actor,
     other_values = {f: getattr(other, f) for f in EDITABLE}
     other_pk = other.pk
     other.delete()
-    _audit(conversation, "customer_merged", actor=actor, contact=keep.pk, merged_contact=other_pk,
-           customer=other_values["name"] or f"contact {other_pk}", merged=other_values,
-           identities=identities, conversations=conversations)
+    _audit(
+        conversation,
+        "customer_merged",
+        actor=actor,
+        contact=keep.pk,
+        merged_contact=other_pk,
+        customer=other_values["name"] or f"contact {other_pk}",
+        merged=other_values,
+        identities=identities,
+        conversations=conversations,
+    )
     for pk in conversations:
         live.conversation_changed(pk)
     return keep
 
 
 @transaction.atomic
-def identity_unmerge(*, identity: Identity, actor,
-                     conversation: Conversation | None = None) -> Contact:
+def identity_unmerge(
+    *, identity: Identity, actor, conversation: Conversation | None = None
+) -> Contact:
     """Split a wrongly merged identity off into a customer of its own, with the
     conversations it wrote in; the rest stay. Refused for a customer's only identity."""
     old = Contact.objects.select_for_update().get(pk=identity.contact_id)
@@ -135,16 +156,29 @@ def identity_unmerge(*, identity: Identity, actor,
         raise ValueError("this is the customer's only identity")
     new = Contact.objects.create(name=identity.name or identity.handle)
     Identity.objects.filter(pk=identity.pk).update(contact=new)
-    written = set(Message.objects.filter(author_identity=identity, conversation__contact=old)
-                  .values_list("conversation_id", flat=True))
+    written = set(
+        Message.objects.filter(author_identity=identity, conversation__contact=old).values_list(
+            "conversation_id", flat=True
+        )
+    )
     # A thread the customer's other identities wrote in too stays with them.
-    shared = set(Message.objects.filter(conversation_id__in=written,
-                                        author_identity__contact=old)
-                 .values_list("conversation_id", flat=True))
+    shared = set(
+        Message.objects.filter(
+            conversation_id__in=written, author_identity__contact=old
+        ).values_list("conversation_id", flat=True)
+    )
     moving = sorted(written - shared)
     Conversation.objects.filter(pk__in=moving).update(contact=new)
-    _audit(conversation, "identity_unmerged", actor=actor, contact=old.pk, new_contact=new.pk,
-           customer=identity.display_name, identity=identity.pk, conversations=moving)
+    _audit(
+        conversation,
+        "identity_unmerged",
+        actor=actor,
+        contact=old.pk,
+        new_contact=new.pk,
+        customer=identity.display_name,
+        identity=identity.pk,
+        conversations=moving,
+    )
     for pk in moving:
         live.conversation_changed(pk)
     return new

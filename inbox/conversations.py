@@ -53,18 +53,20 @@ def _state_changed(conversation: Conversation, old: str, new: str) -> None:
             with transaction.atomic():
                 listener(conversation, old, new)
         except Exception:
-            log.exception("state listener %r failed on conversation %s", listener,
-                          conversation.pk)
+            log.exception("state listener %r failed on conversation %s", listener, conversation.pk)
 
 
-def _audit(conversation: Conversation, verb: str, *, actor=None, rule_name: str = "",
-           **data) -> AuditEvent:
+def _audit(
+    conversation: Conversation, verb: str, *, actor=None, rule_name: str = "", **data
+) -> AuditEvent:
     live.conversation_changed(conversation.pk)
-    return AuditEvent.objects.create(conversation=conversation, actor=actor,
-                                     rule_name=rule_name, verb=verb, data=data)
+    return AuditEvent.objects.create(
+        conversation=conversation, actor=actor, rule_name=rule_name, verb=verb, data=data
+    )
 
 
 # ---- replying ------------------------------------------------------------------------------
+
 
 def reply_kind(conversation: Conversation, *, private: bool) -> str | None:
     """Which outbox action a public or private answer in this conversation is, if any.
@@ -86,15 +88,27 @@ def reply_kind(conversation: Conversation, *, private: bool) -> str | None:
 
 def reply_target(conversation: Conversation) -> Message | None:
     """The customer message an answer goes under: the latest one that is still there."""
-    return (conversation.messages.filter(direction=Direction.INBOUND, deleted=False)
-            .exclude(external_id=None).order_by("-platform_timestamp", "-id").first())
+    return (
+        conversation.messages.filter(direction=Direction.INBOUND, deleted=False)
+        .exclude(external_id=None)
+        .order_by("-platform_timestamp", "-id")
+        .first()
+    )
 
 
 @transaction.atomic
-def conversation_reply(*, conversation: Conversation, text: str, private: bool = False,
-                       actor=None, rule_name: str = "", automatic: bool = False,
-                       target: Message | None = None, options: dict | None = None,
-                       close: bool = False) -> Message:
+def conversation_reply(
+    *,
+    conversation: Conversation,
+    text: str,
+    private: bool = False,
+    actor=None,
+    rule_name: str = "",
+    automatic: bool = False,
+    target: Message | None = None,
+    options: dict | None = None,
+    close: bool = False,
+) -> Message:
     """Queue an answer and show it in the thread at once as "queued".
 
     The conversation keeps its state until the answer lands (`reply_landed`): then it moves
@@ -104,39 +118,65 @@ def conversation_reply(*, conversation: Conversation, text: str, private: bool =
     """
     kind = reply_kind(conversation, private=private)
     if kind is None:
-        raise NotSupported("this channel cannot answer this conversation "
-                           + ("privately" if private else "publicly"))
+        raise NotSupported(
+            "this channel cannot answer this conversation "
+            + ("privately" if private else "publicly")
+        )
     text = text.strip()
     if not text:
         raise ValueError("a reply needs text")
     limit = conversation.channel.connector.max_text_length
     if limit and len(text) > limit:
-        raise ValueError(f"{len(text)} characters; {conversation.channel.connector.label} "
-                         f"allows {limit}")
+        raise ValueError(
+            f"{len(text)} characters; {conversation.channel.connector.label} allows {limit}"
+        )
     target = target or reply_target(conversation)
     now = timezone.now()
     message = Message.objects.create(
-        conversation=conversation, channel=conversation.channel, direction=Direction.OUTBOUND,
-        visibility=Visibility.PRIVATE if private else Visibility.PUBLIC, author_agent=actor,
-        text=text, platform_timestamp=now, state_timestamp=now, parent=target,
-        parent_external_id=target.external_id if target else "", is_automatic=automatic,
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Direction.OUTBOUND,
+        visibility=Visibility.PRIVATE if private else Visibility.PUBLIC,
+        author_agent=actor,
+        text=text,
+        platform_timestamp=now,
+        state_timestamp=now,
+        parent=target,
+        parent_external_id=target.external_id if target else "",
+        is_automatic=automatic,
         delivery_status=DeliveryStatus.QUEUED,
     )
     # What the conversation becomes once this lands; the connector ignores the key.
-    payload = {**(options or {}), LANDED_STATE: (ConversationState.CLOSED if close
-                                                 else ConversationState.PENDING),
-               ANSWERS_UNTIL: now.isoformat()}
-    action = enqueue_action(channel=conversation.channel, kind=kind, conversation=conversation,
-                            message=message, target=target, payload=payload,
-                            created_by=actor, rule_name=rule_name)
+    payload = {
+        **(options or {}),
+        LANDED_STATE: (ConversationState.CLOSED if close else ConversationState.PENDING),
+        ANSWERS_UNTIL: now.isoformat(),
+    }
+    action = enqueue_action(
+        channel=conversation.channel,
+        kind=kind,
+        conversation=conversation,
+        message=message,
+        target=target,
+        payload=payload,
+        created_by=actor,
+        rule_name=rule_name,
+    )
     updates = {"last_message_at": now}
     if conversation.first_response_at is None:
         updates["first_response_at"] = now
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
-    _audit(conversation, "replied", actor=actor, rule_name=rule_name, action_id=action.pk,
-           private=private, automatic=automatic)
+    _audit(
+        conversation,
+        "replied",
+        actor=actor,
+        rule_name=rule_name,
+        action_id=action.pk,
+        private=private,
+        automatic=automatic,
+    )
     return message
 
 
@@ -178,10 +218,22 @@ def reply_landed(action) -> None:
 def message_act(*, message: Message, kind: str, actor=None, rule_name: str = ""):
     """Like, unlike, hide, unhide or delete a message on the platform, through the outbox."""
     conversation = message.conversation
-    action = enqueue_action(channel=message.channel, kind=kind, conversation=conversation,
-                            target=message, created_by=actor, rule_name=rule_name)
-    _audit(conversation, f"message_{kind}", actor=actor, rule_name=rule_name,
-           message_id=message.pk, action_id=action.pk)
+    action = enqueue_action(
+        channel=message.channel,
+        kind=kind,
+        conversation=conversation,
+        target=message,
+        created_by=actor,
+        rule_name=rule_name,
+    )
+    _audit(
+        conversation,
+        f"message_{kind}",
+        actor=actor,
+        rule_name=rule_name,
+        message_id=message.pk,
+        action_id=action.pk,
+    )
     return action
 
 
@@ -189,10 +241,18 @@ def private_thread_origin(*, channel, identity) -> int | None:
     """The comment thread a person's new private conversation answers, if any: the one of
     the newest private reply this channel landed on a comment of theirs, within 7 days (no
     platform allows a private reply later)."""
-    action = (OutboundAction.objects.filter(
-        channel=channel, kind=ActionKind.PRIVATE_REPLY, state=ActionState.DONE,
-        target__author_identity=identity, created_at__gte=timezone.now() - PRIVATE_REPLY_AGE)
-        .order_by("-id").values_list("conversation_id", flat=True).first())
+    action = (
+        OutboundAction.objects.filter(
+            channel=channel,
+            kind=ActionKind.PRIVATE_REPLY,
+            state=ActionState.DONE,
+            target__author_identity=identity,
+            created_at__gte=timezone.now() - PRIVATE_REPLY_AGE,
+        )
+        .order_by("-id")
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
     return action
 
 
@@ -201,14 +261,27 @@ PRIVATE_REPLY_AGE = timedelta(days=7)
 
 # ---- state ---------------------------------------------------------------------------------
 
-def _set_state(conversation: Conversation, state: str, *, actor, rule_name,
-               snoozed_until: datetime | None = None, **data) -> None:
+
+def _set_state(
+    conversation: Conversation,
+    state: str,
+    *,
+    actor,
+    rule_name,
+    snoozed_until: datetime | None = None,
+    **data,
+) -> None:
     previous = conversation.state
-    Conversation.objects.filter(pk=conversation.pk).update(state=state,
-                                                          snoozed_until=snoozed_until)
+    Conversation.objects.filter(pk=conversation.pk).update(state=state, snoozed_until=snoozed_until)
     conversation.state, conversation.snoozed_until = state, snoozed_until
-    _audit(conversation, state if state != previous else f"{state}_again", actor=actor,
-           rule_name=rule_name, from_state=previous, **data)
+    _audit(
+        conversation,
+        state if state != previous else f"{state}_again",
+        actor=actor,
+        rule_name=rule_name,
+        from_state=previous,
+        **data,
+    )
     _state_changed(conversation, previous, state)
 
 
@@ -223,71 +296,94 @@ def conversation_reopen(*, conversation: Conversation, actor=None, rule_name: st
 
 
 @transaction.atomic
-def conversation_snooze(*, conversation: Conversation, until: datetime, actor=None,
-                        rule_name: str = "") -> None:
+def conversation_snooze(
+    *, conversation: Conversation, until: datetime, actor=None, rule_name: str = ""
+) -> None:
     if until <= timezone.now():
         raise ValueError("snooze until a time in the future")
-    _set_state(conversation, ConversationState.SNOOZED, actor=actor, rule_name=rule_name,
-               snoozed_until=until, until=until.isoformat())
+    _set_state(
+        conversation,
+        ConversationState.SNOOZED,
+        actor=actor,
+        rule_name=rule_name,
+        snoozed_until=until,
+        until=until.isoformat(),
+    )
 
 
 def wake_snoozed(now: datetime | None = None) -> int:
     """Snoozed conversations whose time has come are open again."""
     now = now or timezone.now()
     woken = 0
-    for conversation in Conversation.objects.filter(state=ConversationState.SNOOZED,
-                                                    snoozed_until__lte=now):
+    for conversation in Conversation.objects.filter(
+        state=ConversationState.SNOOZED, snoozed_until__lte=now
+    ):
         with transaction.atomic():
-            _set_state(conversation, ConversationState.OPEN, actor=None, rule_name="",
-                       reason="snooze ended")
+            _set_state(
+                conversation,
+                ConversationState.OPEN,
+                actor=None,
+                rule_name="",
+                reason="snooze ended",
+            )
         woken += 1
     return woken
 
 
 @transaction.atomic
-def conversation_mark_spam(*, conversation: Conversation, spam: bool = True, actor=None,
-                           rule_name: str = "") -> None:
+def conversation_mark_spam(
+    *, conversation: Conversation, spam: bool = True, actor=None, rule_name: str = ""
+) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(is_spam=spam)
     conversation.is_spam = spam
-    _audit(conversation, "marked_spam" if spam else "unmarked_spam", actor=actor,
-           rule_name=rule_name)
+    _audit(
+        conversation, "marked_spam" if spam else "unmarked_spam", actor=actor, rule_name=rule_name
+    )
     if spam and conversation.state != ConversationState.CLOSED:
         _set_state(conversation, ConversationState.CLOSED, actor=actor, rule_name=rule_name)
 
 
 # ---- routing -------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, assignee, team=None, actor=None,
-                        rule_name: str = "") -> None:
+def conversation_assign(
+    *, conversation: Conversation, assignee, team=None, actor=None, rule_name: str = ""
+) -> None:
     updates = {"assignee": assignee}
     if team is not None:
         updates["team"] = team
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
-    _audit(conversation, "assigned" if assignee else "unassigned", actor=actor,
-           rule_name=rule_name, assignee=assignee.display_name if assignee else None,
-           assignee_id=assignee.pk if assignee else None,
-           team=team.name if team else None)
+    _audit(
+        conversation,
+        "assigned" if assignee else "unassigned",
+        actor=actor,
+        rule_name=rule_name,
+        assignee=assignee.display_name if assignee else None,
+        assignee_id=assignee.pk if assignee else None,
+        team=team.name if team else None,
+    )
 
 
 @transaction.atomic
-def conversation_tag(*, conversation: Conversation, name: str, actor=None,
-                     rule_name: str = "", reason: str = "") -> bool:
+def conversation_tag(
+    *, conversation: Conversation, name: str, actor=None, rule_name: str = "", reason: str = ""
+) -> bool:
     """Add a tag (created on first use). Returns False when it was already there."""
     tag, _ = Tag.objects.get_or_create(name=name.strip())
     if conversation.tags.filter(pk=tag.pk).exists():
         return False
     conversation.tags.add(tag)
-    _audit(conversation, "tagged", actor=actor, rule_name=rule_name, tag=tag.name,
-           reason=reason)
+    _audit(conversation, "tagged", actor=actor, rule_name=rule_name, tag=tag.name, reason=reason)
     return True
 
 
 @transaction.atomic
-def conversation_untag(*, conversation: Conversation, name: str, actor=None,
-                       rule_name: str = "") -> bool:
+def conversation_untag(
+    *, conversation: Conversation, name: str, actor=None, rule_name: str = ""
+) -> bool:
     tag = Tag.objects.filter(name=name.strip()).first()
     if tag is None or not conversation.tags.filter(pk=tag.pk).exists():
         return False
@@ -297,16 +393,24 @@ def conversation_untag(*, conversation: Conversation, name: str, actor=None,
 
 
 @transaction.atomic
-def conversation_set_priority(*, conversation: Conversation, priority: str, actor=None,
-                              rule_name: str = "") -> None:
+def conversation_set_priority(
+    *, conversation: Conversation, priority: str, actor=None, rule_name: str = ""
+) -> None:
     priority = Priority(priority)
     Conversation.objects.filter(pk=conversation.pk).update(priority=priority)
     previous, conversation.priority = conversation.priority, priority
-    _audit(conversation, "priority", actor=actor, rule_name=rule_name, priority=priority,
-           from_priority=previous)
+    _audit(
+        conversation,
+        "priority",
+        actor=actor,
+        rule_name=rule_name,
+        priority=priority,
+        from_priority=previous,
+    )
 
 
 # ---- notes and reading ---------------------------------------------------------------------
+
 
 @transaction.atomic
 def note_add(*, conversation: Conversation, text: str, actor) -> Note:
@@ -316,5 +420,6 @@ def note_add(*, conversation: Conversation, text: str, actor) -> Note:
 
 
 def conversation_mark_read(*, conversation: Conversation, user) -> None:
-    ReadState.objects.update_or_create(user=user, conversation=conversation,
-                                       defaults={"read_at": timezone.now()})
+    ReadState.objects.update_or_create(
+        user=user, conversation=conversation, defaults={"read_at": timezone.now()}
+    )

@@ -17,8 +17,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
-UNREADABLE = ("channel credentials cannot be decrypted: reconnect the channel or restore the "
-              "key they were encrypted with (SECRET_KEY or CREDENTIALS_KEYS)")
+UNREADABLE = (
+    "channel credentials cannot be decrypted: reconnect the channel or restore the "
+    "key they were encrypted with (SECRET_KEY or CREDENTIALS_KEYS)"
+)
 
 
 class CredentialsUnreadable(ValueError):

@@ -54,17 +54,18 @@ def first_due(channel: Channel, external_id: str):
     already waiting (backing off, throttled, leased), with that one, so that a burst of
     comments during an outage or a throttle does not hammer the platform."""
     now = timezone.now()
-    waiting = (Conversation.objects
-               .filter(channel=channel, context_external_id=external_id,
-                       context_state=ContextState.WANTED)
-               .aggregate(Max("context_due_at"))["context_due_at__max"])
+    waiting = Conversation.objects.filter(
+        channel=channel, context_external_id=external_id, context_state=ContextState.WANTED
+    ).aggregate(Max("context_due_at"))["context_due_at__max"]
     return max(now, waiting) if waiting else now
 
 
 def _claim(conversation_id: int) -> Conversation | None:
     now = timezone.now()
     claimed = Conversation.objects.filter(
-        pk=conversation_id, context_state=ContextState.WANTED, context_due_at__lte=now,
+        pk=conversation_id,
+        context_state=ContextState.WANTED,
+        context_due_at__lte=now,
     ).update(context_due_at=now + LEASE, context_attempts=F("context_attempts") + 1)
     if not claimed:
         return None
@@ -98,26 +99,33 @@ def fetch_context(conversation_id: int) -> str:
     return "loaded"
 
 
-def _settle(conversation: Conversation, fetched: dict[str, Any], state: str,
-            error: str = "") -> None:
+def _settle(
+    conversation: Conversation, fetched: dict[str, Any], state: str, error: str = ""
+) -> None:
     """Store the outcome on this conversation and on every other still waiting for the same
     post or media of the channel: one read serves all comments under a busy post."""
     same = Q(pk=conversation.pk)
     if conversation.context_external_id:
-        same |= Q(channel_id=conversation.channel_id,
-                  context_external_id=conversation.context_external_id,
-                  context_state=ContextState.WANTED)
+        same |= Q(
+            channel_id=conversation.channel_id,
+            context_external_id=conversation.context_external_id,
+            context_state=ContextState.WANTED,
+        )
     with transaction.atomic():
         for waiting in Conversation.objects.select_for_update().filter(same):
             Conversation.objects.filter(pk=waiting.pk).update(
-                context={**waiting.context, **fetched}, context_state=state,
-                context_due_at=None, context_error=error[:500])
+                context={**waiting.context, **fetched},
+                context_state=state,
+                context_due_at=None,
+                context_error=error[:500],
+            )
             live.conversation_changed(waiting.pk)
 
 
 def _back_off(conversation: Conversation, error: str, *, at=None) -> None:
     Conversation.objects.filter(pk=conversation.pk, context_state=ContextState.WANTED).update(
-        context_due_at=retry_at(conversation.context_attempts, at), context_error=error[:500])
+        context_due_at=retry_at(conversation.context_attempts, at), context_error=error[:500]
+    )
     log.info("context of conversation %s not loaded yet: %s", conversation.pk, error)
 
 
@@ -127,9 +135,13 @@ def contexts_due_for_sweep(grace: timedelta | None = None) -> list[int]:
     The grace leaves freshly marked ones to the fetch queued after their commit.
     """
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
-    return _one_per_context(Conversation.objects.filter(
-        context_state=ContextState.WANTED, context_due_at__lte=timezone.now() - grace,
-        channel__status=ChannelStatus.ACTIVE))
+    return _one_per_context(
+        Conversation.objects.filter(
+            context_state=ContextState.WANTED,
+            context_due_at__lte=timezone.now() - grace,
+            channel__status=ChannelStatus.ACTIVE,
+        )
+    )
 
 
 def wake_after_reconnect(channel: Channel) -> list[int]:
@@ -142,8 +154,9 @@ def wake_after_reconnect(channel: Channel) -> list[int]:
 
 def _one_per_context(wanted) -> list[int]:
     # One fetch settles every conversation waiting for the same post (see _settle).
-    rows = (wanted.order_by("context_due_at")
-            .values_list("pk", "channel_id", "context_external_id")[:1000])
+    rows = wanted.order_by("context_due_at").values_list("pk", "channel_id", "context_external_id")[
+        :1000
+    ]
     first: dict[tuple[int, str], int] = {}
     for pk, channel_id, external_id in rows:
         first.setdefault((channel_id, external_id or f"#{pk}"), pk)

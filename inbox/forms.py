@@ -9,8 +9,9 @@ from .models import Contact
 
 # Digits with the usual separators and an optional leading +: enough to call back, without
 # guessing every country's format.
-PHONE = RegexValidator(r"^\+?[0-9][0-9 ().\-/]{4,28}[0-9]$",
-                       "Enter a phone number: digits, spaces, + ( ) - . /")
+PHONE = RegexValidator(
+    r"^\+?[0-9][0-9 ().\-/]{4,28}[0-9]$", "Enter a phone number: digits, spaces, + ( ) - . /"
+)
 
 
 class ContactForm(forms.ModelForm):

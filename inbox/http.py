@@ -29,8 +29,13 @@ def https_or_empty(value: Any) -> str:
 class ApiClient:
     default_base_url: str = ""
 
-    def __init__(self, base_url: str = "", *, timeout: float | None = None,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        timeout: float | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.HTTP_TIMEOUT_SECONDS
         self.session = session or requests.Session()
@@ -50,9 +55,17 @@ class ApiClient:
         """Look at every response (rate-limit headers...)."""
 
     # -- the call --
-    def request(self, method: str, path: str, *, params: dict | None = None,
-                json: Any = None, data: dict | None = None, headers: dict | None = None,
-                writes: bool | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        data: dict | None = None,
+        headers: dict | None = None,
+        writes: bool | None = None,
+    ) -> Any:
         """Call the API and return the decoded JSON body (or {} for an empty one).
 
         `writes` marks a call that changes state on the platform: a timeout there may have
@@ -65,8 +78,15 @@ class ApiClient:
         writes = method.upper() != "GET" if writes is None else writes
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, params=params, json=json, data=data,
-                                            headers=headers, timeout=self.timeout)
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+            )
         except requests.Timeout as exc:
             log.warning("%s %s timed out after %.1fs", method, path, self.timeout)
             raise Unavailable(f"timeout calling {path}", maybe_landed=writes) from exc

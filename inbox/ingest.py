@@ -78,10 +78,11 @@ class IngestResult:
 
 # ---- storing --------------------------------------------------------------------------------
 
+
 @dataclass
 class Stored:
-    new: int = 0        # events stored now, poisoned ones included; duplicates are not
-    poisoned: int = 0   # of those, kept with their reason and not processed
+    new: int = 0  # events stored now, poisoned ones included; duplicates are not
+    poisoned: int = 0  # of those, kept with their reason and not processed
 
 
 def store_events(kind: str, events: list[EventToStore], *, source: str = "webhook") -> Stored:
@@ -102,8 +103,11 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
         for event in events:
             payload, reason = payloads.poison_reason(event.payload)
             reason = text.storable("; ".join(filter(None, [event.poison, reason])))
-            fields = {"payload": payload, "source": source,
-                      "channel_id": channel_ids.get(event.channel_external_id)}
+            fields = {
+                "payload": payload,
+                "source": source,
+                "channel_id": channel_ids.get(event.channel_external_id),
+            }
             if reason:
                 fields.update(state=EventState.POISONED, last_error=reason)
             obj, created = _store_one(kind, text.storable(event.delivery_key)[:200], fields)
@@ -121,17 +125,24 @@ def _store_one(kind: str, delivery_key: str, fields: dict) -> tuple[InboundEvent
     try:
         with transaction.atomic():  # a savepoint: a refused row must not undo the others
             return InboundEvent.objects.get_or_create(
-                channel_kind=kind, delivery_key=delivery_key, defaults=fields)
+                channel_kind=kind, delivery_key=delivery_key, defaults=fields
+            )
     except (DataError, ValueError, TypeError) as exc:
         # Something the cleaning above did not foresee, refused by the database: keep
         # the item as a poisoned event that says so, rather than fail the whole batch.
         log.exception("event %s could not be stored as sent", delivery_key)
-        kept = {"unstorable": text.storable(repr(fields["payload"])[:payloads.RAW_KEPT])}
-        reason = text.storable(f"could not be stored as sent: {exc!r}")[:payloads.MAX_REASON]
+        kept = {"unstorable": text.storable(repr(fields["payload"])[: payloads.RAW_KEPT])}
+        reason = text.storable(f"could not be stored as sent: {exc!r}")[: payloads.MAX_REASON]
         return InboundEvent.objects.get_or_create(
-            channel_kind=kind, delivery_key=delivery_key,
-            defaults={**fields, "payload": kept, "state": EventState.POISONED,
-                      "last_error": reason})
+            channel_kind=kind,
+            delivery_key=delivery_key,
+            defaults={
+                **fields,
+                "payload": kept,
+                "state": EventState.POISONED,
+                "last_error": reason,
+            },
+        )
 
 
 def queue_events(event_ids: list[int]) -> int:
@@ -149,6 +160,7 @@ def queue_events(event_ids: list[int]) -> int:
 
 
 # ---- processing -----------------------------------------------------------------------------
+
 
 def claim_event(event_id: int) -> InboundEvent | None:
     """Take an event for processing with a conditional UPDATE; None if someone else has it."""
@@ -178,8 +190,11 @@ def process_event(event_id: int) -> IngestResult | None:
     if event is None:
         return None
     if event.channel is None:
-        _finish(event, EventState.FAILED,
-                "no connected channel for this event; connect the account and reprocess it")
+        _finish(
+            event,
+            EventState.FAILED,
+            "no connected channel for this event; connect the account and reprocess it",
+        )
         return None
     try:
         connector = registry.get(event.channel_kind)
@@ -245,14 +260,17 @@ def events_due_for_sweep(grace: timedelta | None = None) -> list[int]:
         | Q(state=EventState.RETRY, next_attempt_at__lte=now)
         | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
     )
-    waiting = Q(queued_at__gt=now - REQUEUE_AFTER) & (Q(claimed_at=None)
-                                                      | Q(queued_at__gt=F("claimed_at")))
+    waiting = Q(queued_at__gt=now - REQUEUE_AFTER) & (
+        Q(claimed_at=None) | Q(queued_at__gt=F("claimed_at"))
+    )
     due &= ~waiting
-    return list(InboundEvent.objects.filter(due).order_by("received_at")
-                .values_list("pk", flat=True)[:1000])
+    return list(
+        InboundEvent.objects.filter(due).order_by("received_at").values_list("pk", flat=True)[:1000]
+    )
 
 
 # ---- applying parsed items ------------------------------------------------------------------
+
 
 def apply_items(channel: Channel, items: list) -> IngestResult:
     """Upsert every item. Call inside a transaction."""
@@ -275,9 +293,14 @@ def upsert_identity(data: IdentityData) -> Identity:
             with transaction.atomic():
                 contact = Contact.objects.create(name=data.name or data.handle)
                 return Identity.objects.create(
-                    contact=contact, platform=data.platform, external_id=data.external_id,
-                    name=data.name, handle=data.handle, avatar_url=data.avatar_url,
-                    profile_url=data.profile_url, follower_count=data.follower_count,
+                    contact=contact,
+                    platform=data.platform,
+                    external_id=data.external_id,
+                    name=data.name,
+                    handle=data.handle,
+                    avatar_url=data.avatar_url,
+                    profile_url=data.profile_url,
+                    follower_count=data.follower_count,
                     verified=data.verified,
                 )
         except IntegrityError:  # another worker created it a moment ago
@@ -293,8 +316,9 @@ def upsert_identity(data: IdentityData) -> Identity:
     return identity
 
 
-def upsert_conversation(channel: Channel, item: InboundItem,
-                        identity: Identity | None) -> tuple[Conversation, bool]:
+def upsert_conversation(
+    channel: Channel, item: InboundItem, identity: Identity | None
+) -> tuple[Conversation, bool]:
     defaults = {
         "kind": item.conversation_kind,
         "contact": identity.contact if identity else None,
@@ -302,15 +326,20 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         "context": item.context,
     }
     if item.context_wanted:
-        defaults.update(context_state=ContextState.WANTED,
-                        context_due_at=enrich.first_due(channel, item.context_external_id))
+        defaults.update(
+            context_state=ContextState.WANTED,
+            context_due_at=enrich.first_due(channel, item.context_external_id),
+        )
     try:
         with transaction.atomic():
             conversation, created = Conversation.objects.get_or_create(
-                channel=channel, external_thread_id=item.thread_id, defaults=defaults)
+                channel=channel, external_thread_id=item.thread_id, defaults=defaults
+            )
     except IntegrityError:
-        conversation, created = Conversation.objects.get(
-            channel=channel, external_thread_id=item.thread_id), False
+        conversation, created = (
+            Conversation.objects.get(channel=channel, external_thread_id=item.thread_id),
+            False,
+        )
     if created and identity and conversation.kind == ConversationKind.DM:
         # The customer answering a private reply: this thread continues that comment's.
         origin_id = private_thread_origin(channel=channel, identity=identity)
@@ -329,8 +358,10 @@ def upsert_conversation(channel: Channel, item: InboundItem,
         if item.context_external_id and not conversation.context_external_id:
             updates["context_external_id"] = item.context_external_id
             if item.context_wanted:
-                updates.update(context_state=ContextState.WANTED, context_due_at=enrich.first_due(
-                    channel, item.context_external_id))
+                updates.update(
+                    context_state=ContextState.WANTED,
+                    context_due_at=enrich.first_due(channel, item.context_external_id),
+                )
         if identity and conversation.contact_id is None and not item.is_echo:
             updates["contact"] = identity.contact
         if updates:
@@ -366,24 +397,38 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
 
 
 def _upsert_message(channel, conversation, item, identity) -> tuple[Message, bool]:
-    message = (Message.objects.select_for_update()
-               .filter(channel=channel, external_id=item.external_id).first())
+    message = (
+        Message.objects.select_for_update()
+        .filter(channel=channel, external_id=item.external_id)
+        .first()
+    )
     if message is not None:
         _apply_state(message, item)
         return message, False
     parent = None
     if item.parent_external_id:
-        parent = Message.objects.filter(channel=channel,
-                                        external_id=item.parent_external_id).first()
+        parent = Message.objects.filter(
+            channel=channel, external_id=item.parent_external_id
+        ).first()
     message = Message(
-        conversation=conversation, channel=channel, external_id=item.external_id,
+        conversation=conversation,
+        channel=channel,
+        external_id=item.external_id,
         direction=Direction.OUTBOUND if item.is_echo else Direction.INBOUND,
         visibility=Visibility.PRIVATE if item.private else Visibility.PUBLIC,
-        author_identity=identity, text=item.text or "", attachments=item.attachments,
-        extra=item.extra, platform_timestamp=item.timestamp, state_timestamp=item.timestamp,
-        parent=parent, parent_external_id=item.parent_external_id,
-        edited=bool(item.edited), deleted=bool(item.deleted), hidden=bool(item.hidden),
-        liked=bool(item.liked), permalink=item.permalink,
+        author_identity=identity,
+        text=item.text or "",
+        attachments=item.attachments,
+        extra=item.extra,
+        platform_timestamp=item.timestamp,
+        state_timestamp=item.timestamp,
+        parent=parent,
+        parent_external_id=item.parent_external_id,
+        edited=bool(item.edited),
+        deleted=bool(item.deleted),
+        hidden=bool(item.hidden),
+        liked=bool(item.liked),
+        permalink=item.permalink,
         # Known only from an edit/removal that overtook its add: shown once the add lands.
         placeholder=item.text is None,
         sent_natively=item.is_echo,
@@ -393,13 +438,15 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         with transaction.atomic():
             message.save()
     except IntegrityError:  # a concurrent worker stored the same item: apply ours on top
-        message = Message.objects.select_for_update().get(channel=channel,
-                                                          external_id=item.external_id)
+        message = Message.objects.select_for_update().get(
+            channel=channel, external_id=item.external_id
+        )
         _apply_state(message, item)
         return message, False
     # Replies that arrived before their parent get linked now.
-    Message.objects.filter(channel=channel, parent_external_id=item.external_id,
-                           parent__isnull=True).update(parent=message)
+    Message.objects.filter(
+        channel=channel, parent_external_id=item.external_id, parent__isnull=True
+    ).update(parent=message)
     return message, True
 
 
@@ -415,14 +462,16 @@ def _apply_state(message: Message, item: InboundItem) -> None:
             if not item.edited or not message.edited:
                 message.text = item.text
             message.placeholder = False
-            message.platform_timestamp = min(message.platform_timestamp or item.timestamp,
-                                             item.timestamp)
+            message.platform_timestamp = min(
+                message.platform_timestamp or item.timestamp, item.timestamp
+            )
             fields |= {"text", "placeholder", "platform_timestamp"}
             _on_late_add(message)
         elif item.text != message.text and (item.edited or not message.edited) and newer:
-            message.edit_history = [*message.edit_history,
-                                    {"text": message.text,
-                                     "replaced_at": item.timestamp.isoformat()}]
+            message.edit_history = [
+                *message.edit_history,
+                {"text": message.text, "replaced_at": item.timestamp.isoformat()},
+            ]
             message.text = item.text
             message.edited = True
             fields |= {"text", "edit_history", "edited"}
@@ -437,8 +486,11 @@ def _apply_state(message: Message, item: InboundItem) -> None:
     if item.attachments and not message.attachments:
         message.attachments = item.attachments
         fields.add("attachments")
-    if item.is_echo and message.delivery_status in ("", DeliveryStatus.QUEUED,
-                                                     DeliveryStatus.SENDING):
+    if item.is_echo and message.delivery_status in (
+        "",
+        DeliveryStatus.QUEUED,
+        DeliveryStatus.SENDING,
+    ):
         message.delivery_status = DeliveryStatus.POSTED
         fields.add("delivery_status")
     if newer and item.timestamp != message.state_timestamp:
@@ -456,13 +508,19 @@ def _on_late_add(message: Message) -> None:
 
 def _match_echo(channel: Channel, item: InboundItem) -> Message | None:
     """Find the message an echo of our own send belongs to, before creating anything."""
-    message = (Message.objects.select_for_update()
-               .filter(channel=channel, external_id=item.external_id).first())
+    message = (
+        Message.objects.select_for_update()
+        .filter(channel=channel, external_id=item.external_id)
+        .first()
+    )
     if message is not None:
         return message
     if item.outbound_ref.isdigit():
-        action = (OutboundAction.objects.select_related("message")
-                  .filter(pk=int(item.outbound_ref), channel=channel).first())
+        action = (
+            OutboundAction.objects.select_related("message")
+            .filter(pk=int(item.outbound_ref), channel=channel)
+            .first()
+        )
         if action and action.message and not action.message.external_id:
             message = action.message
             message.external_id = item.external_id
@@ -477,22 +535,25 @@ def _on_new_message(conversation: Conversation, message: Message, result: Ingest
         _touch_conversation(conversation, message)
     else:
         # Someone answered in the platform's own app: that is an answer too.
-        updates = {"last_message_at": _latest(conversation.last_message_at,
-                                              message.platform_timestamp)}
+        updates = {
+            "last_message_at": _latest(conversation.last_message_at, message.platform_timestamp)
+        }
         if conversation.first_response_at is None:
             updates["first_response_at"] = message.platform_timestamp
         if conversation.state == ConversationState.OPEN:
             updates["state"] = ConversationState.PENDING
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
-        AuditEvent.objects.create(conversation=conversation, verb="answered_natively",
-                                  data={"message_id": message.pk})
+        AuditEvent.objects.create(
+            conversation=conversation, verb="answered_natively", data={"message_id": message.pk}
+        )
 
 
 def _touch_conversation(conversation: Conversation, message: Message) -> None:
     """A new customer message: activity times, preview, and reopen unless spam."""
     at = message.platform_timestamp
-    conversation.refresh_from_db(fields=["state", "first_inbound_at", "last_inbound_at",
-                                         "last_message_at", "is_spam"])
+    conversation.refresh_from_db(
+        fields=["state", "first_inbound_at", "last_inbound_at", "last_message_at", "is_spam"]
+    )
     updates = {
         "first_inbound_at": _earliest(conversation.first_inbound_at, at),
         "last_inbound_at": _latest(conversation.last_inbound_at, at),
@@ -503,25 +564,30 @@ def _touch_conversation(conversation: Conversation, message: Message) -> None:
     if conversation.state != ConversationState.OPEN and not conversation.is_spam:
         updates["state"] = ConversationState.OPEN
         updates["snoozed_until"] = None
-        AuditEvent.objects.create(conversation=conversation, verb="reopened",
-                                  data={"reason": "new customer message",
-                                        "from_state": conversation.state})
+        AuditEvent.objects.create(
+            conversation=conversation,
+            verb="reopened",
+            data={"reason": "new customer message", "from_state": conversation.state},
+        )
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
 
 
 def apply_receipt(channel: Channel, item: ReceiptItem, result: IngestResult) -> None:
-    conversation = Conversation.objects.filter(channel=channel,
-                                               external_thread_id=item.thread_id).first()
+    conversation = Conversation.objects.filter(
+        channel=channel, external_thread_id=item.thread_id
+    ).first()
     if conversation is None:
         return
     statuses = [DeliveryStatus.POSTED, DeliveryStatus.SENDING]
     if item.status == DeliveryStatus.READ:
         statuses.append(DeliveryStatus.DELIVERED)
     changed = Message.objects.filter(
-        conversation=conversation, direction=Direction.OUTBOUND,
-        platform_timestamp__lte=item.up_to, delivery_status__in=statuses,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        platform_timestamp__lte=item.up_to,
+        delivery_status__in=statuses,
     ).update(delivery_status=item.status)
     if changed:
         result.touched.add(conversation.pk)

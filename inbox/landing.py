@@ -34,16 +34,22 @@ def attempt_window_start(action: OutboundAction) -> datetime:
     return started - CLOCK_SLACK
 
 
-def own_landing(action: OutboundAction,
-                candidates: Iterable[tuple[str, datetime | None]]) -> str | None:
+def own_landing(
+    action: OutboundAction, candidates: Iterable[tuple[str, datetime | None]]
+) -> str | None:
     """The id among `candidates` (id, platform time) that is this action's post, or None.
 
     The connector passes what our account posted in the thread with the action's text; a
     time it cannot read is None (the id check still applies).
     """
     since = attempt_window_start(action)
-    fitting = sorted(((at or since, str(external_id)) for external_id, at in candidates
-                      if external_id and (at is None or at >= since)))
+    fitting = sorted(
+        (
+            (at or since, str(external_id))
+            for external_id, at in candidates
+            if external_id and (at is None or at >= since)
+        )
+    )
     if not fitting:
         return None
     taken = _taken_ids(action, [external_id for _, external_id in fitting], since)
@@ -52,11 +58,13 @@ def own_landing(action: OutboundAction,
 
 def _taken_ids(action: OutboundAction, ids: list[str], since: datetime) -> set[str]:
     """Ids among `ids` that already belong to a message other than this action's."""
-    held = (Message.objects.filter(channel_id=action.channel_id, external_id__in=ids)
-            .exclude(pk=action.message_id))
+    held = Message.objects.filter(channel_id=action.channel_id, external_id__in=ids).exclude(
+        pk=action.message_id
+    )
     taken = set()
     for external_id, native, created_at, has_action in held.values_list(
-            "external_id", "sent_natively", "created_at", "actions"):
+        "external_id", "sent_natively", "created_at", "actions"
+    ):
         if native and has_action is None and created_at >= since:
             continue  # our own echo, ingested before the response told us its id
         taken.add(external_id)

@@ -30,8 +30,9 @@ class Channel(models.Model):
     handle = models.CharField(max_length=200, blank=True)
     api_base_url = models.URLField(blank=True, help_text="Empty means the platform's real host.")
     credentials = EncryptedJSONField(blank=True, default=dict)
-    status = models.CharField(max_length=20, choices=ChannelStatus.choices,
-                              default=ChannelStatus.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
     status_detail = models.TextField(blank=True)
     # Polling state: cursors per source ("mentions": since_id, ...) and per-endpoint budgets.
     cursors = models.JSONField(default=dict, blank=True)
@@ -45,8 +46,9 @@ class Channel(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "external_id"], name="channel_unique_account"),
-            models.CheckConstraint(condition=Q(status__in=ChannelStatus.values),
-                                   name="channel_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ChannelStatus.values), name="channel_status_valid"
+            ),
         ]
         ordering = ["name"]
 
@@ -103,8 +105,9 @@ class Identity(models.Model):
     profile_fetched_at = models.DateTimeField(null=True, blank=True)
     # A profile is enrichment like a post's context (inbox/profiles.py): wanted while
     # `profile_due_at` is set, read through `profile_channel`, backed off on failure.
-    profile_channel = models.ForeignKey("Channel", null=True, blank=True,
-                                        on_delete=models.SET_NULL, related_name="+")
+    profile_channel = models.ForeignKey(
+        "Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     profile_due_at = models.DateTimeField(null=True, blank=True)
     # Defaults in the database too: the bench seed writes identities with raw SQL.
     profile_attempts = models.PositiveIntegerField(default=0, db_default=0)
@@ -112,13 +115,17 @@ class Identity(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["platform", "external_id"],
-                                    name="identity_unique_per_platform"),
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="identity_unique_per_platform"
+            ),
         ]
         indexes = [
             # The enrichment sweep: only identities whose profile is still to be fetched.
-            models.Index(fields=["profile_due_at"], name="identity_profile_due",
-                         condition=models.Q(profile_due_at__isnull=False)),
+            models.Index(
+                fields=["profile_due_at"],
+                name="identity_profile_due",
+                condition=models.Q(profile_due_at__isnull=False),
+            ),
         ]
         verbose_name_plural = "identities"
 
@@ -175,37 +182,51 @@ class ContextState(models.TextChoices):
     """Where the thread's context (the post, media or tweet it answers) stands."""
 
     COMPLETE = "", "Loaded, or nothing to load"
-    WANTED = "wanted", "Not loaded yet"        # a worker fetches it (inbox/enrich.py)
-    WITHHELD = "withheld", "Not shown to us"   # removed, or not readable with this token
+    WANTED = "wanted", "Not loaded yet"  # a worker fetches it (inbox/enrich.py)
+    WITHHELD = "withheld", "Not shown to us"  # removed, or not readable with this token
 
 
 class Conversation(models.Model):
     """A thread: a top-level comment with its replies, a DM thread, an X reply chain."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="conversations")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
     kind = models.CharField(max_length=16, choices=ConversationKind.choices)
     external_thread_id = models.CharField(max_length=200)
     # The post, media or tweet the thread hangs under; comments on one post group by it.
     context_external_id = models.CharField(max_length=200, blank=True)
-    context = models.JSONField(default=dict, blank=True,
-                               help_text="What the thread answers: text, permalink, media.")
+    context = models.JSONField(
+        default=dict, blank=True, help_text="What the thread answers: text, permalink, media."
+    )
     # Context is enrichment: the thread is shown at once, its context is fetched afterwards.
-    context_state = models.CharField(max_length=10, choices=ContextState.choices, blank=True,
-                                     default=ContextState.COMPLETE)
+    context_state = models.CharField(
+        max_length=10, choices=ContextState.choices, blank=True, default=ContextState.COMPLETE
+    )
     # When the next fetch may run (a claim pushes it forward, a failure backs it off).
     context_due_at = models.DateTimeField(null=True, blank=True)
     context_attempts = models.PositiveIntegerField(default=0)
     context_error = models.CharField(max_length=500, blank=True)
-    state = models.CharField(max_length=16, choices=ConversationState.choices,
-                             default=ConversationState.OPEN)
+    state = models.CharField(
+        max_length=16, choices=ConversationState.choices, default=ConversationState.OPEN
+    )
     snoozed_until = models.DateTimeField(null=True, blank=True)
     is_spam = models.BooleanField(default=False)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="assigned_conversations")
-    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="conversations")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     language = models.CharField(max_length=8, blank=True)
@@ -217,8 +238,9 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     # A private conversation opened by a private reply: the comment thread it continues.
-    origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="continuations")
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continuations"
+    )
     # From when it is "due soon": the policy's due_soon_minutes before sla_due_at, stored with
     # it (rules/sla.py) so that the inbox's badge needs no policy look-up per row.
     sla_due_soon_at = models.DateTimeField(null=True, blank=True)
@@ -227,51 +249,65 @@ class Conversation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_thread_id"],
-                                    name="conversation_unique_thread"),
-            models.CheckConstraint(condition=Q(state__in=ConversationState.values),
-                                   name="conversation_state_valid"),
-            models.CheckConstraint(condition=Q(kind__in=ConversationKind.values),
-                                   name="conversation_kind_valid"),
-            models.CheckConstraint(condition=Q(priority__in=Priority.values),
-                                   name="conversation_priority_valid"),
+            models.UniqueConstraint(
+                fields=["channel", "external_thread_id"], name="conversation_unique_thread"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ConversationState.values), name="conversation_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ConversationKind.values), name="conversation_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="conversation_priority_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(state=ConversationState.SNOOZED) | Q(snoozed_until__isnull=False),
-                name="conversation_snooze_has_time"),
-            models.CheckConstraint(condition=Q(context_state__in=ContextState.values),
-                                   name="conversation_context_state_valid"),
+                name="conversation_snooze_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(context_state__in=ContextState.values),
+                name="conversation_context_state_valid",
+            ),
         ]
         indexes = [
             # The inbox folders: a state, newest activity first.
             models.Index(fields=["state", "-last_message_at"], name="conv_state_recent"),
             # "Mine" and per-agent folders.
-            models.Index(fields=["assignee", "state", "-last_message_at"],
-                         name="conv_assignee_state_recent"),
+            models.Index(
+                fields=["assignee", "state", "-last_message_at"], name="conv_assignee_state_recent"
+            ),
             # Folder per channel.
-            models.Index(fields=["channel", "state", "-last_message_at"],
-                         name="conv_channel_state_recent"),
+            models.Index(
+                fields=["channel", "state", "-last_message_at"], name="conv_channel_state_recent"
+            ),
             # Sorting by SLA due time within open work.
             models.Index(fields=["state", "sla_due_at"], name="conv_state_sla"),
             # The post view: comments grouped under the post they are on; and ingest's look-up
             # of a post's stored context, oldest first. With the id in the index that look-up
             # stays inside one post instead of walking every conversation in id order.
-            models.Index(fields=["channel", "context_external_id", "id"],
-                         name="conv_post_group_order"),
+            models.Index(
+                fields=["channel", "context_external_id", "id"], name="conv_post_group_order"
+            ),
             # The Spam folder and its count: spam is rare, and without this both walk the table.
-            models.Index(fields=["-last_message_at"], name="conv_spam_recent",
-                         condition=Q(is_spam=True)),
+            models.Index(
+                fields=["-last_message_at"], name="conv_spam_recent", condition=Q(is_spam=True)
+            ),
             # The "All" folder and search across every folder: newest first, whatever state.
             models.Index(fields=["-last_message_at"], name="conv_recent"),
             # The enrichment sweep: only threads whose context is still to be fetched.
-            models.Index(fields=["context_due_at"], name="conv_context_wanted",
-                         condition=Q(context_state="wanted")),
+            models.Index(
+                fields=["context_due_at"],
+                name="conv_context_wanted",
+                condition=Q(context_state="wanted"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.external_thread_id}"
 
     def sla_status(self, now=None) -> str:
-        """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, from the
+        """ "breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, from the
         stored due and due-soon times (rules/sla.py computes both from the policy). No query,
         so the inbox's badge costs nothing per row; rules.sla.status is this."""
         due = self.sla_due_at
@@ -307,28 +343,42 @@ class DeliveryStatus(models.TextChoices):
 class Message(models.Model):
     """One comment, reply, DM or tweet, inbound or ours."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
     # NULL, not "", until ours is posted: the unique constraint skips NULLs.
-    external_id = models.CharField(max_length=200, null=True, blank=True,  # noqa: DJ001
-                                   help_text="The platform's id; empty until ours is posted.")
+    external_id = models.CharField(  # noqa: DJ001
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text="The platform's id; empty until ours is posted.",
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    visibility = models.CharField(max_length=8, choices=Visibility.choices,
-                                  default=Visibility.PUBLIC)
-    author_identity = models.ForeignKey(Identity, on_delete=models.SET_NULL, null=True,
-                                        blank=True, related_name="messages")
-    author_agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="messages")
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    author_identity = models.ForeignKey(
+        Identity, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     text = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
-    extra = models.JSONField(default=dict, blank=True,
-                             help_text="Quick-reply payloads, referrals, search names...")
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Quick-reply payloads, referrals, search names..."
+    )
     platform_timestamp = models.DateTimeField(null=True, blank=True)
     # Timestamp of the newest platform state applied, so a late, older event cannot win.
     state_timestamp = models.DateTimeField(null=True, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="replies")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
     parent_external_id = models.CharField(max_length=200, blank=True)
     edited = models.BooleanField(default=False)
     edit_history = models.JSONField(default=list, blank=True)
@@ -338,10 +388,12 @@ class Message(models.Model):
     # Seen only through an edit or removal so far; the add has not arrived yet.
     placeholder = models.BooleanField(default=False)
     is_automatic = models.BooleanField(default=False)
-    sent_natively = models.BooleanField(default=False,
-                                        help_text="Sent by a person in the platform's own app.")
-    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices,
-                                       default=DeliveryStatus.NONE, blank=True)
+    sent_natively = models.BooleanField(
+        default=False, help_text="Sent by a person in the platform's own app."
+    )
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
+    )
     permalink = models.URLField(max_length=1000, blank=True)
     # When classification, SLA and rules finished for this customer message (inbox/routing.py);
     # NULL while that is still to happen, so a crash between storing and routing is retried.
@@ -350,24 +402,34 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"],
-                                    condition=Q(external_id__isnull=False),
-                                    name="message_unique_external_id"),
-            models.CheckConstraint(condition=Q(direction__in=Direction.values),
-                                   name="message_direction_valid"),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="message_direction_valid"
+            ),
         ]
         indexes = [
             # The thread in platform order.
-            models.Index(fields=["conversation", "platform_timestamp", "id"],
-                         name="msg_thread_order"),
+            models.Index(
+                fields=["conversation", "platform_timestamp", "id"], name="msg_thread_order"
+            ),
             # The routing sweep: only the few customer messages not yet routed.
-            models.Index(fields=["created_at"], name="msg_unrouted",
-                         condition=Q(routed_at__isnull=True, direction="in")),
+            models.Index(
+                fields=["created_at"],
+                name="msg_unrouted",
+                condition=Q(routed_at__isnull=True, direction="in"),
+            ),
             # Ingest links replies that arrived before their parent when the parent lands:
             # only those orphans are indexed, so the index stays tiny and every new message
             # finds its early replies without scanning the whole table.
-            models.Index(fields=["channel", "parent_external_id"], name="msg_orphan_replies",
-                         condition=Q(parent__isnull=True) & ~Q(parent_external_id="")),
+            models.Index(
+                fields=["channel", "parent_external_id"],
+                name="msg_orphan_replies",
+                condition=Q(parent__isnull=True) & ~Q(parent_external_id=""),
+            ),
         ]
         ordering = ["platform_timestamp", "id"]
 
@@ -378,10 +440,12 @@ class Message(models.Model):
 class Note(models.Model):
     """An internal note agents leave on a conversation or a contact."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="notes")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="notes")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -391,7 +455,8 @@ class Note(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(conversation__isnull=False) | Q(contact__isnull=False),
-                name="note_has_subject"),
+                name="note_has_subject",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -410,15 +475,23 @@ class SavedReply(models.Model):
     title = models.CharField(max_length=100)
     shortcut = models.SlugField(max_length=50, blank=True)
     body = models.TextField()
-    scope = models.CharField(max_length=10, choices=SavedReplyScope.choices,
-                             default=SavedReplyScope.EVERYONE)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
-                              blank=True, related_name="saved_replies")
+    scope = models.CharField(
+        max_length=10, choices=SavedReplyScope.choices, default=SavedReplyScope.EVERYONE
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_replies",
+    )
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True)
     handoff = models.BooleanField(
-        "public answer when continuing privately", default=False,
+        "public answer when continuing privately",
+        default=False,
         help_text="Prefills the public text of “Reply publicly + continue privately” (a short "
-                  "“we've sent you a message”); the first such reply by title is used.")
+        "“we've sent you a message”); the first such reply by title is used.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -444,8 +517,9 @@ class InboundEvent(models.Model):
     """A webhook delivery or polled item, stored raw before anything else happens."""
 
     channel_kind = models.CharField(max_length=32)
-    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="events")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
     delivery_key = models.CharField(max_length=200)
     source = models.CharField(max_length=16, default="webhook")
     payload = models.JSONField()
@@ -461,18 +535,26 @@ class InboundEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel_kind", "delivery_key"],
-                                    name="event_unique_delivery"),
-            models.CheckConstraint(condition=Q(state__in=EventState.values),
-                                   name="event_state_valid"),
+            models.UniqueConstraint(
+                fields=["channel_kind", "delivery_key"], name="event_unique_delivery"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=EventState.values), name="event_state_valid"
+            ),
         ]
         indexes = [
             # The sweep's query: only the few events not yet done, never the whole history.
-            models.Index(fields=["received_at"], name="event_not_processed",
-                         condition=Q(state__in=["stored", "processing", "retry"])),
+            models.Index(
+                fields=["received_at"],
+                name="event_not_processed",
+                condition=Q(state__in=["stored", "processing", "retry"]),
+            ),
             # The Channels page counts what is kept for inspection, per channel.
-            models.Index(fields=["channel", "state"], name="event_kept_for_inspection",
-                         condition=Q(state__in=["poisoned", "failed"])),
+            models.Index(
+                fields=["channel", "state"],
+                name="event_kept_for_inspection",
+                condition=Q(state__in=["poisoned", "failed"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -502,18 +584,20 @@ class OutboundAction(models.Model):
     """Something we do on a platform, tracked so that it happens exactly once."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="actions")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="actions")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"
+    )
     kind = models.CharField(max_length=16, choices=ActionKind.choices)
     # The message we post (replies, DMs), or the message acted on (like, hide, delete).
-    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="actions")
-    target = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="actions_on")
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    target = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions_on"
+    )
     target_external_id = models.CharField(max_length=200, blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=ActionState.choices,
-                             default=ActionState.QUEUED)
+    state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     # When the first attempt started: what an ambiguous attempt posted is looked for from
     # here on, so an earlier, identical message is never mistaken for it (inbox/landing.py).
@@ -525,26 +609,35 @@ class OutboundAction(models.Model):
     # words: "Facebook Page disconnected — an admin must reconnect". `last_error` keeps the
     # platform's own detail for admins and logs.
     reason = models.CharField(max_length=500, blank=True)
-    external_id = models.CharField(max_length=200, blank=True,
-                                   help_text="What the platform returned for the posted item.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True)
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="What the platform returned for the posted item."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     rule_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=ActionState.values),
-                                   name="action_state_valid"),
-            models.CheckConstraint(condition=Q(kind__in=ActionKind.values),
-                                   name="action_kind_valid"),
-            models.CheckConstraint(condition=~Q(state=ActionState.DONE) | Q(attempts__gte=1),
-                                   name="action_done_was_attempted"),
+            models.CheckConstraint(
+                condition=Q(state__in=ActionState.values), name="action_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionKind.values), name="action_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ActionState.DONE) | Q(attempts__gte=1),
+                name="action_done_was_attempted",
+            ),
         ]
         indexes = [
-            models.Index(fields=["state", "not_before"], name="action_due",
-                         condition=Q(state__in=["queued", "sending"])),
+            models.Index(
+                fields=["state", "not_before"],
+                name="action_due",
+                condition=Q(state__in=["queued", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -554,10 +647,12 @@ class OutboundAction(models.Model):
 class AuditEvent(models.Model):
     """Who did what, when: the conversation's timeline and the basis of the reports."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     rule_name = models.CharField(max_length=200, blank=True)
     verb = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)
@@ -574,10 +669,12 @@ class AuditEvent(models.Model):
 class ReadState(models.Model):
     """Per agent: when they last read a conversation. Unread = newer activity than this."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="read_states")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="read_states")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_states"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    )
     read_at = models.DateTimeField()
 
     class Meta:
@@ -593,8 +690,7 @@ class Draft(models.Model):
     """A half-written reply, kept per agent and conversation so it survives reloads."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="drafts")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="drafts")
     text = models.TextField(blank=True)
     mode = models.CharField(max_length=16, default="public")
     updated_at = models.DateTimeField(auto_now=True)
@@ -617,8 +713,7 @@ class ReplyToken(models.Model):
 
     token = models.CharField(max_length=32, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:

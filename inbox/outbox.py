@@ -56,10 +56,17 @@ class NotSupported(Exception):
     """The channel cannot do this action; the UI should not have offered it."""
 
 
-def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | None = None,
-                   message: Message | None = None, target: Message | None = None,
-                   payload: dict | None = None, created_by=None,
-                   rule_name: str = "") -> OutboundAction:
+def enqueue_action(
+    *,
+    channel: Channel,
+    kind: str,
+    conversation: Conversation | None = None,
+    message: Message | None = None,
+    target: Message | None = None,
+    payload: dict | None = None,
+    created_by=None,
+    rule_name: str = "",
+) -> OutboundAction:
     """Create an action and queue it after commit. Call inside the caller's transaction."""
     if not channel.connector.supports(Capability(kind)):
         raise NotSupported(f"{channel.connector.label} cannot {ActionKind(kind).label.lower()}")
@@ -69,9 +76,15 @@ def enqueue_action(*, channel: Channel, kind: str, conversation: Conversation | 
             raise NotSupported(reason)
     held = channel.status == ChannelStatus.NEEDS_RECONNECT
     action = OutboundAction.objects.create(
-        channel=channel, kind=kind, conversation=conversation, message=message, target=target,
+        channel=channel,
+        kind=kind,
+        conversation=conversation,
+        message=message,
+        target=target,
         target_external_id=target.external_id if target and target.external_id else "",
-        payload=payload or {}, created_by=created_by, rule_name=rule_name,
+        payload=payload or {},
+        created_by=created_by,
+        rule_name=rule_name,
         state=ActionState.HELD if held else ActionState.QUEUED,
         reason=disconnected_reason(channel) if held else "",
     )
@@ -93,13 +106,19 @@ def claim_action(action_id: int) -> OutboundAction | None:
     now = timezone.now()
     claimed = OutboundAction.objects.filter(
         Q(not_before__isnull=True) | Q(not_before__lte=now),
-        pk=action_id, state=ActionState.QUEUED,
-    ).update(state=ActionState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now,
-             first_attempt_at=Coalesce(F("first_attempt_at"), now))
+        pk=action_id,
+        state=ActionState.QUEUED,
+    ).update(
+        state=ActionState.SENDING,
+        attempts=F("attempts") + 1,
+        last_attempt_at=now,
+        first_attempt_at=Coalesce(F("first_attempt_at"), now),
+    )
     if not claimed:
         return None
-    action = OutboundAction.objects.select_related("channel", "message", "target",
-                                                   "conversation").get(pk=action_id)
+    action = OutboundAction.objects.select_related(
+        "channel", "message", "target", "conversation"
+    ).get(pk=action_id)
     _set_delivery(action, DeliveryStatus.SENDING)
     return action
 
@@ -121,9 +140,12 @@ def run_action(action_id: int) -> OutboundAction | None:
         if external_id is None:
             external_id = connector.perform(action)
     except RateLimited as exc:
-        _requeue(action, exc.retry_at, f"rate limited: {exc}",
-                 f"waiting for {connector.label}'s rate limit, sends at "
-                 f"{_clock(exc.retry_at)}")
+        _requeue(
+            action,
+            exc.retry_at,
+            f"rate limited: {exc}",
+            f"waiting for {connector.label}'s rate limit, sends at {_clock(exc.retry_at)}",
+        )
     except Unavailable as exc:
         _retry_with_backoff(action, str(exc))
     except AuthExpired as exc:
@@ -141,22 +163,30 @@ def record_success(action: OutboundAction, external_id: str) -> None:
 
     with transaction.atomic():
         OutboundAction.objects.filter(pk=action.pk).update(
-            state=ActionState.DONE, external_id=external_id, last_error="", reason="",
-            not_before=None)
+            state=ActionState.DONE,
+            external_id=external_id,
+            last_error="",
+            reason="",
+            not_before=None,
+        )
         message = action.message
         if message is not None:
             _attach_external_id(message, external_id)
             permalink = action.channel.connector.permalink(action.channel, external_id)
             Message.objects.filter(pk=message.pk).update(
-                delivery_status=DeliveryStatus.POSTED, permalink=permalink)
+                delivery_status=DeliveryStatus.POSTED, permalink=permalink
+            )
         if action.kind in TARGET_FLAGS and action.target_id:
             flag, value = TARGET_FLAGS[ActionKind(action.kind)]
             Message.objects.filter(pk=action.target_id).update(**{flag: value})
         if action.conversation_id:
             AuditEvent.objects.create(
-                conversation_id=action.conversation_id, actor=action.created_by,
-                rule_name=action.rule_name, verb=f"action_{action.kind}_done",
-                data={"action_id": action.pk, "external_id": external_id})
+                conversation_id=action.conversation_id,
+                actor=action.created_by,
+                rule_name=action.rule_name,
+                verb=f"action_{action.kind}_done",
+                data={"action_id": action.pk, "external_id": external_id},
+            )
             if action.kind in POSTING_KINDS and message is not None:
                 reply_landed(action)
             live.conversation_changed(action.conversation_id)
@@ -170,12 +200,19 @@ def _attach_external_id(message: Message, external_id: str) -> None:
     """
     if not external_id or message.external_id == external_id:
         return
-    holder = Message.objects.filter(channel_id=message.channel_id,
-                                    external_id=external_id).exclude(pk=message.pk).first()
+    holder = (
+        Message.objects.filter(channel_id=message.channel_id, external_id=external_id)
+        .exclude(pk=message.pk)
+        .first()
+    )
     if holder is not None:
         if not landing.is_unmatched_echo(holder):
-            log.error("message id %s already belongs to message %s; not given to %s",
-                      external_id, holder.pk, message.pk)
+            log.error(
+                "message id %s already belongs to message %s; not given to %s",
+                external_id,
+                holder.pk,
+                message.pk,
+            )
             return
         # The echo was ingested before perform() returned and looked like a native send.
         holder.delete()
@@ -197,7 +234,8 @@ def _clock(when) -> str:
 
 def _requeue(action: OutboundAction, when, error: str, reason: str) -> None:
     OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
-        state=ActionState.QUEUED, not_before=when, last_error=error, reason=reason)
+        state=ActionState.QUEUED, not_before=when, last_error=error, reason=reason
+    )
     _set_delivery(action, DeliveryStatus.QUEUED)
     queue_action(action.pk, eta=when)
 
@@ -205,8 +243,11 @@ def _requeue(action: OutboundAction, when, error: str, reason: str) -> None:
 def _retry_with_backoff(action: OutboundAction, error: str) -> None:
     label = action.channel.connector.label
     if action.attempts >= MAX_ATTEMPTS:
-        _fail(action, f"gave up after {action.attempts} attempts: {error}",
-              reason=f"{label} did not answer after {action.attempts} tries")
+        _fail(
+            action,
+            f"gave up after {action.attempts} attempts: {error}",
+            reason=f"{label} did not answer after {action.attempts} tries",
+        )
         return
     delay = min(timedelta(seconds=15 * 2 ** (action.attempts - 1)), MAX_BACKOFF)
     when = timezone.now() + delay
@@ -215,20 +256,23 @@ def _retry_with_backoff(action: OutboundAction, error: str) -> None:
 
 def _hold(action: OutboundAction, error: str) -> None:
     OutboundAction.objects.filter(pk=action.pk).update(
-        state=ActionState.HELD, last_error=error, reason=disconnected_reason(action.channel))
+        state=ActionState.HELD, last_error=error, reason=disconnected_reason(action.channel)
+    )
     _set_delivery(action, DeliveryStatus.QUEUED)
 
 
 def _fail(action: OutboundAction, error: str, *, reason: str = "") -> None:
     """`error` is the detail; `reason` what an agent reads (a Rejected reason is both)."""
-    OutboundAction.objects.filter(pk=action.pk).update(state=ActionState.FAILED,
-                                                       last_error=error,
-                                                       reason=(reason or error)[:500])
+    OutboundAction.objects.filter(pk=action.pk).update(
+        state=ActionState.FAILED, last_error=error, reason=(reason or error)[:500]
+    )
     _set_delivery(action, DeliveryStatus.FAILED)
     if action.conversation_id:
-        AuditEvent.objects.create(conversation_id=action.conversation_id,
-                                  verb=f"action_{action.kind}_failed",
-                                  data={"action_id": action.pk, "reason": error})
+        AuditEvent.objects.create(
+            conversation_id=action.conversation_id,
+            verb=f"action_{action.kind}_failed",
+            data={"action_id": action.pk, "reason": error},
+        )
         live.conversation_changed(action.conversation_id)
 
 
@@ -245,8 +289,9 @@ def can_retry(action: OutboundAction) -> bool:
     reconnected. A held action on a disconnected channel waits for the admin instead."""
     if action.state == ActionState.FAILED:
         return True
-    return (action.state == ActionState.HELD
-            and action.channel.status != ChannelStatus.NEEDS_RECONNECT)
+    return (
+        action.state == ActionState.HELD and action.channel.status != ChannelStatus.NEEDS_RECONNECT
+    )
 
 
 def retry_failed(action: OutboundAction, *, user=None) -> None:
@@ -258,22 +303,30 @@ def retry_failed(action: OutboundAction, *, user=None) -> None:
     # The agent stands behind the answer again now: it answers what the customer wrote since.
     payload = {**action.payload, ANSWERS_UNTIL: timezone.now().isoformat()}
     updated = OutboundAction.objects.filter(
-        pk=action.pk, state__in=[ActionState.FAILED, ActionState.HELD]).update(
-        state=ActionState.QUEUED, not_before=None, last_error="", reason="", payload=payload)
+        pk=action.pk, state__in=[ActionState.FAILED, ActionState.HELD]
+    ).update(state=ActionState.QUEUED, not_before=None, last_error="", reason="", payload=payload)
     if updated:
         _set_delivery(action, DeliveryStatus.QUEUED)
-        AuditEvent.objects.create(conversation_id=action.conversation_id, actor=user,
-                                  verb="action_retried", data={"action_id": action.pk})
+        AuditEvent.objects.create(
+            conversation_id=action.conversation_id,
+            actor=user,
+            verb="action_retried",
+            data={"action_id": action.pk},
+        )
         transaction.on_commit(lambda: queue_action(action.pk), robust=True)
 
 
 def actions_due_for_sweep() -> list[int]:
     """Queued actions whose time has come, and sending ones whose worker died."""
     now = timezone.now()
-    stale = OutboundAction.objects.filter(state=ActionState.SENDING,
-                                          last_attempt_at__lt=now - STALE_SENDING)
+    stale = OutboundAction.objects.filter(
+        state=ActionState.SENDING, last_attempt_at__lt=now - STALE_SENDING
+    )
     # Back to queued: the next attempt asks the connector whether the dead one landed.
     stale.update(state=ActionState.QUEUED, not_before=None)
-    return list(OutboundAction.objects.filter(
-        Q(not_before__isnull=True) | Q(not_before__lte=now), state=ActionState.QUEUED,
-    ).values_list("pk", flat=True)[:1000])
+    return list(
+        OutboundAction.objects.filter(
+            Q(not_before__isnull=True) | Q(not_before__lte=now),
+            state=ActionState.QUEUED,
+        ).values_list("pk", flat=True)[:1000]
+    )

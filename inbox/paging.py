@@ -22,14 +22,18 @@ from django.utils.dateparse import parse_datetime
 from .models import Conversation, Priority
 
 PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(0)), When(priority=Priority.HIGH, then=Value(1)),
-    When(priority=Priority.NORMAL, then=Value(2)), default=Value(3), output_field=IntegerField())
+    When(priority=Priority.URGENT, then=Value(0)),
+    When(priority=Priority.HIGH, then=Value(1)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
 _RANKS = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
 
 
 @dataclass(frozen=True)
 class Key:
-    name: str            # a field, or the "rank" alias
+    name: str  # a field, or the "rank" alias
     descending: bool
     is_time: bool = False
 
@@ -47,8 +51,12 @@ def ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
     keys = SORT_KEYS.get(sort, _NEWEST)
     if any(k.name == "rank" for k in keys):
         qs = qs.alias(rank=PRIORITY_RANK)
-    return qs.order_by(*[F(k.name).desc(nulls_first=True) if k.descending
-                         else F(k.name).asc(nulls_last=True) for k in keys])
+    return qs.order_by(
+        *[
+            F(k.name).desc(nulls_first=True) if k.descending else F(k.name).asc(nulls_last=True)
+            for k in keys
+        ]
+    )
 
 
 def _value(row: Conversation, key: Key):
@@ -60,8 +68,9 @@ def _value(row: Conversation, key: Key):
 def cursor_after(row: Conversation, sort: str) -> str:
     """Where the next page starts: the sort values of the last row shown."""
     values = [_value(row, k) for k in SORT_KEYS.get(sort, _NEWEST)]
-    return json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values],
-                      separators=(",", ":"))
+    return json.dumps(
+        [v.isoformat() if isinstance(v, datetime) else v for v in values], separators=(",", ":")
+    )
 
 
 def _decode(cursor: str, keys: list[Key]) -> list | None:
@@ -87,7 +96,11 @@ def _decode(cursor: str, keys: list[Key]) -> list | None:
 def _beyond(key: Key, value) -> Q:
     """Rows strictly after `value` on this key alone; a missing value is the latest."""
     if key.descending:
-        return Q(**{f"{key.name}__isnull": False}) if value is None else Q(**{f"{key.name}__lt": value})
+        return (
+            Q(**{f"{key.name}__isnull": False})
+            if value is None
+            else Q(**{f"{key.name}__lt": value})
+        )
     if value is None:
         return Q(pk__in=[])
     later = Q(**{f"{key.name}__gt": value})

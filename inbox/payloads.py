@@ -62,8 +62,10 @@ _TOO_DEEP_LITERAL = "-0.0e-4040404040404"
 
 
 def _too_deep() -> Poison:
-    return Poison(f"<nested deeper than {MAX_DEPTH} levels, dropped>",
-                  f"JSON nested deeper than {MAX_DEPTH} levels")
+    return Poison(
+        f"<nested deeper than {MAX_DEPTH} levels, dropped>",
+        f"JSON nested deeper than {MAX_DEPTH} levels",
+    )
 
 
 def _float(literal: str) -> float | Poison:
@@ -175,11 +177,13 @@ def malformed_delivery(raw: bytes, reason: str) -> EventToStore:
     return EventToStore(
         delivery_key=f"malformed:{hashlib.sha256(raw).hexdigest()}",
         payload={"malformed": reason, "raw": kept, "raw_bytes": len(raw)},
-        poison=f"malformed delivery: {reason}"[:MAX_REASON])
+        poison=f"malformed delivery: {reason}"[:MAX_REASON],
+    )
 
 
-def events_from_delivery(raw: bytes,
-                         split: Callable[[dict], list[EventToStore]]) -> list[EventToStore]:
+def events_from_delivery(
+    raw: bytes, split: Callable[[dict], list[EventToStore]]
+) -> list[EventToStore]:
     """Parse a signed body and split it with the connector's `split`, never raising.
 
     Call after the signature was verified over `raw`: whatever is signed is kept.
@@ -189,13 +193,13 @@ def events_from_delivery(raw: bytes,
     except MalformedBody as exc:
         return [malformed_delivery(raw, str(exc))]
     if not isinstance(body, dict):
-        return [malformed_delivery(raw, f"the body is a JSON {type(body).__name__}, "
-                                        "not an object")]
+        return [malformed_delivery(raw, f"the body is a JSON {type(body).__name__}, not an object")]
     try:
         return split(body)
     except Exception:
         # A shape the splitter did not expect: keep the batch whole rather than answer 500
         # and have it retried until the platform gives up.
         log.exception("could not split a signed webhook body")
-        return [malformed_delivery(raw, "could not split the batch: "
-                                        + traceback.format_exc(limit=3))]
+        return [
+            malformed_delivery(raw, "could not split the batch: " + traceback.format_exc(limit=3))
+        ]

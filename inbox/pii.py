@@ -13,13 +13,14 @@ from dataclasses import dataclass
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 PHONE = re.compile(r"(?<![\w#])\+?\(?\d[\d ().-]{7,}\d\b")
-ORDER = re.compile(r"(?:\border(?:\s*(?:number|no\.?|nr\.?|#))?\s*:?\s*#?\s*|#)([A-Z0-9-]{4,})\b",
-                   re.IGNORECASE)
+ORDER = re.compile(
+    r"(?:\border(?:\s*(?:number|no\.?|nr\.?|#))?\s*:?\s*#?\s*|#)([A-Z0-9-]{4,})\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str     # "email" | "phone" | "order number" | "card number"
+    kind: str  # "email" | "phone" | "order number" | "card number"
     text: str
 
 

@@ -34,7 +34,8 @@ def claim_due_channels() -> list[int]:
         Q(poll_after__isnull=True) | Q(poll_after__lte=now), status=ChannelStatus.ACTIVE
     ):
         claimed = Channel.objects.filter(pk=channel.pk, poll_after=channel.poll_after).update(
-            poll_after=now + interval(channel))
+            poll_after=now + interval(channel)
+        )
         if claimed:
             due.append(channel.pk)
     return due
@@ -60,8 +61,11 @@ def poll_channel(channel_id: int) -> int:
         return 0
     with transaction.atomic():
         stored = ingest.store_events(channel.kind, result.events, source="poll").new
-        updates = {"cursors": result.cursors, "last_polled_at": timezone.now(),
-                   "rate_limits": {**channel.rate_limits, **result.rate_limits}}
+        updates = {
+            "cursors": result.cursors,
+            "last_polled_at": timezone.now(),
+            "rate_limits": {**channel.rate_limits, **result.rate_limits},
+        }
         if result.retry_at:
             updates["poll_after"] = result.retry_at
         Channel.objects.filter(pk=channel.pk).update(**updates)

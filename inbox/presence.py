@@ -38,10 +38,12 @@ def _key(conversation_id: int) -> str:
 @shared_cache.degrades(lambda **_: None)
 def announce(*, conversation_id: int, user, replying: bool) -> None:
     now = time.time()
-    entries = {uid: e for uid, e in (cache.get(_key(conversation_id)) or {}).items()
-               if now - e["at"] < STALE_AFTER}
-    entries[user.pk] = {"name": user.first_name or user.username, "replying": replying,
-                        "at": now}
+    entries = {
+        uid: e
+        for uid, e in (cache.get(_key(conversation_id)) or {}).items()
+        if now - e["at"] < STALE_AFTER
+    }
+    entries[user.pk] = {"name": user.first_name or user.username, "replying": replying, "at": now}
     cache.set(_key(conversation_id), entries, timeout=KEY_TTL)
 
 
@@ -56,5 +58,8 @@ def leave(*, conversation_id: int, user) -> None:
 def others(*, conversation_id: int, user) -> list[Presence]:
     now = time.time()
     entries = cache.get(_key(conversation_id)) or {}
-    return [Presence(uid, e["name"], e["replying"]) for uid, e in sorted(entries.items())
-            if uid != user.pk and now - e["at"] < STALE_AFTER]
+    return [
+        Presence(uid, e["name"], e["replying"])
+        for uid, e in sorted(entries.items())
+        if uid != user.pk and now - e["at"] < STALE_AFTER
+    ]

@@ -40,7 +40,9 @@ def want_profile(identity: Identity, channel: Channel) -> bool:
     if identity.profile_due_at is not None or not needs_profile(identity):
         return False
     marked = Identity.objects.filter(
-        pk=identity.pk, profile_due_at__isnull=True, profile_fetched_at__isnull=True,
+        pk=identity.pk,
+        profile_due_at__isnull=True,
+        profile_fetched_at__isnull=True,
     ).update(profile_channel=channel, profile_due_at=timezone.now())
     return bool(marked)
 
@@ -57,7 +59,9 @@ def queue_profiles(identity_ids) -> None:
 def _claim(identity_id: int) -> Identity | None:
     now = timezone.now()
     claimed = Identity.objects.filter(
-        pk=identity_id, profile_fetched_at__isnull=True, profile_due_at__lte=now,
+        pk=identity_id,
+        profile_fetched_at__isnull=True,
+        profile_due_at__lte=now,
     ).update(profile_due_at=now + LEASE, profile_attempts=F("profile_attempts") + 1)
     if not claimed:
         return None
@@ -98,7 +102,8 @@ def refresh_profile(identity_id: int) -> str:
 
 def _back_off(identity: Identity, error: str, *, at=None) -> None:
     Identity.objects.filter(pk=identity.pk, profile_fetched_at__isnull=True).update(
-        profile_due_at=retry_at(identity.profile_attempts, at), profile_error=error[:500])
+        profile_due_at=retry_at(identity.profile_attempts, at), profile_error=error[:500]
+    )
     log.info("profile of %s not fetched yet: %s", identity, error)
 
 
@@ -106,17 +111,23 @@ def profiles_due_for_sweep(grace: timedelta | None = None) -> list[int]:
     """Identities whose profile is wanted and due, on channels that can read. The grace
     leaves freshly marked ones to the fetch queued after their commit."""
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
-    return list(Identity.objects.filter(
-        profile_due_at__lte=timezone.now() - grace, profile_fetched_at__isnull=True,
-        profile_channel__status=ChannelStatus.ACTIVE,
-    ).order_by("profile_due_at").values_list("pk", flat=True)[:1000])
+    return list(
+        Identity.objects.filter(
+            profile_due_at__lte=timezone.now() - grace,
+            profile_fetched_at__isnull=True,
+            profile_channel__status=ChannelStatus.ACTIVE,
+        )
+        .order_by("profile_due_at")
+        .values_list("pk", flat=True)[:1000]
+    )
 
 
 def wake_after_reconnect(channel: Channel) -> list[int]:
     """A reconnected channel can read again: profiles that waited on it are due now. Call in
     the reconnect's transaction; returns the identities to queue after the commit."""
-    waiting = Identity.objects.filter(profile_channel=channel, profile_due_at__isnull=False,
-                                      profile_fetched_at__isnull=True)
+    waiting = Identity.objects.filter(
+        profile_channel=channel, profile_due_at__isnull=False, profile_fetched_at__isnull=True
+    )
     ids = list(waiting.values_list("pk", flat=True)[:1000])
     waiting.update(profile_due_at=timezone.now())
     return ids
@@ -147,4 +158,5 @@ def _settle(identity_id: int, profile, error: str = "") -> None:
         new_name = identity.name or identity.handle
         if new_name and new_name != old_name:
             Contact.objects.filter(pk=identity.contact_id, name__in=["", old_name]).update(
-                name=new_name)
+                name=new_name
+            )

@@ -26,8 +26,11 @@ def publish(task, args: tuple, *, eta=None) -> bool:
         task.apply_async(args, eta=eta)
     except Exception as exc:  # any broker failure: the sweep is the safety net
         _broker_down_until = time.monotonic() + BACKOFF_SECONDS
-        log.warning("broker unreachable (%s); not publishing for %ss, the sweep will catch up",
-                    exc, BACKOFF_SECONDS)
+        log.warning(
+            "broker unreachable (%s); not publishing for %ss, the sweep will catch up",
+            exc,
+            BACKOFF_SECONDS,
+        )
         return False
     return True
 

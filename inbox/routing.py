@@ -35,8 +35,12 @@ def route_messages(message_ids: Iterable[int]) -> int:
 
 def unrouted_in(conversation_ids: Iterable[int]) -> list[int]:
     """The customer messages of these conversations still to route, oldest first."""
-    return list(_unrouted().filter(conversation_id__in=list(conversation_ids))
-                .order_by("platform_timestamp", "id").values_list("pk", flat=True))
+    return list(
+        _unrouted()
+        .filter(conversation_id__in=list(conversation_ids))
+        .order_by("platform_timestamp", "id")
+        .values_list("pk", flat=True)
+    )
 
 
 def route_message(message_id: int) -> bool:
@@ -46,9 +50,9 @@ def route_message(message_id: int) -> bool:
             return False  # routed already, or another worker holds it
         message = Message.objects.select_related("author_identity").get(pk=message_id)
         if not message.deleted:
-            conversation = (Conversation.objects
-                            .select_related("channel", "contact", "assignee", "team")
-                            .get(pk=message.conversation_id))
+            conversation = Conversation.objects.select_related(
+                "channel", "contact", "assignee", "team"
+            ).get(pk=message.conversation_id)
             message.conversation = conversation
             starts = not _routed_before(conversation, message).exists()
             for listener in routing_listeners:
@@ -70,19 +74,27 @@ def _run(listener, conversation: Conversation, message: Message, starts: bool) -
 
 
 def _unrouted():
-    return Message.objects.filter(routed_at__isnull=True, direction=Direction.INBOUND,
-                                  placeholder=False)
+    return Message.objects.filter(
+        routed_at__isnull=True, direction=Direction.INBOUND, placeholder=False
+    )
 
 
 def _routed_before(conversation: Conversation, message: Message):
     """Customer messages of the conversation routed before this one (still standing)."""
-    return (Message.objects.filter(conversation=conversation, direction=Direction.INBOUND,
-                                   routed_at__isnull=False, deleted=False)
-            .exclude(pk=message.pk))
+    return Message.objects.filter(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        routed_at__isnull=False,
+        deleted=False,
+    ).exclude(pk=message.pk)
 
 
 def messages_due_for_sweep(grace: timedelta | None = None) -> list[int]:
     """Customer messages stored a while ago and still not routed: their worker died."""
     grace = grace if grace is not None else timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
-    return list(_unrouted().filter(created_at__lte=timezone.now() - grace)
-                .order_by("created_at").values_list("pk", flat=True)[:1000])
+    return list(
+        _unrouted()
+        .filter(created_at__lte=timezone.now() - grace)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )

@@ -15,8 +15,9 @@ VARIABLES = ("first_name", "agent_name", "order_number")
 _VARIABLE = re.compile(r"\{(\w+)\}")
 
 
-def variables_for(*, conversation: Conversation, agent,
-                  customer: Contact | None = None) -> dict[str, str]:
+def variables_for(
+    *, conversation: Conversation, agent, customer: Contact | None = None
+) -> dict[str, str]:
     """`customer` is whom the agent answers (selectors.latest_customer); in a comment thread
     that is the latest commenter, not necessarily the conversation's first one."""
     contact = customer or conversation.contact
@@ -32,12 +33,21 @@ def fill(body: str, values: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 
-def filled_replies(replies: list[SavedReply], *, conversation: Conversation, agent,
-                   customer: Contact | None = None) -> list[dict]:
+def filled_replies(
+    replies: list[SavedReply], *, conversation: Conversation, agent, customer: Contact | None = None
+) -> list[dict]:
     """What the composer's picker offers: title, shortcut and the filled-in text."""
     values = variables_for(conversation=conversation, agent=agent, customer=customer)
-    return [{"id": r.pk, "title": r.title, "shortcut": r.shortcut, "text": fill(r.body, values),
-             "handoff": r.handoff} for r in replies]
+    return [
+        {
+            "id": r.pk,
+            "title": r.title,
+            "shortcut": r.shortcut,
+            "text": fill(r.body, values),
+            "handoff": r.handoff,
+        }
+        for r in replies
+    ]
 
 
 def with_signature(text: str, signature: str) -> str:

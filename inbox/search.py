@@ -30,8 +30,9 @@ class MessageVector(Func):
 
 def _messages_matching(q: str) -> QuerySet[Message]:
     if connection.vendor == "postgresql":
-        return (Message.objects.alias(fts=MessageVector(F("text")))
-                .filter(fts=SearchQuery(q, config=FTS_CONFIG, search_type="websearch")))
+        return Message.objects.alias(fts=MessageVector(F("text"))).filter(
+            fts=SearchQuery(q, config=FTS_CONFIG, search_type="websearch")
+        )
     return Message.objects.filter(text__icontains=q)
 
 
@@ -47,17 +48,22 @@ def people_matching(q: str) -> QuerySet:
     q = q.strip()
     handle = q.lstrip("@")
     exact = Q(email__iexact=q) | Q(order_number__iexact=q.lstrip("#")) | Q(phone=q)
-    return (Identity.objects.filter(Q(name__icontains=q) | Q(handle__iexact=handle))
-            .values_list("contact_id", flat=True)
-            .union(Contact.objects.filter(Q(name__icontains=q) | exact)
-                   .values_list("pk", flat=True)))
+    return (
+        Identity.objects.filter(Q(name__icontains=q) | Q(handle__iexact=handle))
+        .values_list("contact_id", flat=True)
+        .union(Contact.objects.filter(Q(name__icontains=q) | exact).values_list("pk", flat=True))
+    )
 
 
 def find_customers(q: str, *, exclude: int | None = None, limit: int = 10) -> list[Contact]:
     """Customers for the merge picker, with their identities (3 queries)."""
-    ids = list(people_matching(q).order_by()[:limit + 1])
-    return list(Contact.objects.filter(pk__in=ids).exclude(pk=exclude)
-                .prefetch_related("identities").order_by("name", "pk")[:limit])
+    ids = list(people_matching(q).order_by()[: limit + 1])
+    return list(
+        Contact.objects.filter(pk__in=ids)
+        .exclude(pk=exclude)
+        .prefetch_related("identities")
+        .order_by("name", "pk")[:limit]
+    )
 
 
 def search_conversations(qs: QuerySet[Conversation], q: str) -> QuerySet[Conversation]:
@@ -71,8 +77,9 @@ def search_conversations(qs: QuerySet[Conversation], q: str) -> QuerySet[Convers
     people = people_matching(q)
     contacts = list(people.order_by()[:FEW_MATCHES])
     # Unordered: any FEW_MATCHES rows tell "few" from "many"; sorting a million would not.
-    found = list(_messages_matching(q).order_by().values_list("conversation_id", flat=True)
-                 [:FEW_MATCHES])
+    found = list(
+        _messages_matching(q).order_by().values_list("conversation_id", flat=True)[:FEW_MATCHES]
+    )
     if len(found) < FEW_MATCHES:
         in_text = Q(pk__in=set(found))
     else:

@@ -63,8 +63,7 @@ FOLDERS = [
     ("spam", "Spam"),
     ("all", "All"),
 ]
-SORTS = [("sla", "SLA due"), ("newest", "Newest"), ("oldest", "Oldest"),
-         ("priority", "Priority")]
+SORTS = [("sla", "SLA due"), ("newest", "Newest"), ("oldest", "Oldest"), ("priority", "Priority")]
 _FOLDER_KEYS = {key for key, _ in FOLDERS}
 # Folders another app adds (reports' "Storming"): key -> a condition on Conversation. inbox/
 # knows only the condition, never the app's tables; such a folder is listed while it is
@@ -79,6 +78,8 @@ def register_folder(key: str, label: str, condition) -> None:
     FOLDERS.insert([k for k, _ in FOLDERS].index("spam"), (key, label))
     _FOLDER_KEYS.add(key)
     _EXTRA_FOLDERS[key] = condition
+
+
 _SORT_KEYS = {key for key, _ in SORTS}
 
 
@@ -99,10 +100,10 @@ class ListParams:
     channel: int | None = None
     team: int | None = None
     kind: str = ""
-    post: str = ""            # "<channel id>:<context external id>"
+    post: str = ""  # "<channel id>:<context external id>"
     q: str = ""
     sort: str = "newest"
-    after: str = ""           # where "Load more" starts: inbox/paging.py
+    after: str = ""  # where "Load more" starts: inbox/paging.py
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -126,12 +127,21 @@ class ListParams:
         """The query string of these params with `changes` applied (None drops a key)."""
         params = replace(self, **{k: v for k, v in changes.items() if k != "after"})
         # The list's position is never carried into other links: only "Load more" sets it.
-        values = {"folder": params.folder, "tag": params.tag, "channel": params.channel,
-                  "team": params.team, "kind": params.kind, "post": params.post,
-                  "q": params.q, "sort": params.sort, "after": changes.get("after")}
+        values = {
+            "folder": params.folder,
+            "tag": params.tag,
+            "channel": params.channel,
+            "team": params.team,
+            "kind": params.kind,
+            "post": params.post,
+            "q": params.q,
+            "sort": params.sort,
+            "after": changes.get("after"),
+        }
         defaults = {"folder": "open", "sort": "newest"}
-        return urlencode({k: v for k, v in values.items()
-                          if v not in (None, "") and defaults.get(k) != v})
+        return urlencode(
+            {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
+        )
 
     @property
     def post_key(self) -> tuple[int, str] | None:
@@ -192,19 +202,29 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     `not_sent`: an answer in it is held or failed, so the customer is still unanswered.
     """
     stuck = OutboundAction.objects.filter(
-        conversation=OuterRef("pk"), kind__in=["reply", "private_reply", "dm"],
-        state__in=[ActionState.FAILED, ActionState.HELD])
-    read = ReadState.objects.filter(user=user, conversation=OuterRef("pk"),
-                                    read_at__gte=OuterRef("last_inbound_at"))
-    latest_author = (Message.objects.filter(conversation=OuterRef("pk"),
-                                            direction=Direction.INBOUND,
-                                            author_identity__isnull=False)
-                     .order_by("-platform_timestamp", "-id")
-                     .values("author_identity__contact__name")[:1])
-    return (qs.select_related("channel", "contact", "assignee", "team")
-            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-            .annotate(is_read=Q(last_inbound_at__isnull=True) | Exists(read),
-                      customer_name=Subquery(latest_author), not_sent=Exists(stuck)))
+        conversation=OuterRef("pk"),
+        kind__in=["reply", "private_reply", "dm"],
+        state__in=[ActionState.FAILED, ActionState.HELD],
+    )
+    read = ReadState.objects.filter(
+        user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
+    )
+    latest_author = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"), direction=Direction.INBOUND, author_identity__isnull=False
+        )
+        .order_by("-platform_timestamp", "-id")
+        .values("author_identity__contact__name")[:1]
+    )
+    return (
+        qs.select_related("channel", "contact", "assignee", "team")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .annotate(
+            is_read=Q(last_inbound_at__isnull=True) | Exists(read),
+            customer_name=Subquery(latest_author),
+            not_sent=Exists(stuck),
+        )
+    )
 
 
 def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
@@ -212,7 +232,7 @@ def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
     ("" when this is the last): 2 queries."""
     qs = paging.ordered(filtered_conversations(params, user), params.sort)
     qs = with_row_data(paging.rows_after(qs, params.sort, params.after), user)
-    rows = list(qs[:PAGE_SIZE + 1])
+    rows = list(qs[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
@@ -285,31 +305,49 @@ def _count_folders(user) -> dict:
     # and team names; and their counts grouped over the window.
     columns = ("section", "pk", "name", "extra", "n")
     me = User.objects.filter(pk=user.pk).order_by()
-    window = (Conversation.objects.filter(_OPEN).order_by("-last_message_at", "-id")
-              .values("pk")[:WINDOW])
+    window = (
+        Conversation.objects.filter(_OPEN).order_by("-last_message_at", "-id").values("pk")[:WINDOW]
+    )
     parts = [
-        me.annotate(section=Value("state"), name=Value(key), extra=Value(""),
-                    n=_capped(Conversation.objects.filter(_folder_filter(key, user))),
-                    ).values_list(*columns)
-        for key, _ in FOLDERS if key != "all"
+        me.annotate(
+            section=Value("state"),
+            name=Value(key),
+            extra=Value(""),
+            n=_capped(Conversation.objects.filter(_folder_filter(key, user))),
+        ).values_list(*columns)
+        for key, _ in FOLDERS
+        if key != "all"
     ]
-    parts.append(me.annotate(section=Value("window"), name=Value(""), extra=Value(""),
-                             n=CappedCount(window)).values_list(*columns))
+    parts.append(
+        me.annotate(
+            section=Value("window"), name=Value(""), extra=Value(""), n=CappedCount(window)
+        ).values_list(*columns)
+    )
     no_count = Value(0, output_field=IntegerField())
-    for section, model, extra in (("tag", Tag, F("color")), ("channel", Channel, F("kind")),
-                                  ("team", Team, Value(""))):
-        parts.append(model.objects.order_by().annotate(
-            section=Value(section), extra=extra, n=no_count).values_list(*columns))
+    for section, model, extra in (
+        ("tag", Tag, F("color")),
+        ("channel", Channel, F("kind")),
+        ("team", Team, Value("")),
+    ):
+        parts.append(
+            model.objects.order_by()
+            .annotate(section=Value(section), extra=extra, n=no_count)
+            .values_list(*columns)
+        )
     grouped = (
-        ("tag_n", Conversation.tags.through.objects.filter(conversation_id__in=window),
-         "tag_id"),
+        ("tag_n", Conversation.tags.through.objects.filter(conversation_id__in=window), "tag_id"),
         ("channel_n", Conversation.objects.filter(pk__in=window), "channel_id"),
         ("team_n", Conversation.objects.filter(pk__in=window, team__isnull=False), "team_id"),
     )
     for section, qs, key in grouped:
-        parts.append(qs.order_by().values(key).annotate(
-            section=Value(section), pk=F(key), name=Value(""), extra=Value(""),
-            n=Count("*")).values_list(*columns))
+        parts.append(
+            qs.order_by()
+            .values(key)
+            .annotate(
+                section=Value(section), pk=F(key), name=Value(""), extra=Value(""), n=Count("*")
+            )
+            .values_list(*columns)
+        )
     rows = list(parts[0].union(*parts[1:], all=True))
 
     states: dict[str, int] = {}
@@ -347,20 +385,26 @@ def _count_folders(user) -> dict:
 
 # ---- the post view ---------------------------------------------------------------------------
 
+
 def post_groups(limit: int = 50) -> list[dict]:
     """Comments grouped under the post or media they are on, busiest first: 2 queries."""
     first = Conversation.objects.filter(
-        channel_id=OuterRef("channel_id"), context_external_id=OuterRef("context_external_id"),
+        channel_id=OuterRef("channel_id"),
+        context_external_id=OuterRef("context_external_id"),
     ).order_by("id")
     groups = list(
         # A mention is on someone else's media, one conversation each: not a post of ours.
-        Conversation.objects.exclude(context_external_id="").exclude(kind=ConversationKind.MENTION)
+        Conversation.objects.exclude(context_external_id="")
+        .exclude(kind=ConversationKind.MENTION)
         .values("channel_id", "context_external_id")
-        .annotate(total=Count("pk"),
-                  open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),
-                  last=Max("last_message_at"),
-                  context=Subquery(first.values("context")[:1], output_field=JSONOutput()))
-        .order_by("-open", "-last")[:limit])
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)),
+            last=Max("last_message_at"),
+            context=Subquery(first.values("context")[:1], output_field=JSONOutput()),
+        )
+        .order_by("-open", "-last")[:limit]
+    )
     channels = Channel.objects.in_bulk({g["channel_id"] for g in groups})
     for group in groups:
         group["channel"] = channels.get(group["channel_id"])
@@ -377,8 +421,8 @@ def post_summary(params: ListParams) -> dict | None:
         return None
     qs = Conversation.objects.filter(channel_id=post[0], context_external_id=post[1])
     summary = qs.aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False)))
+        total=Count("pk"), open=Count("pk", filter=Q(state=ConversationState.OPEN, is_spam=False))
+    )
     summary["context"] = qs.order_by("id").values_list("context", flat=True).first()
     if not isinstance(summary["context"], dict):
         summary["context"] = {}
@@ -388,12 +432,17 @@ def post_summary(params: ListParams) -> dict | None:
 
 # ---- one conversation ------------------------------------------------------------------------
 
+
 def saved_replies_for(user) -> QuerySet[SavedReply]:
-    return SavedReply.objects.filter(
-        Q(scope=SavedReplyScope.EVERYONE)
-        | Q(scope=SavedReplyScope.PERSONAL, owner=user)
-        | Q(scope=SavedReplyScope.TEAM, team__members=user)
-    ).distinct().order_by("title")
+    return (
+        SavedReply.objects.filter(
+            Q(scope=SavedReplyScope.EVERYONE)
+            | Q(scope=SavedReplyScope.PERSONAL, owner=user)
+            | Q(scope=SavedReplyScope.TEAM, team__members=user)
+        )
+        .distinct()
+        .order_by("title")
+    )
 
 
 @dataclass
@@ -428,10 +477,11 @@ def thread_messages(conversation: Conversation) -> list[Message]:
     """The thread in platform order, each with its outbox actions: 2 queries."""
     actions = OutboundAction.objects.order_by("-id")
     # The channel too: the per-message action buttons ask its connector (no query per message).
-    return list(conversation.messages
-                .select_related("author_identity__contact", "author_agent", "channel")
-                .prefetch_related(Prefetch("actions", queryset=actions))
-                .order_by("platform_timestamp", "id"))
+    return list(
+        conversation.messages.select_related("author_identity__contact", "author_agent", "channel")
+        .prefetch_related(Prefetch("actions", queryset=actions))
+        .order_by("platform_timestamp", "id")
+    )
 
 
 def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
@@ -442,9 +492,15 @@ def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
     The outbox's results ("like done", "hide failed: ...") stay.
     """
     summarised = {e.rule_name for e in events if e.verb == RULE_HIT_VERB and e.rule_name}
-    return [e for e in events
-            if not (e.rule_name in summarised and e.verb != RULE_HIT_VERB
-                    and not e.verb.startswith("action_"))]
+    return [
+        e
+        for e in events
+        if not (
+            e.rule_name in summarised
+            and e.verb != RULE_HIT_VERB
+            and not e.verb.startswith("action_")
+        )
+    ]
 
 
 def latest_customer(conversation: Conversation, messages: list[Message]) -> Contact | None:
@@ -464,20 +520,30 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
     messages = thread_messages(conversation)
     contact = latest_customer(conversation, messages)
-    timeline = _without_rule_echoes(list(
-        conversation.audit_events.select_related("actor")
-        .order_by("-created_at", "-id")[:TIMELINE_LENGTH]))
+    timeline = _without_rule_echoes(
+        list(
+            conversation.audit_events.select_related("actor").order_by("-created_at", "-id")[
+                :TIMELINE_LENGTH
+            ]
+        )
+    )
     timeline.reverse()
     if contact is not None:
         identities = list(contact.identities.order_by("platform", "id"))
-        past = list(contact.conversations.exclude(pk=conversation.pk).select_related("channel")
-                    .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH])
+        past = list(
+            contact.conversations.exclude(pk=conversation.pk)
+            .select_related("channel")
+            .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH]
+        )
         contact_notes = list(contact.notes.select_related("author").order_by("created_at"))
     else:
         identities, past, contact_notes = [], [], []
     # Both directions of the public → private link, in one query.
-    linked = list(Conversation.objects.filter(
-        Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)).order_by("created_at"))
+    linked = list(
+        Conversation.objects.filter(
+            Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)
+        ).order_by("created_at")
+    )
     return ConversationDetail(
         origin=next((c for c in linked if c.pk == conversation.origin_id), None),
         continuations=[c for c in linked if c.origin_id == conversation.pk],
@@ -499,11 +565,15 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
 
 def answered_since(conversation: Conversation, *, since_id: int, user) -> list[Message]:
     """Answers someone else (or a rule) sent after the agent opened the conversation."""
-    return list(conversation.messages.filter(pk__gt=since_id, direction="out")
-                .exclude(author_agent=user).select_related("author_agent"))
+    return list(
+        conversation.messages.filter(pk__gt=since_id, direction="out")
+        .exclude(author_agent=user)
+        .select_related("author_agent")
+    )
 
 
 # ---- the admins' Channels page ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -536,9 +606,14 @@ def rate_limit_budgets(rate_limits) -> list[Budget]:
     budgets = []
     for endpoint, value in sorted(rate_limits.items(), key=lambda item: str(item[0])):
         if isinstance(value, dict) and ("remaining" in value or "limit" in value):
-            budgets.append(Budget(endpoint=str(endpoint), remaining=_int_or_none(value.get("remaining")),
-                                  limit=_int_or_none(value.get("limit")),
-                                  reset_at=_reset_time(value)))
+            budgets.append(
+                Budget(
+                    endpoint=str(endpoint),
+                    remaining=_int_or_none(value.get("remaining")),
+                    limit=_int_or_none(value.get("limit")),
+                    reset_at=_reset_time(value),
+                )
+            )
         else:
             budgets.append(Budget(endpoint=str(endpoint), detail=_figures(value)))
     return budgets
@@ -598,9 +673,12 @@ def kept_for_inspection() -> dict[tuple[int | None, str], int]:
 
     Channel None counts deliveries that named no connected channel (a body that could not
     be split names none)."""
-    rows = (InboundEvent.objects
-            .filter(state__in=[EventState.POISONED, EventState.FAILED])
-            .values_list("channel_id", "state").annotate(n=Count("id")).order_by())
+    rows = (
+        InboundEvent.objects.filter(state__in=[EventState.POISONED, EventState.FAILED])
+        .values_list("channel_id", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {(channel_id, state): n for channel_id, state, n in rows}
 
 
@@ -612,14 +690,20 @@ def channel_overview(kept: dict[tuple[int | None, str], int] | None = None) -> l
     for channel in Channel.objects.order_by("kind", "name", "pk"):
         try:
             connector = channel.connector
-        except LookupError:   # a kind whose app is no longer installed
+        except LookupError:  # a kind whose app is no longer installed
             label, connect = channel.kind, ""
         else:
             label, connect = connector.label, connector.connect_url_name
-        rows.append(ChannelRow(channel=channel, label=label, connect_url_name=connect,
-                               budgets=rate_limit_budgets(channel.rate_limits),
-                               poisoned=kept.get((channel.pk, EventState.POISONED), 0),
-                               failed=kept.get((channel.pk, EventState.FAILED), 0)))
+        rows.append(
+            ChannelRow(
+                channel=channel,
+                label=label,
+                connect_url_name=connect,
+                budgets=rate_limit_budgets(channel.rate_limits),
+                poisoned=kept.get((channel.pk, EventState.POISONED), 0),
+                failed=kept.get((channel.pk, EventState.FAILED), 0),
+            )
+        )
     return rows
 
 
@@ -639,10 +723,15 @@ def outbox_rows(state: str = "") -> tuple[list[OutboundAction], dict[str, int]]:
     2 queries, however many actions. `state` narrows the rows to one of OUTBOX_STATES."""
     waiting = [value for value, _ in OUTBOX_STATES]
     counts = dict.fromkeys(waiting, 0) | dict(
-        OutboundAction.objects.filter(state__in=waiting).order_by()
-        .values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    rows = (OutboundAction.objects.filter(state__in=[state] if state in waiting else waiting)
-            .select_related("channel", "conversation__contact", "message", "target",
-                            "created_by")
-            .order_by("-created_at", "-id")[:OUTBOX_PAGE])
+        OutboundAction.objects.filter(state__in=waiting)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    rows = (
+        OutboundAction.objects.filter(state__in=[state] if state in waiting else waiting)
+        .select_related("channel", "conversation__contact", "message", "target", "created_by")
+        .order_by("-created_at", "-id")[:OUTBOX_PAGE]
+    )
     return list(rows), counts

@@ -36,8 +36,12 @@ def paused() -> bool:
 def mark_down(exc: BaseException) -> None:
     global _down_until
     if not paused():
-        log.warning("shared cache unreachable (%s); live updates and presence paused for "
-                    "%ss, pages and replies carry on", exc, RETRY_SECONDS)
+        log.warning(
+            "shared cache unreachable (%s); live updates and presence paused for "
+            "%ss, pages and replies carry on",
+            exc,
+            RETRY_SECONDS,
+        )
     _down_until = time.monotonic() + RETRY_SECONDS
 
 
@@ -49,6 +53,7 @@ def reset() -> None:
 
 def degrades(fallback: Callable[..., T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Run the wrapped cache operation, or `fallback(*args, **kwargs)` while it is down."""
+
     def wrap(operation: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(operation)
         def guarded(*args, **kwargs) -> T:
@@ -59,5 +64,7 @@ def degrades(fallback: Callable[..., T]) -> Callable[[Callable[..., T]], Callabl
             except ERRORS as exc:
                 mark_down(exc)
                 return fallback(*args, **kwargs)
+
         return guarded
+
     return wrap

@@ -61,11 +61,21 @@ def sweep() -> dict:
     for identity_id in wanted_profiles:
         refresh_profile.delay(identity_id)
     if events or actions or unrouted or contexts or wanted_profiles:
-        log.info("sweep queued %d events, %d actions, %d messages to route, %d contexts and "
-                 "%d profiles", len(events), len(actions), len(unrouted), len(contexts),
-                 len(wanted_profiles))
-    return {"events": len(events), "actions": len(actions), "messages": len(unrouted),
-            "contexts": len(contexts), "profiles": len(wanted_profiles)}
+        log.info(
+            "sweep queued %d events, %d actions, %d messages to route, %d contexts and %d profiles",
+            len(events),
+            len(actions),
+            len(unrouted),
+            len(contexts),
+            len(wanted_profiles),
+        )
+    return {
+        "events": len(events),
+        "actions": len(actions),
+        "messages": len(unrouted),
+        "contexts": len(contexts),
+        "profiles": len(wanted_profiles),
+    }
 
 
 @shared_task(ignore_result=True)

@@ -70,9 +70,12 @@ def _storable_item(item: Any) -> Any:
             changes[f.name] = clean
     text = changes.get("text", getattr(item, "text", None))
     if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
-        changes["text"] = text[:MAX_MESSAGE_TEXT - 1] + "…"
-        changes["extra"] = {**changes.get("extra", item.extra), "original_text": text,
-                            "original_length": len(text)}
+        changes["text"] = text[: MAX_MESSAGE_TEXT - 1] + "…"
+        changes["extra"] = {
+            **changes.get("extra", item.extra),
+            "original_text": text,
+            "original_length": len(text),
+        }
     return dataclasses.replace(item, **changes) if changes else item
 
 

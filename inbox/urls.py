@@ -27,8 +27,9 @@ urlpatterns = [
     path("c/<int:pk>/customer/<int:contact_pk>/edit/", customers.edit, name="customer_edit"),
     path("c/<int:pk>/customer/<int:contact_pk>/note/", customers.note, name="customer_note"),
     path("c/<int:pk>/customer/<int:contact_pk>/merge/", customers.merge, name="customer_merge"),
-    path("c/<int:pk>/identity/<int:identity_pk>/unmerge/", customers.unmerge,
-         name="identity_unmerge"),
+    path(
+        "c/<int:pk>/identity/<int:identity_pk>/unmerge/", customers.unmerge, name="identity_unmerge"
+    ),
     path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
     path("actions/<int:pk>/retry/", actions.retry, name="retry"),
     path("channels/", channels.channels, name="channels"),

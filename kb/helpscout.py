@@ -47,6 +47,7 @@ def docs_search(query: str, *, limit: int = 5) -> list[dict]:
         # Their fields are untrusted: an article goes in only with an https address and a name.
         url, title = https_or_empty(item.get("url")), str(item.get("name") or "")
         if url and title:
-            results.append({"title": title, "url": url, "language": "", "tags": [],
-                            "source": "Help Scout"})
+            results.append(
+                {"title": title, "url": url, "language": "", "tags": [], "source": "Help Scout"}
+            )
     return results[:limit]

@@ -9,17 +9,21 @@ from django.urls import reverse
 
 class Article(models.Model):
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=120, unique=True,
-                            help_text="The public address: /help/<slug>/.")
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="The public address: /help/<slug>/."
+    )
     body = models.TextField(help_text="Markdown. Scripts and unsafe links are removed.")
-    tags = models.CharField(max_length=200, blank=True,
-                            help_text="Comma-separated words agents may search by.")
+    tags = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated words agents may search by."
+    )
     language = models.CharField(max_length=16, default="en", help_text="A language code: en, de, …")
-    published = models.BooleanField(default=False,
-                                    help_text="Only published articles are public and offered in replies.")
+    published = models.BooleanField(
+        default=False, help_text="Only published articles are public and offered in replies."
+    )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["title"]

@@ -21,13 +21,27 @@ class DocsStandin:
         self.searches: list[str] = []
         self.down = False  # answer 503 to everything
 
-    def add_article(self, name: str, slug: str, *, text: str = "", status: str = "published",
-                    site: str = "https://polaris.helpscoutdocs.com") -> dict:
+    def add_article(
+        self,
+        name: str,
+        slug: str,
+        *,
+        text: str = "",
+        status: str = "published",
+        site: str = "https://polaris.helpscoutdocs.com",
+    ) -> dict:
         with self.lock:
             n = len(self.articles) + 1
-            article = {"id": f"5f{n:022d}", "number": n, "name": name, "slug": slug,
-                       "status": status, "url": f"{site}/article/{n}-{slug}",
-                       "preview": text[:120], "text": text}
+            article = {
+                "id": f"5f{n:022d}",
+                "number": n,
+                "name": name,
+                "slug": slug,
+                "status": status,
+                "url": f"{site}/article/{n}-{slug}",
+                "preview": text[:120],
+                "text": text,
+            }
             self.articles.append(article)
             return article
 
@@ -43,11 +57,17 @@ class DocsStandin:
         status = (query.get("status") or ["all"])[0]
         with self.lock:
             self.searches.append(" ".join(words))
-            items = [{k: v for k, v in a.items() if k != "text"} for a in self.articles
-                     if (status == "all" or a["status"] == status)
-                     and all(w in (a["name"] + " " + a["text"]).lower() for w in words)]
-        return self._json(start_response, 200, {"articles": {
-            "page": 1, "pages": 1, "count": len(items), "items": items}})
+            items = [
+                {k: v for k, v in a.items() if k != "text"}
+                for a in self.articles
+                if (status == "all" or a["status"] == status)
+                and all(w in (a["name"] + " " + a["text"]).lower() for w in words)
+            ]
+        return self._json(
+            start_response,
+            200,
+            {"articles": {"page": 1, "pages": 1, "count": len(items), "items": items}},
+        )
 
     def _authorised(self, header: str) -> bool:
         if not header.startswith("Basic "):
@@ -62,6 +82,8 @@ class DocsStandin:
     def _json(start_response, status: int, body: dict):
         reasons = {200: "OK", 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable"}
         data = json.dumps(body).encode()
-        start_response(f"{status} {reasons[status]}", [("Content-Type", "application/json"),
-                                                       ("Content-Length", str(len(data)))])
+        start_response(
+            f"{status} {reasons[status]}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
         return [data]

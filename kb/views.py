@@ -31,8 +31,12 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.updated_by = request.user
         saved = form.save()
-        record(actor=request.user, verb="changed" if article else "created", target=saved,
-               before=before)
+        record(
+            actor=request.user,
+            verb="changed" if article else "created",
+            target=saved,
+            before=before,
+        )
         messages.success(request, f"Saved {saved}.")
         return redirect("kb:articles")
     return render(request, "kb/article_edit.html", {"article": article, "form": form})
@@ -53,8 +57,16 @@ def article_search_view(request: HttpRequest) -> JsonResponse:
     ours first, then the external help center's (if one is configured)."""
     require_agent(request)
     query = request.GET.get("q", "")
-    results = [{"title": a.title, "url": a.public_url(), "language": a.language,
-                "tags": a.tag_list, "source": ""} for a in article_search(query)]
+    results = [
+        {
+            "title": a.title,
+            "url": a.public_url(),
+            "language": a.language,
+            "tags": a.tag_list,
+            "source": "",
+        }
+        for a in article_search(query)
+    ]
     return JsonResponse({"results": results + docs_search(query)})
 
 
@@ -64,5 +76,6 @@ def article_public(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     if not article.published and not getattr(request.user, "is_manager", False):
         raise Http404
-    return render(request, "kb/article.html", {
-        "article": article, "body_html": render_markdown(article.body)})
+    return render(
+        request, "kb/article.html", {"article": article, "body_html": render_markdown(article.body)}
+    )

@@ -32,8 +32,7 @@ def _cell(value) -> str:
 def rows(report: Report):
     for name, value in report.scope.describe():
         yield ["range", name, "", "", value]
-    yield ["summary", "conversations", report.conversations, report.answered,
-           report.response_rate]
+    yield ["summary", "conversations", report.conversations, report.answered, report.response_rate]
     yield ["first_response_seconds", "median", "", "", report.first_response_median]
     yield ["first_response_seconds", "p90", "", "", report.first_response_p90]
     yield ["first_response_business_seconds", "median", "", "", report.business_median]
@@ -44,12 +43,21 @@ def rows(report: Report):
     yield ["sla_first_response", "pending", sla.pending, "", ""]
     yield ["sla_first_response", "without_policy", sla.without_policy, "", ""]
     yield ["sla_first_response", "attainment", "", "", sla.attainment]
-    for section, table in (("channel", report.by_channel), ("tag", report.by_tag),
-                           ("day", report.by_day), ("intent", report.by_intent),
-                           ("language", report.by_language)):
+    for section, table in (
+        ("channel", report.by_channel),
+        ("tag", report.by_tag),
+        ("day", report.by_day),
+        ("intent", report.by_intent),
+        ("language", report.by_language),
+    ):
         for row in table:
-            yield [section, row.label if section == "channel" else row.key,
-                   row.conversations, row.answered, row.response_rate]
+            yield [
+                section,
+                row.label if section == "channel" else row.key,
+                row.conversations,
+                row.answered,
+                row.response_rate,
+            ]
 
 
 def write_report(writer, report: Report) -> None:

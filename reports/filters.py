@@ -37,14 +37,20 @@ class ReportScope:
 
     @property
     def days(self) -> list[date]:
-        return [self.date_from + timedelta(days=n)
-                for n in range((self.date_to - self.date_from).days + 1)]
+        return [
+            self.date_from + timedelta(days=n)
+            for n in range((self.date_to - self.date_from).days + 1)
+        ]
 
     def conversations_q(self, prefix: str = "") -> Q:
         """Conversations whose first customer message falls in the range (spam left out)."""
-        q = Q(**{f"{prefix}first_inbound_at__gte": self.start,
-                 f"{prefix}first_inbound_at__lt": self.end,
-                 f"{prefix}is_spam": False})
+        q = Q(
+            **{
+                f"{prefix}first_inbound_at__gte": self.start,
+                f"{prefix}first_inbound_at__lt": self.end,
+                f"{prefix}is_spam": False,
+            }
+        )
         if self.channel is not None:
             q &= Q(**{f"{prefix}channel": self.channel})
         if self.team is not None:
@@ -60,11 +66,14 @@ class ReportScope:
 
     def describe(self) -> list[tuple[str, str]]:
         """The filters as (name, value) pairs, for the CSV files and the page's caption."""
-        return [("from", self.date_from.isoformat()), ("to", self.date_to.isoformat()),
-                ("channel", self.channel.name if self.channel else "all"),
-                ("tag", self.tag.name if self.tag else "all"),
-                ("team", self.team.name if self.team else "all"),
-                ("agent", self.agent.display_name if self.agent else "all")]
+        return [
+            ("from", self.date_from.isoformat()),
+            ("to", self.date_to.isoformat()),
+            ("channel", self.channel.name if self.channel else "all"),
+            ("tag", self.tag.name if self.tag else "all"),
+            ("team", self.team.name if self.team else "all"),
+            ("agent", self.agent.display_name if self.agent else "all"),
+        ]
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
@@ -78,19 +87,27 @@ class AgentChoiceField(forms.ModelChoiceField):
 
 
 class ReportForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    channel = forms.ModelChoiceField(queryset=Channel.objects.order_by("name"), required=False,
-                                     empty_label="All channels")
-    tag = forms.ModelChoiceField(queryset=Tag.objects.order_by("name"), required=False,
-                                 empty_label="All tags")
-    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), required=False,
-                                  empty_label="All teams")
-    agent = AgentChoiceField(queryset=User.objects.filter(is_active=True)
-                             .order_by("first_name", "username"), required=False,
-                             empty_label="All agents", label="Assignee")
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.order_by("name"), required=False, empty_label="All channels"
+    )
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.order_by("name"), required=False, empty_label="All tags"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"), required=False, empty_label="All teams"
+    )
+    agent = AgentChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "username"),
+        required=False,
+        empty_label="All agents",
+        label="Assignee",
+    )
 
     def clean(self):
         data = super().clean()
@@ -106,6 +123,11 @@ class ReportForm(forms.Form):
 
     def scope(self) -> ReportScope:
         data = self.cleaned_data
-        return ReportScope(date_from=data["date_from"], date_to=data["date_to"],
-                           channel=data.get("channel"), team=data.get("team"),
-                           tag=data.get("tag"), agent=data.get("agent"))
+        return ReportScope(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            channel=data.get("channel"),
+            team=data.get("team"),
+            tag=data.get("tag"),
+            agent=data.get("agent"),
+        )

@@ -15,22 +15,26 @@ class Storm(models.Model):
     started_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    peak_comments = models.PositiveIntegerField(default=0,
-                                                help_text="Most comments in one window.")
+    peak_comments = models.PositiveIntegerField(default=0, help_text="Most comments in one window.")
     usual_comments = models.FloatField(default=0, help_text="Usual comments per window.")
     angry_share = models.FloatField(default=0, help_text="Complaints and insults, latest window.")
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "context_external_id"],
-                                    condition=Q(ended_at__isnull=True),
-                                    name="storm_one_open_per_post"),
+            models.UniqueConstraint(
+                fields=["channel", "context_external_id"],
+                condition=Q(ended_at__isnull=True),
+                name="storm_one_open_per_post",
+            ),
         ]
         indexes = [
             # The inbox and the rules ask "is this post storming?" of the few open storms.
-            models.Index(fields=["channel", "context_external_id"], name="storm_open",
-                         condition=Q(ended_at__isnull=True)),
+            models.Index(
+                fields=["channel", "context_external_id"],
+                name="storm_open",
+                condition=Q(ended_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -104,16 +104,36 @@ def people(scope: ReportScope) -> People:
 
     # Fetched whole, not with .iterator(): on PostgreSQL that is a server-side cursor, planned
     # for a fast start (cursor_tuple_fraction), which made this query 50 times slower.
-    messages = (Message.objects.filter(scope.conversations_q("conversation__"))
-                .exclude(platform_timestamp=None)
-                .order_by("conversation_id", "platform_timestamp", "id")
-                .values_list("conversation_id", "conversation__team_id",
-                             "conversation__team__name", "direction", "author_agent_id",
-                             "author_agent__username", "author_agent__first_name",
-                             "author_agent__last_name", "is_automatic", "platform_timestamp"))
+    messages = (
+        Message.objects.filter(scope.conversations_q("conversation__"))
+        .exclude(platform_timestamp=None)
+        .order_by("conversation_id", "platform_timestamp", "id")
+        .values_list(
+            "conversation_id",
+            "conversation__team_id",
+            "conversation__team__name",
+            "direction",
+            "author_agent_id",
+            "author_agent__username",
+            "author_agent__first_name",
+            "author_agent__last_name",
+            "is_automatic",
+            "platform_timestamp",
+        )
+    )
     current, waiting_since, answered = None, None, False
-    for (conversation_id, team_id, team_name, direction, agent_id, username, first, last,
-         automatic, at) in messages:
+    for (
+        conversation_id,
+        team_id,
+        team_name,
+        direction,
+        agent_id,
+        username,
+        first,
+        last,
+        automatic,
+        at,
+    ) in messages:
         if conversation_id != current:
             current, waiting_since, answered = conversation_id, None, False
         if direction == Direction.INBOUND:
@@ -125,29 +145,40 @@ def people(scope: ReportScope) -> People:
             figures.replies += 1
             figures.handled.add(conversation_id)
             if waiting_since is not None:
-                (figures.next_times if answered else figures.first_times).append(
-                    at - waiting_since)
+                (figures.next_times if answered else figures.first_times).append(at - waiting_since)
         if waiting_since is not None:
             answered = True
         waiting_since = None
 
-    events = (AuditEvent.objects.filter(scope.conversations_q("conversation__"),
-                                        verb__in=[ConversationState.CLOSED, *REOPEN_VERBS])
-              .order_by("conversation_id", "created_at", "id")
-              .values_list("conversation_id", "conversation__team_id",
-                           "conversation__team__name", "verb", "actor_id", "actor__username",
-                           "actor__first_name", "actor__last_name", "data"))
+    events = (
+        AuditEvent.objects.filter(
+            scope.conversations_q("conversation__"),
+            verb__in=[ConversationState.CLOSED, *REOPEN_VERBS],
+        )
+        .order_by("conversation_id", "created_at", "id")
+        .values_list(
+            "conversation_id",
+            "conversation__team_id",
+            "conversation__team__name",
+            "verb",
+            "actor_id",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
+            "data",
+        )
+    )
     current, closed_by = None, None
-    for (conversation_id, team_id, team_name, verb, actor_id, username, first, last,
-         data) in events:
+    for conversation_id, team_id, team_name, verb, actor_id, username, first, last, data in events:
         if conversation_id != current:
             current, closed_by = conversation_id, None
         if verb == ConversationState.CLOSED:
             closed_by = ((actor_id, username, first, last), (team_id, team_name))
             for figures in both(*closed_by):
                 figures.closed += 1
-        elif closed_by is not None and (verb == "reopened"
-                                        or (data or {}).get("from_state") == "closed"):
+        elif closed_by is not None and (
+            verb == "reopened" or (data or {}).get("from_state") == "closed"
+        ):
             for figures in both(*closed_by):
                 figures.reopened += 1
             closed_by = None

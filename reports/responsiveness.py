@@ -81,17 +81,27 @@ class ChannelResponsiveness:
 def responsiveness(*, now: datetime | None = None) -> list[ChannelResponsiveness]:
     now = now or timezone.now()
     goals = {c.kind: c.responsiveness for c in registry.all() if c.responsiveness}
-    found = {channel.pk: ChannelResponsiveness(channel=channel, goal=goals[channel.kind])
-             for channel in Channel.objects.filter(kind__in=list(goals)).order_by("name")}
+    found = {
+        channel.pk: ChannelResponsiveness(channel=channel, goal=goals[channel.kind])
+        for channel in Channel.objects.filter(kind__in=list(goals)).order_by("name")
+    }
     longest = max((g.days for g in goals.values()), default=0)
-    rows = (Conversation.objects
-            .filter(channel__kind__in=list(goals), is_spam=False,
-                    first_inbound_at__gt=now - timedelta(days=longest),
-                    first_inbound_at__lte=now)
-            .annotate(answered_at=Min("messages__platform_timestamp", filter=Q(
-                messages__direction=Direction.OUTBOUND, messages__is_automatic=False)))
-            .order_by()
-            .values_list("channel_id", "kind", "first_inbound_at", "answered_at"))
+    rows = (
+        Conversation.objects.filter(
+            channel__kind__in=list(goals),
+            is_spam=False,
+            first_inbound_at__gt=now - timedelta(days=longest),
+            first_inbound_at__lte=now,
+        )
+        .annotate(
+            answered_at=Min(
+                "messages__platform_timestamp",
+                filter=Q(messages__direction=Direction.OUTBOUND, messages__is_automatic=False),
+            )
+        )
+        .order_by()
+        .values_list("channel_id", "kind", "first_inbound_at", "answered_at")
+    )
     for channel_id, kind, first_inbound, answered_at in rows:
         figures = found[channel_id]
         goal = figures.goal

@@ -93,8 +93,9 @@ class Volume:
     heatmap: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
 
     def series(self) -> dict[str, list[int]]:
-        return {label: [self.counts.get((b, label), 0) for b in self.buckets]
-                for label in self.channels}
+        return {
+            label: [self.counts.get((b, label), 0) for b in self.buckets] for label in self.channels
+        }
 
 
 @dataclass
@@ -127,8 +128,9 @@ def _counts(**group) -> dict:
 
 
 def _duration():
-    return ExpressionWrapper(F("first_response_at") - F("first_inbound_at"),
-                             output_field=DurationField())
+    return ExpressionWrapper(
+        F("first_response_at") - F("first_inbound_at"), output_field=DurationField()
+    )
 
 
 def report(scope: ReportScope, *, now=None) -> Report:
@@ -143,42 +145,77 @@ def report(scope: ReportScope, *, now=None) -> Report:
     result.volume = _volume(conversations, scope)
     result.by_intent, result.by_language = _by_intent_and_language(conversations)
     result.first_response_median, result.first_response_p90 = _wall_clock_percentiles(
-        conversations.filter(ANSWERED))
+        conversations.filter(ANSWERED)
+    )
     _business_and_sla(conversations, result, now=now or timezone.now())
     return result
 
 
 def _by_channel(conversations) -> list[Row]:
-    grouped = (conversations.values("channel_id", "channel__name", "channel__kind")
-               .annotate(**_counts()).order_by("-conversations", "channel__name"))
-    return with_bars([Row(key=str(g["channel_id"]),
-                          label=_channel_label(g["channel__name"], g["channel__kind"]),
-                          conversations=g["conversations"], answered=g["answered"])
-                      for g in grouped])
+    grouped = (
+        conversations.values("channel_id", "channel__name", "channel__kind")
+        .annotate(**_counts())
+        .order_by("-conversations", "channel__name")
+    )
+    return with_bars(
+        [
+            Row(
+                key=str(g["channel_id"]),
+                label=_channel_label(g["channel__name"], g["channel__kind"]),
+                conversations=g["conversations"],
+                answered=g["answered"],
+            )
+            for g in grouped
+        ]
+    )
 
 
 def _by_tag(scope: ReportScope) -> list[Row]:
     through = Conversation.tags.through.objects.filter(scope.conversations_q("conversation__"))
-    grouped = (through.values("tag__name")
-               .annotate(conversations=Count("conversation_id"),
-                         answered=Count("conversation_id",
-                                        filter=Q(conversation__first_response_at__isnull=False)))
-               .order_by("-conversations", "tag__name"))
-    return with_bars([Row(key=g["tag__name"], label=g["tag__name"],
-                          conversations=g["conversations"], answered=g["answered"])
-                      for g in grouped])
+    grouped = (
+        through.values("tag__name")
+        .annotate(
+            conversations=Count("conversation_id"),
+            answered=Count(
+                "conversation_id", filter=Q(conversation__first_response_at__isnull=False)
+            ),
+        )
+        .order_by("-conversations", "tag__name")
+    )
+    return with_bars(
+        [
+            Row(
+                key=g["tag__name"],
+                label=g["tag__name"],
+                conversations=g["conversations"],
+                answered=g["answered"],
+            )
+            for g in grouped
+        ]
+    )
 
 
 def _by_day(conversations, scope: ReportScope) -> list[Row]:
-    grouped = (conversations
-               .annotate(day=TruncDate("first_inbound_at", tzinfo=timezone.get_current_timezone()))
-               .values("day").annotate(**_counts()).order_by("day"))
+    grouped = (
+        conversations.annotate(
+            day=TruncDate("first_inbound_at", tzinfo=timezone.get_current_timezone())
+        )
+        .values("day")
+        .annotate(**_counts())
+        .order_by("day")
+    )
     found = {g["day"]: g for g in grouped}
     rows = []
     for day in scope.days:  # every day of the range, the quiet ones too
         g = found.get(day, {"conversations": 0, "answered": 0})
-        rows.append(Row(key=day.isoformat(), label=day.strftime("%a %d %b"),
-                        conversations=g["conversations"], answered=g["answered"]))
+        rows.append(
+            Row(
+                key=day.isoformat(),
+                label=day.strftime("%a %d %b"),
+                conversations=g["conversations"],
+                answered=g["answered"],
+            )
+        )
     return with_bars(rows)
 
 
@@ -188,13 +225,18 @@ def _channel_label(name: str, kind: str) -> str:
 
 def _volume(conversations, scope: ReportScope) -> Volume:
     zone = timezone.get_current_timezone()
-    grouped = (conversations.annotate(hour=TruncHour("first_inbound_at", tzinfo=zone))
-               .values("hour", "channel__name", "channel__kind")
-               .annotate(n=Count("id")).order_by())
+    grouped = (
+        conversations.annotate(hour=TruncHour("first_inbound_at", tzinfo=zone))
+        .values("hour", "channel__name", "channel__kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     volume = Volume(hourly=len(scope.days) <= 2)
     if volume.hourly:
-        volume.buckets = [timezone.localtime(scope.start + timedelta(hours=h), zone)
-                          for h in range(int((scope.end - scope.start).total_seconds() // 3600))]
+        volume.buckets = [
+            timezone.localtime(scope.start + timedelta(hours=h), zone)
+            for h in range(int((scope.end - scope.start).total_seconds() // 3600))
+        ]
     else:
         volume.buckets = scope.days
     totals: Counter = Counter()
@@ -221,8 +263,12 @@ def _by_intent_and_language(conversations) -> tuple[list[Row], list[Row]]:
 
     def rows(table):
         ordered = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        return with_bars([Row(key=k, label=k or NONE_LABEL, conversations=n, answered=a)
-                          for k, (n, a) in ordered])
+        return with_bars(
+            [
+                Row(key=k, label=k or NONE_LABEL, conversations=n, answered=a)
+                for k, (n, a) in ordered
+            ]
+        )
 
     return rows(intents), rows(languages)
 
@@ -231,10 +277,14 @@ def _wall_clock_percentiles(answered) -> tuple[timedelta | None, timedelta | Non
     if connection.vendor == "postgresql":
         figures = answered.aggregate(
             median=PercentileCont(_duration(), fraction=0.5, output_field=DurationField()),
-            p90=PercentileCont(_duration(), fraction=0.9, output_field=DurationField()))
+            p90=PercentileCont(_duration(), fraction=0.9, output_field=DurationField()),
+        )
         return figures["median"], figures["p90"]
-    durations = list(answered.annotate(duration=_duration()).order_by("duration")
-                     .values_list("duration", flat=True))
+    durations = list(
+        answered.annotate(duration=_duration())
+        .order_by("duration")
+        .values_list("duration", flat=True)
+    )
     return percentile(durations, 0.5), percentile(durations, 0.9)
 
 
@@ -247,8 +297,11 @@ def _calendars() -> tuple[dict[int, Calendar], dict[int, Calendar], Calendar]:
     for hours_id, day in Holiday.objects.values_list("business_hours_id", "date"):
         holidays.setdefault(hours_id, set()).add(day)
     for hours in BusinessHours.objects.order_by("id"):
-        calendar = Calendar(timezone=hours.timezone, schedule=hours.schedule,
-                            holidays=frozenset(holidays.get(hours.pk, ())))
+        calendar = Calendar(
+            timezone=hours.timezone,
+            schedule=hours.schedule,
+            holidays=frozenset(holidays.get(hours.pk, ())),
+        )
         by_id[hours.pk] = calendar
         if hours.team_id:
             by_team[hours.team_id] = calendar
@@ -261,13 +314,18 @@ def _business_and_sla(conversations, result: Report, *, now) -> None:
     """Business-time first response and SLA attainment, as rules/sla.py measures them."""
     policies = list(SlaPolicy.objects.filter(enabled=True))
     by_id, by_team, default = _calendars()
-    rows = conversations.values_list("first_inbound_at", "first_response_at", "kind",
-                                     "channel__kind", "team_id")
+    rows = conversations.values_list(
+        "first_inbound_at", "first_response_at", "kind", "channel__kind", "team_id"
+    )
     business: list[timedelta] = []
     sla = result.sla
     zone = timezone.get_current_timezone()
-    days = {row.key: DayTrend(day=date.fromisoformat(row.key), conversations=row.conversations,
-                              answered=row.answered) for row in result.by_day}
+    days = {
+        row.key: DayTrend(
+            day=date.fromisoformat(row.key), conversations=row.conversations, answered=row.answered
+        )
+        for row in result.by_day
+    }
     wall_clock: dict[date, list[timedelta]] = {}
     targets: Counter = Counter()
     for first_inbound, first_response, kind, channel_kind, team_id in rows.iterator():
@@ -276,8 +334,7 @@ def _business_and_sla(conversations, result: Report, *, now) -> None:
         if first_response is not None:
             wall_clock.setdefault(day, []).append(first_response - first_inbound)
         team_calendar = by_team.get(team_id, default)
-        policy = most_specific_policy(policies, channel_kind=channel_kind,
-                                      conversation_kind=kind)
+        policy = most_specific_policy(policies, channel_kind=channel_kind, conversation_kind=kind)
         if policy is None:
             calendar = team_calendar
         elif not policy.business_time:

@@ -58,27 +58,40 @@ class PostWindow:
     def reason(self) -> str:
         """Why this window is a storm, or "" when it is not."""
         if self.comments >= max(MIN_COMMENTS, RATE_FACTOR * max(self.usual_comments, 1)):
-            return (f"{self.comments} comments in {WINDOW.seconds // 60} minutes "
-                    f"(usually {self.usual_comments:.1f})")
-        if (self.angry >= MIN_ANGRY and self.angry_share >= ANGRY_SHARE
-                and self.angry_share >= self.usual_angry_share + ANGRY_JUMP):
-            return (f"{self.angry} of {self.comments} comments in {WINDOW.seconds // 60} "
-                    f"minutes are complaints or insults")
+            return (
+                f"{self.comments} comments in {WINDOW.seconds // 60} minutes "
+                f"(usually {self.usual_comments:.1f})"
+            )
+        if (
+            self.angry >= MIN_ANGRY
+            and self.angry_share >= ANGRY_SHARE
+            and self.angry_share >= self.usual_angry_share + ANGRY_JUMP
+        ):
+            return (
+                f"{self.angry} of {self.comments} comments in {WINDOW.seconds // 60} "
+                f"minutes are complaints or insults"
+            )
         return ""
 
 
 def _comments(since: datetime, until: datetime, posts=None):
     """Customer comments per post between the two times, with how many are angry."""
     qs = Message.objects.filter(
-        direction=Direction.INBOUND, platform_timestamp__gte=since,
-        platform_timestamp__lt=until, conversation__kind__in=THREAD_KINDS,
-        conversation__is_spam=False).exclude(conversation__context_external_id="")
+        direction=Direction.INBOUND,
+        platform_timestamp__gte=since,
+        platform_timestamp__lt=until,
+        conversation__kind__in=THREAD_KINDS,
+        conversation__is_spam=False,
+    ).exclude(conversation__context_external_id="")
     if posts is not None:
         qs = qs.filter(conversation__context_external_id__in={p[1] for p in posts})
-    return (qs.values("channel_id", "conversation__context_external_id")
-            .annotate(n=Count("id"),
-                      angry=Count("id", filter=Q(conversation__intent__in=ANGRY_INTENTS)))
-            .order_by())
+    return (
+        qs.values("channel_id", "conversation__context_external_id")
+        .annotate(
+            n=Count("id"), angry=Count("id", filter=Q(conversation__intent__in=ANGRY_INTENTS))
+        )
+        .order_by()
+    )
 
 
 def windows(now: datetime) -> list[PostWindow]:
@@ -100,8 +113,9 @@ def windows(now: datetime) -> list[PostWindow]:
 def detect(now: datetime | None = None) -> list[Storm]:
     """Open, extend and end storms; returns the storms opened by this run."""
     now = now or timezone.now()
-    open_storms = {(s.channel_id, s.context_external_id): s
-                   for s in Storm.objects.filter(ended_at=None)}
+    open_storms = {
+        (s.channel_id, s.context_external_id): s for s in Storm.objects.filter(ended_at=None)
+    }
     opened, seen = [], set()
     for window in windows(now):
         reason = window.reason()
@@ -112,22 +126,30 @@ def detect(now: datetime | None = None) -> list[Storm]:
         storm = open_storms.get(key)
         if storm is not None:
             Storm.objects.filter(pk=storm.pk).update(
-                last_seen_at=now, peak_comments=max(storm.peak_comments, window.comments),
-                angry_share=window.angry_share)
+                last_seen_at=now,
+                peak_comments=max(storm.peak_comments, window.comments),
+                angry_share=window.angry_share,
+            )
             continue
         try:
             with transaction.atomic():
                 storm = Storm.objects.create(
-                    channel_id=window.channel_id, context_external_id=window.context_external_id,
-                    reason=reason, started_at=now, last_seen_at=now,
-                    peak_comments=window.comments, usual_comments=window.usual_comments,
-                    angry_share=window.angry_share)
+                    channel_id=window.channel_id,
+                    context_external_id=window.context_external_id,
+                    reason=reason,
+                    started_at=now,
+                    last_seen_at=now,
+                    peak_comments=window.comments,
+                    usual_comments=window.usual_comments,
+                    angry_share=window.angry_share,
+                )
                 transaction.on_commit(lambda storm=storm: _announce(storm))
         except IntegrityError:
             continue  # another run opened it a moment ago, and announces it
         opened.append(storm)
-    ending = [s for key, s in open_storms.items()
-              if s.last_seen_at < now - QUIET and key not in seen]
+    ending = [
+        s for key, s in open_storms.items() if s.last_seen_at < now - QUIET and key not in seen
+    ]
     if ending:
         Storm.objects.filter(pk__in=[s.pk for s in ending], ended_at=None).update(ended_at=now)
     for storm in opened + ending:
@@ -142,17 +164,24 @@ LIVE_ROWS = 50
 
 def _refresh_inboxes(storm: Storm) -> None:
     """Tell open inboxes the post's conversations changed: they enter or leave "Storming"."""
-    ids = (Conversation.objects.filter(channel_id=storm.channel_id,
-                                       context_external_id=storm.context_external_id)
-           .order_by("-last_message_at", "-id").values_list("pk", flat=True)[:LIVE_ROWS])
+    ids = (
+        Conversation.objects.filter(
+            channel_id=storm.channel_id, context_external_id=storm.context_external_id
+        )
+        .order_by("-last_message_at", "-id")
+        .values_list("pk", flat=True)[:LIVE_ROWS]
+    )
     for pk in ids:
         live.conversation_changed(pk)
 
 
 def storming_condition(user) -> Q:
     """The inbox's "Storming" folder: open conversations under a post with an open storm."""
-    storm = Storm.objects.filter(ended_at=None, channel_id=OuterRef("channel_id"),
-                                 context_external_id=OuterRef("context_external_id"))
+    storm = Storm.objects.filter(
+        ended_at=None,
+        channel_id=OuterRef("channel_id"),
+        context_external_id=OuterRef("context_external_id"),
+    )
     return Q(Exists(storm), state=ConversationState.OPEN, is_spam=False)
 
 
@@ -170,23 +199,32 @@ def _announce(storm: Storm) -> None:
         # Stored and retried like every Slack post (slack/delivery.py); once per storm.
         slack_notify.storm(slack, text, key=f"storm:{storm.pk}")
     if webhook:
-        queue_webhook(webhook, {"event": "storm", "channel": storm.channel.name,
-                                "post": storm.context_external_id, "reason": storm.reason,
-                                "started_at": storm.started_at.isoformat()})
+        queue_webhook(
+            webhook,
+            {
+                "event": "storm",
+                "channel": storm.channel.name,
+                "post": storm.context_external_id,
+                "reason": storm.reason,
+                "started_at": storm.started_at.isoformat(),
+            },
+        )
     Storm.objects.filter(pk=storm.pk).update(notified_at=timezone.now())
 
 
 def storming_posts() -> set[tuple[int, str]]:
     """(channel id, post id) of every open storm: one query."""
-    return set(Storm.objects.filter(ended_at=None)
-               .values_list("channel_id", "context_external_id"))
+    return set(Storm.objects.filter(ended_at=None).values_list("channel_id", "context_external_id"))
 
 
 def is_storming(conversation: Conversation) -> bool:
     if not conversation.context_external_id:
         return False
-    return Storm.objects.filter(ended_at=None, channel_id=conversation.channel_id,
-                                context_external_id=conversation.context_external_id).exists()
+    return Storm.objects.filter(
+        ended_at=None,
+        channel_id=conversation.channel_id,
+        context_external_id=conversation.context_external_id,
+    ).exists()
 
 
 def recent(limit: int = 20) -> list[Storm]:

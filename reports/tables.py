@@ -45,8 +45,11 @@ def volume(report: Report) -> Table:
     v = report.volume
     labels = [b.strftime("%a %H:%M") if v.hourly else b.strftime("%d %b") for b in v.buckets]
     series = v.series()
-    table = Table(slug="volume", title="Volume by channel, per " + ("hour" if v.hourly else "day"),
-                  header=["Period", *v.channels, "Total"])
+    table = Table(
+        slug="volume",
+        title="Volume by channel, per " + ("hour" if v.hourly else "day"),
+        header=["Period", *v.channels, "Total"],
+    )
     for i, label in enumerate(labels):
         counts = [series[c][i] for c in v.channels]
         table.rows.append([label, *counts, sum(counts)])
@@ -56,58 +59,89 @@ def volume(report: Report) -> Table:
 
 def first_response_trend(report: Report) -> Table:
     target = report.sla_target
-    table = Table(slug="first-response-trend", title="First response time (wall clock)",
-                  header=["Day", "Median", "90th percentile", "Answered"],
-                  note="Against the SLA target most conversations in the range have."
-                  if target else "No SLA policy applies, so there is no target line.")
+    table = Table(
+        slug="first-response-trend",
+        title="First response time (wall clock)",
+        header=["Day", "Median", "90th percentile", "Answered"],
+        note="Against the SLA target most conversations in the range have."
+        if target
+        else "No SLA policy applies, so there is no target line.",
+    )
     for day in report.trend:
         table.rows.append([day.day.isoformat(), day.median, day.p90, day.answered])
     labels = [d.day.strftime("%d %b") for d in report.trend]
     table.chart = charts.lines(
-        "chart-first-response", table.title, labels,
-        {"Median": [_in_minutes(d.median) for d in report.trend],
-         "90th percentile": [_in_minutes(d.p90) for d in report.trend]},
-        fmt=_minutes, target=_in_minutes(target), steps=charts.MINUTE_STEPS,
-        target_label=f"SLA target {_minutes(_in_minutes(target))}" if target else "")
+        "chart-first-response",
+        table.title,
+        labels,
+        {
+            "Median": [_in_minutes(d.median) for d in report.trend],
+            "90th percentile": [_in_minutes(d.p90) for d in report.trend],
+        },
+        fmt=_minutes,
+        target=_in_minutes(target),
+        steps=charts.MINUTE_STEPS,
+        target_label=f"SLA target {_minutes(_in_minutes(target))}" if target else "",
+    )
     return table
 
 
 def _share_chart(chart_id: str, title: str, labels, name: str, values) -> SafeString:
-    return charts.lines(chart_id, title, labels,
-                        {name: [None if v is None else v * 100 for v in values]},
-                        fmt=lambda v: f"{v:.0f} %", top=100)
+    return charts.lines(
+        chart_id,
+        title,
+        labels,
+        {name: [None if v is None else v * 100 for v in values]},
+        fmt=lambda v: f"{v:.0f} %",
+        top=100,
+    )
 
 
 def sla_trend(report: Report) -> Table:
-    table = Table(slug="sla-trend", title="SLA attainment (first response)",
-                  header=["Day", "Met", "Missed", "Attainment"],
-                  note="Not yet due and conversations without a policy are left out.")
+    table = Table(
+        slug="sla-trend",
+        title="SLA attainment (first response)",
+        header=["Day", "Met", "Missed", "Attainment"],
+        note="Not yet due and conversations without a policy are left out.",
+    )
     for day in report.trend:
-        table.rows.append([day.day.isoformat(), day.sla_met, day.sla_missed,
-                           day.sla_attainment])
-    table.chart = _share_chart("chart-sla", table.title,
-                               [d.day.strftime("%d %b") for d in report.trend], "Attainment",
-                               [d.sla_attainment for d in report.trend])
+        table.rows.append([day.day.isoformat(), day.sla_met, day.sla_missed, day.sla_attainment])
+    table.chart = _share_chart(
+        "chart-sla",
+        table.title,
+        [d.day.strftime("%d %b") for d in report.trend],
+        "Attainment",
+        [d.sla_attainment for d in report.trend],
+    )
     return table
 
 
 def response_rate_trend(report: Report) -> Table:
-    table = Table(slug="response-rate-trend", title="Response rate",
-                  header=["Day", "Conversations", "Answered", "Response rate"])
+    table = Table(
+        slug="response-rate-trend",
+        title="Response rate",
+        header=["Day", "Conversations", "Answered", "Response rate"],
+    )
     for day in report.trend:
-        table.rows.append([day.day.isoformat(), day.conversations, day.answered,
-                           day.response_rate])
-    table.chart = _share_chart("chart-response-rate", table.title,
-                               [d.day.strftime("%d %b") for d in report.trend],
-                               "Response rate", [d.response_rate for d in report.trend])
+        table.rows.append([day.day.isoformat(), day.conversations, day.answered, day.response_rate])
+    table.chart = _share_chart(
+        "chart-response-rate",
+        table.title,
+        [d.day.strftime("%d %b") for d in report.trend],
+        "Response rate",
+        [d.response_rate for d in report.trend],
+    )
     return table
 
 
 def busiest_hours(report: Report) -> Table:
     grid = report.volume.heatmap
-    table = Table(slug="busiest-hours", title="Busiest hours (new conversations)",
-                  header=["Weekday", *HOURS],
-                  note="Summed over the range, by weekday and hour of the site's time zone.")
+    table = Table(
+        slug="busiest-hours",
+        title="Busiest hours (new conversations)",
+        header=["Weekday", *HOURS],
+        note="Summed over the range, by weekday and hour of the site's time zone.",
+    )
     for name, row in zip(WEEKDAYS, grid, strict=True):
         table.rows.append([name, *row])
     table.chart = charts.heatmap("chart-busiest-hours", table.title, WEEKDAYS, HOURS, grid)
@@ -132,23 +166,62 @@ def people_table(slug: str, title: str, rows) -> Table:
 
 
 def responsiveness_table(rows) -> Table:
-    table = Table(slug="responsiveness", title="Responsiveness, last 7 days",
-                  header=["Channel", "Measured against", "Within", "Answered in time",
-                          "Counted", "Share in time", "Median response", "Met",
-                          "More needed"])
+    table = Table(
+        slug="responsiveness",
+        title="Responsiveness, last 7 days",
+        header=[
+            "Channel",
+            "Measured against",
+            "Within",
+            "Answered in time",
+            "Counted",
+            "Share in time",
+            "Median response",
+            "Met",
+            "More needed",
+        ],
+    )
     for r in rows:
-        table.rows.append([r.channel.name, r.goal.name, r.goal.within, r.in_time, r.counted,
-                           r.share, r.median, "yes" if r.met else "no", r.more_needed])
+        table.rows.append(
+            [
+                r.channel.name,
+                r.goal.name,
+                r.goal.within,
+                r.in_time,
+                r.counted,
+                r.share,
+                r.median,
+                "yes" if r.met else "no",
+                r.more_needed,
+            ]
+        )
     return table
 
 
 def storms_table(storms) -> Table:
-    table = Table(slug="storms", title="Storms on posts",
-                  header=["Started", "Channel", "Post", "Why", "Peak comments per 10 min",
-                          "Usual per 10 min", "Ended"])
+    table = Table(
+        slug="storms",
+        title="Storms on posts",
+        header=[
+            "Started",
+            "Channel",
+            "Post",
+            "Why",
+            "Peak comments per 10 min",
+            "Usual per 10 min",
+            "Ended",
+        ],
+    )
     for s in storms:
-        table.rows.append([s.started_at.isoformat(timespec="minutes"), s.channel.name,
-                           s.context_external_id, s.reason, s.peak_comments,
-                           round(s.usual_comments, 1), s.ended_at.isoformat(timespec="minutes")
-                           if s.ended_at else "ongoing"])
+        table.rows.append(
+            [
+                s.started_at.isoformat(timespec="minutes"),
+                s.channel.name,
+                s.context_external_id,
+                s.reason,
+                s.peak_comments,
+                round(s.usual_comments, 1),
+                s.ended_at.isoformat(timespec="minutes") if s.ended_at else "ongoing",
+            ]
+        )
     return table

@@ -51,9 +51,14 @@ def _figures(form: ReportForm, sort: str) -> Figures:
     scope = form.scope()
     figures = report(scope)
     crew = people(scope)
-    return Figures(report=figures, charts=tables.chart_tables(figures),
-                   agents=ranked(crew.agents, sort), teams=ranked(crew.teams, sort),
-                   badges=responsiveness(), storms=storms.recent())
+    return Figures(
+        report=figures,
+        charts=tables.chart_tables(figures),
+        agents=ranked(crew.agents, sort),
+        teams=ranked(crew.teams, sort),
+        badges=responsiveness(),
+        storms=storms.recent(),
+    )
 
 
 def _csv_response(filename: str) -> HttpResponse:
@@ -63,8 +68,11 @@ def _csv_response(filename: str) -> HttpResponse:
 
 
 def _refused(form: ReportForm) -> HttpResponse:
-    return HttpResponse("; ".join(e for errors in form.errors.values() for e in errors),
-                        status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        "; ".join(e for errors in form.errors.values() for e in errors),
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @login_required
@@ -72,15 +80,25 @@ def report_page(request: HttpRequest) -> HttpResponse:
     require_manager(request)
     form = _form(request)
     sort = request.GET.get("sort", DEFAULT_SORT)
-    context = {"form": form, "report": None, "query": request.GET.urlencode(), "sort": sort,
-               "columns": COLUMNS}
+    context = {
+        "form": form,
+        "report": None,
+        "query": request.GET.urlencode(),
+        "sort": sort,
+        "columns": COLUMNS,
+    }
     if form.is_valid():
         figures = _figures(form, sort)
-        context.update(report=figures.report, charts=figures.charts, agents=figures.agents,
-                       teams=figures.teams, badges=figures.badges, storms=figures.storms,
-                       filters=_without_sort(request))
-    return render(request, "reports/report.html", context,
-                  status=200 if context["report"] else 400)
+        context.update(
+            report=figures.report,
+            charts=figures.charts,
+            agents=figures.agents,
+            teams=figures.teams,
+            badges=figures.badges,
+            storms=figures.storms,
+            filters=_without_sort(request),
+        )
+    return render(request, "reports/report.html", context, status=200 if context["report"] else 400)
 
 
 def _without_sort(request: HttpRequest) -> str:

@@ -29,8 +29,9 @@ def last_week(today: date | None = None) -> ReportScope:
 
 
 def recipients() -> list[str]:
-    managers = User.objects.filter(Q(role__in=[Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True),
-                                   is_active=True).exclude(email="")
+    managers = User.objects.filter(
+        Q(role__in=[Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True), is_active=True
+    ).exclude(email="")
     return sorted(set(managers.values_list("email", flat=True)))
 
 
@@ -38,13 +39,21 @@ def summary(scope: ReportScope) -> tuple[str, str]:
     """(subject, body) of the summary for the range."""
     figures = report(scope)
     crew = people(scope)
-    link = settings.SITE_URL.rstrip("/") + reverse("reports:report") + (
-        f"?date_from={scope.date_from}&date_to={scope.date_to}")
-    subject = (f"Switchboard week of {scope.date_from:%d %b}: {figures.conversations} "
-               f"conversations")
-    body = render_to_string("reports/weekly_summary.txt", {
-        "report": figures, "agents": ranked(crew.agents, "replies")[:5],
-        "badges": responsiveness(), "link": link})
+    link = (
+        settings.SITE_URL.rstrip("/")
+        + reverse("reports:report")
+        + (f"?date_from={scope.date_from}&date_to={scope.date_to}")
+    )
+    subject = f"Switchboard week of {scope.date_from:%d %b}: {figures.conversations} conversations"
+    body = render_to_string(
+        "reports/weekly_summary.txt",
+        {
+            "report": figures,
+            "agents": ranked(crew.agents, "replies")[:5],
+            "badges": responsiveness(),
+            "link": link,
+        },
+    )
     return subject, body
 
 

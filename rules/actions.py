@@ -39,11 +39,16 @@ def add_tag(value, **_):
     tag = _name(value, "add tag")
 
     def run(item, hit):
-        if not ops.conversation_tag(conversation=item.conversation, name=tag,
-                                    rule_name=hit.rule_name, reason=f"matched {hit.matched}"):
+        if not ops.conversation_tag(
+            conversation=item.conversation,
+            name=tag,
+            rule_name=hit.rule_name,
+            reason=f"matched {hit.matched}",
+        ):
             raise Skip(f"already tagged {tag}")
         item.changed()
         return f"tagged {tag}"
+
     return run
 
 
@@ -52,11 +57,13 @@ def remove_tag(value, **_):
     tag = _name(value, "remove tag")
 
     def run(item, hit):
-        if not ops.conversation_untag(conversation=item.conversation, name=tag,
-                                      rule_name=hit.rule_name):
+        if not ops.conversation_untag(
+            conversation=item.conversation, name=tag, rule_name=hit.rule_name
+        ):
             raise Skip(f"not tagged {tag}")
         item.changed()
         return f"removed tag {tag}"
+
     return run
 
 
@@ -72,9 +79,11 @@ def assign(value, **_):
             raise Skip(f"no active agent {username!r}")
         if item.conversation.assignee_id == agent.pk:
             raise Skip(f"already assigned to {agent.display_name}")
-        ops.conversation_assign(conversation=item.conversation, assignee=agent,
-                                rule_name=hit.rule_name)
+        ops.conversation_assign(
+            conversation=item.conversation, assignee=agent, rule_name=hit.rule_name
+        )
         return f"assigned to {agent.display_name}"
+
     return run
 
 
@@ -95,14 +104,19 @@ def assign_round_robin(value, **_):
         agent = round_robin_pick(team)
         if agent is None:
             raise Skip(f"nobody in {team.name} is available under their cap")
-        ops.conversation_assign(conversation=item.conversation, assignee=agent, team=team,
-                                rule_name=hit.rule_name)
+        ops.conversation_assign(
+            conversation=item.conversation, assignee=agent, team=team, rule_name=hit.rule_name
+        )
         return f"assigned to {agent.display_name} ({team.name}, round-robin)"
+
     return run
 
 
-@action("set_priority", "Set the priority", Param(CHOICES, "low, normal, high, urgent",
-                                                  choices=lambda: Priority.choices))
+@action(
+    "set_priority",
+    "Set the priority",
+    Param(CHOICES, "low, normal, high, urgent", choices=lambda: Priority.choices),
+)
 def set_priority(value, **_):
     value = value[0] if isinstance(value, list) and len(value) == 1 else value
     if value not in Priority.values:
@@ -111,9 +125,11 @@ def set_priority(value, **_):
     def run(item, hit):
         if item.conversation.priority == value:
             raise Skip(f"priority already {value}")
-        ops.conversation_set_priority(conversation=item.conversation, priority=value,
-                                      rule_name=hit.rule_name)
+        ops.conversation_set_priority(
+            conversation=item.conversation, priority=value, rule_name=hit.rule_name
+        )
         return f"priority {value}"
+
     return run
 
 
@@ -122,6 +138,7 @@ def close(value=None, **_):
     def run(item, hit):
         ops.conversation_close(conversation=item.conversation, rule_name=hit.rule_name)
         return "closed"
+
     return run
 
 
@@ -131,9 +148,13 @@ def snooze(value, **_):
         raise RuleError("snooze: give a number of minutes", field="actions")
 
     def run(item, hit):
-        ops.conversation_snooze(conversation=item.conversation,
-                                until=item.now + timedelta(minutes=value), rule_name=hit.rule_name)
+        ops.conversation_snooze(
+            conversation=item.conversation,
+            until=item.now + timedelta(minutes=value),
+            rule_name=hit.rule_name,
+        )
         return f"snoozed for {value} minutes"
+
     return run
 
 
@@ -142,6 +163,7 @@ def mark_spam(value=None, **_):
     def run(item, hit):
         ops.conversation_mark_spam(conversation=item.conversation, rule_name=hit.rule_name)
         return "marked as spam"
+
     return run
 
 
@@ -161,13 +183,16 @@ def _message_act(kind: str, done: str, flag: str):
                 raise Skip(f"already {done}")
             ops.message_act(message=target, kind=kind, rule_name=hit.rule_name)
             return done
+
         return run
+
     return compile_act
 
 
 action("like", "Like the message")(_message_act(ActionKind.LIKE, "liked", "liked"))
 action("hide", "Hide the message (where the platform allows)")(
-    _message_act(ActionKind.HIDE, "hidden", "hidden"))
+    _message_act(ActionKind.HIDE, "hidden", "hidden")
+)
 
 
 def _saved_reply(value) -> str:
@@ -182,8 +207,7 @@ def find_saved_reply(ref: str) -> SavedReply | None:
         found = replies.filter(pk=int(ref)).first()
         if found:
             return found
-    return (replies.filter(title__iexact=ref).first()
-            or replies.filter(shortcut__iexact=ref).first())
+    return replies.filter(title__iexact=ref).first() or replies.filter(shortcut__iexact=ref).first()
 
 
 class _Blank(dict):
@@ -195,10 +219,12 @@ def fill(body: str, conversation) -> str:
     """A saved reply's placeholders, as an agent's composer fills them."""
     contact = conversation.contact
     assignee = conversation.assignee
-    values = _Blank(first_name=contact.first_name if contact else "",
-                    name=contact.name if contact else "",
-                    order_number=contact.order_number if contact else "",
-                    agent_name=assignee.display_name if assignee else "")
+    values = _Blank(
+        first_name=contact.first_name if contact else "",
+        name=contact.name if contact else "",
+        order_number=contact.order_number if contact else "",
+        agent_name=assignee.display_name if assignee else "",
+    )
     return body.format_map(values)
 
 
@@ -215,24 +241,41 @@ def _reply(value, *, private=False, outside_hours_only=False, **_):
         if conversation.messages.filter(is_automatic=True).exists():
             raise Skip("already answered automatically once")
         if ops.reply_kind(conversation, private=private) is None:
-            raise Skip(f"{conversation.channel.connector.label} cannot answer this "
-                       + ("privately" if private else "publicly"))
+            raise Skip(
+                f"{conversation.channel.connector.label} cannot answer this "
+                + ("privately" if private else "publicly")
+            )
         saved = find_saved_reply(ref)
         if saved is None:
             raise Skip(f"no saved reply {ref!r}")
         text = fill(saved.body, conversation)
-        ops.conversation_reply(conversation=conversation, text=text, private=private,
-                               rule_name=hit.rule_name, automatic=True, target=item.target)
+        ops.conversation_reply(
+            conversation=conversation,
+            text=text,
+            private=private,
+            rule_name=hit.rule_name,
+            automatic=True,
+            target=item.target,
+        )
         return f"replied {'privately' if private else 'publicly'} with {saved.title!r}"
+
     return run
 
 
-action("reply", "Reply with the saved reply", Param(TEXT, "saved reply title"),
-       options=("private", "outside_hours_only"))(_reply)
+action(
+    "reply",
+    "Reply with the saved reply",
+    Param(TEXT, "saved reply title"),
+    options=("private", "outside_hours_only"),
+)(_reply)
 
 
-@action("private_reply", "Send a private reply with the saved reply",
-        Param(TEXT, "saved reply title"), options=("outside_hours_only",))
+@action(
+    "private_reply",
+    "Send a private reply with the saved reply",
+    Param(TEXT, "saved reply title"),
+    options=("outside_hours_only",),
+)
 def private_reply(value, *, outside_hours_only=False, **_):
     return _reply(value, private=True, outside_hours_only=outside_hours_only)
 
@@ -240,18 +283,28 @@ def private_reply(value, *, outside_hours_only=False, **_):
 def _summary(item, hit) -> dict:
     conversation = item.conversation
     return {
-        "rule": hit.rule_name, "matched": hit.matched,
-        "conversation": {"id": conversation.pk, "channel": conversation.channel.name,
-                         "platform": conversation.channel.kind, "kind": conversation.kind,
-                         "state": conversation.state, "priority": conversation.priority,
-                         "language": conversation.language, "intent": conversation.intent,
-                         "tags": sorted(item.tags)},
+        "rule": hit.rule_name,
+        "matched": hit.matched,
+        "conversation": {
+            "id": conversation.pk,
+            "channel": conversation.channel.name,
+            "platform": conversation.channel.kind,
+            "kind": conversation.kind,
+            "state": conversation.state,
+            "priority": conversation.priority,
+            "language": conversation.language,
+            "intent": conversation.intent,
+            "tags": sorted(item.tags),
+        },
         "message": {"id": item.message.pk if item.message else None, "text": item.text},
     }
 
 
-@action("notify_slack", "Notify Slack (incoming webhook URL)",
-        Param(TEXT, "https://hooks.slack.com/services/…"))
+@action(
+    "notify_slack",
+    "Notify Slack (incoming webhook URL)",
+    Param(TEXT, "https://hooks.slack.com/services/…"),
+)
 def notify_slack(value, **_):
     try:
         url = check_url(value if isinstance(value, str) else "")
@@ -261,11 +314,14 @@ def notify_slack(value, **_):
     def run(item, hit):
         conversation = item.conversation
         # Slack's mrkdwn treats <, > and & as control characters: escape customer text.
-        text = (item.text[:300].replace("&", "&amp;").replace("<", "&lt;")
-                .replace(">", "&gt;"))
-        queue_slack(url, f"Rule '{hit.rule_name}' matched {hit.matched} on "
-                         f"{conversation.channel.name} (conversation {conversation.pk}): {text}")
+        text = item.text[:300].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        queue_slack(
+            url,
+            f"Rule '{hit.rule_name}' matched {hit.matched} on "
+            f"{conversation.channel.name} (conversation {conversation.pk}): {text}",
+        )
         return "notified Slack"
+
     return run
 
 
@@ -279,8 +335,8 @@ def call_webhook(value, **_):
     def run(item, hit):
         queue_webhook(url, _summary(item, hit))
         return "called the webhook"
-    return run
 
+    return run
 
 
 # Actions whose value is a URL the worker will POST to.
@@ -297,5 +353,4 @@ def check_destinations(items) -> None:
             try:
                 check_destination(value if isinstance(value, str) else "")
             except UnsafeDestination as exc:
-                raise RuleError(f"{URL_ACTIONS[entry['type']]}: {exc}",
-                                field="actions") from None
+                raise RuleError(f"{URL_ACTIONS[entry['type']]}: {exc}", field="actions") from None

@@ -5,13 +5,26 @@ from .models import BusinessHours, Holiday, RoundRobinState, Rule, SlaPolicy
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "position", "enabled", "trigger", "stop_after", "hit_count",
-                    "last_hit_at"]
+    list_display = [
+        "name",
+        "position",
+        "enabled",
+        "trigger",
+        "stop_after",
+        "hit_count",
+        "last_hit_at",
+    ]
     list_editable = ["position", "enabled"]
     list_filter = ["enabled", "trigger"]
     search_fields = ["name"]
-    readonly_fields = ["hit_count", "last_hit_at", "revision", "created_by", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "hit_count",
+        "last_hit_at",
+        "revision",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
 
 
 class HolidayInline(admin.TabularInline):
@@ -33,8 +46,15 @@ class HolidayAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "enabled", "channel_kind", "conversation_kind",
-                    "first_response_minutes", "next_response_minutes", "business_hours"]
+    list_display = [
+        "name",
+        "enabled",
+        "channel_kind",
+        "conversation_kind",
+        "first_response_minutes",
+        "next_response_minutes",
+        "business_hours",
+    ]
     list_filter = ["enabled", "channel_kind", "conversation_kind"]
 
 

@@ -22,9 +22,21 @@ class IsManager(permissions.BasePermission):
 class RuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rule
-        fields = ["id", "name", "enabled", "position", "stop_after", "trigger", "minutes",
-                  "conditions", "actions", "hit_count", "last_hit_at", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "enabled",
+            "position",
+            "stop_after",
+            "trigger",
+            "minutes",
+            "conditions",
+            "actions",
+            "hit_count",
+            "last_hit_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["hit_count", "last_hit_at", "created_at", "updated_at"]
 
     def validate_conditions(self, value):
@@ -67,8 +79,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         record(actor=self.request.user, verb="changed", target=rule, before=before)
 
     def perform_destroy(self, instance):
-        record(actor=self.request.user, verb="deleted", target=instance,
-               before=snapshot(instance))
+        record(actor=self.request.user, verb="deleted", target=instance, before=snapshot(instance))
         instance.delete()
 
 

@@ -19,5 +19,7 @@ class RulesConfig(AppConfig):
         if on_state_change not in state_listeners:
             state_listeners.append(on_state_change)
         # The time triggers and SLA upkeep; beat reads this schedule at start.
-        app.conf.beat_schedule["rules-tick"] = {"task": "rules.tasks.tick",
-                                                "schedule": timedelta(minutes=1)}
+        app.conf.beat_schedule["rules-tick"] = {
+            "task": "rules.tasks.tick",
+            "schedule": timedelta(minutes=1),
+        }

@@ -194,8 +194,9 @@ _STRIP_FOR_LANG = re.compile(
 )
 
 
-def configure_language_detector(*, low_accuracy: bool | None = None,
-                                languages: Iterable[str] | None = None) -> None:
+def configure_language_detector(
+    *, low_accuracy: bool | None = None, languages: Iterable[str] | None = None
+) -> None:
     """Drop the cached detector; the next call rebuilds it with these settings.
 
     ``None`` means "from the environment, else the default" for either setting.
@@ -821,8 +822,10 @@ class WarmUp:
 
     def __str__(self) -> str:
         mode = "low" if self.low_accuracy else "high"
-        return (f"classifier loaded in {self.seconds:.1f} s, {self.rss_mb:.0f} MB "
-                f"({len(self.languages)} languages, {mode} accuracy)")
+        return (
+            f"classifier loaded in {self.seconds:.1f} s, {self.rss_mb:.0f} MB "
+            f"({len(self.languages)} languages, {mode} accuracy)"
+        )
 
 
 def warm_up() -> WarmUp:

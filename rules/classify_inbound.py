@@ -14,16 +14,21 @@ from .classify import Classification, Intent, classify
 
 def classify_message(message: Message) -> Classification:
     result = classify(message.text or "")
-    extra = {**message.extra, "language": result.language, "intent": result.intent.value,
-             "intent_cue": result.matched}
+    extra = {
+        **message.extra,
+        "language": result.language,
+        "intent": result.intent.value,
+        "intent_cue": result.matched,
+    }
     Message.objects.filter(pk=message.pk).update(extra=extra)
     message.extra = extra
     conversation = message.conversation
     updates = {}
     if result.language and result.language != conversation.language:
         updates["language"] = result.language
-    if result.intent != conversation.intent and (result.intent != Intent.OTHER
-                                                 or not conversation.intent):
+    if result.intent != conversation.intent and (
+        result.intent != Intent.OTHER or not conversation.intent
+    ):
         updates["intent"] = result.intent.value
     if updates:
         Conversation.objects.filter(pk=conversation.pk).update(**updates)

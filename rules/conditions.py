@@ -55,8 +55,11 @@ def _quote(found: str) -> str:
     return "'" + found + "'"
 
 
-@condition("text_contains_any", "Text contains any of the words or phrases",
-           Param(WORDS, "pay, refund, money back"))
+@condition(
+    "text_contains_any",
+    "Text contains any of the words or phrases",
+    Param(WORDS, "pay, refund, money back"),
+)
 def text_contains_any(value):
     # One alternation for all phrases: one scan of the text, whatever the number of words.
     phrases = _phrases(value, "text contains any")
@@ -66,14 +69,17 @@ def text_contains_any(value):
     def test(item):
         found = combined.search(item.normalized)
         return _quote(phrases[found.lastindex - 1][0]) if found else None
+
     return test
 
 
-@condition("text_contains_all", "Text contains all of the words or phrases",
-           Param(WORDS, "order, late"))
+@condition(
+    "text_contains_all", "Text contains all of the words or phrases", Param(WORDS, "order, late")
+)
 def text_contains_all(value):
-    phrases = [(phrase, re.compile(pattern))
-               for phrase, pattern in _phrases(value, "text contains all")]
+    phrases = [
+        (phrase, re.compile(pattern)) for phrase, pattern in _phrases(value, "text contains all")
+    ]
 
     def test(item):
         found = []
@@ -82,6 +88,7 @@ def text_contains_all(value):
                 return None
             found.append(_quote(phrase))
         return ", ".join(found)
+
     return test
 
 
@@ -95,6 +102,7 @@ def text_begins_with(value):
             if text.startswith(start):
                 return _quote(start)
         return None
+
     return test
 
 
@@ -113,6 +121,7 @@ def text_regex(value):
         # On the text as written: a pattern may care about digits, accents or case.
         found = pattern.search(item.head)
         return _quote(found.group(0)) if found else None
+
     return test
 
 
@@ -121,33 +130,60 @@ def _in_list(value, what: str, *, read, describe, allowed=None, fold=str.casefol
     if allowed is not None:
         unknown = wanted - {fold(a) for a in allowed}
         if unknown:
-            raise RuleError(f"{what}: unknown {', '.join(sorted(unknown))}; "
-                            f"choose from {', '.join(allowed)}")
+            raise RuleError(
+                f"{what}: unknown {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}"
+            )
 
     def test(item):
         got = read(item)
         return describe(got) if got is not None and fold(str(got)) in wanted else None
+
     return test
 
 
 @condition("channel", "Channel (account) is", Param(CHOICES, "channel ids"))
 def channel_is(value):
-    return _in_list(value, "channel", read=lambda item: item.conversation.channel_id,
-                    describe=lambda got: f"channel #{got}")
+    return _in_list(
+        value,
+        "channel",
+        read=lambda item: item.conversation.channel_id,
+        describe=lambda got: f"channel #{got}",
+    )
 
 
-@condition("channel_kind", "Platform is", Param(CHOICES, "the connected platforms' keys",
-                                                choices=lambda: [(k, k) for k in registry.kinds()]))
+@condition(
+    "channel_kind",
+    "Platform is",
+    Param(
+        CHOICES, "the connected platforms' keys", choices=lambda: [(k, k) for k in registry.kinds()]
+    ),
+)
 def channel_kind(value):
-    return _in_list(value, "platform", read=lambda item: item.conversation.channel.kind,
-                    describe=lambda got: f"platform {got}")
+    return _in_list(
+        value,
+        "platform",
+        read=lambda item: item.conversation.channel.kind,
+        describe=lambda got: f"platform {got}",
+    )
 
 
-@condition("item_kind", "Item is a", Param(CHOICES, "comment, reply, post, dm, mention, search",
-                                           choices=lambda: [(k.value, k.value) for k in ItemKind]))
+@condition(
+    "item_kind",
+    "Item is a",
+    Param(
+        CHOICES,
+        "comment, reply, post, dm, mention, search",
+        choices=lambda: [(k.value, k.value) for k in ItemKind],
+    ),
+)
 def item_kind(value):
-    return _in_list(value, "item kind", read=lambda item: item.item_kind,
-                    describe=lambda got: f"a {got}", allowed=[k.value for k in ItemKind])
+    return _in_list(
+        value,
+        "item kind",
+        read=lambda item: item.item_kind,
+        describe=lambda got: f"a {got}",
+        allowed=[k.value for k in ItemKind],
+    )
 
 
 @condition("search", "Found by the search named", Param(WORDS, "brand name, #ourhashtag"))
@@ -160,26 +196,42 @@ def search_name(value):
             return None
         found = sorted(wanted & item.tags)
         return f"search {found[0]!r}" if found else None
+
     return test
 
 
 @condition("post", "On the post with id", Param(WORDS, "the post's id on the platform"))
 def on_post(value):
-    return _in_list(value, "post", read=lambda item: item.conversation.context_external_id,
-                    describe=lambda got: f"on post {got}", fold=str)
+    return _in_list(
+        value,
+        "post",
+        read=lambda item: item.conversation.context_external_id,
+        describe=lambda got: f"on post {got}",
+        fold=str,
+    )
 
 
 @condition("language", "Language is", Param(CHOICES, "en, ru, et, de, es, zh"))
 def language_is(value):
-    return _in_list(value, "language", read=lambda item: item.language or None,
-                    describe=lambda got: f"language {got}")
+    return _in_list(
+        value,
+        "language",
+        read=lambda item: item.language or None,
+        describe=lambda got: f"language {got}",
+    )
 
 
-@condition("intent", "Intent is", Param(CHOICES, ", ".join(Intent),
-                                        choices=lambda: Intent.choices()))
+@condition(
+    "intent", "Intent is", Param(CHOICES, ", ".join(Intent), choices=lambda: Intent.choices())
+)
 def intent_is(value):
-    return _in_list(value, "intent", read=lambda item: item.intent or None,
-                    describe=lambda got: f"intent {got}", allowed=[i.value for i in Intent])
+    return _in_list(
+        value,
+        "intent",
+        read=lambda item: item.intent or None,
+        describe=lambda got: f"intent {got}",
+        allowed=[i.value for i in Intent],
+    )
 
 
 def _storming(conversation) -> bool:
@@ -194,24 +246,36 @@ def _flag(read, yes: str, no: str):
 
         def test(item):
             return (yes if wanted else no) if bool(read(item)) == wanted else None
+
         return test
+
     return compile_flag
 
 
 condition("has_attachment", "Has an attachment", Param(BOOL, "yes / no"))(
-    _flag(lambda item: item.attachments, "has an attachment", "no attachment"))
+    _flag(lambda item: item.attachments, "has an attachment", "no attachment")
+)
 condition("has_link", "Has a link", Param(BOOL, "yes / no"))(
-    _flag(lambda item: item.has_link, "has a link", "no link"))
+    _flag(lambda item: item.has_link, "has a link", "no link")
+)
 condition("author_returning", "Author is a returning customer", Param(BOOL, "yes / no"))(
-    _flag(lambda item: item.is_returning, "returning customer", "first-time customer"))
+    _flag(lambda item: item.is_returning, "returning customer", "first-time customer")
+)
 condition("author_verified", "Author is verified", Param(BOOL, "yes / no"))(
-    _flag(lambda item: item.identity is not None and item.identity.verified,
-          "verified author", "unverified author"))
+    _flag(
+        lambda item: item.identity is not None and item.identity.verified,
+        "verified author",
+        "unverified author",
+    )
+)
 condition("post_storming", "Post is storming", Param(BOOL, "yes / no"))(
-    _flag(lambda item: _storming(item.conversation), "post is storming", "post is calm"))
+    _flag(lambda item: _storming(item.conversation), "post is storming", "post is calm")
+)
 condition("within_business_hours", "Within business hours", Param(BOOL, "yes / no"))(
-    _flag(lambda item: item.within_business_hours, "within business hours",
-          "outside business hours"))
+    _flag(
+        lambda item: item.within_business_hours, "within business hours", "outside business hours"
+    )
+)
 
 
 @condition("author_has_tag", "Author has the tag", Param(WORDS, "VIP, press"))
@@ -221,11 +285,11 @@ def author_has_tag(value):
     def test(item):
         found = sorted(wanted & item.author_tags)
         return f"author tagged {found[0]!r}" if found else None
+
     return test
 
 
-@condition("author_followers_at_least", "Author has at least N followers",
-           Param(INT, "10000"))
+@condition("author_followers_at_least", "Author has at least N followers", Param(INT, "10000"))
 def author_followers_at_least(value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise RuleError("followers: give a whole number, 0 or more")
@@ -233,6 +297,7 @@ def author_followers_at_least(value):
     def test(item):
         count = item.identity.follower_count if item.identity is not None else None
         return f"{count} followers" if count is not None and count >= value else None
+
     return test
 
 
@@ -243,21 +308,38 @@ def has_tag(value):
     def test(item):
         found = sorted(wanted & item.tags)
         return f"tagged {found[0]!r}" if found else None
+
     return test
 
 
-@condition("state", "Conversation state is", Param(CHOICES, "open, pending, snoozed, closed",
-                                                   choices=lambda: ConversationState.choices))
+@condition(
+    "state",
+    "Conversation state is",
+    Param(CHOICES, "open, pending, snoozed, closed", choices=lambda: ConversationState.choices),
+)
 def state_is(value):
-    return _in_list(value, "state", read=lambda item: item.conversation.state,
-                    describe=lambda got: f"state {got}", allowed=ConversationState.values)
+    return _in_list(
+        value,
+        "state",
+        read=lambda item: item.conversation.state,
+        describe=lambda got: f"state {got}",
+        allowed=ConversationState.values,
+    )
 
 
-@condition("priority", "Priority is", Param(CHOICES, "low, normal, high, urgent",
-                                            choices=lambda: Priority.choices))
+@condition(
+    "priority",
+    "Priority is",
+    Param(CHOICES, "low, normal, high, urgent", choices=lambda: Priority.choices),
+)
 def priority_is(value):
-    return _in_list(value, "priority", read=lambda item: item.conversation.priority,
-                    describe=lambda got: f"priority {got}", allowed=Priority.values)
+    return _in_list(
+        value,
+        "priority",
+        read=lambda item: item.conversation.priority,
+        describe=lambda got: f"priority {got}",
+        allowed=Priority.values,
+    )
 
 
 @condition("assignee", "Assignee is", Param(WORDS, "usernames; 'nobody' for unassigned"))
@@ -268,4 +350,5 @@ def assignee_is(value):
         assignee = item.conversation.assignee
         name = assignee.username.casefold() if assignee is not None else "nobody"
         return f"assigned to {name}" if name in wanted else None
+
     return test

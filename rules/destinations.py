@@ -91,5 +91,6 @@ def check_destination(url: str) -> str:
     if refused or not addresses:
         raise UnsafeDestination(
             f"{parts.hostname!r} is a private, loopback or link-local address"
-            f" ({', '.join(refused)}); notifications go to public https hosts only")
+            f" ({', '.join(refused)}); notifications go to public https hosts only"
+        )
     return url

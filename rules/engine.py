@@ -48,6 +48,7 @@ __all__ = ["RuleError", "compile_rule", "current_ruleset", "evaluate", "run_rule
 
 # ---- compiling -------------------------------------------------------------------------------
 
+
 def compile_conditions(node, depth: int = 0) -> Predicate:
     """JSON conditions → one predicate returning the explanation of a match, or None."""
     if depth > MAX_DEPTH:
@@ -82,6 +83,7 @@ def _all(tests: list[Predicate]) -> Predicate:
                 return None
             found.append(why)
         return ", ".join(f for f in found if f != "not (…)") or "every condition"
+
     return test
 
 
@@ -92,6 +94,7 @@ def _any(tests: list[Predicate]) -> Predicate:
             if why is not None:
                 return why
         return None
+
     return test
 
 
@@ -128,10 +131,15 @@ def compile_actions(items) -> list[CompiledAction]:
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
-    return CompiledRule(id=rule.pk, name=rule.name, trigger=rule.trigger,
-                        minutes=rule.minutes or 0, stop_after=rule.stop_after,
-                        test=compile_conditions(rule.conditions),
-                        actions=compile_actions(rule.actions))
+    return CompiledRule(
+        id=rule.pk,
+        name=rule.name,
+        trigger=rule.trigger,
+        minutes=rule.minutes or 0,
+        stop_after=rule.stop_after,
+        test=compile_conditions(rule.conditions),
+        actions=compile_actions(rule.actions),
+    )
 
 
 @dataclass
@@ -145,8 +153,9 @@ class RuleSet:
 
 
 def ruleset_version() -> tuple:
-    stamp = Rule.objects.aggregate(n=Count("id"), top=Max("id"), revisions=Sum("revision"),
-                                   latest=Max("updated_at"))
+    stamp = Rule.objects.aggregate(
+        n=Count("id"), top=Max("id"), revisions=Sum("revision"), latest=Max("updated_at")
+    )
     return stamp["n"], stamp["top"], stamp["revisions"], stamp["latest"]
 
 
@@ -218,9 +227,15 @@ def evaluate(item: Item, rules: list[CompiledRule]) -> list[tuple[CompiledRule, 
     return matched
 
 
-def run_rules(*, trigger: str, conversation: Conversation, message: Message | None = None,
-              now: datetime | None = None, rules: list[CompiledRule] | None = None,
-              item: Item | None = None) -> list[Hit]:
+def run_rules(
+    *,
+    trigger: str,
+    conversation: Conversation,
+    message: Message | None = None,
+    now: datetime | None = None,
+    rules: list[CompiledRule] | None = None,
+    item: Item | None = None,
+) -> list[Hit]:
     """Run the enabled rules of `trigger` on one item, in order; actions take effect at once,
     so later rules see tags or assignments that earlier ones made."""
     if _acting.get():
@@ -249,16 +264,23 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
     try:
         with transaction.atomic():
             hit.audit = AuditEvent.objects.create(
-                conversation=item.conversation, rule_name=rule.name, verb=HIT_VERB,
-                data={"matched": why, "trigger": trigger,
-                      "message_id": item.message.pk if item.message else None})
+                conversation=item.conversation,
+                rule_name=rule.name,
+                verb=HIT_VERB,
+                data={
+                    "matched": why,
+                    "trigger": trigger,
+                    "message_id": item.message.pk if item.message else None,
+                },
+            )
             for compiled in rule.actions:
                 hit.outcomes.append(_run_action(compiled, item, hit))
             hit.audit.data["actions"] = hit.outcomes
             hit.audit.save(update_fields=["data"])
             if rule.id is not None:
-                Rule.objects.filter(pk=rule.id).update(hit_count=F("hit_count") + 1,
-                                                       last_hit_at=timezone.now())
+                Rule.objects.filter(pk=rule.id).update(
+                    hit_count=F("hit_count") + 1, last_hit_at=timezone.now()
+                )
             live.conversation_changed(item.conversation.pk)
     finally:
         _acting.reset(token)

@@ -99,10 +99,13 @@ def tree_from_post(data, match: str) -> Node:
     paths = sorted({m.group(1) for key in data if (m := _NODE_KEY.match(key))}, key=_path_key)
     for path in paths:
         is_group = data.get(f"c-{path}-kind") == "group"
-        node = Node(group=is_group, negate=data.get(f"c-{path}-negate") in ("on", "1", "true"),
-                    mode=data.get(f"c-{path}-mode") if data.get(f"c-{path}-mode") == "any"
-                    else "all",
-                    type=data.get(f"c-{path}-type", ""), value=data.get(f"c-{path}-value", ""))
+        node = Node(
+            group=is_group,
+            negate=data.get(f"c-{path}-negate") in ("on", "1", "true"),
+            mode=data.get(f"c-{path}-mode") if data.get(f"c-{path}-mode") == "any" else "all",
+            type=data.get(f"c-{path}-type", ""),
+            value=data.get(f"c-{path}-value", ""),
+        )
         parent = path.rpartition(".")[0]
         nodes.get(parent, root).children.append(node)
         nodes[path] = node
@@ -126,8 +129,11 @@ def apply_op(root: Node, actions: list[dict], op: str) -> None:
     if verb in ("add", "group"):
         _, group = _find(root, path)
         if group is not None and group.group:
-            group.children.append(Node(group=True, children=[Node(group=False)])
-                                  if verb == "group" else Node(group=False))
+            group.children.append(
+                Node(group=True, children=[Node(group=False)])
+                if verb == "group"
+                else Node(group=False)
+            )
     elif verb == "remove" and path:
         parent, node = _find(root, path)
         if parent is not None:
@@ -163,10 +169,14 @@ def _action_rows(actions) -> list[dict]:
     rows = []
     for entry in actions or []:
         spec = action_specs.get(entry.get("type"))
-        rows.append({"type": entry.get("type", ""),
-                     "value": spec.param.to_form(entry.get("value")) if spec else "",
-                     "private": bool(entry.get("private")),
-                     "outside_hours_only": bool(entry.get("outside_hours_only"))})
+        rows.append(
+            {
+                "type": entry.get("type", ""),
+                "value": spec.param.to_form(entry.get("value")) if spec else "",
+                "private": bool(entry.get("private")),
+                "outside_hours_only": bool(entry.get("outside_hours_only")),
+            }
+        )
     return rows
 
 
@@ -184,9 +194,11 @@ def _posted_actions(data) -> list[dict]:
 class RuleForm(forms.ModelForm):
     match = forms.ChoiceField(choices=MODES, initial="all", required=False)
     advanced = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text="JSON conditions with all/any/not nesting; when filled, it replaces the "
-                  "conditions above.")
+        "conditions above.",
+    )
 
     class Meta:
         model = Rule
@@ -205,8 +217,9 @@ class RuleForm(forms.ModelForm):
         self.op = ""
         tree = tree_from_json(self.instance.conditions)
         if tree is None:
-            self.initial["advanced"] = json.dumps(self.instance.conditions, indent=2,
-                                                  ensure_ascii=False)
+            self.initial["advanced"] = json.dumps(
+                self.instance.conditions, indent=2, ensure_ascii=False
+            )
             tree = Node(group=True)
         if not tree.children:
             tree.children.append(Node(group=False))
@@ -214,7 +227,8 @@ class RuleForm(forms.ModelForm):
         self.tree = tree
         self.initial["match"] = tree.mode
         self.action_rows = _action_rows(self.instance.actions) or [
-            {"type": "", "value": "", "private": False, "outside_hours_only": False}]
+            {"type": "", "value": "", "private": False, "outside_hours_only": False}
+        ]
 
     def _actions_from_rows(self) -> list[dict]:
         entries = []

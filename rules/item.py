@@ -17,17 +17,27 @@ from inbox.models import Conversation, ConversationKind, Direction, Message
 
 from .classify import head, normalize
 
-LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|ly|me|shop|xyz|ee|ru)"
-                  r"(?:/\S*)?\b", re.IGNORECASE)
+LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|ly|me|shop|xyz|ee|ru)"
+    r"(?:/\S*)?\b",
+    re.IGNORECASE,
+)
 
 # Properties that reflect the conversation's current state; dropped by `changed()`.
 _CURRENT_STATE = ("tags",)
 
 
 class Item:
-    def __init__(self, conversation: Conversation, message: Message | None = None, *,
-                 now: datetime | None = None, text: str | None = None,
-                 language: str | None = None, intent: str | None = None):
+    def __init__(
+        self,
+        conversation: Conversation,
+        message: Message | None = None,
+        *,
+        now: datetime | None = None,
+        text: str | None = None,
+        language: str | None = None,
+        intent: str | None = None,
+    ):
         self.conversation = conversation
         self.message = message
         self.now = now or timezone.now()
@@ -82,8 +92,12 @@ class Item:
         that an answer under something other than the post itself is a reply."""
         kind = self.conversation.kind
         message = self.message
-        if (message is not None and kind != ConversationKind.DM and message.parent_external_id
-                and message.parent_external_id != self.conversation.context_external_id):
+        if (
+            message is not None
+            and kind != ConversationKind.DM
+            and message.parent_external_id
+            and message.parent_external_id != self.conversation.context_external_id
+        ):
             return "reply"
         return kind
 
@@ -101,9 +115,13 @@ class Item:
         """The customer wrote to us before, in another conversation that began earlier."""
         if not self.contact_id or not self.conversation.pk:
             return False
-        return (Conversation.objects.filter(contact_id=self.contact_id,
-                                            created_at__lt=self.conversation.created_at)
-                .exclude(pk=self.conversation.pk).exists())
+        return (
+            Conversation.objects.filter(
+                contact_id=self.contact_id, created_at__lt=self.conversation.created_at
+            )
+            .exclude(pk=self.conversation.pk)
+            .exists()
+        )
 
     @cached_property
     def author_tags(self) -> set[str]:
@@ -113,8 +131,11 @@ class Item:
             return set()
         from inbox.models import Tag
 
-        names = set(Tag.objects.filter(conversations__contact_id=self.contact_id)
-                    .values_list("name", flat=True))
+        names = set(
+            Tag.objects.filter(conversations__contact_id=self.contact_id).values_list(
+                "name", flat=True
+            )
+        )
         contact = self.conversation.contact
         extra = contact.fields.get("tags", []) if contact is not None else []
         if isinstance(extra, list):
@@ -137,8 +158,11 @@ class Item:
 
     @cached_property
     def within_business_hours(self) -> bool:
-        at = (self.message.platform_timestamp if self.message is not None
-              and self.message.platform_timestamp else self.now)
+        at = (
+            self.message.platform_timestamp
+            if self.message is not None and self.message.platform_timestamp
+            else self.now
+        )
         return self.calendar.is_open(at)
 
     @cached_property
@@ -148,8 +172,12 @@ class Item:
             return self.message
         if not self.conversation.pk:
             return None
-        return (self.conversation.messages.filter(direction=Direction.INBOUND, deleted=False)
-                .exclude(external_id=None).order_by("-platform_timestamp", "-id").first())
+        return (
+            self.conversation.messages.filter(direction=Direction.INBOUND, deleted=False)
+            .exclude(external_id=None)
+            .order_by("-platform_timestamp", "-id")
+            .first()
+        )
 
     def changed(self) -> None:
         for name in _CURRENT_STATE:

@@ -21,8 +21,9 @@ from .models import Trigger
 log = logging.getLogger("switchboard.rules")
 
 
-def on_customer_message(conversation: Conversation, message: Message, *,
-                        new_conversation: bool) -> None:
+def on_customer_message(
+    conversation: Conversation, message: Message, *, new_conversation: bool
+) -> None:
     classify_message(message)
     sla.refresh_due(conversation)
     if conversation.is_spam:

@@ -32,32 +32,40 @@ class Rule(models.Model):
     enabled = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0, db_index=True)
     stop_after = models.BooleanField(
-        default=False, help_text="When this rule matches, later rules do not run.")
-    trigger = models.CharField(max_length=20, choices=Trigger.choices,
-                               default=Trigger.NEW_MESSAGE)
+        default=False, help_text="When this rule matches, later rules do not run."
+    )
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.NEW_MESSAGE)
     minutes = models.PositiveIntegerField(
-        default=0, blank=True,
-        help_text="Idle: minutes without our answer. SLA due soon: minutes before due.")
-    conditions = models.JSONField(default=dict, blank=True,
-                                  help_text='{"all": [...]}, {"any": [...]}, {"not": {...}} '
-                                            'or a condition {"type": ..., "value": ...}.')
-    actions = models.JSONField(default=list, blank=True,
-                               help_text='[{"type": "add_tag", "value": "Payment"}, ...]')
+        default=0,
+        blank=True,
+        help_text="Idle: minutes without our answer. SLA due soon: minutes before due.",
+    )
+    conditions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='{"all": [...]}, {"any": [...]}, {"not": {...}} '
+        'or a condition {"type": ..., "value": ...}.',
+    )
+    actions = models.JSONField(
+        default=list, blank=True, help_text='[{"type": "add_tag", "value": "Payment"}, ...]'
+    )
     hit_count = models.PositiveIntegerField(default=0)
     last_hit_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every save: together with the row count and the highest id it is the
     # version the engine's compiled cache is keyed by (rules/engine.py, ruleset_version).
     revision = models.PositiveIntegerField(default=0, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(trigger__in=Trigger.values),
-                                   name="rule_trigger_valid"),
+            models.CheckConstraint(
+                condition=Q(trigger__in=Trigger.values), name="rule_trigger_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,8 +103,13 @@ class BusinessHours(models.Model):
     """
 
     name = models.CharField(max_length=100)
-    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="business_hours")
+    team = models.OneToOneField(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="business_hours",
+    )
     timezone = models.CharField(max_length=64, default="UTC")
     schedule = models.JSONField(default=dict, blank=True)
 
@@ -117,8 +130,9 @@ class BusinessHours(models.Model):
 
 
 class Holiday(models.Model):
-    business_hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE,
-                                       related_name="holidays")
+    business_hours = models.ForeignKey(
+        BusinessHours, on_delete=models.CASCADE, related_name="holidays"
+    )
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
 
@@ -141,22 +155,30 @@ class SlaPolicy(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     enabled = models.BooleanField(default=True)
-    channel_kind = models.CharField(max_length=32, blank=True,
-                                    help_text="Connector kind; empty: every channel.")
-    conversation_kind = models.CharField(max_length=16, blank=True,
-                                         help_text="comment, post, dm, mention, search; "
-                                                   "empty: every kind.")
-    priority = models.CharField(max_length=8, blank=True,
-                                help_text="low, normal, high, urgent; empty: every priority.")
+    channel_kind = models.CharField(
+        max_length=32, blank=True, help_text="Connector kind; empty: every channel."
+    )
+    conversation_kind = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="comment, post, dm, mention, search; empty: every kind.",
+    )
+    priority = models.CharField(
+        max_length=8, blank=True, help_text="low, normal, high, urgent; empty: every priority."
+    )
     first_response_minutes = models.PositiveIntegerField(default=60)
     next_response_minutes = models.PositiveIntegerField(default=60)
     due_soon_minutes = models.PositiveIntegerField(
-        default=10, help_text="A conversation shows 'due soon' this long before its due time.")
+        default=10, help_text="A conversation shows 'due soon' this long before its due time."
+    )
     business_time = models.BooleanField(
-        default=True, help_text="Count only open hours (these business hours, else the "
-                                "team's); off: the clock runs around the clock.")
-    business_hours = models.ForeignKey(BusinessHours, on_delete=models.SET_NULL, null=True,
-                                       blank=True, related_name="sla_policies")
+        default=True,
+        help_text="Count only open hours (these business hours, else the "
+        "team's); off: the clock runs around the clock.",
+    )
+    business_hours = models.ForeignKey(
+        BusinessHours, on_delete=models.SET_NULL, null=True, blank=True, related_name="sla_policies"
+    )
 
     class Meta:
         verbose_name = "SLA policy"
@@ -170,10 +192,12 @@ class SlaPolicy(models.Model):
 class RoundRobinState(models.Model):
     """Who in a team got the last round-robin assignment, so the next one goes to the next."""
 
-    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE,
-                                related_name="round_robin")
-    last_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="round_robin"
+    )
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.team}: last {self.last_user}"

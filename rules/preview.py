@@ -27,10 +27,15 @@ def recent_messages(limit: int = PREVIEW_SIZE) -> list[Message]:
     """The last `limit` customer messages, with what the conditions read, in few queries."""
     return list(
         Message.objects.filter(direction=Direction.INBOUND, deleted=False, placeholder=False)
-        .select_related("author_identity", "conversation__channel", "conversation__assignee",
-                        "conversation__contact")
+        .select_related(
+            "author_identity",
+            "conversation__channel",
+            "conversation__assignee",
+            "conversation__contact",
+        )
         .prefetch_related(Prefetch("conversation__tags", queryset=Tag.objects.only("name")))
-        .order_by("-platform_timestamp", "-id")[:limit])
+        .order_by("-platform_timestamp", "-id")[:limit]
+    )
 
 
 def preview(rule: Rule, limit: int = PREVIEW_SIZE) -> Preview:
@@ -58,7 +63,10 @@ def try_text(rule: Rule, text: str, channel: Channel | None = None) -> TextTrial
     compiled = compile_rule(rule)
     result = classify(text)
     conversation = Conversation(kind="comment", channel=channel or Channel(kind="", name=""))
-    item = Item(conversation, None, text=text, language=result.language,
-                intent=result.intent.value)
-    return TextTrial(language=result.language, intent=result.intent.value,
-                     intent_cue=result.matched, matched=compiled.test(item))
+    item = Item(conversation, None, text=text, language=result.language, intent=result.intent.value)
+    return TextTrial(
+        language=result.language,
+        intent=result.intent.value,
+        intent_cue=result.matched,
+        matched=compiled.test(item),
+    )

@@ -88,9 +88,13 @@ ACTION_REFERENCES = {
 
 
 def check_condition_references(conditions) -> None:
-    problems = [problem for leaf in _leaves(conditions)
-                if (check := CONDITION_REFERENCES.get(leaf.get("type")))
-                for name in _names(leaf.get("value")) if (problem := check(name))]
+    problems = [
+        problem
+        for leaf in _leaves(conditions)
+        if (check := CONDITION_REFERENCES.get(leaf.get("type")))
+        for name in _names(leaf.get("value"))
+        if (problem := check(name))
+    ]
     if problems:
         raise RuleError("Conditions: " + "; ".join(problems) + ".")
 
@@ -104,7 +108,8 @@ def check_action_references(actions) -> None:
         if check is None:
             continue
         label = specs[entry["type"]].label
-        problems += [f"{label}: {problem}" for name in _names(entry.get("value"))
-                     if (problem := check(name))]
+        problems += [
+            f"{label}: {problem}" for name in _names(entry.get("value")) if (problem := check(name))
+        ]
     if problems:
         raise RuleError("Actions: " + "; ".join(problems) + ".", field="actions")

@@ -87,6 +87,7 @@ def condition(name: str, label: str, param: Param | None = None):
     def register(fn):
         conditions[name] = Spec(name, label, param or Param(), fn)
         return fn
+
     return register
 
 
@@ -94,6 +95,7 @@ def action(name: str, label: str, param: Param | None = None, options: tuple[str
     def register(fn):
         actions[name] = Spec(name, label, param or Param(), fn, options)
         return fn
+
     return register
 
 

@@ -15,10 +15,15 @@ OPEN_STATES = (ConversationState.OPEN, ConversationState.PENDING)
 
 def eligible_agents(team: Team) -> list[User]:
     """Available, active members holding fewer open conversations than their cap, by id."""
-    members = (team.members.filter(is_active=True, is_available=True)
-               .annotate(open_count=Count("assigned_conversations",
-                                          filter=Q(assigned_conversations__state__in=OPEN_STATES)))
-               .order_by("id"))
+    members = (
+        team.members.filter(is_active=True, is_available=True)
+        .annotate(
+            open_count=Count(
+                "assigned_conversations", filter=Q(assigned_conversations__state__in=OPEN_STATES)
+            )
+        )
+        .order_by("id")
+    )
     return [m for m in members if m.open_count < m.max_open_conversations]
 
 

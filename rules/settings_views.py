@@ -28,16 +28,21 @@ def _refresh_sla_after_commit() -> None:
 def _hours_snapshot(hours: BusinessHours | None) -> dict:
     if hours is None or hours.pk is None:
         return {}
-    return snapshot(hours, extra={"holidays": [f"{h.date} {h.name}".strip()
-                                               for h in hours.holidays.all()]})
+    return snapshot(
+        hours, extra={"holidays": [f"{h.date} {h.name}".strip() for h in hours.holidays.all()]}
+    )
 
 
 # ---- SLA policies ------------------------------------------------------------------------
 
+
 def sla_policies(request: HttpRequest) -> HttpResponse:
     require_manager(request)
-    return render(request, "settings/sla_policies.html", {
-        "policies": SlaPolicy.objects.select_related("business_hours")})
+    return render(
+        request,
+        "settings/sla_policies.html",
+        {"policies": SlaPolicy.objects.select_related("business_hours")},
+    )
 
 
 def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -48,8 +53,12 @@ def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            record(actor=request.user, verb="changed" if pk else "created", target=policy,
-                   before=before)
+            record(
+                actor=request.user,
+                verb="changed" if pk else "created",
+                target=policy,
+                before=before,
+            )
             _refresh_sla_after_commit()
         messages.success(request, f"Saved the SLA policy {policy}.")
         return redirect("rules:sla_policies")
@@ -70,11 +79,18 @@ def sla_policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- business hours ------------------------------------------------------------------------
 
+
 def business_hours(request: HttpRequest) -> HttpResponse:
     require_manager(request)
-    return render(request, "settings/business_hours.html", {
-        "calendars": BusinessHours.objects.select_related("team").prefetch_related("holidays")
-        .order_by("team__name", "name")})
+    return render(
+        request,
+        "settings/business_hours.html",
+        {
+            "calendars": BusinessHours.objects.select_related("team")
+            .prefetch_related("holidays")
+            .order_by("team__name", "name")
+        },
+    )
 
 
 def business_hours_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -88,9 +104,15 @@ def business_hours_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
             hours.holidays.all().delete()
             Holiday.objects.bulk_create(
                 Holiday(business_hours=hours, date=day, name=name)
-                for day, name in form.cleaned_data["holidays"])
-            record(actor=request.user, verb="changed" if pk else "created", target=hours,
-                   before=before, after=_hours_snapshot(hours))
+                for day, name in form.cleaned_data["holidays"]
+            )
+            record(
+                actor=request.user,
+                verb="changed" if pk else "created",
+                target=hours,
+                before=before,
+                after=_hours_snapshot(hours),
+            )
             _refresh_sla_after_commit()
         messages.success(request, f"Saved the business hours {hours}.")
         return redirect("rules:business_hours")

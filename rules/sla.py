@@ -26,8 +26,11 @@ ALWAYS_OPEN = Calendar()
 def calendar_from(hours: BusinessHours | None) -> Calendar:
     if hours is None:
         return ALWAYS_OPEN
-    return Calendar(timezone=hours.timezone, schedule=hours.schedule,
-                    holidays=frozenset(hours.holidays.values_list("date", flat=True)))
+    return Calendar(
+        timezone=hours.timezone,
+        schedule=hours.schedule,
+        holidays=frozenset(hours.holidays.values_list("date", flat=True)),
+    )
 
 
 def business_hours_for(conversation: Conversation) -> BusinessHours | None:
@@ -48,25 +51,37 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
     candidates = SlaPolicy.objects.filter(
         Q(channel_kind="") | Q(channel_kind=platform),
         Q(conversation_kind="") | Q(conversation_kind=kind),
-        Q(priority="") | Q(priority=conversation.priority), enabled=True,
+        Q(priority="") | Q(priority=conversation.priority),
+        enabled=True,
     ).select_related("business_hours")
-    return most_specific_policy(candidates, channel_kind=platform, conversation_kind=kind,
-                                priority=conversation.priority)
+    return most_specific_policy(
+        candidates, channel_kind=platform, conversation_kind=kind, priority=conversation.priority
+    )
 
 
-def most_specific_policy(policies, *, channel_kind: str, conversation_kind: str,
-                         priority: str | None = None) -> SlaPolicy | None:
+def most_specific_policy(
+    policies, *, channel_kind: str, conversation_kind: str, priority: str | None = None
+) -> SlaPolicy | None:
     """Among enabled policies (already loaded), the one `policy_for` picks; no queries.
 
     A priority of None (a caller that does not know it) lets only any-priority policies fit.
     """
-    fitting = [p for p in policies if p.enabled
-               and p.channel_kind in ("", channel_kind)
-               and p.conversation_kind in ("", conversation_kind)
-               and p.priority in ("", priority)]
-    return max(fitting, default=None,
-               key=lambda p: (bool(p.priority) * 4 + bool(p.channel_kind) * 2
-                              + bool(p.conversation_kind), -p.pk))
+    fitting = [
+        p
+        for p in policies
+        if p.enabled
+        and p.channel_kind in ("", channel_kind)
+        and p.conversation_kind in ("", conversation_kind)
+        and p.priority in ("", priority)
+    ]
+    return max(
+        fitting,
+        default=None,
+        key=lambda p: (
+            bool(p.priority) * 4 + bool(p.channel_kind) * 2 + bool(p.conversation_kind),
+            -p.pk,
+        ),
+    )
 
 
 def _policy_calendar(policy: SlaPolicy, conversation: Conversation) -> Calendar:
@@ -82,14 +97,20 @@ def waiting_since(conversation: Conversation) -> tuple[datetime | None, bool]:
     if conversation.first_response_at is None:
         return conversation.first_inbound_at, True
     messages = conversation.messages.filter(deleted=False, placeholder=False)
-    last_answer = (messages.filter(direction=Direction.OUTBOUND)
-                   .order_by("-platform_timestamp").values_list("platform_timestamp", flat=True)
-                   .first())
+    last_answer = (
+        messages.filter(direction=Direction.OUTBOUND)
+        .order_by("-platform_timestamp")
+        .values_list("platform_timestamp", flat=True)
+        .first()
+    )
     unanswered = messages.filter(direction=Direction.INBOUND)
     if last_answer is not None:
         unanswered = unanswered.filter(platform_timestamp__gt=last_answer)
-    first = unanswered.order_by("platform_timestamp").values_list("platform_timestamp",
-                                                                  flat=True).first()
+    first = (
+        unanswered.order_by("platform_timestamp")
+        .values_list("platform_timestamp", flat=True)
+        .first()
+    )
     return first, False
 
 
@@ -97,8 +118,9 @@ def compute_due(conversation: Conversation, policy: SlaPolicy | None = None) -> 
     return _compute_due(conversation, policy)[0]
 
 
-def _compute_due(conversation: Conversation,
-                 policy: SlaPolicy | None = None) -> tuple[datetime | None, datetime | None]:
+def _compute_due(
+    conversation: Conversation, policy: SlaPolicy | None = None
+) -> tuple[datetime | None, datetime | None]:
     """(due time, due-soon time) under the conversation's policy."""
     if conversation.state != ConversationState.OPEN or conversation.is_spam:
         return None, None
@@ -146,8 +168,11 @@ def restart_due(conversation: Conversation, now: datetime | None = None) -> date
     if conversation.state == ConversationState.OPEN and not conversation.is_spam:
         policy = policy_for(conversation)
     if policy is not None:
-        minutes = (policy.first_response_minutes if conversation.first_response_at is None
-                   else policy.next_response_minutes)
+        minutes = (
+            policy.first_response_minutes
+            if conversation.first_response_at is None
+            else policy.next_response_minutes
+        )
         due = _policy_calendar(policy, conversation).add(now or timezone.now(), minutes)
     _store(conversation, due, due_soon_at(due, policy))
     return due
@@ -161,12 +186,15 @@ def clear_due(conversation: Conversation) -> None:
 
 def clear_answered() -> int:
     """Conversations no longer waiting on us stop being due (run by the periodic tick)."""
-    return (Conversation.objects.exclude(state=ConversationState.OPEN)
-            .filter(sla_due_at__isnull=False).update(sla_due_at=None, sla_due_soon_at=None))
+    return (
+        Conversation.objects.exclude(state=ConversationState.OPEN)
+        .filter(sla_due_at__isnull=False)
+        .update(sla_due_at=None, sla_due_soon_at=None)
+    )
 
 
 def status(conversation: Conversation, now: datetime | None = None) -> str:
-    """"breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, shown by
+    """ "breached", "due_soon", "on_time" or "" (nothing due): the one SLA state, shown by
     the inbox's badge; the "due soon" rule trigger and folder select the same conversations
     (`due_soon_q`). Reads only the conversation's stored columns: no query."""
     return conversation.sla_status(now)
@@ -186,7 +214,8 @@ def due_soon_q(now: datetime | None = None, minutes: int | None = None) -> Q:
         return not_yet_due & Q(sla_due_at__lte=now + timedelta(minutes=minutes))
     return not_yet_due & (
         Q(sla_due_soon_at__lte=now)
-        | Q(sla_due_soon_at__isnull=True, sla_due_at__lte=now + timedelta(minutes=DUE_SOON_MINUTES)))
+        | Q(sla_due_soon_at__isnull=True, sla_due_at__lte=now + timedelta(minutes=DUE_SOON_MINUTES))
+    )
 
 
 def due_soon_since(conversation: Conversation, minutes: int | None = None) -> datetime:
@@ -194,7 +223,8 @@ def due_soon_since(conversation: Conversation, minutes: int | None = None) -> da
     if minutes:
         return conversation.sla_due_at - timedelta(minutes=minutes)
     return conversation.sla_due_soon_at or conversation.sla_due_at - timedelta(
-        minutes=DUE_SOON_MINUTES)
+        minutes=DUE_SOON_MINUTES
+    )
 
 
 def first_response_time(conversation: Conversation, *, business: bool = True) -> timedelta | None:
@@ -213,8 +243,11 @@ def refresh_open(batch: int = 500) -> int:
     """Recompute the due time of every open conversation (after a policy or the hours
     changed); returns how many changed. Runs in the worker (rules.tasks.refresh_sla)."""
     changed = 0
-    open_ids = (Conversation.objects.filter(state=ConversationState.OPEN)
-                .order_by("pk").values_list("pk", flat=True))
+    open_ids = (
+        Conversation.objects.filter(state=ConversationState.OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     last = 0
     while True:
         ids = list(open_ids.filter(pk__gt=last)[:batch])

@@ -44,21 +44,24 @@ def run_time_triggers(now: datetime | None = None) -> int:
     for trigger in (Trigger.IDLE, Trigger.SLA_DUE_SOON, Trigger.SLA_BREACHED):
         for rule in ruleset.for_trigger(trigger):
             conversations, since_of = _candidates(rule, now)
-            for conversation in (conversations.select_related("channel", "contact", "assignee",
-                                                               "team")
-                                 .order_by("last_inbound_at")[:BATCH]):
+            for conversation in conversations.select_related(
+                "channel", "contact", "assignee", "team"
+            ).order_by("last_inbound_at")[:BATCH]:
                 if _fired_since(rule, conversation, since_of(conversation)):
                     continue
-                message = (conversation.messages.filter(direction=Direction.INBOUND)
-                           .select_related("author_identity")
-                           .order_by("-platform_timestamp", "-id").first())
+                message = (
+                    conversation.messages.filter(direction=Direction.INBOUND)
+                    .select_related("author_identity")
+                    .order_by("-platform_timestamp", "-id")
+                    .first()
+                )
                 item = Item(conversation, message, now=now)
-                hits += len(run_rules(trigger=trigger, conversation=conversation,
-                                      rules=[rule], item=item))
+                hits += len(
+                    run_rules(trigger=trigger, conversation=conversation, rules=[rule], item=item)
+                )
     return hits
 
 
 def _fired_since(rule: CompiledRule, conversation: Conversation, since: datetime | None) -> bool:
-    hits = AuditEvent.objects.filter(conversation=conversation, verb=HIT_VERB,
-                                     rule_name=rule.name)
+    hits = AuditEvent.objects.filter(conversation=conversation, verb=HIT_VERB, rule_name=rule.name)
     return hits.filter(Q(created_at__gte=since) if since else Q()).exists()

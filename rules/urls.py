@@ -22,6 +22,7 @@ urlpatterns = [
     path("hours/", settings_views.business_hours, name="business_hours"),
     path("hours/new/", settings_views.business_hours_edit, name="business_hours_new"),
     path("hours/<int:pk>/", settings_views.business_hours_edit, name="business_hours_edit"),
-    path("hours/<int:pk>/delete/", settings_views.business_hours_delete,
-         name="business_hours_delete"),
+    path(
+        "hours/<int:pk>/delete/", settings_views.business_hours_delete, name="business_hours_delete"
+    ),
 ]

@@ -49,17 +49,28 @@ def _editor(request, rule: Rule):
                 last = _rules().values_list("position", flat=True).last()
                 rule.position = (last or 0) + 10
             rule.save()
-            record(actor=request.user, verb="created" if created else "changed", target=rule,
-                   before=before)
+            record(
+                actor=request.user,
+                verb="created" if created else "changed",
+                target=rule,
+                before=before,
+            )
         return redirect("rules:list")
     template = "rules/rule_edit.html"
     if request.htmx and form.reshaped:
         template += "#actions" if "action" in form.op else "#conditions"
-    return render(request, template, {
-        "form": form, "rule": rule, "condition_specs": condition_specs.values(),
-        "action_specs": action_specs.values(), "channels": Channel.objects.all(),
-        "preview_size": PREVIEW_SIZE,
-    })
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "rule": rule,
+            "condition_specs": condition_specs.values(),
+            "action_specs": action_specs.values(),
+            "channels": Channel.objects.all(),
+            "preview_size": PREVIEW_SIZE,
+        },
+    )
 
 
 def rule_new(request):
@@ -79,8 +90,12 @@ def rule_toggle(request, pk: int):
     before = snapshot(rule)
     rule.enabled = not rule.enabled
     rule.save(update_fields=["enabled"])
-    record(actor=request.user, verb="enabled" if rule.enabled else "disabled", target=rule,
-           before=before)
+    record(
+        actor=request.user,
+        verb="enabled" if rule.enabled else "disabled",
+        target=rule,
+        before=before,
+    )
     if request.htmx:
         return render(request, "rules/rule_list.html#row", {"rule": rule})
     return redirect("rules:list")
@@ -97,8 +112,12 @@ def rule_move(request, pk: int, direction: str):
         return HttpResponse(status=404)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(rules):
-        record(actor=request.user, verb="moved", target=rules[index],
-               changes={"order": [index + 1, other + 1]})
+        record(
+            actor=request.user,
+            verb="moved",
+            target=rules[index],
+            changes={"order": [index + 1, other + 1]},
+        )
         rules[index], rules[other] = rules[other], rules[index]
     for position, rule in enumerate(rules, start=1):
         if rule.position != position * 10:
@@ -121,8 +140,12 @@ def rule_reset_hits(request, pk: int):
     require_manager(request)
     rule = get_object_or_404(Rule, pk=pk)
     Rule.objects.filter(pk=pk).update(hit_count=0, last_hit_at=None)
-    record(actor=request.user, verb="reset hits", target=rule,
-           changes={"hit_count": [rule.hit_count, 0]})
+    record(
+        actor=request.user,
+        verb="reset hits",
+        target=rule,
+        changes={"hit_count": [rule.hit_count, 0]},
+    )
     return redirect("rules:list")
 
 

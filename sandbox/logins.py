@@ -73,9 +73,13 @@ def load() -> tuple[dict[str, str], bool]:
 def describe(passwords: dict[str, str], *, url: str) -> str:
     """What `make run` prints last and `make demo-logins` prints again."""
     width = max(len(a.username) for a in ACCOUNTS)
-    lines = [f"Demo ready at {url}", "  logins (kept in var/demo-logins.json; "
-             "`make demo-logins` shows them again):"]
+    lines = [
+        f"Demo ready at {url}",
+        "  logins (kept in var/demo-logins.json; `make demo-logins` shows them again):",
+    ]
     for account in ACCOUNTS:
-        lines.append(f"    {account.role:<8} {account.username:<{width}}  "
-                     f"{passwords.get(account.username, '?')}")
+        lines.append(
+            f"    {account.role:<8} {account.username:<{width}}  "
+            f"{passwords.get(account.username, '?')}"
+        )
     return "\n".join(lines)

@@ -28,8 +28,9 @@ class DemoStandin:
     @property
     def port(self) -> int:
         # SWITCHBOARD_<APP>_STANDIN_PORT moves one, e.g. for a second demo beside the first.
-        return int(os.environ.get(f"SWITCHBOARD_{self.app_label.upper()}_STANDIN_PORT")
-                   or self.module.PORT)
+        return int(
+            os.environ.get(f"SWITCHBOARD_{self.app_label.upper()}_STANDIN_PORT") or self.module.PORT
+        )
 
     @property
     def url(self) -> str:

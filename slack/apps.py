@@ -18,7 +18,8 @@ class SlackConfig(AppConfig):
 
         if listeners.on_routed not in routing_listeners:
             routing_listeners.append(listeners.on_routed)
-        post_save.connect(listeners.on_audit_event, sender=AuditEvent,
-                          dispatch_uid="slack.audit")
-        app.conf.beat_schedule["slack-sweep"] = {"task": "slack.tasks.sweep",
-                                                 "schedule": timedelta(minutes=1)}
+        post_save.connect(listeners.on_audit_event, sender=AuditEvent, dispatch_uid="slack.audit")
+        app.conf.beat_schedule["slack-sweep"] = {
+            "task": "slack.tasks.sweep",
+            "schedule": timedelta(minutes=1),
+        }

@@ -31,9 +31,9 @@ def queue_post(message_id: int, *, eta=None) -> None:
 
 def claim(message_id: int) -> SlackMessage | None:
     now = timezone.now()
-    claimed = SlackMessage.objects.filter(pk=message_id, state=DeliveryState.PENDING,
-                                          next_attempt_at__lte=now).update(
-        state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    claimed = SlackMessage.objects.filter(
+        pk=message_id, state=DeliveryState.PENDING, next_attempt_at__lte=now
+    ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
     return SlackMessage.objects.get(pk=message_id) if claimed else None
 
 
@@ -49,8 +49,11 @@ def deliver(message_id: int) -> SlackMessage | None:
         return message
     client = ReceiverClient()
     try:
-        client.post(url, data=message.body.encode(),
-                    headers={"Content-Type": "application/json; charset=utf-8"})
+        client.post(
+            url,
+            data=message.body.encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
     except Unavailable as exc:
         response = client.last_response
         if response is not None and response.ok:  # Slack answers a plain-text "ok"
@@ -64,30 +67,41 @@ def deliver(message_id: int) -> SlackMessage | None:
 
 def _finish(message: SlackMessage, state: str, *, response=None, error: str = "") -> None:
     SlackMessage.objects.filter(pk=message.pk).update(
-        state=state, last_error=error,
+        state=state,
+        last_error=error,
         last_status=response.status_code if response is not None else None,
-        delivered_at=timezone.now() if state == DeliveryState.DELIVERED else None)
+        delivered_at=timezone.now() if state == DeliveryState.DELIVERED else None,
+    )
     if error:
         log.warning("slack message %s failed: %s", message.pk, error)
 
 
 def _retry_later(message: SlackMessage, error: str, response) -> None:
     if message.attempts >= MAX_ATTEMPTS:
-        _finish(message, DeliveryState.FAILED, response=response,
-                error=f"gave up after {message.attempts} attempts: {error}")
+        _finish(
+            message,
+            DeliveryState.FAILED,
+            response=response,
+            error=f"gave up after {message.attempts} attempts: {error}",
+        )
         return
     when = timezone.now() + backoff(message.attempts)
     SlackMessage.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
-        state=DeliveryState.PENDING, next_attempt_at=when, last_error=error,
-        last_status=response.status_code if response is not None else None)
+        state=DeliveryState.PENDING,
+        next_attempt_at=when,
+        last_error=error,
+        last_status=response.status_code if response is not None else None,
+    )
     queue_post(message.pk, eta=when)
 
 
 def due_for_sweep() -> list[int]:
     now = timezone.now()
-    SlackMessage.objects.filter(state=DeliveryState.SENDING,
-                                last_attempt_at__lt=now - STALE_SENDING).update(
-        state=DeliveryState.PENDING, next_attempt_at=now)
-    return list(SlackMessage.objects.filter(state=DeliveryState.PENDING,
-                                            next_attempt_at__lte=now)
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    SlackMessage.objects.filter(
+        state=DeliveryState.SENDING, last_attempt_at__lt=now - STALE_SENDING
+    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
+    return list(
+        SlackMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )

@@ -26,8 +26,11 @@ def link(conversation: Conversation) -> str:
 
 
 def customer_text(conversation: Conversation) -> str:
-    message = (conversation.messages.filter(direction=Direction.INBOUND)
-               .order_by("-platform_timestamp", "-id").first())
+    message = (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .order_by("-platform_timestamp", "-id")
+        .first()
+    )
     return message.text if message else conversation.preview
 
 
@@ -39,10 +42,12 @@ def quote(text: str) -> str:
 def post(headline: str, conversation: Conversation, *, extra: str = "") -> str:
     """Headline (already escaped), where it came from, what the customer said, the link."""
     contact = conversation.contact.name if conversation.contact_id else "a customer"
-    lines = [headline,
-             f"{escape(contact)} on {escape(conversation.channel.name)}"
-             f" ({escape(conversation.channel.kind)})",
-             quote(customer_text(conversation))]
+    lines = [
+        headline,
+        f"{escape(contact)} on {escape(conversation.channel.name)}"
+        f" ({escape(conversation.channel.kind)})",
+        quote(customer_text(conversation)),
+    ]
     if extra:
         lines.append(extra)
     lines.append(link(conversation))

@@ -32,8 +32,9 @@ class SlackConnection(models.Model):
     enabled = models.BooleanField(default=True)
     new_conversations = models.BooleanField(default=True)
     # The "folder" of new conversations worth a post; empty means every one.
-    folder_channel = models.ForeignKey("inbox.Channel", on_delete=models.SET_NULL, null=True,
-                                       blank=True)
+    folder_channel = models.ForeignKey(
+        "inbox.Channel", on_delete=models.SET_NULL, null=True, blank=True
+    )
     folder_tag = models.CharField(max_length=100, blank=True)
     assignments = models.BooleanField(default=True)
     mentions = models.BooleanField(default=True)
@@ -70,10 +71,12 @@ class SlackMessage(models.Model):
     key = models.CharField(max_length=200, unique=True)
     target = EncryptedJSONField(default=dict)  # {"url": ...}, snapshotted at enqueue
     body = models.TextField()
-    conversation = models.ForeignKey("inbox.Conversation", on_delete=models.SET_NULL,
-                                     null=True, blank=True)
-    state = models.CharField(max_length=10, choices=DeliveryState.choices,
-                             default=DeliveryState.PENDING)
+    conversation = models.ForeignKey(
+        "inbox.Conversation", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -84,8 +87,13 @@ class SlackMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["next_attempt_at"], name="slack_message_due",
-                                condition=Q(state__in=["pending", "sending"]))]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="slack_message_due",
+                condition=Q(state__in=["pending", "sending"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.state})"

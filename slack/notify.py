@@ -29,14 +29,16 @@ BREACH_LOOKBACK = timedelta(hours=1)
 SLA_BATCH = 500
 
 
-def enqueue(*, url: str, kind: str, key: str, text: str,
-            conversation: Conversation | None = None) -> SlackMessage | None:
+def enqueue(
+    *, url: str, kind: str, key: str, text: str, conversation: Conversation | None = None
+) -> SlackMessage | None:
     """Store one post (once per key) and queue it after commit."""
     body = json.dumps({"text": text}, ensure_ascii=False)
     try:
         with transaction.atomic():
-            message = SlackMessage.objects.create(kind=kind, key=key, target={"url": url},
-                                                  body=body, conversation=conversation)
+            message = SlackMessage.objects.create(
+                kind=kind, key=key, target={"url": url}, body=body, conversation=conversation
+            )
     except IntegrityError:
         return None  # announced before
     from .delivery import queue_post
@@ -46,8 +48,11 @@ def enqueue(*, url: str, kind: str, key: str, text: str,
 
 
 def _load(conversation_id: int) -> Conversation:
-    return (Conversation.objects.select_related("channel", "contact", "assignee")
-            .prefetch_related("tags").get(pk=conversation_id))
+    return (
+        Conversation.objects.select_related("channel", "contact", "assignee")
+        .prefetch_related("tags")
+        .get(pk=conversation_id)
+    )
 
 
 def new_conversation(conversation: Conversation) -> None:
@@ -58,12 +63,17 @@ def new_conversation(conversation: Conversation) -> None:
         return
     conversation = _load(conversation.pk)
     if connection.folder_tag and connection.folder_tag not in {
-            t.name for t in conversation.tags.all()}:
+        t.name for t in conversation.tags.all()
+    }:
         return
     folder = f" in #{escape(connection.folder_tag)}" if connection.folder_tag else ""
-    enqueue(url=connection.webhook_url, kind=Kind.NEW_CONVERSATION,
-            key=f"new:{conversation.pk}", conversation=conversation,
-            text=formatting.post(f"*New conversation*{folder}", conversation))
+    enqueue(
+        url=connection.webhook_url,
+        kind=Kind.NEW_CONVERSATION,
+        key=f"new:{conversation.pk}",
+        conversation=conversation,
+        text=formatting.post(f"*New conversation*{folder}", conversation),
+    )
 
 
 def assigned(audit_event) -> None:
@@ -74,18 +84,22 @@ def assigned(audit_event) -> None:
     if conversation.assignee_id != audit_event.data.get("assignee_id"):
         return  # reassigned again within the same transaction: the later line tells it
     by = f" by {escape(audit_event.actor.display_name)}" if audit_event.actor_id else ""
-    enqueue(url=connection.webhook_url, kind=Kind.ASSIGNED, key=f"assigned:{audit_event.pk}",
-            conversation=conversation,
-            text=formatting.post(f"*Assigned to {connection.mention(conversation.assignee)}*"
-                                 f"{by}", conversation))
+    enqueue(
+        url=connection.webhook_url,
+        kind=Kind.ASSIGNED,
+        key=f"assigned:{audit_event.pk}",
+        conversation=conversation,
+        text=formatting.post(
+            f"*Assigned to {connection.mention(conversation.assignee)}*{by}", conversation
+        ),
+    )
 
 
 def mentioned(audit_event) -> None:
     connection = SlackConnection.current()
     if connection is None or not connection.mentions:
         return
-    note = Note.objects.select_related("author").filter(
-        pk=audit_event.data.get("note_id")).first()
+    note = Note.objects.select_related("author").filter(pk=audit_event.data.get("note_id")).first()
     if note is None:
         return
     names = set(MENTION.findall(note.text))
@@ -95,11 +109,17 @@ def mentioned(audit_event) -> None:
     conversation = _load(audit_event.conversation_id)
     author = escape(note.author.display_name) if note.author_id else "Someone"
     for user in users:
-        enqueue(url=connection.webhook_url, kind=Kind.MENTIONED,
-                key=f"mentioned:{note.pk}:{user.pk}", conversation=conversation,
-                text=formatting.post(
-                    f"*{connection.mention(user)}, you were mentioned* by {author} in a note",
-                    conversation, extra="Note:\n" + formatting.quote(note.text)))
+        enqueue(
+            url=connection.webhook_url,
+            kind=Kind.MENTIONED,
+            key=f"mentioned:{note.pk}:{user.pk}",
+            conversation=conversation,
+            text=formatting.post(
+                f"*{connection.mention(user)}, you were mentioned* by {author} in a note",
+                conversation,
+                extra="Note:\n" + formatting.quote(note.text),
+            ),
+        )
 
 
 def sla_scan(now=None) -> int:
@@ -113,24 +133,40 @@ def sla_scan(now=None) -> int:
     now = now or timezone.now()
     made = 0
     for kind, q, headline in (
-            (Kind.SLA_DUE_SOON, due_soon_q(now), "*SLA about to breach*"),
-            (Kind.SLA_BREACHED, breached_q(now) & Q(sla_due_at__gte=now - BREACH_LOOKBACK),
-             "*SLA breached*")):
-        found = {f"{kind}:{c.pk}:{c.sla_due_at.isoformat()}": c for c in
-                 Conversation.objects.filter(q).order_by("sla_due_at", "pk")
-                 .select_related("channel", "contact", "assignee")[:SLA_BATCH]}
-        posted = set(SlackMessage.objects.filter(key__in=list(found))
-                     .values_list("key", flat=True))
+        (Kind.SLA_DUE_SOON, due_soon_q(now), "*SLA about to breach*"),
+        (
+            Kind.SLA_BREACHED,
+            breached_q(now) & Q(sla_due_at__gte=now - BREACH_LOOKBACK),
+            "*SLA breached*",
+        ),
+    ):
+        found = {
+            f"{kind}:{c.pk}:{c.sla_due_at.isoformat()}": c
+            for c in Conversation.objects.filter(q)
+            .order_by("sla_due_at", "pk")
+            .select_related("channel", "contact", "assignee")[:SLA_BATCH]
+        }
+        posted = set(SlackMessage.objects.filter(key__in=list(found)).values_list("key", flat=True))
         for key, conversation in found.items():
             if key in posted:
                 continue
             due = timezone.localtime(conversation.sla_due_at)
-            who = (f", assigned to {escape(conversation.assignee.display_name)}"
-                   if conversation.assignee_id else ", unassigned")
-            made += bool(enqueue(
-                url=connection.webhook_url, kind=kind, key=key, conversation=conversation,
-                text=formatting.post(f"{headline}: an answer is due {due:%Y-%m-%d %H:%M}{who}",
-                                     conversation)))
+            who = (
+                f", assigned to {escape(conversation.assignee.display_name)}"
+                if conversation.assignee_id
+                else ", unassigned"
+            )
+            made += bool(
+                enqueue(
+                    url=connection.webhook_url,
+                    kind=kind,
+                    key=key,
+                    conversation=conversation,
+                    text=formatting.post(
+                        f"{headline}: an answer is due {due:%Y-%m-%d %H:%M}{who}", conversation
+                    ),
+                )
+            )
     return made
 
 

@@ -33,8 +33,9 @@ class SlackStandin:
             status = self.statuses.pop(0) if self.statuses else 200
             if status == 200 and not (isinstance(body, dict) and body.get("text")):
                 status = 400
-            self.requests.append({"path": environ.get("PATH_INFO", ""), "status": status,
-                                  "json": body})
+            self.requests.append(
+                {"path": environ.get("PATH_INFO", ""), "status": status, "json": body}
+            )
         answer = {200: b"ok", 400: b"invalid_payload"}.get(status, b"internal_error")
         start_response(f"{status} X", [("Content-Type", "text/plain")])
         return [answer]

@@ -22,6 +22,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Slack connection saved.")
         return redirect("slack:settings")
-    return render(request, "slack/settings.html", {
-        "form": form, "connection": connection,
-        "posts": SlackMessage.objects.select_related("conversation")[:SHOWN]})
+    return render(
+        request,
+        "slack/settings.html",
+        {
+            "form": form,
+            "connection": connection,
+            "posts": SlackMessage.objects.select_related("conversation")[:SHOWN],
+        },
+    )

@@ -14,12 +14,14 @@ log = logging.getLogger("switchboard.worker")
 
 # Beat's periodic upkeep. It runs on a queue of its own so that a backlog of ingest work
 # cannot delay the sweep that rescues lost events (or snoozes, polls, SLA ticks).
-UPKEEP_TASKS = frozenset({
-    "inbox.tasks.sweep",
-    "inbox.tasks.wake_snoozed",
-    "inbox.tasks.poll_due_channels",
-    "rules.tasks.tick",
-})
+UPKEEP_TASKS = frozenset(
+    {
+        "inbox.tasks.sweep",
+        "inbox.tasks.wake_snoozed",
+        "inbox.tasks.poll_due_channels",
+        "rules.tasks.tick",
+    }
+)
 
 
 def upkeep_queue(default_queue: str) -> str:

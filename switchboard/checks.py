@@ -28,10 +28,12 @@ def missing_secrets() -> list[str]:
 
 
 def message(missing: list[str]) -> str:
-    return (f"Switchboard will not start without {', '.join(missing)}. Set them in the "
-            "environment (or NAME_FILE, the path of a file holding it); README.md, \"Running in "
-            "production\", says how to make each. Only DEBUG=1 and the demo (make run) run "
-            "without them, on secrets of their own under var/.")
+    return (
+        f"Switchboard will not start without {', '.join(missing)}. Set them in the "
+        'environment (or NAME_FILE, the path of a file holding it); README.md, "Running in '
+        'production", says how to make each. Only DEBUG=1 and the demo (make run) run '
+        "without them, on secrets of their own under var/."
+    )
 
 
 def refuse_to_start_without_secrets() -> None:
@@ -43,20 +45,33 @@ def refuse_to_start_without_secrets() -> None:
 @checks.register(checks.Tags.security)
 def check_webhook_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Webhooks whose signature cannot be checked would accept anyone's events."""
-    return [checks.Error(f"{name} is not set: its webhooks cannot be verified and every "
-                         "delivery to them is refused.",
-                         hint="Set it to the value in the platform's developer console "
-                              "(README, \"Running in production\").",
-                         id="switchboard.E001")
-            for name in WEBHOOK_SECRETS if not _is_set(name)]
+    return [
+        checks.Error(
+            f"{name} is not set: its webhooks cannot be verified and every "
+            "delivery to them is refused.",
+            hint="Set it to the value in the platform's developer console "
+            '(README, "Running in production").',
+            id="switchboard.E001",
+        )
+        for name in WEBHOOK_SECRETS
+        if not _is_set(name)
+    ]
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_deployment_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """`check --deploy`: every secret from the environment, none made for the demo."""
-    problems = [checks.Error(f"{name} is not set.", id="switchboard.E002")
-                for name in missing_secrets() if name not in WEBHOOK_SECRETS]
-    problems += [checks.Warning(f"{name} was made for DEBUG or the demo and is kept in "
-                                "var/; a deployment sets its own.", id="switchboard.W001")
-                 for name in settings.LOCAL_SECRETS_USED]
+    problems = [
+        checks.Error(f"{name} is not set.", id="switchboard.E002")
+        for name in missing_secrets()
+        if name not in WEBHOOK_SECRETS
+    ]
+    problems += [
+        checks.Warning(
+            f"{name} was made for DEBUG or the demo and is kept in "
+            "var/; a deployment sets its own.",
+            id="switchboard.W001",
+        )
+        for name in settings.LOCAL_SECRETS_USED
+    ]
     return problems

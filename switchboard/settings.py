@@ -31,8 +31,13 @@ PRODUCTION = not (DEBUG or SWITCHBOARD_DEMO)
 
 # Secrets have no default written in the repository. DEBUG and the demo use ones made once
 # for this machine under var/ (switchboard/local_secrets.py); the tests set their own.
-REQUIRED_SECRETS = ["SECRET_KEY", "CREDENTIALS_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN",
-                    "X_CONSUMER_SECRET"]
+REQUIRED_SECRETS = [
+    "SECRET_KEY",
+    "CREDENTIALS_KEYS",
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "X_CONSUMER_SECRET",
+]
 _local_secrets = {} if PRODUCTION else local_secrets.load(VAR_DIR)
 LOCAL_SECRETS_USED = [name for name in _local_secrets if not env_str(name)]
 
@@ -138,8 +143,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Ten characters at least, so a name and four digits ("anna1234") is refused.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -165,7 +172,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 # proxy always overwrites, or a client could claim https itself.
 _proxy_header = env_str("SECURE_PROXY_SSL_HEADER")
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None)
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+)
 # Everything the pages use comes from this origin (htmx included, from django_htmx); the
 # only inline code is style attributes (tag colours, report bars), so no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -185,12 +193,17 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Presence and live updates must be seen by every web process, so not local memory.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                          "LOCATION": "switchboard_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "switchboard_cache",
+        }
+    }
 
 # Celery. Without Redis the broker is a folder: real queues shared by web, worker and beat.
 BROKER_DIR = Path(env_str("SWITCHBOARD_BROKER_DIR", str(VAR_DIR / "broker")))
@@ -209,8 +222,10 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Beat's upkeep (sweep, snoozes, polls, SLA tick) has a queue of its own, "<default>.upkeep",
 # so it never waits behind an ingest backlog (switchboard/celery.py route_upkeep). A plain
 # `celery worker` consumes both queues.
-CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name)
-                      for name in (CELERY_TASK_DEFAULT_QUEUE, f"{CELERY_TASK_DEFAULT_QUEUE}.upkeep")]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, f"{CELERY_TASK_DEFAULT_QUEUE}.upkeep")
+]
 CELERY_TASK_ROUTES = ["switchboard.celery.route_upkeep"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -227,11 +242,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "inbox.tasks.sweep", "schedule": timedelta(seconds=30)},
     "wake-snoozed": {"task": "inbox.tasks.wake_snoozed", "schedule": timedelta(seconds=60)},
-    "poll-channels": {"task": "inbox.tasks.poll_due_channels",
-                      "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15))},
+    "poll-channels": {
+        "task": "inbox.tasks.poll_due_channels",
+        "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15)),
+    },
     "detect-storms": {"task": "reports.tasks.detect_storms", "schedule": timedelta(seconds=60)},
-    "weekly-summary": {"task": "reports.tasks.send_weekly_summary",
-                       "schedule": crontab(day_of_week="mon", hour=7, minute=0)},
+    "weekly-summary": {
+        "task": "reports.tasks.send_weekly_summary",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 # Secrets and platform settings.
@@ -244,8 +263,9 @@ META_VERIFY_TOKEN = _secret("META_VERIFY_TOKEN")
 META_GRAPH_BASE = env_str("META_GRAPH_BASE", "https://graph.facebook.com/v24.0")
 # Where Connect and Reconnect send the admin to consent: the platforms' own pages in
 # production; the demo points them (and the API bases) at its stand-ins (sandbox/).
-META_OAUTH_DIALOG_URL = env_str("META_OAUTH_DIALOG_URL",
-                                "https://www.facebook.com/v24.0/dialog/oauth")
+META_OAUTH_DIALOG_URL = env_str(
+    "META_OAUTH_DIALOG_URL", "https://www.facebook.com/v24.0/dialog/oauth"
+)
 META_HUMAN_AGENT_ENABLED = env_bool("META_HUMAN_AGENT_ENABLED", False)
 X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
 # Empty: x.com's page for X's own API hosts, `<api base>/i/oauth2/authorize` for a stand-in.
@@ -257,9 +277,11 @@ HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
 # Invitations and password resets; the demo prints them, links included, on the console.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND") or ("django.core.mail.backends.console.EmailBackend"
-                                             if SWITCHBOARD_DEMO
-                                             else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if SWITCHBOARD_DEMO
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
 # Where a storm on a post is announced, once per storm (reports.storms); empty: nowhere.
 STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
@@ -286,8 +308,10 @@ WHITENOISE_USE_FINDERS = DEBUG or SWITCHBOARD_DEMO
 
 REST_FRAMEWORK = {
     # Tokens for scripts (api/), the session for the app's own pages (with CSRF).
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication",
-                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Requests per token (or per session user) on /api/v1/ (api/throttling.py).
     "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "600/min")},
@@ -296,21 +320,25 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
     "DESCRIPTION": "The unified social inbox: conversations, replies through the outbox, "
-                   "contacts, tags, saved replies, rules and channels. See docs/api.md.",
+    "contacts, tags, saved replies, rules and channels. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its UI for signed-in agents and token holders, not the whole internet.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "SERVE_AUTHENTICATION": ["api.authentication.BearerTokenAuthentication",
-                             "rest_framework.authentication.SessionAuthentication"],
+    "SERVE_AUTHENTICATION": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
     # Swagger UI's files come from drf-spectacular-sidecar, served by WhiteNoise: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ConversationKindEnum": "inbox.models.ConversationKind",
-                            "MessageActionEnum": "api.serializers.MESSAGE_ACTIONS"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationKindEnum": "inbox.models.ConversationKind",
+        "MessageActionEnum": "api.serializers.MESSAGE_ACTIONS",
+    },
 }
 
 LOGGING = {

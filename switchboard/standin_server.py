@@ -35,8 +35,9 @@ class RunningStandin:
 
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningStandin:
-    server = make_server(host, port, app, server_class=_ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
+    server = make_server(
+        host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return RunningStandin(server, thread)
@@ -54,6 +55,7 @@ def served(app, host: str = "127.0.0.1", port: int = 0):
 
 
 def serve_forever(app, host: str, port: int) -> None:
-    server = make_server(host, port, app, server_class=_ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
+    server = make_server(
+        host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     server.serve_forever()

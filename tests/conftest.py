@@ -9,8 +9,12 @@ from tests.support import factories
 
 # The stand-in fixtures (graph_standin, ig_standin, ig_wired, x_platform) live beside the
 # helpers of each platform's tests.
-pytest_plugins = ["tests.support.facebook", "tests.support.instagram", "tests.support.x",
-                  "tests.support.redis_server"]
+pytest_plugins = [
+    "tests.support.facebook",
+    "tests.support.instagram",
+    "tests.support.x",
+    "tests.support.redis_server",
+]
 
 REQUIRE_SERVICES = os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1"
 
@@ -68,8 +72,15 @@ def agent_client(client, agent):
 
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -84,9 +95,12 @@ def testchat_platform():
 
 @pytest.fixture
 def testchat_channel(db, testchat_platform):
-    return factories.make_channel("testchat", name="Polaris Testchat",
-                                  api_base_url=testchat_platform.url,
-                                  credentials={"token": "t0ken"})
+    return factories.make_channel(
+        "testchat",
+        name="Polaris Testchat",
+        api_base_url=testchat_platform.url,
+        credentials={"token": "t0ken"},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -123,9 +137,15 @@ def browser_page(chromium, live_server):
         if user is not None:
             client = Client()
             client.force_login(user)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                  "url": live_server.url}])
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                        "url": live_server.url,
+                    }
+                ]
+            )
         page = context.new_page()
         page.set_default_timeout(5000)
         page.dialogs = []

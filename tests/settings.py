@@ -33,5 +33,7 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"  # noqa: F405
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
     _number = int(re.sub(r"\D", "", _worker) or 0)
+    _location = CACHES["default"]["LOCATION"].rstrip("/")  # noqa: F405
     CACHES["default"]["LOCATION"] = re.sub(  # noqa: F405
-        r"(/\d+)?$", f"/{2 + _number % 14}", CACHES["default"]["LOCATION"].rstrip("/"), count=1)  # noqa: F405
+        r"(/\d+)?$", f"/{2 + _number % 14}", _location, count=1
+    )

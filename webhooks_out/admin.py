@@ -11,6 +11,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["uid", "event", "subscription", "state", "attempts", "last_status",
-                    "next_attempt_at"]
+    list_display = [
+        "uid",
+        "event",
+        "subscription",
+        "state",
+        "attempts",
+        "last_status",
+        "next_attempt_at",
+    ]
     list_filter = ["state", "event"]

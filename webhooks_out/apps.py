@@ -22,7 +22,10 @@ class WebhooksOutConfig(AppConfig):
         if listeners.on_state_change not in state_listeners:
             state_listeners.append(listeners.on_state_change)
         # conversation_assign has no listener list of its own; its audit line is the event.
-        post_save.connect(listeners.on_audit_event, sender=AuditEvent,
-                          dispatch_uid="webhooks_out.audit")
-        app.conf.beat_schedule["webhooks-sweep"] = {"task": "webhooks_out.tasks.sweep",
-                                                    "schedule": timedelta(minutes=1)}
+        post_save.connect(
+            listeners.on_audit_event, sender=AuditEvent, dispatch_uid="webhooks_out.audit"
+        )
+        app.conf.beat_schedule["webhooks-sweep"] = {
+            "task": "webhooks_out.tasks.sweep",
+            "schedule": timedelta(minutes=1),
+        }

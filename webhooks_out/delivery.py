@@ -66,9 +66,9 @@ def queue_delivery(delivery_id: int, *, eta=None) -> None:
 
 def claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery_id, state=DeliveryState.PENDING,
-                                      next_attempt_at__lte=now).update(
-        state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.PENDING, next_attempt_at__lte=now
+    ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
     if not claimed:
         return None
     return Delivery.objects.select_related("subscription").get(pk=delivery_id)
@@ -90,9 +90,13 @@ def deliver(delivery_id: int) -> Delivery | None:
         return delivery
     body = delivery.body.encode()
     client = ReceiverClient()
-    headers = {"Content-Type": "application/json", "User-Agent": "Switchboard-Webhooks/1",
-               "Switchboard-Event": delivery.event, "Switchboard-Delivery": delivery.uid,
-               signing.HEADER: signing.sign(subscription.secret, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Switchboard-Webhooks/1",
+        "Switchboard-Event": delivery.event,
+        "Switchboard-Delivery": delivery.uid,
+        signing.HEADER: signing.sign(subscription.secret, body),
+    }
     try:
         client.post(subscription.url, data=body, headers=headers)
     except Unavailable as exc:
@@ -108,9 +112,12 @@ def deliver(delivery_id: int) -> Delivery | None:
 
 def _delivered(delivery: Delivery, response) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
-        state=DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="",
+        state=DeliveryState.DELIVERED,
+        delivered_at=timezone.now(),
+        last_error="",
         last_status=response.status_code if response is not None else None,
-        last_response=response.text[:RESPONSE_KEPT] if response is not None else "")
+        last_response=response.text[:RESPONSE_KEPT] if response is not None else "",
+    )
     Subscription.objects.filter(pk=delivery.subscription_id).update(consecutive_failures=0)
 
 
@@ -118,53 +125,71 @@ def _retry_later(delivery: Delivery, error: str, response) -> None:
     status = response.status_code if response is not None else None
     text = response.text[:RESPONSE_KEPT] if response is not None else ""
     if delivery.attempts >= MAX_ATTEMPTS:
-        _give_up(delivery, f"gave up after {delivery.attempts} attempts: {error}",
-                 status=status, text=text)
+        _give_up(
+            delivery,
+            f"gave up after {delivery.attempts} attempts: {error}",
+            status=status,
+            text=text,
+        )
         return
     when = timezone.now() + backoff(delivery.attempts)
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-        state=DeliveryState.PENDING, next_attempt_at=when, last_error=error,
-        last_status=status, last_response=text)
+        state=DeliveryState.PENDING,
+        next_attempt_at=when,
+        last_error=error,
+        last_status=status,
+        last_response=text,
+    )
     queue_delivery(delivery.pk, eta=when)
 
 
-def _give_up(delivery: Delivery, error: str, *, status=None, text: str = "",
-             count: bool = True) -> None:
+def _give_up(
+    delivery: Delivery, error: str, *, status=None, text: str = "", count: bool = True
+) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
-        state=DeliveryState.FAILED, last_error=error, last_status=status, last_response=text)
-    log.warning("webhook delivery %s to %s failed: %s", delivery.uid,
-                delivery.subscription.url, error)
+        state=DeliveryState.FAILED, last_error=error, last_status=status, last_response=text
+    )
+    log.warning(
+        "webhook delivery %s to %s failed: %s", delivery.uid, delivery.subscription.url, error
+    )
     if not count:
         return
     Subscription.objects.filter(pk=delivery.subscription_id).update(
-        consecutive_failures=F("consecutive_failures") + 1)
+        consecutive_failures=F("consecutive_failures") + 1
+    )
     subscription = Subscription.objects.select_related("created_by").get(
-        pk=delivery.subscription_id)
+        pk=delivery.subscription_id
+    )
     if subscription.enabled and subscription.consecutive_failures >= DISABLE_AFTER:
-        _disable(subscription, f"{subscription.consecutive_failures} deliveries in a row "
-                               f"failed; the last: {error}")
+        _disable(
+            subscription,
+            f"{subscription.consecutive_failures} deliveries in a row failed; the last: {error}",
+        )
 
 
 def _disable(subscription: Subscription, reason: str) -> None:
     updated = Subscription.objects.filter(pk=subscription.pk, enabled=True).update(
-        enabled=False, disabled_reason=reason)
+        enabled=False, disabled_reason=reason
+    )
     owner = subscription.created_by
     if updated and owner is not None and owner.email:
-        send_mail(subject=f"Switchboard webhook disabled: {subscription.url}",
-                  message=f"We stopped sending events to {subscription.url}.\n\n{reason}\n\n"
-                          "Fix the receiver, then enable the webhook again and redeliver "
-                          "the failed deliveries from the Webhooks page.",
-                  from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
-                  recipient_list=[owner.email], fail_silently=True)
+        send_mail(
+            subject=f"Switchboard webhook disabled: {subscription.url}",
+            message=f"We stopped sending events to {subscription.url}.\n\n{reason}\n\n"
+            "Fix the receiver, then enable the webhook again and redeliver "
+            "the failed deliveries from the Webhooks page.",
+            from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
+            recipient_list=[owner.email],
+            fail_silently=True,
+        )
 
 
 def redeliver(delivery: Delivery) -> bool:
     """A manager asks to send a finished delivery again: the same bytes and event id, a fresh
     round of attempts. False if it is still in flight."""
     updated = Delivery.objects.filter(
-        pk=delivery.pk, state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED]).update(
-        state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now(),
-        last_error="")
+        pk=delivery.pk, state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED]
+    ).update(state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
     if updated:
         transaction.on_commit(lambda: queue_delivery(delivery.pk))
     return bool(updated)
@@ -173,8 +198,11 @@ def redeliver(delivery: Delivery) -> bool:
 def due_for_sweep() -> list[int]:
     """Pending deliveries whose time has come, and sending ones whose worker died."""
     now = timezone.now()
-    Delivery.objects.filter(state=DeliveryState.SENDING,
-                            last_attempt_at__lt=now - STALE_SENDING).update(
-        state=DeliveryState.PENDING, next_attempt_at=now)
-    return list(Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    Delivery.objects.filter(
+        state=DeliveryState.SENDING, last_attempt_at__lt=now - STALE_SENDING
+    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
+    return list(
+        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )

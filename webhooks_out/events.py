@@ -26,20 +26,25 @@ def emit(event: str, *, conversation_id: int, message: Message | None = None) ->
     """Store a delivery per interested subscription and queue each after commit.
 
     One query when nobody subscribed; the conversation is loaded only for a delivery."""
-    subscriptions = [s for s in Subscription.objects.filter(enabled=True)
-                     if event in (s.events or [])]
+    subscriptions = [
+        s for s in Subscription.objects.filter(enabled=True) if event in (s.events or [])
+    ]
     if not subscriptions:
         return 0
-    conversation = (Conversation.objects.select_related("channel", "contact", "assignee",
-                                                        "team")
-                    .prefetch_related("tags").get(pk=conversation_id))
+    conversation = (
+        Conversation.objects.select_related("channel", "contact", "assignee", "team")
+        .prefetch_related("tags")
+        .get(pk=conversation_id)
+    )
     made = []
     for subscription in subscriptions:
         uid = f"evt_{uuid.uuid4().hex}"
-        body = json.dumps(payload(event, uid, conversation, message), ensure_ascii=False,
-                          separators=(",", ":"))
-        made.append(Delivery.objects.create(subscription=subscription, event=event, uid=uid,
-                                            body=body))
+        body = json.dumps(
+            payload(event, uid, conversation, message), ensure_ascii=False, separators=(",", ":")
+        )
+        made.append(
+            Delivery.objects.create(subscription=subscription, event=event, uid=uid, body=body)
+        )
     from .delivery import queue_delivery
 
     for delivery in made:

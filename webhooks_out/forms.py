@@ -7,8 +7,7 @@ from .models import Event, Subscription
 
 class SubscriptionForm(forms.ModelForm):
     url = forms.URLField(max_length=1000, assume_scheme="https")
-    events = forms.MultipleChoiceField(choices=Event.choices,
-                                       widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(choices=Event.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = Subscription

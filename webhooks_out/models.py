@@ -26,8 +26,9 @@ class Subscription(models.Model):
     disabled_reason = models.TextField(blank=True)
     # Deliveries that gave up in a row; reset by any success.
     consecutive_failures = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,13 +53,15 @@ class Delivery(models.Model):
     """One event for one subscription. The body is kept byte for byte: every attempt sends
     (and signs) exactly the same bytes, and the receiver deduplicates by `uid`."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE,
-                                     related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=40)
     uid = models.CharField(max_length=40, unique=True)
     body = models.TextField()
-    state = models.CharField(max_length=10, choices=DeliveryState.choices,
-                             default=DeliveryState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -71,13 +74,17 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=DeliveryState.values),
-                                   name="webhook_delivery_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="webhook_delivery_state_valid"
+            ),
         ]
         indexes = [
             # The sweep's query: only deliveries still in flight, never the whole history.
-            models.Index(fields=["next_attempt_at"], name="webhook_delivery_due",
-                         condition=Q(state__in=["pending", "sending"])),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=Q(state__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,8 +27,14 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify(secret: str, body: bytes, header: str, *, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> bool:
+def verify(
+    secret: str,
+    body: bytes,
+    header: str,
+    *,
+    now: float | None = None,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> bool:
     """What a receiver does (the snippet in docs/webhooks.md, kept here to test it)."""
     parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
     try:
@@ -37,6 +43,7 @@ def verify(secret: str, body: bytes, header: str, *, now: float | None = None,
         return False
     if abs((time.time() if now is None else now) - timestamp) > tolerance:
         return False
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return hmac.compare_digest(expected, parts.get("v1", ""))

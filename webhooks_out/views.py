@@ -28,16 +28,24 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         subscription.save()
         messages.success(request, "Webhook added. Verify its signatures with the secret below.")
         return redirect("webhooks_out:detail", pk=subscription.pk)
-    return render(request, "webhooks_out/list.html", {
-        "subscriptions": Subscription.objects.all(), "form": form})
+    return render(
+        request,
+        "webhooks_out/list.html",
+        {"subscriptions": Subscription.objects.all(), "form": form},
+    )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_manager(request)
     subscription = get_object_or_404(Subscription, pk=pk)
-    return render(request, "webhooks_out/detail.html", {
-        "subscription": subscription,
-        "deliveries": subscription.deliveries.all()[:DELIVERIES_SHOWN]})
+    return render(
+        request,
+        "webhooks_out/detail.html",
+        {
+            "subscription": subscription,
+            "deliveries": subscription.deliveries.all()[:DELIVERIES_SHOWN],
+        },
+    )
 
 
 @require_POST
@@ -46,8 +54,10 @@ def toggle(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription, pk=pk)
     enable = not subscription.enabled
     Subscription.objects.filter(pk=pk).update(
-        enabled=enable, disabled_reason="" if enable else f"disabled by {request.user}",
-        consecutive_failures=0 if enable else subscription.consecutive_failures)
+        enabled=enable,
+        disabled_reason="" if enable else f"disabled by {request.user}",
+        consecutive_failures=0 if enable else subscription.consecutive_failures,
+    )
     return redirect("webhooks_out:detail", pk=pk)
 
 

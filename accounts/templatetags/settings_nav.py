@@ -13,16 +13,25 @@ register = template.Library()
 def _links(user) -> list[tuple[str, str]]:
     links = []
     if user.is_manager:
-        links += [("Rules", "rules:list"), ("SLA policies", "rules:sla_policies"),
-                  ("Business hours", "rules:business_hours"),
-                  ("Saved replies", "accounts:saved_replies"), ("Help articles", "kb:articles"),
-                  ("Tags", "accounts:tags"), ("Teams", "accounts:teams"), ("Slack", "slack:settings")]
+        links += [
+            ("Rules", "rules:list"),
+            ("SLA policies", "rules:sla_policies"),
+            ("Business hours", "rules:business_hours"),
+            ("Saved replies", "accounts:saved_replies"),
+            ("Help articles", "kb:articles"),
+            ("Tags", "accounts:tags"),
+            ("Teams", "accounts:teams"),
+            ("Slack", "slack:settings"),
+        ]
         # A channel app may offer pages of its own (X searches) without a line here.
         for connector in registry.all():
             links += list(getattr(connector, "settings_pages", ()))
     if user.is_admin:
-        links += [("People", "accounts:people"), ("Roles", "accounts:roles"),
-                  ("Audit log", "audit:log")]
+        links += [
+            ("People", "accounts:people"),
+            ("Roles", "accounts:roles"),
+            ("Audit log", "audit:log"),
+        ]
     links.append(("Your settings", "accounts:settings"))
     return links
 

@@ -37,8 +37,12 @@ from ..serializers import (
 from .base import ApiViewMixin
 
 LIST_PARAMETERS = [
-    OpenApiParameter("folder", str, enum=[key for key, _ in selectors.FOLDERS],
-                     description="An inbox folder; default open."),
+    OpenApiParameter(
+        "folder",
+        str,
+        enum=[key for key, _ in selectors.FOLDERS],
+        description="An inbox folder; default open.",
+    ),
     OpenApiParameter("tag", int, description="A tag's id."),
     OpenApiParameter("channel", int, description="A channel's id."),
     OpenApiParameter("team", int, description="A team's id."),
@@ -50,10 +54,13 @@ LIST_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"At most {pagination.MAX_LIMIT}."),
 ]
 
-ConversationPage = inline_serializer("ConversationPage", {
-    "results": ConversationSerializer(many=True),
-    "next": serializers.CharField(allow_null=True, help_text="Cursor of the next page."),
-})
+ConversationPage = inline_serializer(
+    "ConversationPage",
+    {
+        "results": ConversationSerializer(many=True),
+        "next": serializers.CharField(allow_null=True, help_text="Cursor of the next page."),
+    },
+)
 
 
 class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
@@ -85,11 +92,15 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
         qs = pagination.ordered(selectors.filtered_conversations(params, request.user), sort)
         if request.query_params.get("cursor"):
             qs = pagination.after(qs, request.query_params["cursor"], sort)
-        rows = list(selectors.with_row_data(qs, request.user)[:limit + 1])
+        rows = list(selectors.with_row_data(qs, request.user)[: limit + 1])
         more = len(rows) > limit
         rows = rows[:limit]
-        return Response({"results": ConversationSerializer(rows, many=True).data,
-                         "next": pagination.encode(rows[-1], sort) if more else None})
+        return Response(
+            {
+                "results": ConversationSerializer(rows, many=True).data,
+                "next": pagination.encode(rows[-1], sort) if more else None,
+            }
+        )
 
     @extend_schema(responses=ConversationDetailSerializer)
     def retrieve(self, request, pk=None):
@@ -99,10 +110,18 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
         conversation.note_list = list(conversation.notes.select_related("author"))
         return Response(ConversationDetailSerializer(conversation).data)
 
-    @extend_schema(request=ReplyInput, responses={202: MessageSerializer},
-                   parameters=[OpenApiParameter(
-                       "Idempotency-Key", str, OpenApiParameter.HEADER,
-                       description="Sending the same key again posts nothing (409).")])
+    @extend_schema(
+        request=ReplyInput,
+        responses={202: MessageSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Sending the same key again posts nothing (409).",
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         """Answer publicly, or privately (private reply or DM), through the outbox.
@@ -116,13 +135,20 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
         # composer's one-time tokens are): a reply refused or rolled back frees it, and it
         # holds while the cache is down.
         with transaction.atomic():
-            if key and not reply_tokens.claim_key(key, user=request.user,
-                                                  conversation=conversation):
-                raise Conflict("A request with this Idempotency-Key was already made.",
-                               code="duplicate_request")
-            message = ops.conversation_reply(conversation=conversation, text=data["text"],
-                                             private=data["private"], close=data["close"],
-                                             actor=request.user)
+            if key and not reply_tokens.claim_key(
+                key, user=request.user, conversation=conversation
+            ):
+                raise Conflict(
+                    "A request with this Idempotency-Key was already made.",
+                    code="duplicate_request",
+                )
+            message = ops.conversation_reply(
+                conversation=conversation,
+                text=data["text"],
+                private=data["private"],
+                close=data["close"],
+                actor=request.user,
+            )
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
@@ -131,8 +157,9 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def notes(self, request, pk=None):
         """Leave an internal note (never sent to the customer)."""
         conversation = self._conversation(pk)
-        note = ops.note_add(conversation=conversation, text=self._input(NoteInput)["text"],
-                            actor=request.user)
+        note = ops.note_add(
+            conversation=conversation, text=self._input(NoteInput)["text"], actor=request.user
+        )
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignInput, responses=ConversationSerializer)
@@ -140,8 +167,12 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def assign(self, request, pk=None):
         conversation = self._conversation(pk)
         data = self._input(AssignInput)
-        ops.conversation_assign(conversation=conversation, assignee=data["assignee"],
-                                team=data.get("team"), actor=request.user)
+        ops.conversation_assign(
+            conversation=conversation,
+            assignee=data["assignee"],
+            team=data.get("team"),
+            actor=request.user,
+        )
         return self._state(conversation)
 
     @extend_schema(request=TagInput, responses=ConversationSerializer)
@@ -149,8 +180,9 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def tags(self, request, pk=None):
         """Add a tag by name (created on first use)."""
         conversation = self._conversation(pk)
-        ops.conversation_tag(conversation=conversation, name=self._input(TagInput)["name"],
-                             actor=request.user)
+        ops.conversation_tag(
+            conversation=conversation, name=self._input(TagInput)["name"], actor=request.user
+        )
         return self._state(conversation)
 
     @extend_schema(request=None, responses=ConversationSerializer)
@@ -178,17 +210,20 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def snooze(self, request, pk=None):
         conversation = self._conversation(pk)
-        ops.conversation_snooze(conversation=conversation,
-                                until=self._input(SnoozeInput)["until"], actor=request.user)
+        ops.conversation_snooze(
+            conversation=conversation, until=self._input(SnoozeInput)["until"], actor=request.user
+        )
         return self._state(conversation)
 
     @extend_schema(request=PriorityInput, responses=ConversationSerializer)
     @action(detail=True, methods=["post"])
     def priority(self, request, pk=None):
         conversation = self._conversation(pk)
-        ops.conversation_set_priority(conversation=conversation,
-                                      priority=self._input(PriorityInput)["priority"],
-                                      actor=request.user)
+        ops.conversation_set_priority(
+            conversation=conversation,
+            priority=self._input(PriorityInput)["priority"],
+            actor=request.user,
+        )
         return self._state(conversation)
 
 
@@ -209,8 +244,9 @@ class MessageViewSet(ApiViewMixin, viewsets.GenericViewSet):
         message = get_message_for_agent(request, int(pk))
         serializer = MessageActionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        act = ops.message_act(message=message, kind=serializer.validated_data["kind"],
-                              actor=request.user)
-        return Response({"id": act.pk, "kind": act.kind, "state": act.state},
-                        status=status.HTTP_202_ACCEPTED)
-
+        act = ops.message_act(
+            message=message, kind=serializer.validated_data["kind"], actor=request.user
+        )
+        return Response(
+            {"id": act.pk, "kind": act.kind, "state": act.state}, status=status.HTTP_202_ACCEPTED
+        )

@@ -30,8 +30,13 @@ class ContactCursor(pagination.CursorPagination):
 
 
 @extend_schema(parameters=[OpenApiParameter("q", str, description="Name, email or phone.")])
-class ContactViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ContactViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Customers and their identities on each platform. Agents keep the fields up to date,
     as in the contact panel."""
 
@@ -41,7 +46,8 @@ class ContactViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def get_queryset(self):
         qs = Contact.objects.prefetch_related(
-            Prefetch("identities", queryset=Identity.objects.order_by("platform", "id")))
+            Prefetch("identities", queryset=Identity.objects.order_by("platform", "id"))
+        )
         q = self.request.query_params.get("q", "").strip()[:200]
         if q and self.action == "list":
             qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
@@ -82,9 +88,12 @@ class ChannelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         context["labels"] = {row.channel.pk: row.label for row in rows}
         context["budgets"] = {row.channel.pk: row.budgets for row in rows}
         outbox: dict[int, dict[str, int]] = {}
-        for entry in (OutboundAction.objects.filter(state__in=["queued", "sending", "held",
-                                                               "failed"])
-                      .values("channel_id", "state").annotate(n=Count("id")).order_by()):
+        for entry in (
+            OutboundAction.objects.filter(state__in=["queued", "sending", "held", "failed"])
+            .values("channel_id", "state")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
             outbox.setdefault(entry["channel_id"], {})[entry["state"]] = entry["n"]
         context["outbox"] = outbox
         return context

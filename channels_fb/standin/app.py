@@ -42,9 +42,17 @@ WRITE_METHODS = {"POST", "DELETE"}
 
 
 class GraphError(Exception):
-    def __init__(self, status: int, code: int, message: str, *, subcode: int | None = None,
-                 kind: str = "OAuthException", transient: bool | None = None,
-                 headers: dict | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        subcode: int | None = None,
+        kind: str = "OAuthException",
+        transient: bool | None = None,
+        headers: dict | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.subcode = status, code, message, subcode
         self.kind, self.transient, self.headers = kind, transient, headers or {}
@@ -60,19 +68,25 @@ class GraphError(Exception):
 
 
 def not_found(object_id: str) -> GraphError:
-    return GraphError(400, 100, f"Unsupported get request. Object with ID '{object_id}' does "
-                      "not exist, cannot be loaded due to missing permissions, or does not "
-                      "support this operation.", subcode=33, kind="GraphMethodException")
+    return GraphError(
+        400,
+        100,
+        f"Unsupported get request. Object with ID '{object_id}' does "
+        "not exist, cannot be loaded due to missing permissions, or does not "
+        "support this operation.",
+        subcode=33,
+        kind="GraphMethodException",
+    )
 
 
 @dataclass
 class Fault:
-    mode: str           # throttle | expired | 500 | timeout_after_accept | outside_window
+    mode: str  # throttle | expired | 500 | timeout_after_accept | outside_window
     match: str = "write"  # write | read | any | a substring of the path
     count: int = 1
     seconds: float = 3.0
-    minutes: int = 19     # throttle: estimated_time_to_regain_access
-    code: int = 80001     # throttle: 4 (app), 17 (user), 32 (Page), 80001 (Pages use case)
+    minutes: int = 19  # throttle: estimated_time_to_regain_access
+    code: int = 80001  # throttle: 4 (app), 17 (user), 32 (Page), 80001 (Pages use case)
 
     def applies(self, method: str, path: str) -> bool:
         if self.match == "any":
@@ -95,10 +109,16 @@ class Page:
 
 
 class GraphStandin:
-    def __init__(self, *, app_id: str = "switchboard-dev-app",
-                 app_secret: str = "switchboard-test-app-secret", callback_url: str = "",
-                 seed: bool = True, first_id: int = 1044100000000000,
-                 ask_consent: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        app_id: str = "switchboard-dev-app",
+        app_secret: str = "switchboard-test-app-secret",
+        callback_url: str = "",
+        seed: bool = True,
+        first_id: int = 1044100000000000,
+        ask_consent: bool = False,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.user_name = "Ada Admin"
@@ -109,14 +129,14 @@ class GraphStandin:
         self.ids = itertools.count(first_id)
         self.clock = time.time
         self.pages: dict[str, Page] = {}
-        self.user_tokens: dict[str, str] = {}   # token → kind ("short" | "long")
+        self.user_tokens: dict[str, str] = {}  # token → kind ("short" | "long")
         self.codes: set[str] = set()
         self.revoked: set[str] = set()
         self.posts: dict[str, dict] = {}
         self.comments: dict[str, dict] = {}
-        self.threads: dict[tuple[str, str], list[dict]] = {}   # (page, psid) → messages
+        self.threads: dict[tuple[str, str], list[dict]] = {}  # (page, psid) → messages
         self.profiles: dict[str, dict | None] = {}
-        self.posted: list[dict] = []    # every write the app made, in order
+        self.posted: list[dict] = []  # every write the app made, in order
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
         self.webhooks = WebhookDeliverer(app_secret=app_secret, callback_url=callback_url)
@@ -126,26 +146,41 @@ class GraphStandin:
     # ---- setup --------------------------------------------------------------------------------
 
     def seed(self) -> None:
-        self.add_page(PAGE_ID, PAGE_NAME, token=PAGE_TOKEN,
-                      ig_account={"id": IG_ACCOUNT_ID, "username": "polaris.outfitters",
-                                  "name": PAGE_NAME})
-        self.add_page(OUTLET_PAGE_ID, "Polaris Outlet Tallinn",
-                      token=f"sandbox-page-token-{OUTLET_PAGE_ID}", business_owned=True)
-        self.posts[POST_ID] = {"id": POST_ID, "page_id": PAGE_ID,
-                               "from": {"id": PAGE_ID, "name": PAGE_NAME},
-                               "message": "Meet the Aurora jacket: warm, light, made to last.",
-                               "picture": "https://scontent.xx.fbcdn.net/v/t39.30808-6/"
-                                          "aurora_jacket_standin.jpg",
-                               "created_time": self.clock() - 3600}
+        self.add_page(
+            PAGE_ID,
+            PAGE_NAME,
+            token=PAGE_TOKEN,
+            ig_account={"id": IG_ACCOUNT_ID, "username": "polaris.outfitters", "name": PAGE_NAME},
+        )
+        self.add_page(
+            OUTLET_PAGE_ID,
+            "Polaris Outlet Tallinn",
+            token=f"sandbox-page-token-{OUTLET_PAGE_ID}",
+            business_owned=True,
+        )
+        self.posts[POST_ID] = {
+            "id": POST_ID,
+            "page_id": PAGE_ID,
+            "from": {"id": PAGE_ID, "name": PAGE_NAME},
+            "message": "Meet the Aurora jacket: warm, light, made to last.",
+            "picture": "https://scontent.xx.fbcdn.net/v/t39.30808-6/aurora_jacket_standin.jpg",
+            "created_time": self.clock() - 3600,
+        }
 
-    def add_page(self, page_id: str, name: str, *, token: str, ig_account: dict | None = None,
-                 business_owned: bool = False) -> Page:
+    def add_page(
+        self,
+        page_id: str,
+        name: str,
+        *,
+        token: str,
+        ig_account: dict | None = None,
+        business_owned: bool = False,
+    ) -> Page:
         with self.lock:
             self.pages[page_id] = Page(page_id, name, token, ig_account, business_owned)
             return self.pages[page_id]
 
-    def configure(self, *, callback_url: str | None = None,
-                  app_secret: str | None = None) -> None:
+    def configure(self, *, callback_url: str | None = None, app_secret: str | None = None) -> None:
         if callback_url is not None:
             self.webhooks.callback_url = callback_url
         if app_secret is not None:
@@ -166,27 +201,57 @@ class GraphStandin:
 
     # ---- customers (what the demo and the tests make happen) ----------------------------------
 
-    def add_post(self, *, message: str, author: dict | None = None, page_id: str = PAGE_ID,
-                 at: float | None = None, picture: str = "", webhook: bool = True) -> str:
+    def add_post(
+        self,
+        *,
+        message: str,
+        author: dict | None = None,
+        page_id: str = PAGE_ID,
+        at: float | None = None,
+        picture: str = "",
+        webhook: bool = True,
+    ) -> str:
         """A post on the Page; by a visitor when `author` is someone else."""
         author = author or {"id": page_id, "name": self.pages[page_id].name}
         with self.lock:
             post_id = f"{page_id}_{next(self.ids)}"
             created = at or self.clock()
-            self.posts[post_id] = {"id": post_id, "page_id": page_id, "from": author,
-                                   "message": message, "created_time": created,
-                                   "picture": picture}
+            self.posts[post_id] = {
+                "id": post_id,
+                "page_id": page_id,
+                "from": author,
+                "message": message,
+                "created_time": created,
+                "picture": picture,
+            }
         if author["id"] != page_id and webhook:
-            self._feed(page_id, {"from": author, "message": message, "post_id": post_id,
-                                 "created_time": int(created), "item": "status",
-                                 "published": 1, "verb": "add"})
+            self._feed(
+                page_id,
+                {
+                    "from": author,
+                    "message": message,
+                    "post_id": post_id,
+                    "created_time": int(created),
+                    "item": "status",
+                    "published": 1,
+                    "verb": "add",
+                },
+            )
         return post_id
 
-    def add_comment(self, *, message: str, author: dict, post_id: str = POST_ID,
-                    parent_id: str = "", at: float | None = None) -> str:
+    def add_comment(
+        self,
+        *,
+        message: str,
+        author: dict,
+        post_id: str = POST_ID,
+        parent_id: str = "",
+        at: float | None = None,
+    ) -> str:
         """A customer comments on a post, or replies under a comment."""
-        return self._create_comment(post_id=post_id, parent_id=parent_id, author=author,
-                                    message=message, at=at)
+        return self._create_comment(
+            post_id=post_id, parent_id=parent_id, author=author, message=message, at=at
+        )
 
     def edit_comment(self, comment_id: str, message: str) -> None:
         comment = self.comments[comment_id]
@@ -198,9 +263,17 @@ class GraphStandin:
         comment["deleted"] = True
         self._feed_comment(comment, "remove")
 
-    def add_message(self, *, psid: str, text: str = "", name: str = "",
-                    attachments: list | None = None, quick_reply: str = "",
-                    page_id: str = PAGE_ID, at: float | None = None) -> str:
+    def add_message(
+        self,
+        *,
+        psid: str,
+        text: str = "",
+        name: str = "",
+        attachments: list | None = None,
+        quick_reply: str = "",
+        page_id: str = PAGE_ID,
+        at: float | None = None,
+    ) -> str:
         """A customer writes to the Page in Messenger."""
         at = at or self.clock()
         mid = "m_" + secrets.token_urlsafe(48)
@@ -214,20 +287,44 @@ class GraphStandin:
         with self.lock:
             if name and psid not in self.profiles:
                 first, _, last = name.partition(" ")
-                self.profiles[psid] = {"first_name": first, "last_name": last, "id": psid,
-                                       "profile_pic": f"https://platform-lookaside.fbsbx.com/"
-                                                      f"platform/profilepic/?psid={psid}"}
-            self.threads.setdefault((page_id, psid), []).append({
-                "id": mid, "message": text, "from": {"id": psid, "name": name},
-                "created_time": at, "by_customer": True})
-        self._messaging(page_id, {"sender": {"id": psid}, "recipient": {"id": page_id},
-                                  "timestamp": int(at * 1000), "message": message})
+                self.profiles[psid] = {
+                    "first_name": first,
+                    "last_name": last,
+                    "id": psid,
+                    "profile_pic": f"https://platform-lookaside.fbsbx.com/"
+                    f"platform/profilepic/?psid={psid}",
+                }
+            self.threads.setdefault((page_id, psid), []).append(
+                {
+                    "id": mid,
+                    "message": text,
+                    "from": {"id": psid, "name": name},
+                    "created_time": at,
+                    "by_customer": True,
+                }
+            )
+        self._messaging(
+            page_id,
+            {
+                "sender": {"id": psid},
+                "recipient": {"id": page_id},
+                "timestamp": int(at * 1000),
+                "message": message,
+            },
+        )
         return mid
 
     def read_receipt(self, *, psid: str, page_id: str = PAGE_ID) -> None:
         now = int(self.clock() * 1000)
-        self._messaging(page_id, {"sender": {"id": psid}, "recipient": {"id": page_id},
-                                  "timestamp": now, "read": {"watermark": now}})
+        self._messaging(
+            page_id,
+            {
+                "sender": {"id": psid},
+                "recipient": {"id": page_id},
+                "timestamp": now,
+                "read": {"watermark": now},
+            },
+        )
 
     # ---- WSGI ---------------------------------------------------------------------------------
 
@@ -243,8 +340,9 @@ class GraphStandin:
                 try:
                     params.update(json.loads(raw))
                 except ValueError:
-                    return self._respond(start_response, GraphError(
-                        400, 100, "Invalid JSON in the request body"))
+                    return self._respond(
+                        start_response, GraphError(400, 100, "Invalid JSON in the request body")
+                    )
             else:
                 params.update(parse_qsl(raw.decode(), keep_blank_values=True))
         try:
@@ -259,33 +357,57 @@ class GraphStandin:
             return [b""]
         if isinstance(body, str):  # the login dialog's pages
             data = body.encode()
-            start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}",
-                           [("Content-Type", "text/html; charset=utf-8"),
-                            ("Content-Length", str(len(data)))])
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))],
+            )
             return [data]
         return self._json(start_response, status, body, headers)
 
     def _respond(self, start_response, error: GraphError):
-        return self._json(start_response, error.status, error.body(),
-                          {**self._usage_headers(), **error.headers})
+        return self._json(
+            start_response, error.status, error.body(), {**self._usage_headers(), **error.headers}
+        )
 
     @staticmethod
     def _json(start_response, status: int, body: Any, headers: dict | None = None):
         data = json.dumps(body).encode()
-        reason = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden",
-                  404: "Not Found", 500: "Internal Server Error"}.get(status, "Status")
-        start_response(f"{status} {reason}", [("Content-Type", "application/json"),
-                                              ("Content-Length", str(len(data))),
-                                              *(headers or {}).items()])
+        reason = {
+            200: "OK",
+            302: "Found",
+            400: "Bad Request",
+            403: "Forbidden",
+            404: "Not Found",
+            500: "Internal Server Error",
+        }.get(status, "Status")
+        start_response(
+            f"{status} {reason}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                *(headers or {}).items(),
+            ],
+        )
         return [data]
 
     def _usage_headers(self, *, throttled_minutes: int = 0) -> dict[str, str]:
         used = min(len(self.calls) % 100, 99)
-        app = {"call_count": 100 if throttled_minutes else used,
-               "total_cputime": used // 2, "total_time": used // 2}
-        buc = {PAGE_ID: [{"type": "pages", "call_count": 100 if throttled_minutes else used,
-                          "total_cputime": used // 3, "total_time": used // 3,
-                          "estimated_time_to_regain_access": throttled_minutes}]}
+        app = {
+            "call_count": 100 if throttled_minutes else used,
+            "total_cputime": used // 2,
+            "total_time": used // 2,
+        }
+        buc = {
+            PAGE_ID: [
+                {
+                    "type": "pages",
+                    "call_count": 100 if throttled_minutes else used,
+                    "total_cputime": used // 3,
+                    "total_time": used // 3,
+                    "estimated_time_to_regain_access": throttled_minutes,
+                }
+            ]
+        }
         return {"X-App-Usage": json.dumps(app), "X-Business-Use-Case-Usage": json.dumps(buc)}
 
     # ---- Graph routing --------------------------------------------------------------------------
@@ -305,18 +427,26 @@ class GraphStandin:
         self._check_token(token, params)
         fault = self._take_fault(method, route)
         if fault and fault.mode == "throttle":
-            raise GraphError(400, fault.code, f"(#{fault.code}) There have been too many calls "
-                             "to this Page account. Wait a bit and try again. For more info, "
-                             "please refer to "
-                             "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
-                             transient=True,
-                             headers=self._usage_headers(throttled_minutes=fault.minutes))
+            raise GraphError(
+                400,
+                fault.code,
+                f"(#{fault.code}) There have been too many calls "
+                "to this Page account. Wait a bit and try again. For more info, "
+                "please refer to "
+                "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+                transient=True,
+                headers=self._usage_headers(throttled_minutes=fault.minutes),
+            )
         if fault and fault.mode == "expired":
             self.revoked.add(token)
             self._check_token(token, params)
         if fault and fault.mode == "500":
-            raise GraphError(500, 2, "An unexpected error has occurred. Please retry your "
-                             "request later.", transient=True)
+            raise GraphError(
+                500,
+                2,
+                "An unexpected error has occurred. Please retry your request later.",
+                transient=True,
+            )
         if fault and fault.mode == "outside_window":
             raise _window_error()
         result = self._dispatch(method, parts, params, token)
@@ -338,17 +468,27 @@ class GraphStandin:
         if not token:
             raise GraphError(400, 104, "An access token is required to request this resource.")
         if token in self.revoked:
-            raise GraphError(400, 190, "Error validating access token: The session has been "
-                             "invalidated because the user changed their password or Facebook "
-                             "has changed the session for security reasons.", subcode=460)
+            raise GraphError(
+                400,
+                190,
+                "Error validating access token: The session has been "
+                "invalidated because the user changed their password or Facebook "
+                "has changed the session for security reasons.",
+                subcode=460,
+            )
         known = token in self.user_tokens or any(p.token == token for p in self.pages.values())
         if not known:
-            raise GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token",
-                             subcode=467)
+            raise GraphError(
+                400, 190, "Invalid OAuth access token - Cannot parse access token", subcode=467
+            )
         proof = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(str(params.get("appsecret_proof", "")), proof):
-            raise GraphError(400, 100, "Invalid appsecret_proof provided in the API argument",
-                             kind="GraphMethodException")
+            raise GraphError(
+                400,
+                100,
+                "Invalid appsecret_proof provided in the API argument",
+                kind="GraphMethodException",
+            )
 
     def _page_for_token(self, token: str) -> Page | None:
         return next((p for p in self.pages.values() if p.token == token), None)
@@ -385,8 +525,15 @@ class GraphStandin:
             params = {**params, "decision": "continue"}
         state = {"state": params.get("state", "")}
         if params.get("decision") != "continue":
-            return 302, {"location": login.redirect_location(
-                params["redirect_uri"], {**login.DENIED, **state})}, {}
+            return (
+                302,
+                {
+                    "location": login.redirect_location(
+                        params["redirect_uri"], {**login.DENIED, **state}
+                    )
+                },
+                {},
+            )
         code = secrets.token_urlsafe(16)
         with self.lock:
             self.codes.add(code)
@@ -394,8 +541,11 @@ class GraphStandin:
             for page in self.pages.values():
                 if page.token in self.revoked:
                     self.renew_token(page.id)
-        return 302, {"location": login.redirect_location(
-            params["redirect_uri"], {"code": code, **state})}, {}
+        return (
+            302,
+            {"location": login.redirect_location(params["redirect_uri"], {"code": code, **state})},
+            {},
+        )
 
     def _access_token(self, params: dict) -> dict:
         if params.get("client_secret") != self.app_secret:
@@ -415,17 +565,23 @@ class GraphStandin:
         return {"access_token": token, "token_type": "bearer", "expires_in": 5183}
 
     def _page_json(self, page: Page) -> dict:
-        data = {"access_token": page.token, "category": "Shopping & Retail", "name": page.name,
-                "id": page.id, "tasks": ["ANALYZE", "MESSAGING", "MODERATE", "MANAGE"]}
+        data = {
+            "access_token": page.token,
+            "category": "Shopping & Retail",
+            "name": page.name,
+            "id": page.id,
+            "tasks": ["ANALYZE", "MESSAGING", "MODERATE", "MANAGE"],
+        }
         if page.ig_account:
             data["instagram_business_account"] = dict(page.ig_account)
         return data
 
     def _user_edge(self, edge: str, params: dict) -> Any:
         if edge == "accounts":
-            return {"data": [self._page_json(p) for p in self.pages.values()
-                             if not p.business_owned],
-                    "paging": {"cursors": {"before": "QVFIUnN0", "after": "QVFIUmRk"}}}
+            return {
+                "data": [self._page_json(p) for p in self.pages.values() if not p.business_owned],
+                "paging": {"cursors": {"before": "QVFIUnN0", "after": "QVFIUmRk"}},
+            }
         if edge == "businesses":
             return {"data": [{"id": BUSINESS_ID, "name": "Polaris Group OÜ"}]}
         if edge == "":
@@ -436,19 +592,30 @@ class GraphStandin:
 
     def _page_edge(self, method: str, page: Page, edge: str, params: dict, token: str) -> Any:
         if token != page.token and not (edge == "" and token in self.user_tokens):
-            raise GraphError(403, 200, "(#200) The Page access token does not belong to this Page",
-                             kind="OAuthException")
+            raise GraphError(
+                403,
+                200,
+                "(#200) The Page access token does not belong to this Page",
+                kind="OAuthException",
+            )
         if edge == "subscribed_apps" and method == "POST":
             page.subscribed_fields = str(params.get("subscribed_fields", "")).split(",")
-            self._record({"kind": "subscribe", "page_id": page.id,
-                          "fields": page.subscribed_fields})
+            self._record(
+                {"kind": "subscribe", "page_id": page.id, "fields": page.subscribed_fields}
+            )
             return {"success": True}
         if edge in ("feed", "posts") and method == "GET":
             since = float(params.get("since") or 0)
-            posts = sorted((p for p in self.posts.values() if p["page_id"] == page.id
-                            and p["created_time"] >= since
-                            and (edge == "feed" or p["from"]["id"] == page.id)),
-                           key=lambda p: -p["created_time"])
+            posts = sorted(
+                (
+                    p
+                    for p in self.posts.values()
+                    if p["page_id"] == page.id
+                    and p["created_time"] >= since
+                    and (edge == "feed" or p["from"]["id"] == page.id)
+                ),
+                key=lambda p: -p["created_time"],
+            )
             return self._paged([self._post_json(p, params) for p in posts], params)
         if edge == "messages" and method == "POST":
             return self._send(page, params)
@@ -465,16 +632,29 @@ class GraphStandin:
             if page_id != page.id or (wanted and psid != wanted) or not messages:
                 continue
             name = next((m["from"]["name"] for m in messages if m.get("by_customer")), "")
-            threads.append({
-                "id": f"t_{psid}", "updated_time": iso(messages[-1]["created_time"]),
-                "participants": {"data": [{"name": name, "email": f"{psid}@facebook.com",
-                                           "id": psid},
-                                          {"name": page.name, "email": f"{page.id}@facebook.com",
-                                           "id": page.id}]},
-                "messages": {"data": [{"id": m["id"], "message": m["message"],
-                                       "from": m["from"], "created_time": iso(m["created_time"])}
-                                      for m in reversed(messages[-25:])]},
-            })
+            threads.append(
+                {
+                    "id": f"t_{psid}",
+                    "updated_time": iso(messages[-1]["created_time"]),
+                    "participants": {
+                        "data": [
+                            {"name": name, "email": f"{psid}@facebook.com", "id": psid},
+                            {"name": page.name, "email": f"{page.id}@facebook.com", "id": page.id},
+                        ]
+                    },
+                    "messages": {
+                        "data": [
+                            {
+                                "id": m["id"],
+                                "message": m["message"],
+                                "from": m["from"],
+                                "created_time": iso(m["created_time"]),
+                            }
+                            for m in reversed(messages[-25:])
+                        ]
+                    },
+                }
+            )
         threads.sort(key=lambda t: t["updated_time"], reverse=True)
         return self._paged(threads, params)
 
@@ -500,29 +680,54 @@ class GraphStandin:
         else:
             psid = str(recipient.get("id") or "")
             thread = self.threads.get((page.id, psid))
-            last = max((m["created_time"] for m in thread or [] if m.get("by_customer")),
-                       default=None)
+            last = max(
+                (m["created_time"] for m in thread or [] if m.get("by_customer")), default=None
+            )
             if last is None:
                 raise GraphError(400, 100, "(#100) No matching user found", subcode=2018001)
             tag = params.get("tag")
-            allowed = 7 * DAY if (params.get("messaging_type") == "MESSAGE_TAG"
-                                  and tag == "HUMAN_AGENT") else DAY
+            allowed = (
+                7 * DAY
+                if (params.get("messaging_type") == "MESSAGE_TAG" and tag == "HUMAN_AGENT")
+                else DAY
+            )
             if now - last > allowed:
                 raise _window_error()
             kind = "dm"
         mid = "m_" + secrets.token_urlsafe(48)
         with self.lock:
-            self.threads.setdefault((page.id, psid), []).append({
-                "id": mid, "message": text, "from": {"id": page.id, "name": page.name},
-                "created_time": now})
-        self._record({"kind": kind, "page_id": page.id, "recipient": recipient, "text": text,
-                      "message_id": mid, "messaging_type": params.get("messaging_type", ""),
-                      "tag": params.get("tag", ""), "metadata": message.get("metadata", "")})
+            self.threads.setdefault((page.id, psid), []).append(
+                {
+                    "id": mid,
+                    "message": text,
+                    "from": {"id": page.id, "name": page.name},
+                    "created_time": now,
+                }
+            )
+        self._record(
+            {
+                "kind": kind,
+                "page_id": page.id,
+                "recipient": recipient,
+                "text": text,
+                "message_id": mid,
+                "messaging_type": params.get("messaging_type", ""),
+                "tag": params.get("tag", ""),
+                "metadata": message.get("metadata", ""),
+            }
+        )
         echo: dict[str, Any] = {"mid": mid, "is_echo": True, "app_id": self.app_id, "text": text}
         if message.get("metadata"):
             echo["metadata"] = message["metadata"]
-        self._messaging(page.id, {"sender": {"id": page.id}, "recipient": {"id": psid},
-                                  "timestamp": int(now * 1000), "message": echo})
+        self._messaging(
+            page.id,
+            {
+                "sender": {"id": page.id},
+                "recipient": {"id": psid},
+                "timestamp": int(now * 1000),
+                "message": echo,
+            },
+        )
         return {"recipient_id": psid, "message_id": mid}
 
     # ---- comments and posts -------------------------------------------------------------------
@@ -539,9 +744,17 @@ class GraphStandin:
             comment_id = self._create_comment(
                 post_id=object_id if is_post else obj["post_id"],
                 parent_id="" if is_post else object_id,
-                author={"id": page.id, "name": page.name}, message=str(params.get("message", "")))
-            self._record({"kind": "comment", "parent": object_id, "id": comment_id,
-                          "text": params.get("message", "")})
+                author={"id": page.id, "name": page.name},
+                message=str(params.get("message", "")),
+            )
+            self._record(
+                {
+                    "kind": "comment",
+                    "parent": object_id,
+                    "id": comment_id,
+                    "text": params.get("message", ""),
+                }
+            )
             return {"id": comment_id}
         if edge == "comments" and method == "GET":
             return self._paged(self._list_comments(object_id, params), params)
@@ -571,9 +784,13 @@ class GraphStandin:
         """A Page Post with the fields asked for (`id` always), as GET /{post-id} and the
         feed edge answer: https://developers.facebook.com/docs/graph-api/reference/page-post
         A post without a picture has no `full_picture`, as on Facebook."""
-        full = {"message": post["message"], "created_time": iso(post["created_time"]),
-                "updated_time": iso(post["created_time"]), "permalink_url": permalink(post["id"]),
-                "from": post["from"]}
+        full = {
+            "message": post["message"],
+            "created_time": iso(post["created_time"]),
+            "updated_time": iso(post["created_time"]),
+            "permalink_url": permalink(post["id"]),
+            "from": post["from"],
+        }
         if post.get("picture"):
             full["full_picture"] = post["picture"]
         wanted = [f for f in str(params.get("fields") or "message,created_time").split(",") if f]
@@ -582,29 +799,40 @@ class GraphStandin:
     def _list_comments(self, object_id: str, params: dict) -> list[dict]:
         stream = params.get("filter") == "stream"
         if object_id in self.posts:
-            found = [c for c in self.comments.values() if c["post_id"] == object_id
-                     and (stream or not c["parent_id"])]
+            found = [
+                c
+                for c in self.comments.values()
+                if c["post_id"] == object_id and (stream or not c["parent_id"])
+            ]
         else:
             found = [c for c in self.comments.values() if c["parent_id"] == object_id]
         found = [c for c in found if not c.get("deleted")]
-        found.sort(key=lambda c: c["created_time"],
-                   reverse=params.get("order") == "reverse_chronological")
+        found.sort(
+            key=lambda c: c["created_time"], reverse=params.get("order") == "reverse_chronological"
+        )
         return [self._comment_json(c) for c in found]
 
     def _comment_json(self, comment: dict, *, can_reply: bool = False) -> dict:
-        data = {"id": comment["id"], "message": comment["message"], "from": comment["from"],
-                "created_time": iso(comment["created_time"]),
-                "is_hidden": bool(comment.get("is_hidden"))}
+        data = {
+            "id": comment["id"],
+            "message": comment["message"],
+            "from": comment["from"],
+            "created_time": iso(comment["created_time"]),
+            "is_hidden": bool(comment.get("is_hidden")),
+        }
         if comment.get("parent_id"):
             data["parent"] = {"id": comment["parent_id"]}
         if can_reply:
-            data["can_reply_privately"] = (not comment.get("private_replied")
-                                           and self.clock() - comment["created_time"] <= 7 * DAY
-                                           and comment["from"]["id"] != comment["page_id"])
+            data["can_reply_privately"] = (
+                not comment.get("private_replied")
+                and self.clock() - comment["created_time"] <= 7 * DAY
+                and comment["from"]["id"] != comment["page_id"]
+            )
         return data
 
-    def _create_comment(self, *, post_id: str, parent_id: str, author: dict, message: str,
-                        at: float | None = None) -> str:
+    def _create_comment(
+        self, *, post_id: str, parent_id: str, author: dict, message: str, at: float | None = None
+    ) -> str:
         post = self.posts.get(post_id)
         if post is None:
             raise not_found(post_id)
@@ -612,9 +840,15 @@ class GraphStandin:
             parent_id = self.comments[parent_id]["parent_id"]  # threads are two levels deep
         with self.lock:
             comment_id = f"{post_id.partition('_')[2]}_{next(self.ids)}"
-            comment = {"id": comment_id, "post_id": post_id, "parent_id": parent_id,
-                       "page_id": post["page_id"], "from": author, "message": message,
-                       "created_time": at or self.clock()}
+            comment = {
+                "id": comment_id,
+                "post_id": post_id,
+                "parent_id": parent_id,
+                "page_id": post["page_id"],
+                "from": author,
+                "message": message,
+                "created_time": at or self.clock(),
+            }
             self.comments[comment_id] = comment
         self._feed_comment(comment, "add")
         return comment_id
@@ -625,13 +859,21 @@ class GraphStandin:
         post = self.posts[comment["post_id"]]
         value: dict[str, Any] = {
             "from": comment["from"],
-            "post": {"status_type": "added_photos", "is_published": True,
-                     "updated_time": iso(post["created_time"]),
-                     "permalink_url": permalink(post["id"]), "promotion_status": "inactive",
-                     "id": post["id"]},
-            "message": comment["message"], "post_id": post["id"], "comment_id": comment["id"],
-            "created_time": int(comment["created_time"]), "item": "comment",
-            "parent_id": comment["parent_id"] or post["id"], "verb": verb,
+            "post": {
+                "status_type": "added_photos",
+                "is_published": True,
+                "updated_time": iso(post["created_time"]),
+                "permalink_url": permalink(post["id"]),
+                "promotion_status": "inactive",
+                "id": post["id"],
+            },
+            "message": comment["message"],
+            "post_id": post["id"],
+            "comment_id": comment["id"],
+            "created_time": int(comment["created_time"]),
+            "item": "comment",
+            "parent_id": comment["parent_id"] or post["id"],
+            "verb": verb,
         }
         if verb == "remove":
             value = {k: v for k, v in value.items() if k not in ("from", "post", "message")}
@@ -642,12 +884,19 @@ class GraphStandin:
         self._feed(comment["page_id"], value)
 
     def _feed(self, page_id: str, value: dict) -> None:
-        self.webhooks.add("feed", {"id": page_id, "time": int(self.clock()),
-                                   "changes": [{"value": value, "field": "feed"}]})
+        self.webhooks.add(
+            "feed",
+            {
+                "id": page_id,
+                "time": int(self.clock()),
+                "changes": [{"value": value, "field": "feed"}],
+            },
+        )
 
     def _messaging(self, page_id: str, event: dict) -> None:
-        self.webhooks.add("messaging", {"id": page_id, "time": int(self.clock() * 1000),
-                                        "messaging": [event]})
+        self.webhooks.add(
+            "messaging", {"id": page_id, "time": int(self.clock() * 1000), "messaging": [event]}
+        )
 
     def _record(self, entry: dict) -> None:
         with self.lock:
@@ -656,22 +905,27 @@ class GraphStandin:
     def _profile(self, psid: str) -> dict:
         profile = self.profiles.get(psid)
         if profile is None:
-            raise GraphError(400, 100, "(#100) No profile available for that user.",
-                             subcode=2018218)
+            raise GraphError(
+                400, 100, "(#100) No profile available for that user.", subcode=2018218
+            )
         return {**profile, "name": f"{profile['first_name']} {profile['last_name']}".strip()}
 
     def _paged(self, items: list, params: dict) -> dict:
         limit = int(params.get("limit") or 25)
         start = int(base64.b64decode(params["after"]).decode()) if params.get("after") else 0
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         body: dict[str, Any] = {"data": page}
         if items:
-            body["paging"] = {"cursors": {
-                "before": base64.b64encode(str(start).encode()).decode(),
-                "after": base64.b64encode(str(start + len(page)).encode()).decode()}}
+            body["paging"] = {
+                "cursors": {
+                    "before": base64.b64encode(str(start).encode()).decode(),
+                    "after": base64.b64encode(str(start + len(page)).encode()).decode(),
+                }
+            }
             if start + limit < len(items):
                 body["paging"]["next"] = "https://graph.facebook.com/v24.0/next?" + urlencode(
-                    {"after": body["paging"]["cursors"]["after"]})
+                    {"after": body["paging"]["cursors"]["after"]}
+                )
         return body
 
     # ---- control endpoints --------------------------------------------------------------------
@@ -681,41 +935,66 @@ class GraphStandin:
         if action == "posted":
             return {"data": self.posted}
         if action == "state":
-            return {"pages": list(self.pages), "comments": len(self.comments),
-                    "threads": len(self.threads), "pending_webhooks": self.webhooks.pending,
-                    "faults": [f.__dict__ for f in self.faults]}
+            return {
+                "pages": list(self.pages),
+                "comments": len(self.comments),
+                "threads": len(self.threads),
+                "pending_webhooks": self.webhooks.pending,
+                "faults": [f.__dict__ for f in self.faults],
+            }
         if method != "POST":
             raise not_found(path)
         if action == "comment":
-            return {"id": self.add_comment(message=params["message"],
-                                           author=_as_dict(params["from"]),
-                                           post_id=params.get("post_id", POST_ID),
-                                           parent_id=params.get("parent_id", ""))}
+            return {
+                "id": self.add_comment(
+                    message=params["message"],
+                    author=_as_dict(params["from"]),
+                    post_id=params.get("post_id", POST_ID),
+                    parent_id=params.get("parent_id", ""),
+                )
+            }
         if action == "post":
-            return {"id": self.add_post(message=params["message"],
-                                        author=_as_dict(params.get("from")) or None)}
+            return {
+                "id": self.add_post(
+                    message=params["message"], author=_as_dict(params.get("from")) or None
+                )
+            }
         if action == "message":
-            return {"mid": self.add_message(psid=params["psid"], text=params.get("text", ""),
-                                            name=params.get("name", ""))}
+            return {
+                "mid": self.add_message(
+                    psid=params["psid"], text=params.get("text", ""), name=params.get("name", "")
+                )
+            }
         if action == "fault":
-            options = {k: type(getattr(Fault, k))(v) for k, v in params.items()
-                       if k in ("match", "count", "seconds", "minutes")}
+            options = {
+                k: type(getattr(Fault, k))(v)
+                for k, v in params.items()
+                if k in ("match", "count", "seconds", "minutes")
+            }
             self.inject(params["mode"], **options)
             return {"faults": len(self.faults)}
         if action == "config":
-            self.configure(callback_url=params.get("callback_url"),
-                           app_secret=params.get("app_secret"))
+            self.configure(
+                callback_url=params.get("callback_url"), app_secret=params.get("app_secret")
+            )
             return {"callback_url": self.webhooks.callback_url}
         if action == "deliver":
-            return {"delivered": self.webhooks.deliver_due(force=True),
-                    "pending": self.webhooks.pending}
+            return {
+                "delivered": self.webhooks.deliver_due(force=True),
+                "pending": self.webhooks.pending,
+            }
         raise not_found(path)
 
 
 def _window_error() -> GraphError:
-    return GraphError(400, 10, "(#10) This message is sent outside of allowed window. Learn more "
-                      "about the new policy here: https://developers.facebook.com/docs/"
-                      "messenger-platform/policy-overview", subcode=2018278)
+    return GraphError(
+        400,
+        10,
+        "(#10) This message is sent outside of allowed window. Learn more "
+        "about the new policy here: https://developers.facebook.com/docs/"
+        "messenger-platform/policy-overview",
+        subcode=2018278,
+    )
 
 
 def _as_dict(value: Any) -> dict:

@@ -41,8 +41,14 @@ class Delivery:
 class WebhookDeliverer:
     """Collects entries into batches and posts them to the callback URL."""
 
-    def __init__(self, *, app_secret: str, callback_url: str = "", max_batch: int = 50,
-                 max_backoff: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        app_secret: str,
+        callback_url: str = "",
+        max_batch: int = 50,
+        max_backoff: float = 60.0,
+    ) -> None:
         self.app_secret = app_secret
         self.callback_url = callback_url
         self.max_batch = max_batch
@@ -94,17 +100,21 @@ class WebhookDeliverer:
         if self.callback_url:
             try:
                 response = requests.post(
-                    self.callback_url, data=delivery.body, timeout=10,
-                    headers={"Content-Type": "application/json",
-                             "X-Hub-Signature-256": signature(delivery.body, self.app_secret)})
+                    self.callback_url,
+                    data=delivery.body,
+                    timeout=10,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Hub-Signature-256": signature(delivery.body, self.app_secret),
+                    },
+                )
                 status = response.status_code
             except requests.RequestException as exc:
                 log.info("webhook delivery failed: %s", exc)
         delivery.answers.append(status)
         if 200 <= status < 300:
             return True
-        delivery.next_at = time.monotonic() + min(2 ** (delivery.attempts - 1),
-                                                  self.max_backoff)
+        delivery.next_at = time.monotonic() + min(2 ** (delivery.attempts - 1), self.max_backoff)
         return False
 
     @property

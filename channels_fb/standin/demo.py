@@ -32,27 +32,40 @@ TRAFFIC = [
     ("et", "complaint", "Tellimus 48302 on ikka veel teel, juba kümme päeva. Palun aidake."),
     ("et", "compliment", "Suur aitäh kiire tarne eest, kõik sobis suurepäraselt!"),
     ("de", "question", "Hallo, gibt es die Wanderhose auch in Größe 52?"),
-    ("de", "complaint", "Bestellung 48290 ist seit zehn Tagen „unterwegs“. Gibt es eine Sendungsnummer?"),
+    (
+        "de",
+        "complaint",
+        "Bestellung 48290 ist seit zehn Tagen „unterwegs“. Gibt es eine Sendungsnummer?",
+    ),
     ("de", "insult", "Was für ein lächerlicher Laden, ihr seid echt unfähig."),
     ("es", "question", "¡Hola! ¿Hacéis envíos a Canarias? ¿Cuánto tarda?"),
-    ("es", "complaint", "La cremallera de la chaqueta Aurora se rompió a la semana. ¿Cómo tramito la garantía?"),
+    (
+        "es",
+        "complaint",
+        "La cremallera de la chaqueta Aurora se rompió a la semana. ¿Cómo tramito la garantía?",
+    ),
     ("es", "compliment", "¡Me encanta la mochila, gracias por el regalo sorpresa!"),
     ("zh", "question", "请问这款外套有没有XS码？什么时候补货？"),
     ("zh", "complaint", "我买的鞋子尺码不合适，退货一直没有回复。"),
     ("zh", "spam", "加微信 abc123 免费领取名牌外套！！！"),
 ]
 PEOPLE = {
-    "en": ["Emily Carter", "James O'Neill"], "ru": ["Марина Соколова", "Дмитрий Орлов"],
-    "et": ["Kadri Tamm", "Mart Kask"], "de": ["Jürgen Becker", "Anna Schmidt"],
-    "es": ["Lucía Fernández", "Pablo Ruiz"], "zh": ["王芳", "李伟"],
+    "en": ["Emily Carter", "James O'Neill"],
+    "ru": ["Марина Соколова", "Дмитрий Орлов"],
+    "et": ["Kadri Tamm", "Mart Kask"],
+    "de": ["Jürgen Becker", "Anna Schmidt"],
+    "es": ["Lucía Fernández", "Pablo Ruiz"],
+    "zh": ["王芳", "李伟"],
 }
 
 
 def create_app() -> GraphStandin:
     webhook = os.environ.get("SWITCHBOARD_WEBHOOK_BASE", "http://127.0.0.1:8000").rstrip("/")
     standin = GraphStandin(
-        app_id=settings.META_APP_ID, app_secret=settings.META_APP_SECRET,
-        callback_url=f"{webhook}/webhooks/facebook/")
+        app_id=settings.META_APP_ID,
+        app_secret=settings.META_APP_SECRET,
+        callback_url=f"{webhook}/webhooks/facebook/",
+    )
     standin.webhooks.start()
     # Ids grow with the clock, so a restarted stand-in never hands out one the database
     # already holds (the app would take a new comment for a duplicate and drop it).
@@ -63,16 +76,17 @@ def create_app() -> GraphStandin:
 
 def demo_settings(url: str) -> dict[str, str]:
     """The demo's web and worker processes talk to this stand-in instead of facebook.com."""
-    return {"META_GRAPH_BASE": f"{url}/v24.0",
-            "META_OAUTH_DIALOG_URL": f"{url}/v24.0/dialog/oauth"}
+    return {"META_GRAPH_BASE": f"{url}/v24.0", "META_OAUTH_DIALOG_URL": f"{url}/v24.0/dialog/oauth"}
 
 
 def setup_channels(url: str) -> None:
     from inbox.models import Channel
 
     channel, _ = Channel.objects.update_or_create(
-        kind="facebook", external_id=PAGE_ID,
-        defaults={"name": f"{PAGE_NAME} (sandbox)", "api_base_url": url})
+        kind="facebook",
+        external_id=PAGE_ID,
+        defaults={"name": f"{PAGE_NAME} (sandbox)", "api_base_url": url},
+    )
     channel.credentials = {**channel.credentials, "access_token": PAGE_TOKEN}
     channel.save(update_fields=["credentials"])
 
@@ -80,7 +94,10 @@ def setup_channels(url: str) -> None:
 def _person(rng: random.Random, language: str) -> dict:
     name = rng.choice(PEOPLE[language])
     # A stable id per person, so repeat customers thread into one contact.
-    return {"id": str(6900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**15), "name": name}
+    return {
+        "id": str(6900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**15),
+        "name": name,
+    }
 
 
 # Now and then one post draws a storm: STORM_SIZE complaints within STORM_SPAN, the crisis
@@ -96,12 +113,14 @@ ANGRY = [item for item in TRAFFIC if item[1] in ("complaint", "insult")]
 def start_storm(app: GraphStandin, rng: random.Random) -> str:
     """Schedule a storm on one of the Page's posts; the ticks that follow deliver it."""
     # The Page's own posts: a visitor's post is a conversation of its own, not a post's comments.
-    posts = [p for p in app.posts.values()
-             if p["page_id"] == PAGE_ID and p["from"]["id"] == PAGE_ID] or [{"id": POST_ID}]
+    posts = [
+        p for p in app.posts.values() if p["page_id"] == PAGE_ID and p["from"]["id"] == PAGE_ID
+    ] or [{"id": POST_ID}]
     post_id = rng.choice(posts)["id"]
     start = app.clock()
     app.demo_storm = sorted(
-        (start + rng.uniform(0, STORM_SPAN), post_id, rng.choice(ANGRY)) for _ in range(STORM_SIZE))
+        (start + rng.uniform(0, STORM_SPAN), post_id, rng.choice(ANGRY)) for _ in range(STORM_SIZE)
+    )
     return post_id
 
 

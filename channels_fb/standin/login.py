@@ -17,8 +17,11 @@ from __future__ import annotations
 import html
 from urllib.parse import urlencode
 
-DENIED = {"error_reason": "user_denied", "error": "access_denied",
-          "error_description": "Permissions error."}
+DENIED = {
+    "error_reason": "user_denied",
+    "error": "access_denied",
+    "error_description": "Permissions error.",
+}
 
 
 def check(app, params: dict) -> str | None:
@@ -34,15 +37,20 @@ def check(app, params: dict) -> str | None:
 
 def page(app, params: dict) -> str:
     """The consent page: who is logged in, what the app asks for, Continue or Cancel."""
-    hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                     for k, v in params.items() if k != "decision")
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in params.items()
+        if k != "decision"
+    )
     pages = "".join(
         f"<li>{html.escape(p.name)}"
-        + (f" · Instagram @{html.escape(p.ig_account.get('username', ''))}"
-           if p.ig_account else "") + "</li>"
-        for p in app.pages.values())
-    scopes = "".join(f"<li><code>{html.escape(s)}</code></li>"
-                     for s in params.get("scope", "").split(",") if s)
+        + (f" · Instagram @{html.escape(p.ig_account.get('username', ''))}" if p.ig_account else "")
+        + "</li>"
+        for p in app.pages.values()
+    )
+    scopes = "".join(
+        f"<li><code>{html.escape(s)}</code></li>" for s in params.get("scope", "").split(",") if s
+    )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Log in with Facebook</title>"
         "<style>body{font-family:sans-serif;max-width:34rem;margin:3rem auto;color:#1c1e21}"
@@ -55,7 +63,8 @@ def page(app, params: dict) -> str:
         f'<form method="post">{hidden}'
         '<button class="primary" name="decision" value="continue">'
         f"Continue as {html.escape(app.user_name.split()[0])}</button>"
-        '<button name="decision" value="cancel">Cancel</button></form></html>')
+        '<button name="decision" value="cancel">Cancel</button></form></html>'
+    )
 
 
 def redirect_location(redirect_uri: str, answer: dict) -> str:
@@ -63,5 +72,7 @@ def redirect_location(redirect_uri: str, answer: dict) -> str:
 
 
 def error_page(message: str) -> str:
-    return ("<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"
-            f"<h1>Sorry, something went wrong.</h1><p>{html.escape(message)}</p></html>")
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"
+        f"<h1>Sorry, something went wrong.</h1><p>{html.escape(message)}</p></html>"
+    )

@@ -30,11 +30,23 @@ MENTIONED_MEDIA = re.compile(r"mentioned_media\.media_id\((\w+)\)")
 
 
 class GraphError(Exception):
-    def __init__(self, status: int, code: int, message: str, *, subcode: int | None = None,
-                 headers: dict | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        subcode: int | None = None,
+        headers: dict | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
-        error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code,
-                                 "fbtrace_id": "AStandinTrace"}
+        error: dict[str, Any] = {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AStandinTrace",
+        }
         if subcode is not None:
             error["error_subcode"] = subcode
         error.update(extra)
@@ -42,30 +54,49 @@ class GraphError(Exception):
 
 
 def not_found(object_id: str) -> GraphError:
-    return GraphError(400, 100, f"Unsupported get request. Object with ID '{object_id}' does not "
-                      "exist, cannot be loaded due to missing permissions, or does not support "
-                      "this operation.", subcode=33)
+    return GraphError(
+        400,
+        100,
+        f"Unsupported get request. Object with ID '{object_id}' does not "
+        "exist, cannot be loaded due to missing permissions, or does not support "
+        "this operation.",
+        subcode=33,
+    )
 
 
 class InstagramStandin:
     """Callable as WSGI. `account` holds the state; `faults` is consumed by the next calls."""
 
-    def __init__(self, *, account_id: str = "17841405822304914",
-                 username: str = "polarisoutfitters", page_id: str = "104857600000001",
-                 access_token: str = "IG-STANDIN-TOKEN", app_secret: str | None = None,
-                 callback_url: str = "", echo_delay: float = 0.3, batch_window: float = 0.05,
-                 retry_delays: tuple[float, ...] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        account_id: str = "17841405822304914",
+        username: str = "polarisoutfitters",
+        page_id: str = "104857600000001",
+        access_token: str = "IG-STANDIN-TOKEN",
+        app_secret: str | None = None,
+        callback_url: str = "",
+        echo_delay: float = 0.3,
+        batch_window: float = 0.05,
+        retry_delays: tuple[float, ...] | None = None,
+    ) -> None:
         if app_secret is None:
             from django.conf import settings
 
             app_secret = settings.META_APP_SECRET
         self.app_secret = app_secret
         kwargs = {"retry_delays": retry_delays} if retry_delays else {}
-        self.sender = WebhookSender(app_secret=app_secret, callback_url=callback_url,
-                                    batch_window=batch_window, **kwargs)
-        self.account = InstagramAccount(account_id=account_id, username=username,
-                                        page_id=page_id, access_token=access_token,
-                                        sender=self.sender, echo_delay=echo_delay)
+        self.sender = WebhookSender(
+            app_secret=app_secret, callback_url=callback_url, batch_window=batch_window, **kwargs
+        )
+        self.account = InstagramAccount(
+            account_id=account_id,
+            username=username,
+            page_id=page_id,
+            access_token=access_token,
+            sender=self.sender,
+            echo_delay=echo_delay,
+        )
         self.faults: list[dict[str, Any]] = []
         self.calls: list[tuple[str, str]] = []
         self.lock = threading.Lock()
@@ -92,7 +123,7 @@ class InstagramStandin:
                 if fault["mode"] == "window" and not is_send:
                     continue
                 if fault["on"] in ("any", kind):
-                    if fault.get("skip", 0) > 0:   # let this many matching calls through
+                    if fault.get("skip", 0) > 0:  # let this many matching calls through
                         fault["skip"] -= 1
                         return None
                     self.faults.remove(fault)
@@ -114,8 +145,10 @@ class InstagramStandin:
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         path = VERSION.sub("", environ.get("PATH_INFO", "")) or "/"
-        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", ""),
-                                               keep_blank_values=True).items()}
+        query = {
+            k: v[-1]
+            for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+        }
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         body: dict[str, Any] = {}
@@ -135,13 +168,21 @@ class InstagramStandin:
         except GraphError as exc:
             status, data, headers = exc.status, exc.body, exc.headers
         except KeyError as exc:
-            status, data, headers = 400, {"error": {"message": f"missing {exc}",
-                                                    "type": "OAuthException", "code": 100}}, {}
+            status, data, headers = (
+                400,
+                {"error": {"message": f"missing {exc}", "type": "OAuthException", "code": 100}},
+                {},
+            )
         payload = json.dumps(data).encode()
-        headers = {"Content-Type": "application/json", **headers,
-                   "X-App-Usage": json.dumps(self._usage())}
-        start_response(f"{status} {'OK' if status < 400 else 'Error'}",
-                       [*headers.items(), ("Content-Length", str(len(payload)))])
+        headers = {
+            "Content-Type": "application/json",
+            **headers,
+            "X-App-Usage": json.dumps(self._usage()),
+        }
+        start_response(
+            f"{status} {'OK' if status < 400 else 'Error'}",
+            [*headers.items(), ("Content-Length", str(len(payload)))],
+        )
         return [payload]
 
     def _usage(self) -> dict[str, int]:
@@ -157,8 +198,13 @@ class InstagramStandin:
     def _authenticate(self, params: dict) -> None:
         token = params.get("access_token", "")
         if token not in self.account.tokens:
-            raise GraphError(400, 190, "Error validating access token: Session has expired on "
-                             "Saturday, 15-Mar-25 18:00:00 PDT.", subcode=463)
+            raise GraphError(
+                400,
+                190,
+                "Error validating access token: Session has expired on "
+                "Saturday, 15-Mar-25 18:00:00 PDT.",
+                subcode=463,
+            )
         if params.get("appsecret_proof") != appsecret_proof(token, self.app_secret):
             raise GraphError(400, 100, "Invalid appsecret_proof provided in the API argument")
 
@@ -166,21 +212,35 @@ class InstagramStandin:
         mode = fault["mode"]
         if mode == "throttle":
             minutes = fault.get("minutes", 2)
-            usage = {self.account.account_id: [{
-                "type": "instagram", "call_count": 100, "total_cputime": 40, "total_time": 45,
-                "estimated_time_to_regain_access": minutes}]}
-            code = fault.get("code", 80002)   # or 4 (app), 17 (user), 32 (Page)
-            raise GraphError(400, code, f"(#{code}) There have been too many calls to this "
-                             "Instagram account. Wait a bit and try again.",
-                             headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+            usage = {
+                self.account.account_id: [
+                    {
+                        "type": "instagram",
+                        "call_count": 100,
+                        "total_cputime": 40,
+                        "total_time": 45,
+                        "estimated_time_to_regain_access": minutes,
+                    }
+                ]
+            }
+            code = fault.get("code", 80002)  # or 4 (app), 17 (user), 32 (Page)
+            raise GraphError(
+                400,
+                code,
+                f"(#{code}) There have been too many calls to this "
+                "Instagram account. Wait a bit and try again.",
+                headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+            )
         if mode == "expired":
-            raise GraphError(400, 190, "Error validating access token: Session has expired.",
-                             subcode=463)
+            raise GraphError(
+                400, 190, "Error validating access token: Session has expired.", subcode=463
+            )
         if mode == "error500":
             raise GraphError(500, 1, "An unknown error has occurred.", is_transient=True)
         if mode == "window":
-            raise GraphError(400, 10, "(#10) This message is sent outside of allowed window.",
-                             subcode=2018278)
+            raise GraphError(
+                400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
+            )
 
     def graph(self, method: str, path: str, params: dict) -> tuple[int, Any, dict]:
         self._authenticate(params)
@@ -204,8 +264,13 @@ class InstagramStandin:
             return self._comments(parts[0], params)
         if method == "GET" and len(parts) == 2 and parts[1] == "replies":
             comment = self._comment(parts[0])
-            return {"data": [acct.comments[r].graph() for r in comment.replies
-                             if not acct.comments[r].deleted]}
+            return {
+                "data": [
+                    acct.comments[r].graph()
+                    for r in comment.replies
+                    if not acct.comments[r].deleted
+                ]
+            }
         if method == "GET" and len(parts) == 2 and parts[1] == "conversations":
             return self._conversations(params)
         if method == "GET" and len(parts) == 1:
@@ -215,8 +280,12 @@ class InstagramStandin:
             return {"id": acct.reply(parts[0], params["message"]).id}
         if method == "POST" and len(parts) == 2 and parts[0] == me and parts[1] == "mentions":
             return self._reply_to_mention(params)
-        if method == "POST" and len(parts) == 2 and parts[1] == "messages" \
-                and parts[0] in (me, acct.page_id, "me"):
+        if (
+            method == "POST"
+            and len(parts) == 2
+            and parts[1] == "messages"
+            and parts[0] in (me, acct.page_id, "me")
+        ):
             return self._send(params)
         if method == "POST" and len(parts) == 1 and "hide" in params:
             comment = self._own_comment(parts[0])
@@ -239,30 +308,46 @@ class InstagramStandin:
     def _own_comment(self, comment_id: str):
         comment = self._comment(comment_id)
         if self.account.media[comment.media_id].owner != self.account.account_id:
-            raise GraphError(403, 10, "(#10) Application does not have permission for this "
-                             "action")
+            raise GraphError(403, 10, "(#10) Application does not have permission for this action")
         return comment
 
     @staticmethod
     def _page(items: list[dict], params: dict) -> dict:
         limit = int(params.get("limit") or 25)
         start = int(params.get("after") or 0) if str(params.get("after", "")).isdigit() else 0
-        page = items[start:start + limit]
-        result: dict[str, Any] = {"data": page, "paging": {"cursors": {
-            "before": str(start), "after": str(start + len(page))}}}
+        page = items[start : start + limit]
+        result: dict[str, Any] = {
+            "data": page,
+            "paging": {"cursors": {"before": str(start), "after": str(start + len(page))}},
+        }
         if start + limit < len(items):
-            result["paging"]["next"] = f"https://graph.facebook.com/v24.0/next?after={start + limit}"
+            result["paging"]["next"] = (
+                f"https://graph.facebook.com/v24.0/next?after={start + limit}"
+            )
         return result
 
     def _media_list(self, params: dict) -> dict:
         acct = self.account
         with acct.lock:
-            mine = sorted((m for m in acct.media.values() if m.owner == acct.account_id),
-                          key=lambda m: m.at, reverse=True)
-            items = [{"id": m.id, "caption": m.caption, "comments_count": len(m.comments),
-                      "like_count": 0, "media_type": m.media_type, "media_product_type": "FEED",
-                      "media_url": m.media_url, "permalink": m.permalink,
-                      "timestamp": iso(m.at)} for m in mine]
+            mine = sorted(
+                (m for m in acct.media.values() if m.owner == acct.account_id),
+                key=lambda m: m.at,
+                reverse=True,
+            )
+            items = [
+                {
+                    "id": m.id,
+                    "caption": m.caption,
+                    "comments_count": len(m.comments),
+                    "like_count": 0,
+                    "media_type": m.media_type,
+                    "media_product_type": "FEED",
+                    "media_url": m.media_url,
+                    "permalink": m.permalink,
+                    "timestamp": iso(m.at),
+                }
+                for m in mine
+            ]
         return self._page(items, params)
 
     def _comments(self, media_id: str, params: dict) -> dict:
@@ -277,8 +362,13 @@ class InstagramStandin:
                 if comment.deleted:
                     continue
                 data = comment.graph()
-                data["replies"] = {"data": [acct.comments[r].graph() for r in comment.replies
-                                            if not acct.comments[r].deleted]}
+                data["replies"] = {
+                    "data": [
+                        acct.comments[r].graph()
+                        for r in comment.replies
+                        if not acct.comments[r].deleted
+                    ]
+                }
                 items.append(data)
         return self._page(items, params)
 
@@ -288,20 +378,35 @@ class InstagramStandin:
         if object_id == acct.account_id:
             if match := MENTIONED_COMMENT.search(fields):
                 comment = self._comment(match.group(1))
-                return {"mentioned_comment": {
-                    "id": comment.id, "text": comment.text, "timestamp": iso(comment.at),
-                    "username": comment.author.username, "like_count": 0,
-                    "media": {"id": comment.media_id,
-                              "permalink": acct.media[comment.media_id].permalink}},
-                    "id": object_id}
+                return {
+                    "mentioned_comment": {
+                        "id": comment.id,
+                        "text": comment.text,
+                        "timestamp": iso(comment.at),
+                        "username": comment.author.username,
+                        "like_count": 0,
+                        "media": {
+                            "id": comment.media_id,
+                            "permalink": acct.media[comment.media_id].permalink,
+                        },
+                    },
+                    "id": object_id,
+                }
             if match := MENTIONED_MEDIA.search(fields):
                 media = acct.media.get(match.group(1))
                 if media is None:
                     raise not_found(match.group(1))
-                return {"mentioned_media": {
-                    "id": media.id, "caption": media.caption, "media_type": media.media_type,
-                    "permalink": media.permalink, "timestamp": iso(media.at),
-                    "username": media.owner}, "id": object_id}
+                return {
+                    "mentioned_media": {
+                        "id": media.id,
+                        "caption": media.caption,
+                        "media_type": media.media_type,
+                        "permalink": media.permalink,
+                        "timestamp": iso(media.at),
+                        "username": media.owner,
+                    },
+                    "id": object_id,
+                }
             return {"id": acct.account_id, "username": acct.username, "name": acct.username}
         if object_id in acct.comments:
             return self._comment(object_id).graph()
@@ -312,11 +417,16 @@ class InstagramStandin:
             raise not_found(object_id)
         if not person.consented:
             raise GraphError(400, 230, "(#230) User consent is required to access user profile")
-        return {"name": person.name, "username": person.username,
-                "profile_pic": f"https://scontent.cdninstagram.com/v/standin/{person.igsid}.jpg",
-                "is_verified_user": False, "follower_count": person.follower_count,
-                "is_user_follow_business": False, "is_business_follow_user": False,
-                "id": person.igsid}
+        return {
+            "name": person.name,
+            "username": person.username,
+            "profile_pic": f"https://scontent.cdninstagram.com/v/standin/{person.igsid}.jpg",
+            "is_verified_user": False,
+            "follower_count": person.follower_count,
+            "is_user_follow_business": False,
+            "is_business_follow_user": False,
+            "id": person.igsid,
+        }
 
     def _media(self, media, fields: str) -> dict:
         """GET /{ig-media-id} with the fields asked for, `id` always:
@@ -324,10 +434,16 @@ class InstagramStandin:
         Media on other accounts (where mentions happen) is not ours to read."""
         if media.owner != self.account.account_id:
             raise not_found(media.id)
-        full = {"caption": media.caption, "permalink": media.permalink,
-                "media_type": media.media_type, "media_product_type": "FEED",
-                "media_url": media.media_url, "timestamp": iso(media.at),
-                "username": self.account.username, "comments_count": len(media.comments)}
+        full = {
+            "caption": media.caption,
+            "permalink": media.permalink,
+            "media_type": media.media_type,
+            "media_product_type": "FEED",
+            "media_url": media.media_url,
+            "timestamp": iso(media.at),
+            "username": self.account.username,
+            "comments_count": len(media.comments),
+        }
         wanted = [f for f in (fields or "id").split(",") if f]
         return {**{k: full[k] for k in wanted if k in full}, "id": media.id}
 
@@ -337,19 +453,33 @@ class InstagramStandin:
         acct = self.account
         igsid = params.get("user_id", "")
         with acct.lock:
-            thread = sorted((d for d in acct.dms.values() if d.igsid == igsid and not d.deleted),
-                            key=lambda d: d.at, reverse=True)
+            thread = sorted(
+                (d for d in acct.dms.values() if d.igsid == igsid and not d.deleted),
+                key=lambda d: d.at,
+                reverse=True,
+            )
             username = acct.people[igsid].username if igsid in acct.people else ""
-            messages = [{
-                "id": d.mid, "message": d.text, "created_time": iso(d.at),
-                "from": ({"id": acct.account_id, "username": acct.username} if d.from_us
-                         else {"id": igsid, "username": username}),
-                "to": {"data": [{"id": igsid if d.from_us else acct.account_id}]},
-            } for d in thread]
+            messages = [
+                {
+                    "id": d.mid,
+                    "message": d.text,
+                    "created_time": iso(d.at),
+                    "from": (
+                        {"id": acct.account_id, "username": acct.username}
+                        if d.from_us
+                        else {"id": igsid, "username": username}
+                    ),
+                    "to": {"data": [{"id": igsid if d.from_us else acct.account_id}]},
+                }
+                for d in thread
+            ]
         if not messages:
             return {"data": []}
-        return {"data": [{"id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}",
-                          "messages": {"data": messages}}]}
+        return {
+            "data": [
+                {"id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}", "messages": {"data": messages}}
+            ]
+        }
 
     def _all_conversations(self, params: dict) -> dict:
         """The account's DM threads, most recently active first, each with its participants
@@ -364,19 +494,36 @@ class InstagramStandin:
             for igsid, dms in threads.items():
                 dms.sort(key=lambda d: d.at, reverse=True)
                 person = acct.people.get(igsid)
-                items.append({
-                    "id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}",
-                    "updated_time": iso(dms[0].at),
-                    "participants": {"data": [
-                        {"username": person.username if person else "", "id": igsid},
-                        {"username": acct.username, "id": acct.account_id}]},
-                    "messages": {"data": [{
-                        "id": d.mid, "message": d.text, "created_time": iso(d.at),
-                        "from": ({"username": acct.username, "id": acct.account_id}
-                                 if d.from_us else
-                                 {"username": person.username if person else "",
-                                  "id": igsid})} for d in dms[:25]]},
-                })
+                items.append(
+                    {
+                        "id": f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}",
+                        "updated_time": iso(dms[0].at),
+                        "participants": {
+                            "data": [
+                                {"username": person.username if person else "", "id": igsid},
+                                {"username": acct.username, "id": acct.account_id},
+                            ]
+                        },
+                        "messages": {
+                            "data": [
+                                {
+                                    "id": d.mid,
+                                    "message": d.text,
+                                    "created_time": iso(d.at),
+                                    "from": (
+                                        {"username": acct.username, "id": acct.account_id}
+                                        if d.from_us
+                                        else {
+                                            "username": person.username if person else "",
+                                            "id": igsid,
+                                        }
+                                    ),
+                                }
+                                for d in dms[:25]
+                            ]
+                        },
+                    }
+                )
         items.sort(key=lambda t: t["updated_time"], reverse=True)
         return self._page(items, params)
 
@@ -388,8 +535,13 @@ class InstagramStandin:
         text = params["message"]
         with acct.lock:
             new_id = acct.new_id()
-        acct.record("mention_reply", media_id=media.id, comment_id=params.get("comment_id", ""),
-                    text=text, id=new_id)
+        acct.record(
+            "mention_reply",
+            media_id=media.id,
+            comment_id=params.get("comment_id", ""),
+            text=text,
+            id=new_id,
+        )
         return {"id": new_id}
 
     def _send(self, params: dict) -> dict:
@@ -397,7 +549,7 @@ class InstagramStandin:
         recipient = params.get("recipient") or {}
         if isinstance(recipient, str):
             recipient = json.loads(recipient)
-        text = ((params.get("message") or {}).get("text") or "")
+        text = (params.get("message") or {}).get("text") or ""
         if not text:
             raise GraphError(400, 100, "(#100) The parameter message is required")
         now = time.time()
@@ -415,11 +567,13 @@ class InstagramStandin:
             raise GraphError(400, 100, "(#100) No matching user found", subcode=2018001)
         last = acct.last_inbound.get(igsid)
         tag = params.get("tag", "") if params.get("messaging_type") == "MESSAGE_TAG" else ""
-        allowed = last is not None and (now - last <= DAY or
-                                        (tag == "HUMAN_AGENT" and now - last <= 7 * DAY))
+        allowed = last is not None and (
+            now - last <= DAY or (tag == "HUMAN_AGENT" and now - last <= 7 * DAY)
+        )
         if not allowed:
-            raise GraphError(400, 10, "(#10) This message is sent outside of allowed window.",
-                             subcode=2018278)
+            raise GraphError(
+                400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
+            )
         dm = acct.send(igsid=igsid, text=text, tag=tag)
         return {"recipient_id": igsid, "message_id": dm.mid}
 
@@ -430,37 +584,65 @@ class InstagramStandin:
         if method == "GET" and name == "posted":
             return {"posted": acct.posted}
         if method == "GET" and name == "state":
-            return {"media": len(acct.media), "comments": len(acct.comments),
-                    "dms": len(acct.dms), "pending_webhooks": self.sender.pending(),
-                    "faults": self.faults}
+            return {
+                "media": len(acct.media),
+                "comments": len(acct.comments),
+                "dms": len(acct.dms),
+                "pending_webhooks": self.sender.pending(),
+                "faults": self.faults,
+            }
         if method != "POST":
             raise GraphError(404, 100, f"no control endpoint {name}")
         actions = {
             "media": lambda: {"id": acct.add_media(data["caption"]).id},
-            "comments": lambda: {"id": acct.add_comment(
-                text=data["text"], username=data.get("username", ""),
-                igsid=data.get("igsid", ""), media_id=data.get("media_id", ""),
-                parent_id=data.get("parent_id", "")).id},
-            "mentions": lambda: acct.add_mention(text=data["text"], username=data["username"],
-                                                 on=data.get("on", "comment")),
-            "dms": lambda: {"mid": acct.add_dm(text=data["text"], igsid=data.get("igsid", ""),
-                                               username=data.get("username", ""),
-                                               name=data.get("name", "")).mid},
-            "story_mentions": lambda: {"mid": acct.add_story_mention(
-                igsid=data.get("igsid", ""), username=data.get("username", "")).mid},
-            "story_replies": lambda: {"mid": acct.add_story_reply(
-                text=data["text"], igsid=data.get("igsid", ""),
-                username=data.get("username", "")).mid},
+            "comments": lambda: {
+                "id": acct.add_comment(
+                    text=data["text"],
+                    username=data.get("username", ""),
+                    igsid=data.get("igsid", ""),
+                    media_id=data.get("media_id", ""),
+                    parent_id=data.get("parent_id", ""),
+                ).id
+            },
+            "mentions": lambda: acct.add_mention(
+                text=data["text"], username=data["username"], on=data.get("on", "comment")
+            ),
+            "dms": lambda: {
+                "mid": acct.add_dm(
+                    text=data["text"],
+                    igsid=data.get("igsid", ""),
+                    username=data.get("username", ""),
+                    name=data.get("name", ""),
+                ).mid
+            },
+            "story_mentions": lambda: {
+                "mid": acct.add_story_mention(
+                    igsid=data.get("igsid", ""), username=data.get("username", "")
+                ).mid
+            },
+            "story_replies": lambda: {
+                "mid": acct.add_story_reply(
+                    text=data["text"],
+                    igsid=data.get("igsid", ""),
+                    username=data.get("username", ""),
+                ).mid
+            },
             "unsend": lambda: acct.unsend(data["mid"]) or {"success": True},
-            "seen": lambda: acct.seen(igsid=data["igsid"], mid=data.get("mid", ""))
-            or {"success": True},
-            "age": lambda: acct.age_thread(data["igsid"], float(data["hours"]))
-            or {"success": True},
-            "faults": lambda: self.inject(data["mode"], count=int(data.get("count", 1)),
-                                          on=data.get("on", "any"),
-                                          **{k: v for k, v in data.items()
-                                             if k not in ("mode", "count", "on")})
-            or {"success": True},
+            "seen": lambda: (
+                acct.seen(igsid=data["igsid"], mid=data.get("mid", "")) or {"success": True}
+            ),
+            "age": lambda: (
+                acct.age_thread(data["igsid"], float(data["hours"])) or {"success": True}
+            ),
+            "faults": lambda: (
+                self.inject(
+                    data["mode"],
+                    count=int(data.get("count", 1)),
+                    on=data.get("on", "any"),
+                    **{k: v for k, v in data.items() if k not in ("mode", "count", "on")},
+                )
+                or {"success": True}
+            ),
             "token/expire": lambda: self.expire_token() or {"success": True},
             "token/new": lambda: {"access_token": self.new_token()},
             "config": lambda: self._configure(data),
@@ -474,5 +656,4 @@ class InstagramStandin:
             self.sender.callback_url = data["callback_url"]
         if "echo_delay" in data:
             self.account.echo_delay = float(data["echo_delay"])
-        return {"callback_url": self.sender.callback_url,
-                "echo_delay": self.account.echo_delay}
+        return {"callback_url": self.sender.callback_url, "echo_delay": self.account.echo_delay}

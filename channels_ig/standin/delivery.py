@@ -37,22 +37,28 @@ class _Pending:
 class WebhookSender:
     """Queues entries, sends them in batches from a background thread, retries failures."""
 
-    def __init__(self, *, app_secret: str, callback_url: str = "", batch_window: float = 0.05,
-                 retry_delays: tuple[float, ...] = RETRY_DELAYS, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        app_secret: str,
+        callback_url: str = "",
+        batch_window: float = 0.05,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        timeout: float = 5.0,
+    ) -> None:
         self.app_secret = app_secret
         self.callback_url = callback_url
         self.batch_window = batch_window
         self.retry_delays = retry_delays
         self.timeout = timeout
         self.session = requests.Session()
-        self.attempts: list[dict] = []     # every POST made: status, body
+        self.attempts: list[dict] = []  # every POST made: status, body
         self._queue: list[_Pending] = []
         self._seq = 0
         self._busy = 0
         self._cond = threading.Condition()
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name="ig-standin-webhooks")
+        self._thread = threading.Thread(target=self._run, daemon=True, name="ig-standin-webhooks")
         self._thread.start()
 
     def enqueue(self, entry: dict, *, delay: float = 0.0) -> None:
@@ -117,9 +123,14 @@ class WebhookSender:
         status = None
         try:
             response = self.session.post(
-                self.callback_url, data=body, timeout=self.timeout,
-                headers={"Content-Type": "application/json",
-                         SIGNATURE_HEADER: sign_body(body, self.app_secret)})
+                self.callback_url,
+                data=body,
+                timeout=self.timeout,
+                headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign_body(body, self.app_secret),
+                },
+            )
             status = response.status_code
         except requests.RequestException as exc:
             log.info("webhook delivery failed: %s", exc)

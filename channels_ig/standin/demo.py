@@ -20,9 +20,12 @@ USERNAME = "polarisoutfitters"
 TOKEN = PAGE_TOKEN
 
 PEOPLE = [
-    ("lin.xiaoyu_", "林晓雨", "zh"), ("maria.gomez.bcn", "María Gómez", "es"),
-    ("katrin.vogel.hh", "Katrin Vogel", "de"), ("kadri.tamm", "Kadri Tamm", "et"),
-    ("ivan.petrov.spb", "Иван Петров", "ru"), ("sam.hikes", "Sam Carter", "en"),
+    ("lin.xiaoyu_", "林晓雨", "zh"),
+    ("maria.gomez.bcn", "María Gómez", "es"),
+    ("katrin.vogel.hh", "Katrin Vogel", "de"),
+    ("kadri.tamm", "Kadri Tamm", "et"),
+    ("ivan.petrov.spb", "Иван Петров", "ru"),
+    ("sam.hikes", "Sam Carter", "en"),
     ("promo.followers.4u", "Followers Boost", "en"),
 ]
 
@@ -69,17 +72,24 @@ TEXTS = {
     },
 }
 
-CAPTIONS = ["Aurora jacket is back 🧥 Colours: glacier, moss, ember. #polariscare",
-            "Kevadine allahindlus: -20% kogu kollektsioonile kuni 31. märtsini 🌸",
-            "Neue Wintermützen sind da ❄️"]
+CAPTIONS = [
+    "Aurora jacket is back 🧥 Colours: glacier, moss, ember. #polariscare",
+    "Kevadine allahindlus: -20% kogu kollektsioonile kuni 31. märtsini 🌸",
+    "Neue Wintermützen sind da ❄️",
+]
 
 
 def create_app() -> InstagramStandin:
     # The demo's web server (make run); DEMO_SITE_URL overrides it where it listens elsewhere.
     site = os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    app = InstagramStandin(account_id=ACCOUNT_ID, username=USERNAME, page_id=PAGE_ID,
-                           access_token=TOKEN, app_secret=settings.META_APP_SECRET,
-                           callback_url=f"{site}/webhooks/instagram/")
+    app = InstagramStandin(
+        account_id=ACCOUNT_ID,
+        username=USERNAME,
+        page_id=PAGE_ID,
+        access_token=TOKEN,
+        app_secret=settings.META_APP_SECRET,
+        callback_url=f"{site}/webhooks/instagram/",
+    )
     for caption in CAPTIONS:
         app.account.add_media(caption)
     return app
@@ -89,10 +99,15 @@ def setup_channels(url: str) -> None:
     from inbox.models import Channel
 
     channel, _ = Channel.objects.update_or_create(
-        kind="instagram", external_id=ACCOUNT_ID,
-        defaults={"name": "Polaris Outfitters (Instagram sandbox)", "handle": USERNAME,
-                  "api_base_url": f"{url}/v24.0",
-                  "config": {"page_id": PAGE_ID, "poll_interval_seconds": 120}})
+        kind="instagram",
+        external_id=ACCOUNT_ID,
+        defaults={
+            "name": "Polaris Outfitters (Instagram sandbox)",
+            "handle": USERNAME,
+            "api_base_url": f"{url}/v24.0",
+            "config": {"page_id": PAGE_ID, "poll_interval_seconds": 120},
+        },
+    )
     channel.credentials = {**channel.credentials, "access_token": TOKEN}
     channel.save(update_fields=["credentials"])
 
@@ -109,16 +124,21 @@ def traffic_tick(app: InstagramStandin, rng: random.Random) -> None:
     igsid = next((p.igsid for p in acct.people.values() if p.username == username), "")
     roll = rng.random()
     if roll < 0.45:
-        top = [c for c in acct.comments.values() if not c.parent_id
-               and acct.media[c.media_id].owner == acct.account_id]
+        top = [
+            c
+            for c in acct.comments.values()
+            if not c.parent_id and acct.media[c.media_id].owner == acct.account_id
+        ]
         parent = rng.choice(top).id if top and rng.random() < 0.3 else ""
-        acct.add_comment(text=_text(rng, lang), username=username, igsid=igsid,
-                         parent_id=parent)
+        acct.add_comment(text=_text(rng, lang), username=username, igsid=igsid, parent_id=parent)
     elif roll < 0.8:
         acct.add_dm(text=_text(rng, lang), igsid=igsid, username=username, name=name)
     elif roll < 0.88:
-        acct.add_mention(text=f"@{USERNAME} {_text(rng, lang)}", username=username,
-                         on=rng.choice(["comment", "caption"]))
+        acct.add_mention(
+            text=f"@{USERNAME} {_text(rng, lang)}",
+            username=username,
+            on=rng.choice(["comment", "caption"]),
+        )
     elif roll < 0.94:
         acct.add_story_reply(text=_text(rng, lang), igsid=igsid, username=username)
     else:

@@ -29,7 +29,7 @@ class Person:
     username: str
     name: str = ""
     follower_count: int = 0
-    consented: bool = False   # has messaged the account: the profile API answers for them
+    consented: bool = False  # has messaged the account: the profile API answers for them
 
 
 @dataclass
@@ -45,10 +45,15 @@ class Comment:
     replies: list[str] = field(default_factory=list)
 
     def graph(self) -> dict[str, Any]:
-        data = {"id": self.id, "text": self.text, "timestamp": iso(self.at),
-                "username": self.author.username, "hidden": self.hidden,
-                "from": {"id": self.author.igsid, "username": self.author.username},
-                "like_count": 0}
+        data = {
+            "id": self.id,
+            "text": self.text,
+            "timestamp": iso(self.at),
+            "username": self.author.username,
+            "hidden": self.hidden,
+            "from": {"id": self.author.igsid, "username": self.author.username},
+            "like_count": 0,
+        }
         if self.parent_id:
             data["parent_id"] = self.parent_id
         return data
@@ -60,7 +65,7 @@ class Media:
     caption: str
     at: float
     permalink: str
-    owner: str                       # the account id, or a customer's username (mentions)
+    owner: str  # the account id, or a customer's username (mentions)
     media_type: str = "IMAGE"
     comments: list[str] = field(default_factory=list)
 
@@ -72,7 +77,7 @@ class Media:
 @dataclass
 class DirectMessage:
     mid: str
-    igsid: str                       # the customer side of the thread
+    igsid: str  # the customer side of the thread
     from_us: bool
     text: str
     at: float
@@ -83,8 +88,17 @@ class DirectMessage:
 class InstagramAccount:
     """One professional account with its media, comments, DM threads and customers."""
 
-    def __init__(self, *, account_id: str, username: str, page_id: str, access_token: str,
-                 sender: WebhookSender, echo_delay: float = 0.3, app_id: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        username: str,
+        page_id: str,
+        access_token: str,
+        sender: WebhookSender,
+        echo_delay: float = 0.3,
+        app_id: str = "",
+    ) -> None:
         self.account_id = account_id
         self.username = username
         self.page_id = page_id
@@ -113,8 +127,7 @@ class InstagramAccount:
     def person(self, igsid: str = "", username: str = "", name: str = "") -> Person:
         with self.lock:
             if not igsid and username:
-                igsid = next((p.igsid for p in self.people.values() if p.username == username),
-                             "")
+                igsid = next((p.igsid for p in self.people.values() if p.username == username), "")
             igsid = igsid or self.new_id("6")
             found = self.people.get(igsid)
             if found is None:
@@ -123,17 +136,28 @@ class InstagramAccount:
 
     # -- webhook entries --
     def _change(self, field_name: str, value: dict, *, delay: float = 0.0) -> None:
-        self.sender.enqueue({"id": self.account_id, "time": int(time.time()),
-                             "changes": [{"field": field_name, "value": value}]}, delay=delay)
+        self.sender.enqueue(
+            {
+                "id": self.account_id,
+                "time": int(time.time()),
+                "changes": [{"field": field_name, "value": value}],
+            },
+            delay=delay,
+        )
 
     def _messaging(self, item: dict, *, delay: float = 0.0) -> None:
-        self.sender.enqueue({"id": self.account_id, "time": int(time.time() * 1000),
-                             "messaging": [item]}, delay=delay)
+        self.sender.enqueue(
+            {"id": self.account_id, "time": int(time.time() * 1000), "messaging": [item]},
+            delay=delay,
+        )
 
     def _comment_webhook(self, comment: Comment, *, delay: float = 0.0) -> None:
-        value = {"from": {"id": comment.author.igsid, "username": comment.author.username},
-                 "media": {"id": comment.media_id, "media_product_type": "FEED"},
-                 "id": comment.id, "text": comment.text}
+        value = {
+            "from": {"id": comment.author.igsid, "username": comment.author.username},
+            "media": {"id": comment.media_id, "media_product_type": "FEED"},
+            "id": comment.id,
+            "text": comment.text,
+        }
         if comment.parent_id:
             value["parent_id"] = comment.parent_id
         self._change("comments", value, delay=delay)
@@ -142,8 +166,13 @@ class InstagramAccount:
     def add_media(self, caption: str, *, media_id: str = "", at: float | None = None) -> Media:
         with self.lock:
             media_id = media_id or self.new_id("180")
-            media = Media(media_id, caption, at or time.time(),
-                          f"https://www.instagram.com/p/{media_id[-11:]}/", self.account_id)
+            media = Media(
+                media_id,
+                caption,
+                at or time.time(),
+                f"https://www.instagram.com/p/{media_id[-11:]}/",
+                self.account_id,
+            )
             self.media[media_id] = media
             return media
 
@@ -153,18 +182,27 @@ class InstagramAccount:
                 return self.add_media("Aurora jacket is back 🧥 #polariscare")
             return max(self.media.values(), key=lambda m: m.at)
 
-    def add_comment(self, *, text: str, username: str = "", igsid: str = "", media_id: str = "",
-                    parent_id: str = "", at: float | None = None,
-                    webhook: bool = True) -> Comment:
+    def add_comment(
+        self,
+        *,
+        text: str,
+        username: str = "",
+        igsid: str = "",
+        media_id: str = "",
+        parent_id: str = "",
+        at: float | None = None,
+        webhook: bool = True,
+    ) -> Comment:
         with self.lock:
             author = self.person(igsid, username)
             if parent_id:
                 parent = self.comments[parent_id]
-                parent_id = parent.parent_id or parent.id   # two levels deep
+                parent_id = parent.parent_id or parent.id  # two levels deep
                 media_id = parent.media_id
             media = self.media[media_id] if media_id else self.latest_media()
-            comment = Comment(self.new_id(), media.id, author, text, at or time.time(),
-                              parent_id=parent_id)
+            comment = Comment(
+                self.new_id(), media.id, author, text, at or time.time(), parent_id=parent_id
+            )
             self.comments[comment.id] = comment
             if parent_id:
                 self.comments[parent_id].replies.append(comment.id)
@@ -174,58 +212,100 @@ class InstagramAccount:
             self._comment_webhook(comment)
         return comment
 
-    def add_foreign_media(self, *, username: str, caption: str = "", media_id: str = "",
-                          at: float | None = None) -> Media:
+    def add_foreign_media(
+        self, *, username: str, caption: str = "", media_id: str = "", at: float | None = None
+    ) -> Media:
         """Media on someone else's account (where mentions of us happen)."""
         with self.lock:
             self.person("", username)
             media_id = media_id or self.new_id("179")
-            media = Media(media_id, caption, at or time.time(),
-                          f"https://www.instagram.com/p/{media_id[-11:]}/", owner=username)
+            media = Media(
+                media_id,
+                caption,
+                at or time.time(),
+                f"https://www.instagram.com/p/{media_id[-11:]}/",
+                owner=username,
+            )
             self.media[media_id] = media
             return media
 
-    def add_foreign_comment(self, *, media_id: str, username: str, text: str,
-                            comment_id: str = "", at: float | None = None) -> Comment:
+    def add_foreign_comment(
+        self,
+        *,
+        media_id: str,
+        username: str,
+        text: str,
+        comment_id: str = "",
+        at: float | None = None,
+    ) -> Comment:
         with self.lock:
             author = self.person("", username)
-            comment = Comment(comment_id or self.new_id(), media_id, author, text,
-                              at or time.time())
+            comment = Comment(
+                comment_id or self.new_id(), media_id, author, text, at or time.time()
+            )
             self.comments[comment.id] = comment
             self.media[media_id].comments.append(comment.id)
             return comment
 
-    def add_mention(self, *, text: str, username: str, on: str = "comment",
-                    at: float | None = None) -> dict:
+    def add_mention(
+        self, *, text: str, username: str, on: str = "comment", at: float | None = None
+    ) -> dict:
         """Someone mentions the account in a comment or a caption on their own media."""
         if on == "caption":
             media = self.add_foreign_media(username=username, caption=text, at=at)
             value = {"media_id": media.id}
         else:
             media = self.add_foreign_media(username=username, at=at)
-            comment = self.add_foreign_comment(media_id=media.id, username=username, text=text,
-                                               at=at)
+            comment = self.add_foreign_comment(
+                media_id=media.id, username=username, text=text, at=at
+            )
             value = {"media_id": media.id, "comment_id": comment.id}
         self._change("mentions", value)
         return value
 
-    def _inbound(self, igsid: str, message: dict, *, username: str = "", name: str = "",
-                 at: float | None = None) -> DirectMessage:
+    def _inbound(
+        self,
+        igsid: str,
+        message: dict,
+        *,
+        username: str = "",
+        name: str = "",
+        at: float | None = None,
+    ) -> DirectMessage:
         with self.lock:
             person = self.person(igsid, username, name)
             person.consented = True
             at = at or time.time()
             mid = self.new_mid()
-            dm = DirectMessage(mid, person.igsid, False, message.get("text", ""), at,
-                               message.get("attachments", []))
+            dm = DirectMessage(
+                mid,
+                person.igsid,
+                False,
+                message.get("text", ""),
+                at,
+                message.get("attachments", []),
+            )
             self.dms[mid] = dm
             self.last_inbound[person.igsid] = max(self.last_inbound.get(person.igsid, 0), at)
-        self._messaging({"sender": {"id": person.igsid}, "recipient": {"id": self.account_id},
-                         "timestamp": int(at * 1000), "message": {"mid": mid, **message}})
+        self._messaging(
+            {
+                "sender": {"id": person.igsid},
+                "recipient": {"id": self.account_id},
+                "timestamp": int(at * 1000),
+                "message": {"mid": mid, **message},
+            }
+        )
         return dm
 
-    def add_dm(self, *, text: str, igsid: str = "", username: str = "", name: str = "",
-               reply_to_mid: str = "") -> DirectMessage:
+    def add_dm(
+        self,
+        *,
+        text: str,
+        igsid: str = "",
+        username: str = "",
+        name: str = "",
+        reply_to_mid: str = "",
+    ) -> DirectMessage:
         message: dict[str, Any] = {"text": text}
         if reply_to_mid:
             message["reply_to"] = {"mid": reply_to_mid}
@@ -234,32 +314,47 @@ class InstagramAccount:
     def add_story_mention(self, *, igsid: str = "", username: str = "") -> DirectMessage:
         asset = self.new_id("18")
         url = f"https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id={asset}&signature=standin"
-        return self._inbound(igsid, {"attachments": [{"type": "story_mention",
-                                                      "payload": {"url": url}}]},
-                             username=username)
+        return self._inbound(
+            igsid,
+            {"attachments": [{"type": "story_mention", "payload": {"url": url}}]},
+            username=username,
+        )
 
     def add_story_reply(self, *, text: str, igsid: str = "", username: str = "") -> DirectMessage:
         story = self.new_id("18")
         url = f"https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id={story}&signature=standin"
-        return self._inbound(igsid, {"text": text, "reply_to": {"story": {"id": story,
-                                                                          "url": url}}},
-                             username=username)
+        return self._inbound(
+            igsid,
+            {"text": text, "reply_to": {"story": {"id": story, "url": url}}},
+            username=username,
+        )
 
     def unsend(self, mid: str) -> None:
         with self.lock:
             dm = self.dms[mid]
             dm.deleted = True
-        self._messaging({"sender": {"id": dm.igsid}, "recipient": {"id": self.account_id},
-                         "timestamp": int(time.time() * 1000),
-                         "message": {"mid": mid, "is_deleted": True}})
+        self._messaging(
+            {
+                "sender": {"id": dm.igsid},
+                "recipient": {"id": self.account_id},
+                "timestamp": int(time.time() * 1000),
+                "message": {"mid": mid, "is_deleted": True},
+            }
+        )
 
     def seen(self, *, igsid: str, mid: str = "") -> None:
         with self.lock:
             if not mid:
                 ours = [d for d in self.dms.values() if d.igsid == igsid and d.from_us]
                 mid = max(ours, key=lambda d: d.at).mid if ours else ""
-        self._messaging({"sender": {"id": igsid}, "recipient": {"id": self.account_id},
-                         "timestamp": int(time.time() * 1000), "read": {"mid": mid}})
+        self._messaging(
+            {
+                "sender": {"id": igsid},
+                "recipient": {"id": self.account_id},
+                "timestamp": int(time.time() * 1000),
+                "read": {"mid": mid},
+            }
+        )
 
     def age_thread(self, igsid: str, hours: float) -> None:
         """Pretend the customer last wrote `hours` ago (to try the 24-hour window)."""
@@ -281,8 +376,9 @@ class InstagramAccount:
         with self.lock:
             parent = self.comments[comment_id]
             top = parent.parent_id or parent.id
-            comment = Comment(self.new_id(), parent.media_id, self._me, text, time.time(),
-                              parent_id=top)
+            comment = Comment(
+                self.new_id(), parent.media_id, self._me, text, time.time(), parent_id=top
+            )
             self.comments[comment.id] = comment
             self.comments[top].replies.append(comment.id)
         self.record("reply", target=comment_id, parent=top, text=text, id=comment.id)
@@ -290,22 +386,35 @@ class InstagramAccount:
         self._comment_webhook(comment, delay=self.echo_delay)
         return comment
 
-    def send(self, *, igsid: str, text: str, private_reply_to: str = "",
-             tag: str = "") -> DirectMessage:
+    def send(
+        self, *, igsid: str, text: str, private_reply_to: str = "", tag: str = ""
+    ) -> DirectMessage:
         with self.lock:
             mid = self.new_mid()
             dm = DirectMessage(mid, igsid, True, text, time.time())
             self.dms[mid] = dm
             if private_reply_to:
                 self.private_replied.add(private_reply_to)
-        self.record("private_reply" if private_reply_to else "dm", recipient=igsid,
-                    comment_id=private_reply_to, text=text, id=mid, tag=tag)
+        self.record(
+            "private_reply" if private_reply_to else "dm",
+            recipient=igsid,
+            comment_id=private_reply_to,
+            text=text,
+            id=mid,
+            tag=tag,
+        )
         message = {"mid": mid, "text": text, "is_echo": True}
         if self.app_id:
             message["app_id"] = self.app_id
-        self._messaging({"sender": {"id": self.account_id}, "recipient": {"id": igsid},
-                         "timestamp": int(dm.at * 1000), "message": message},
-                        delay=self.echo_delay)
+        self._messaging(
+            {
+                "sender": {"id": self.account_id},
+                "recipient": {"id": igsid},
+                "timestamp": int(dm.at * 1000),
+                "message": message,
+            },
+            delay=self.echo_delay,
+        )
         return dm
 
     def posted_of(self, kind: str) -> list[dict]:

@@ -69,12 +69,18 @@ def create_app() -> XStandin:
     # The closed-DM customer, so the demo shows the refusal.
     app.users["1399011223344556677"]["dm_open"] = False
     app.issue_token(BRAND_ID, token=DEMO_TOKEN, expires_in=10 * 365 * 86400, refresh=False)
-    app.add_tweet(BRAND_ID, "Spring sale: 20% off the whole collection until 31 March 🌸",
-                  urls=["https://polaris-outfitters.example/sale"])
+    app.add_tweet(
+        BRAND_ID,
+        "Spring sale: 20% off the whole collection until 31 March 🌸",
+        urls=["https://polaris-outfitters.example/sale"],
+    )
     if os.environ.get("SWITCHBOARD_X_AAA") == "1":
         base = os.environ.get("SWITCHBOARD_WEBHOOK_BASE", "http://127.0.0.1:8000").rstrip("/")
-        app.webhook = {"url": f"{base}/webhooks/x/", "user_id": BRAND_ID,
-                       "secret": settings.X_CONSUMER_SECRET}
+        app.webhook = {
+            "url": f"{base}/webhooks/x/",
+            "user_id": BRAND_ID,
+            "secret": settings.X_CONSUMER_SECRET,
+        }
     return app
 
 
@@ -87,14 +93,23 @@ def setup_channels(url: str) -> None:
     from inbox.models import Channel
 
     channel, _ = Channel.objects.update_or_create(
-        kind="x", external_id=BRAND_ID,
-        defaults={"name": "Polaris Outfitters (X sandbox)", "handle": BRAND,
-                  "api_base_url": url,
-                  "config": {"poll_interval_seconds": 20, "tier": "basic", "searches": [
-                      {"name": "Brand name", "phrases": ["Polaris Outfitters",
-                                                         "polarisoutfitters"]},
-                      {"name": "#polariscare", "hashtags": ["polariscare"]},
-                      {"name": "Website", "urls": ["polaris-outfitters.example"]}]}})
+        kind="x",
+        external_id=BRAND_ID,
+        defaults={
+            "name": "Polaris Outfitters (X sandbox)",
+            "handle": BRAND,
+            "api_base_url": url,
+            "config": {
+                "poll_interval_seconds": 20,
+                "tier": "basic",
+                "searches": [
+                    {"name": "Brand name", "phrases": ["Polaris Outfitters", "polarisoutfitters"]},
+                    {"name": "#polariscare", "hashtags": ["polariscare"]},
+                    {"name": "Website", "urls": ["polaris-outfitters.example"]},
+                ],
+            },
+        },
+    )
     channel.credentials = {**channel.credentials, "access_token": DEMO_TOKEN}
     channel.save(update_fields=["credentials"])
 
@@ -111,10 +126,14 @@ def traffic_tick(app: XStandin, rng: random.Random) -> None:
     if kind == "brand":
         app.add_tweet(user_id, text.replace("{brand}", "Polaris Outfitters"), lang=lang)
     elif kind == "hashtag":
-        app.add_tweet(user_id, text.replace("{brand}", "") .strip() + " #polariscare", lang=lang)
+        app.add_tweet(user_id, text.replace("{brand}", "").strip() + " #polariscare", lang=lang)
     elif kind == "reply":
         ours = app.posted_by(BRAND_ID)
-        app.add_tweet(user_id, text.replace("{brand}", f"@{BRAND}"), lang=lang,
-                      in_reply_to=ours[-1]["id"] if ours else "")
+        app.add_tweet(
+            user_id,
+            text.replace("{brand}", f"@{BRAND}"),
+            lang=lang,
+            in_reply_to=ours[-1]["id"] if ours else "",
+        )
     else:
         app.add_tweet(user_id, text.replace("{brand}", f"@{BRAND}"), lang=lang)

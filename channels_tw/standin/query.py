@@ -25,7 +25,7 @@ def _tokens(query: str) -> list[str]:
     while pos < len(query):
         match = _TOKEN.match(query, pos)
         if not match:
-            raise QueryError(f"cannot read the query at {query[pos:pos + 20]!r}")
+            raise QueryError(f"cannot read the query at {query[pos : pos + 20]!r}")
         tokens.append(match.group(1))
         pos = match.end()
     return tokens
@@ -48,16 +48,19 @@ def _term(token: str) -> Predicate:
             "to": lambda t: t.get("in_reply_to_username", "").lower() == value.lstrip("@"),
             "lang": lambda t: t.get("lang", "") == value,
             "conversation_id": lambda t: t["conversation_id"] == value,
-            "is": lambda t: {"retweet": t.get("is_retweet", False),
-                             "reply": t["conversation_id"] != t["id"],
-                             "quote": t.get("is_quote", False)}.get(value, False),
+            "is": lambda t: {
+                "retweet": t.get("is_retweet", False),
+                "reply": t["conversation_id"] != t["id"],
+                "quote": t.get("is_quote", False),
+            }.get(value, False),
         }
         if op not in ops:
             raise QueryError(f"unknown operator {op}:")
         return ops[op]
     if token.startswith("#"):
-        return lambda t: re.search(rf"(?<!\w){re.escape(token)}(?!\w)", t["text"],
-                                   re.IGNORECASE) is not None
+        return lambda t: (
+            re.search(rf"(?<!\w){re.escape(token)}(?!\w)", t["text"], re.IGNORECASE) is not None
+        )
     if token.startswith("@"):
         return lambda t: _words(t["text"].replace("@", " @"), token)
     return lambda t: _words(t["text"], token)

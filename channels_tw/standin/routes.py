@@ -13,6 +13,7 @@ import secrets
 
 def _app():
     from . import app
+
     return app
 
 
@@ -21,6 +22,7 @@ def _user_fields(request) -> set[str]:
 
 
 # ---- users -----------------------------------------------------------------------------
+
 
 def users_me(app, request):
     user = app.users[request["user_id"]]
@@ -33,11 +35,19 @@ def user_lookup(app, request):
     (user_id,) = request["args"]
     user = app.users.get(user_id)
     if user is None:
-        return 200, {"errors": [{
-            "value": user_id, "detail": f"Could not find user with id: [{user_id}].",
-            "title": "Not Found Error", "resource_type": "user", "parameter": "id",
-            "resource_id": user_id,
-            "type": "https://api.twitter.com/2/problems/resource-not-found"}]}
+        return 200, {
+            "errors": [
+                {
+                    "value": user_id,
+                    "detail": f"Could not find user with id: [{user_id}].",
+                    "title": "Not Found Error",
+                    "resource_type": "user",
+                    "parameter": "id",
+                    "resource_id": user_id,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ]
+        }
     return 200, {"data": app.render_user(user, _user_fields(request))}
 
 
@@ -48,9 +58,15 @@ def mentions(app, request):
         raise _app().problem(404, "Not Found Error", f"Could not find user with id: [{user_id}].")
     handle = f"@{user['username']}".lower()
     with app.lock:
-        found = [t for t in app.tweets.values() if t["author_id"] != user_id
-                 and (t.get("in_reply_to_user_id") == user_id
-                      or re.search(rf"{re.escape(handle)}(?!\w)", t["text"].lower()))]
+        found = [
+            t
+            for t in app.tweets.values()
+            if t["author_id"] != user_id
+            and (
+                t.get("in_reply_to_user_id") == user_id
+                or re.search(rf"{re.escape(handle)}(?!\w)", t["text"].lower())
+            )
+        ]
     return 200, app.tweet_page(found, request["query"], kind="mentions", size_range=(5, 100))
 
 
@@ -69,28 +85,40 @@ def search_recent(app, request):
 
 # ---- tweets ----------------------------------------------------------------------------
 
+
 def create_tweet(app, request):
     body = app.json_body(request)
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _app().invalid("text is required", "text")
     if len(text) > 280:
-        raise _app().problem(403, "Forbidden", "Your Tweet text is too long. For more "
-                             "information on how X determines text length see "
-                             "https://github.com/twitter/twitter-text.")
+        raise _app().problem(
+            403,
+            "Forbidden",
+            "Your Tweet text is too long. For more "
+            "information on how X determines text length see "
+            "https://github.com/twitter/twitter-text.",
+        )
     reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id", "")
     user_id = request["user_id"]
     with app.lock:
         if reply_to and (reply_to not in app.tweets or app.tweets[reply_to]["deleted"]):
-            raise _app().problem(403, "Forbidden", "You attempted to reply to a Tweet that is "
-                                 "deleted or not visible to you.")
-        if any(t["author_id"] == user_id and t["text"] == text and not t["deleted"]
-               for t in app.tweets.values()):
-            raise _app().problem(403, "Forbidden", "You are not allowed to create a Tweet "
-                                 "with duplicate content.")
+            raise _app().problem(
+                403,
+                "Forbidden",
+                "You attempted to reply to a Tweet that is deleted or not visible to you.",
+            )
+        if any(
+            t["author_id"] == user_id and t["text"] == text and not t["deleted"]
+            for t in app.tweets.values()
+        ):
+            raise _app().problem(
+                403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
+            )
     tweet = app.add_tweet(user_id, text, in_reply_to=reply_to)
-    return 201, {"data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"],
-                          "text": tweet["text"]}}
+    return 201, {
+        "data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": tweet["text"]}
+    }
 
 
 def delete_tweet(app, request):
@@ -98,12 +126,14 @@ def delete_tweet(app, request):
     with app.lock:
         tweet = app.tweets.get(tweet_id)
         if tweet is None or tweet["deleted"]:
-            raise _app().problem(404, "Not Found Error",
-                                 f"Could not find tweet with id: [{tweet_id}].",
-                                 "https://api.twitter.com/2/problems/resource-not-found")
+            raise _app().problem(
+                404,
+                "Not Found Error",
+                f"Could not find tweet with id: [{tweet_id}].",
+                "https://api.twitter.com/2/problems/resource-not-found",
+            )
         if tweet["author_id"] != request["user_id"]:
-            raise _app().problem(403, "Forbidden", "You are not authorized to delete this "
-                                 "Tweet.")
+            raise _app().problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
         tweet["deleted"] = True
     return 200, {"data": {"deleted": True}}
 
@@ -140,18 +170,26 @@ def hide(app, request):
     with app.lock:
         tweet = app.tweets.get(tweet_id)
         if tweet is None or tweet["deleted"]:
-            raise _app().problem(404, "Not Found Error",
-                                 f"Could not find tweet with id: [{tweet_id}].")
+            raise _app().problem(
+                404, "Not Found Error", f"Could not find tweet with id: [{tweet_id}]."
+            )
         root = app.tweets.get(tweet["conversation_id"])
-        if tweet["conversation_id"] == tweet_id or root is None \
-                or root["author_id"] != request["user_id"]:
-            raise _app().problem(403, "Forbidden", "You can only hide or unhide replies to "
-                                 "conversations you authored.")
+        if (
+            tweet["conversation_id"] == tweet_id
+            or root is None
+            or root["author_id"] != request["user_id"]
+        ):
+            raise _app().problem(
+                403,
+                "Forbidden",
+                "You can only hide or unhide replies to conversations you authored.",
+            )
         tweet["hidden"] = hidden
     return 200, {"data": {"hidden": hidden}}
 
 
 # ---- direct messages -------------------------------------------------------------------
+
 
 def dm_events(app, request):
     query = request["query"]
@@ -163,8 +201,11 @@ def dm_events(app, request):
         raise _app().invalid("max_results must be between 1 and 100", "max_results")
     user_id = request["user_id"]
     with app.lock:
-        events = sorted((e for e in app.dm_events if user_id in e["participant_ids"]),
-                        key=lambda e: int(e["id"]), reverse=True)
+        events = sorted(
+            (e for e in app.dm_events if user_id in e["participant_ids"]),
+            key=lambda e: int(e["id"]),
+            reverse=True,
+        )
     token = query.get("pagination_token")
     if token:
         events = [e for e in events if int(e["id"]) < app._read_token(token, "dm")]
@@ -189,8 +230,7 @@ def dm_events(app, request):
             user_ids += [p for e in page for p in e["participant_ids"]]
         users = [app.users[i] for i in dict.fromkeys(user_ids) if i in app.users]
         if users:
-            body["includes"] = {"users": [app.render_user(u, _user_fields(request))
-                                          for u in users]}
+            body["includes"] = {"users": [app.render_user(u, _user_fields(request)) for u in users]}
     meta = {"result_count": len(page)}
     if rest:
         meta["next_token"] = app._make_token(page[-1]["id"], "dm")
@@ -208,17 +248,19 @@ def create_dm(app, request):
     with app.lock:
         recipient = app.users.get(participant_id)
     if recipient is None:
-        raise _app().invalid(f"Could not find user with id: [{participant_id}].",
-                             "participant_id")
+        raise _app().invalid(f"Could not find user with id: [{participant_id}].", "participant_id")
     if not recipient["dm_open"]:
-        raise _app().problem(403, "Forbidden",
-                             "You are not permitted to send a Direct Message to this user.")
+        raise _app().problem(
+            403, "Forbidden", "You are not permitted to send a Direct Message to this user."
+        )
     event = app.add_dm(request["user_id"], participant_id, text)
-    return 201, {"data": {"dm_conversation_id": event["dm_conversation_id"],
-                          "dm_event_id": event["id"]}}
+    return 201, {
+        "data": {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}
+    }
 
 
 # ---- OAuth 2.0 with PKCE ---------------------------------------------------------------
+
 
 def authorize_page(app, request):
     query = request["query"]
@@ -233,13 +275,18 @@ def authorize_page(app, request):
 def authorize_decide(app, request):
     form = app.form_body(request)
     if form.get("approve") != "1":
-        raise app.redirect(form["redirect_uri"], {"error": "access_denied",
-                                                  "state": form.get("state", "")})
+        raise app.redirect(
+            form["redirect_uri"], {"error": "access_denied", "state": form.get("state", "")}
+        )
     code = secrets.token_urlsafe(24)
     with app.lock:
-        app.codes[code] = {"client_id": form["client_id"], "redirect_uri": form["redirect_uri"],
-                           "challenge": form["code_challenge"], "scope": form.get("scope", ""),
-                           "user_id": form.get("user_id") or next(iter(app.users))}
+        app.codes[code] = {
+            "client_id": form["client_id"],
+            "redirect_uri": form["redirect_uri"],
+            "challenge": form["code_challenge"],
+            "scope": form.get("scope", ""),
+            "user_id": form.get("user_id") or next(iter(app.users)),
+        }
     raise app.redirect(form["redirect_uri"], {"state": form.get("state", ""), "code": code})
 
 
@@ -259,12 +306,18 @@ def token(app, request):
     with app.lock:
         if grant == "authorization_code":
             issued = app.codes.pop(form.get("code", ""), None)
-            if issued is None or issued["redirect_uri"] != form.get("redirect_uri") \
-                    or issued["client_id"] != client_id:
+            if (
+                issued is None
+                or issued["redirect_uri"] != form.get("redirect_uri")
+                or issued["client_id"] != client_id
+            ):
                 raise _token_error("Value passed for the authorization code was invalid.")
             verifier = form.get("code_verifier", "")
-            challenge = base64.urlsafe_b64encode(
-                hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .decode()
+                .rstrip("=")
+            )
             if challenge != issued["challenge"]:
                 raise _token_error("Value passed for the code verifier did not match.")
             return 200, app.issue_token(issued["user_id"], scope=issued["scope"])
@@ -279,10 +332,15 @@ def token(app, request):
 
 # ---- /_standin/ control ----------------------------------------------------------------
 
+
 def control_fault(app, request):
     body = app.json_body(request)
-    app.inject(body["mode"], body.get("endpoint", "*"), times=int(body.get("times", 1)),
-               seconds=float(body.get("seconds", 3)))
+    app.inject(
+        body["mode"],
+        body.get("endpoint", "*"),
+        times=int(body.get("times", 1)),
+        seconds=float(body.get("seconds", 3)),
+    )
     return 200, {"ok": True}
 
 
@@ -300,8 +358,13 @@ def control_clock(app, request):
 
 def control_tweet(app, request):
     body = app.json_body(request)
-    tweet = app.add_tweet(body["author_id"], body["text"], in_reply_to=body.get("in_reply_to", ""),
-                          lang=body.get("lang", "en"), urls=body.get("urls"))
+    tweet = app.add_tweet(
+        body["author_id"],
+        body["text"],
+        in_reply_to=body.get("in_reply_to", ""),
+        lang=body.get("lang", "en"),
+        urls=body.get("urls"),
+    )
     return 201, {"data": {"id": tweet["id"]}}
 
 
@@ -320,10 +383,12 @@ def control_webhook(app, request):
 
 def control_state(app, request):
     with app.lock:
-        return 200, {"tweets": [{k: v for k, v in t.items()} for t in app.tweets.values()],
-                     "dm_events": list(app.dm_events),
-                     "likes": [list(pair) for pair in sorted(app.likes)],
-                     "calls": len(app.calls)}
+        return 200, {
+            "tweets": [{k: v for k, v in t.items()} for t in app.tweets.values()],
+            "dm_events": list(app.dm_events),
+            "likes": [list(pair) for pair in sorted(app.likes)],
+            "calls": len(app.calls),
+        }
 
 
 def _r(method, path, handler, endpoint=None):

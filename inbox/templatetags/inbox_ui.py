@@ -71,8 +71,13 @@ def sla_label(due: datetime | None) -> str:
         return ""
     left = int((due - timezone.now()).total_seconds())
     span = abs(left)
-    text = (f"{span // 86400}d" if span >= 86400 else f"{span // 3600}h" if span >= 3600
-            else f"{max(span // 60, 1)}m")
+    text = (
+        f"{span // 86400}d"
+        if span >= 86400
+        else f"{span // 3600}h"
+        if span >= 3600
+        else f"{max(span // 60, 1)}m"
+    )
     return f"SLA {text} over" if left < 0 else f"SLA {text}"
 
 
@@ -155,22 +160,33 @@ def timeline_text(event) -> str:
     data = event.data if isinstance(event.data, dict) else {}
     if event.verb == "rule_matched":
         actions = [str(a) for a in data.get("actions") or [] if a]
-        text = format_html("{} by rule ‘{}’", "; ".join(actions) or "matched",
-                           event.rule_name or "?")
+        text = format_html(
+            "{} by rule ‘{}’", "; ".join(actions) or "matched", event.rule_name or "?"
+        )
         if data.get("matched"):
             text = format_html("{}, matched ‘{}’", text, str(data["matched"])[:200])
         if data.get("trigger"):
             trigger = str(data["trigger"])
-            text = format_html("{}, {}", text,
-                               RULE_TRIGGERS.get(trigger, trigger.replace("_", " ")))
+            text = format_html(
+                "{}, {}", text, RULE_TRIGGERS.get(trigger, trigger.replace("_", " "))
+            )
         return text
-    who = (event.actor.display_name if event.actor else
-           format_html("rule ‘{}’", event.rule_name) if event.rule_name else
-           NO_ACTOR.get(str(event.verb), "system"))
+    who = (
+        event.actor.display_name
+        if event.actor
+        else format_html("rule ‘{}’", event.rule_name)
+        if event.rule_name
+        else NO_ACTOR.get(str(event.verb), "system")
+    )
     verb = _verb_words(str(event.verb))
     detail = ""
-    for key, shape in (("tag", " {}"), ("assignee", " → {}"), ("priority", " {}"),
-                       ("reason", " ({})"), ("customer", " {}")):
+    for key, shape in (
+        ("tag", " {}"),
+        ("assignee", " → {}"),
+        ("priority", " {}"),
+        ("reason", " ({})"),
+        ("customer", " {}"),
+    ):
         if data.get(key):
             detail = format_html("{}" + shape, detail, data[key])
     return format_html("{}: {}{}", who, verb, detail)
@@ -178,11 +194,21 @@ def timeline_text(event) -> str:
 
 # Attachment types as the platforms name them, in words. Unknown ones read "Attachment".
 ATTACHMENTS = {
-    "image": "Photo", "photo": "Photo", "video": "Video", "animated_gif": "GIF",
-    "audio": "Voice message", "file": "File", "sticker": "Sticker",
-    "story_mention": "Mentioned you in their story", "share": "Shared a post",
-    "ig_reel": "Reel", "reel": "Reel", "media": "Photo or video", "fallback": "Link",
-    "template": "Card", "location": "Location",
+    "image": "Photo",
+    "photo": "Photo",
+    "video": "Video",
+    "animated_gif": "GIF",
+    "audio": "Voice message",
+    "file": "File",
+    "sticker": "Sticker",
+    "story_mention": "Mentioned you in their story",
+    "share": "Shared a post",
+    "ig_reel": "Reel",
+    "reel": "Reel",
+    "media": "Photo or video",
+    "fallback": "Link",
+    "template": "Card",
+    "location": "Location",
 }
 # How ingest previews a message without text: its attachment types in brackets.
 _ATTACHMENT_PREVIEW = re.compile(r"\[([\w, ]+)\]")
@@ -202,7 +228,7 @@ def preview_text(preview) -> str:
         return text
     kinds = [k.strip() for k in m.group(1).split(",")]
     if not all(k in ATTACHMENTS or k == "file" for k in kinds):
-        return text       # a customer who wrote "[ok]" keeps their words
+        return text  # a customer who wrote "[ok]" keeps their words
     return ", ".join(dict.fromkeys(ATTACHMENTS[k] for k in kinds))
 
 
@@ -220,8 +246,7 @@ def allows(message, kind: str) -> bool:
     try:
         # Through the conversation: the page loads it with its channel, once.
         connector = message.conversation.channel.connector
-        return (connector.supports(Capability(kind))
-                and not connector.action_refusal(kind, message))
+        return connector.supports(Capability(kind)) and not connector.action_refusal(kind, message)
     except (LookupError, ValueError):
         return False
 

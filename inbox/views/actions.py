@@ -47,9 +47,11 @@ def snooze_until(value: str, *, now: datetime | None = None) -> datetime:
         "1h": lambda: now + timedelta(hours=1),
         "4h": lambda: now + timedelta(hours=4),
         "tomorrow": lambda: timezone.make_aware(
-            datetime.combine(now.date() + timedelta(days=1), nine)),
+            datetime.combine(now.date() + timedelta(days=1), nine)
+        ),
         "week": lambda: timezone.make_aware(
-            datetime.combine(now.date() + timedelta(days=7 - now.weekday()), nine)),
+            datetime.combine(now.date() + timedelta(days=7 - now.weekday()), nine)
+        ),
     }
     if value in presets:
         return presets[value]()
@@ -85,14 +87,17 @@ def _note(c, data, user):
 VERBS = {
     "assign": _assign,
     "tag": _tag,
-    "untag": lambda c, d, u: ops.conversation_untag(conversation=c, name=d.get("name", ""),
-                                                    actor=u),
+    "untag": lambda c, d, u: ops.conversation_untag(
+        conversation=c, name=d.get("name", ""), actor=u
+    ),
     "close": lambda c, d, u: ops.conversation_close(conversation=c, actor=u),
     "reopen": lambda c, d, u: ops.conversation_reopen(conversation=c, actor=u),
     "snooze": lambda c, d, u: ops.conversation_snooze(
-        conversation=c, until=snooze_until(d.get("until", "1h")), actor=u),
+        conversation=c, until=snooze_until(d.get("until", "1h")), actor=u
+    ),
     "priority": lambda c, d, u: ops.conversation_set_priority(
-        conversation=c, priority=d.get("priority", ""), actor=u),
+        conversation=c, priority=d.get("priority", ""), actor=u
+    ),
     "spam": lambda c, d, u: ops.conversation_mark_spam(conversation=c, spam=True, actor=u),
     "unspam": lambda c, d, u: ops.conversation_mark_spam(conversation=c, spam=False, actor=u),
     "note": _note,
@@ -107,9 +112,12 @@ def _pane(request, conversation, *, advance: bool = False) -> HttpResponse:
         return redirect("inbox:conversation", pk=conversation.pk)
     conversation.refresh_from_db()
     response = render(request, f"{PAGE}#pane", pane_context(request, conversation))
-    return trigger_client_event(response, "conversationChanged",
-                                {"conversation": conversation.pk, "advance": advance},
-                                after="settle")
+    return trigger_client_event(
+        response,
+        "conversationChanged",
+        {"conversation": conversation.pk, "advance": advance},
+        after="settle",
+    )
 
 
 @require_POST
@@ -122,8 +130,9 @@ def act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         handler(conversation, request.POST, request.user)
     except (ValueError, LookupError, User.DoesNotExist, Team.DoesNotExist) as exc:
         return HttpResponseBadRequest(f"cannot {verb}: {exc}")
-    return _pane(request, conversation, advance=verb in ADVANCING
-                 and request.POST.get("advance") == "1")
+    return _pane(
+        request, conversation, advance=verb in ADVANCING and request.POST.get("advance") == "1"
+    )
 
 
 @require_POST
@@ -160,8 +169,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     params = selectors.ListParams.from_query(request.GET)
     if request.POST.get("scope") == "post" and params.post_key:
         channel_id, context = params.post_key
-        targets = Conversation.objects.filter(channel_id=channel_id,
-                                              context_external_id=context)
+        targets = Conversation.objects.filter(channel_id=channel_id, context_external_id=context)
         if verb == "close":
             targets = targets.exclude(state="closed")
     else:
@@ -178,5 +186,4 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect(f"/?{params.as_query()}")
     response = render(request, f"{PAGE}#list", list_context(request, params))
-    return trigger_client_event(response, "bulkDone", {"verb": verb, "count": done},
-                                after="settle")
+    return trigger_client_event(response, "bulkDone", {"verb": verb, "count": done}, after="settle")

@@ -26,24 +26,35 @@ def channels(request: HttpRequest) -> HttpResponse:
     kept = selectors.kept_for_inspection()
     # The reasons are read in the Django admin, which only staff may open.
     staff = request.user.is_staff
-    rows = [{"row": row, "reconnect_url": _reconnect_url(row),
-             "poisoned_url": staff and _events_url(EventState.POISONED, row.channel.pk),
-             "failed_url": staff and _events_url(EventState.FAILED, row.channel.pk)}
-            for row in selectors.channel_overview(kept)]
-    connect = sorted(((c.label, reverse(c.connect_url_name)) for c in registry.all()
-                      if c.connect_url_name), key=lambda item: item[0])
+    rows = [
+        {
+            "row": row,
+            "reconnect_url": _reconnect_url(row),
+            "poisoned_url": staff and _events_url(EventState.POISONED, row.channel.pk),
+            "failed_url": staff and _events_url(EventState.FAILED, row.channel.pk),
+        }
+        for row in selectors.channel_overview(kept)
+    ]
+    connect = sorted(
+        ((c.label, reverse(c.connect_url_name)) for c in registry.all() if c.connect_url_name),
+        key=lambda item: item[0],
+    )
     # Deliveries that could not be matched to a channel (a malformed body names none).
-    unmatched = {"poisoned": kept.get((None, EventState.POISONED), 0),
-                 "failed": kept.get((None, EventState.FAILED), 0),
-                 "url": staff and _events_url(None, None)}
-    return render(request, "inbox/channels.html",
-                  {"rows": rows, "connect": connect, "unmatched": unmatched})
+    unmatched = {
+        "poisoned": kept.get((None, EventState.POISONED), 0),
+        "failed": kept.get((None, EventState.FAILED), 0),
+        "url": staff and _events_url(None, None),
+    }
+    return render(
+        request, "inbox/channels.html", {"rows": rows, "connect": connect, "unmatched": unmatched}
+    )
 
 
 def _events_url(state: str | None, channel_id: int | None) -> str:
     """The admin's list of inbound events kept in `state` for one channel (None: none)."""
     query = ({"state__exact": state} if state else {}) | (
-        {"channel__id__exact": channel_id} if channel_id else {"channel__isnull": "True"})
+        {"channel__id__exact": channel_id} if channel_id else {"channel__isnull": "True"}
+    )
     return f"{reverse('admin:inbox_inboundevent_changelist')}?{urlencode(query)}"
 
 

@@ -21,8 +21,12 @@ from ..models import (
     SavedReplyScope,
 )
 
-SNOOZE_PRESETS = [("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow 9:00"),
-                  ("week", "Next week")]
+SNOOZE_PRESETS = [
+    ("1h", "1 hour"),
+    ("4h", "4 hours"),
+    ("tomorrow", "Tomorrow 9:00"),
+    ("week", "Next week"),
+]
 
 
 def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
@@ -47,7 +51,8 @@ def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
         "bulk_teams": Team.objects.order_by("name"),
         # Every agent sees a disconnected channel's banner (1 query).
         "disconnected_channels": Channel.objects.filter(
-            status=ChannelStatus.NEEDS_RECONNECT).order_by("name"),
+            status=ChannelStatus.NEEDS_RECONNECT
+        ).order_by("name"),
     }
 
 
@@ -71,8 +76,12 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
     modes = composer_modes(conversation)
     draft = detail.draft
     mode = draft.mode if draft and draft.mode in dict(modes) else (modes[0][0] if modes else "")
-    filled = saved_replies.filled_replies(detail.saved_replies, conversation=conversation,
-                                          agent=request.user, customer=detail.customer)
+    filled = saved_replies.filled_replies(
+        detail.saved_replies,
+        conversation=conversation,
+        agent=request.user,
+        customer=detail.customer,
+    )
     return {
         "detail": detail,
         "conversation": conversation,

@@ -38,8 +38,9 @@ def edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
         if not request.htmx:
             return HttpResponseBadRequest("; ".join(m for e in form.errors.values() for m in e))
         return _pane(request, conversation, contact_form=form)
-    contacts.contact_update(contact=contact, values=form.cleaned_data, actor=request.user,
-                            conversation=conversation)
+    contacts.contact_update(
+        contact=contact, values=form.cleaned_data, actor=request.user, conversation=conversation
+    )
     return _pane(request, conversation)
 
 
@@ -48,8 +49,12 @@ def note(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk)
     if request.POST.get("text", "").strip():
-        contacts.contact_note_add(contact=contact, text=request.POST["text"],
-                                  actor=request.user, conversation=conversation)
+        contacts.contact_note_add(
+            contact=contact,
+            text=request.POST["text"],
+            actor=request.user,
+            conversation=conversation,
+        )
     return _pane(request, conversation)
 
 
@@ -65,19 +70,24 @@ def merge(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
         if other is None:
             return HttpResponseBadRequest("choose the customer to merge with")
         name = other.name or f"contact {other.pk}"
-        contacts.contact_merge(keep=contact, other=other, actor=request.user,
-                               conversation=conversation)
+        contacts.contact_merge(
+            keep=contact, other=other, actor=request.user, conversation=conversation
+        )
         messages.success(request, f"Merged {name} into {contact.name or 'this customer'}.")
         return redirect("inbox:conversation", conversation.pk)
     q = request.GET.get("q", "").strip()
-    return render(request, "inbox/merge.html", {
-        "conversation": conversation,
-        "contact": contact,
-        "q": q,
-        "candidates": search.find_customers(q, exclude=contact.pk) if q else [],
-        "preview": contacts.merge_preview(keep=contact, other=other) if other else None,
-        "back": reverse("inbox:conversation", args=[conversation.pk]),
-    })
+    return render(
+        request,
+        "inbox/merge.html",
+        {
+            "conversation": conversation,
+            "contact": contact,
+            "q": q,
+            "candidates": search.find_customers(q, exclude=contact.pk) if q else [],
+            "preview": contacts.merge_preview(keep=contact, other=other) if other else None,
+            "back": reverse("inbox:conversation", args=[conversation.pk]),
+        },
+    )
 
 
 @require_POST
@@ -85,8 +95,7 @@ def unmerge(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     identity = get_object_or_404(Identity, pk=identity_pk)
     try:
-        contacts.identity_unmerge(identity=identity, actor=request.user,
-                                  conversation=conversation)
+        contacts.identity_unmerge(identity=identity, actor=request.user, conversation=conversation)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     conversation.refresh_from_db()

@@ -41,24 +41,44 @@ def feed(request: HttpRequest) -> JsonResponse:
         changed = None  # back after a pause: changes made meanwhile were never announced
     body: dict = {"version": version, "reload": changed is None}
     if open_id:
-        presence.announce(conversation_id=open_id, user=user,
-                          replying=request.GET.get("typing") == "1")
-        body["presence"] = render_to_string(f"{PAGE}#presence", {
-            "present": presence.others(conversation_id=open_id, user=user)}, request)
+        presence.announce(
+            conversation_id=open_id, user=user, replying=request.GET.get("typing") == "1"
+        )
+        body["presence"] = render_to_string(
+            f"{PAGE}#presence",
+            {"present": presence.others(conversation_id=open_id, user=user)},
+            request,
+        )
     if changed is None:
         changed = set()
     if changed or body["reload"]:
-        body["folders"] = render_to_string(f"{PAGE}#folders", {
-            "params": params, "counts": selectors.folder_counts(user),
-            "folders": selectors.FOLDERS}, request)
+        body["folders"] = render_to_string(
+            f"{PAGE}#folders",
+            {
+                "params": params,
+                "counts": selectors.folder_counts(user),
+                "folders": selectors.FOLDERS,
+            },
+            request,
+        )
     if changed and not body["reload"]:
         rows, gone = selectors.rows_by_id(changed, params, user)
-        body["rows"] = [{"id": row.pk, "html": render_to_string(
-            f"{PAGE}#row", {"c": row, "query": params.as_query()}, request)} for row in rows]
+        body["rows"] = [
+            {
+                "id": row.pk,
+                "html": render_to_string(
+                    f"{PAGE}#row", {"c": row, "query": params.as_query()}, request
+                ),
+            }
+            for row in rows
+        ]
         body["gone"] = sorted(gone)
     if open_id and (open_id in changed or body["reload"]):
-        conversation = (Conversation.objects.select_related("channel", "contact", "assignee",
-                                                            "team").filter(pk=open_id).first())
+        conversation = (
+            Conversation.objects.select_related("channel", "contact", "assignee", "team")
+            .filter(pk=open_id)
+            .first()
+        )
         if conversation is not None:
             context = pane_context(request, conversation)
             body["thread"] = render_to_string(f"{PAGE}#thread", context, request)

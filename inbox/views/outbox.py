@@ -19,7 +19,14 @@ def outbox(request: HttpRequest) -> HttpResponse:
     require_agent(request)
     state = request.GET.get("state", "")
     rows, counts = selectors.outbox_rows(state)
-    return render(request, "inbox/outbox.html", {
-        "rows": rows, "counts": counts, "states": selectors.OUTBOX_STATES, "state": state,
-        "needs_reconnect": ChannelStatus.NEEDS_RECONNECT,
-    })
+    return render(
+        request,
+        "inbox/outbox.html",
+        {
+            "rows": rows,
+            "counts": counts,
+            "states": selectors.OUTBOX_STATES,
+            "state": state,
+            "needs_reconnect": ChannelStatus.NEEDS_RECONNECT,
+        },
+    )

@@ -58,13 +58,18 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     close = request.POST.get("close") == "1"
     # "Both": a short public answer and the private text with the details, two texts.
     public_text = request.POST.get("public_text", "") if mode == "both" else text
-    form = {"draft_text": text, "mode": mode, "form_close": close,
-            "public_text": request.POST.get("public_text"),
-            "form_advance": request.POST.get("advance") == "1",
-            "use_signature": request.POST.get("signature") == "on"}
+    form = {
+        "draft_text": text,
+        "mode": mode,
+        "form_close": close,
+        "public_text": request.POST.get("public_text"),
+        "form_advance": request.POST.get("advance") == "1",
+        "use_signature": request.POST.get("signature") == "on",
+    }
     if mode not in dict(composer_modes(conversation)):
-        return _composer(request, conversation, error="This channel cannot answer that way.",
-                         **form)
+        return _composer(
+            request, conversation, error="This channel cannot answer that way.", **form
+        )
     if not text.strip():
         return _composer(request, conversation, error="Write something first.", **form)
     if not public_text.strip():
@@ -78,23 +83,36 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm_answered") != "1":
         answered = selectors.answered_since(conversation, since_id=since_id, user=request.user)
         if answered:
-            return _composer(request, conversation, answered=answered,
-                             **{**form, "since_id": since_id})
+            return _composer(
+                request, conversation, answered=answered, **{**form, "since_id": since_id}
+            )
     if form["use_signature"]:
         text = with_signature(text, request.user.signature)
         public_text = text if mode != "both" else public_text
     options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
     try:
         with transaction.atomic():
-            if not reply_tokens.claim(request.POST.get("reply_token", ""), user=request.user,
-                                      conversation=conversation):
+            if not reply_tokens.claim(
+                request.POST.get("reply_token", ""), user=request.user, conversation=conversation
+            ):
                 raise _AlreadySent
             if mode in ("public", "both"):
-                conversation_reply(conversation=conversation, text=public_text, private=False,
-                                   actor=request.user, close=close and mode == "public")
+                conversation_reply(
+                    conversation=conversation,
+                    text=public_text,
+                    private=False,
+                    actor=request.user,
+                    close=close and mode == "public",
+                )
             if mode in ("private", "both"):
-                conversation_reply(conversation=conversation, text=text, private=True,
-                                   actor=request.user, options=options, close=close)
+                conversation_reply(
+                    conversation=conversation,
+                    text=text,
+                    private=True,
+                    actor=request.user,
+                    options=options,
+                    close=close,
+                )
             Draft.objects.filter(user=request.user, conversation=conversation).delete()
     except _AlreadySent:
         return _already_sent(request, conversation)
@@ -106,8 +124,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return _sent(request, conversation, close=close, advance=form["form_advance"])
     except Exception:
-        log.exception("reply in conversation %s was committed; showing the pane failed",
-                      conversation.pk)
+        log.exception(
+            "reply in conversation %s was committed; showing the pane failed", conversation.pk
+        )
         url = reverse("inbox:conversation", args=[conversation.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -119,9 +138,12 @@ def _sent(request: HttpRequest, conversation, *, close: bool, advance: bool) -> 
     conversation.refresh_from_db()
     context = pane_context(request, conversation)
     response = render(request, f"{PAGE}#pane", context)
-    return trigger_client_event(response, "replySent", {
-        "conversation": conversation.pk, "closed": close, "advance": advance},
-        after="settle")
+    return trigger_client_event(
+        response,
+        "replySent",
+        {"conversation": conversation.pk, "closed": close, "advance": advance},
+        after="settle",
+    )
 
 
 def _already_sent(request: HttpRequest, conversation) -> HttpResponse:
@@ -137,10 +159,12 @@ def save_draft(request: HttpRequest, pk: int) -> HttpResponse:
     text = request.POST.get("text", "")
     mode = request.POST.get("mode", "public")[:16]
     if text.strip():
-        Draft.objects.update_or_create(user=request.user, conversation=conversation,
-                                       defaults={"text": text, "mode": mode})
+        Draft.objects.update_or_create(
+            user=request.user, conversation=conversation, defaults={"text": text, "mode": mode}
+        )
     else:
         Draft.objects.filter(user=request.user, conversation=conversation).delete()
-    presence.announce(conversation_id=conversation.pk, user=request.user,
-                      replying=bool(text.strip()))
+    presence.announce(
+        conversation_id=conversation.pk, user=request.user, replying=bool(text.strip())
+    )
     return HttpResponse(status=204)

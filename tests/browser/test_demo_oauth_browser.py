@@ -42,8 +42,10 @@ def demo_facebook(settings, live_server):
     with served(app):
         for name, value in fb_demo.demo_settings(app.url).items():
             setattr(settings, name, value)
-        app.configure(callback_url=f"{live_server.url}/webhooks/facebook/",
-                      app_secret=settings.META_APP_SECRET)
+        app.configure(
+            callback_url=f"{live_server.url}/webhooks/facebook/",
+            app_secret=settings.META_APP_SECRET,
+        )
         fb_demo.setup_channels(app.url)
         yield app
         app.webhooks.stop()
@@ -54,15 +56,19 @@ def replies_posted(standin) -> list[str]:
 
 
 def test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_go_out(
-        browser_page, live_server, demo_facebook, admin_user, agent, artifact):
+    browser_page, live_server, demo_facebook, admin_user, agent, artifact
+):
     standin = demo_facebook
     comment_id = standin.add_comment(message="Заказ №48213 так и не пришёл!", author=MARINA)
-    conversation = wait_for(lambda: Conversation.objects.filter(
-        external_thread_id=comment_id).first(), what="the comment in the inbox")
+    conversation = wait_for(
+        lambda: Conversation.objects.filter(external_thread_id=comment_id).first(),
+        what="the comment in the inbox",
+    )
 
     standin.expire_token()  # the Page's admin changed their password
-    reply = conversation_reply(conversation=conversation, text="Марина, уже проверяем!",
-                               actor=agent)
+    reply = conversation_reply(
+        conversation=conversation, text="Марина, уже проверяем!", actor=agent
+    )
     held = OutboundAction.objects.get(message=reply)
     assert held.state == ActionState.HELD
     assert replies_posted(standin) == []
@@ -88,8 +94,10 @@ def test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_
     page.wait_for_url(f"{live_server.url}/channels/facebook/")
     assert "Connected: Polaris Outfitters (sandbox)" in page.inner_text("body")
     artifact(page, "demo-facebook-reconnected")
-    wait_for(lambda: replies_posted(standin) == ["Марина, уже проверяем!"],
-             what="the held reply on the stand-in's posted list")
+    wait_for(
+        lambda: replies_posted(standin) == ["Марина, уже проверяем!"],
+        what="the held reply on the stand-in's posted list",
+    )
     held.refresh_from_db()
     assert held.state == ActionState.DONE
     channel = Channel.objects.get(kind="facebook", external_id=PAGE_ID)
@@ -98,7 +106,8 @@ def test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_
 
 
 def test_cancelling_on_the_standin_login_connects_nothing(
-        browser_page, live_server, demo_facebook, admin_user):
+    browser_page, live_server, demo_facebook, admin_user
+):
     page = browser_page(admin_user)
     page.goto(f"{live_server.url}/channels/facebook/connect/")
     page.click("text=Cancel")
@@ -107,7 +116,8 @@ def test_cancelling_on_the_standin_login_connects_nothing(
 
 
 def test_admin_connects_the_demo_x_account_on_the_standin_consent_page(
-        browser_page, live_server, admin_user, settings, artifact):
+    browser_page, live_server, admin_user, settings, artifact
+):
     from channels_tw.standin import demo as x_demo
 
     app = x_demo.create_app()
@@ -119,7 +129,9 @@ def test_admin_connects_the_demo_x_account_on_the_standin_consent_page(
         page.wait_for_selector("text=Authorize app")
         consent = urlsplit(page.url)
         assert (f"{consent.scheme}://{consent.netloc}", consent.path) == (
-            app.url, "/i/oauth2/authorize")
+            app.url,
+            "/i/oauth2/authorize",
+        )
         assert parse_qs(consent.query)["code_challenge_method"] == ["S256"]
         page.select_option("select[name=user_id]", x_demo.BRAND_ID)
         artifact(page, "demo-x-consent")

@@ -41,12 +41,22 @@ def minutes_ago(n: int):
 
 
 def test_log_in_and_see_the_inbox(browser_page, live_server, agent, testchat_channel, artifact):
-    factories.make_conversation(testchat_channel, text="Does the Aurora jacket come in XS?",
-                                customer="Emily Carter", at=minutes_ago(3),
-                                language="en", intent="question")
-    factories.make_conversation(testchat_channel, text="Order #48377 arrived broken",
-                                customer="Kadri Tamm", at=minutes_ago(9), priority="high",
-                                sla_due_at=timezone.now() + timedelta(minutes=20))
+    factories.make_conversation(
+        testchat_channel,
+        text="Does the Aurora jacket come in XS?",
+        customer="Emily Carter",
+        at=minutes_ago(3),
+        language="en",
+        intent="question",
+    )
+    factories.make_conversation(
+        testchat_channel,
+        text="Order #48377 arrived broken",
+        customer="Kadri Tamm",
+        at=minutes_ago(9),
+        priority="high",
+        sla_due_at=timezone.now() + timedelta(minutes=20),
+    )
     page = browser_page()
     page.goto(live_server.url + "/")
     assert "/login/" in page.url
@@ -61,20 +71,28 @@ def test_log_in_and_see_the_inbox(browser_page, live_server, agent, testchat_cha
     assert "question" in first.inner_text() and "en" in first.inner_text()
     page.keyboard.press("?")
     assert page.locator("#shortcut-help").is_visible()
-    assert "Send, close and open the next conversation" in page.locator("#shortcut-help").inner_text()
+    assert (
+        "Send, close and open the next conversation" in page.locator("#shortcut-help").inner_text()
+    )
     page.keyboard.press("Escape")
     assert not page.locator("#shortcut-help").is_visible()
     artifact(page, "inbox")
 
 
-def test_work_a_conversation_from_the_keyboard(browser_page, live_server, agent,
-                                               testchat_channel, testchat_platform, artifact):
-    first = factories.make_conversation(testchat_channel, text="When does my order ship?",
-                                        customer="Kadri Tamm", at=minutes_ago(2))
-    second = factories.make_conversation(testchat_channel, text="Do you ship to Tartu?",
-                                         customer="Mart Kask", at=minutes_ago(6))
-    SavedReply.objects.create(title="Shipping today", shortcut="ship",
-                              body="Hi {first_name}, your order ships today. {agent_name}")
+def test_work_a_conversation_from_the_keyboard(
+    browser_page, live_server, agent, testchat_channel, testchat_platform, artifact
+):
+    first = factories.make_conversation(
+        testchat_channel, text="When does my order ship?", customer="Kadri Tamm", at=minutes_ago(2)
+    )
+    second = factories.make_conversation(
+        testchat_channel, text="Do you ship to Tartu?", customer="Mart Kask", at=minutes_ago(6)
+    )
+    SavedReply.objects.create(
+        title="Shipping today",
+        shortcut="ship",
+        body="Hi {first_name}, your order ships today. {agent_name}",
+    )
     SavedReply.objects.create(title="Refund policy", shortcut="refund", body="Refunds take 5 days.")
     page = browser_page(agent)
     page.goto(live_server.url + "/")
@@ -95,25 +113,31 @@ def test_work_a_conversation_from_the_keyboard(browser_page, live_server, agent,
     page.keyboard.press("Control+Enter")
     # Sent, closed, and the next conversation is open.
     page.wait_for_selector(f"#pane[data-conversation='{second.pk}']")
-    wait_for(lambda: Conversation.objects.get(pk=first.pk).state == ConversationState.CLOSED,
-             what="the first conversation to close")
+    wait_for(
+        lambda: Conversation.objects.get(pk=first.pk).state == ConversationState.CLOSED,
+        what="the first conversation to close",
+    )
     sent = Message.objects.get(conversation=first, direction=Direction.OUTBOUND)
     assert sent.text == "Hi Kadri, your order ships today. Anna"
     assert [p["text"] for p in testchat_platform.posts] == [sent.text]
-    wait_for(lambda: Message.objects.get(pk=sent.pk).delivery_status == "posted",
-             what="the reply to be posted")
+    wait_for(
+        lambda: Message.objects.get(pk=sent.pk).delivery_status == "posted",
+        what="the reply to be posted",
+    )
 
 
-def test_new_comment_arrives_live_without_losing_the_draft(browser_page, live_server, agent,
-                                                           graph_standin):
+def test_new_comment_arrives_live_without_losing_the_draft(
+    browser_page, live_server, agent, graph_standin
+):
     """The Graph API stand-in (channels_fb/standin/) delivers a customer comment to the live
     server's webhook URL, signed as Meta signs it, while the agent has the inbox open.
     Page feed webhook: https://developers.facebook.com/docs/graph-api/webhooks/reference/page/#feed
     """
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
     channel = make_fb_channel(api_base_url=graph_standin.url)
-    convo = factories.make_conversation(channel, text="First question",
-                                        customer="Kadri Tamm", at=minutes_ago(4))
+    convo = factories.make_conversation(
+        channel, text="First question", customer="Kadri Tamm", at=minutes_ago(4)
+    )
     page = browser_page(agent)
     page.goto(f"{live_server.url}/c/{convo.pk}/")
     page.wait_for_selector("#composer-text")
@@ -121,9 +145,11 @@ def test_new_comment_arrives_live_without_losing_the_draft(browser_page, live_se
     page.fill("#composer-text", "Half-written answer, do not lose me")
     page.locator(f"#row-{convo.pk} input.select").check()
 
-    graph_standin.add_comment(message="Hello, is anyone there? 👋",
-                              author={"id": "6984412238391199", "name": "Live Customer"})
-    assert graph_standin.webhooks.deliver_due(force=True) == 1   # answered 200 by our server
+    graph_standin.add_comment(
+        message="Hello, is anyone there? 👋",
+        author={"id": "6984412238391199", "name": "Live Customer"},
+    )
+    assert graph_standin.webhooks.deliver_due(force=True) == 1  # answered 200 by our server
     # Arrives through the live feed (the page polls every second), not a reload: the draft
     # and the marker below survive. How fast it arrives is the benchmarks' business.
     page.wait_for_selector("#rows .row:has-text('Live Customer')", timeout=10000)
@@ -135,8 +161,9 @@ def test_new_comment_arrives_live_without_losing_the_draft(browser_page, live_se
     assert page.locator("#folders [data-count=open]").inner_text() == "2"
 
 
-def test_presence_and_answered_meanwhile_warning(browser_page, live_server, agent, agent2,
-                                                 testchat_channel, artifact):
+def test_presence_and_answered_meanwhile_warning(
+    browser_page, live_server, agent, agent2, testchat_channel, artifact
+):
     convo = factories.make_conversation(testchat_channel, text="Anyone?", customer="Mari Mets")
     anna = browser_page(agent)
     boris = browser_page(agent2)
@@ -153,16 +180,19 @@ def test_presence_and_answered_meanwhile_warning(browser_page, live_server, agen
     wait_for(lambda: convo.messages.filter(direction="out").count() == 1, what="Boris's reply")
     anna.click("#send-button")
     anna.wait_for_selector(".answered-warning")
-    assert "Boris answered since you opened this conversation" in \
-        anna.locator(".answered-warning").inner_text()
+    assert (
+        "Boris answered since you opened this conversation"
+        in anna.locator(".answered-warning").inner_text()
+    )
     assert anna.input_value("#composer-text") == "Hello from Anna"
     assert convo.messages.filter(direction="out").count() == 1
     anna.click("#send-anyway")
     wait_for(lambda: convo.messages.filter(direction="out").count() == 2, what="Anna's reply")
 
 
-def test_pii_warning_before_a_public_reply(browser_page, live_server, agent, testchat_channel,
-                                           artifact):
+def test_pii_warning_before_a_public_reply(
+    browser_page, live_server, agent, testchat_channel, artifact
+):
     convo = factories.make_conversation(testchat_channel, text="Can you help?")
     page = browser_page(agent)
     page.goto(f"{live_server.url}/c/{convo.pk}/")
@@ -177,12 +207,18 @@ def test_pii_warning_before_a_public_reply(browser_page, live_server, agent, tes
     wait_for(lambda: convo.messages.filter(direction="out").exists(), what="the reply")
 
 
-def test_bulk_close_a_posts_comments(browser_page, live_server, agent, testchat_channel,
-                                     artifact):
-    storm = [factories.make_conversation(
-        testchat_channel, text=f"Complaint {i}", customer=f"Angry {i}", at=minutes_ago(i + 1),
-        context_external_id="post-77", context={"text": "Our new price list"})
-        for i in range(4)]
+def test_bulk_close_a_posts_comments(browser_page, live_server, agent, testchat_channel, artifact):
+    storm = [
+        factories.make_conversation(
+            testchat_channel,
+            text=f"Complaint {i}",
+            customer=f"Angry {i}",
+            at=minutes_ago(i + 1),
+            context_external_id="post-77",
+            context={"text": "Our new price list"},
+        )
+        for i in range(4)
+    ]
     elsewhere = factories.make_conversation(testchat_channel, text="Unrelated")
     page = browser_page(agent)
     page.goto(f"{live_server.url}/posts/")
@@ -199,11 +235,15 @@ def test_bulk_close_a_posts_comments(browser_page, live_server, agent, testchat_
     assert Conversation.objects.get(pk=elsewhere.pk).state == "open"
 
 
-def test_select_rows_with_x_and_bulk_assign(browser_page, live_server, agent, agent2,
-                                            testchat_channel):
-    first, second, third = [factories.make_conversation(
-        testchat_channel, text=f"Question {i}", customer=f"Customer {i}", at=minutes_ago(i + 1))
-        for i in range(3)]
+def test_select_rows_with_x_and_bulk_assign(
+    browser_page, live_server, agent, agent2, testchat_channel
+):
+    first, second, third = [
+        factories.make_conversation(
+            testchat_channel, text=f"Question {i}", customer=f"Customer {i}", at=minutes_ago(i + 1)
+        )
+        for i in range(3)
+    ]
     page = browser_page(agent)
     page.goto(live_server.url + "/")
     page.wait_for_selector("#rows .row")
@@ -217,7 +257,10 @@ def test_select_rows_with_x_and_bulk_assign(browser_page, live_server, agent, ag
     page.click("#bulk button[value=assign]")
     page.wait_for_selector(f"#row-{first.pk}:has-text('Boris')")
     assert [Conversation.objects.get(pk=c.pk).assignee_id for c in (first, second, third)] == [
-        agent2.pk, None, agent2.pk]
+        agent2.pk,
+        None,
+        agent2.pk,
+    ]
 
 
 def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_channel):
@@ -225,7 +268,9 @@ def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_c
     from tests.unit.test_inbox_xss import PAYLOADS, hostile_conversation
 
     conversations = [hostile_conversation(p, testchat_channel) for p in PAYLOADS]
-    SavedReply.objects.create(title="<img src=x onerror=alert(99)>", body="<script>alert(98)</script>")
+    SavedReply.objects.create(
+        title="<img src=x onerror=alert(99)>", body="<script>alert(98)</script>"
+    )
     page = browser_page(agent)
     page.goto(live_server.url + "/?folder=all")
     page.wait_for_selector("#rows .row")
@@ -244,19 +289,27 @@ def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_c
     assert page.dialogs == []
 
 
-def test_a_double_click_sends_once(browser_page, live_server, agent, testchat_channel,
-                                   testchat_platform):
-    convo = factories.make_conversation(testchat_channel, text="Is the Aurora jacket waterproof?",
-                                        customer="Liis Saar")
+def test_a_double_click_sends_once(
+    browser_page, live_server, agent, testchat_channel, testchat_platform
+):
+    convo = factories.make_conversation(
+        testchat_channel, text="Is the Aurora jacket waterproof?", customer="Liis Saar"
+    )
     page = browser_page(agent)
     posts = []
-    page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
-            and r.url.endswith(f"/c/{convo.pk}/reply/") else None)
+    page.on(
+        "request",
+        lambda r: (
+            posts.append(r.url)
+            if r.method == "POST" and r.url.endswith(f"/c/{convo.pk}/reply/")
+            else None
+        ),
+    )
     page.goto(f"{live_server.url}/c/{convo.pk}/")
     page.fill("#composer-text", "Yes, fully waterproof.")
     page.dblclick("#send-button")
     page.wait_for_selector("#thread .msg.dir-out:has-text('Yes, fully waterproof.')")
-    assert len(posts) == 1                 # the second click was dropped in the browser
+    assert len(posts) == 1  # the second click was dropped in the browser
     wait_for(lambda: testchat_platform.posts, what="the reply to reach the platform")
     # The same form sent twice at once past the browser's guard: the server posts it once.
     token = page.input_value("#composer input[name=reply_token]")
@@ -274,16 +327,24 @@ def test_a_double_click_sends_once(browser_page, live_server, agent, testchat_ch
     assert OutboundAction.objects.filter(conversation=convo).count() == 2
 
 
-def test_a_storm_opened_on_a_post_shows_the_storming_folder(browser_page, live_server, agent,
-                                                            testchat_channel, artifact):
+def test_a_storm_opened_on_a_post_shows_the_storming_folder(
+    browser_page, live_server, agent, testchat_channel, artifact
+):
     from playwright.sync_api import expect
 
     from reports.storms import detect
 
-    storm = [factories.make_conversation(
-        testchat_channel, text=f"Complaint {i}", customer=f"Angry {i}",
-        at=timezone.now() - timedelta(seconds=10 * i + 5), context_external_id="post-88",
-        intent="complaint") for i in range(25)]
+    storm = [
+        factories.make_conversation(
+            testchat_channel,
+            text=f"Complaint {i}",
+            customer=f"Angry {i}",
+            at=timezone.now() - timedelta(seconds=10 * i + 5),
+            context_external_id="post-88",
+            intent="complaint",
+        )
+        for i in range(25)
+    ]
     calm = factories.make_conversation(testchat_channel, text="Unrelated question")
     page = browser_page(agent)
     page.goto(f"{live_server.url}/")

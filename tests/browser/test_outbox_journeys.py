@@ -38,17 +38,21 @@ def state_of(conversation: Conversation) -> str:
 
 
 def test_a_reply_held_by_an_expired_token_keeps_the_conversation_open(
-        browser_page, live_server, agent, agent2, graph_standin, artifact):
+    browser_page, live_server, agent, agent2, graph_standin, artifact
+):
     channel = make_fb_channel(api_base_url=graph_standin.url)
     comment_id = graph_standin.add_comment(
-        message="Where is my order?", author={"id": "6984412238391199", "name": "Marina Ivanova"})
-    convo = factories.make_conversation(channel, text="Where is my order?",
-                                        customer="Marina Ivanova", at=minutes_ago(3))
+        message="Where is my order?", author={"id": "6984412238391199", "name": "Marina Ivanova"}
+    )
+    convo = factories.make_conversation(
+        channel, text="Where is my order?", customer="Marina Ivanova", at=minutes_ago(3)
+    )
     Conversation.objects.filter(pk=convo.pk).update(external_thread_id=comment_id)
     convo.messages.update(external_id=comment_id)
-    other = factories.make_conversation(channel, text="Do you ship to Tartu?",
-                                        customer="Kadri Tamm", at=minutes_ago(5))
-    graph_standin.expire_token()           # Facebook answers every call with code 190
+    other = factories.make_conversation(
+        channel, text="Do you ship to Tartu?", customer="Kadri Tamm", at=minutes_ago(5)
+    )
+    graph_standin.expire_token()  # Facebook answers every call with code 190
 
     page = browser_page(agent)
     page.goto(f"{live_server.url}/c/{convo.pk}/")
@@ -74,8 +78,10 @@ def test_a_reply_held_by_an_expired_token_keeps_the_conversation_open(
     colleague = browser_page(agent2)
     colleague.goto(f"{live_server.url}/")
     colleague.wait_for_selector(".channel-banner")
-    assert "Polaris Outfitters (Facebook Page) is disconnected" in colleague.locator(
-        ".channel-banner").inner_text()
+    assert (
+        "Polaris Outfitters (Facebook Page) is disconnected"
+        in colleague.locator(".channel-banner").inner_text()
+    )
     assert "Reply not sent" in colleague.locator(f"#row-{convo.pk}").inner_text()
     assert "Reply not sent" not in colleague.locator(f"#row-{other.pk}").inner_text()
     artifact(colleague, "inbox-channel-disconnected-banner")
@@ -100,7 +106,7 @@ def test_a_reply_held_by_an_expired_token_keeps_the_conversation_open(
     assert page.locator("#conv-header .state").inner_text() == "Pending"
     assert [p["text"] for p in graph_standin.posted if p["kind"] == "comment"] == [text]
     assert state_of(convo) == "pending"
-    assert page.locator(f"#row-{convo.pk}").count() == 0    # answered: it left Open
+    assert page.locator(f"#row-{convo.pk}").count() == 0  # answered: it left Open
     colleague.reload()
     assert colleague.locator(f"#action-{action.pk}").count() == 0
     assert "Nothing waiting" in colleague.locator("table.outbox").inner_text()
@@ -108,14 +114,19 @@ def test_a_reply_held_by_an_expired_token_keeps_the_conversation_open(
 
 
 def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
-        browser_page, live_server, agent, manager, graph_standin, artifact, warm_classifier):
+    browser_page, live_server, agent, manager, graph_standin, artifact, warm_classifier
+):
     """A Messenger reply outside the 24-hour window fails with that reason; once the customer
     writes again, Retry on the Outbox page sends it once and the conversation leaves Open."""
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
     make_fb_channel(api_base_url=graph_standin.url)
     psid = "7012345678901234"
-    graph_standin.add_message(psid=psid, text="Can I change my delivery address?",
-                              name="Liis Kask", at=time.time() - 2 * 86400)
+    graph_standin.add_message(
+        psid=psid,
+        text="Can I change my delivery address?",
+        name="Liis Kask",
+        at=time.time() - 2 * 86400,
+    )
     assert graph_standin.webhooks.deliver_due(force=True) == 1
     convo = Conversation.objects.get(kind="dm", external_thread_id=psid)
 
@@ -125,8 +136,10 @@ def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
     page.fill("#composer-text", text)
     page.click("#send-button")
     page.wait_for_selector("#thread .msg.dir-out .delivery.status-failed")
-    assert "24-hour messaging window has closed" in page.locator(
-        "#thread .msg.dir-out .delivery .reason").inner_text()
+    assert (
+        "24-hour messaging window has closed"
+        in page.locator("#thread .msg.dir-out .delivery .reason").inner_text()
+    )
     assert state_of(convo) == "open"
     assert [p for p in graph_standin.posted if p["kind"] == "dm"] == []
 
@@ -144,30 +157,39 @@ def test_outbox_retry_sends_a_refused_reply_once_when_it_can_work(
     row.locator("button.retry").click()
     lead.wait_for_selector(f"#action-{action.pk}", state="detached")
     sent = [p["text"] for p in graph_standin.posted if p["kind"] == "dm"]
-    assert sent == [text]                                    # once
+    assert sent == [text]  # once
     action.refresh_from_db()
     assert action.state == ActionState.DONE
     assert state_of(convo) == "pending"
     assert convo.messages.filter(direction=Direction.OUTBOUND).get().delivery_status in (
-        "posted", "delivered", "read")
+        "posted",
+        "delivered",
+        "read",
+    )
     artifact(lead, "outbox-after-retry")
 
 
 # ---- public then private -------------------------------------------------------------------
 
+
 def test_public_then_private_two_texts_and_the_answer_joins_the_linked_thread(
-        browser_page, live_server, agent, graph_standin, artifact, warm_classifier):
+    browser_page, live_server, agent, graph_standin, artifact, warm_classifier
+):
     from inbox.models import SavedReply
 
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
     make_fb_channel(api_base_url=graph_standin.url)
     # The managers chose the public half of "reply publicly + continue privately".
-    SavedReply.objects.create(title="We've written to you", handoff=True,
-                              body="Hi {first_name}, we've sent you a private message.")
+    SavedReply.objects.create(
+        title="We've written to you",
+        handoff=True,
+        body="Hi {first_name}, we've sent you a private message.",
+    )
     SavedReply.objects.create(title="Thanks", body="Thank you, {first_name}!")
     psid = "6984412238391199"
-    graph_standin.add_comment(message="My parcel is lost, order 88123!",
-                              author={"id": psid, "name": "Marina Ivanova"})
+    graph_standin.add_comment(
+        message="My parcel is lost, order 88123!", author={"id": psid, "name": "Marina Ivanova"}
+    )
     assert graph_standin.webhooks.deliver_due(force=True) == 1
     comment_thread = Conversation.objects.get(kind="comment")
 
@@ -182,19 +204,22 @@ def test_public_then_private_two_texts_and_the_answer_joins_the_linked_thread(
     page.click("#send-button")
     page.wait_for_selector("#thread .msg.dir-out.vis-private")
 
-    sent = [(p["kind"], p["text"]) for p in graph_standin.posted
-            if p["kind"] in ("comment", "private_reply")]
+    sent = [
+        (p["kind"], p["text"])
+        for p in graph_standin.posted
+        if p["kind"] in ("comment", "private_reply")
+    ]
     assert sorted(sent) == [("comment", public), ("private_reply", private)]
-    graph_standin.webhooks.deliver_due(force=True)          # the echoes of both
+    graph_standin.webhooks.deliver_due(force=True)  # the echoes of both
 
     # The customer answers in Messenger: it opens the private thread linked to the comment.
-    graph_standin.add_message(psid=psid, text="Thank you, Friday is fine!",
-                              name="Marina Ivanova")
+    graph_standin.add_message(psid=psid, text="Thank you, Friday is fine!", name="Marina Ivanova")
     assert graph_standin.webhooks.deliver_due(force=True) == 1
     private_thread = Conversation.objects.get(kind="dm")
     assert private_thread.origin_id == comment_thread.pk
-    assert list(private_thread.messages.filter(direction=Direction.INBOUND)
-                .values_list("text", flat=True)) == ["Thank you, Friday is fine!"]
+    assert list(
+        private_thread.messages.filter(direction=Direction.INBOUND).values_list("text", flat=True)
+    ) == ["Thank you, Friday is fine!"]
 
     page.reload()
     link = page.locator(f"#linked-continuation-{private_thread.pk} a")

@@ -45,14 +45,18 @@ def visible(page, selector: str) -> bool:
 
 # ---- the customer profile -------------------------------------------------------------------
 
-def test_edit_merge_find_by_email_and_unmerge_a_customer(browser_page, live_server, agent,
-                                                          artifact):
+
+def test_edit_merge_find_by_email_and_unmerge_a_customer(
+    browser_page, live_server, agent, artifact
+):
     fb = factories.make_channel("facebook", name="Polaris Outdoor")
     x = factories.make_channel("x", name="Polaris on X")
-    on_fb = factories.make_conversation(fb, text="Where is my parcel? Ordered last week",
-                                        customer="Maria Tamm")
-    on_x = factories.make_conversation(x, text="@PolarisOutdoor still no parcel 😠",
-                                       customer="maria_t")
+    on_fb = factories.make_conversation(
+        fb, text="Where is my parcel? Ordered last week", customer="Maria Tamm"
+    )
+    on_x = factories.make_conversation(
+        x, text="@PolarisOutdoor still no parcel 😠", customer="maria_t"
+    )
     Identity.objects.filter(contact=on_x.contact).update(handle="maria_t")
     page = browser_page(agent)
     page.goto(f"{live_server.url}/c/{on_fb.pk}/")
@@ -90,8 +94,8 @@ def test_edit_merge_find_by_email_and_unmerge_a_customer(browser_page, live_serv
 
     side = page.locator("#side").inner_text()
     assert "facebook" in side and "x" in side.split()
-    assert "Maria Tamm" in side and "maria_t" in side          # both identities
-    assert "still no parcel" in side                            # the X history, linked
+    assert "Maria Tamm" in side and "maria_t" in side  # both identities
+    assert "still no parcel" in side  # the X history, linked
     assert "Where is my parcel" in page.locator("#thread").inner_text()
     assert "merged in the customer maria_t" in page.locator(".timeline").inner_text()
     artifact(page, "customer-merged")
@@ -123,8 +127,10 @@ def test_edit_merge_find_by_email_and_unmerge_a_customer(browser_page, live_serv
 
 # ---- the layout at 1024 px and on a phone -----------------------------------------------------
 
-def test_inbox_and_conversation_fit_1024_by_768(browser_page, live_server, manager, agent,
-                                                artifact):
+
+def test_inbox_and_conversation_fit_1024_by_768(
+    browser_page, live_server, manager, agent, artifact
+):
     data = build_inbox(manager, agent)
     page = browser_page(manager, width=1024, height=768)
     page.goto(f"{live_server.url}/")
@@ -135,9 +141,9 @@ def test_inbox_and_conversation_fit_1024_by_768(browser_page, live_server, manag
     page.wait_for_selector(f"#pane[data-conversation='{dm.pk}']")
     assert_fits(page, "conversation at 1024")
     thread = box(page, "#thread")
-    assert thread["width"] >= 450, thread                   # was 170 px
+    assert thread["width"] >= 450, thread  # was 170 px
     assert box(page, "#composer-text")["width"] >= 400
-    assert not visible(page, "#side")                       # a drawer, behind "Customer"
+    assert not visible(page, "#side")  # a drawer, behind "Customer"
     artifact(page, "layout-1024-conversation")
 
     page.click("#customer-toggle")
@@ -151,8 +157,9 @@ def test_inbox_and_conversation_fit_1024_by_768(browser_page, live_server, manag
     page.wait_for_selector("#side", state="hidden")
 
 
-def test_phone_list_then_conversation_then_back(browser_page, live_server, manager, agent,
-                                                artifact):
+def test_phone_list_then_conversation_then_back(
+    browser_page, live_server, manager, agent, artifact
+):
     data = build_inbox(manager, agent)
     page = browser_page(manager, width=390, height=844)
     page.goto(f"{live_server.url}/")

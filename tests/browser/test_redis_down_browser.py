@@ -10,16 +10,19 @@ from django.utils import timezone
 
 from tests.support import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.services,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_live_updates_pause_with_a_notice_and_resync_when_redis_returns(
-        browser_page, live_server, agent, testchat_channel, redis_cache):
+    browser_page, live_server, agent, testchat_channel, redis_cache
+):
     redis = redis_cache
-    convo = factories.make_conversation(testchat_channel, text="First question",
-                                        customer="Kadri Tamm",
-                                        at=timezone.now() - timedelta(minutes=4))
+    convo = factories.make_conversation(
+        testchat_channel,
+        text="First question",
+        customer="Kadri Tamm",
+        at=timezone.now() - timedelta(minutes=4),
+    )
     page = browser_page(agent)
     page.goto(f"{live_server.url}/c/{convo.pk}/")
     page.wait_for_selector("#composer-text")
@@ -32,8 +35,9 @@ def test_live_updates_pause_with_a_notice_and_resync_when_redis_returns(
     notice.wait_for(state="visible", timeout=4000)
     assert "Live updates paused — reconnecting" in notice.inner_text()
     # Meanwhile a customer writes: stored, but not announced (nothing to announce it on).
-    factories.make_conversation(testchat_channel, text="Hello while Redis is down",
-                                customer="Outage Customer")
+    factories.make_conversation(
+        testchat_channel, text="Hello while Redis is down", customer="Outage Customer"
+    )
 
     redis.start()
     notice.wait_for(state="hidden", timeout=10000)  # within the cache's 5 s retry pause

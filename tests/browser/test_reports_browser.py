@@ -38,9 +38,11 @@ CHARTS = {
 def seed_quarter(agents, teams) -> tuple:
     """About 2,000 conversations over 91 days on three channels, most answered by an agent."""
     rng = random.Random(15)
-    channels = [factories.make_channel("facebook", name="Polaris Outdoor"),
-                factories.make_channel("instagram", name="polaris.outdoor"),
-                factories.make_channel("x", name="@polarisoutdoor")]
+    channels = [
+        factories.make_channel("facebook", name="Polaris Outdoor"),
+        factories.make_channel("instagram", name="polaris.outdoor"),
+        factories.make_channel("x", name="@polarisoutdoor"),
+    ]
     SlaPolicy.objects.create(name="First contact", first_response_minutes=120)
     today = timezone.localdate()
     first_day = today - timedelta(days=DAYS - 1)
@@ -56,34 +58,63 @@ def seed_quarter(agents, teams) -> tuple:
             waited = timedelta(minutes=rng.lognormvariate(3.3 - d / 120, 1.0))
             answered = rng.random() < 0.9 and inbound + waited < timezone.now()
             channel = rng.choices(channels, weights=[5, 3, 2])[0]
-            conversations.append(Conversation(
-                channel=channel, kind=rng.choice(["dm", "comment", "dm", "mention"]),
-                external_thread_id=f"q{d}-{n}", first_inbound_at=inbound,
-                last_inbound_at=inbound, last_message_at=inbound,
-                first_response_at=inbound + waited if answered else None,
-                team=rng.choice(teams), state="closed" if answered else "open"))
+            conversations.append(
+                Conversation(
+                    channel=channel,
+                    kind=rng.choice(["dm", "comment", "dm", "mention"]),
+                    external_thread_id=f"q{d}-{n}",
+                    first_inbound_at=inbound,
+                    last_inbound_at=inbound,
+                    last_message_at=inbound,
+                    first_response_at=inbound + waited if answered else None,
+                    team=rng.choice(teams),
+                    state="closed" if answered else "open",
+                )
+            )
             answers.append((inbound, waited if answered else None, rng.choice(agents)))
     made = Conversation.objects.bulk_create(conversations, batch_size=500)
     messages, events = [], []
     for conversation, (inbound, waited, agent) in zip(made, answers, strict=True):
-        messages.append(Message(conversation=conversation, channel=conversation.channel,
-                                direction=Direction.INBOUND, text="Where is my order?",
-                                platform_timestamp=inbound, state_timestamp=inbound))
+        messages.append(
+            Message(
+                conversation=conversation,
+                channel=conversation.channel,
+                direction=Direction.INBOUND,
+                text="Where is my order?",
+                platform_timestamp=inbound,
+                state_timestamp=inbound,
+            )
+        )
         if waited is not None:
-            messages.append(Message(conversation=conversation, channel=conversation.channel,
-                                    direction=Direction.OUTBOUND, author_agent=agent,
-                                    text="Let me check.", platform_timestamp=inbound + waited,
-                                    state_timestamp=inbound + waited))
-            events.append(AuditEvent(conversation=conversation, actor=agent, verb="closed",
-                                     created_at=inbound + waited + timedelta(minutes=1)))
+            messages.append(
+                Message(
+                    conversation=conversation,
+                    channel=conversation.channel,
+                    direction=Direction.OUTBOUND,
+                    author_agent=agent,
+                    text="Let me check.",
+                    platform_timestamp=inbound + waited,
+                    state_timestamp=inbound + waited,
+                )
+            )
+            events.append(
+                AuditEvent(
+                    conversation=conversation,
+                    actor=agent,
+                    verb="closed",
+                    created_at=inbound + waited + timedelta(minutes=1),
+                )
+            )
     Message.objects.bulk_create(messages, batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return first_day, today, len(made)
 
 
 def test_reports_draw_every_chart(browser_page, live_server, manager, artifact):
-    agents = [factories.make_user(name.lower(), first_name=name)
-              for name in ("Anna", "Boris", "Jack", "Mei")]
+    agents = [
+        factories.make_user(name.lower(), first_name=name)
+        for name in ("Anna", "Boris", "Jack", "Mei")
+    ]
     teams = [Team.objects.create(name="Social care"), Team.objects.create(name="Billing")]
     first_day, last_day, count = seed_quarter(agents, teams)
     page = browser_page(manager, width=1400, height=900)
@@ -103,8 +134,7 @@ def test_reports_draw_every_chart(browser_page, live_server, manager, artifact):
     # The first response chart has its SLA target, the volume chart a legend per channel.
     assert page.locator("svg#chart-first-response line.target").count() == 1
     volume = page.locator("svg#chart-volume").inner_html()
-    assert all(name in volume for name in ("Polaris Outdoor", "polaris.outdoor",
-                                           "@polarisoutdoor"))
+    assert all(name in volume for name in ("Polaris Outdoor", "polaris.outdoor", "@polarisoutdoor"))
     # A table behind each chart, opened by its summary.
     page.locator("#volume summary").click()
     assert page.locator("#volume-table tbody tr").count() == DAYS

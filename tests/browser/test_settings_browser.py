@@ -28,11 +28,13 @@ def badge(page, conversation) -> str:
     return row.get_attribute("class") + " " + row.inner_text() if row.count() else ""
 
 
-def manager_sets_hours_and_sla(browser_page, live_server, manager, channel,
-                               artifact=None) -> None:
-    waiting = factories.make_conversation(channel, text="Where is my parcel?",
-                                          customer="Kadri Tamm",
-                                          at=timezone.now() - timedelta(minutes=20))
+def manager_sets_hours_and_sla(browser_page, live_server, manager, channel, artifact=None) -> None:
+    waiting = factories.make_conversation(
+        channel,
+        text="Where is my parcel?",
+        customer="Kadri Tamm",
+        at=timezone.now() - timedelta(minutes=20),
+    )
     page = browser_page(manager)
     page.goto(live_server.url + "/")
     page.wait_for_selector(f"#row-{waiting.pk}")
@@ -119,8 +121,9 @@ def admin_invites_an_agent(browser_page, live_server, admin_user, artifact=None)
     return kati
 
 
-def rule_with_a_deactivated_agent_is_refused(browser_page, live_server, admin_user, manager,
-                                             artifact=None):
+def rule_with_a_deactivated_agent_is_refused(
+    browser_page, live_server, admin_user, manager, artifact=None
+):
     jack = factories.make_user("jack", first_name="Jack")
     admin = browser_page(admin_user)
     admin.goto(live_server.url + "/settings/people/")
@@ -146,8 +149,10 @@ def rule_with_a_deactivated_agent_is_refused(browser_page, live_server, admin_us
     page.fill("input[name='a-0-value']", "jack")
     page.click("button:has-text('Save')")
     page.wait_for_selector("#rule-errors")
-    assert "Assign to the agent (username): the agent 'jack' is deactivated." in \
-        page.locator("#rule-errors").inner_text()
+    assert (
+        "Assign to the agent (username): the agent 'jack' is deactivated."
+        in page.locator("#rule-errors").inner_text()
+    )
     assert not Rule.objects.exists()
     if artifact:
         artifact(page, "rule-editor-refused")
@@ -156,36 +161,46 @@ def rule_with_a_deactivated_agent_is_refused(browser_page, live_server, admin_us
     overflow = page.evaluate("""() => [...document.querySelectorAll('.settings-main, .rule-editor, fieldset')]
         .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.className || el.id)""")
     assert overflow == []
-    assert page.locator("#preview").bounding_box()["x"] > \
-        page.locator("#rule-form").bounding_box()["x"] + 300  # the preview is beside it
+    assert (
+        page.locator("#preview").bounding_box()["x"]
+        > page.locator("#rule-form").bounding_box()["x"] + 300
+    )  # the preview is beside it
     # With an active agent it saves.
     page.fill("input[name='a-0-value']", manager.username)
     page.click("button:has-text('Save')")
     page.wait_for_selector("#rules >> text=Complaints to Jack")
-    assert Rule.objects.get().conditions == {"all": [
-        {"type": "intent", "value": ["complaint"]},
-        {"any": [{"type": "has_link", "value": True}, {"type": "language", "value": ["et"]}]}]}
+    assert Rule.objects.get().conditions == {
+        "all": [
+            {"type": "intent", "value": ["complaint"]},
+            {"any": [{"type": "has_link", "value": True}, {"type": "language", "value": ["et"]}]},
+        ]
+    }
     page.context.close()
 
 
 def test_manager_sets_business_hours_and_an_sla_and_the_badge_changes(
-        browser_page, live_server, manager, testchat_channel, artifact):
+    browser_page, live_server, manager, testchat_channel, artifact
+):
     manager_sets_hours_and_sla(browser_page, live_server, manager, testchat_channel, artifact)
 
 
-def test_admin_invites_an_agent_who_sets_a_password(browser_page, live_server, admin_user,
-                                                    artifact):
+def test_admin_invites_an_agent_who_sets_a_password(
+    browser_page, live_server, admin_user, artifact
+):
     admin_invites_an_agent(browser_page, live_server, admin_user, artifact)
 
 
-def test_a_rule_naming_a_deactivated_agent_is_refused_on_save(browser_page, live_server,
-                                                              admin_user, manager, artifact):
-    rule_with_a_deactivated_agent_is_refused(browser_page, live_server, admin_user, manager,
-                                             artifact)
+def test_a_rule_naming_a_deactivated_agent_is_refused_on_save(
+    browser_page, live_server, admin_user, manager, artifact
+):
+    rule_with_a_deactivated_agent_is_refused(
+        browser_page, live_server, admin_user, manager, artifact
+    )
 
 
-def test_the_audit_page_lists_each_change(browser_page, live_server, manager, admin_user,
-                                          testchat_channel, artifact):
+def test_the_audit_page_lists_each_change(
+    browser_page, live_server, manager, admin_user, testchat_channel, artifact
+):
     manager_sets_hours_and_sla(browser_page, live_server, manager, testchat_channel)
     admin_invites_an_agent(browser_page, live_server, admin_user)
     rule_with_a_deactivated_agent_is_refused(browser_page, live_server, admin_user, manager)
@@ -193,13 +208,15 @@ def test_the_audit_page_lists_each_change(browser_page, live_server, manager, ad
     page = browser_page(admin_user)
     page.goto(live_server.url + "/settings/audit/")
     text = page.locator("#entries").inner_text()
-    for who, did, what in [("maria", "created", "business_hours Tallinn desk"),
-                           ("maria", "created", "sla_policy Everything"),
-                           ("maria", "changed", "sla_policy Everything"),
-                           ("root", "invited", "user kati"),
-                           ("kati", "joined", "user kati"),
-                           ("root", "deactivated", "user jack"),
-                           ("maria", "created", "rule Complaints to Jack")]:
+    for who, did, what in [
+        ("maria", "created", "business_hours Tallinn desk"),
+        ("maria", "created", "sla_policy Everything"),
+        ("maria", "changed", "sla_policy Everything"),
+        ("root", "invited", "user kati"),
+        ("kati", "joined", "user kati"),
+        ("root", "deactivated", "user jack"),
+        ("maria", "created", "rule Complaints to Jack"),
+    ]:
         assert re.search(rf"{who}\s+{did}\s+{re.escape(what)}", text), (who, did, what, text)
     assert "first_response_minutes: 60 → 15" in text
     # Filtered to SLA policies, by htmx, with the address kept.
@@ -211,19 +228,26 @@ def test_the_audit_page_lists_each_change(browser_page, live_server, manager, ad
 
 
 def test_x_searches_show_the_query_while_typing(browser_page, live_server, manager, artifact):
-    channel = factories.make_channel("x", name="Polaris on X", handle="polaris", config={
-        "searches": [{"name": "Brand name", "phrases": ["Polaris Outfitters"]}]})
+    channel = factories.make_channel(
+        "x",
+        name="Polaris on X",
+        handle="polaris",
+        config={"searches": [{"name": "Brand name", "phrases": ["Polaris Outfitters"]}]},
+    )
     page = browser_page(manager)
     page.goto(live_server.url + "/settings/")
     page.click(".settings-nav >> text=X searches")
-    assert '"Polaris Outfitters" -is:retweet -from:polaris' in \
-        page.locator("#query-previews").inner_text()
+    assert (
+        '"Polaris Outfitters" -is:retweet -from:polaris'
+        in page.locator("#query-previews").inner_text()
+    )
     page.fill("input[name=form-0-exclude]", "hiring")
     page.fill("input[name=form-1-name]", "Care hashtag")
     page.fill("input[name=form-1-hashtags]", "polariscare")
     page.wait_for_selector("#query-previews >> text=#polariscare -is:retweet -from:polaris")
-    assert '"Polaris Outfitters" -hiring -is:retweet' in \
-        page.locator("#query-previews").inner_text()
+    assert (
+        '"Polaris Outfitters" -hiring -is:retweet' in page.locator("#query-previews").inner_text()
+    )
     artifact(page, "x-searches")
     page.click("button:has-text('Save searches')")
     page.wait_for_selector("text=Saved the searches of Polaris on X")

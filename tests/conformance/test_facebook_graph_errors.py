@@ -17,8 +17,12 @@ from tests.support.facebook import fixture
 
 
 def graph_error(code, subcode=None, **extra):
-    error = {"message": "text that must not matter", "type": "OAuthException", "code": code,
-             **extra}
+    error = {
+        "message": "text that must not matter",
+        "type": "OAuthException",
+        "code": code,
+        **extra,
+    }
     if subcode is not None:
         error["error_subcode"] = subcode
     return {"error": error}
@@ -61,10 +65,16 @@ def test_window_error_is_rejected_with_a_readable_reason():
     assert "24-hour" in error.reason and "HUMAN_AGENT" in error.reason
 
 
-@pytest.mark.parametrize("body,status", [
-    (graph_error(1), 400), (graph_error(2), 400), (graph_error(2, is_transient=True), 500),
-    ({"error": "not the documented shape"}, 502), (None, 503),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        (graph_error(1), 400),
+        (graph_error(2), 400),
+        (graph_error(2, is_transient=True), 500),
+        ({"error": "not the documented shape"}, 502),
+        (None, 503),
+    ],
+)
 def test_transient_errors_are_unavailable(body, status):
     assert isinstance(error_from_body(body, status=status), Unavailable)
 
@@ -92,8 +102,10 @@ def test_every_call_carries_token_and_appsecret_proof(standin, settings):
     assert "call_count" in client.usage["app"]
     params, headers = {}, {}
     client.prepare("GET", params, headers)
-    assert params == {"access_token": PAGE_TOKEN,
-                      "appsecret_proof": appsecret_proof(PAGE_TOKEN, settings.META_APP_SECRET)}
+    assert params == {
+        "access_token": PAGE_TOKEN,
+        "appsecret_proof": appsecret_proof(PAGE_TOKEN, settings.META_APP_SECRET),
+    }
 
 
 def test_wrong_appsecret_proof_is_refused_by_the_standin(standin):

@@ -58,17 +58,22 @@ def send(client, django_capture_on_commit_callbacks, channel):
         responses = deliver(django_capture_on_commit_callbacks, client, *bodies, **kwargs)
         assert all(r.status_code == 200 for r in responses), [r.content for r in responses]
         return responses
+
     return send
 
 
 def snapshot():
-    return (InboundEvent.objects.count(), Conversation.objects.count(), Message.objects.count(),
-            AuditEvent.objects.count(),
-            sorted(Message.objects.values_list("external_id", "text", "edited", "deleted",
-                                               "hidden")))
+    return (
+        InboundEvent.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
+        AuditEvent.objects.count(),
+        sorted(Message.objects.values_list("external_id", "text", "edited", "deleted", "hidden")),
+    )
 
 
 # ---- feed -------------------------------------------------------------------------------------
+
 
 def test_new_comment_opens_a_conversation_with_the_post_as_context(send):
     # https://developers.facebook.com/docs/graph-api/webhooks/reference/page/#feed (item=comment, verb=add)
@@ -78,8 +83,10 @@ def test_new_comment_opens_a_conversation_with_the_post_as_context(send):
     assert conversation.external_thread_id == COMMENT_ID
     assert conversation.state == ConversationState.OPEN
     assert conversation.context_external_id == POST_ID
-    assert conversation.context["permalink"] == \
-        "https://www.facebook.com/104578293366512/posts/122154830261048877"
+    assert (
+        conversation.context["permalink"]
+        == "https://www.facebook.com/104578293366512/posts/122154830261048877"
+    )
     message = conversation.messages.get()
     assert message.direction == Direction.INBOUND
     assert message.text.startswith("Здравствуйте! Заказ №48213")
@@ -95,7 +102,9 @@ def test_reply_joins_the_top_level_comment_conversation(send):
     conversation = Conversation.objects.get()
     reply = conversation.messages.exclude(external_id=COMMENT_ID).get()
     assert reply.parent.external_id == COMMENT_ID
-    assert reply.text == fixture("fb_feed_comment_reply")["entry"][0]["changes"][0]["value"]["message"]
+    assert (
+        reply.text == fixture("fb_feed_comment_reply")["entry"][0]["changes"][0]["value"]["message"]
+    )
 
 
 def test_reply_arriving_before_its_comment_still_threads(send):
@@ -144,22 +153,47 @@ def test_visitor_post_is_its_own_conversation(send):
 # https://developers.facebook.com/docs/graph-api/reference/page-post
 # https://developers.facebook.com/docs/graph-api/reference/post/
 
+
 def post_reads(standin, post_id=POST_ID):
     return [call for call in standin.calls if call == ("GET", f"/{post_id}")]
 
 
-def comment_body(*, comment_id, post_id=POST_ID, parent_id=None, author=None, message="?",
-                 created=1741945300):
-    return {"object": "page", "entry": [{"id": PAGE_ID, "time": created, "changes": [{
-        "field": "feed", "value": {
-            "from": author or {"id": "5512038874410236", "name": "Jürgen Becker"},
-            "post": {"status_type": "mobile_status_update", "is_published": True,
-                     "updated_time": "2025-03-15T09:41:27+0000", "promotion_status": "inactive",
-                     "permalink_url": "https://www.facebook.com/" + post_id.replace("_", "/posts/"),
-                     "id": post_id},
-            "message": message, "post_id": post_id, "comment_id": comment_id,
-            "created_time": created, "item": "comment", "parent_id": parent_id or post_id,
-            "verb": "add"}}]}]}
+def comment_body(
+    *, comment_id, post_id=POST_ID, parent_id=None, author=None, message="?", created=1741945300
+):
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": created,
+                "changes": [
+                    {
+                        "field": "feed",
+                        "value": {
+                            "from": author or {"id": "5512038874410236", "name": "Jürgen Becker"},
+                            "post": {
+                                "status_type": "mobile_status_update",
+                                "is_published": True,
+                                "updated_time": "2025-03-15T09:41:27+0000",
+                                "promotion_status": "inactive",
+                                "permalink_url": "https://www.facebook.com/"
+                                + post_id.replace("_", "/posts/"),
+                                "id": post_id,
+                            },
+                            "message": message,
+                            "post_id": post_id,
+                            "comment_id": comment_id,
+                            "created_time": created,
+                            "item": "comment",
+                            "parent_id": parent_id or post_id,
+                            "verb": "add",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
@@ -167,8 +201,10 @@ def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
     conversation = Conversation.objects.get()
     post = graph_standin.posts[POST_ID]
     assert conversation.context["text"] == post["message"]
-    assert conversation.context["permalink"] == \
-        "https://www.facebook.com/104578293366512/posts/122154830261048877"
+    assert (
+        conversation.context["permalink"]
+        == "https://www.facebook.com/104578293366512/posts/122154830261048877"
+    )
     assert conversation.context["media_url"] == post["picture"]
     assert conversation.context["created"].endswith("+0000")
     assert not conversation.context["by_visitor"]
@@ -196,21 +232,30 @@ def test_post_read_failure_shows_the_comment_at_once_and_the_post_later(send, gr
     assert conversation.context_state == ContextState.COMPLETE
 
 
-def test_a_poll_that_reads_the_post_completes_a_context_still_wanted(send, graph_standin,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_poll_that_reads_the_post_completes_a_context_still_wanted(
+    send, graph_standin, django_capture_on_commit_callbacks
+):
     graph_standin.inject("500", match=POST_ID, count=100)
     send("fb_feed_comment_add")
     assert Conversation.objects.get().context_state == ContextState.WANTED
     # The poll reads posts with their comments (GET /{page-id}/feed, /{post-id}/comments).
-    polled = {"field": "poll_comment", "post": {
-        "id": POST_ID, "message": "Meet the Aurora jacket: warm, light, made to last.",
-        "from": {"id": PAGE_ID}, "created_time": "2025-03-14T08:41:24+0000"},
-        "value": {"id": COMMENT_ID, "message": "Здравствуйте! Заказ №48213 так и не пришёл",
-                  "from": {"id": "6984412238391107", "name": "Марина Соколова"},
-                  "created_time": "2025-03-14T09:41:24+0000"}}
+    polled = {
+        "field": "poll_comment",
+        "post": {
+            "id": POST_ID,
+            "message": "Meet the Aurora jacket: warm, light, made to last.",
+            "from": {"id": PAGE_ID},
+            "created_time": "2025-03-14T08:41:24+0000",
+        },
+        "value": {
+            "id": COMMENT_ID,
+            "message": "Здравствуйте! Заказ №48213 так и не пришёл",
+            "from": {"id": "6984412238391107", "name": "Марина Соколова"},
+            "created_time": "2025-03-14T09:41:24+0000",
+        },
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        store_events("facebook", [EventToStore("poll:comment:1", polled, PAGE_ID)],
-                     source="poll")
+        store_events("facebook", [EventToStore("poll:comment:1", polled, PAGE_ID)], source="poll")
     conversation = Conversation.objects.get()
     assert conversation.context["text"].startswith("Meet the Aurora jacket")
     assert conversation.context_state == ContextState.COMPLETE
@@ -233,11 +278,22 @@ LUCIA = {"id": "9120457731826605", "name": "Lucía Fernández"}
 
 def test_comments_on_a_visitor_post_continue_its_conversation(send):
     send("fb_feed_post_add")
-    send(comment_body(comment_id="122155017733904161_1044100000000001", post_id=VISITOR_POST,
-                      message="Same zip problem here."))
-    send(comment_body(comment_id="122155017733904161_1044100000000002", post_id=VISITOR_POST,
-                      parent_id="122155017733904161_1044100000000001", author=LUCIA,
-                      message="@Jürgen did they answer you?"))
+    send(
+        comment_body(
+            comment_id="122155017733904161_1044100000000001",
+            post_id=VISITOR_POST,
+            message="Same zip problem here.",
+        )
+    )
+    send(
+        comment_body(
+            comment_id="122155017733904161_1044100000000002",
+            post_id=VISITOR_POST,
+            parent_id="122155017733904161_1044100000000001",
+            author=LUCIA,
+            message="@Jürgen did they answer you?",
+        )
+    )
     conversation = Conversation.objects.get()
     assert conversation.kind == "post" and conversation.external_thread_id == VISITOR_POST
     comment = conversation.messages.get(external_id="122155017733904161_1044100000000001")
@@ -250,22 +306,32 @@ def test_comments_on_a_visitor_post_continue_its_conversation(send):
 def test_comment_before_its_visitor_post_still_joins_it(send, graph_standin):
     # Feed changes arrive in any order: the comment's post is read, and it is a visitor's.
     graph_standin.posts[VISITOR_POST] = {
-        "id": VISITOR_POST, "page_id": PAGE_ID, "from": LUCIA, "created_time": 1742031655,
-        "message": "¡Hola! Compré la chaqueta Aurora en vuestra web y la cremallera se rompió."}
+        "id": VISITOR_POST,
+        "page_id": PAGE_ID,
+        "from": LUCIA,
+        "created_time": 1742031655,
+        "message": "¡Hola! Compré la chaqueta Aurora en vuestra web y la cremallera se rompió.",
+    }
     send(comment_body(comment_id="122155017733904161_1044100000000001", post_id=VISITOR_POST))
     send("fb_feed_post_add")
     conversation = Conversation.objects.get()
     assert conversation.kind == "post" and conversation.external_thread_id == VISITOR_POST
     assert conversation.context["by_visitor"]
-    assert sorted(conversation.messages.values_list("external_id", flat=True)) == \
-        sorted([VISITOR_POST, "122155017733904161_1044100000000001"])
+    assert sorted(conversation.messages.values_list("external_id", flat=True)) == sorted(
+        [VISITOR_POST, "122155017733904161_1044100000000001"]
+    )
 
 
 def test_page_comment_on_a_visitor_post_is_an_answer_in_its_thread(send):
     send("fb_feed_post_add")
-    send(comment_body(comment_id="122155017733904161_1044100000000009", post_id=VISITOR_POST,
-                      author={"id": PAGE_ID, "name": "Polaris Outfitters"},
-                      message="Lucía, we will replace the zip. Check your Messenger."))
+    send(
+        comment_body(
+            comment_id="122155017733904161_1044100000000009",
+            post_id=VISITOR_POST,
+            author={"id": PAGE_ID, "name": "Polaris Outfitters"},
+            message="Lucía, we will replace the zip. Check your Messenger.",
+        )
+    )
     conversation = Conversation.objects.get()
     answer = conversation.messages.get(direction=Direction.OUTBOUND)
     assert answer.sent_natively and answer.parent.external_id == VISITOR_POST
@@ -289,9 +355,13 @@ def test_echo_of_our_own_reply_creates_nothing_new(send, channel):
     send("fb_feed_comment_add")
     conversation = Conversation.objects.get()
     ours = Message.objects.create(
-        conversation=conversation, channel=channel, direction=Direction.OUTBOUND,
-        text="Марина, здравствуйте!", external_id="122154830261048877_1044030118842102",
-        delivery_status=DeliveryStatus.POSTED)
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        text="Марина, здравствуйте!",
+        external_id="122154830261048877_1044030118842102",
+        delivery_status=DeliveryStatus.POSTED,
+    )
     send("fb_feed_page_reply_echo")
     assert Conversation.objects.count() == 1
     assert list(conversation.messages.filter(direction=Direction.OUTBOUND)) == [ours]
@@ -314,8 +384,16 @@ def test_batch_stores_every_change_and_replay_changes_nothing(send):
 
 
 def test_unknown_field_is_kept_and_marked_unsupported(send):
-    body = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1741950915, "changes": [
-        {"field": "ratings", "value": {"review_text": "Great", "verb": "add"}}]}]}
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": 1741950915,
+                "changes": [{"field": "ratings", "value": {"review_text": "Great", "verb": "add"}}],
+            }
+        ],
+    }
     send(body)
     event = InboundEvent.objects.get()
     assert event.state == EventState.UNSUPPORTED
@@ -331,6 +409,7 @@ def test_meta_escaped_body_is_accepted(send):
 
 # ---- Messenger --------------------------------------------------------------------------------
 
+
 def test_messenger_text_is_a_private_dm_thread_per_person(send):
     # https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events/messages
     send("fb_messages_text")
@@ -339,7 +418,9 @@ def test_messenger_text_is_a_private_dm_thread_per_person(send):
     assert conversation.external_thread_id == PSID
     message = conversation.messages.get()
     assert message.visibility == Visibility.PRIVATE
-    assert message.text == fixture("fb_messages_text")["entry"][0]["messaging"][0]["message"]["text"]
+    assert (
+        message.text == fixture("fb_messages_text")["entry"][0]["messaging"][0]["message"]["text"]
+    )
 
 
 def test_messenger_attachments(send):
@@ -387,12 +468,21 @@ def test_echo_of_our_send_is_matched_by_metadata(send, channel):
     # https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events/message-echoes
     send("fb_messages_text")
     conversation = Conversation.objects.get()
-    ours = Message.objects.create(conversation=conversation, channel=channel,
-                                  direction=Direction.OUTBOUND, text="您好！",
-                                  delivery_status=DeliveryStatus.SENDING)
-    action = OutboundAction.objects.create(channel=channel, conversation=conversation,
-                                           kind=ActionKind.DM, message=ours,
-                                           state=ActionState.SENDING, attempts=1)
+    ours = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        text="您好！",
+        delivery_status=DeliveryStatus.SENDING,
+    )
+    action = OutboundAction.objects.create(
+        channel=channel,
+        conversation=conversation,
+        kind=ActionKind.DM,
+        message=ours,
+        state=ActionState.SENDING,
+        attempts=1,
+    )
     body = fixture("fb_message_echo_app")
     body["entry"][0]["messaging"][0]["message"]["metadata"] = f"sb:action:{action.pk}"
     send(body)
@@ -406,8 +496,13 @@ def test_echo_of_our_send_is_matched_by_message_id(send, channel):
     send("fb_messages_text")
     conversation = Conversation.objects.get()
     mid = fixture("fb_message_echo_app")["entry"][0]["messaging"][0]["message"]["mid"]
-    Message.objects.create(conversation=conversation, channel=channel, external_id=mid,
-                           direction=Direction.OUTBOUND, text="您好！")
+    Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        external_id=mid,
+        direction=Direction.OUTBOUND,
+        text="您好！",
+    )
     send("fb_message_echo_app")
     assert Message.objects.count() == 2
     assert not Message.objects.get(external_id=mid).sent_natively
@@ -440,8 +535,12 @@ def test_delivery_and_read_watermarks_update_our_message(send, channel):
 
 
 def test_replaying_messenger_events_changes_nothing(send):
-    names = ["fb_messages_text", "fb_messages_attachments", "fb_message_echo_native",
-             "fb_message_read"]
+    names = [
+        "fb_messages_text",
+        "fb_messages_attachments",
+        "fb_message_echo_native",
+        "fb_message_read",
+    ]
     send(*names)
     before = snapshot()
     send(*names)
@@ -449,6 +548,7 @@ def test_replaying_messenger_events_changes_nothing(send):
 
 
 # ---- refusals and the handshake -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "sha1=abc"])
 def test_unsigned_or_forged_requests_are_refused_and_store_nothing(client, channel, signature):
@@ -474,12 +574,19 @@ def test_body_altered_after_signing_is_refused(client, channel):
 def test_hub_challenge_handshake(client, settings):
     # https://developers.facebook.com/docs/graph-api/webhooks/getting-started/ (Verification Requests)
     settings.META_VERIFY_TOKEN = "polaris-verify"
-    ok = client.get("/webhooks/facebook/", {"hub.mode": "subscribe", "hub.challenge": "1158201444",
-                                            "hub.verify_token": "polaris-verify"})
+    ok = client.get(
+        "/webhooks/facebook/",
+        {
+            "hub.mode": "subscribe",
+            "hub.challenge": "1158201444",
+            "hub.verify_token": "polaris-verify",
+        },
+    )
     assert ok.status_code == 200 and ok.content == b"1158201444"
-    wrong = client.get("/webhooks/facebook/", {"hub.mode": "subscribe",
-                                               "hub.challenge": "1158201444",
-                                               "hub.verify_token": "guess"})
+    wrong = client.get(
+        "/webhooks/facebook/",
+        {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": "guess"},
+    )
     assert wrong.status_code == 403 and b"1158201444" not in wrong.content
 
 
@@ -490,5 +597,6 @@ def test_signature_test_vector():
     expected = "sha256=15606d39993cfc7cd38c6380e2bd8e12119116f562bb5c93ab1647e845285e0b"
     assert sign_body(raw, "switchboard-test-app-secret") == expected
     assert verify_signature(raw, expected, "switchboard-test-app-secret")
-    assert not verify_signature(json.dumps(json.loads(raw)).encode(), expected,
-                                "switchboard-test-app-secret")
+    assert not verify_signature(
+        json.dumps(json.loads(raw)).encode(), expected, "switchboard-test-app-secret"
+    )

@@ -33,12 +33,13 @@ from tests.support.instagram import (
 pytestmark = pytest.mark.django_db
 
 WEBHOOKS_REFERENCE = "https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram"
-MESSAGING_WEBHOOKS = ("https://developers.facebook.com/documentation/business-messaging/"
-                      "instagram-messaging/webhooks")
+MESSAGING_WEBHOOKS = (
+    "https://developers.facebook.com/documentation/business-messaging/instagram-messaging/webhooks"
+)
 DM_CUSTOMER = "6281974305527741"
 
 
-MEDIA_ID = "18049326772512345"   # the media of ig_comments.json and ig_comment_reply.json
+MEDIA_ID = "18049326772512345"  # the media of ig_comments.json and ig_comment_reply.json
 MEDIA_CAPTION = "Aurora jacket, now in glacier blue 🧊 #polariscare"
 
 
@@ -63,13 +64,19 @@ def deliver(client, django_capture_on_commit_callbacks):
 
 
 def snapshot():
-    return (sorted(Conversation.objects.values_list("external_thread_id", "state")),
-            sorted(Message.objects.values_list("external_id", "text", "deleted", "edited",
-                                               "delivery_status")),
-            InboundEvent.objects.count())
+    return (
+        sorted(Conversation.objects.values_list("external_thread_id", "state")),
+        sorted(
+            Message.objects.values_list(
+                "external_id", "text", "deleted", "edited", "delivery_status"
+            )
+        ),
+        InboundEvent.objects.count(),
+    )
 
 
 # ---- comments ---------------------------------------------------------------------------------
+
 
 def test_comment_starts_a_conversation_with_the_media_as_context(channel, deliver):
     """`comments` change, https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram
@@ -110,17 +117,20 @@ def test_comment_shows_the_media_it_is_on_read_once(channel, deliver, ig_standin
     assert context["media_url"] == media.media_url
     assert context["media_type"] == "IMAGE"
     assert context["created"].endswith("+0000")
-    assert context["media_product_type"] == "FEED"   # from the webhook, kept
+    assert context["media_product_type"] == "FEED"  # from the webhook, kept
     other = fixture("ig_comments.json")
     other["entry"][0]["changes"][0]["value"].update(id="17951830425879999", text="¿Talla S?")
     deliver(other)
-    assert Conversation.objects.get(external_thread_id="17951830425879999").context["text"] \
+    assert (
+        Conversation.objects.get(external_thread_id="17951830425879999").context["text"]
         == MEDIA_CAPTION
+    )
     assert len(media_reads(ig_standin)) == 1
 
 
-def test_media_read_failure_shows_the_comment_at_once_and_the_media_later(channel, deliver,
-                                                                          ig_standin):
+def test_media_read_failure_shows_the_comment_at_once_and_the_media_later(
+    channel, deliver, ig_standin
+):
     ig_standin.inject("error500", on="read", count=5)
     deliver(fixture("ig_comments.json"))
     assert InboundEvent.objects.get().state == EventState.DONE
@@ -129,6 +139,7 @@ def test_media_read_failure_shows_the_comment_at_once_and_the_media_later(channe
     assert conversation.context_state == ContextState.WANTED
 
     from inbox.enrich import fetch_context
+
     ig_standin.faults.clear()
     Conversation.objects.filter(pk=conversation.pk).update(context_due_at=timezone.now())
     assert fetch_context(conversation.pk) == "loaded"
@@ -143,7 +154,9 @@ def test_reply_joins_the_top_level_comments_conversation(channel, deliver):
 
     conversation = Conversation.objects.get()
     assert list(conversation.messages.values_list("external_id", flat=True)) == [
-        "17951830425873216", "17873440912056789"]
+        "17951830425873216",
+        "17873440912056789",
+    ]
     reply = conversation.messages.get(external_id="17873440912056789")
     assert reply.parent.external_id == "17951830425873216"
     assert reply.author_identity.handle == "maria.gomez.bcn"
@@ -182,16 +195,23 @@ def test_our_own_reply_coming_back_through_comments_is_not_a_customer_message(ch
 
 # ---- mentions ---------------------------------------------------------------------------------
 
+
 def _seed_mentions(standin):
     """The stand-in answers the mention lookups with the documented fixture values."""
     comment = fixture("graph_mentioned_comment.json")["mentioned_comment"]
-    media = standin.account.add_foreign_media(username=comment["username"],
-                                              media_id="17920238422030506")
-    standin.account.add_foreign_comment(media_id=media.id, username=comment["username"],
-                                        text=comment["text"], comment_id=comment["id"])
+    media = standin.account.add_foreign_media(
+        username=comment["username"], media_id="17920238422030506"
+    )
+    standin.account.add_foreign_comment(
+        media_id=media.id,
+        username=comment["username"],
+        text=comment["text"],
+        comment_id=comment["id"],
+    )
     caption = fixture("graph_mentioned_media.json")["mentioned_media"]
-    standin.account.add_foreign_media(username="alpinist.ru", caption=caption["caption"],
-                                      media_id=caption["id"])
+    standin.account.add_foreign_media(
+        username="alpinist.ru", caption=caption["caption"], media_id=caption["id"]
+    )
 
 
 def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):
@@ -240,12 +260,14 @@ def test_mention_whose_text_cannot_be_fetched_is_kept_and_retried(deliver, ig_st
     assert not Message.objects.exists()
 
     from inbox.ingest import process_event
+
     InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
     process_event(event.pk)
     assert Message.objects.get().text.startswith("@polarisoutfitters la mochila")
 
 
 # ---- messages ---------------------------------------------------------------------------------
+
 
 def test_dm_text_opens_a_private_thread_with_the_person(channel, deliver):
     """`messages` with text, MESSAGING_WEBHOOKS; fixture ig_messages_text.json."""
@@ -269,9 +291,15 @@ def test_story_mention_is_a_dm_with_the_story_attached(channel, deliver):
     message = Message.objects.get()
     assert message.conversation.kind == "dm"
     assert message.text == ""
-    assert message.attachments == [{"type": "story_mention", "url": (
-        "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17999123456789012"
-        "&signature=AbxFakeSig123")}]
+    assert message.attachments == [
+        {
+            "type": "story_mention",
+            "url": (
+                "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17999123456789012"
+                "&signature=AbxFakeSig123"
+            ),
+        }
+    ]
     assert message.extra["story_mention"]["type"] == "story_mention"
     assert message.conversation.preview == "[story_mention]"
     assert message.conversation.context["type"] == "story_mention"
@@ -287,9 +315,12 @@ def test_story_reply_keeps_the_story_as_context(channel, deliver):
     assert message.text == "Wo kann man die Mütze aus der Story kaufen? 😍"
     assert message.extra["story_reply"]["id"] == "18035566778899001"
     assert message.conversation.context == {
-        "type": "story", "text": "Their story", "id": "18035566778899001",
+        "type": "story",
+        "text": "Their story",
+        "id": "18035566778899001",
         "media_url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18035566778899001"
-                     "&signature=AbyFakeSig456"}
+        "&signature=AbyFakeSig456",
+    }
 
 
 def test_unsend_marks_the_message_deleted_but_keeps_it(channel, deliver):
@@ -333,13 +364,24 @@ def test_echo_of_our_own_send_matches_it_and_creates_nothing(channel, deliver):
     conversation = Conversation.objects.get()
     echo = fixture("ig_messages_echo.json")
     mid = echo["entry"][0]["messaging"][0]["message"]["mid"]
-    ours = Message.objects.create(conversation=conversation, channel=channel,
-                                  direction=Direction.OUTBOUND, visibility=Visibility.PRIVATE,
-                                  text="Hallo!", external_id=mid,
-                                  delivery_status=DeliveryStatus.POSTED)
-    OutboundAction.objects.create(channel=channel, conversation=conversation, message=ours,
-                                  kind=ActionKind.DM, state=ActionState.DONE, attempts=1,
-                                  external_id=mid)
+    ours = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        visibility=Visibility.PRIVATE,
+        text="Hallo!",
+        external_id=mid,
+        delivery_status=DeliveryStatus.POSTED,
+    )
+    OutboundAction.objects.create(
+        channel=channel,
+        conversation=conversation,
+        message=ours,
+        kind=ActionKind.DM,
+        state=ActionState.DONE,
+        attempts=1,
+        external_id=mid,
+    )
     deliver(echo)
 
     assert Conversation.objects.count() == 1
@@ -362,11 +404,17 @@ def test_messaging_seen_marks_our_messages_read_up_to_that_mid(channel, deliver)
 
 # ---- batches, replays, refusals ---------------------------------------------------------------
 
+
 def _batch() -> dict:
     """Several entries, each with items, in one POST (as Meta batches them)."""
     batch = {"object": "instagram", "entry": []}
-    for name in ("ig_comments.json", "ig_comment_reply.json", "ig_messages_text.json",
-                 "ig_messages_story_reply.json", "ig_messages_echo.json"):
+    for name in (
+        "ig_comments.json",
+        "ig_comment_reply.json",
+        "ig_messages_text.json",
+        "ig_messages_story_reply.json",
+        "ig_messages_echo.json",
+    ):
         batch["entry"] += fixture(name)["entry"]
     return batch
 
@@ -402,8 +450,9 @@ def test_signature_is_checked_over_the_raw_bytes(channel, client):
 
     body = b'{"object":"instagram","entry":[]}'
     tampered = b'{"object": "instagram", "entry": []}'
-    response = client.post(WEBHOOK_URL, data=tampered, content_type="application/json",
-                           **signed_headers(body))
+    response = client.post(
+        WEBHOOK_URL, data=tampered, content_type="application/json", **signed_headers(body)
+    )
     assert response.status_code == 403
 
 
@@ -411,19 +460,42 @@ def test_verification_handshake(client, settings):
     """GET `hub.mode=subscribe&hub.challenge=...&hub.verify_token=...` → the bare challenge
     (https://developers.facebook.com/docs/graph-api/webhooks/getting-started/)."""
     settings.META_VERIFY_TOKEN = "s3cret-verify"
-    ok = client.get(WEBHOOK_URL, {"hub.mode": "subscribe", "hub.challenge": "1158201444",
-                                  "hub.verify_token": "s3cret-verify"})
+    ok = client.get(
+        WEBHOOK_URL,
+        {
+            "hub.mode": "subscribe",
+            "hub.challenge": "1158201444",
+            "hub.verify_token": "s3cret-verify",
+        },
+    )
     assert ok.status_code == 200
     assert ok.content == b"1158201444"
-    wrong = client.get(WEBHOOK_URL, {"hub.mode": "subscribe", "hub.challenge": "1158201444",
-                                     "hub.verify_token": "guess"})
+    wrong = client.get(
+        WEBHOOK_URL,
+        {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": "guess"},
+    )
     assert wrong.status_code == 403
 
 
 def test_unknown_field_is_kept_and_marked_unsupported(channel, deliver):
     """Fields we do not handle (e.g. `story_insights`, WEBHOOKS_REFERENCE) are stored, never dropped."""
-    deliver({"object": "instagram", "entry": [{"id": ACCOUNT_ID, "time": 1742061022, "changes": [
-        {"field": "story_insights", "value": {"media_id": "1799", "impressions": 44}}]}]})
+    deliver(
+        {
+            "object": "instagram",
+            "entry": [
+                {
+                    "id": ACCOUNT_ID,
+                    "time": 1742061022,
+                    "changes": [
+                        {
+                            "field": "story_insights",
+                            "value": {"media_id": "1799", "impressions": 44},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
 
     event = InboundEvent.objects.get()
     assert event.state == EventState.UNSUPPORTED
@@ -447,7 +519,7 @@ def test_changes_without_the_wrapper_are_accepted(channel, deliver):
 def test_hostile_text_is_stored_verbatim_for_escaping_on_display(channel, deliver):
     body = fixture("ig_comments.json")
     body["entry"][0]["changes"][0]["value"]["text"] = "<script>alert(1)</script>"
-    body["entry"][0]["changes"][0]["value"]["from"]["username"] = "x\"><img src=x>"
+    body["entry"][0]["changes"][0]["value"]["from"]["username"] = 'x"><img src=x>'
     deliver(body)
 
     message = Message.objects.get()

@@ -27,15 +27,18 @@ from tests.support import facebook, factories, instagram, x
 pytestmark = pytest.mark.django_db
 
 NUL_TEXT = "Order 48213\x00 still missing"
-SURROGATE_TEXT = "Size M \ud83d please"   # half of 😀: a lone surrogate
+SURROGATE_TEXT = "Size M \ud83d please"  # half of 😀: a lone surrogate
 SHOWN_NUL = f"Order 48213{REPLACEMENT} still missing"
 SHOWN_SURROGATE = f"Size M {REPLACEMENT} please"
 
 # What replaces each placeholder in the JSON Meta or X would send: literals no JSON encoder
 # in Python produces on purpose, and one item nested 1,000 deep.
 RAW = {'"@NAN@"': "NaN", '"@HUGE@"': "1e999", '"@DEEP@"': "[" * 1000 + "]" * 1000}
-REASONS = {"NaN is not a number", "the number 1e999 is out of range",
-           "JSON nested deeper than 64 levels"}
+REASONS = {
+    "NaN is not a number",
+    "the number 1e999 is out of range",
+    "JSON nested deeper than 64 levels",
+}
 
 
 @pytest.fixture
@@ -44,8 +47,7 @@ def staff_client(db):
     from django.test import Client
 
     client = Client()
-    client.force_login(factories.make_user("ada", role="admin", is_staff=True,
-                                           is_superuser=True))
+    client.force_login(factories.make_user("ada", role="admin", is_staff=True, is_superuser=True))
     return client
 
 
@@ -66,11 +68,12 @@ def assert_poison_kept(expected_reasons: set[str], channel: Channel) -> None:
 
 def assert_channels_page_counts(staff_client, channel: Channel, n: int) -> None:
     html = staff_client.get("/channels/").content.decode()
-    row = html[html.index(f'id="channel-{channel.pk}"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index(f'id="channel-{channel.pk}"') :]
+    row = row[: row.index("</tr>")]
     assert f'<span class="poisoned-count">{n}</span> poisoned' in row
     admin_list = staff_client.get(
-        f"/admin/inbox/inboundevent/?state__exact=poisoned&channel__id__exact={channel.pk}")
+        f"/admin/inbox/inboundevent/?state__exact=poisoned&channel__id__exact={channel.pk}"
+    )
     assert admin_list.status_code == 200
     assert f"{n} inbound events" in admin_list.content.decode()
     assert "JSON nested deeper than 64 levels" in admin_list.content.decode()
@@ -84,8 +87,9 @@ FB_POST = "104578293366512_122154830261048877"
 def fb_comment(n: int, message: str, **extra) -> dict:
     comment = facebook.fixture("fb_feed_comment_add")["entry"][0]["changes"][0]
     comment = copy.deepcopy(comment)
-    comment["value"].update(comment_id=f"122154830261048877_10440000000000{n:02d}",
-                            message=message, **extra)
+    comment["value"].update(
+        comment_id=f"122154830261048877_10440000000000{n:02d}", message=message, **extra
+    )
     return comment
 
 
@@ -96,15 +100,25 @@ def fb_dm(n: int, text: str) -> dict:
 
 
 def fb_batch() -> dict:
-    return {"object": "page", "entry": [{"id": PAGE_ID, "time": 1741945300, "changes": [
-        fb_comment(1, "Where is my order?"),
-        fb_comment(2, NUL_TEXT),
-        fb_comment(3, SURROGATE_TEXT),
-        fb_comment(4, "not a number", created_time="@NAN@"),
-        fb_comment(5, "out of range", created_time="@HUGE@"),
-        fb_comment(6, "@DEEP@"),
-        "a change that is not an object",
-    ], "messaging": [fb_dm(1, "Hello from Messenger"), 42]}]}
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": 1741945300,
+                "changes": [
+                    fb_comment(1, "Where is my order?"),
+                    fb_comment(2, NUL_TEXT),
+                    fb_comment(3, SURROGATE_TEXT),
+                    fb_comment(4, "not a number", created_time="@NAN@"),
+                    fb_comment(5, "out of range", created_time="@HUGE@"),
+                    fb_comment(6, "@DEEP@"),
+                    "a change that is not an object",
+                ],
+                "messaging": [fb_dm(1, "Hello from Messenger"), 42],
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -118,20 +132,25 @@ def post_fb(client, callbacks, body: bytes, **kwargs):
 
 
 def test_facebook_batch_keeps_its_poison_and_processes_the_rest(
-        fb_channel, client, staff_client, agent_client, django_capture_on_commit_callbacks):
+    fb_channel, client, staff_client, agent_client, django_capture_on_commit_callbacks
+):
     body = raw_body(fb_batch())
     response = post_fb(client, django_capture_on_commit_callbacks, body)
 
     assert response.status_code == 200, response.content
     assert response.content == b"stored 9 of 9; 5 poisoned, kept with the reason"
     texts = dict(Message.objects.values_list("external_id", "text"))
-    assert texts == {"122154830261048877_1044000000000001": "Where is my order?",
-                     "122154830261048877_1044000000000002": SHOWN_NUL,
-                     "122154830261048877_1044000000000003": SHOWN_SURROGATE,
-                     "m_poison_batch_1": "Hello from Messenger"}
+    assert texts == {
+        "122154830261048877_1044000000000001": "Where is my order?",
+        "122154830261048877_1044000000000002": SHOWN_NUL,
+        "122154830261048877_1044000000000003": SHOWN_SURROGATE,
+        "m_poison_batch_1": "Hello from Messenger",
+    }
     assert InboundEvent.objects.filter(state=EventState.DONE).count() == 4
-    assert_poison_kept(REASONS | {"a changes item is not an object",
-                                  "a messaging item is not an object"}, fb_channel)
+    assert_poison_kept(
+        REASONS | {"a changes item is not an object", "a messaging item is not an object"},
+        fb_channel,
+    )
     assert_channels_page_counts(staff_client, fb_channel, 5)
 
     # The repaired text is what the agent reads.
@@ -145,21 +164,29 @@ def test_facebook_batch_keeps_its_poison_and_processes_the_rest(
     assert InboundEvent.objects.count() == 9 and Message.objects.count() == 4
 
 
-def test_a_forged_batch_is_refused_and_stores_nothing(fb_channel, client,
-                                                      django_capture_on_commit_callbacks):
+def test_a_forged_batch_is_refused_and_stores_nothing(
+    fb_channel, client, django_capture_on_commit_callbacks
+):
     body = raw_body(fb_batch())
-    forged = post_fb(client, django_capture_on_commit_callbacks, body,
-                     signature=sign_body(body, "not-the-app-secret"))
+    forged = post_fb(
+        client,
+        django_capture_on_commit_callbacks,
+        body,
+        signature=sign_body(body, "not-the-app-secret"),
+    )
     unsigned = post_fb(client, django_capture_on_commit_callbacks, b"not json", signature="")
     assert (forged.status_code, unsigned.status_code) == (403, 403)
     assert not InboundEvent.objects.exists() and not Message.objects.exists()
 
 
 def test_a_100000_character_comment_is_stored_capped_with_the_original_kept(
-        fb_channel, client, django_capture_on_commit_callbacks):
-    long_text = "Сапоги промокают. " * 5556   # 100,008 characters
-    body = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1741945300,
-                                         "changes": [fb_comment(7, long_text)]}]}
+    fb_channel, client, django_capture_on_commit_callbacks
+):
+    long_text = "Сапоги промокают. " * 5556  # 100,008 characters
+    body = {
+        "object": "page",
+        "entry": [{"id": PAGE_ID, "time": 1741945300, "changes": [fb_comment(7, long_text)]}],
+    }
     response = post_fb(client, django_capture_on_commit_callbacks, meta_json(body))
 
     assert response.status_code == 200
@@ -172,14 +199,18 @@ def test_a_100000_character_comment_is_stored_capped_with_the_original_kept(
     assert InboundEvent.objects.get().payload["value"]["message"] == long_text
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b"this is not JSON", "the body is not JSON"),
-    (b'{"object": "page", "entry": [', "the body is not JSON"),
-    (b'[{"object": "page"}]', "the body is a JSON list, not an object"),
-    (b"\xff\xfe\x00garbage", "the body is not JSON"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"this is not JSON", "the body is not JSON"),
+        (b'{"object": "page", "entry": [', "the body is not JSON"),
+        (b'[{"object": "page"}]', "the body is a JSON list, not an object"),
+        (b"\xff\xfe\x00garbage", "the body is not JSON"),
+    ],
+)
 def test_a_malformed_signed_delivery_is_kept_for_inspection(
-        fb_channel, client, staff_client, django_capture_on_commit_callbacks, body, reason):
+    fb_channel, client, staff_client, django_capture_on_commit_callbacks, body, reason
+):
     response = post_fb(client, django_capture_on_commit_callbacks, body)
 
     # Answered so that Meta stops retrying what will never parse, and kept, not dropped.
@@ -190,12 +221,13 @@ def test_a_malformed_signed_delivery_is_kept_for_inspection(
     assert event.payload["raw_bytes"] == len(body)
     assert event.payload["raw"]
     html = staff_client.get("/channels/").content.decode()
-    assert 'name no connected channel' in html
+    assert "name no connected channel" in html
     assert '<span class="poisoned-count">1</span> poisoned' in html
 
 
-def test_a_huge_malformed_delivery_keeps_its_first_64_kib(fb_channel, client,
-                                                          django_capture_on_commit_callbacks):
+def test_a_huge_malformed_delivery_keeps_its_first_64_kib(
+    fb_channel, client, django_capture_on_commit_callbacks
+):
     body = b"{" + b"x" * 5_000_000
     assert post_fb(client, django_capture_on_commit_callbacks, body).status_code == 200
     event = InboundEvent.objects.get()
@@ -227,37 +259,69 @@ def ig_channel(ig_standin):
 
 
 def test_instagram_batch_keeps_its_poison_and_processes_the_rest(
-        ig_channel, client, staff_client, django_capture_on_commit_callbacks):
-    body = raw_body({"object": "instagram", "entry": [{
-        "id": instagram.ACCOUNT_ID, "time": 1742055613,
-        "changes": [ig_comment(1, "Back in stock?"), ig_comment(2, NUL_TEXT),
-                    ig_comment(3, SURROGATE_TEXT), ig_comment(4, "nan", like_count="@NAN@"),
-                    ig_comment(5, "huge", like_count="@HUGE@"), ig_comment(6, "@DEEP@"),
-                    ["a change that is a list"]],
-        "messaging": [ig_dm(1, "Ist die Jacke wasserdicht?"), "a message that is a string"],
-    }]})
+    ig_channel, client, staff_client, django_capture_on_commit_callbacks
+):
+    body = raw_body(
+        {
+            "object": "instagram",
+            "entry": [
+                {
+                    "id": instagram.ACCOUNT_ID,
+                    "time": 1742055613,
+                    "changes": [
+                        ig_comment(1, "Back in stock?"),
+                        ig_comment(2, NUL_TEXT),
+                        ig_comment(3, SURROGATE_TEXT),
+                        ig_comment(4, "nan", like_count="@NAN@"),
+                        ig_comment(5, "huge", like_count="@HUGE@"),
+                        ig_comment(6, "@DEEP@"),
+                        ["a change that is a list"],
+                    ],
+                    "messaging": [
+                        ig_dm(1, "Ist die Jacke wasserdicht?"),
+                        "a message that is a string",
+                    ],
+                }
+            ],
+        }
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = instagram.post_webhook(client, body)
 
     assert response.status_code == 200, response.content
     assert response.content.endswith(b"; 5 poisoned, kept with the reason")
     assert sorted(Message.objects.values_list("text", flat=True)) == sorted(
-        ["Back in stock?", SHOWN_NUL, SHOWN_SURROGATE, "Ist die Jacke wasserdicht?"])
-    assert_poison_kept(REASONS | {"a changes item is not an object",
-                                  "a messaging item is not an object"}, ig_channel)
+        ["Back in stock?", SHOWN_NUL, SHOWN_SURROGATE, "Ist die Jacke wasserdicht?"]
+    )
+    assert_poison_kept(
+        REASONS | {"a changes item is not an object", "a messaging item is not an object"},
+        ig_channel,
+    )
     assert_channels_page_counts(staff_client, ig_channel, 5)
 
 
 def test_a_forged_instagram_batch_is_refused(ig_channel, client):
-    body = raw_body({"object": "instagram", "entry": [{
-        "id": instagram.ACCOUNT_ID, "changes": [ig_comment(4, "nan", like_count="@NAN@"),
-                                                ig_comment(5, "huge", like_count="@HUGE@"),
-                                                ig_comment(6, "@DEEP@")]}]})
+    body = raw_body(
+        {
+            "object": "instagram",
+            "entry": [
+                {
+                    "id": instagram.ACCOUNT_ID,
+                    "changes": [
+                        ig_comment(4, "nan", like_count="@NAN@"),
+                        ig_comment(5, "huge", like_count="@HUGE@"),
+                        ig_comment(6, "@DEEP@"),
+                    ],
+                }
+            ],
+        }
+    )
     assert instagram.post_webhook(client, body, secret="forged").status_code == 403
     assert not InboundEvent.objects.exists()
 
 
 # ---- X --------------------------------------------------------------------------------------
+
 
 def x_tweet(n: int, text: str, **extra) -> dict:
     tweet = copy.deepcopy(x.fixture("x_aaa_tweet_create_events.json")["tweet_create_events"][0])
@@ -275,35 +339,68 @@ def x_dm(n: int, text: str) -> dict:
 
 def post_x(client, body: bytes, secret: str | None = None):
     secret = secret or settings.X_CONSUMER_SECRET
-    return client.post("/webhooks/x/", body, content_type="application/json",
-                       headers={"x-twitter-webhooks-signature": x_signature(secret, body)})
+    return client.post(
+        "/webhooks/x/",
+        body,
+        content_type="application/json",
+        headers={"x-twitter-webhooks-signature": x_signature(secret, body)},
+    )
 
 
 def test_x_activity_batch_keeps_its_poison_and_processes_the_rest(
-        client, staff_client, django_capture_on_commit_callbacks):
+    client, staff_client, django_capture_on_commit_callbacks
+):
     channel = x.make_x_channel("http://127.0.0.1:9")
     users = x.fixture("x_aaa_direct_message_events.json")["users"]
-    body = raw_body({"for_user_id": x.BRAND_ID, "tweet_create_events": [
-        x_tweet(1, "Hilfe mit Bestellung 48290?"), x_tweet(2, NUL_TEXT),
-        x_tweet(3, SURROGATE_TEXT), x_tweet(4, "nan", favorite_count="@NAN@"),
-        x_tweet(5, "huge", favorite_count="@HUGE@"), x_tweet(6, "deep", entities="@DEEP@"),
-        "a tweet that is a string",
-    ], "direct_message_events": [x_dm(1, "Курьер не приехал"), None], "users": users})
+    body = raw_body(
+        {
+            "for_user_id": x.BRAND_ID,
+            "tweet_create_events": [
+                x_tweet(1, "Hilfe mit Bestellung 48290?"),
+                x_tweet(2, NUL_TEXT),
+                x_tweet(3, SURROGATE_TEXT),
+                x_tweet(4, "nan", favorite_count="@NAN@"),
+                x_tweet(5, "huge", favorite_count="@HUGE@"),
+                x_tweet(6, "deep", entities="@DEEP@"),
+                "a tweet that is a string",
+            ],
+            "direct_message_events": [x_dm(1, "Курьер не приехал"), None],
+            "users": users,
+        }
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post_x(client, body)
 
     assert response.status_code == 200, response.content
     assert response.content.endswith(b"; 5 poisoned, kept with the reason")
     assert sorted(Message.objects.values_list("text", flat=True)) == sorted(
-        ["@polarisoutfit Hilfe mit Bestellung 48290?", f"@polarisoutfit {SHOWN_NUL}",
-         f"@polarisoutfit {SHOWN_SURROGATE}", "Курьер не приехал"])
-    assert_poison_kept(REASONS | {"a tweet_create_events item is not an object",
-                                  "a direct_message_events item is not an object"}, channel)
+        [
+            "@polarisoutfit Hilfe mit Bestellung 48290?",
+            f"@polarisoutfit {SHOWN_NUL}",
+            f"@polarisoutfit {SHOWN_SURROGATE}",
+            "Курьер не приехал",
+        ]
+    )
+    assert_poison_kept(
+        REASONS
+        | {
+            "a tweet_create_events item is not an object",
+            "a direct_message_events item is not an object",
+        },
+        channel,
+    )
     assert_channels_page_counts(staff_client, channel, 5)
 
-    forged = raw_body({"for_user_id": x.BRAND_ID, "tweet_create_events": [
-        x_tweet(7, "nan", favorite_count="@NAN@"), x_tweet(8, "huge", favorite_count="@HUGE@"),
-        x_tweet(9, "deep", entities="@DEEP@")]})
+    forged = raw_body(
+        {
+            "for_user_id": x.BRAND_ID,
+            "tweet_create_events": [
+                x_tweet(7, "nan", favorite_count="@NAN@"),
+                x_tweet(8, "huge", favorite_count="@HUGE@"),
+                x_tweet(9, "deep", entities="@DEEP@"),
+            ],
+        }
+    )
     assert post_x(client, forged, secret="forged").status_code == 403
     assert InboundEvent.objects.count() == 9
 
@@ -320,20 +417,24 @@ def test_a_malformed_signed_x_delivery_is_kept(client, django_capture_on_commit_
 
 
 def test_process_again_in_the_admin_leaves_poisoned_events_kept(
-        fb_channel, client, staff_client, django_capture_on_commit_callbacks):
+    fb_channel, client, staff_client, django_capture_on_commit_callbacks
+):
     post_fb(client, django_capture_on_commit_callbacks, raw_body(fb_batch()))
     ids = list(InboundEvent.objects.values_list("pk", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post("/admin/inbox/inboundevent/",
-                                     {"action": "reprocess", "_selected_action": ids},
-                                     follow=True)
+        response = staff_client.post(
+            "/admin/inbox/inboundevent/",
+            {"action": "reprocess", "_selected_action": ids},
+            follow=True,
+        )
     assert "5 poisoned event(s) left as they are" in response.content.decode()
     assert InboundEvent.objects.filter(state=EventState.POISONED).count() == 5
     assert Message.objects.count() == 4
 
 
 def test_an_admin_without_staff_access_sees_the_count_without_a_dead_link(
-        fb_channel, client, django_capture_on_commit_callbacks):
+    fb_channel, client, django_capture_on_commit_callbacks
+):
     post_fb(client, django_capture_on_commit_callbacks, raw_body(fb_batch()))
     client.force_login(factories.make_user("root", role="admin"))
     html = client.get("/channels/").content.decode()

@@ -27,8 +27,9 @@ X_SAMPLE_SECRET = "z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu"  # noqa: 
 
 
 def _channel():
-    return (Channel.objects.filter(kind="x", external_id=BRAND_ID).first()
-            or make_x_channel("http://127.0.0.1:9"))
+    return Channel.objects.filter(kind="x", external_id=BRAND_ID).first() or make_x_channel(
+        "http://127.0.0.1:9"
+    )
 
 
 def _items(payload: dict) -> list:
@@ -37,12 +38,14 @@ def _items(payload: dict) -> list:
 
 # ---- CRC and signature --------------------------------------------------------------------
 
+
 @override_settings(X_CONSUMER_SECRET=X_SAMPLE_SECRET)
 def test_crc_answers_with_x_published_sample(client):
     response = client.get("/webhooks/x/", {"crc_token": "9b4507b3-9040-4669-9ca3-6b94edb50553"})
     assert response.status_code == 200
     assert response.json() == {
-        "response_token": "sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="}
+        "response_token": "sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="
+    }
 
 
 def test_crc_without_token_is_refused(client):
@@ -51,8 +54,10 @@ def test_crc_without_token_is_refused(client):
 
 def test_body_signature_vector():
     body = fixture_bytes("x_aaa_direct_message_events.json")
-    assert signature("switchboard-test-consumer-secret", body) == \
-        "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9A="
+    assert (
+        signature("switchboard-test-consumer-secret", body)
+        == "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9A="
+    )
 
 
 @override_settings(X_CONSUMER_SECRET="switchboard-test-consumer-secret")
@@ -60,9 +65,14 @@ def test_signed_dm_webhook_is_stored_and_becomes_a_dm(client, django_capture_on_
     channel = _channel()
     body = fixture_bytes("x_aaa_direct_message_events.json")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/webhooks/x/", body, content_type="application/json",
-                               headers={"x-twitter-webhooks-signature":
-                                        "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9A="})
+        response = client.post(
+            "/webhooks/x/",
+            body,
+            content_type="application/json",
+            headers={
+                "x-twitter-webhooks-signature": "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9A="
+            },
+        )
     assert response.status_code == 200
     message = Message.objects.get(channel=channel, external_id="1901916491570352138")
     assert message.text.startswith("Добрый день! Курьер так и не приехал")
@@ -70,17 +80,28 @@ def test_signed_dm_webhook_is_stored_and_becomes_a_dm(client, django_capture_on_
     assert message.conversation.external_thread_id == "1285937461120077824-1490213315082448897"
     assert message.author_identity.handle == "marina_sok"
     # AAA retries and replays: the same body again changes nothing.
-    client.post("/webhooks/x/", body, content_type="application/json",
-                headers={"x-twitter-webhooks-signature": signature(
-                    "switchboard-test-consumer-secret", body)})
+    client.post(
+        "/webhooks/x/",
+        body,
+        content_type="application/json",
+        headers={
+            "x-twitter-webhooks-signature": signature("switchboard-test-consumer-secret", body)
+        },
+    )
     assert Message.objects.filter(channel=channel).count() == 1
 
 
-@pytest.mark.parametrize("header", ["", "sha256=AAAA", "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9B="])
+@pytest.mark.parametrize(
+    "header", ["", "sha256=AAAA", "sha256=SG18Kx4Dcvxu7zLIh7fc2cTJctFI7ueQNeslGQwtM9B="]
+)
 def test_bad_signature_is_refused_and_nothing_is_stored(client, header):
     body = fixture_bytes("x_aaa_direct_message_events.json")
-    response = client.post("/webhooks/x/", body, content_type="application/json",
-                           headers={"x-twitter-webhooks-signature": header} if header else {})
+    response = client.post(
+        "/webhooks/x/",
+        body,
+        content_type="application/json",
+        headers={"x-twitter-webhooks-signature": header} if header else {},
+    )
     assert response.status_code == 403
     assert InboundEvent.objects.count() == 0
 
@@ -88,24 +109,39 @@ def test_bad_signature_is_refused_and_nothing_is_stored(client, header):
 def test_signature_is_over_the_raw_bytes_not_reformatted_json(client):
     body = fixture_bytes("x_aaa_direct_message_events.json")
     reformatted = json.dumps(json.loads(body)).encode()
-    response = client.post("/webhooks/x/", reformatted, content_type="application/json",
-                           headers={"x-twitter-webhooks-signature": signature(
-                               "switchboard-test-consumer-secret", body)})
+    response = client.post(
+        "/webhooks/x/",
+        reformatted,
+        content_type="application/json",
+        headers={
+            "x-twitter-webhooks-signature": signature("switchboard-test-consumer-secret", body)
+        },
+    )
     assert response.status_code == 403
 
 
 # ---- AAA event shapes -------------------------------------------------------------------
 # https://developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/account-activity-data-objects
 
+
 @pytest.fixture
 def aaa(client, django_capture_on_commit_callbacks):
     """Post a signed AAA body through the real URL and let the ingest run."""
+
     def post(name="", body=b""):
         body = body or fixture_bytes(name)
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/webhooks/x/", body, content_type="application/json",
-                               headers={"x-twitter-webhooks-signature": signature(
-                                   "switchboard-test-consumer-secret", body)})
+            return client.post(
+                "/webhooks/x/",
+                body,
+                content_type="application/json",
+                headers={
+                    "x-twitter-webhooks-signature": signature(
+                        "switchboard-test-consumer-secret", body
+                    )
+                },
+            )
+
     return post
 
 
@@ -145,12 +181,17 @@ def test_aaa_unknown_activity_is_stored_and_marked_unsupported(aaa):
 
 # ---- v2 response shapes, through the parser ---------------------------------------------
 
+
 def _poll_payloads(name: str, source: str, search: str = "") -> list[dict]:
     body = fixture(name)
     payloads = []
     for tweet in body["data"]:
-        payload = {"source": source, "for_user_id": BRAND_ID, "tweet": tweet,
-                   "includes": body.get("includes", {})}
+        payload = {
+            "source": source,
+            "for_user_id": BRAND_ID,
+            "tweet": tweet,
+            "includes": body.get("includes", {}),
+        }
         if search:
             payload["search"] = search
         payloads.append(payload)
@@ -160,8 +201,11 @@ def _poll_payloads(name: str, source: str, search: str = "") -> list[dict]:
 def test_mentions_response_shape():
     # https://docs.x.com/x-api/posts/timelines/quickstart/user-mention-quickstart
     items = [i for p in _poll_payloads("x_mentions_response.json", "mentions") for i in _items(p)]
-    assert [i.external_id for i in items] == ["1901595996383744003", "1901575012276637698",
-                                             "1901562869762363393"]
+    assert [i.external_id for i in items] == [
+        "1901595996383744003",
+        "1901575012276637698",
+        "1901562869762363393",
+    ]
     lin, kadri, marina = items
     assert lin.kind == ItemKind.MENTION and lin.thread_id == "1901595996383744003"
     assert lin.author.handle == "lin_xiaoyu" and lin.author.name == "林晓雨"
@@ -177,8 +221,11 @@ def test_mentions_response_shape():
 
 def test_search_response_shape_tags_the_search():
     # https://docs.x.com/x-api/posts/search/introduction
-    items = [i for p in _poll_payloads("x_search_recent_response.json", "search", "Brand name")
-             for i in _items(p)]
+    items = [
+        i
+        for p in _poll_payloads("x_search_recent_response.json", "search", "Brand name")
+        for i in _items(p)
+    ]
     assert {i.kind for i in items} == {ItemKind.SEARCH_MATCH}
     assert all(i.tags == ["Brand name"] and i.conversation_kind == "search" for i in items)
     assert items[0].text.startswith("Las botas de Polaris Outfitters")
@@ -187,9 +234,18 @@ def test_search_response_shape_tags_the_search():
 def test_dm_events_response_shape():
     # https://docs.x.com/x-api/direct-messages/lookup/introduction
     body = fixture("x_dm_events_response.json")
-    items = [i for e in body["data"] for i in _items(
-        {"source": "dm_events", "for_user_id": BRAND_ID, "dm_event": e,
-         "includes": body["includes"]})]
+    items = [
+        i
+        for e in body["data"]
+        for i in _items(
+            {
+                "source": "dm_events",
+                "for_user_id": BRAND_ID,
+                "dm_event": e,
+                "includes": body["includes"],
+            }
+        )
+    ]
     ours, marina, kadri = items
     assert ours.is_echo and not marina.is_echo
     assert ours.thread_id == marina.thread_id == "1285937461120077824-1490213315082448897"
@@ -214,6 +270,7 @@ def test_hostile_handle_never_reaches_a_url():
 # ---- error bodies, through the client ---------------------------------------------------
 # https://docs.x.com/fundamentals/rate-limits ; problem bodies per PLATFORMS.md section 3
 
+
 class Canned:
     """Answers every request with one documented body, status and headers."""
 
@@ -222,8 +279,10 @@ class Canned:
 
     def __call__(self, environ, start_response):
         data = json.dumps(self.body).encode()
-        start_response(f"{self.status} X", [("Content-Type", "application/problem+json"),
-                                            *self.headers.items()])
+        start_response(
+            f"{self.status} X",
+            [("Content-Type", "application/problem+json"), *self.headers.items()],
+        )
         return [data]
 
 

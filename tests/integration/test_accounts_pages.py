@@ -49,8 +49,12 @@ def test_agents_get_403_on_manager_pages(agent_client, name):
 
 def test_agents_cannot_edit_or_delete_either(agent_client):
     tag = Tag.objects.create(name="keep")
-    assert agent_client.post(reverse("accounts:tags_edit", args=[tag.pk]),
-                             {"name": "renamed", "color": "#000000"}).status_code == 403
+    assert (
+        agent_client.post(
+            reverse("accounts:tags_edit", args=[tag.pk]), {"name": "renamed", "color": "#000000"}
+        ).status_code
+        == 403
+    )
     assert agent_client.post(reverse("accounts:tags_delete", args=[tag.pk])).status_code == 403
     assert Tag.objects.get(pk=tag.pk).name == "keep"
 
@@ -63,9 +67,11 @@ def test_managers_and_admins_see_manager_pages(manager, admin_user, name):
 
 # ---- the agent's signature -----------------------------------------------------------------
 
+
 def test_signature_is_saved_and_appended_to_replies(agent_client, agent, testchat_channel):
-    response = agent_client.post(reverse("accounts:settings"),
-                                 {"signature": "— Anna, Polaris support"})
+    response = agent_client.post(
+        reverse("accounts:settings"), {"signature": "— Anna, Polaris support"}
+    )
     assert response.status_code == 302
     agent.refresh_from_db()
     assert agent.signature == "— Anna, Polaris support"
@@ -73,13 +79,16 @@ def test_signature_is_saved_and_appended_to_replies(agent_client, agent, testcha
     page = agent_client.get(reverse("inbox:conversation", args=[conversation.pk]))
     assert 'name="signature" checked' in page.content.decode()
 
-    agent_client.post(reverse("inbox:reply", args=[conversation.pk]),
-                      {"text": "It ships today.", "mode": "public", "signature": "on"})
+    agent_client.post(
+        reverse("inbox:reply", args=[conversation.pk]),
+        {"text": "It ships today.", "mode": "public", "signature": "on"},
+    )
     sent = Message.objects.get(conversation=conversation, direction="out")
     assert sent.text == "It ships today.\n— Anna, Polaris support"
 
-    agent_client.post(reverse("inbox:reply", args=[conversation.pk]),
-                      {"text": "Without it.", "mode": "public"})
+    agent_client.post(
+        reverse("inbox:reply", args=[conversation.pk]), {"text": "Without it.", "mode": "public"}
+    )
     assert Message.objects.filter(conversation=conversation, text="Without it.").exists()
 
 
@@ -93,25 +102,38 @@ def test_signature_settings_show_the_current_one_escaped(agent_client, agent):
 
 # ---- saved replies by scope ----------------------------------------------------------------
 
-def test_saved_reply_scopes_decide_who_sees_what_in_the_composer(manager, agent, agent2,
-                                                                   testchat_channel):
+
+def test_saved_reply_scopes_decide_who_sees_what_in_the_composer(
+    manager, agent, agent2, testchat_channel
+):
     boss = logged_in(manager)
     team = Team.objects.create(name="Estonian desk")
     team.members.add(agent)
     url = reverse("accounts:saved_replies")
     for data in (
         {"title": "For everyone", "body": "Hi {first_name}", "scope": "everyone"},
-        {"title": "Estonian desk only", "body": "Tere {first_name}", "scope": "team",
-         "team": team.pk},
-        {"title": "Anna's own", "body": "Cheers, {agent_name}", "scope": "personal",
-         "owner": agent.pk},
+        {
+            "title": "Estonian desk only",
+            "body": "Tere {first_name}",
+            "scope": "team",
+            "team": team.pk,
+        },
+        {
+            "title": "Anna's own",
+            "body": "Cheers, {agent_name}",
+            "scope": "personal",
+            "owner": agent.pk,
+        },
     ):
         assert boss.post(url, data).status_code == 302, data
     assert SavedReply.objects.count() == 3
     conversation = factories.make_conversation(testchat_channel, text="Hello")
 
     assert composer_replies(logged_in(agent), conversation) == [
-        "Anna's own", "Estonian desk only", "For everyone"]
+        "Anna's own",
+        "Estonian desk only",
+        "For everyone",
+    ]
     assert composer_replies(logged_in(agent2), conversation) == ["For everyone"]
 
 
@@ -126,15 +148,16 @@ def test_saved_reply_scope_needs_its_owner_or_team(manager):
     assert not SavedReply.objects.exists()
 
 
-def test_editing_a_saved_replys_scope_changes_who_sees_it(manager, agent, agent2,
-                                                          testchat_channel):
-    reply = SavedReply.objects.create(title="Returns", body="Send it back", scope="personal",
-                                      owner=agent)
+def test_editing_a_saved_replys_scope_changes_who_sees_it(manager, agent, agent2, testchat_channel):
+    reply = SavedReply.objects.create(
+        title="Returns", body="Send it back", scope="personal", owner=agent
+    )
     conversation = factories.make_conversation(testchat_channel, text="Hello")
     assert composer_replies(logged_in(agent2), conversation) == []
     response = logged_in(manager).post(
         reverse("accounts:saved_replies_edit", args=[reply.pk]),
-        {"title": "Returns policy", "body": "Send it back", "scope": "everyone"})
+        {"title": "Returns policy", "body": "Send it back", "scope": "everyone"},
+    )
     assert response.status_code == 302
     assert composer_replies(logged_in(agent2), conversation) == ["Returns policy"]
     logged_in(manager).post(reverse("accounts:saved_replies_delete", args=[reply.pk]))
@@ -143,13 +166,17 @@ def test_editing_a_saved_replys_scope_changes_who_sees_it(manager, agent, agent2
 
 # ---- tags and teams ------------------------------------------------------------------------
 
+
 def test_manager_creates_edits_and_deletes_a_tag(manager):
     boss = logged_in(manager)
-    assert boss.post(reverse("accounts:tags"), {"name": "refund", "color": "#1f7a4d"}
-                     ).status_code == 302
+    assert (
+        boss.post(reverse("accounts:tags"), {"name": "refund", "color": "#1f7a4d"}).status_code
+        == 302
+    )
     tag = Tag.objects.get(name="refund")
-    response = boss.post(reverse("accounts:tags_edit", args=[tag.pk]),
-                         {"name": "refunds", "color": "#zz0000"})
+    response = boss.post(
+        reverse("accounts:tags_edit", args=[tag.pk]), {"name": "refunds", "color": "#zz0000"}
+    )
     assert response.status_code == 200 and "Use a colour like" in response.content.decode()
     boss.post(reverse("accounts:tags_edit", args=[tag.pk]), {"name": "refunds", "color": "#aa0000"})
     tag.refresh_from_db()
@@ -161,11 +188,15 @@ def test_manager_creates_edits_and_deletes_a_tag(manager):
 
 def test_manager_creates_a_team_and_changes_its_members(manager, agent, agent2):
     boss = logged_in(manager)
-    boss.post(reverse("accounts:teams"), {"name": "Night shift", "members": [agent.pk],
-                                          "timezone": "Europe/Tallinn"})
+    boss.post(
+        reverse("accounts:teams"),
+        {"name": "Night shift", "members": [agent.pk], "timezone": "Europe/Tallinn"},
+    )
     team = Team.objects.get(name="Night shift")
     assert list(team.members.all()) == [agent]
-    boss.post(reverse("accounts:teams_edit", args=[team.pk]),
-              {"name": "Night shift", "members": [agent2.pk], "timezone": "UTC"})
+    boss.post(
+        reverse("accounts:teams_edit", args=[team.pk]),
+        {"name": "Night shift", "members": [agent2.pk], "timezone": "UTC"},
+    )
     assert list(team.members.all()) == [agent2]
     assert Team.objects.get(pk=team.pk).timezone == "UTC"

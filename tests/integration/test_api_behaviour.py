@@ -25,11 +25,13 @@ def token(agent):
 @pytest.fixture
 def api(client, token):
     """`api(method, path, body=None, **headers)` with the agent's token."""
+
     def call(method, path, body=None, **headers):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", **headers}
         if body is None:
             return getattr(client, method)(path, **headers)
         return getattr(client, method)(path, body, content_type="application/json", **headers)
+
     return call
 
 
@@ -39,11 +41,13 @@ def conversation(testchat_channel):
 
 
 def test_a_reply_goes_through_the_outbox_and_the_audit_log_as_the_token_owner(
-        api, conversation, agent, testchat_platform, django_capture_on_commit_callbacks):
+    api, conversation, agent, testchat_platform, django_capture_on_commit_callbacks
+):
     before = live.current_version()
     with django_capture_on_commit_callbacks(execute=True):
-        response = api("post", f"/api/v1/conversations/{conversation.pk}/reply/",
-                       {"text": "It ships today"})
+        response = api(
+            "post", f"/api/v1/conversations/{conversation.pk}/reply/", {"text": "It ships today"}
+        )
     assert response.status_code == 202
     body = response.json()
     assert body["text"] == "It ships today"
@@ -51,8 +55,9 @@ def test_a_reply_goes_through_the_outbox_and_the_audit_log_as_the_token_owner(
     assert body["author_agent"]["username"] == agent.username
     action = OutboundAction.objects.get()
     assert (action.kind, action.created_by, action.message_id) == ("reply", agent, body["id"])
-    assert AuditEvent.objects.filter(verb="replied", actor=agent,
-                                     conversation=conversation).exists()
+    assert AuditEvent.objects.filter(
+        verb="replied", actor=agent, conversation=conversation
+    ).exists()
     assert live.current_version() > before, "open inboxes hear of the reply"
     # After the commit the outbox's task ran (eager in tests) and posted it, once.
     assert [p["text"] for p in testchat_platform.posts] == ["It ships today"]
@@ -63,8 +68,11 @@ def test_a_reply_goes_through_the_outbox_and_the_audit_log_as_the_token_owner(
 
 
 def test_a_private_reply_the_channel_cannot_send_is_a_409_with_a_code(api, conversation):
-    response = api("post", f"/api/v1/conversations/{conversation.pk}/reply/",
-                   {"text": "Check your DMs", "private": True})
+    response = api(
+        "post",
+        f"/api/v1/conversations/{conversation.pk}/reply/",
+        {"text": "Check your DMs", "private": True},
+    )
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "not_supported"
@@ -83,8 +91,9 @@ def test_the_same_idempotency_key_posts_once(api, conversation):
 
 
 def test_validation_errors_name_the_field(api, conversation):
-    response = api("post", f"/api/v1/conversations/{conversation.pk}/priority/",
-                   {"priority": "sky-high"})
+    response = api(
+        "post", f"/api/v1/conversations/{conversation.pk}/priority/", {"priority": "sky-high"}
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -97,8 +106,10 @@ def test_a_snooze_in_the_past_is_refused_by_the_operation(api, conversation):
     response = api("post", f"/api/v1/conversations/{conversation.pk}/snooze/", {"until": past})
     assert response.status_code == 400
     assert response.json()["error"] == {
-        "code": "invalid", "message": "snooze until a time in the future",
-        "details": ["snooze until a time in the future"]}
+        "code": "invalid",
+        "message": "snooze until a time in the future",
+        "details": ["snooze until a time in the future"],
+    }
 
 
 def test_missing_things_are_404_json(api):
@@ -109,15 +120,21 @@ def test_missing_things_are_404_json(api):
 
 def test_state_changes_are_audited_like_the_ui(api, conversation, agent, agent2):
     base = f"/api/v1/conversations/{conversation.pk}"
-    assert api("post", f"{base}/assign/", {"assignee": agent2.pk}).json()["assignee"]["id"] \
+    assert (
+        api("post", f"{base}/assign/", {"assignee": agent2.pk}).json()["assignee"]["id"]
         == agent2.pk
-    assert [t["name"] for t in api("post", f"{base}/tags/", {"name": "refund"}).json()["tags"]] \
-        == ["refund"]
+    )
+    assert [t["name"] for t in api("post", f"{base}/tags/", {"name": "refund"}).json()["tags"]] == [
+        "refund"
+    ]
     assert api("post", f"{base}/priority/", {"priority": "urgent"}).json()["priority"] == "urgent"
     assert api("post", f"{base}/notes/", {"text": "Called them"}).status_code == 201
     assert api("post", f"{base}/close/").json()["state"] == "closed"
-    verbs = list(AuditEvent.objects.filter(conversation=conversation, actor=agent)
-                 .values_list("verb", flat=True))
+    verbs = list(
+        AuditEvent.objects.filter(conversation=conversation, actor=agent).values_list(
+            "verb", flat=True
+        )
+    )
     assert verbs == ["assigned", "tagged", "priority", "note", "closed"]
     assert Note.objects.get().author == agent
 
@@ -142,8 +159,10 @@ def test_a_message_action_is_queued_in_the_outbox(api, conversation):
 
 def test_the_list_pages_by_cursor_through_every_conversation_once(api, testchat_channel):
     now = timezone.now()
-    made = [factories.make_conversation(testchat_channel, at=now - timedelta(minutes=i))
-            for i in range(5)]
+    made = [
+        factories.make_conversation(testchat_channel, at=now - timedelta(minutes=i))
+        for i in range(5)
+    ]
     # Two with the same time: the cursor must not lose or repeat either.
     made[3].last_message_at = made[2].last_message_at
     made[3].save()
@@ -164,8 +183,9 @@ def test_the_list_pages_by_cursor_through_every_conversation_once(api, testchat_
     assert sorted(seen) == sorted(c.pk for c in made)
     oldest, cursor = [], None
     while True:
-        path = "/api/v1/conversations/?sort=oldest&limit=2" + (f"&cursor={cursor}" if cursor
-                                                               else "")
+        path = "/api/v1/conversations/?sort=oldest&limit=2" + (
+            f"&cursor={cursor}" if cursor else ""
+        )
         page = api("get", path).json()
         oldest += [row["id"] for row in page["results"]]
         cursor = page["next"]
@@ -184,8 +204,9 @@ def test_the_list_uses_the_inbox_folders_and_filters(api, testchat_channel, agen
     tagged.tags.create(name="refund")
 
     def ids(query):
-        return {row["id"] for row in api("get", f"/api/v1/conversations/?{query}").json()
-                ["results"]}
+        return {
+            row["id"] for row in api("get", f"/api/v1/conversations/?{query}").json()["results"]
+        }
 
     assert ids("") == {mine.pk, tagged.pk}
     assert ids("folder=mine") == {mine.pk}
@@ -198,8 +219,9 @@ def test_contacts_show_identities_and_agents_update_them(api, conversation):
     contact = conversation.contact
     body = api("get", f"/api/v1/contacts/{contact.pk}/").json()
     assert [i["platform"] for i in body["identities"]] == ["testchat"]
-    changed = api("patch", f"/api/v1/contacts/{contact.pk}/",
-                  {"order_number": "A-1001", "identities": []})
+    changed = api(
+        "patch", f"/api/v1/contacts/{contact.pk}/", {"order_number": "A-1001", "identities": []}
+    )
     assert changed.status_code == 200
     contact.refresh_from_db()
     assert contact.order_number == "A-1001"
@@ -219,15 +241,20 @@ def test_channel_health_shows_status_and_the_outbox_backlog(client, admin_user, 
     assert body[0]["outbox"] == {"held": 1}
 
 
-@override_settings(REST_FRAMEWORK={
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
-    "DEFAULT_THROTTLE_RATES": {"api": "3/min"}})
+@override_settings(
+    REST_FRAMEWORK={
+        "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
+    }
+)
 def test_rate_limits_are_per_token(client, agent):
     cache.clear()
     first = token_create(user=agent, name="busy")[1]
     second = token_create(user=agent, name="quiet")[1]
-    statuses = [client.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {first}").status_code
-                for _ in range(4)]
+    statuses = [
+        client.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {first}").status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {first}")
     assert limited.json()["error"]["code"] == "throttled"
@@ -284,8 +311,11 @@ def test_list_and_detail_cost_a_fixed_number_of_queries(api, testchat_channel, a
         with CaptureQueriesContext(connection) as queries:
             assert api("get", path).status_code == 200
         # Without Redis the throttle's cache is a table: those are not the API's reads.
-        return [q["sql"] for q in queries.captured_queries
-                if "switchboard_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+        return [
+            q["sql"]
+            for q in queries.captured_queries
+            if "switchboard_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+        ]
 
     first = factories.make_conversation(testchat_channel)
     first.tags.create(name="a")

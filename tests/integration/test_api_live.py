@@ -14,11 +14,11 @@ MARINA = {"id": "6984412238391107", "name": "Марина Соколова"}
 
 @pytest.mark.django_db(transaction=True)
 def test_a_requests_client_lists_replies_and_closes_through_the_outbox(
-        live_server, graph_standin, agent):
+    live_server, graph_standin, agent
+):
     graph_standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
     make_fb_channel(api_base_url=graph_standin.url)
-    comment_id = graph_standin.add_comment(message="Заказ №48213 так и не пришёл!",
-                                           author=MARINA)
+    comment_id = graph_standin.add_comment(message="Заказ №48213 так и не пришёл!", author=MARINA)
     assert graph_standin.webhooks.deliver_due(force=True) == 1
     token = token_create(user=agent, name="shop sync")[1]
 
@@ -32,10 +32,14 @@ def test_a_requests_client_lists_replies_and_closes_through_the_outbox(
     assert row["preview"] == "Заказ №48213 так и не пришёл!"
     assert row["channel"]["kind"] == "facebook"
 
-    public = session.post(f"{base}/conversations/{row['id']}/reply/",
-                          json={"text": "Марина, проверяем!"}, timeout=10)
-    private = session.post(f"{base}/conversations/{row['id']}/reply/",
-                           json={"text": "Пришлите номер заказа.", "private": True}, timeout=10)
+    public = session.post(
+        f"{base}/conversations/{row['id']}/reply/", json={"text": "Марина, проверяем!"}, timeout=10
+    )
+    private = session.post(
+        f"{base}/conversations/{row['id']}/reply/",
+        json={"text": "Пришлите номер заказа.", "private": True},
+        timeout=10,
+    )
     assert (public.status_code, private.status_code) == (202, 202)
     closed = session.post(f"{base}/conversations/{row['id']}/close/", timeout=10)
     assert closed.json()["state"] == "closed"
@@ -45,15 +49,17 @@ def test_a_requests_client_lists_replies_and_closes_through_the_outbox(
     [pm] = [p for p in graph_standin.posted if p["kind"] == "private_reply"]
     assert pm["recipient"] == {"comment_id": comment_id}
     assert set(OutboundAction.objects.values_list("kind", "state")) == {
-        ("reply", "done"), ("private_reply", "done")}
+        ("reply", "done"),
+        ("private_reply", "done"),
+    }
 
     detail = session.get(f"{base}/conversations/{row['id']}/", timeout=10).json()
     ours = [m for m in detail["messages"] if m["direction"] == "out"]
     assert {m["delivery_status"] for m in ours} == {DeliveryStatus.POSTED}
     # The timeline names the token's owner, as for an answer from the UI.
-    assert list(AuditEvent.objects.filter(actor=agent).values_list("verb", flat=True)
-                .order_by("id")) == ["replied", "action_reply_done", "replied",
-                                     "action_private_reply_done", "closed"]
+    assert list(
+        AuditEvent.objects.filter(actor=agent).values_list("verb", flat=True).order_by("id")
+    ) == ["replied", "action_reply_done", "replied", "action_private_reply_done", "closed"]
 
     anonymous = requests.get(f"{base}/conversations/", timeout=10)
     assert anonymous.status_code == 401

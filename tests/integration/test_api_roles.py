@@ -24,11 +24,14 @@ def world(db, testchat_channel, agent, manager, admin_user):
     tag = Tag.objects.create(name="vip")
     conversation.tags.add(tag)
     return {
-        "c": conversation.pk, "m": conversation.messages.get().pk,
-        "contact": conversation.contact_id, "tag": Tag.objects.create(name="spare").pk,
+        "c": conversation.pk,
+        "m": conversation.messages.get().pk,
+        "contact": conversation.contact_id,
+        "tag": Tag.objects.create(name="spare").pk,
         "reply": SavedReply.objects.create(title="Thanks", body="Thanks {first_name}").pk,
         "rule": Rule.objects.create(name="R", actions=[{"type": "close"}]).pk,
-        "channel": testchat_channel.pk, "agent": agent.pk,
+        "channel": testchat_channel.pk,
+        "agent": agent.pk,
         "users": {"agent": agent, "manager": manager, "admin": admin_user},
     }
 
@@ -43,21 +46,25 @@ ENDPOINTS = [
     ("conversation", "get", "/api/v1/conversations/{c}/", None, "agent", 200),
     ("reply", "post", "/api/v1/conversations/{c}/reply/", {"text": "On its way"}, "agent", 202),
     ("note", "post", "/api/v1/conversations/{c}/notes/", {"text": "VIP"}, "agent", 201),
-    ("assign", "post", "/api/v1/conversations/{c}/assign/", {"assignee": "{agent}"}, "agent",
-     200),
+    ("assign", "post", "/api/v1/conversations/{c}/assign/", {"assignee": "{agent}"}, "agent", 200),
     ("tag", "post", "/api/v1/conversations/{c}/tags/", {"name": "refund"}, "agent", 200),
     ("untag", "delete", "/api/v1/conversations/{c}/tags/vip/", None, "agent", 200),
     ("close", "post", "/api/v1/conversations/{c}/close/", None, "agent", 200),
     ("reopen", "post", "/api/v1/conversations/{c}/reopen/", None, "agent", 200),
     ("snooze", "post", "/api/v1/conversations/{c}/snooze/", {"until": soon}, "agent", 200),
-    ("priority", "post", "/api/v1/conversations/{c}/priority/", {"priority": "high"}, "agent",
-     200),
+    ("priority", "post", "/api/v1/conversations/{c}/priority/", {"priority": "high"}, "agent", 200),
     ("message", "get", "/api/v1/messages/{m}/", None, "agent", 200),
     ("like", "post", "/api/v1/messages/{m}/actions/", {"kind": "like"}, "agent", 202),
     ("contacts", "get", "/api/v1/contacts/", None, "agent", 200),
     ("contact", "get", "/api/v1/contacts/{contact}/", None, "agent", 200),
-    ("contact update", "patch", "/api/v1/contacts/{contact}/", {"email": "k@example.com"},
-     "agent", 200),
+    (
+        "contact update",
+        "patch",
+        "/api/v1/contacts/{contact}/",
+        {"email": "k@example.com"},
+        "agent",
+        200,
+    ),
     ("tags", "get", "/api/v1/tags/", None, "agent", 200),
     ("tag detail", "get", "/api/v1/tags/{tag}/", None, "agent", 200),
     ("tag create", "post", "/api/v1/tags/", {"name": "new"}, "manager", 201),
@@ -65,16 +72,37 @@ ENDPOINTS = [
     ("tag delete", "delete", "/api/v1/tags/{tag}/", None, "manager", 204),
     ("saved replies", "get", "/api/v1/saved-replies/", None, "agent", 200),
     ("saved reply", "get", "/api/v1/saved-replies/{reply}/", None, "agent", 200),
-    ("saved reply create", "post", "/api/v1/saved-replies/", {"title": "Hi", "body": "Hi"},
-     "manager", 201),
-    ("saved reply update", "patch", "/api/v1/saved-replies/{reply}/", {"body": "Thank you"},
-     "manager", 200),
+    (
+        "saved reply create",
+        "post",
+        "/api/v1/saved-replies/",
+        {"title": "Hi", "body": "Hi"},
+        "manager",
+        201,
+    ),
+    (
+        "saved reply update",
+        "patch",
+        "/api/v1/saved-replies/{reply}/",
+        {"body": "Thank you"},
+        "manager",
+        200,
+    ),
     ("saved reply delete", "delete", "/api/v1/saved-replies/{reply}/", None, "manager", 204),
     ("rules", "get", "/api/v1/rules/", None, "manager", 200),
     ("rule", "get", "/api/v1/rules/{rule}/", None, "manager", 200),
-    ("rule create", "post", "/api/v1/rules/",
-     {"name": "Close thanks", "conditions": {"type": "text_contains_any", "value": ["thanks"]},
-      "actions": [{"type": "close"}]}, "manager", 201),
+    (
+        "rule create",
+        "post",
+        "/api/v1/rules/",
+        {
+            "name": "Close thanks",
+            "conditions": {"type": "text_contains_any", "value": ["thanks"]},
+            "actions": [{"type": "close"}],
+        },
+        "manager",
+        201,
+    ),
     ("rule update", "patch", "/api/v1/rules/{rule}/", {"enabled": False}, "manager", 200),
     ("rule delete", "delete", "/api/v1/rules/{rule}/", None, "manager", 204),
     ("channels", "get", "/api/v1/channels/", None, "admin", 200),
@@ -130,8 +158,9 @@ def check(client, world, endpoint, persona):
         assert response["WWW-Authenticate"] == "Bearer"
         if path.startswith("/api/v1/"):
             error = response.json()["error"]
-            assert error["code"] == ("invalid_token" if persona == "revoked"
-                                     else "not_authenticated"), said
+            assert error["code"] == (
+                "invalid_token" if persona == "revoked" else "not_authenticated"
+            ), said
     elif RANK[persona] >= RANK[least]:
         assert response.status_code == ok, said
     else:

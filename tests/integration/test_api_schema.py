@@ -16,15 +16,24 @@ def test_the_schema_is_valid_openapi_3_and_lists_every_resource(client, agent):
     validate(schema)  # raises on an invalid document
     assert schema["openapi"].startswith("3.")
     paths = set(schema["paths"])
-    for path in ("/api/v1/conversations/", "/api/v1/conversations/{id}/reply/",
-                 "/api/v1/conversations/{id}/close/", "/api/v1/messages/{id}/actions/",
-                 "/api/v1/contacts/{id}/", "/api/v1/tags/", "/api/v1/saved-replies/",
-                 "/api/v1/rules/", "/api/v1/channels/{id}/"):
+    for path in (
+        "/api/v1/conversations/",
+        "/api/v1/conversations/{id}/reply/",
+        "/api/v1/conversations/{id}/close/",
+        "/api/v1/messages/{id}/actions/",
+        "/api/v1/contacts/{id}/",
+        "/api/v1/tags/",
+        "/api/v1/saved-replies/",
+        "/api/v1/rules/",
+        "/api/v1/channels/{id}/",
+    ):
         assert path in paths
     assert all(path.startswith("/api/v1/") for path in paths)
     assert schema["components"]["securitySchemes"]["bearerToken"] == {
-        "type": "http", "scheme": "bearer",
-        "description": "A personal API token from Settings → API tokens."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token from Settings → API tokens.",
+    }
     listing = schema["paths"]["/api/v1/conversations/"]["get"]
     assert {"folder", "tag", "cursor", "q"} <= {p["name"] for p in listing["parameters"]}
 

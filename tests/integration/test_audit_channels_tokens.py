@@ -32,8 +32,11 @@ def test_connecting_a_new_facebook_page_is_audited(admin_client, settings):
     with served(GraphStandin()) as graph:
         settings.META_GRAPH_BASE = graph.url
         settings.META_OAUTH_DIALOG_URL = f"{graph.url}/dialog/oauth"
-        consent = requests.get(admin_client.get("/channels/facebook/connect/")["Location"],
-                               allow_redirects=False, timeout=5)
+        consent = requests.get(
+            admin_client.get("/channels/facebook/connect/")["Location"],
+            allow_redirects=False,
+            timeout=5,
+        )
         back = urlsplit(consent.headers["Location"])
         admin_client.get(f"{back.path}?{back.query}")
         admin_client.post("/channels/facebook/connect/pages/", {"page": [PAGE_ID]})
@@ -49,9 +52,12 @@ def test_connecting_a_new_x_account_is_audited(x_platform, admin_client):
     with override_settings(X_API_BASE=url):
         authorize = admin_client.get("/channels/x/connect/")["Location"]
         query = {k: v[0] for k, v in parse_qs(urlparse(authorize).query).items()}
-        answer = requests.post(authorize.split("?")[0],
-                               data={**query, "approve": "1", "user_id": BRAND_ID},
-                               allow_redirects=False, timeout=5)
+        answer = requests.post(
+            authorize.split("?")[0],
+            data={**query, "approve": "1", "user_id": BRAND_ID},
+            allow_redirects=False,
+            timeout=5,
+        )
         back = urlparse(answer.headers["Location"])
         admin_client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
     channel = Channel.objects.get(kind="x")

@@ -40,9 +40,12 @@ def race(target, *args, workers: int = 6) -> None:
 
 def test_one_event_raced_by_six_workers_is_processed_once():
     channel = factories.make_channel("testchat", external_id=ACCOUNT)
-    stored = InboundEvent.objects.create(channel_kind="testchat", delivery_key="c1",
-                                         channel=channel,
-                                         payload=event("c1", text="Где мой заказ?"))
+    stored = InboundEvent.objects.create(
+        channel_kind="testchat",
+        delivery_key="c1",
+        channel=channel,
+        payload=event("c1", text="Где мой заказ?"),
+    )
 
     race(ingest.process_event, stored.pk)
 
@@ -55,8 +58,9 @@ def test_one_event_raced_by_six_workers_is_processed_once():
 def test_one_reply_raced_by_six_workers_is_posted_once(testchat_platform, agent):
     channel = factories.make_channel("testchat", api_base_url=testchat_platform.url)
     conversation = factories.make_conversation(channel)
-    message = conversations.conversation_reply(conversation=conversation, text="On it!",
-                                               actor=agent)
+    message = conversations.conversation_reply(
+        conversation=conversation, text="On it!", actor=agent
+    )
     action = OutboundAction.objects.get(message=message)
 
     race(outbox.run_action, action.pk)
@@ -70,8 +74,9 @@ def test_the_same_delivery_stored_by_six_requests_at_once_is_one_event():
     factories.make_channel("testchat", external_id=ACCOUNT)
     from inbox.connectors import EventToStore
 
-    delivery = EventToStore(delivery_key="c9:add:1", payload=event("c9"),
-                            channel_external_id=ACCOUNT)
+    delivery = EventToStore(
+        delivery_key="c9:add:1", payload=event("c9"), channel_external_id=ACCOUNT
+    )
 
     def store():
         try:
@@ -88,10 +93,16 @@ def test_first_messages_of_one_new_thread_raced_make_one_conversation_and_one_cu
     channel = factories.make_channel("testchat", external_id=ACCOUNT)
     ids = []
     for i in range(6):
-        ids.append(InboundEvent.objects.create(
-            channel_kind="testchat", delivery_key=f"m{i}", channel=channel,
-            payload=event(f"m{i}", thread="t-new", author="u-new", text=f"part {i}",
-                          ts=100 + i)).pk)
+        ids.append(
+            InboundEvent.objects.create(
+                channel_kind="testchat",
+                delivery_key=f"m{i}",
+                channel=channel,
+                payload=event(
+                    f"m{i}", thread="t-new", author="u-new", text=f"part {i}", ts=100 + i
+                ),
+            ).pk
+        )
     claimed = iter(ids)
     lock = threading.Lock()
 

@@ -25,17 +25,30 @@ def two_of_maria(db):
 def test_editing_the_contact_fields_validates_and_audits(agent_client, two_of_maria):
     convo, _ = two_of_maria
     url = f"/c/{convo.pk}/customer/{convo.contact_id}/edit/"
-    bad = agent_client.post(url, {"name": "Maria Tamm", "email": "not-an-email",
-                                  "phone": "call me", "order_number": ""}, HTTP_HX_REQUEST="true")
+    bad = agent_client.post(
+        url,
+        {"name": "Maria Tamm", "email": "not-an-email", "phone": "call me", "order_number": ""},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Enter a valid email address" in bad.content.decode()
     assert "Enter a phone number" in bad.content.decode()
     assert Contact.objects.get(pk=convo.contact_id).email == ""
 
-    agent_client.post(url, {"name": "Maria Tamm", "email": "maria.tamm@example.com",
-                            "phone": "+372 5555 1234", "order_number": "#A-1042"})
+    agent_client.post(
+        url,
+        {
+            "name": "Maria Tamm",
+            "email": "maria.tamm@example.com",
+            "phone": "+372 5555 1234",
+            "order_number": "#A-1042",
+        },
+    )
     contact = Contact.objects.get(pk=convo.contact_id)
     assert (contact.email, contact.phone, contact.order_number) == (
-        "maria.tamm@example.com", "+372 5555 1234", "A-1042")
+        "maria.tamm@example.com",
+        "+372 5555 1234",
+        "A-1042",
+    )
     page = agent_client.get(f"/c/{convo.pk}/").content.decode()
     assert "maria.tamm@example.com" in page
     assert "edited the customer: email, phone, order_number" in page
@@ -46,8 +59,9 @@ def test_a_note_on_the_customer_shows_in_their_other_conversations(agent_client,
     other = factories.make_conversation(convo.channel, text="And a second question")
     Identity.objects.filter(contact=other.contact).update(contact=convo.contact)
     Conversation.objects.filter(pk=other.pk).update(contact=convo.contact)
-    agent_client.post(f"/c/{convo.pk}/customer/{convo.contact_id}/note/",
-                      {"text": "Prefers e-mail, VIP"})
+    agent_client.post(
+        f"/c/{convo.pk}/customer/{convo.contact_id}/note/", {"text": "Prefers e-mail, VIP"}
+    )
     assert Note.objects.get(contact=convo.contact_id).conversation is None
     assert "Prefers e-mail, VIP" in agent_client.get(f"/c/{other.pk}/").content.decode()
 
@@ -55,8 +69,13 @@ def test_a_note_on_the_customer_shows_in_their_other_conversations(agent_client,
 def test_search_finds_the_customer_by_email_order_number_and_phone(agent_client, two_of_maria):
     on_fb, on_x = two_of_maria
     Contact.objects.filter(pk=on_fb.contact_id).update(order_number="A-1042", phone="+3725551234")
-    for q, found in [("maria@example.com", on_x), ("MARIA@EXAMPLE.COM", on_x),
-                     ("A-1042", on_fb), ("#a-1042", on_fb), ("+3725551234", on_fb)]:
+    for q, found in [
+        ("maria@example.com", on_x),
+        ("MARIA@EXAMPLE.COM", on_x),
+        ("A-1042", on_fb),
+        ("#a-1042", on_fb),
+        ("+3725551234", on_fb),
+    ]:
         page = agent_client.get("/", {"folder": "all", "q": q}).content.decode()
         assert f'id="row-{found.pk}"' in page, q
         assert f'id="row-{(on_x if found == on_fb else on_fb).pk}"' not in page, q
@@ -113,9 +132,15 @@ def test_unmerge_keeps_a_thread_both_identities_wrote_in(agent, two_of_maria):
     on_fb, on_x = two_of_maria
     x_identity = on_x.contact.identities.get()
     keep = contact_merge(keep=on_fb.contact, other=on_x.contact, actor=agent)
-    Message.objects.create(conversation=on_fb, channel=on_fb.channel, external_id="m-both",
-                           direction=Direction.INBOUND, author_identity=x_identity,
-                           text="me again", platform_timestamp=on_fb.last_message_at)
+    Message.objects.create(
+        conversation=on_fb,
+        channel=on_fb.channel,
+        external_id="m-both",
+        direction=Direction.INBOUND,
+        author_identity=x_identity,
+        text="me again",
+        platform_timestamp=on_fb.last_message_at,
+    )
     x_identity.refresh_from_db()
     new = identity_unmerge(identity=x_identity, actor=agent, conversation=on_fb)
     assert Conversation.objects.get(pk=on_fb.pk).contact_id == keep.pk

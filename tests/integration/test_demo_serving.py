@@ -30,16 +30,28 @@ def fetch(url: str) -> tuple[int, str]:
 
 def test_demo_web_process_serves_every_asset_the_login_page_uses(tmp_path):
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "switchboard.settings",
-           "SWITCHBOARD_VAR_DIR": str(tmp_path), "SWITCHBOARD_DEMO": "1", "DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "switchboard.settings",
+        "SWITCHBOARD_VAR_DIR": str(tmp_path),
+        "SWITCHBOARD_DEMO": "1",
+        "DEBUG": "0",
+    }
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: fetch(f"{base}/login/")[0] == 200, timeout=30,
-                   message="the demo web process to answer")
+        wait_until(
+            lambda: fetch(f"{base}/login/")[0] == 200,
+            timeout=30,
+            message="the demo web process to answer",
+        )
         page = fetch(f"{base}/login/")[1]
         assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
         assert any(a.endswith(".css") for a in assets)
@@ -51,8 +63,9 @@ def test_demo_web_process_serves_every_asset_the_login_page_uses(tmp_path):
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local
             return response.status
@@ -63,24 +76,48 @@ def post(url: str, body: bytes, headers: dict) -> int:
 def test_the_demo_verifies_webhooks_with_its_own_secrets_not_the_old_repository_ones(tmp_path):
     """A copy of the code holds no secret: what used to be the fallback is refused, what
     this demo made for itself (var/local-secrets.json) is accepted."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "switchboard.settings",
-           "SWITCHBOARD_VAR_DIR": str(tmp_path), "SWITCHBOARD_DEMO": "1", "DEBUG": "0"}
-    for name in ("DATABASE_URL", "REDIS_URL", "META_APP_SECRET", "META_VERIFY_TOKEN",
-                 "X_CONSUMER_SECRET", "SECRET_KEY"):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "switchboard.settings",
+        "SWITCHBOARD_VAR_DIR": str(tmp_path),
+        "SWITCHBOARD_DEMO": "1",
+        "DEBUG": "0",
+    }
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "META_APP_SECRET",
+        "META_VERIFY_TOKEN",
+        "X_CONSUMER_SECRET",
+        "SECRET_KEY",
+    ):
         env.pop(name, None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR,
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     own = json.loads((tmp_path / "local-secrets.json").read_text())
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: fetch(f"{base}/login/")[0] == 200, timeout=30,
-                   message="the demo web process to answer")
-        comment = (settings.BASE_DIR / "channels_fb" / "fixtures" /
-                   "fb_feed_comment_add.json").read_bytes()
+        wait_until(
+            lambda: fetch(f"{base}/login/")[0] == 200,
+            timeout=30,
+            message="the demo web process to answer",
+        )
+        comment = (
+            settings.BASE_DIR / "channels_fb" / "fixtures" / "fb_feed_comment_add.json"
+        ).read_bytes()
         tweet = json.dumps({"for_user_id": "1", "tweet_create_events": []}).encode()
 
         def meta(secret):
@@ -89,8 +126,9 @@ def test_the_demo_verifies_webhooks_with_its_own_secrets_not_the_old_repository_
         def x(secret):
             return {"x-twitter-webhooks-signature": signature(secret, tweet)}
 
-        assert post(f"{base}/webhooks/facebook/", comment,
-                    meta("switchboard-test-app-secret")) == 403
+        assert (
+            post(f"{base}/webhooks/facebook/", comment, meta("switchboard-test-app-secret")) == 403
+        )
         assert post(f"{base}/webhooks/x/", tweet, x("switchboard-test-consumer-secret")) == 403
         challenge = "/webhooks/facebook/?hub.mode=subscribe&hub.challenge=42&hub.verify_token="
         assert fetch(f"{base}{challenge}switchboard-verify-token")[0] == 403

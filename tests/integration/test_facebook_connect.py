@@ -56,8 +56,9 @@ def test_admin_connects_pages_including_business_owned(admin_client, standin):
     assert "Polaris Outfitters" in page and "Polaris Outlet Tallinn" in page
     assert "owned by Polaris Group" in page  # found through /me/businesses
 
-    done = admin_client.post("/channels/facebook/connect/pages/",
-                             {"page": [PAGE_ID, OUTLET_ID], "instagram": [PAGE_ID]})
+    done = admin_client.post(
+        "/channels/facebook/connect/pages/", {"page": [PAGE_ID, OUTLET_ID], "instagram": [PAGE_ID]}
+    )
     assert done.status_code == 302
     main = Channel.objects.get(kind="facebook", external_id=PAGE_ID)
     outlet = Channel.objects.get(kind="facebook", external_id=OUTLET_ID)
@@ -77,22 +78,27 @@ def test_admin_connects_pages_including_business_owned(admin_client, standin):
 
 
 def test_needs_reconnect_is_shown_and_one_click_reconnect_releases_held_work(
-        admin_client, standin, django_capture_on_commit_callbacks):
+    admin_client, standin, django_capture_on_commit_callbacks
+):
     channel = make_fb_channel(token="dead-token")
     standin.expire_token()
-    mark_needs_reconnect(channel, "Facebook access token rejected (code 190/460): the password "
-                                  "was changed. Reconnect the channel.")
-    held = OutboundAction.objects.create(channel=channel, kind="like",
-                                         target_external_id=POST_ID,
-                                         state=ActionState.HELD)
+    mark_needs_reconnect(
+        channel,
+        "Facebook access token rejected (code 190/460): the password "
+        "was changed. Reconnect the channel.",
+    )
+    held = OutboundAction.objects.create(
+        channel=channel, kind="like", target_external_id=POST_ID, state=ActionState.HELD
+    )
     listing = admin_client.get("/channels/facebook/").content.decode()
     assert "Needs reconnect" in listing and "the password was changed" in listing
     assert f"/channels/facebook/connect/?reconnect={channel.pk}" in listing
 
     new_token = standin.renew_token()
     with django_capture_on_commit_callbacks(execute=True):
-        done = log_in_with_facebook(admin_client,
-                                    f"/channels/facebook/connect/?reconnect={channel.pk}")
+        done = log_in_with_facebook(
+            admin_client, f"/channels/facebook/connect/?reconnect={channel.pk}"
+        )
     assert done["Location"] == "/channels/facebook/"
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.ACTIVE
@@ -111,8 +117,9 @@ def test_only_admins_connect(client, agent, manager, standin):
 
 def test_callback_with_a_foreign_state_is_refused(admin_client, standin):
     admin_client.get("/channels/facebook/connect/")
-    response = admin_client.get("/channels/facebook/connect/callback/",
-                                {"code": "stolen", "state": "forged"})
+    response = admin_client.get(
+        "/channels/facebook/connect/callback/", {"code": "stolen", "state": "forged"}
+    )
     assert response.status_code == 403
     assert not Channel.objects.exists()
 
@@ -136,8 +143,7 @@ def test_reconnect_of_another_kind_of_channel_answers_404(admin_client, standin)
     assert response.status_code == 404
 
 
-def test_a_state_is_spent_by_its_first_callback_even_when_the_exchange_fails(
-        admin_client, standin):
+def test_a_state_is_spent_by_its_first_callback_even_when_the_exchange_fails(admin_client, standin):
     to_dialog = admin_client.get("/channels/facebook/connect/")
     consent = requests.get(to_dialog["Location"], allow_redirects=False, timeout=5)
     back = urlsplit(consent.headers["Location"])

@@ -46,6 +46,7 @@ def channel(db, standin):
 @pytest.fixture
 def pump(client, django_capture_on_commit_callbacks, standin):
     """Hand the stand-in's queued webhooks to our real webhook URL, signed as Meta signs."""
+
     def pump() -> int:
         standin.webhooks.seal_all()
         sent = 0
@@ -56,15 +57,18 @@ def pump(client, django_capture_on_commit_callbacks, standin):
             standin.webhooks.queue.remove(delivery)
             sent += 1
         return sent
+
     return pump
 
 
 @pytest.fixture
 def act(django_capture_on_commit_callbacks):
     """Run an operation and what it queued after commit (the outbox, eagerly)."""
+
     def act(operation, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return operation(**kwargs)
+
     return act
 
 
@@ -92,6 +96,7 @@ def posted(standin, kind):
 
 # ---- the whole path over real HTTP, webhooks delivered by the stand-in ------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_comment_to_public_and_private_reply_and_their_echoes(live_server, standin, agent):
     standin.configure(callback_url=f"{live_server.url}/webhooks/facebook/")
@@ -103,8 +108,12 @@ def test_comment_to_public_and_private_reply_and_their_echoes(live_server, stand
     assert conversation.messages.get().text == "Заказ №48213 так и не пришёл!"
 
     public = conversation_reply(conversation=conversation, text="Марина, проверяем!", actor=agent)
-    private = conversation_reply(conversation=conversation, text="Пришлите номер заказа, пожалуйста.",
-                                 private=True, actor=agent)
+    private = conversation_reply(
+        conversation=conversation,
+        text="Пришлите номер заказа, пожалуйста.",
+        private=True,
+        actor=agent,
+    )
     public.refresh_from_db()
     private.refresh_from_db()
     assert public.delivery_status == DeliveryStatus.POSTED
@@ -130,16 +139,22 @@ def test_webhook_deliveries_are_retried_byte_for_byte_until_answered(standin):
     received = []
 
     def sink(environ, start_response):
-        received.append((environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])),
-                         environ["HTTP_X_HUB_SIGNATURE_256"]))
+        received.append(
+            (
+                environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])),
+                environ["HTTP_X_HUB_SIGNATURE_256"],
+            )
+        )
         start_response(f"{next(answers)} X", [("Content-Length", "0")])
         return [b""]
 
     server = serve_in_thread(sink)
     try:
         standin.configure(callback_url=server.url)
-        standin.add_comment(message="Kas pakiautomaati tarne on võimalik?",
-                            author={"id": "4471902256318840", "name": "Kadri Tamm"})
+        standin.add_comment(
+            message="Kas pakiautomaati tarne on võimalik?",
+            author={"id": "4471902256318840", "name": "Kadri Tamm"},
+        )
         assert standin.webhooks.deliver_due(force=True) == 0
         assert standin.webhooks.deliver_due(force=True) == 0
         assert standin.webhooks.deliver_due(force=True) == 1
@@ -152,6 +167,7 @@ def test_webhook_deliveries_are_retried_byte_for_byte_until_answered(standin):
 
 
 # ---- faults: nothing lost, nothing posted twice ------------------------------------------------
+
 
 def test_throttled_reply_waits_for_the_platform_and_posts_once(channel, standin, pump, act, agent):
     conversation, comment_id = customer_comment(standin, pump)
@@ -172,8 +188,9 @@ def test_throttled_reply_waits_for_the_platform_and_posts_once(channel, standin,
 
 
 @pytest.mark.parametrize("kind", ["reply", "dm"])
-def test_timeout_after_accept_is_found_not_reposted(channel, standin, pump, act, agent,
-                                                    settings, kind):
+def test_timeout_after_accept_is_found_not_reposted(
+    channel, standin, pump, act, agent, settings, kind
+):
     settings.HTTP_TIMEOUT_SECONDS = 0.3
     if kind == "reply":
         conversation, _ = customer_comment(standin, pump)
@@ -182,8 +199,13 @@ def test_timeout_after_accept_is_found_not_reposted(channel, standin, pump, act,
         pump()
         conversation = Conversation.objects.get(kind="dm")
     standin.inject("timeout_after_accept", match="write", seconds=0.8)
-    reply = act(conversation_reply, conversation=conversation, text="We are on it.",
-                private=kind == "dm", actor=agent)
+    reply = act(
+        conversation_reply,
+        conversation=conversation,
+        text="We are on it.",
+        private=kind == "dm",
+        actor=agent,
+    )
     action = action_for(reply)
     assert action.state == ActionState.QUEUED and "timeout" in action.last_error
     landed = posted(standin, "comment" if kind == "reply" else "dm")
@@ -198,13 +220,19 @@ def test_timeout_after_accept_is_found_not_reposted(channel, standin, pump, act,
     assert conversation.messages.filter(direction=Direction.OUTBOUND).count() == 1
 
 
-def test_private_reply_after_timeout_is_never_sent_twice(channel, standin, pump, act, agent,
-                                                        settings):
+def test_private_reply_after_timeout_is_never_sent_twice(
+    channel, standin, pump, act, agent, settings
+):
     settings.HTTP_TIMEOUT_SECONDS = 0.3
     conversation, comment_id = customer_comment(standin, pump)
     standin.inject("timeout_after_accept", match="messages", seconds=0.8)
-    private = act(conversation_reply, conversation=conversation, text="Напишите нам номер.",
-                  private=True, actor=agent)
+    private = act(
+        conversation_reply,
+        conversation=conversation,
+        text="Напишите нам номер.",
+        private=True,
+        actor=agent,
+    )
     action = retry_now(action_for(private), act)
     assert action.state == ActionState.DONE
     assert len(posted(standin, "private_reply")) == 1
@@ -214,8 +242,9 @@ def test_private_reply_after_timeout_is_never_sent_twice(channel, standin, pump,
     assert Message.objects.count() == 2
 
 
-def test_expired_token_holds_work_until_reconnect_then_posts_once(channel, standin, pump, act,
-                                                                 agent):
+def test_expired_token_holds_work_until_reconnect_then_posts_once(
+    channel, standin, pump, act, agent
+):
     conversation, _ = customer_comment(standin, pump)
     standin.expire_token()
     first = act(conversation_reply, conversation=conversation, text="One", actor=agent)
@@ -248,18 +277,23 @@ def test_platform_500_is_retried(channel, standin, pump, act, agent):
 
 # ---- the messaging window ---------------------------------------------------------------------
 
+
 def dm_conversation(standin, pump, *, hours_ago: float):
-    standin.add_message(psid="7390125538764019", text="Hallo, wo ist meine Bestellung?",
-                        name="Anna Schmidt",
-                        at=(timezone.now() - timedelta(hours=hours_ago)).timestamp())
+    standin.add_message(
+        psid="7390125538764019",
+        text="Hallo, wo ist meine Bestellung?",
+        name="Anna Schmidt",
+        at=(timezone.now() - timedelta(hours=hours_ago)).timestamp(),
+    )
     pump()
     return Conversation.objects.get(kind="dm")
 
 
 def test_dm_after_24_hours_is_rejected_with_the_reason(channel, standin, pump, act, agent):
     conversation = dm_conversation(standin, pump, hours_ago=30)
-    reply = act(conversation_reply, conversation=conversation, text="Sorry!", private=True,
-                actor=agent)
+    reply = act(
+        conversation_reply, conversation=conversation, text="Sorry!", private=True, actor=agent
+    )
     action = action_for(reply)
     assert action.state == ActionState.FAILED
     assert "24-hour" in action.last_error and "HUMAN_AGENT" in action.last_error
@@ -268,12 +302,17 @@ def test_dm_after_24_hours_is_rejected_with_the_reason(channel, standin, pump, a
     assert posted(standin, "dm") == []
 
 
-def test_human_agent_tag_within_7_days_when_enabled(channel, standin, pump, act, agent,
-                                                    settings):
+def test_human_agent_tag_within_7_days_when_enabled(channel, standin, pump, act, agent, settings):
     settings.META_HUMAN_AGENT_ENABLED = True
     conversation = dm_conversation(standin, pump, hours_ago=30)
-    reply = act(conversation_reply, conversation=conversation, text="Anna here, sorry!",
-                private=True, actor=agent, options={"human_agent_tag": True})
+    reply = act(
+        conversation_reply,
+        conversation=conversation,
+        text="Anna here, sorry!",
+        private=True,
+        actor=agent,
+        options={"human_agent_tag": True},
+    )
     assert action_for(reply).state == ActionState.DONE
     [sent] = posted(standin, "dm")
     assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
@@ -282,8 +321,7 @@ def test_human_agent_tag_within_7_days_when_enabled(channel, standin, pump, act,
 def test_platform_window_error_is_rejected_readably(channel, standin, pump, act, agent):
     conversation = dm_conversation(standin, pump, hours_ago=1)
     standin.inject("outside_window", match="messages")
-    reply = act(conversation_reply, conversation=conversation, text="Hi", private=True,
-                actor=agent)
+    reply = act(conversation_reply, conversation=conversation, text="Hi", private=True, actor=agent)
     action = action_for(reply)
     assert action.state == ActionState.FAILED
     assert "24-hour messaging window has closed" in action.last_error
@@ -292,8 +330,9 @@ def test_platform_window_error_is_rejected_readably(channel, standin, pump, act,
 def test_second_private_reply_to_one_comment_is_rejected(channel, standin, pump, act, agent):
     conversation, _ = customer_comment(standin, pump)
     act(conversation_reply, conversation=conversation, text="First", private=True, actor=agent)
-    second = act(conversation_reply, conversation=conversation, text="Second", private=True,
-                 actor=agent)
+    second = act(
+        conversation_reply, conversation=conversation, text="Second", private=True, actor=agent
+    )
     action = action_for(second)
     assert action.state == ActionState.FAILED
     assert "already has a private reply" in action.last_error
@@ -302,11 +341,17 @@ def test_second_private_reply_to_one_comment_is_rejected(channel, standin, pump,
 
 # ---- moderation -------------------------------------------------------------------------------
 
+
 def test_like_hide_unhide_delete(channel, standin, pump, act, agent):
     conversation, comment_id = customer_comment(standin, pump)
     comment = conversation.messages.get()
-    for kind in (ActionKind.LIKE, ActionKind.HIDE, ActionKind.UNHIDE, ActionKind.UNLIKE,
-                 ActionKind.DELETE):
+    for kind in (
+        ActionKind.LIKE,
+        ActionKind.HIDE,
+        ActionKind.UNHIDE,
+        ActionKind.UNLIKE,
+        ActionKind.DELETE,
+    ):
         act(message_act, message=comment, kind=kind, actor=agent)
     assert [p["kind"] for p in standin.posted] == ["like", "hide", "unhide", "unlike", "delete"]
     assert set(OutboundAction.objects.values_list("state", flat=True)) == {ActionState.DONE}
@@ -318,10 +363,14 @@ def test_like_hide_unhide_delete(channel, standin, pump, act, agent):
 
 # ---- polling ----------------------------------------------------------------------------------
 
-def test_poll_backfills_comments_and_messenger_and_overlaps_cleanly(channel, standin, pump,
-                                                                   django_capture_on_commit_callbacks):
-    top = standin.add_comment(message="Is the Aurora jacket waterproof?",
-                              author={"id": "5512038874410236", "name": "Jürgen Becker"})
+
+def test_poll_backfills_comments_and_messenger_and_overlaps_cleanly(
+    channel, standin, pump, django_capture_on_commit_callbacks
+):
+    top = standin.add_comment(
+        message="Is the Aurora jacket waterproof?",
+        author={"id": "5512038874410236", "name": "Jürgen Becker"},
+    )
     standin.add_comment(message="Same question!", author=MARINA, parent_id=top)
     standin.add_message(psid="7390125538764019", text="你好", name="芳 王")
     with django_capture_on_commit_callbacks(execute=True):
@@ -337,16 +386,22 @@ def test_poll_backfills_comments_and_messenger_and_overlaps_cleanly(channel, sta
     assert Conversation.objects.count() == 2 and Message.objects.count() == 3
 
 
-def test_poll_picks_up_visitor_posts_and_their_comments_once(channel, standin, pump, act,
-                                                            agent,
-                                                            django_capture_on_commit_callbacks):
+def test_poll_picks_up_visitor_posts_and_their_comments_once(
+    channel, standin, pump, act, agent, django_capture_on_commit_callbacks
+):
     # The Page feed lists visitors' posts too (fields include `from`):
     # https://developers.facebook.com/docs/graph-api/reference/page/feed/
     lucia = {"id": "9120457731826605", "name": "Lucía Fernández"}
-    post_id = standin.add_post(message="¡La cremallera se rompió!", author=lucia,
-                               picture="https://scontent.xx.fbcdn.net/v/zip.jpg")
-    comment = standin.add_comment(message="Same here.", post_id=post_id,
-                                  author={"id": "5512038874410236", "name": "Jürgen Becker"})
+    post_id = standin.add_post(
+        message="¡La cremallera se rompió!",
+        author=lucia,
+        picture="https://scontent.xx.fbcdn.net/v/zip.jpg",
+    )
+    comment = standin.add_comment(
+        message="Same here.",
+        post_id=post_id,
+        author={"id": "5512038874410236", "name": "Jürgen Becker"},
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert polling.poll_channel(channel.pk) == 2
     conversation = Conversation.objects.get()
@@ -359,8 +414,13 @@ def test_poll_picks_up_visitor_posts_and_their_comments_once(channel, standin, p
 
     # An answer to the comment goes under that comment, not under the post.
     target = conversation.messages.get(external_id=comment)
-    reply = act(conversation_reply, conversation=conversation, text="Jürgen, sorry!",
-                actor=agent, target=target)
+    reply = act(
+        conversation_reply,
+        conversation=conversation,
+        text="Jürgen, sorry!",
+        actor=agent,
+        target=target,
+    )
     [posted_reply] = posted(standin, "comment")
     assert posted_reply["parent"] == comment
     pump()  # its echo
@@ -369,8 +429,9 @@ def test_poll_picks_up_visitor_posts_and_their_comments_once(channel, standin, p
     assert Message.objects.count() == 3 and Conversation.objects.count() == 1
 
 
-def test_poll_under_throttle_waits_and_keeps_its_place(channel, standin,
-                                                       django_capture_on_commit_callbacks):
+def test_poll_under_throttle_waits_and_keeps_its_place(
+    channel, standin, django_capture_on_commit_callbacks
+):
     standin.inject("throttle", match="read", minutes=7)
     with django_capture_on_commit_callbacks(execute=True):
         assert polling.poll_channel(channel.pk) == 0
@@ -407,8 +468,18 @@ def test_withheld_profile_keeps_the_name_we_know(channel, standin, pump):
 def test_add_channel_command_creates_a_working_channel(db, standin, capsys):
     from django.core.management import call_command
 
-    call_command("add_channel", "facebook", "--external-id", PAGE_ID, "--name", "Polaris",
-                 "--token", standin.pages[PAGE_ID].token, "--api-base", standin.url)
+    call_command(
+        "add_channel",
+        "facebook",
+        "--external-id",
+        PAGE_ID,
+        "--name",
+        "Polaris",
+        "--token",
+        standin.pages[PAGE_ID].token,
+        "--api-base",
+        standin.url,
+    )
     channel = Channel.objects.get(kind="facebook")
     assert channel.connector.poll(channel).cursors is not None
 
@@ -454,7 +525,9 @@ def test_demo_storm_is_flagged_within_a_minute_once(channel, standin, pump, monk
             demo.traffic_tick(standin, rng)
             pump()
             if (n + 1) * step % 60 == 0:
-                opened += [(clock[0], s) for s in storms.detect(datetime.fromtimestamp(clock[0], UTC))]
+                opened += [
+                    (clock[0], s) for s in storms.detect(datetime.fromtimestamp(clock[0], UTC))
+                ]
         return opened
 
     # The same ordinary rate throughout (a comment about every two minutes on the post), so

@@ -18,8 +18,12 @@ def bulk(client, data, *, query: str = ""):
 
 @pytest.fixture
 def rows(testchat_channel):
-    return [factories.make_conversation(testchat_channel, text=f"Question {i}",
-                                        customer=f"Customer {i}") for i in range(3)]
+    return [
+        factories.make_conversation(
+            testchat_channel, text=f"Question {i}", customer=f"Customer {i}"
+        )
+        for i in range(3)
+    ]
 
 
 def fresh(conversations):
@@ -29,7 +33,7 @@ def fresh(conversations):
 def test_the_bulk_bar_offers_every_bulk_action(agent_client, rows, agent2):
     Team.objects.create(name="Night shift")
     html = agent_client.get(reverse("inbox:inbox")).content.decode()
-    bar = html[html.index('id="bulk"'):html.index('id="rows"')]
+    bar = html[html.index('id="bulk"') : html.index('id="rows"')]
     for verb in ("close", "assign", "tag", "priority", "snooze", "spam"):
         assert f'name="verb" value="{verb}"' in bar, verb
     assert f'<option value="{agent2.pk}">Boris</option>' in bar
@@ -73,20 +77,23 @@ def test_tag_priority_and_snooze_selected_rows(agent_client, rows):
 
 
 def test_a_bad_value_is_refused_not_half_applied_silently(agent_client, rows):
-    response = bulk(agent_client, {"verb": "priority", "priority": "whenever",
-                                   "ids": [rows[0].pk]})
+    response = bulk(agent_client, {"verb": "priority", "priority": "whenever", "ids": [rows[0].pk]})
     assert response.status_code == 400
     assert bulk(agent_client, {"verb": "delete", "ids": [rows[0].pk]}).status_code == 400
     assert fresh(rows)[0].priority == "normal"
 
 
 def test_bulk_on_a_whole_posts_comments(agent_client, agent, testchat_channel):
-    storm = [factories.make_conversation(testchat_channel, text=f"Complaint {i}",
-                                         context_external_id="post-9") for i in range(3)]
+    storm = [
+        factories.make_conversation(
+            testchat_channel, text=f"Complaint {i}", context_external_id="post-9"
+        )
+        for i in range(3)
+    ]
     other = factories.make_conversation(testchat_channel, text="Unrelated")
     query = f"?post={testchat_channel.pk}:post-9"
     html = agent_client.get(reverse("inbox:inbox") + query).content.decode()
-    head = html[html.index('class="post-head"'):html.index('id="bulk"')]
+    head = html[html.index('class="post-head"') : html.index('id="bulk"')]
     for verb in ("close", "assign", "tag", "priority", "snooze", "spam"):
         assert f'name="verb" value="{verb}"' in head, verb
 

@@ -35,25 +35,37 @@ def test_agents_and_managers_are_refused(client, agent, manager):
 
 def test_every_channel_with_its_health_and_budgets(admin_client):
     polled = timezone.now() - timedelta(minutes=3)
-    page = factories.make_channel("facebook", name="Polaris Outdoor", handle="polarisoutdoor",
-                                  last_polled_at=polled,
-                                  rate_limits={"graph_usage": {"app": {"call_count": 12}}})
+    page = factories.make_channel(
+        "facebook",
+        name="Polaris Outdoor",
+        handle="polarisoutdoor",
+        last_polled_at=polled,
+        rate_limits={"graph_usage": {"app": {"call_count": 12}}},
+    )
     dead = factories.make_channel(
-        "x", name="Polaris on X", handle="polaris", status=ChannelStatus.NEEDS_RECONNECT,
+        "x",
+        name="Polaris on X",
+        handle="polaris",
+        status=ChannelStatus.NEEDS_RECONNECT,
         status_detail="X refused the token: <b>invalid_grant</b>",
         api_base_url="http://127.0.0.1:9/",
-        rate_limits={"GET /2/users/:id/mentions": {"limit": 450, "remaining": 17,
-                                                   "reset": 1767225600},
-                     "<script>alert(1)</script>": {"remaining": "<img src=x onerror=alert(2)>"}})
-    insta = factories.make_channel("instagram", name="polaris.gram",
-                                   status=ChannelStatus.NEEDS_RECONNECT,
-                                   status_detail="Page token expired")
+        rate_limits={
+            "GET /2/users/:id/mentions": {"limit": 450, "remaining": 17, "reset": 1767225600},
+            "<script>alert(1)</script>": {"remaining": "<img src=x onerror=alert(2)>"},
+        },
+    )
+    insta = factories.make_channel(
+        "instagram",
+        name="polaris.gram",
+        status=ChannelStatus.NEEDS_RECONNECT,
+        status_detail="Page token expired",
+    )
     response = admin_client.get(URL)
     html = response.content.decode()
     assert response.status_code == 200
     assert f'id="channel-{page.pk}"' in html and "Polaris Outdoor" in html
     assert "@polarisoutdoor" in html and "Facebook Page" in html
-    assert "3\xa0minutes ago" in html                 # last poll
+    assert "3\xa0minutes ago" in html  # last poll
     # Usage figures in words, not as JSON.
     assert "graph_usage" in html and "app: call count 12" in html and "&quot;" not in html
     # The dead X channel is highlighted, says why, and reconnects in one click.
@@ -62,7 +74,7 @@ def test_every_channel_with_its_health_and_budgets(admin_client):
     reconnect = f"/channels/x/connect/?reconnect={dead.pk}"
     assert f'href="{reconnect}"' in html
     assert '<span class="remaining">17</span>/<span class="limit">450</span>' in html
-    assert "resets <time datetime=\"2026-01-01T00:00:00+00:00\">" in html
+    assert 'resets <time datetime="2026-01-01T00:00:00+00:00">' in html
     # Hostile JSON keys and values are escaped, not run.
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
@@ -95,8 +107,9 @@ def test_top_bar_links_by_role(client, agent, manager, admin_user):
 def test_fixed_query_count(admin_client, n):
     kinds = ["facebook", "instagram", "x"]
     for i in range(n):
-        factories.make_channel(kinds[i % 3], name=f"Channel {i}",
-                               rate_limits={"ep": {"limit": 10, "remaining": i}})
+        factories.make_channel(
+            kinds[i % 3], name=f"Channel {i}", rate_limits={"ep": {"limit": 10, "remaining": i}}
+        )
     admin_client.get(URL)  # warm the session
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(URL)

@@ -17,8 +17,9 @@ def test_login_required(client):
 
 def test_inbox_lists_open_conversations_with_counts(agent_client):
     open_one = factories.make_conversation(text="Where is my parcel?", customer="Kadri Tamm")
-    factories.make_conversation(text="Thanks, all good", customer="Old Case",
-                                state=ConversationState.CLOSED)
+    factories.make_conversation(
+        text="Thanks, all good", customer="Old Case", state=ConversationState.CLOSED
+    )
     response = agent_client.get(reverse("inbox:inbox"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -31,8 +32,10 @@ def test_inbox_lists_open_conversations_with_counts(agent_client):
 
 def test_htmx_folder_request_returns_only_the_list(agent_client):
     factories.make_conversation(text="closed one", state=ConversationState.CLOSED)
-    response = agent_client.get(reverse("inbox:inbox") + "?folder=closed",
-                                headers={"HX-Request": "true", "HX-Target": "list"})
+    response = agent_client.get(
+        reverse("inbox:inbox") + "?folder=closed",
+        headers={"HX-Request": "true", "HX-Target": "list"},
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="list"')
     assert "closed one" in html
@@ -51,17 +54,22 @@ def test_conversation_page_and_fragment(agent_client, agent):
     assert 'id="list"' not in fragment
 
 
-def test_reply_send_and_close(agent_client, agent, testchat_channel,
-                              django_capture_on_commit_callbacks):
+def test_reply_send_and_close(
+    agent_client, agent, testchat_channel, django_capture_on_commit_callbacks
+):
     conversation = factories.make_conversation(testchat_channel, text="Question?")
     url = reverse("inbox:reply", args=[conversation.pk])
-    response = agent_client.post(url, {"text": "Answer!", "mode": "private", "close": "1"},
-                                 headers={"HX-Request": "true"})
+    response = agent_client.post(
+        url, {"text": "Answer!", "mode": "private", "close": "1"}, headers={"HX-Request": "true"}
+    )
     assert "cannot answer that way" in response.content.decode()
     # It closes when the reply lands: the eager outbox posts it after the view's commit.
     with django_capture_on_commit_callbacks(execute=True):
-        response = agent_client.post(url, {"text": "Answer!", "mode": "public", "close": "1",
-                                           "advance": "1"}, headers={"HX-Request": "true"})
+        response = agent_client.post(
+            url,
+            {"text": "Answer!", "mode": "public", "close": "1", "advance": "1"},
+            headers={"HX-Request": "true"},
+        )
     assert response.status_code == 200
     assert "replySent" in response["HX-Trigger-After-Settle"]
     conversation.refresh_from_db()
@@ -74,18 +82,24 @@ def test_timeline_explains_rule_decisions_escaped(agent_client, agent):
     from inbox.models import AuditEvent
 
     convo = factories.make_conversation(text="How do I pay?")
-    AuditEvent.objects.create(conversation=convo, rule_name="Payments", verb="rule_matched",
-                              data={"matched": "pay", "trigger": "new_message",
-                                    "actions": ["tagged Payment"]})
-    AuditEvent.objects.create(conversation=convo, rule_name="<b>Evil</b>", verb="rule_matched",
-                              data={"matched": "<img src=x onerror=alert(1)>",
-                                    "actions": ["tagged <script>x</script>"]})
-    AuditEvent.objects.create(conversation=convo, actor=agent, verb="tagged",
-                              data={"tag": "vip"})
-    AuditEvent.objects.create(conversation=convo, rule_name="Night", verb="assigned",
-                              data={"assignee": "Boris"})
+    AuditEvent.objects.create(
+        conversation=convo,
+        rule_name="Payments",
+        verb="rule_matched",
+        data={"matched": "pay", "trigger": "new_message", "actions": ["tagged Payment"]},
+    )
+    AuditEvent.objects.create(
+        conversation=convo,
+        rule_name="<b>Evil</b>",
+        verb="rule_matched",
+        data={"matched": "<img src=x onerror=alert(1)>", "actions": ["tagged <script>x</script>"]},
+    )
+    AuditEvent.objects.create(conversation=convo, actor=agent, verb="tagged", data={"tag": "vip"})
+    AuditEvent.objects.create(
+        conversation=convo, rule_name="Night", verb="assigned", data={"assignee": "Boris"}
+    )
     html = agent_client.get(reverse("inbox:conversation", args=[convo.pk])).content.decode()
-    timeline = html[html.index('class="timeline"'):]
+    timeline = html[html.index('class="timeline"') :]
     # The trigger in words, not its name ("(on new_message)").
     assert "tagged Payment by rule ‘Payments’, matched ‘pay’, when the customer wrote" in timeline
     assert "new_message" not in timeline
@@ -100,15 +114,23 @@ def test_timeline_shows_a_rule_hit_once_with_the_outcome_of_its_posts(agent_clie
     from inbox.models import AuditEvent
 
     convo = factories.make_conversation(text="你们发货到上海吗？")
-    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack",
-                              verb="rule_matched",
-                              data={"matched": "language zh", "actions": ["assigned to Jack"]})
-    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack", verb="assigned",
-                              data={"assignee": "Jack"})
-    AuditEvent.objects.create(conversation=convo, rule_name="Chinese to Jack",
-                              verb="action_like_failed", data={"reason": "window closed"})
+    AuditEvent.objects.create(
+        conversation=convo,
+        rule_name="Chinese to Jack",
+        verb="rule_matched",
+        data={"matched": "language zh", "actions": ["assigned to Jack"]},
+    )
+    AuditEvent.objects.create(
+        conversation=convo, rule_name="Chinese to Jack", verb="assigned", data={"assignee": "Jack"}
+    )
+    AuditEvent.objects.create(
+        conversation=convo,
+        rule_name="Chinese to Jack",
+        verb="action_like_failed",
+        data={"reason": "window closed"},
+    )
     html = agent_client.get(reverse("inbox:conversation", args=[convo.pk])).content.decode()
-    timeline = html[html.index('class="timeline"'):]
+    timeline = html[html.index('class="timeline"') :]
     assert timeline.count("Chinese to Jack") == 2
     assert "assigned to Jack by rule ‘Chinese to Jack’, matched ‘language zh’" in timeline
     assert "like failed (window closed)" in timeline and "action like" not in timeline

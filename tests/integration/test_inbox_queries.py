@@ -52,35 +52,65 @@ def build(n: int, *, thread: int) -> Conversation:
     contacts = Contact.objects.bulk_create(Contact(name=f"Customer {i}") for i in range(n))
     identities = Identity.objects.bulk_create(
         Identity(contact=c, platform="testchat", external_id=f"u{n}-{i}", name=c.name)
-        for i, c in enumerate(contacts))
+        for i, c in enumerate(contacts)
+    )
     conversations = Conversation.objects.bulk_create(
-        Conversation(channel=channel, contact=c, kind="comment", external_thread_id=f"t{n}-{i}",
-                     preview=f"message {i}", last_message_at=now - timedelta(minutes=i),
-                     team=team if i % 2 else None, context_external_id="post-1")
-        for i, c in enumerate(contacts))
+        Conversation(
+            channel=channel,
+            contact=c,
+            kind="comment",
+            external_thread_id=f"t{n}-{i}",
+            preview=f"message {i}",
+            last_message_at=now - timedelta(minutes=i),
+            team=team if i % 2 else None,
+            context_external_id="post-1",
+        )
+        for i, c in enumerate(contacts)
+    )
     Message.objects.bulk_create(
-        Message(conversation=c, channel=channel, external_id=f"m{n}-{i}",
-                direction=Direction.INBOUND, author_identity=identities[i], text=f"message {i}",
-                platform_timestamp=now - timedelta(minutes=i))
-        for i, c in enumerate(conversations))
+        Message(
+            conversation=c,
+            channel=channel,
+            external_id=f"m{n}-{i}",
+            direction=Direction.INBOUND,
+            author_identity=identities[i],
+            text=f"message {i}",
+            platform_timestamp=now - timedelta(minutes=i),
+        )
+        for i, c in enumerate(conversations)
+    )
     Conversation.tags.through.objects.bulk_create(
         Conversation.tags.through(conversation=c, tag=tags[i % 3])
-        for i, c in enumerate(conversations))
+        for i, c in enumerate(conversations)
+    )
     target = conversations[0]
     agent = factories.make_user(f"other{n}")
     for i in range(thread):
-        out = Message.objects.create(conversation=target, channel=channel,
-                                     direction=Direction.OUTBOUND, author_agent=agent,
-                                     text=f"answer {i}", platform_timestamp=now,
-                                     delivery_status="failed")
-        OutboundAction.objects.create(channel=channel, conversation=target, kind="reply",
-                                      message=out, state="failed", last_error="window closed")
+        out = Message.objects.create(
+            conversation=target,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            author_agent=agent,
+            text=f"answer {i}",
+            platform_timestamp=now,
+            delivery_status="failed",
+        )
+        OutboundAction.objects.create(
+            channel=channel,
+            conversation=target,
+            kind="reply",
+            message=out,
+            state="failed",
+            last_error="window closed",
+        )
         Note.objects.create(conversation=target, author=agent, text=f"note {i}")
         AuditEvent.objects.create(conversation=target, actor=agent, verb="tagged")
-        Conversation.objects.create(channel=channel, contact=target.contact, kind="dm",
-                                    external_thread_id=f"past{n}-{i}")
-        Identity.objects.create(contact=target.contact, platform=f"other{i}",
-                                external_id=f"x{n}-{i}")
+        Conversation.objects.create(
+            channel=channel, contact=target.contact, kind="dm", external_thread_id=f"past{n}-{i}"
+        )
+        Identity.objects.create(
+            contact=target.contact, platform=f"other{i}", external_id=f"x{n}-{i}"
+        )
         Note.objects.create(contact=target.contact, author=agent, text=f"vip {i}")
         target.tags.add(tags[i % 3])
     SavedReply.objects.create(title=f"Reply {n}", body="Hi {first_name}")
@@ -109,8 +139,12 @@ def test_inbox_list_queries_do_not_grow(agent_client):
 def test_inbox_list_with_filters_and_sorts_is_fixed_too(agent_client):
     target = build(1000, thread=2)
     tag = target.tags.first()
-    for query in ("?sort=priority", "?sort=sla&folder=all", f"?tag={tag.pk}",
-                  f"?team={target.team_id or ''}&folder=unassigned"):
+    for query in (
+        "?sort=priority",
+        "?sort=sla&folder=all",
+        f"?tag={tag.pk}",
+        f"?team={target.team_id or ''}&folder=unassigned",
+    ):
         sql = count_queries(agent_client, reverse("inbox:inbox") + query)
         assert len(sql) == INBOX_QUERIES, (query, "\n".join(sql))
     # A search first asks how often the words and the names match (inbox/search.py).
@@ -139,8 +173,7 @@ def test_django_assert_num_queries_on_both_pages(agent_client, django_assert_num
 
 
 @override_settings(CACHES=LOCMEM)
-def test_folder_counts_are_exact_below_the_cap_and_capped_above(agent_client, agent,
-                                                                 monkeypatch):
+def test_folder_counts_are_exact_below_the_cap_and_capped_above(agent_client, agent, monkeypatch):
     from inbox import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 5)
@@ -159,11 +192,11 @@ def test_folder_counts_are_exact_below_the_cap_and_capped_above(agent_client, ag
     cache.clear()
     html = agent_client.get(reverse("inbox:inbox")).content.decode()
 
-    assert 'data-count="open">4+<' in html          # 7 open, capped at 5
+    assert 'data-count="open">4+<' in html  # 7 open, capped at 5
     assert 'data-count="mine">2<' in html
-    assert 'data-count="unassigned">4+<' in html    # 5 unassigned open
+    assert 'data-count="unassigned">4+<' in html  # 5 unassigned open
     assert 'data-count="closed">1<' in html
-    assert 'data-count="pending">0<' in html        # the pending one is spam
+    assert 'data-count="pending">0<' in html  # the pending one is spam
     assert 'data-count="spam">1<' in html
     counts = selectors.folder_counts(agent)
     assert (tag.pk, "counted", tag.color, 2) in counts["tags"]

@@ -16,7 +16,9 @@ def found(q):
 
 
 def test_search_messages_customers_and_handles():
-    zip_ = factories.make_conversation(text="The zipper on my jacket broke", customer="Emily Carter")
+    zip_ = factories.make_conversation(
+        text="The zipper on my jacket broke", customer="Emily Carter"
+    )
     boots = factories.make_conversation(text="Love the boots", customer="Jürgen Becker")
     Identity.objects.filter(contact=boots.contact).update(handle="jbecker")
     assert found("zipper") == {zip_.pk}
@@ -29,8 +31,10 @@ def test_search_messages_customers_and_handles():
 def test_common_and_rare_words_find_the_same_conversations(monkeypatch, few):
     """Past FEW_MATCHES the search walks the newest conversations instead of fetching ids."""
     monkeypatch.setattr("inbox.search.FEW_MATCHES", few)
-    jacket = [factories.make_conversation(text=f"Jacket question {i}", customer=f"Kadri {i}")
-              for i in range(3)]
+    jacket = [
+        factories.make_conversation(text=f"Jacket question {i}", customer=f"Kadri {i}")
+        for i in range(3)
+    ]
     other = factories.make_conversation(text="Boots", customer="Jacket Fan")
     factories.make_conversation(text="Hello", customer="Someone")
 
@@ -54,14 +58,16 @@ def test_postgres_uses_the_full_text_index():
         cursor.execute("SET enable_seqscan = off")
         try:
             from inbox.search import _messages_matching
+
             plan = _messages_matching("zipper").explain()
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "msg_text_fts" in plan
 
 
-@pytest.mark.parametrize(("model", "index"), [("Contact", "contact_name_trgm"),
-                                              ("Identity", "identity_name_trgm")])
+@pytest.mark.parametrize(
+    ("model", "index"), [("Contact", "contact_name_trgm"), ("Identity", "identity_name_trgm")]
+)
 def test_postgres_finds_part_of_a_name_through_a_trigram_index(model, index):
     if connection.vendor != "postgresql":
         pytest.skip("the trigram indexes exist only on PostgreSQL")

@@ -18,18 +18,26 @@ pytestmark = pytest.mark.django_db
 
 def burst(channel, post: str, count: int = 25):
     now = timezone.now()
-    return [factories.make_conversation(channel, text=f"Complaint {n}", customer=f"Angry {n}",
-                                        at=now - timedelta(seconds=10 * n + 5),
-                                        context_external_id=post, intent="complaint")
-            for n in range(count)]
+    return [
+        factories.make_conversation(
+            channel,
+            text=f"Complaint {n}",
+            customer=f"Angry {n}",
+            at=now - timedelta(seconds=10 * n + 5),
+            context_external_id=post,
+            intent="complaint",
+        )
+        for n in range(count)
+    ]
 
 
 @override_settings(CACHES=LOCMEM)
 def test_storming_folder_lists_the_storming_posts_conversations(agent_client):
     page = factories.make_channel("facebook", name="Polaris")
     storm = burst(page, "post-sale")
-    calm = factories.make_conversation(page, text="Where is my parcel?",
-                                       context_external_id="post-calm")
+    calm = factories.make_conversation(
+        page, text="Where is my parcel?", context_external_id="post-calm"
+    )
     html = agent_client.get(reverse("inbox:inbox")).content.decode()
     assert 'data-folder="storming"' not in html  # no storm, no folder
 
@@ -40,8 +48,10 @@ def test_storming_folder_lists_the_storming_posts_conversations(agent_client):
     listed = agent_client.get(reverse("inbox:inbox") + "?folder=storming").content.decode()
     assert all(f'data-id="{c.pk}"' in listed for c in storm)
     assert f'data-id="{calm.pk}"' not in listed
-    assert len(count_queries(agent_client, reverse("inbox:inbox") + "?folder=storming")) \
+    assert (
+        len(count_queries(agent_client, reverse("inbox:inbox") + "?folder=storming"))
         == INBOX_QUERIES
+    )
 
 
 def test_closed_storm_conversations_leave_the_folder(agent_client):

@@ -31,15 +31,20 @@ def test_unread_follows_the_customer_not_the_answers(client, agent, agent2):
     later = timezone.now() + timedelta(seconds=5)
     conversation_reply(conversation=convo, text="Yes, in two days.", actor=agent)
     # An answer sent from the platform's own app, ingested after ours.
-    Message.objects.create(conversation=convo, channel=convo.channel, external_id="native",
-                           direction=Direction.OUTBOUND, text="Also to Vilnius.",
-                           platform_timestamp=later)
+    Message.objects.create(
+        conversation=convo,
+        channel=convo.channel,
+        external_id="native",
+        direction=Direction.OUTBOUND,
+        text="Also to Vilnius.",
+        platform_timestamp=later,
+    )
     Conversation.objects.filter(pk=convo.pk).update(last_message_at=later)
-    assert unread(agent) == set()              # answering never makes it unread
-    assert unread(agent2) == {convo.pk}        # Boris still has not read the customer
+    assert unread(agent) == set()  # answering never makes it unread
+    assert unread(agent2) == {convo.pk}  # Boris still has not read the customer
 
     Conversation.objects.filter(pk=convo.pk).update(last_inbound_at=later, last_message_at=later)
-    assert unread(agent) == {convo.pk}         # the customer wrote again
+    assert unread(agent) == {convo.pk}  # the customer wrote again
 
 
 def test_a_conversation_nobody_wrote_in_is_not_unread(agent):

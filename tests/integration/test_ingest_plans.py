@@ -61,11 +61,15 @@ def scans(sql: str) -> list[str]:
         plans.extend(node.get("Plans", []))
         if node.get("Relation Name") not in BIG_TABLES:
             continue
-        wasted = node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+        wasted = node.get("Rows Removed by Filter", 0) + node.get(
+            "Rows Removed by Index Recheck", 0
+        )
         if node["Node Type"] == "Seq Scan" or wasted > WASTE_ALLOWED:
-            found.append(f"{node['Node Type']} on {node['Relation Name']} "
-                         f"({node.get('Index Name', 'no index')}): kept {node['Actual Rows']}, "
-                         f"threw away {wasted}")
+            found.append(
+                f"{node['Node Type']} on {node['Relation Name']} "
+                f"({node.get('Index Name', 'no index')}): kept {node['Actual Rows']}, "
+                f"threw away {wasted}"
+            )
     return found
 
 
@@ -82,7 +86,9 @@ def test_seeding_fills_a_page_with_history(history):
 
     assert Message.objects.filter(channel=history).count() == SEEDED_MESSAGES
     assert Conversation.objects.filter(channel=history).count() == SEEDED_MESSAGES // 2
-    assert InboundEvent.objects.filter(channel=history, state="done").count() == SEEDED_MESSAGES // 2
+    assert (
+        InboundEvent.objects.filter(channel=history, state="done").count() == SEEDED_MESSAGES // 2
+    )
     # Seeding again finds it done.
     assert seed(SEEDED_MESSAGES, posts=POSTS, quiet=True)["messages"] == SEEDED_MESSAGES
 
@@ -93,11 +99,14 @@ def test_no_ingest_statement_scans_a_big_table(history, client, django_capture_o
             with django_capture_on_commit_callbacks(execute=True):
                 assert post_signed(client, fixture_bytes(name)).status_code == 200
         ingest.events_due_for_sweep()
-    statements = [q["sql"] for q in captured.captured_queries
-                  if q["sql"].lstrip().split(" ", 1)[0].upper()
-                  in ("SELECT", "UPDATE", "DELETE")]
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")
+    ]
     assert len(statements) > 50  # the deliveries really went through the worker's path
     from inbox.models import Message
+
     reply = Message.objects.get(external_id="122154830261048877_1044007731190552")
     assert reply.parent is not None  # the orphan reply was linked to its parent
 

@@ -32,8 +32,10 @@ def test_demo_traffic_becomes_conversations_and_agent_replies_reach_the_standin(
     for _ in range(25):
         demo.traffic_tick(sandbox, rng)
     assert sandbox.sender.wait_idle(15)
-    wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
-             what="demo events processed")
+    wait_for(
+        lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
+        what="demo events processed",
+    )
 
     assert Channel.objects.filter(kind="instagram").count() == 1
     kinds = set(Conversation.objects.values_list("kind", flat=True))

@@ -29,24 +29,33 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def settle(standin) -> None:
     """Every webhook answered 200 and every stored event processed."""
     assert standin.sender.wait_idle(10), "the stand-in could not deliver its webhooks"
-    wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
-             what="events processed")
+    wait_for(
+        lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
+        what="events processed",
+    )
 
 
 def test_comment_public_and_private_reply_and_their_echoes(ig_wired, agent):
     standin, channel = ig_wired
-    comment = standin.account.add_comment(text="Is the Aurora back in size M? 🧥",
-                                          username="sam.hikes")
+    comment = standin.account.add_comment(
+        text="Is the Aurora back in size M? 🧥", username="sam.hikes"
+    )
     conversation = wait_for(
         lambda: Conversation.objects.filter(external_thread_id=comment.id).first(),
-        what="the comment's conversation")
+        what="the comment's conversation",
+    )
     assert conversation.kind == "comment"
     assert conversation.contact.name == "sam.hikes"
 
-    public = conversation_reply(conversation=conversation, text="Yes! M is back in all colours.",
-                                actor=agent)
-    private = conversation_reply(conversation=conversation, private=True, actor=agent,
-                                 text="Here is 10% off for you: AURORA10")
+    public = conversation_reply(
+        conversation=conversation, text="Yes! M is back in all colours.", actor=agent
+    )
+    private = conversation_reply(
+        conversation=conversation,
+        private=True,
+        actor=agent,
+        text="Here is 10% off for you: AURORA10",
+    )
     settle(standin)
 
     [posted_reply] = standin.account.posted_of("reply")
@@ -67,20 +76,29 @@ def test_comment_public_and_private_reply_and_their_echoes(ig_wired, agent):
     assert InboundEvent.objects.count() == 3
     assert Conversation.objects.count() == 1
     assert list(Message.objects.values_list("direction", "sent_natively")) == [
-        (Direction.INBOUND, False), (Direction.OUTBOUND, False), (Direction.OUTBOUND, False)]
+        (Direction.INBOUND, False),
+        (Direction.OUTBOUND, False),
+        (Direction.OUTBOUND, False),
+    ]
     assert OutboundAction.objects.filter(state=ActionState.DONE).count() == 2
 
 
 def test_dm_thread_reply_read_and_unsend(ig_wired, agent):
     standin, channel = ig_wired
-    dm = standin.account.add_dm(text="Hallo! Ist die Jacke wasserdicht?",
-                                username="katrin.vogel.hh", name="Katrin Vogel")
-    conversation = wait_for(lambda: Conversation.objects.filter(kind="dm").first(),
-                            what="the DM thread")
+    dm = standin.account.add_dm(
+        text="Hallo! Ist die Jacke wasserdicht?", username="katrin.vogel.hh", name="Katrin Vogel"
+    )
+    conversation = wait_for(
+        lambda: Conversation.objects.filter(kind="dm").first(), what="the DM thread"
+    )
     assert conversation.external_thread_id == f"dm:{dm.igsid}"
 
-    ours = conversation_reply(conversation=conversation, private=True, actor=agent,
-                              text="Ja, komplett wasserdicht (20.000 mm) 🇮🇸")
+    ours = conversation_reply(
+        conversation=conversation,
+        private=True,
+        actor=agent,
+        text="Ja, komplett wasserdicht (20.000 mm) 🇮🇸",
+    )
     settle(standin)
     ours.refresh_from_db()
     [sent] = standin.account.posted_of("dm")
@@ -100,8 +118,9 @@ def test_dm_thread_reply_read_and_unsend(ig_wired, agent):
 
 def test_hide_unhide_delete_reach_the_comment(ig_wired, agent):
     standin, channel = ig_wired
-    comment = standin.account.add_comment(text="💰 Get 10k followers FAST → DM us 💰",
-                                          username="promo.followers.4u")
+    comment = standin.account.add_comment(
+        text="💰 Get 10k followers FAST → DM us 💰", username="promo.followers.4u"
+    )
     message = wait_for(lambda: Message.objects.filter(external_id=comment.id).first())
     message_act(message=message, kind="hide", actor=agent)
     assert standin.account.comments[comment.id].hidden is True
@@ -116,15 +135,18 @@ def test_hide_unhide_delete_reach_the_comment(ig_wired, agent):
 
 def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention(ig_wired, agent):
     standin, channel = ig_wired
-    value = standin.account.add_mention(text="@polarisoutfitters la mochila llegó rota 😕",
-                                        username="pablo.trekking")
-    message = wait_for(lambda: Message.objects.filter(external_id=value["comment_id"]).first(),
-                       what="the mention")
+    value = standin.account.add_mention(
+        text="@polarisoutfitters la mochila llegó rota 😕", username="pablo.trekking"
+    )
+    message = wait_for(
+        lambda: Message.objects.filter(external_id=value["comment_id"]).first(), what="the mention"
+    )
     assert message.text == "@polarisoutfitters la mochila llegó rota 😕"
     assert message.conversation.kind == "mention"
 
-    conversation_reply(conversation=message.conversation, actor=agent,
-                       text="Lo sentimos, escríbenos por DM 🙏")
+    conversation_reply(
+        conversation=message.conversation, actor=agent, text="Lo sentimos, escríbenos por DM 🙏"
+    )
     [posted] = standin.account.posted_of("mention_reply")
     assert posted["media_id"] == value["media_id"]
     assert posted["comment_id"] == value["comment_id"]
@@ -152,9 +174,20 @@ def test_add_channel_command_connects_a_working_account(ig_standin):
 
     from inbox import polling
 
-    call_command("add_channel", "instagram", "--external-id", ig_standin.account.account_id,
-                 "--name", "Polaris IG", "--token", "IG-STANDIN-TOKEN",
-                 "--api-base", ig_standin.graph_url, "--handle", "polarisoutfitters")
+    call_command(
+        "add_channel",
+        "instagram",
+        "--external-id",
+        ig_standin.account.account_id,
+        "--name",
+        "Polaris IG",
+        "--token",
+        "IG-STANDIN-TOKEN",
+        "--api-base",
+        ig_standin.graph_url,
+        "--handle",
+        "polarisoutfitters",
+    )
     ig_standin.account.add_comment(text="Hola 👋", username="maria.gomez.bcn", webhook=False)
     channel = Channel.objects.get(kind="instagram")
     assert polling.poll_channel(channel.pk) == 1
@@ -170,10 +203,12 @@ def test_window_closes_24_hours_after_the_last_dm_and_7_days_after_a_comment(ig_
     comment = standin.account.add_comment(text="Nice!", username="sam.hikes")
     thread = wait_for(lambda: Conversation.objects.filter(kind="dm").first())
     comment_thread = wait_for(
-        lambda: Conversation.objects.filter(external_thread_id=comment.id).first())
+        lambda: Conversation.objects.filter(external_thread_id=comment.id).first()
+    )
 
     assert connector.window_closes_at(thread) == thread.last_inbound_at + timedelta(hours=24)
     first = Message.objects.get(external_id=comment.id)
     assert connector.window_closes_at(comment_thread) == (
-        first.platform_timestamp + timedelta(days=7))
+        first.platform_timestamp + timedelta(days=7)
+    )
     assert dm.igsid in thread.external_thread_id

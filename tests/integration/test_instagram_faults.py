@@ -35,14 +35,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def incoming_comment(standin, text="Where is my order #4411? 😡", username="sam.hikes"):
     comment = standin.account.add_comment(text=text, username=username)
     conversation = wait_for(
-        lambda: Conversation.objects.filter(external_thread_id=comment.id).first())
+        lambda: Conversation.objects.filter(external_thread_id=comment.id).first()
+    )
     return comment, conversation
 
 
 def incoming_dm(standin, text="Hallo! Ist die Jacke wasserdicht?"):
     dm = standin.account.add_dm(text=text, username="katrin.vogel.hh", name="Katrin Vogel")
     conversation = wait_for(
-        lambda: Conversation.objects.filter(external_thread_id=f"dm:{dm.igsid}").first())
+        lambda: Conversation.objects.filter(external_thread_id=f"dm:{dm.igsid}").first()
+    )
     return dm, conversation
 
 
@@ -73,8 +75,11 @@ def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(ig_wired, 
     assert action.state == ActionState.QUEUED
     assert "rate limited" in action.last_error
     # estimated_time_to_regain_access (minutes) from X-Business-Use-Case-Usage
-    assert timedelta(minutes=2, seconds=50) < action.not_before - timezone.now() <= timedelta(
-        minutes=3)
+    assert (
+        timedelta(minutes=2, seconds=50)
+        < action.not_before - timezone.now()
+        <= timedelta(minutes=3)
+    )
     assert standin.account.posted_of("reply") == []
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.QUEUED
@@ -117,8 +122,9 @@ def test_reply_that_timed_out_after_landing_is_found_not_posted_again(ig_wired, 
     comment, conversation = incoming_comment(standin)
     standin.inject("timeout", on="write", seconds=1.5)  # the client gives up after 0.5 s
 
-    message = conversation_reply(conversation=conversation, text="Sorry! Sending it today.",
-                                 actor=agent)
+    message = conversation_reply(
+        conversation=conversation, text="Sorry! Sending it today.", actor=agent
+    )
     action = OutboundAction.objects.get()
     assert action.state == ActionState.QUEUED
     assert "timeout" in action.last_error
@@ -144,8 +150,9 @@ def test_private_reply_that_timed_out_is_found_in_the_thread_and_is_one_shot(ig_
     comment, conversation = incoming_comment(standin)
     standin.inject("timeout", on="write", seconds=1.5)
 
-    conversation_reply(conversation=conversation, private=True, actor=agent,
-                       text="We sent you the tracking link.")
+    conversation_reply(
+        conversation=conversation, private=True, actor=agent, text="We sent you the tracking link."
+    )
     action = OutboundAction.objects.get()
     assert action.state == ActionState.QUEUED
     settle(standin)
@@ -156,8 +163,9 @@ def test_private_reply_that_timed_out_is_found_in_the_thread_and_is_one_shot(ig_
     time_passes()
     assert Conversation.objects.count() == 1  # the echo made no DM thread of its own
 
-    second = conversation_reply(conversation=conversation, private=True, actor=agent,
-                                text="And one more thing")
+    second = conversation_reply(
+        conversation=conversation, private=True, actor=agent, text="And one more thing"
+    )
     failed = OutboundAction.objects.get(message=second)
     assert failed.state == ActionState.FAILED
     assert "already has a private reply" in failed.last_error
@@ -191,23 +199,31 @@ def test_closed_window_is_refused_with_a_reason(ig_wired, agent, settings):
     conversation.refresh_from_db()
 
     settings.META_HUMAN_AGENT_ENABLED = False
-    message = conversation_reply(conversation=conversation, private=True, actor=agent,
-                                 text="Sorry for the delay!")
+    message = conversation_reply(
+        conversation=conversation, private=True, actor=agent, text="Sorry for the delay!"
+    )
     action = OutboundAction.objects.get(message=message)
     assert action.state == ActionState.FAILED
     assert "24-hour messaging window closed" in action.last_error
     assert "not enabled" in action.last_error
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.FAILED
-    assert AuditEvent.objects.filter(verb="action_dm_failed",
-                                     data__reason=action.last_error).exists()
+    assert AuditEvent.objects.filter(
+        verb="action_dm_failed", data__reason=action.last_error
+    ).exists()
 
     settings.META_HUMAN_AGENT_ENABLED = True
-    untagged = conversation_reply(conversation=conversation, private=True, actor=agent,
-                                  text="Sorry for the delay!")
+    untagged = conversation_reply(
+        conversation=conversation, private=True, actor=agent, text="Sorry for the delay!"
+    )
     assert "HUMAN_AGENT tag" in OutboundAction.objects.get(message=untagged).last_error
-    tagged = conversation_reply(conversation=conversation, private=True, actor=agent,
-                                text="Sorry for the delay!", options={"human_agent_tag": True})
+    tagged = conversation_reply(
+        conversation=conversation,
+        private=True,
+        actor=agent,
+        text="Sorry for the delay!",
+        options={"human_agent_tag": True},
+    )
     assert OutboundAction.objects.get(message=tagged).state == ActionState.DONE
     [sent] = standin.account.posted_of("dm")
     assert sent["tag"] == "HUMAN_AGENT"
@@ -226,14 +242,12 @@ def test_window_error_from_instagram_itself_is_a_rejection(ig_wired, agent):
 
 def test_webhooks_refused_while_we_are_down_are_redelivered_and_stored_once(ig_wired):
     standin, channel = ig_wired
-    standin.sender.callback_url = standin.sender.callback_url.replace("/instagram/",
-                                                                      "/nowhere/")
+    standin.sender.callback_url = standin.sender.callback_url.replace("/instagram/", "/nowhere/")
     comment = standin.account.add_comment(text="Anyone there?", username="sam.hikes")
     wait_for(lambda: len(standin.sender.attempts) >= 2, what="failed deliveries")
     assert not Message.objects.exists()
 
-    standin.sender.callback_url = standin.sender.callback_url.replace("/nowhere/",
-                                                                      "/instagram/")
+    standin.sender.callback_url = standin.sender.callback_url.replace("/nowhere/", "/instagram/")
     settle(standin)
     assert Message.objects.get().external_id == comment.id
     assert standin.sender.attempts[-1]["status"] == 200

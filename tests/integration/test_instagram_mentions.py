@@ -15,13 +15,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("on", ["comment", "caption"])
 def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands(
-        ig_wired, agent, on):
+    ig_wired, agent, on
+):
     standin, channel = ig_wired
-    value = standin.account.add_mention(text="@polarisoutfitters la mochila llegó rota",
-                                        username="pablo.trekking", on=on)
+    value = standin.account.add_mention(
+        text="@polarisoutfitters la mochila llegó rota", username="pablo.trekking", on=on
+    )
     external_id = value.get("comment_id") or value["media_id"]
-    message = wait_for(lambda: Message.objects.filter(external_id=external_id).first(),
-                       what="the mention")
+    message = wait_for(
+        lambda: Message.objects.filter(external_id=external_id).first(), what="the mention"
+    )
     conversation = message.conversation
     client = Client()
     client.force_login(agent)
@@ -29,8 +32,10 @@ def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands
     page = client.get(f"/c/{conversation.pk}/").content.decode()
     context = page.split('class="context-text">')[1].split("</span>")[0]
     assert value["media_id"] not in context
-    assert context in ("another account&#x27;s post, where @pablo.trekking mentioned you in a "
-                       "comment", "@pablo.trekking&#x27;s post, which mentions you")
+    assert context in (
+        "another account&#x27;s post, where @pablo.trekking mentioned you in a comment",
+        "@pablo.trekking&#x27;s post, which mentions you",
+    )
     assert 'value="public"' in page
     assert 'value="private"' not in page and 'value="both"' not in page
 
@@ -38,9 +43,15 @@ def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands
     assert value["media_id"] not in posts
 
     token = page.split('name="reply_token" value="')[1].split('"')[0]
-    client.post(f"/c/{conversation.pk}/reply/", {
-        "text": "Lo sentimos, te escribimos", "mode": "public", "reply_token": token,
-        "since_id": message.pk})
+    client.post(
+        f"/c/{conversation.pk}/reply/",
+        {
+            "text": "Lo sentimos, te escribimos",
+            "mode": "public",
+            "reply_token": token,
+            "since_id": message.pk,
+        },
+    )
     wait_for(lambda: standin.account.posted_of("mention_reply"), what="the reply posted")
     [posted] = standin.account.posted_of("mention_reply")
     assert posted["media_id"] == value["media_id"]

@@ -38,12 +38,15 @@ def poll(channel) -> int:
 def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, channel):
     acct = ig_standin.account
     media = acct.add_media("Aurora jacket is back 🧥")
-    first = acct.add_comment(text="Is it back in M?", username="lin.xiaoyu_", media_id=media.id,
-                             webhook=False)
-    acct.add_comment(text="yo también 🙋‍♀️", username="maria.gomez.bcn", parent_id=first.id,
-                     webhook=False)
-    acct.add_comment(text="Kas seda on ka sinisena?", username="kadri.tamm",
-                     media_id=media.id, webhook=False)
+    first = acct.add_comment(
+        text="Is it back in M?", username="lin.xiaoyu_", media_id=media.id, webhook=False
+    )
+    acct.add_comment(
+        text="yo también 🙋‍♀️", username="maria.gomez.bcn", parent_id=first.id, webhook=False
+    )
+    acct.add_comment(
+        text="Kas seda on ka sinisena?", username="kadri.tamm", media_id=media.id, webhook=False
+    )
 
     assert poll(channel) == 3
     assert Conversation.objects.count() == 2
@@ -60,8 +63,9 @@ def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, cha
 
     # Polling again overlaps the newest second on purpose: nothing new is stored.
     assert poll(channel) == 0
-    later = acct.add_comment(text="Millal allahindlus lõpeb?", username="kadri.tamm",
-                             media_id=media.id, webhook=False)
+    later = acct.add_comment(
+        text="Millal allahindlus lõpeb?", username="kadri.tamm", media_id=media.id, webhook=False
+    )
     assert poll(channel) >= 1
     assert Message.objects.filter(external_id=later.id).exists()
     assert Message.objects.count() == 4
@@ -87,8 +91,7 @@ def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_
 
 def test_our_replies_seen_by_polling_are_not_customer_messages(ig_standin, channel):
     acct = ig_standin.account
-    comment = acct.add_comment(text="Do you ship to Canada?", username="sam.hikes",
-                               webhook=False)
+    comment = acct.add_comment(text="Do you ship to Canada?", username="sam.hikes", webhook=False)
     poll(channel)
     acct.reply(comment.id, "Yes we do! 🇨🇦")  # answered in the Instagram app
     poll(channel)
@@ -103,8 +106,7 @@ def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):
     acct = ig_standin.account
     older = acct.add_media("Kevadine allahindlus 🌸", at=1_742_000_000)
     newer = acct.add_media("Neue Wintermützen ❄️")
-    acct.add_comment(text="Schön!", username="katrin.vogel.hh", media_id=newer.id,
-                     webhook=False)
+    acct.add_comment(text="Schön!", username="katrin.vogel.hh", media_id=newer.id, webhook=False)
     acct.add_comment(text="Kui kaua?", username="kadri.tamm", media_id=older.id, webhook=False)
     # The media list and the newer media's comments answer; then Instagram throttles.
     ig_standin.inject("throttle", on="read", minutes=4, skip=2)
@@ -124,8 +126,10 @@ def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):
 # messages{id,message,from,created_time}
 # https://developers.facebook.com/documentation/business-messaging/messenger-platform/conversations
 
+
 def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(
-        ig_standin, channel, live_server, agent):
+    ig_standin, channel, live_server, agent
+):
     acct = ig_standin.account
     # Webhooks are queued but our endpoint is unreachable: only polling can hear these.
     maria = acct.add_dm(text="¿Hacéis envíos a Canarias?", username="maria.gomez.bcn")
@@ -144,12 +148,13 @@ def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(
     # A new message in Maria's thread: read, and Ivan's older thread is not even looked at.
     later = acct.add_dm(text="¿Y a Ceuta?", igsid=maria.igsid)
     assert poll(channel) == 1
-    assert channel.cursors["dm_updated"] >= cursor   # Graph times have whole seconds
+    assert channel.cursors["dm_updated"] >= cursor  # Graph times have whole seconds
     assert thread.messages.filter(external_id=later.mid).exists()
 
     # Our answer, sent through the outbox; its echo comes by webhook and by the next poll.
-    reply = conversation_reply(conversation=thread, actor=agent, text="¡Sí, a ambas! 📦",
-                               private=True)
+    reply = conversation_reply(
+        conversation=thread, actor=agent, text="¡Sí, a ambas! 📦", private=True
+    )
     reply.refresh_from_db()
     assert reply.external_id and reply.delivery_status == "posted"
     ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"

@@ -34,7 +34,9 @@ def test_help_scout_articles_follow_ours(docs, picker):
     docs.add_article("Sizing guide", "sizing", text="Which size fits")
     found = picker("returns")
     assert [(r["title"], r["source"]) for r in found] == [
-        ("Returns and refunds", ""), ("Returns from abroad", "Help Scout")]
+        ("Returns and refunds", ""),
+        ("Returns from abroad", "Help Scout"),
+    ]
     assert found[1]["url"] == "https://polaris.helpscoutdocs.com/article/1-returns-abroad"
     assert docs.searches == ["returns"]
 

@@ -36,9 +36,15 @@ def test_only_admins(agent, manager, admin_user, name):
 def test_an_invited_agent_chooses_a_password_and_lands_in_the_inbox(admin_user):
     support = Team.objects.create(name="Support")
     admin = logged_in(admin_user)
-    response = admin.post(reverse("accounts:people"), {
-        "email": "kati@example.com", "first_name": "Kati", "role": "manager",
-        "teams": [support.pk]})
+    response = admin.post(
+        reverse("accounts:people"),
+        {
+            "email": "kati@example.com",
+            "first_name": "Kati",
+            "role": "manager",
+            "teams": [support.pk],
+        },
+    )
     assert response.status_code == 302
     kati = User.objects.get(email="kati@example.com")
     assert kati.username == "kati" and kati.role == "manager"
@@ -52,24 +58,32 @@ def test_an_invited_agent_chooses_a_password_and_lands_in_the_inbox(admin_user):
     # Django's password validators apply.
     page = invitee.post(link, {"new_password1": "short", "new_password2": "short"})
     assert "too short" in page.content.decode()
-    response = invitee.post(link, {"new_password1": "tallinn-harbour-42",
-                                   "new_password2": "tallinn-harbour-42"})
+    response = invitee.post(
+        link, {"new_password1": "tallinn-harbour-42", "new_password2": "tallinn-harbour-42"}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("inbox:inbox")
     assert invitee.get(reverse("rules:list")).status_code == 200  # a manager now
     # The link works once.
     assert Client().get(link).status_code == 400
-    verbs = list(Entry.objects.filter(target_type="user").order_by("id")
-                 .values_list("verb", flat=True))
+    verbs = list(
+        Entry.objects.filter(target_type="user").order_by("id").values_list("verb", flat=True)
+    )
     assert verbs == ["invited", "joined"]
     assert Entry.objects.get(verb="invited").changes["role"] == [None, "manager"]
 
 
 def test_invite_refuses_a_known_email_or_username(admin_user, agent):
-    page = logged_in(admin_user).post(reverse("accounts:people"), {
-        "email": agent.email, "role": "agent"}).content.decode()
+    page = (
+        logged_in(admin_user)
+        .post(reverse("accounts:people"), {"email": agent.email, "role": "agent"})
+        .content.decode()
+    )
     assert "already here" in page
-    page = logged_in(admin_user).post(reverse("accounts:people"), {
-        "email": "anna@elsewhere.example", "role": "agent"}).content.decode()
+    page = (
+        logged_in(admin_user)
+        .post(reverse("accounts:people"), {"email": "anna@elsewhere.example", "role": "agent"})
+        .content.decode()
+    )
     assert "The username &#x27;anna&#x27; is taken" in page
     assert not mail.outbox
 
@@ -86,8 +100,9 @@ def test_deactivated_people_cannot_log_in_and_are_never_deleted(admin_user, agen
     assert "deactivated" in page and "Reactivate" in page
     admin.post(reverse("accounts:person_active", args=[agent.pk]), {"active": "1"})
     assert Client().login(username=agent.username, password=factories.PASSWORD)
-    assert list(Entry.objects.filter(target_type="user").values_list("verb", flat=True)
-                .order_by("id")) == ["deactivated", "reactivated"]
+    assert list(
+        Entry.objects.filter(target_type="user").values_list("verb", flat=True).order_by("id")
+    ) == ["deactivated", "reactivated"]
     # Nobody shuts themselves out.
     admin.post(reverse("accounts:person_active", args=[admin_user.pk]), {"active": "0"})
     admin_user.refresh_from_db()
@@ -96,9 +111,18 @@ def test_deactivated_people_cannot_log_in_and_are_never_deleted(admin_user, agen
 
 def test_an_admin_changes_a_role_and_teams(admin_user, agent):
     team = Team.objects.create(name="Night")
-    logged_in(admin_user).post(reverse("accounts:person_edit", args=[agent.pk]), {
-        "first_name": "Anna", "last_name": "", "email": agent.email, "role": "manager",
-        "is_available": "on", "max_open_conversations": "50", "teams": [team.pk]})
+    logged_in(admin_user).post(
+        reverse("accounts:person_edit", args=[agent.pk]),
+        {
+            "first_name": "Anna",
+            "last_name": "",
+            "email": agent.email,
+            "role": "manager",
+            "is_available": "on",
+            "max_open_conversations": "50",
+            "teams": [team.pk],
+        },
+    )
     agent.refresh_from_db()
     assert agent.role == "manager" and list(agent.teams.all()) == [team]
     entry = Entry.objects.get(target_type="user", verb="changed")
@@ -114,8 +138,10 @@ def test_password_reset_by_email(agent):
     link = link_in(mail.outbox[0])
     page = client.get(link, follow=True)
     assert "Choose a new password" in page.content.decode()
-    response = client.post(page.redirect_chain[-1][0], {
-        "new_password1": "a-brand-new-secret-9", "new_password2": "a-brand-new-secret-9"})
+    response = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-secret-9", "new_password2": "a-brand-new-secret-9"},
+    )
     assert response.status_code == 302
     assert Client().login(username=agent.username, password="a-brand-new-secret-9")
 
@@ -126,8 +152,9 @@ def test_a_role_may_be_kept_from_deleting_on_the_platform(admin_user, agent, tes
     page = logged_in(agent).get(reverse("inbox:conversation", args=[conversation.pk]))
     delete_url = reverse("inbox:message_action", args=[message.pk, "delete"])
     assert delete_url in page.content.decode()
-    logged_in(admin_user).post(reverse("accounts:roles"), {"manager-may_delete_platform_items":
-                                                           "on"})  # agents unticked
+    logged_in(admin_user).post(
+        reverse("accounts:roles"), {"manager-may_delete_platform_items": "on"}
+    )  # agents unticked
     assert not RolePermissions.objects.get(role="agent").may_delete_platform_items
     page = logged_in(agent).get(reverse("inbox:conversation", args=[conversation.pk]))
     assert delete_url not in page.content.decode()
@@ -140,9 +167,9 @@ def test_a_role_may_be_kept_from_deleting_on_the_platform(admin_user, agent, tes
 def test_logins_are_in_the_audit_log(agent, admin_user):
     Client().login(username=agent.username, password=factories.PASSWORD)
     Client().login(username=agent.username, password="wrong")
-    assert list(Entry.objects.filter(target_type="access").order_by("id")
-                .values_list("verb", "target_name")) == [("logged in", "anna"),
-                                                         ("login failed", "anna")]
+    assert list(
+        Entry.objects.filter(target_type="access").order_by("id").values_list("verb", "target_name")
+    ) == [("logged in", "anna"), ("login failed", "anna")]
     page = logged_in(admin_user).get(reverse("audit:log") + "?kind=access&actor=system")
     html = page.content.decode()
     assert "login failed" in html and "logged in" not in html

@@ -26,6 +26,7 @@ def pump(client, django_capture_on_commit_callbacks, standin):
             with django_capture_on_commit_callbacks(execute=True):
                 assert post_signed(client, delivery.body).status_code == 200
             standin.webhooks.queue.remove(delivery)
+
     return pump
 
 

@@ -38,6 +38,7 @@ def pump(client, django_capture_on_commit_callbacks, standin):
             with django_capture_on_commit_callbacks(execute=True):
                 assert post_signed(client, delivery.body).status_code == 200
             standin.webhooks.queue.remove(delivery)
+
     return pump
 
 
@@ -47,14 +48,15 @@ def profile_reads(standin) -> int:
 
 def time_passes_and_beat_sweeps(django_capture_on_commit_callbacks) -> None:
     Identity.objects.filter(profile_due_at__isnull=False).update(
-        profile_due_at=timezone.now() - timedelta(seconds=1))
-    with override_settings(SWEEP_GRACE_SECONDS=0), \
-            django_capture_on_commit_callbacks(execute=True):
+        profile_due_at=timezone.now() - timedelta(seconds=1)
+    )
+    with override_settings(SWEEP_GRACE_SECONDS=0), django_capture_on_commit_callbacks(execute=True):
         sweep()
 
 
 def test_a_profile_the_broker_never_queued_is_fetched_by_the_sweep_once(
-        channel, standin, pump, monkeypatch, django_capture_on_commit_callbacks):
+    channel, standin, pump, monkeypatch, django_capture_on_commit_callbacks
+):
     standin.add_message(psid=PSID, text="你好", name=NAME)
     real_publish = "inbox.queueing.publish"
     with monkeypatch.context() as broker_down:
@@ -78,8 +80,9 @@ def test_a_profile_the_broker_never_queued_is_fetched_by_the_sweep_once(
     assert profile_reads(standin) == 1  # once, however often the sweep runs
 
 
-def test_a_failing_profile_read_backs_off_then_succeeds(channel, standin, pump,
-                                                       django_capture_on_commit_callbacks):
+def test_a_failing_profile_read_backs_off_then_succeeds(
+    channel, standin, pump, django_capture_on_commit_callbacks
+):
     standin.inject("500", match=PSID, count=2)
     standin.add_message(psid=PSID, text="你好", name=NAME)
     pump()
@@ -99,8 +102,9 @@ def test_a_failing_profile_read_backs_off_then_succeeds(channel, standin, pump,
     assert profile_reads(standin) == 3
 
 
-def test_an_expired_token_waits_for_the_reconnect(channel, standin, pump,
-                                                 django_capture_on_commit_callbacks):
+def test_an_expired_token_waits_for_the_reconnect(
+    channel, standin, pump, django_capture_on_commit_callbacks
+):
     standin.add_message(psid=PSID, text="你好", name=NAME)
     standin.expire_token()
     pump()

@@ -33,7 +33,8 @@ def reply_token(html: str) -> str:
 
 
 def test_with_redis_stopped_pages_and_replies_work_and_the_reply_posts_once_when_it_is_back(
-        client, agent, graph_standin, redis_cache):
+    client, agent, graph_standin, redis_cache
+):
     redis = redis_cache
     make_fb_channel(api_base_url=graph_standin.url)
     comment_id = graph_standin.add_comment(message="Где мой заказ №48213?", author=MARINA)
@@ -56,8 +57,13 @@ def test_with_redis_stopped_pages_and_replies_work_and_the_reply_posts_once_when
         feed = client.get("/live/", {"v": 5, "open": conversation.pk})
         assert feed.status_code == 200 and feed.json()["paused"] is True
 
-        form = {"text": "Марина, проверяем заказ!", "mode": "public",
-                "reply_token": reply_token(html), "since_id": 10**9, "confirm_answered": "1"}
+        form = {
+            "text": "Марина, проверяем заказ!",
+            "mode": "public",
+            "reply_token": reply_token(html),
+            "since_id": 10**9,
+            "confirm_answered": "1",
+        }
         sent = client.post(f"/c/{conversation.pk}/reply/", form, HTTP_HX_REQUEST="true")
         assert sent.status_code == 200 and "replySent" in sent["HX-Trigger-After-Settle"]
         # The agent, unsure, sends the same form again (without htmx this time): the
@@ -72,11 +78,16 @@ def test_with_redis_stopped_pages_and_replies_work_and_the_reply_posts_once_when
         redis.start()  # back, and empty: what was published before is gone
         with celery_worker({**env, "SWEEP_GRACE_SECONDS": "0"}):
             sweep.delay()  # what beat does every 30 seconds
-            wait_until(lambda: OutboundAction.objects.get(pk=action.pk).state
-                       == ActionState.DONE, message="the sweep to get the reply posted")
+            wait_until(
+                lambda: OutboundAction.objects.get(pk=action.pk).state == ActionState.DONE,
+                message="the sweep to get the reply posted",
+            )
         # The feed comes back by itself and asks the page to reload what it shows.
-        wait_until(lambda: client.get("/live/", {"v": 5}).json().get("paused") is None,
-                   timeout=15, message="the live feed to resume")
+        wait_until(
+            lambda: client.get("/live/", {"v": 5}).json().get("paused") is None,
+            timeout=15,
+            message="the live feed to resume",
+        )
         assert client.get("/live/", {"v": 5}).json()["reload"] is True
 
     posted = [p for p in graph_standin.posted if p["kind"] == "comment"]

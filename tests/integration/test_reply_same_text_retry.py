@@ -26,20 +26,24 @@ SAME = "Thank you, we are on it!"
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     """Run a step with its after-commit work (ingest, outbox) done, as the workers would."""
+
     def step(fn, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return fn(*args, **kwargs)
+
     return step
 
 
 @pytest.fixture
 def pump(client, run, graph_standin):
     """Hand the Graph stand-in's queued webhooks (echoes included) to our webhook URL."""
+
     def pump() -> None:
         graph_standin.webhooks.seal_all()
         for delivery in list(graph_standin.webhooks.queue):
             assert run(post_signed, client, delivery.body).status_code == 200
             graph_standin.webhooks.queue.remove(delivery)
+
     return pump
 
 
@@ -65,8 +69,9 @@ def assert_both_kept(conversation, first, second, posted_ids):
 
 
 @pytest.mark.parametrize("echo_first", [True, False], ids=["echo-ingested", "no-echo-yet"])
-def test_facebook_comment_second_identical_reply_after_500(graph_standin, pump, run, agent,
-                                                           echo_first):
+def test_facebook_comment_second_identical_reply_after_500(
+    graph_standin, pump, run, agent, echo_first
+):
     make_fb_channel(api_base_url=graph_standin.url)
     comment_id = graph_standin.add_comment(message="Где мой заказ №48213?", author=MARINA)
     pump()
@@ -86,33 +91,34 @@ def test_facebook_comment_second_identical_reply_after_500(graph_standin, pump, 
 
 
 @pytest.mark.parametrize("echo_first", [True, False], ids=["echo-ingested", "no-echo-yet"])
-def test_messenger_second_identical_message_after_500(graph_standin, pump, run, agent,
-                                                      echo_first):
+def test_messenger_second_identical_message_after_500(graph_standin, pump, run, agent, echo_first):
     make_fb_channel(api_base_url=graph_standin.url)
     graph_standin.add_message(psid=PSID, text="你好，退货政策是什么？", name="芳 王")
     pump()
     conversation = Conversation.objects.get(kind="dm")
 
-    first = run(conversation_reply, conversation=conversation, text=SAME, private=True,
-                actor=agent)
+    first = run(conversation_reply, conversation=conversation, text=SAME, private=True, actor=agent)
     if echo_first:
         pump()
     graph_standin.inject("500", match="write")
-    second = run(conversation_reply, conversation=conversation, text=SAME, private=True,
-                 actor=agent)
+    second = run(
+        conversation_reply, conversation=conversation, text=SAME, private=True, actor=agent
+    )
 
     assert retry(run, second).state == ActionState.DONE
     sent = [p for p in graph_standin.posted if p["kind"] == "dm"]
     assert [s["text"] for s in sent] == [SAME, SAME]
     # Each send carried its own action's marker, which the echo gives back.
     assert [s["metadata"] for s in sent] == [
-        f"sb:action:{OutboundAction.objects.get(message=m).pk}" for m in (first, second)]
+        f"sb:action:{OutboundAction.objects.get(message=m).pk}" for m in (first, second)
+    ]
     pump()
     assert_both_kept(conversation, first, second, [s["message_id"] for s in sent])
 
 
 def test_x_reply_second_identical_after_503_is_refused_not_taken_for_the_first(
-        x_platform, run, agent):
+    x_platform, run, agent
+):
     # X itself refuses a second post with the same text (403 "duplicate content"): the
     # retry must reach X and say so, not report the first reply as the second's.
     app, url = x_platform
@@ -127,8 +133,11 @@ def test_x_reply_second_identical_after_503_is_refused_not_taken_for_the_first(
 
     action = retry(run, second)
     assert action.state == ActionState.FAILED and "duplicate" in action.last_error
-    replies = [t for t in app.posted_by(BRAND_ID)
-               if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]]
+    replies = [
+        t
+        for t in app.posted_by(BRAND_ID)
+        if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]
+    ]
     assert [t["text"] for t in replies] == [SAME]
     run(polling.poll_channel, channel.pk)  # the first reply's echo is the first message
     first.refresh_from_db()
@@ -145,15 +154,26 @@ def test_x_reply_second_different_after_503(x_platform, run, agent):
     run(polling.poll_channel, channel.pk)
     conversation = Conversation.objects.get(channel=channel)
     # X compares links blanked (t.co): these two are "the same text" to find_landed.
-    first = run(conversation_reply, conversation=conversation, actor=agent,
-                text="Tracking: https://example.com/t/48290")
+    first = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        text="Tracking: https://example.com/t/48290",
+    )
     app.inject("503", "create_tweet")
-    second = run(conversation_reply, conversation=conversation, actor=agent,
-                 text="Tracking: https://example.com/t/48291")
+    second = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        text="Tracking: https://example.com/t/48291",
+    )
 
     assert retry(run, second).state == ActionState.DONE
-    replies = [t for t in app.posted_by(BRAND_ID)
-               if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]]
+    replies = [
+        t
+        for t in app.posted_by(BRAND_ID)
+        if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]
+    ]
     assert len(replies) == 2
     first.refresh_from_db()
     second.refresh_from_db()
@@ -167,11 +187,11 @@ def test_x_dm_second_identical_after_503(x_platform, run, agent):
     run(polling.poll_channel, channel.pk)
     conversation = Conversation.objects.get(channel=channel, kind="dm")
 
-    first = run(conversation_reply, conversation=conversation, text=SAME, private=True,
-                actor=agent)
+    first = run(conversation_reply, conversation=conversation, text=SAME, private=True, actor=agent)
     app.inject("503", "create_dm")
-    second = run(conversation_reply, conversation=conversation, text=SAME, private=True,
-                 actor=agent)
+    second = run(
+        conversation_reply, conversation=conversation, text=SAME, private=True, actor=agent
+    )
 
     assert retry(run, second).state == ActionState.DONE
     sent = [e for e in app.dm_events if e["sender_id"] == BRAND_ID]

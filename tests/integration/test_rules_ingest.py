@@ -26,8 +26,13 @@ def platform(testchat_platform):
 
 @pytest.fixture
 def channel(platform):
-    channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Polaris Page",
-                                     api_base_url=platform.url, config={"timeout": 2})
+    channel = factories.make_channel(
+        "testchat",
+        external_id=ACCOUNT,
+        name="Polaris Page",
+        api_base_url=platform.url,
+        config={"timeout": 2},
+    )
     seed_rules()
     return channel
 
@@ -45,11 +50,17 @@ def test_contains_pay_tags_payment_and_the_timeline_says_why(client, channel):
     conversation = conversation_of("t1")
     assert list(conversation.tags.values_list("name", flat=True)) == ["Payment"]
     tagged = AuditEvent.objects.get(conversation=conversation, verb="tagged")
-    assert (tagged.rule_name, tagged.data["tag"], tagged.data["reason"]) \
-        == ("Payments", "Payment", "matched 'pay'")
+    assert (tagged.rule_name, tagged.data["tag"], tagged.data["reason"]) == (
+        "Payments",
+        "Payment",
+        "matched 'pay'",
+    )
     # It is also a question: "question → priority high".
-    assert (conversation.language, conversation.intent, conversation.priority) \
-        == ("en", "question", "high")
+    assert (conversation.language, conversation.intent, conversation.priority) == (
+        "en",
+        "question",
+        "high",
+    )
     assert Rule.objects.get(name="Payments").hit_count == 1
 
 
@@ -83,20 +94,22 @@ def test_insult_is_hidden_on_the_platform_and_closed(client, channel, platform):
     assert not conversation.tags.exists()
 
 
-def test_compliment_is_liked_and_thanked_once_and_the_echo_runs_nothing(client, channel,
-                                                                       platform):
+def test_compliment_is_liked_and_thanked_once_and_the_echo_runs_nothing(client, channel, platform):
     deliver(client, event("c1", thread="t1", text="Love your products, amazing service!"))
     assert ("POST", "/messages/c1/like") in platform.calls
     thanks = [p for p in platform.posts if p["thread"] == "t1"]
     assert [p["text"] for p in thanks] == [
-        "Thank you so much, Kadri! It means a lot to the whole team."]
+        "Thank you so much, Kadri! It means a lot to the whole team."
+    ]
     ours = Message.objects.get(is_automatic=True)
     assert ours.external_id == thanks[0]["id"]
     hits = AuditEvent.objects.filter(verb="rule_matched").count()
 
     # The platform echoes our automatic reply back: it is ours, so no rule runs on it.
-    deliver(client, event(thanks[0]["id"], thread="t1", text=thanks[0]["text"], echo=True,
-                          ts=1_700_000_050))
+    deliver(
+        client,
+        event(thanks[0]["id"], thread="t1", text=thanks[0]["text"], echo=True, ts=1_700_000_050),
+    )
     assert AuditEvent.objects.filter(verb="rule_matched").count() == hits
 
     # Another compliment in the same thread is liked, but not thanked a second time.
@@ -113,8 +126,9 @@ def test_a_priority_set_by_a_rule_picks_that_prioritys_sla_policy(client, channe
     from rules.models import SlaPolicy
 
     SlaPolicy.objects.create(name="Everyone", first_response_minutes=240, business_time=False)
-    SlaPolicy.objects.create(name="High", priority="high", first_response_minutes=30,
-                             business_time=False)
+    SlaPolicy.objects.create(
+        name="High", priority="high", first_response_minutes=30, business_time=False
+    )
     deliver(client, event("c1", thread="t1", text="Can I pay with PayPal?"))  # question → high
     conversation = conversation_of("t1")
     assert conversation.priority == "high"

@@ -20,8 +20,9 @@ FILLER = "ok, so, well, "
 
 @pytest.fixture
 def channel(testchat_platform):
-    channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Polaris Page",
-                                     api_base_url=testchat_platform.url)
+    channel = factories.make_channel(
+        "testchat", external_id=ACCOUNT, name="Polaris Page", api_base_url=testchat_platform.url
+    )
     seed_rules()
     return channel
 
@@ -60,10 +61,11 @@ def counting(monkeypatch):
 
 
 def test_a_100000_character_comment_is_classified_and_routed_in_well_under_a_second(
-        client, channel, counting):
+    client, channel, counting
+):
     detector, classifier = counting
     opening = "Can I pay with PayPal? The order number is 5512. "
-    text = opening + (FILLER * 8000)[:100_000 - len(opening) - 20] + " this is URGENT!!"
+    text = opening + (FILLER * 8000)[: 100_000 - len(opening) - 20] + " this is URGENT!!"
     assert len(text) > 99_000
 
     started = time.monotonic()
@@ -90,8 +92,7 @@ def test_the_rules_read_the_same_head_of_the_text_as_the_classifier():
     from rules.item import Item
 
     text = "x" * classify.MAX_CHARS + " urgent"
-    item = Item(Conversation(kind="comment", channel=Channel(kind="", name="")), None,
-                text=text)
-    assert item.head == text[:classify.MAX_CHARS]
+    item = Item(Conversation(kind="comment", channel=Channel(kind="", name="")), None, text=text)
+    assert item.head == text[: classify.MAX_CHARS]
     assert "urgent" not in item.normalized
     assert classify.classify("Do you ship to Tartu? " + "a" * 100_000).intent == "question"

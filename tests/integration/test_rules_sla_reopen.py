@@ -22,14 +22,16 @@ FRIDAY_1650 = datetime(2026, 3, 6, 16, 50, tzinfo=UTC)
 
 @pytest.fixture
 def policy():
-    return SlaPolicy.objects.create(name="All", first_response_minutes=60,
-                                    next_response_minutes=30, business_time=False)
+    return SlaPolicy.objects.create(
+        name="All", first_response_minutes=60, next_response_minutes=30, business_time=False
+    )
 
 
 def answered_and_closed(**fields):
     convo = factories.make_conversation(state="closed", **fields)
     Conversation.objects.filter(pk=convo.pk).update(
-        first_response_at=convo.first_inbound_at + timedelta(minutes=3))
+        first_response_at=convo.first_inbound_at + timedelta(minutes=3)
+    )
     return Conversation.objects.select_related("channel").get(pk=convo.pk)
 
 
@@ -49,8 +51,9 @@ def test_reopening_by_hand_starts_the_next_response_clock_now(policy, agent):
 
 def test_reopening_counts_business_time(monkeypatch, agent):
     """Friday 16:50 + 30 minutes of a Mon–Fri 09–17 week is Monday 09:20."""
-    hours = BusinessHours.objects.create(name="Office", timezone="UTC",
-                                         schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
+    hours = BusinessHours.objects.create(
+        name="Office", timezone="UTC", schedule={str(d): [["09:00", "17:00"]] for d in range(5)}
+    )
     SlaPolicy.objects.create(name="Office", next_response_minutes=30, business_hours=hours)
     convo = answered_and_closed()
     monkeypatch.setattr(timezone, "now", lambda: FRIDAY_1650)
@@ -64,14 +67,16 @@ def test_never_answered_gets_the_first_response_target(policy, agent):
     assert stored_due(convo) - timezone.now() > timedelta(minutes=55)
 
 
-def test_closing_answering_and_snoozing_clear_it(policy, agent, testchat_channel,
-                                                django_capture_on_commit_callbacks):
+def test_closing_answering_and_snoozing_clear_it(
+    policy, agent, testchat_channel, django_capture_on_commit_callbacks
+):
     due = timezone.now() + timedelta(minutes=20)
     for operation in (
         lambda c: ops.conversation_close(conversation=c, rule_name="Insults"),
         lambda c: ops.conversation_reply(conversation=c, text="Thanks!", actor=agent),
-        lambda c: ops.conversation_snooze(conversation=c, actor=agent,
-                                          until=timezone.now() + timedelta(hours=1)),
+        lambda c: ops.conversation_snooze(
+            conversation=c, actor=agent, until=timezone.now() + timedelta(hours=1)
+        ),
     ):
         convo = factories.make_conversation(testchat_channel, sla_due_at=due)
         # The reply is an answer once it lands: the eager outbox posts it after commit.
@@ -83,14 +88,15 @@ def test_closing_answering_and_snoozing_clear_it(policy, agent, testchat_channel
 def test_a_reply_that_has_not_landed_keeps_the_clock(policy, agent):
     due = timezone.now() + timedelta(minutes=20)
     convo = factories.make_conversation(sla_due_at=due)
-    ops.conversation_reply(conversation=convo, text="Thanks!", actor=agent)   # only queued
+    ops.conversation_reply(conversation=convo, text="Thanks!", actor=agent)  # only queued
     assert stored_due(convo) == due
 
 
 def test_a_snooze_that_ends_is_due_again(policy, agent):
     convo = answered_and_closed()
     Conversation.objects.filter(pk=convo.pk).update(
-        state="snoozed", snoozed_until=timezone.now() - timedelta(minutes=1))
+        state="snoozed", snoozed_until=timezone.now() - timedelta(minutes=1)
+    )
     assert ops.wake_snoozed() == 1
     assert stored_due(convo) > timezone.now() + timedelta(minutes=25)
 
@@ -124,6 +130,11 @@ def test_a_failing_listener_does_not_undo_the_agents_change(policy, agent, monke
 def test_inbox_does_not_import_rules():
     for path in (Path(__file__).resolve().parents[2] / "inbox").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(n == "rules" or n.startswith("rules.") for n in names), path

@@ -32,8 +32,12 @@ def setup_demo() -> str:
 
 
 def printed_logins(output: str) -> dict[str, str]:
-    return {name: password for _role, name, password
-            in re.findall(r"^\s+(admin|manager|agent)\s+(\w+)\s+(\S+)$", output, re.M)}
+    return {
+        name: password
+        for _role, name, password in re.findall(
+            r"^\s+(admin|manager|agent)\s+(\w+)\s+(\S+)$", output, re.M
+        )
+    }
 
 
 def test_setup_demo_prints_working_logins_for_each_role_and_connects_every_stand_in():

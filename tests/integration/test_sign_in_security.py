@@ -25,10 +25,15 @@ def fresh_counts():
     cache.clear()
 
 
-def sign_in(client: Client, username: str, password: str, *, address: str = "198.51.100.7",
-            path: str = "/login/"):
-    return client.post(path, {"username": username, "password": password},
-                       REMOTE_ADDR=address)
+def sign_in(
+    client: Client,
+    username: str,
+    password: str,
+    *,
+    address: str = "198.51.100.7",
+    path: str = "/login/",
+):
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def signed_in(client: Client) -> bool:
@@ -36,6 +41,7 @@ def signed_in(client: Client) -> bool:
 
 
 # ---- throttling -----------------------------------------------------------------------------
+
 
 def test_sixty_wrong_passwords_then_the_right_one_is_refused():
     make_user("anna")
@@ -109,14 +115,23 @@ def test_behind_a_proxy_each_client_address_is_counted_on_its_own():
     make_user("anna")
     attacker, colleague = Client(), Client()
     for n in range(10):
-        attacker.post("/login/", {"username": f"user{n}", "password": "wrong-password"},
-                      REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.66")
-    colleague.post("/login/", {"username": "anna", "password": PASSWORD},
-                   REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.10")
+        attacker.post(
+            "/login/",
+            {"username": f"user{n}", "password": "wrong-password"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.66",
+        )
+    colleague.post(
+        "/login/",
+        {"username": "anna", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
     assert signed_in(colleague)
 
 
 # ---- password rules -------------------------------------------------------------------------
+
 
 def test_anna1234_is_refused_as_annas_password():
     anna = make_user("anna")
@@ -127,9 +142,16 @@ def test_anna1234_is_refused_as_annas_password():
 
 def test_the_admin_refuses_anna1234_when_adding_anna(client):
     client.force_login(make_user("ada", role="admin", is_staff=True, is_superuser=True))
-    page = client.post("/admin/accounts/user/add/", {
-        "username": "anna", "password1": "anna1234", "password2": "anna1234",
-        "usable_password": "true", "role": "agent"})
+    page = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "anna",
+            "password1": "anna1234",
+            "password2": "anna1234",
+            "usable_password": "true",
+            "role": "agent",
+        },
+    )
     assert page.status_code == 200
     assert not User.objects.filter(username="anna").exists()
     assert "This password is too short" in page.content.decode()
@@ -138,13 +160,16 @@ def test_the_admin_refuses_anna1234_when_adding_anna(client):
 def test_the_admin_refuses_anna1234_when_changing_annas_password(client):
     anna = make_user("anna")
     client.force_login(make_user("ada", role="admin", is_staff=True, is_superuser=True))
-    page = client.post(f"/admin/accounts/user/{anna.pk}/password/", {
-        "password1": "anna1234", "password2": "anna1234", "usable_password": "true"})
+    page = client.post(
+        f"/admin/accounts/user/{anna.pk}/password/",
+        {"password1": "anna1234", "password2": "anna1234", "usable_password": "true"},
+    )
     assert page.status_code == 200
     assert authenticate(username="anna", password=PASSWORD) is not None
 
 
 # ---- headers --------------------------------------------------------------------------------
+
 
 def test_every_page_has_a_content_security_policy_without_inline_script(client):
     policy = client.get("/login/")["Content-Security-Policy"]
@@ -156,9 +181,13 @@ def test_every_page_has_a_content_security_policy_without_inline_script(client):
     assert "http" not in policy  # no CDN anywhere
 
 
-@override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=31536000,
-                   SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True,
-                   SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+@override_settings(
+    SECURE_SSL_REDIRECT=True,
+    SECURE_HSTS_SECONDS=31536000,
+    SESSION_COOKIE_SECURE=True,
+    CSRF_COOKIE_SECURE=True,
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+)
 def test_deployment_transport_security_redirects_and_marks_cookies_secure():
     make_user("anna")
     client = Client()
@@ -166,17 +195,22 @@ def test_deployment_transport_security_redirects_and_marks_cookies_secure():
     page = client.get("/login/", HTTP_X_FORWARDED_PROTO="https")
     assert page["Strict-Transport-Security"].startswith("max-age=31536000")
     assert page.cookies["csrftoken"]["secure"]
-    signed = client.post("/login/", {"username": "anna", "password": PASSWORD},
-                         HTTP_X_FORWARDED_PROTO="https")
+    signed = client.post(
+        "/login/", {"username": "anna", "password": PASSWORD}, HTTP_X_FORWARDED_PROTO="https"
+    )
     assert signed.cookies["sessionid"]["secure"]
 
 
 def test_with_the_cache_unreachable_sign_in_still_works_unthrottled():
     make_user("anna")
     client = Client()
-    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                        "LOCATION": "redis://127.0.0.1:9/0",
-                        "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
     with override_settings(CACHES=dead):
         assert sign_in(client, "anna", "wrong-password").status_code == 200
         assert sign_in(client, "anna", PASSWORD).status_code == 302

@@ -30,7 +30,8 @@ def slack(db):
 
 def connect(standin, **options):
     return SlackConnection.objects.create(
-        secret={"webhook_url": standin.url + "/services/T000/B000/XXXX"}, **options)
+        secret={"webhook_url": standin.url + "/services/T000/B000/XXXX"}, **options
+    )
 
 
 def time_passes(callbacks):
@@ -41,7 +42,8 @@ def time_passes(callbacks):
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True, SITE_URL="https://sb.example")
 def test_the_four_kinds_arrive_with_the_customers_text_escaped(
-        slack, client, agent, agent2, django_capture_on_commit_callbacks):
+    slack, client, agent, agent2, django_capture_on_commit_callbacks
+):
     connect(slack, member_ids={"anna": "U0ANNA1"})
     channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Shop & Co")
     with django_capture_on_commit_callbacks(execute=True):
@@ -51,12 +53,13 @@ def test_the_four_kinds_arrive_with_the_customers_text_escaped(
     with django_capture_on_commit_callbacks(execute=True):
         ops.conversation_assign(conversation=conversation, assignee=agent, actor=agent2)
     with django_capture_on_commit_callbacks(execute=True):
-        ops.note_add(conversation=conversation, text="@boris can you <check> this?",
-                     actor=agent)
-    soon = factories.make_conversation(channel, text=NASTY,
-                                       sla_due_at=timezone.now() + timedelta(minutes=5))
-    late = factories.make_conversation(channel, text=NASTY,
-                                       sla_due_at=timezone.now() - timedelta(minutes=5))
+        ops.note_add(conversation=conversation, text="@boris can you <check> this?", actor=agent)
+    soon = factories.make_conversation(
+        channel, text=NASTY, sla_due_at=timezone.now() + timedelta(minutes=5)
+    )
+    late = factories.make_conversation(
+        channel, text=NASTY, sla_due_at=timezone.now() - timedelta(minutes=5)
+    )
     time_passes(django_capture_on_commit_callbacks)
     time_passes(django_capture_on_commit_callbacks)  # the same breach is posted once
 
@@ -81,11 +84,15 @@ def test_the_four_kinds_arrive_with_the_customers_text_escaped(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_only_new_conversations_in_the_folder_are_posted(
-        slack, client, django_capture_on_commit_callbacks):
+    slack, client, django_capture_on_commit_callbacks
+):
     """The folder is a tag a rule puts on at routing (rules run before Slack's listener)."""
-    Rule.objects.create(name="Refunds", trigger=Trigger.NEW_MESSAGE,
-                        conditions={"type": "text_contains_any", "value": ["refund"]},
-                        actions=[{"type": "add_tag", "value": "Refunds"}])
+    Rule.objects.create(
+        name="Refunds",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={"type": "text_contains_any", "value": ["refund"]},
+        actions=[{"type": "add_tag", "value": "Refunds"}],
+    )
     connect(slack, folder_tag="Refunds")
     factories.make_channel("testchat", external_id=ACCOUNT)
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +108,8 @@ def test_only_new_conversations_in_the_folder_are_posted(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_a_slack_failing_twice_gets_the_post_once_after_the_retries(
-        db, agent, django_capture_on_commit_callbacks):
+    db, agent, django_capture_on_commit_callbacks
+):
     with served(SlackStandin(statuses=[500, 500])) as slack:
         connect(slack)
         conversation = factories.make_conversation()
@@ -128,8 +136,9 @@ def test_slack_is_refused_on_a_private_address(db, agent, django_capture_on_comm
     with served(SlackStandin()) as slack:
         connect(slack)
         with django_capture_on_commit_callbacks(execute=True):
-            ops.conversation_assign(conversation=factories.make_conversation(),
-                                    assignee=agent, actor=agent)
+            ops.conversation_assign(
+                conversation=factories.make_conversation(), assignee=agent, actor=agent
+            )
         assert slack.requests == []
         assert SlackMessage.objects.get().state == "failed"
 
@@ -140,13 +149,21 @@ def test_a_manager_connects_slack_on_the_settings_page(client, manager, agent):
     client.force_login(manager)
     page = client.get("/settings/slack/")
     assert page.status_code == 200 and b"Incoming webhook URL" in page.content
-    refused = client.post("/settings/slack/", {"webhook_url": "http://10.0.0.1/hook",
-                                               "enabled": "on"})
+    refused = client.post(
+        "/settings/slack/", {"webhook_url": "http://10.0.0.1/hook", "enabled": "on"}
+    )
     assert refused.status_code == 200 and not SlackConnection.objects.exists()
     with override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True):
-        saved = client.post("/settings/slack/", {
-            "webhook_url": "http://127.0.0.1:9/services/T/B/X", "enabled": "on",
-            "assignments": "on", "folder_tag": "vip", "members": "anna U0ANNA1"})
+        saved = client.post(
+            "/settings/slack/",
+            {
+                "webhook_url": "http://127.0.0.1:9/services/T/B/X",
+                "enabled": "on",
+                "assignments": "on",
+                "folder_tag": "vip",
+                "members": "anna U0ANNA1",
+            },
+        )
     assert saved.status_code == 302
     connection = SlackConnection.objects.get()
     assert connection.webhook_url.endswith("/services/T/B/X") and connection.folder_tag == "vip"

@@ -46,15 +46,14 @@ def test_the_sweep_does_not_queue_again_what_is_waiting_in_the_broker(client, br
         # A backlog: no worker has taken them, and they are past the sweep's grace.
         age_events(timedelta(minutes=1))
 
-        assert sweep() == {"events": 0, "actions": 0, "messages": 0, "contexts": 0,
-                         "profiles": 0}
-        assert sweep() == {"events": 0, "actions": 0, "messages": 0, "contexts": 0,
-                         "profiles": 0}
+        assert sweep() == {"events": 0, "actions": 0, "messages": 0, "contexts": 0, "profiles": 0}
+        assert sweep() == {"events": 0, "actions": 0, "messages": 0, "contexts": 0, "profiles": 0}
         assert waiting(env, queue) == 5
 
         # Queued so long ago that the broker must have lost them: queued again, once.
-        InboundEvent.objects.update(queued_at=timezone.now() - ingest.REQUEUE_AFTER
-                                    - timedelta(seconds=1))
+        InboundEvent.objects.update(
+            queued_at=timezone.now() - ingest.REQUEUE_AFTER - timedelta(seconds=1)
+        )
         assert sweep()["events"] == 5
         assert sweep()["events"] == 0
         assert waiting(env, queue) == 10
@@ -65,22 +64,31 @@ def test_events_the_broker_never_got_and_due_retries_are_queued(client, broker_u
     with queueing_for_real(broker_url) as env:
         queue = env["CELERY_QUEUE"]
         never_queued = InboundEvent.objects.create(
-            channel_kind="testchat", channel=channel, delivery_key="lost", payload={},
-            received_at=timezone.now() - timedelta(minutes=1))
+            channel_kind="testchat",
+            channel=channel,
+            delivery_key="lost",
+            payload={},
+            received_at=timezone.now() - timedelta(minutes=1),
+        )
         retry = InboundEvent.objects.create(
-            channel_kind="testchat", channel=channel, delivery_key="retry", payload={},
-            state=EventState.RETRY, attempts=1, next_attempt_at=timezone.now(),
+            channel_kind="testchat",
+            channel=channel,
+            delivery_key="retry",
+            payload={},
+            state=EventState.RETRY,
+            attempts=1,
+            next_attempt_at=timezone.now(),
             # queued for its first try, which a worker took and failed
             queued_at=timezone.now() - timedelta(seconds=40),
-            claimed_at=timezone.now() - timedelta(seconds=39))
+            claimed_at=timezone.now() - timedelta(seconds=39),
+        )
         assert sorted(ingest.events_due_for_sweep()) == sorted([never_queued.pk, retry.pk])
         assert sweep()["events"] == 2
         assert ingest.events_due_for_sweep() == []
         assert waiting(env, queue) == 2
 
 
-def test_the_sweep_travels_on_the_upkeep_queue_not_behind_the_ingest_backlog(
-        client, broker_url):
+def test_the_sweep_travels_on_the_upkeep_queue_not_behind_the_ingest_backlog(client, broker_url):
     factories.make_channel("testchat", external_id=ACCOUNT)
     with queueing_for_real(broker_url) as env:
         queue = env["CELERY_QUEUE"]

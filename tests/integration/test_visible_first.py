@@ -36,6 +36,7 @@ def warm_classifier():
 
     classify("warm up the language models")
 
+
 NOT_LOADED = "Post not loaded yet"
 CUSTOMERS = [
     ({"id": "6984412238391107", "name": "Марина Соколова"}, "Где мой заказ №48213?"),
@@ -53,7 +54,8 @@ def conversation_page(client, conversation) -> str:
 def time_passes() -> None:
     """The backoff (or the platform's own wait estimate) is over and beat runs the sweep."""
     Conversation.objects.filter(context_state=ContextState.WANTED).update(
-        context_due_at=timezone.now() - timedelta(seconds=1))
+        context_due_at=timezone.now() - timedelta(seconds=1)
+    )
     with override_settings(SWEEP_GRACE_SECONDS=0):
         sweep()
 
@@ -66,11 +68,13 @@ def assert_visible_and_routed(agent_client, conversations, texts, *, waiting_wor
         assert NOT_LOADED in page and waiting_words in page
         assert conversation.context_state == ContextState.WANTED
         assert conversation.intent, "classified without waiting for the post"
-        assert not Message.objects.filter(conversation=conversation,
-                                          routed_at__isnull=True).exists()
+        assert not Message.objects.filter(
+            conversation=conversation, routed_at__isnull=True
+        ).exists()
 
 
 # ---- Facebook ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def fb(live_server, graph_standin):
@@ -98,7 +102,8 @@ FB_FAULTS = {
 
 @pytest.mark.parametrize("fault", FB_FAULTS)
 def test_facebook_comments_are_visible_at_once_while_graph_cannot_read_the_post(
-        fb, fault, agent_client):
+    fb, fault, agent_client
+):
     standin, channel = fb
     FB_FAULTS[fault](standin)
     conversations = fb_comments_arrive(standin)
@@ -124,12 +129,17 @@ def test_facebook_comments_are_visible_at_once_while_graph_cannot_read_the_post(
 
 
 def test_facebook_comments_are_visible_with_an_expired_token_and_the_post_loads_after_reconnect(
-        fb, agent_client):
+    fb, agent_client
+):
     standin, channel = fb
     standin.expire_token()  # every call now answers code 190
     conversations = fb_comments_arrive(standin)
-    assert_visible_and_routed(agent_client, conversations, [t for _, t in CUSTOMERS],
-                              waiting_words="once the channel is reconnected")
+    assert_visible_and_routed(
+        agent_client,
+        conversations,
+        [t for _, t in CUSTOMERS],
+        waiting_words="once the channel is reconnected",
+    )
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.NEEDS_RECONNECT
     # While the token is dead the sweep leaves the post alone.
@@ -147,8 +157,11 @@ def test_facebook_comments_are_visible_with_an_expired_token_and_the_post_loads_
 
 # ---- Instagram --------------------------------------------------------------------------------
 
-IG_COMMENTS = [("sam.hikes", "Where is my order #4411?"), ("lin.xiaoyu_", "有M码吗？"),
-               ("katrin.vogel.hh", "Ist die Jacke wasserdicht?")]
+IG_COMMENTS = [
+    ("sam.hikes", "Where is my order #4411?"),
+    ("lin.xiaoyu_", "有M码吗？"),
+    ("katrin.vogel.hh", "Ist die Jacke wasserdicht?"),
+]
 
 
 @pytest.fixture
@@ -159,8 +172,13 @@ def ig(ig_standin, live_server):
 
 def ig_comments_arrive(standin) -> list[Conversation]:
     comments = [standin.account.add_comment(text=text, username=who) for who, text in IG_COMMENTS]
-    return [wait_for(lambda c=c: Conversation.objects.filter(external_thread_id=c.id).first(),
-                     what=f"comment {c.id} to be stored") for c in comments]
+    return [
+        wait_for(
+            lambda c=c: Conversation.objects.filter(external_thread_id=c.id).first(),
+            what=f"comment {c.id} to be stored",
+        )
+        for c in comments
+    ]
 
 
 def media_reads(standin, media_id) -> int:
@@ -177,7 +195,8 @@ IG_FAULTS = {
 
 @pytest.mark.parametrize("fault", IG_FAULTS)
 def test_instagram_comments_are_visible_at_once_while_graph_cannot_read_the_media(
-        ig, fault, agent_client):
+    ig, fault, agent_client
+):
     standin, channel = ig
     media = standin.account.latest_media()
     IG_FAULTS[fault](standin)
@@ -195,14 +214,19 @@ def test_instagram_comments_are_visible_at_once_while_graph_cannot_read_the_medi
 
 
 def test_instagram_comments_are_visible_with_an_expired_token_and_the_media_loads_after_reconnect(
-        ig, agent_client):
+    ig, agent_client
+):
     standin, channel = ig
     media = standin.account.latest_media()
     standin.expire_token()
     conversations = ig_comments_arrive(standin)
     assert standin.sender.wait_idle(10)
-    assert_visible_and_routed(agent_client, conversations, [t for _, t in IG_COMMENTS],
-                              waiting_words="once the channel is reconnected")
+    assert_visible_and_routed(
+        agent_client,
+        conversations,
+        [t for _, t in IG_COMMENTS],
+        waiting_words="once the channel is reconnected",
+    )
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.NEEDS_RECONNECT
 

@@ -43,10 +43,15 @@ class Receiver:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         with self.lock:
             status = self.statuses.pop(0) if self.statuses else 200
-            self.requests.append({"body": body, "status": status,
-                                  "signature": environ.get("HTTP_SWITCHBOARD_SIGNATURE", ""),
-                                  "delivery": environ.get("HTTP_SWITCHBOARD_DELIVERY", ""),
-                                  "event": environ.get("HTTP_SWITCHBOARD_EVENT", "")})
+            self.requests.append(
+                {
+                    "body": body,
+                    "status": status,
+                    "signature": environ.get("HTTP_SWITCHBOARD_SIGNATURE", ""),
+                    "delivery": environ.get("HTTP_SWITCHBOARD_DELIVERY", ""),
+                    "event": environ.get("HTTP_SWITCHBOARD_EVENT", ""),
+                }
+            )
         start_response(f"{status} X", [("Content-Type", "text/plain")])
         return [b"thanks" if status == 200 else b"oops"]
 
@@ -71,8 +76,9 @@ def receiver():
 
 
 def subscribe(url, *events, owner=None):
-    return Subscription.objects.create(url=url, events=list(events), created_by=owner,
-                                       signing={"secret": "whsec_test"})
+    return Subscription.objects.create(
+        url=url, events=list(events), created_by=owner, signing={"secret": "whsec_test"}
+    )
 
 
 def time_passes(callbacks):
@@ -84,7 +90,8 @@ def time_passes(callbacks):
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_a_receiver_failing_three_times_gets_the_event_once_after_the_retries(
-        receiver, manager, django_capture_on_commit_callbacks):
+    receiver, manager, django_capture_on_commit_callbacks
+):
     hook = receiver([500, 500, 500])
     subscribe(hook.url, "conversation.closed")
     conversation = factories.make_conversation()
@@ -117,7 +124,8 @@ def test_a_receiver_failing_three_times_gets_the_event_once_after_the_retries(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_the_signature_verifies_with_the_documented_snippet(
-        receiver, agent, django_capture_on_commit_callbacks):
+    receiver, agent, django_capture_on_commit_callbacks
+):
     hook = receiver()
     subscribe(hook.url, "conversation.assigned")
     conversation = factories.make_conversation()
@@ -135,11 +143,13 @@ def test_the_signature_verifies_with_the_documented_snippet(
     assert not verify("whsec_test", sent["body"], old)
 
 
-def test_a_receiver_on_a_private_address_is_refused(receiver, manager, manager_client,
-                                                   django_capture_on_commit_callbacks):
+def test_a_receiver_on_a_private_address_is_refused(
+    receiver, manager, manager_client, django_capture_on_commit_callbacks
+):
     hook = receiver()
-    page = manager_client.post("/manage/webhooks/", {"url": "https://127.0.0.1/hook",
-                                                     "events": ["conversation.closed"]})
+    page = manager_client.post(
+        "/manage/webhooks/", {"url": "https://127.0.0.1/hook", "events": ["conversation.closed"]}
+    )
     assert page.status_code == 200
     assert "private, loopback or link-local" in page.content.decode()
     assert not Subscription.objects.exists()
@@ -156,7 +166,8 @@ def test_a_receiver_on_a_private_address_is_refused(receiver, manager, manager_c
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_a_delivery_whose_worker_died_mid_post_is_sent_by_the_sweep(
-        receiver, manager, django_capture_on_commit_callbacks):
+    receiver, manager, django_capture_on_commit_callbacks
+):
     hook = receiver()
     subscribe(hook.url, "conversation.closed")
     with django_capture_on_commit_callbacks(execute=False):  # the worker never ran it...
@@ -164,7 +175,8 @@ def test_a_delivery_whose_worker_died_mid_post_is_sent_by_the_sweep(
     delivery = Delivery.objects.get()
     # ...or it claimed the row and was killed before recording the outcome.
     Delivery.objects.filter(pk=delivery.pk).update(
-        state="sending", attempts=1, last_attempt_at=timezone.now() - timedelta(minutes=6))
+        state="sending", attempts=1, last_attempt_at=timezone.now() - timedelta(minutes=6)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep() == 1
     delivery.refresh_from_db()
@@ -174,7 +186,8 @@ def test_a_delivery_whose_worker_died_mid_post_is_sent_by_the_sweep(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_repeated_failure_disables_the_webhook_and_tells_its_owner(
-        receiver, manager, django_capture_on_commit_callbacks):
+    receiver, manager, django_capture_on_commit_callbacks
+):
     hook = receiver([500] * 100)
     subscription = subscribe(hook.url, "conversation.closed", owner=manager)
     for _ in range(deliveries.DISABLE_AFTER):
@@ -196,7 +209,8 @@ def test_repeated_failure_disables_the_webhook_and_tells_its_owner(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_the_redeliver_button_sends_the_same_event_again(
-        receiver, manager, manager_client, django_capture_on_commit_callbacks):
+    receiver, manager, manager_client, django_capture_on_commit_callbacks
+):
     hook = receiver()
     subscription = subscribe(hook.url, "conversation.closed")
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,19 +226,26 @@ def test_the_redeliver_button_sends_the_same_event_again(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_a_new_customer_conversation_fires_created_events(
-        db, receiver, client, django_capture_on_commit_callbacks):
+    db, receiver, client, django_capture_on_commit_callbacks
+):
     hook = receiver()
     subscribe(hook.url, "conversation.created", "message.created")
     factories.make_channel("testchat", external_id=ACCOUNT)
     with django_capture_on_commit_callbacks(execute=True):
-        assert post_events(client, event("c1", thread="t9", text="Is it in stock?")).status_code \
-            == 200
+        assert (
+            post_events(client, event("c1", thread="t9", text="Is it in stock?")).status_code == 200
+        )
     with django_capture_on_commit_callbacks(execute=True):
         post_events(client, event("c2", thread="t9", text="Size 42?", ts=1_700_000_100))
-    kinds = [(r["event"], json.loads(r["body"])["data"].get("message", {}).get("text"))
-             for r in hook.requests]
-    assert kinds == [("conversation.created", None), ("message.created", "Is it in stock?"),
-                     ("message.created", "Size 42?")]
+    kinds = [
+        (r["event"], json.loads(r["body"])["data"].get("message", {}).get("text"))
+        for r in hook.requests
+    ]
+    assert kinds == [
+        ("conversation.created", None),
+        ("message.created", "Is it in stock?"),
+        ("message.created", "Size 42?"),
+    ]
 
 
 def test_agents_cannot_manage_webhooks(agent_client):

@@ -42,17 +42,20 @@ def all_done():
 
 
 def test_worker_processes_events_and_actions(client, broker_url, platform, agent):
-    channel = factories.make_channel("testchat", external_id=ACCOUNT,
-                                     api_base_url=platform.url)
+    channel = factories.make_channel("testchat", external_id=ACCOUNT, api_base_url=platform.url)
     with queueing_for_real(broker_url) as env, celery_worker(env):
         for i in range(5):
             post_events(client, event(f"c{i}", thread=f"t{i}", text=f"question {i}", ts=100 + i))
-        wait_until(lambda: InboundEvent.objects.count() == 5 and all_done(),
-                   message="the worker to process 5 events")
+        wait_until(
+            lambda: InboundEvent.objects.count() == 5 and all_done(),
+            message="the worker to process 5 events",
+        )
         conversation = Conversation.objects.get(external_thread_id="t0")
         conversations.conversation_reply(conversation=conversation, text="Answer", actor=agent)
-        wait_until(lambda: OutboundAction.objects.filter(state=ActionState.DONE).exists(),
-                   message="the worker to post the reply")
+        wait_until(
+            lambda: OutboundAction.objects.filter(state=ActionState.DONE).exists(),
+            message="the worker to post the reply",
+        )
 
     assert Conversation.objects.filter(channel=channel).count() == 5
     assert [p["text"] for p in platform.posts] == ["Answer"]
@@ -63,8 +66,19 @@ def test_worker_processes_events_and_actions(client, broker_url, platform, agent
 def private_redis(redis_server_binary, tmp_path):
     """A redis-server of our own, so the test can take the broker away and bring it back."""
     port = free_port()
-    command = [redis_server_binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", str(tmp_path)]
+    command = [
+        redis_server_binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+    ]
 
     class Server:
         url = f"redis://127.0.0.1:{port}/0"
@@ -93,12 +107,14 @@ def private_redis(redis_server_binary, tmp_path):
 
 
 def test_events_posted_while_the_broker_is_down_are_processed_once_it_is_back(
-        client, private_redis):
+    client, private_redis
+):
     factories.make_channel("testchat", external_id=ACCOUNT)
     with queueing_for_real(private_redis.url) as env:
         # The broker is down: the webhook still answers 200 and the events are stored.
-        events = [event(f"c{i}", thread=f"t{i % 3}", text=f"message {i}", ts=100 + i)
-                  for i in range(12)]
+        events = [
+            event(f"c{i}", thread=f"t{i % 3}", text=f"message {i}", ts=100 + i) for i in range(12)
+        ]
         for e in events + events[:4]:  # and Meta retries some of them
             assert post_events(client, e).status_code == 200
         assert InboundEvent.objects.count() == 12
@@ -113,6 +129,7 @@ def test_events_posted_while_the_broker_is_down_are_processed_once_it_is_back(
 
     assert Message.objects.count() == 12
     assert sorted(Message.objects.values_list("external_id", flat=True)) == sorted(
-        f"c{i}" for i in range(12))
+        f"c{i}" for i in range(12)
+    )
     assert Conversation.objects.count() == 3
     assert InboundEvent.objects.filter(attempts=1).count() == 12  # none processed twice

@@ -30,11 +30,15 @@ def test_demo_traffic_becomes_mentions_searches_and_dms(django_capture_on_commit
         running.stop()
     customer_items = [t for t in app.tweets.values() if t["author_id"] != demo.BRAND_ID]
     assert Message.objects.filter(channel=channel).count() == len(customer_items) + len(
-        app.dm_events)
+        app.dm_events
+    )
     kinds = set(Conversation.objects.filter(channel=channel).values_list("kind", flat=True))
     assert kinds == {"mention", "search", "dm"}
-    tags = set(Conversation.objects.filter(channel=channel, kind="search")
-               .values_list("tags__name", flat=True))
+    tags = set(
+        Conversation.objects.filter(channel=channel, kind="search").values_list(
+            "tags__name", flat=True
+        )
+    )
     assert tags <= {"Brand name", "#polariscare", "Website"} and "Brand name" in tags
     languages = {m.extra.get("lang") for m in Message.objects.filter(channel=channel)} - {None}
     assert len(languages) >= 4

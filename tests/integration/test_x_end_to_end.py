@@ -34,24 +34,34 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     """Run a step with its after-commit work (ingest, outbox) done, as the workers would."""
+
     def step(fn, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return fn(*args, **kwargs)
+
     return step
 
 
 def _post_aaa(client, run, body: dict):
     data = json.dumps(body).encode()
-    return run(client.post, "/webhooks/x/", data, content_type="application/json",
-               headers={"x-twitter-webhooks-signature": signature(
-                   "switchboard-test-consumer-secret", data)})
+    return run(
+        client.post,
+        "/webhooks/x/",
+        data,
+        content_type="application/json",
+        headers={
+            "x-twitter-webhooks-signature": signature("switchboard-test-consumer-secret", data)
+        },
+    )
 
 
 def test_brand_name_tweet_becomes_tagged_conversation_reply_lands_echo_is_not_new(
-        x_platform, run, agent, client):
+    x_platform, run, agent, client
+):
     app, url = x_platform
-    tweet = app.add_tweet(LUCIA, "Las botas de Polaris Outfitters aguantaron todo el Camino 👌",
-                          lang="es")
+    tweet = app.add_tweet(
+        LUCIA, "Las botas de Polaris Outfitters aguantaron todo el Camino 👌", lang="es"
+    )
     channel = make_x_channel(url)
     run(polling.poll_channel, channel.pk)
 
@@ -61,8 +71,12 @@ def test_brand_name_tweet_becomes_tagged_conversation_reply_lands_echo_is_not_ne
     assert list(conversation.tags.values_list("name", flat=True)) == ["Brand name"]
     assert conversation.messages.get().author_identity.handle == "lucia_viaja"
 
-    reply = run(conversation_reply, conversation=conversation, actor=agent,
-                text="@lucia_viaja ¡Gracias, Lucía! Buen camino 🥾")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        text="@lucia_viaja ¡Gracias, Lucía! Buen camino 🥾",
+    )
 
     reply.refresh_from_db()
     ours = app.posted_by(BRAND_ID)
@@ -77,12 +91,15 @@ def test_brand_name_tweet_becomes_tagged_conversation_reply_lands_echo_is_not_ne
     _post_aaa(client, run, app.aaa_tweet_body(ours[0], BRAND_ID))
     run(polling.poll_channel, channel.pk)
     assert Message.objects.filter(channel=channel).count() == 2
-    assert list(conversation.messages.order_by("id").values_list("direction", flat=True)) == \
-        ["in", "out"]
+    assert list(conversation.messages.order_by("id").values_list("direction", flat=True)) == [
+        "in",
+        "out",
+    ]
 
 
 def test_reply_to_a_mention_in_a_thread_goes_under_the_latest_customer_tweet(
-        x_platform, run, agent):
+    x_platform, run, agent
+):
     app, url = x_platform
     post = app.add_tweet(BRAND_ID, "Spring sale: 20% off until 31 March")
     first = app.add_tweet(MARINA, "@polarisoutfit а на детские куртки?", in_reply_to=post["id"])
@@ -105,8 +122,12 @@ def test_timeout_after_accept_never_double_posts(x_platform, run, agent):
     conversation = Conversation.objects.get(channel=channel)
     app.inject("timeout_after_accept", "create_tweet", seconds=0.8)
 
-    reply = run(conversation_reply, conversation=conversation, actor=agent,
-                text="@jbecker_outdoor Wir prüfen das sofort, Jürgen!")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        text="@jbecker_outdoor Wir prüfen das sofort, Jürgen!",
+    )
 
     action = OutboundAction.objects.get(message=reply)
     assert action.state == ActionState.QUEUED and action.attempts == 1  # unsure: waits
@@ -114,8 +135,11 @@ def test_timeout_after_accept_never_double_posts(x_platform, run, agent):
     run(outbox.run_action, action.pk)
 
     action.refresh_from_db()
-    replies = [t for t in app.posted_by(BRAND_ID)
-               if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]]
+    replies = [
+        t
+        for t in app.posted_by(BRAND_ID)
+        if {"type": "replied_to", "id": tweet["id"]} in t["referenced_tweets"]
+    ]
     assert len(replies) == 1  # found the landed one instead of posting again
     assert action.state == ActionState.DONE and action.external_id == replies[0]["id"]
     assert len(app.calls_to("create_tweet")) == 1
@@ -130,8 +154,13 @@ def test_dm_reply_lands_and_its_polled_echo_is_matched(x_platform, run, agent):
     assert conversation.kind == "dm"
     assert conversation.external_thread_id == f"{KADRI}-{BRAND_ID}"
 
-    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
-                text="Tere, Kadri! Jah, saadame uue aadressi kullerile.")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        private=True,
+        text="Tere, Kadri! Jah, saadame uue aadressi kullerile.",
+    )
     reply.refresh_from_db()
     sent = [e for e in app.dm_events if e["sender_id"] == BRAND_ID]
     assert len(sent) == 1 and reply.external_id == sent[0]["id"]
@@ -148,8 +177,13 @@ def test_dm_refused_by_privacy_settings_is_rejected_with_a_reason(x_platform, ru
     run(polling.poll_channel, channel.pk)
     conversation = Conversation.objects.get(channel=channel)
 
-    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
-                text="Schick uns bitte deine Bestellnummer.")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        private=True,
+        text="Schick uns bitte deine Bestellnummer.",
+    )
 
     action = OutboundAction.objects.get(message=reply)
     assert action.state == ActionState.FAILED
@@ -186,8 +220,13 @@ def test_like_hide_and_delete(x_platform, run, agent):
     assert app.tweets[rude["id"]]["hidden"] is False
 
     conversation = by_id[nice["id"]].conversation
-    reply = run(conversation_reply, conversation=conversation, actor=agent,
-                text="@lucia_viaja ¡Gracias!", target=by_id[nice["id"]])
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        text="@lucia_viaja ¡Gracias!",
+        target=by_id[nice["id"]],
+    )
     reply.refresh_from_db()
     run(message_act, message=reply, kind="delete", actor=agent)
     assert app.tweets[reply.external_id]["deleted"] is True
@@ -209,12 +248,14 @@ def test_reply_over_280_characters_is_refused_before_queueing(x_platform, run, a
     assert not OutboundAction.objects.exists()
 
 
-@pytest.mark.parametrize("source, text", [
-    ("search", "Polaris Outfitters Aurora, ganz klar."),
-    ("mentions", "@polarisoutfit Aurora, ganz klar."),
-])
-def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(
-        x_platform, run, source, text):
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ("search", "Polaris Outfitters Aurora, ganz klar."),
+        ("mentions", "@polarisoutfit Aurora, ganz klar."),
+    ],
+)
+def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(x_platform, run, source, text):
     # The replied-to tweet comes in `includes.tweets` (expansion referenced_tweets.id):
     # https://docs.x.com/x-api/fundamentals/expansions
     app, url = x_platform
@@ -224,11 +265,10 @@ def test_match_replying_to_a_tweet_we_never_saw_shows_that_tweet(
     run(polling.poll_channel, channel.pk)
 
     conversation = Conversation.objects.get(channel=channel)
-    assert conversation.external_thread_id == parent["id"]   # X's conversation_id
+    assert conversation.external_thread_id == parent["id"]  # X's conversation_id
     assert conversation.context["text"] == "Kes teab head talvejopet? 🧥"
     assert conversation.context["author_handle"] == "kadri_tamm"
-    assert conversation.context["permalink"] == \
-        f"https://x.com/kadri_tamm/status/{parent['id']}"
+    assert conversation.context["permalink"] == f"https://x.com/kadri_tamm/status/{parent['id']}"
     # Shown as context, not ingested as a customer message of its own.
     assert conversation.messages.count() == 1
 
@@ -244,14 +284,18 @@ def test_fetch_profile_reads_the_user_and_invents_nothing(x_platform):
     assert profile.follower_count == 100 and profile.profile_url == "https://x.com/lin_xiaoyu"
     [call] = app.calls_to("users_lookup")
     assert set(call["query"]["user.fields"].split(",")) >= {
-        "name", "username", "profile_image_url", "public_metrics", "verified"}
+        "name",
+        "username",
+        "profile_image_url",
+        "public_metrics",
+        "verified",
+    }
     # X answers 200 with only `errors` for a suspended or unknown user: no invented name.
     gone = channel.connector.fetch_profile(channel, "1999999999999999999")
     assert gone.name == "" and gone.handle == ""
 
 
-def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(
-        x_platform, run, agent):
+def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(x_platform, run, agent):
     # POST /2/dm_conversations/with/:participant_id/messages answers after our timeout, but X
     # has the DM: the retry finds it in GET /2/dm_events (our sender_id, this conversation,
     # our text) instead of sending it again.
@@ -264,8 +308,13 @@ def test_dm_whose_send_timed_out_after_x_accepted_it_is_not_sent_twice(
     conversation = Conversation.objects.get(channel=channel, kind="dm")
     app.inject("timeout_after_accept", "create_dm", seconds=0.8)
 
-    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
-                text="您好！订单今天发货。")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        private=True,
+        text="您好！订单今天发货。",
+    )
 
     action = OutboundAction.objects.get(message=reply)
     assert action.state == ActionState.QUEUED and action.attempts == 1  # unsure: waits
@@ -293,8 +342,13 @@ def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):
     # X answers 503 and sends nothing; the retry looks first (find_landed), finds nothing,
     # and sends once.
     app.inject("503", "create_dm")
-    reply = run(conversation_reply, conversation=conversation, actor=agent, private=True,
-                text="在的，请问有什么可以帮您？")
+    reply = run(
+        conversation_reply,
+        conversation=conversation,
+        actor=agent,
+        private=True,
+        text="在的，请问有什么可以帮您？",
+    )
     action = OutboundAction.objects.get(message=reply)
     assert action.state == ActionState.QUEUED
     OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
@@ -307,7 +361,8 @@ def test_dm_that_never_reached_x_is_sent_on_retry(x_platform, run, agent):
 
 @pytest.mark.django_db(transaction=True)
 def test_standin_signed_account_activity_delivery_lands_through_the_webhook(
-        x_platform, live_server, settings):
+    x_platform, live_server, settings
+):
     # The stand-in posts Account Activity bodies to our URL signed with
     # x-twitter-webhooks-signature = sha256=base64(HMAC-SHA256(consumer secret, body)):
     # https://developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/securing-webhooks
@@ -318,16 +373,23 @@ def test_standin_signed_account_activity_delivery_lands_through_the_webhook(
     app, url = x_platform
     channel = make_x_channel(url)
     hook = f"{live_server.url}/webhooks/x/"
-    assert requests.post(f"{url}/_standin/webhook", json={
-        "url": hook, "secret": settings.X_CONSUMER_SECRET, "user_id": BRAND_ID},
-        timeout=5).status_code == 200
+    assert (
+        requests.post(
+            f"{url}/_standin/webhook",
+            json={"url": hook, "secret": settings.X_CONSUMER_SECRET, "user_id": BRAND_ID},
+            timeout=5,
+        ).status_code
+        == 200
+    )
     crc = requests.get(hook, params={"crc_token": "c2b4"}, timeout=5)
     assert crc.json()["response_token"] == signature(settings.X_CONSUMER_SECRET, b"c2b4")
 
     tweet = app.add_tweet(MARINA, "@polarisoutfit Где мой заказ 48213?", lang="ru")
     dm = app.add_dm(KADRI, BRAND_ID, "Tere! Kas pakk 48302 on teel?")
-    wait_for(lambda: Message.objects.filter(external_id__in=[tweet["id"], dm["id"]]).count() == 2,
-             what="both deliveries ingested")
+    wait_for(
+        lambda: Message.objects.filter(external_id__in=[tweet["id"], dm["id"]]).count() == 2,
+        what="both deliveries ingested",
+    )
 
     mention = Message.objects.get(external_id=tweet["id"])
     assert mention.conversation.kind == "mention" and mention.conversation.channel == channel
@@ -336,15 +398,28 @@ def test_standin_signed_account_activity_delivery_lands_through_the_webhook(
     direct = Message.objects.get(external_id=dm["id"])
     assert direct.conversation.external_thread_id == f"{KADRI}-{BRAND_ID}"
     from inbox.models import InboundEvent
+
     assert set(InboundEvent.objects.values_list("source", flat=True)) == {"webhook"}
 
     # The same body again (AAA retries) stores nothing; a forged one is refused.
     body = json.dumps(app.aaa_tweet_body(app.tweets[tweet["id"]], BRAND_ID)).encode()
-    again = requests.post(hook, data=body, timeout=5, headers={
-        "Content-Type": "application/json",
-        "x-twitter-webhooks-signature": signature(settings.X_CONSUMER_SECRET, body)})
-    forged = requests.post(hook, data=body, timeout=5, headers={
-        "Content-Type": "application/json",
-        "x-twitter-webhooks-signature": signature("not-the-secret", body)})
+    again = requests.post(
+        hook,
+        data=body,
+        timeout=5,
+        headers={
+            "Content-Type": "application/json",
+            "x-twitter-webhooks-signature": signature(settings.X_CONSUMER_SECRET, body),
+        },
+    )
+    forged = requests.post(
+        hook,
+        data=body,
+        timeout=5,
+        headers={
+            "Content-Type": "application/json",
+            "x-twitter-webhooks-signature": signature("not-the-secret", body),
+        },
+    )
     assert again.status_code == 200 and forged.status_code == 403
     assert InboundEvent.objects.count() == 2 and Message.objects.count() == 2

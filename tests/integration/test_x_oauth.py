@@ -30,8 +30,9 @@ def _approve(authorize_url: str) -> str:
     assert page.status_code == 200 and "Authorize app" in page.text
     query = {k: v[0] for k, v in parse_qs(urlparse(authorize_url).query).items()}
     base = authorize_url.split("?")[0]
-    answer = requests.post(base, data={**query, "approve": "1", "user_id": BRAND_ID},
-                           allow_redirects=False, timeout=5)
+    answer = requests.post(
+        base, data={**query, "approve": "1", "user_id": BRAND_ID}, allow_redirects=False, timeout=5
+    )
     assert answer.status_code == 302
     return answer.headers["Location"]
 
@@ -47,11 +48,21 @@ def test_admin_connects_an_account_with_pkce(x_platform, client, admin_user):
         assert authorize.startswith(f"{url}/i/oauth2/authorize?")
         assert params["code_challenge_method"] == ["S256"]
         assert set(params["scope"][0].split()) == {
-            "tweet.read", "users.read", "tweet.write", "like.write", "dm.read", "dm.write",
-            "tweet.moderate.write", "offline.access"}
+            "tweet.read",
+            "users.read",
+            "tweet.write",
+            "like.write",
+            "dm.read",
+            "dm.write",
+            "tweet.moderate.write",
+            "offline.access",
+        }
         verifier = client.session["x_oauth"]["verifier"]
-        challenge = base64.urlsafe_b64encode(
-            hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .decode()
+            .rstrip("=")
+        )
         assert params["code_challenge"] == [challenge]
 
         back = urlparse(_approve(authorize))
@@ -89,7 +100,8 @@ def _oauth_channel(app, url, *, expires_in: int):
 
 
 def test_token_is_refreshed_ahead_of_expiry_and_rotation_is_stored(
-        x_platform, django_capture_on_commit_callbacks):
+    x_platform, django_capture_on_commit_callbacks
+):
     app, url = x_platform
     channel, issued = _oauth_channel(app, url, expires_in=120)  # inside the refresh margin
 

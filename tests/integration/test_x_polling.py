@@ -48,12 +48,16 @@ def _seed(app, *, mentions=0, brand=0, hashtag=0, dms=0):
 
 
 def _inbound_ids(channel):
-    return list(Message.objects.filter(channel=channel, direction="in")
-                .order_by("id").values_list("external_id", flat=True))
+    return list(
+        Message.objects.filter(channel=channel, direction="in")
+        .order_by("id")
+        .values_list("external_id", flat=True)
+    )
 
 
 def test_pages_through_everything_once_in_order_then_nothing_new(
-        x_platform, django_capture_on_commit_callbacks):
+    x_platform, django_capture_on_commit_callbacks
+):
     app, url = x_platform
     made = _seed(app, mentions=12, brand=13, hashtag=8, dms=7)
     channel = make_x_channel(url, page_size=5)
@@ -69,8 +73,11 @@ def test_pages_through_everything_once_in_order_then_nothing_new(
     ids = _inbound_ids(channel)
     assert sorted(ids) == sorted(t["id"] for t in made) and len(set(ids)) == 40
     # Each source is ingested oldest first.
-    mention_events = list(InboundEvent.objects.filter(delivery_key__startswith="mentions:")
-                          .order_by("id").values_list("delivery_key", flat=True))
+    mention_events = list(
+        InboundEvent.objects.filter(delivery_key__startswith="mentions:")
+        .order_by("id")
+        .values_list("delivery_key", flat=True)
+    )
     assert mention_events == [f"mentions:{t['id']}" for t in made[:12]]
     brand = Conversation.objects.get(channel=channel, external_thread_id=made[12]["id"])
     assert brand.kind == "search"
@@ -93,18 +100,20 @@ def test_pages_through_everything_once_in_order_then_nothing_new(
 def test_search_excludes_retweets_and_our_own_posts(x_platform, django_capture_on_commit_callbacks):
     app, url = x_platform
     original = app.add_tweet(LUCIA, "Polaris Outfitters boots survived the Camino")
-    app.add_tweet(JURGEN, "RT Polaris Outfitters boots survived the Camino", retweet_of=original["id"])
+    app.add_tweet(
+        JURGEN, "RT Polaris Outfitters boots survived the Camino", retweet_of=original["id"]
+    )
     app.add_tweet(BRAND_ID, "Polaris Outfitters spring sale starts today")
     channel = make_x_channel(url)
     _poll(channel, django_capture_on_commit_callbacks)
     assert _inbound_ids(channel) == [original["id"]]
     query = app.calls_to("search_recent")[0]["query"]["query"]
-    assert query == ('("Polaris Outfitters" OR polarisoutfitters) -is:retweet '
-                     '-from:polarisoutfit')
+    assert query == ('("Polaris Outfitters" OR polarisoutfitters) -is:retweet -from:polarisoutfit')
 
 
 def test_rate_limit_mid_sweep_resumes_at_reset_without_loss_or_repeat(
-        x_platform, django_capture_on_commit_callbacks):
+    x_platform, django_capture_on_commit_callbacks
+):
     app, url = x_platform
     app.limits["mentions"] = 2  # two pages per 15-minute window
     made = _seed(app, mentions=14)
@@ -131,7 +140,8 @@ def test_rate_limit_mid_sweep_resumes_at_reset_without_loss_or_repeat(
     stored_next = _poll(channel, django_capture_on_commit_callbacks)
     assert stored_next == 1
     assert sorted(_inbound_ids(channel), key=int) == sorted(
-        [t["id"] for t in made] + [arrived_meanwhile["id"]], key=int)
+        [t["id"] for t in made] + [arrived_meanwhile["id"]], key=int
+    )
     assert len(_inbound_ids(channel)) == 15
     channel.refresh_from_db()
     assert channel.cursors["mentions"] == {"since_id": arrived_meanwhile["id"]}
@@ -148,12 +158,14 @@ def test_dm_rate_limit_resumes_without_loss(x_platform, django_capture_on_commit
     channel = make_x_channel(url, page_size=3, sources=["dm_events"])
     assert _poll(channel, django_capture_on_commit_callbacks) == 3
     app.advance(901)
-    with mock.patch("django.utils.timezone.now",
-                    return_value=timezone.now() + timedelta(seconds=901)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(seconds=901)
+    ):
         assert _poll(channel, django_capture_on_commit_callbacks) == 3
     app.advance(901)
-    with mock.patch("django.utils.timezone.now",
-                    return_value=timezone.now() + timedelta(seconds=1802)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(seconds=1802)
+    ):
         assert _poll(channel, django_capture_on_commit_callbacks) == 2
     assert sorted(_inbound_ids(channel)) == sorted(e["id"] for e in made)
 
@@ -162,8 +174,9 @@ def test_known_exhausted_budget_is_not_spent_again(x_platform, django_capture_on
     app, url = x_platform
     channel = make_x_channel(url, sources=["mentions"])
     reset = int(app.now()) + 600
-    Channel.objects.filter(pk=channel.pk).update(rate_limits={"mentions": {
-        "limit": 10, "remaining": 0, "reset": reset}})
+    Channel.objects.filter(pk=channel.pk).update(
+        rate_limits={"mentions": {"limit": 10, "remaining": 0, "reset": reset}}
+    )
     channel.refresh_from_db()
     _poll(channel, django_capture_on_commit_callbacks)
     assert app.calls_to("mentions") == []
@@ -171,13 +184,14 @@ def test_known_exhausted_budget_is_not_spent_again(x_platform, django_capture_on
     assert channel.poll_after == datetime.fromtimestamp(reset, UTC)
 
 
-def test_injected_429_through_control_endpoint_defers_the_poll(x_platform, django_capture_on_commit_callbacks):
+def test_injected_429_through_control_endpoint_defers_the_poll(
+    x_platform, django_capture_on_commit_callbacks
+):
     import requests
 
     app, url = x_platform
     _seed(app, mentions=3)
-    requests.post(f"{url}/_standin/faults", json={"mode": "429", "endpoint": "mentions"},
-                  timeout=5)
+    requests.post(f"{url}/_standin/faults", json={"mode": "429", "endpoint": "mentions"}, timeout=5)
     channel = make_x_channel(url, sources=["mentions"])
     assert _poll(channel, django_capture_on_commit_callbacks) == 0
     channel.refresh_from_db()
@@ -190,7 +204,19 @@ def test_add_channel_command_connects_an_x_account(x_platform, django_capture_on
 
     app, url = x_platform
     app.add_tweet(KADRI, "@polarisoutfit tere!")
-    call_command("add_channel", "x", "--external-id", BRAND_ID, "--name", "Polaris Outfitters",
-                 "--token", "x-test-access-token", "--api-base", url, "--handle", "polarisoutfit")
+    call_command(
+        "add_channel",
+        "x",
+        "--external-id",
+        BRAND_ID,
+        "--name",
+        "Polaris Outfitters",
+        "--token",
+        "x-test-access-token",
+        "--api-base",
+        url,
+        "--handle",
+        "polarisoutfit",
+    )
     channel = Channel.objects.get(kind="x", external_id=BRAND_ID)
     assert _poll(channel, django_capture_on_commit_callbacks) == 1

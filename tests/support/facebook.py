@@ -28,15 +28,18 @@ def fixture(name: str) -> dict:
 
 def make_fb_channel(*, api_base_url: str = "", token: str = PAGE_TOKEN) -> Channel:
     channel, _ = Channel.objects.update_or_create(
-        kind="facebook", external_id=PAGE_ID,
-        defaults={"name": "Polaris Outfitters", "api_base_url": api_base_url})
+        kind="facebook",
+        external_id=PAGE_ID,
+        defaults={"name": "Polaris Outfitters", "api_base_url": api_base_url},
+    )
     channel.credentials = {"access_token": token}
     channel.save(update_fields=["credentials"])
     return channel
 
 
-def post_signed(client, body: bytes | dict, *, secret: str | None = None,
-                signature: str | None = None):
+def post_signed(
+    client, body: bytes | dict, *, secret: str | None = None, signature: str | None = None
+):
     """POST a webhook body the way Meta does; a dict is serialised as Meta serialises."""
     if isinstance(body, dict):
         body = meta_json(body)

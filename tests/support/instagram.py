@@ -36,8 +36,7 @@ def signed_headers(body: bytes, secret: str | None = None) -> dict[str, str]:
     return {f"HTTP_{SIGNATURE_HEADER.upper().replace('-', '_')}": header}
 
 
-def post_webhook(client, payload: dict | bytes, *, secret: str | None = None,
-                 signed: bool = True):
+def post_webhook(client, payload: dict | bytes, *, secret: str | None = None, signed: bool = True):
     """POST like Meta: escaped-unicode JSON bytes, signed over exactly those bytes."""
     body = payload if isinstance(payload, bytes) else meta_bytes(payload)
     headers = signed_headers(body, secret) if signed else {}
@@ -46,8 +45,14 @@ def post_webhook(client, payload: dict | bytes, *, secret: str | None = None,
 
 def make_ig_channel(api_base_url: str = "", **fields) -> Channel:
     channel = Channel.objects.create(
-        kind="instagram", external_id=ACCOUNT_ID, name="Polaris Outfitters", handle=HANDLE,
-        api_base_url=api_base_url, config=fields.pop("config", {"http_timeout": 0.5}), **fields)
+        kind="instagram",
+        external_id=ACCOUNT_ID,
+        name="Polaris Outfitters",
+        handle=HANDLE,
+        api_base_url=api_base_url,
+        config=fields.pop("config", {"http_timeout": 0.5}),
+        **fields,
+    )
     # As the Facebook connect flow stores it: the linked Page's token and id.
     channel.credentials = {"access_token": TOKEN, "page_id": PAGE_ID}
     channel.save(update_fields=["credentials"])
@@ -70,10 +75,15 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 10.0, what: st
 def ig_standin():
     """The Instagram stand-in on a local port; webhooks go nowhere until a test sets
     `standin.sender.callback_url`."""
-    standin = InstagramStandin(account_id=ACCOUNT_ID, username=HANDLE, access_token=TOKEN,
-                               page_id=PAGE_ID,
-                               app_secret=settings.META_APP_SECRET, echo_delay=0.3,
-                               retry_delays=(0.05, 0.1, 0.2))
+    standin = InstagramStandin(
+        account_id=ACCOUNT_ID,
+        username=HANDLE,
+        access_token=TOKEN,
+        page_id=PAGE_ID,
+        app_secret=settings.META_APP_SECRET,
+        echo_delay=0.3,
+        retry_delays=(0.05, 0.1, 0.2),
+    )
     with served(standin):
         standin.graph_url = f"{standin.url}/v24.0"
         yield standin

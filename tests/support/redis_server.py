@@ -16,8 +16,19 @@ class RedisServer:
     def __init__(self, binary: str, folder) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no", "--dir", str(folder)]
+        self.command = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ]
         self.process = None
 
     def start(self) -> None:
@@ -50,8 +61,14 @@ def redis_server(redis_server_binary, tmp_path):
 def redis_cache(redis_server):
     """The app's shared cache is that server, as in production with REDIS_URL set."""
     shared_cache.reset()
-    with override_settings(CACHES={"default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_server.url.replace("/0", "/1"), "KEY_PREFIX": "redis-down"}}):
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_server.url.replace("/0", "/1"),
+                "KEY_PREFIX": "redis-down",
+            }
+        }
+    ):
         yield redis_server
     shared_cache.reset()

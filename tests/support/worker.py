@@ -52,19 +52,39 @@ def queueing_for_real(broker_url: str):
     """
     queue = f"test-{uuid.uuid4().hex[:8]}"
     conf = celery_app.conf
-    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue",
-                                  "broker_transport_options")}
+    saved = {
+        k: conf[k]
+        for k in (
+            "task_always_eager",
+            "broker_url",
+            "task_default_queue",
+            "broker_transport_options",
+        )
+    }
     options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
     if broker_url.startswith("filesystem"):
         folder = tempfile.mkdtemp(prefix="broker-")
-        options = {"data_folder_in": folder, "data_folder_out": folder,
-                   "control_folder": f"{folder}/control", "store_processed": False}
-    conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue,
-                broker_transport_options=options)
+        options = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": f"{folder}/control",
+            "store_processed": False,
+        }
+    conf.update(
+        task_always_eager=False,
+        broker_url=broker_url,
+        task_default_queue=queue,
+        broker_transport_options=options,
+    )
     _reset_connections()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": database_url(), "CELERY_TASK_ALWAYS_EAGER": "0",
-           "CELERY_BROKER_URL": broker_url, "CELERY_QUEUE": queue}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_QUEUE": queue,
+    }
     if broker_url.startswith("filesystem"):
         env["SWITCHBOARD_BROKER_DIR"] = options["data_folder_in"]
     try:
@@ -79,17 +99,31 @@ def celery_worker(env: dict, *, ready_timeout: float = 30, pool: str = "solo"):
     """A real `celery worker` process; yields once it reports ready."""
     log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "switchboard", "worker", f"--pool={pool}",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "switchboard",
+            "worker",
+            f"--pool={pool}",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
         # No -Q: like a deployed worker it consumes the queues the settings declare, the
         # private CELERY_QUEUE and its upkeep queue.
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + ready_timeout
         while b"ready." not in Path(log.name).read_bytes():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("worker did not start:\n"
-                                   + Path(log.name).read_text()[-3000:])
+                raise RuntimeError("worker did not start:\n" + Path(log.name).read_text()[-3000:])
             time.sleep(0.2)
         yield process
     finally:

@@ -14,8 +14,13 @@ from switchboard.standin_server import served
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_tw" / "fixtures"
 BRAND_ID = "1490213315082448897"
 BRAND = "polarisoutfit"
-MARINA, KADRI, LIN, JURGEN, LUCIA = ("1285937461120077824", "96583712", "1612398475630284800",
-                                     "1399011223344556677", "1744120033415680000")
+MARINA, KADRI, LIN, JURGEN, LUCIA = (
+    "1285937461120077824",
+    "96583712",
+    "1612398475630284800",
+    "1399011223344556677",
+    "1744120033415680000",
+)
 TOKEN = "x-test-access-token"  # noqa: S105 - the stand-in's test token
 BRAND_SEARCH = {"name": "Brand name", "phrases": ["Polaris Outfitters", "polarisoutfitters"]}
 HASHTAG_SEARCH = {"name": "#polariscare", "hashtags": ["polariscare"]}
@@ -32,11 +37,13 @@ def fixture(name: str) -> dict:
 def seeded_standin(**options) -> XStandin:
     app = XStandin(**options)
     app.add_user(BRAND_ID, BRAND, "Polaris Outfitters", followers=15842)
-    for user_id, username, name in [(MARINA, "marina_sok", "Марина Соколова"),
-                                    (KADRI, "kadri_tamm", "Kadri Tamm"),
-                                    (LIN, "lin_xiaoyu", "林晓雨"),
-                                    (JURGEN, "jbecker_outdoor", "Jürgen Becker"),
-                                    (LUCIA, "lucia_viaja", "Lucía Viaja")]:
+    for user_id, username, name in [
+        (MARINA, "marina_sok", "Марина Соколова"),
+        (KADRI, "kadri_tamm", "Kadri Tamm"),
+        (LIN, "lin_xiaoyu", "林晓雨"),
+        (JURGEN, "jbecker_outdoor", "Jürgen Becker"),
+        (LUCIA, "lucia_viaja", "Lucía Viaja"),
+    ]:
         app.add_user(user_id, username, name)
     app.issue_token(BRAND_ID, token=TOKEN, expires_in=10 * 86400, refresh=False)
     return app
@@ -51,6 +58,11 @@ def x_platform():
 
 def make_x_channel(url: str, *, credentials: dict | None = None, **config) -> Channel:
     return Channel.objects.create(
-        kind="x", external_id=BRAND_ID, name="Polaris Outfitters", handle=BRAND,
-        api_base_url=url, credentials=credentials or {"access_token": TOKEN},
-        config={"searches": [BRAND_SEARCH, HASHTAG_SEARCH], **config})
+        kind="x",
+        external_id=BRAND_ID,
+        name="Polaris Outfitters",
+        handle=BRAND,
+        api_base_url=url,
+        credentials=credentials or {"access_token": TOKEN},
+        config={"searches": [BRAND_SEARCH, HASHTAG_SEARCH], **config},
+    )

@@ -11,8 +11,10 @@ from channels_fb.webhooks import events_from_body
 def test_each_size_has_its_own_database(monkeypatch):
     monkeypatch.setenv("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/b")
     assert [worker_bench.database_url(n) for n in worker_bench.SIZES] == [
-        "postgres://postgres@127.0.0.1:5432/b_10k", "postgres://postgres@127.0.0.1:5432/b_200k",
-        "postgres://postgres@127.0.0.1:5432/b_1m"]
+        "postgres://postgres@127.0.0.1:5432/b_10k",
+        "postgres://postgres@127.0.0.1:5432/b_200k",
+        "postgres://postgres@127.0.0.1:5432/b_1m",
+    ]
 
 
 def test_traffic_is_one_comment_per_webhook_with_its_marker_in_the_text():

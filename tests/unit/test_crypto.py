@@ -19,14 +19,16 @@ TOKEN = {"token": "page-token-1"}
 
 @pytest.fixture
 def channel(testchat_platform):
-    return factories.make_channel("testchat", external_id=ACCOUNT, credentials=TOKEN,
-                                  api_base_url=testchat_platform.url)
+    return factories.make_channel(
+        "testchat", external_id=ACCOUNT, credentials=TOKEN, api_base_url=testchat_platform.url
+    )
 
 
 def stored_event(channel, id="c1"):
     payload = event(id, thread="t1", text="hello")
-    return InboundEvent.objects.create(channel_kind="testchat", channel=channel,
-                                       delivery_key=f"{id}:add", payload=payload)
+    return InboundEvent.objects.create(
+        channel_kind="testchat", channel=channel, delivery_key=f"{id}:add", payload=payload
+    )
 
 
 def test_adding_credentials_keys_keeps_the_channels_connected_before(channel):
@@ -54,7 +56,8 @@ def test_a_secret_key_change_retries_the_event_with_a_clear_error_then_fails_it(
         # The sweep takes it again when due, a bounded number of times.
         for _ in range(20):
             InboundEvent.objects.filter(pk=pending.pk, state=EventState.RETRY).update(
-                next_attempt_at=timezone.now() - timedelta(seconds=1))
+                next_attempt_at=timezone.now() - timedelta(seconds=1)
+            )
             ingest.process_event(pending.pk)
         pending.refresh_from_db()
     assert pending.state == EventState.FAILED
@@ -68,7 +71,8 @@ def test_with_the_key_restored_the_retried_event_goes_through(channel):
     with override_settings(SECRET_KEY="a-new-secret-key-" * 3, CREDENTIALS_KEYS=[]):
         ingest.process_event(pending.pk)
     InboundEvent.objects.filter(pk=pending.pk).update(
-        next_attempt_at=timezone.now() - timedelta(seconds=1))
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
     ingest.process_event(pending.pk)
     pending.refresh_from_db()
     assert (pending.state, pending.attempts) == (EventState.DONE, 2)

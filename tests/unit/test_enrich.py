@@ -21,9 +21,13 @@ def channel():
 
 def wanted(channel, post="post-1", **fields) -> Conversation:
     return factories.make_conversation(
-        channel, context_external_id=post, context={"type": "post", "post_id": post},
+        channel,
+        context_external_id=post,
+        context={"type": "post", "post_id": post},
         context_state=ContextState.WANTED,
-        context_due_at=timezone.now() - timedelta(minutes=1), **fields)
+        context_due_at=timezone.now() - timedelta(minutes=1),
+        **fields,
+    )
 
 
 def test_the_sweep_queues_one_fetch_per_post(channel):
@@ -39,7 +43,8 @@ def test_a_fetch_whose_worker_died_is_swept_again_after_its_lease(channel):
     assert enrich.contexts_due_for_sweep(grace=NOW) == []
     assert enrich.fetch_context(conversation.pk) == "not due"  # nobody else reads meanwhile
     Conversation.objects.filter(pk=conversation.pk).update(
-        context_due_at=timezone.now() - timedelta(seconds=1))  # the lease ran out
+        context_due_at=timezone.now() - timedelta(seconds=1)
+    )  # the lease ran out
     assert enrich.contexts_due_for_sweep(grace=NOW) == [conversation.pk]
 
 
@@ -53,12 +58,14 @@ def test_one_fetch_settles_every_conversation_waiting_for_the_post(channel):
 
 
 def test_a_channel_that_needs_reconnecting_is_left_alone_until_it_is_reconnected(
-        channel, django_capture_on_commit_callbacks):
+    channel, django_capture_on_commit_callbacks
+):
     conversation = wanted(channel)
     channels.mark_needs_reconnect(channel, "token expired")
     assert enrich.contexts_due_for_sweep(grace=NOW) == []
     Conversation.objects.filter(pk=conversation.pk).update(
-        context_due_at=timezone.now() + timedelta(hours=1))  # backed off after the 190
+        context_due_at=timezone.now() + timedelta(hours=1)
+    )  # backed off after the 190
     with django_capture_on_commit_callbacks(execute=True):
         channels.reconnect(channel, credentials={"token": "new"})
     channel.refresh_from_db()

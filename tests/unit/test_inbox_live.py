@@ -79,10 +79,10 @@ def test_change_is_announced_only_after_commit(clean_cache, django_capture_on_co
 def test_presence_viewing_and_replying(clean_cache, agent, agent2):
     presence.announce(conversation_id=7, user=agent, replying=False)
     presence.announce(conversation_id=7, user=agent2, replying=True)
-    assert [p.label for p in presence.others(conversation_id=7, user=agent)] == \
-        ["Boris is replying"]
-    assert [p.label for p in presence.others(conversation_id=7, user=agent2)] == \
-        ["Anna is viewing"]
+    assert [p.label for p in presence.others(conversation_id=7, user=agent)] == [
+        "Boris is replying"
+    ]
+    assert [p.label for p in presence.others(conversation_id=7, user=agent2)] == ["Anna is viewing"]
     presence.leave(conversation_id=7, user=agent2)
     assert presence.others(conversation_id=7, user=agent) == []
 

@@ -22,20 +22,20 @@ pytestmark = pytest.mark.django_db
 # (https://cheatsheetseries.owasp.org/cheatsheets/XSS_Filter_Evasion_Cheat_Sheet.html).
 PAYLOADS = [
     "<script>alert(1)</script>",
-    "\"><script>alert(2)</script>",
+    '"><script>alert(2)</script>',
     "'><img src=x onerror=alert(3)>",
     "<svg/onload=alert(4)>",
     "<iframe src=javascript:alert(5)>",
     "javascript:alert(6)",
     " JaVaScRiPt:alert(7)",
     "data:text/html;base64,PHNjcmlwdD5hbGVydCg4KTwvc2NyaXB0Pg==",
-    "<a href=\"javascript:alert(9)\">click</a>",
+    '<a href="javascript:alert(9)">click</a>',
     "<body onload=alert(10)>",
     "{{ 7*7 }}{% debug %}",
     "</textarea><script>alert(11)</script>",
     "</script><script>alert(12)</script>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(13)>",
-    "\" onmouseover=\"alert(14)",
+    '" onmouseover="alert(14)',
     "<details open ontoggle=alert(15)>",
     "&lt;script&gt;alert(16)&lt;/script&gt;",
     "%3Cscript%3Ealert(17)%3C/script%3E",
@@ -56,8 +56,9 @@ class Inspector(HTMLParser):
             value = (value or "").strip().lower()
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...>")
-            if name in ("href", "src", "action", "formaction", "xlink:href") and \
-                    value.replace(" ", "").startswith(("javascript:", "data:", "vbscript:")):
+            if name in ("href", "src", "action", "formaction", "xlink:href") and value.replace(
+                " ", ""
+            ).startswith(("javascript:", "data:", "vbscript:")):
                 self.problems.append(f"<{tag} {name}={value}>")
         if tag in ("iframe", "svg", "math", "img", "object", "embed", "mglyph", "style"):
             self.problems.append(f"unexpected <{tag}>")
@@ -88,17 +89,36 @@ def inspect(html: str) -> list[str]:
 
 def hostile_conversation(payload: str, channel):
     convo = factories.make_conversation(
-        channel, text=payload, customer=payload,
-        context_external_id=payload[:100], language=payload[:8], intent=payload[:16],
-        context={"text": payload, "permalink": payload})
+        channel,
+        text=payload,
+        customer=payload,
+        context_external_id=payload[:100],
+        language=payload[:8],
+        intent=payload[:16],
+        context={"text": payload, "permalink": payload},
+    )
     contact = convo.contact
-    Contact.objects.filter(pk=contact.pk).update(email=payload[:254], order_number=payload[:100],
-                                                 phone=payload[:50], fields={payload: payload})
-    Identity.objects.create(contact=contact, platform="testchat", external_id=payload[:100] + "x",
-                            name=payload, handle=payload, profile_url=payload, avatar_url=payload)
+    Contact.objects.filter(pk=contact.pk).update(
+        email=payload[:254],
+        order_number=payload[:100],
+        phone=payload[:50],
+        fields={payload: payload},
+    )
+    Identity.objects.create(
+        contact=contact,
+        platform="testchat",
+        external_id=payload[:100] + "x",
+        name=payload,
+        handle=payload,
+        profile_url=payload,
+        avatar_url=payload,
+    )
     Message.objects.filter(conversation=convo).update(
-        permalink=payload, attachments=[{"type": payload, "url": payload}], edited=True,
-        edit_history=[{"text": payload}])
+        permalink=payload,
+        attachments=[{"type": payload, "url": payload}],
+        edited=True,
+        edit_history=[{"text": payload}],
+    )
     Note.objects.create(conversation=convo, text=payload)
     Note.objects.create(contact=contact, text=payload)
     tag, _ = Tag.objects.get_or_create(name=payload[:64], defaults={"color": payload[:7]})
@@ -111,13 +131,16 @@ def test_every_page_renders_the_corpus_inert(agent_client):
     conversations = [hostile_conversation(p, channel) for p in PAYLOADS]
     pages = {
         "inbox": agent_client.get(reverse("inbox:inbox")).content.decode(),
-        "all": agent_client.get(reverse("inbox:inbox") + "?folder=all&sort=priority").content.decode(),
+        "all": agent_client.get(
+            reverse("inbox:inbox") + "?folder=all&sort=priority"
+        ).content.decode(),
         "posts": agent_client.get(reverse("inbox:posts")).content.decode(),
         "search": agent_client.get(reverse("inbox:inbox") + "?q=script").content.decode(),
     }
     for convo in conversations:
         pages[f"conversation {convo.pk}"] = agent_client.get(
-            reverse("inbox:conversation", args=[convo.pk])).content.decode()
+            reverse("inbox:conversation", args=[convo.pk])
+        ).content.decode()
     post_key = f"{channel.pk}:{conversations[0].context_external_id}"
     pages["post"] = agent_client.get(reverse("inbox:inbox"), {"post": post_key}).content.decode()
     for name, html in pages.items():
@@ -135,8 +158,12 @@ def test_the_live_feed_fragments_are_inert(agent_client):
         live.publish(convo.pk)
     response = agent_client.get(reverse("inbox:live"), {"v": since, "open": conversations[0].pk})
     body = json.loads(response.content)
-    fragments = [row["html"] for row in body["rows"]] + [body["thread"], body["side"],
-                                                         body["header"], body["folders"]]
+    fragments = [row["html"] for row in body["rows"]] + [
+        body["thread"],
+        body["side"],
+        body["header"],
+        body["folders"],
+    ]
     assert len(body["rows"]) == 6
     for html in fragments:
         assert inspect(html) == []

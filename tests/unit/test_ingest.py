@@ -67,7 +67,10 @@ def test_out_of_order_thread_with_edit_before_add_and_deletion(client, channel):
     assert messages["c2"].parent == messages["c1"]
     # Platform order, not arrival order.
     assert [m.external_id for m in t1.messages.order_by("platform_timestamp", "id")] == [
-        "c1", "c2", "c3"]
+        "c1",
+        "c2",
+        "c3",
+    ]
     assert Message.objects.count() == 4
     assert InboundEvent.objects.exclude(state=EventState.DONE).count() == 0
 
@@ -122,8 +125,9 @@ def test_event_for_an_unconnected_account_is_kept_as_failed(client, db):
 
 def test_echo_of_a_native_send_is_an_agent_message_and_answers(client, channel):
     post_events(client, event("c1", text="hi", ts=100))
-    post_events(client, event("r1", text="Hello from the Page app", ts=200, echo=True,
-                              author=ACCOUNT))
+    post_events(
+        client, event("r1", text="Hello from the Page app", ts=200, echo=True, author=ACCOUNT)
+    )
 
     conversation = Conversation.objects.get()
     reply = Message.objects.get(external_id="r1")
@@ -137,8 +141,10 @@ def test_a_large_webhook_batch_is_stored_not_refused(client, channel, monkeypatc
     """Meta batches up to 1000 changes in one POST; Django's default 2.5 MB limit would 400."""
     # Storing is the point here, not processing: as if the broker were away for a moment.
     monkeypatch.setattr("inbox.queueing.publish", lambda *args, **kwargs: False)
-    batch = [event(f"c{i}", thread=f"t{i % 50}", text="Где мой заказ? " * 400, ts=100 + i)
-             for i in range(150)]
+    batch = [
+        event(f"c{i}", thread=f"t{i % 50}", text="Где мой заказ? " * 400, ts=100 + i)
+        for i in range(150)
+    ]
 
     response = post_events(client, *batch)
 

@@ -18,20 +18,35 @@ def conversation():
 
 
 def our_reply(conversation, *, started_ago: timedelta | None = None, external_id=None):
-    message = Message.objects.create(conversation=conversation, channel=conversation.channel,
-                                     direction=Direction.OUTBOUND, text="Thanks!",
-                                     external_id=external_id)
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Direction.OUTBOUND,
+        text="Thanks!",
+        external_id=external_id,
+    )
     started = timezone.now() - started_ago if started_ago is not None else None
     action = OutboundAction.objects.create(
-        channel=conversation.channel, conversation=conversation, kind=ActionKind.REPLY,
-        message=message, state=ActionState.SENDING, attempts=2, first_attempt_at=started)
+        channel=conversation.channel,
+        conversation=conversation,
+        kind=ActionKind.REPLY,
+        message=message,
+        state=ActionState.SENDING,
+        attempts=2,
+        first_attempt_at=started,
+    )
     return message, action
 
 
 def native(conversation, external_id, *, ingested_ago: timedelta) -> Message:
-    message = Message.objects.create(conversation=conversation, channel=conversation.channel,
-                                     direction=Direction.OUTBOUND, text="Thanks!",
-                                     external_id=external_id, sent_natively=True)
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Direction.OUTBOUND,
+        text="Thanks!",
+        external_id=external_id,
+        sent_natively=True,
+    )
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - ingested_ago)
     return message
 
@@ -50,9 +65,10 @@ def test_an_id_another_message_holds_is_not_ours(conversation):
 
 
 def test_our_echo_stored_as_native_after_the_attempt_is_ours_an_older_native_post_is_not(
-        conversation):
+    conversation,
+):
     _, action = our_reply(conversation, started_ago=timedelta(seconds=30))
-    native(conversation, "p1", ingested_ago=timedelta(minutes=5))   # someone in the app
+    native(conversation, "p1", ingested_ago=timedelta(minutes=5))  # someone in the app
     native(conversation, "p2", ingested_ago=timedelta(seconds=10))  # our echo, early
     now = timezone.now()
     assert landing.own_landing(action, [("p1", now), ("p2", now)]) == "p2"
@@ -61,8 +77,7 @@ def test_our_echo_stored_as_native_after_the_attempt_is_ours_an_older_native_pos
 def test_the_oldest_unclaimed_post_in_the_window_is_taken(conversation):
     _, action = our_reply(conversation, started_ago=timedelta(seconds=30))
     now = timezone.now()
-    assert landing.own_landing(action, [("p3", now), ("p2", now - timedelta(seconds=20))]) \
-        == "p2"
+    assert landing.own_landing(action, [("p3", now), ("p2", now - timedelta(seconds=20))]) == "p2"
 
 
 def test_recording_an_id_never_deletes_another_message(conversation):

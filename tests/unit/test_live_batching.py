@@ -37,10 +37,10 @@ def test_a_rule_like_burst_of_operations_is_one_slot(manager):
     start = live.current_version()
     with transaction.atomic():
         conversations.conversation_tag(conversation=convo, name="Payment", rule_name="Pay")
-        conversations.conversation_set_priority(conversation=convo, priority="high",
-                                                rule_name="Pay")
-        conversations.conversation_assign(conversation=convo, assignee=manager,
-                                          rule_name="Pay")
+        conversations.conversation_set_priority(
+            conversation=convo, priority="high", rule_name="Pay"
+        )
+        conversations.conversation_assign(conversation=convo, assignee=manager, rule_name="Pay")
     assert live.changes_since(start) == (start + 1, {convo.pk})
 
 

@@ -14,9 +14,14 @@ pytestmark = pytest.mark.django_db
 def dead_redis():
     """The shared cache is a Redis that nobody serves (connection refused)."""
     shared_cache.reset()
-    with override_settings(CACHES={"default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}):
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            }
+        }
+    ):
         yield
     shared_cache.reset()
 

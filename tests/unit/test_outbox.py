@@ -33,16 +33,14 @@ def platform(testchat_platform):
 
 @pytest.fixture
 def conversation(platform):
-    channel = factories.make_channel("testchat", api_base_url=platform.url,
-                                     config={"timeout": 0.5})
+    channel = factories.make_channel("testchat", api_base_url=platform.url, config={"timeout": 0.5})
     channel.credentials = {"access_token": "tok"}
     channel.save()
     return factories.make_conversation(channel, text="Where is my parcel?")
 
 
 def reply(conversation, agent, text="We are on it!"):
-    message = conversations.conversation_reply(conversation=conversation, text=text,
-                                               actor=agent)
+    message = conversations.conversation_reply(conversation=conversation, text=text, actor=agent)
     return message, OutboundAction.objects.get(message=message)
 
 
@@ -53,7 +51,7 @@ def make_due(action):
 def test_reply_is_posted_and_recorded(conversation, platform, agent):
     message, action = reply(conversation, agent)
     conversation.refresh_from_db()
-    assert conversation.state == "open"      # queued is not answered
+    assert conversation.state == "open"  # queued is not answered
 
     outbox.run_action(action.pk)
 
@@ -182,10 +180,16 @@ def test_echo_that_overtakes_the_response_is_merged(conversation, platform, agen
 
     message, action = reply(conversation, agent)
     # The echo of the post the platform is about to make arrives before perform() returns.
-    echo = event("p1000", thread=conversation.external_thread_id, text="We are on it!",
-                 echo=True, author=conversation.channel.external_id)
-    stored = InboundEvent.objects.create(channel_kind="testchat", delivery_key="echo",
-                                         channel=conversation.channel, payload=echo)
+    echo = event(
+        "p1000",
+        thread=conversation.external_thread_id,
+        text="We are on it!",
+        echo=True,
+        author=conversation.channel.external_id,
+    )
+    stored = InboundEvent.objects.create(
+        channel_kind="testchat", delivery_key="echo", channel=conversation.channel, payload=echo
+    )
     process_event(stored.pk)
     assert Message.objects.filter(external_id="p1000", sent_natively=True).exists()
 
@@ -216,8 +220,10 @@ def test_like_marks_the_message_once_done(conversation, platform, agent):
 def test_sweep_requeues_actions_of_a_dead_worker(conversation, platform, agent):
     _, action = reply(conversation, agent)
     OutboundAction.objects.filter(pk=action.pk).update(
-        state=ActionState.SENDING, attempts=1,
-        last_attempt_at=timezone.now() - timedelta(minutes=10))
+        state=ActionState.SENDING,
+        attempts=1,
+        last_attempt_at=timezone.now() - timedelta(minutes=10),
+    )
 
     due = outbox.actions_due_for_sweep()
 
@@ -230,13 +236,13 @@ def test_sweep_requeues_actions_of_a_dead_worker(conversation, platform, agent):
 
 # ---- nothing leaves Open unless it was answered ----------------------------------------------
 
+
 def state_of(conversation) -> str:
     conversation.refresh_from_db()
     return conversation.state
 
 
-def test_a_held_reply_keeps_the_conversation_open_with_the_reason(conversation, platform,
-                                                                   agent):
+def test_a_held_reply_keeps_the_conversation_open_with_the_reason(conversation, platform, agent):
     message, action = reply(conversation, agent)
     platform.inject("expired")
 
@@ -245,7 +251,7 @@ def test_a_held_reply_keeps_the_conversation_open_with_the_reason(conversation, 
     action.refresh_from_db()
     assert action.state == ActionState.HELD
     assert action.reason == "Testchat disconnected — an admin must reconnect"
-    assert not outbox.can_retry(action)          # only reconnecting can help
+    assert not outbox.can_retry(action)  # only reconnecting can help
     assert state_of(conversation) == "open"
 
     channels.reconnect(conversation.channel, credentials={"access_token": "new"})
@@ -284,8 +290,9 @@ def test_a_failed_reply_stays_open_and_a_retry_answers_it(conversation, platform
 
 
 def test_send_and_close_closes_when_it_lands_not_before(conversation, platform, agent):
-    message = conversations.conversation_reply(conversation=conversation, text="Done!",
-                                               actor=agent, close=True)
+    message = conversations.conversation_reply(
+        conversation=conversation, text="Done!", actor=agent, close=True
+    )
     assert state_of(conversation) == "open"
     outbox.run_action(OutboundAction.objects.get(message=message).pk)
     assert state_of(conversation) == "closed"
@@ -294,8 +301,10 @@ def test_send_and_close_closes_when_it_lands_not_before(conversation, platform, 
 def test_a_customer_who_wrote_again_meanwhile_keeps_it_open(conversation, platform, agent):
     _, action = reply(conversation, agent)
     from inbox.models import Conversation
+
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_inbound_at=timezone.now() + timedelta(seconds=1))
+        last_inbound_at=timezone.now() + timedelta(seconds=1)
+    )
     outbox.run_action(action.pk)
     assert len(platform.posts) == 1
     assert state_of(conversation) == "open"

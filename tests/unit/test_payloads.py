@@ -44,11 +44,15 @@ def test_a_deep_body_that_never_closes_is_malformed():
         parse_body(b'{"a": ' + b"[" * 5000)
 
 
-@pytest.mark.parametrize("literal, reason", [
-    ("NaN", "NaN is not a number"), ("-Infinity", "-Infinity is not a number"),
-    ("1e999", "the number 1e999 is out of range"),
-    ("9" * 5000, "a number of 5000 digits"),
-])
+@pytest.mark.parametrize(
+    "literal, reason",
+    [
+        ("NaN", "NaN is not a number"),
+        ("-Infinity", "-Infinity is not a number"),
+        ("1e999", "the number 1e999 is out of range"),
+        ("9" * 5000, "a number of 5000 digits"),
+    ],
+)
 def test_numbers_json_cannot_store_poison_their_item_only(literal, reason):
     body = parse_body(f'{{"bad": {{"n": {literal}}}, "good": {{"n": 1.5, "m": 12}}}}'.encode())
     assert reason_of(body["bad"]) == reason
@@ -62,10 +66,13 @@ def test_nul_and_lone_surrogates_become_the_replacement_character_keys_included(
     assert reason_of(body) == ""
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (b'{"t": "a\xed\xa0\x80b"}', f"a{REPLACEMENT}b"),      # a UTF-8 encoded lone surrogate
-    (b'{"t": "a\xffb"}', f"a{REPLACEMENT}b"),              # not UTF-8 at all
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b'{"t": "a\xed\xa0\x80b"}', f"a{REPLACEMENT}b"),  # a UTF-8 encoded lone surrogate
+        (b'{"t": "a\xffb"}', f"a{REPLACEMENT}b"),  # not UTF-8 at all
+    ],
+)
 def test_bytes_that_are_not_utf8_become_the_replacement_character(raw, expected):
     assert parse_body(raw)["t"] == expected
 
@@ -77,13 +84,18 @@ def test_storable_returns_clean_text_unchanged():
 
 # ---- store_events: each event on its own ---------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_a_polled_payload_with_a_non_finite_float_is_kept_poisoned():
     factories.make_channel("testchat", external_id="acct")
-    stored = ingest.store_events("testchat", [
-        EventToStore("ok", {"id": "1", "n": 1.0}, "acct"),
-        EventToStore("nan", {"id": "2", "n": float("nan")}, "acct"),
-    ], source="poll")
+    stored = ingest.store_events(
+        "testchat",
+        [
+            EventToStore("ok", {"id": "1", "n": 1.0}, "acct"),
+            EventToStore("nan", {"id": "2", "n": float("nan")}, "acct"),
+        ],
+        source="poll",
+    )
     assert (stored.new, stored.poisoned) == (2, 1)
     event = InboundEvent.objects.get(delivery_key="nan")
     assert event.state == EventState.POISONED
@@ -95,10 +107,13 @@ def test_a_polled_payload_with_a_non_finite_float_is_kept_poisoned():
 @pytest.mark.django_db
 def test_an_event_the_database_refuses_is_kept_poisoned_and_the_others_are_stored():
     factories.make_channel("testchat", external_id="acct")
-    stored = ingest.store_events("testchat", [
-        EventToStore("refused", {"id": "1", "odd": {1, 2}}, "acct"),   # not JSON at all
-        EventToStore("fine", {"id": "2", "text": "hi", "thread": "t"}, "acct"),
-    ])
+    stored = ingest.store_events(
+        "testchat",
+        [
+            EventToStore("refused", {"id": "1", "odd": {1, 2}}, "acct"),  # not JSON at all
+            EventToStore("fine", {"id": "2", "text": "hi", "thread": "t"}, "acct"),
+        ],
+    )
     assert (stored.new, stored.poisoned) == (2, 1)
     refused = InboundEvent.objects.get(delivery_key="refused")
     assert refused.state == EventState.POISONED
@@ -109,18 +124,32 @@ def test_an_event_the_database_refuses_is_kept_poisoned_and_the_others_are_store
 
 # ---- items ----------------------------------------------------------------------------------
 
+
 def item(**fields) -> InboundItem:
-    return InboundItem(kind=ItemKind.COMMENT, external_id="c1", thread_id="t1",
-                       conversation_kind="comment", timestamp=datetime(2025, 3, 1, tzinfo=UTC),
-                       **fields)
+    return InboundItem(
+        kind=ItemKind.COMMENT,
+        external_id="c1",
+        thread_id="t1",
+        conversation_kind="comment",
+        timestamp=datetime(2025, 3, 1, tzinfo=UTC),
+        **fields,
+    )
 
 
 def test_items_are_made_storable_in_every_field():
-    author = IdentityData(platform="x", external_id="u\x001", name="N" * 500 + "\x00",
-                          handle="h\ud800")
-    [clean] = storable_items([item(text="a\x00b", author=author,
-                                   context={"text": "p\x00", "n": float("inf")},
-                                   attachments=[{"url": "https://e.x/\ud800"}])])
+    author = IdentityData(
+        platform="x", external_id="u\x001", name="N" * 500 + "\x00", handle="h\ud800"
+    )
+    [clean] = storable_items(
+        [
+            item(
+                text="a\x00b",
+                author=author,
+                context={"text": "p\x00", "n": float("inf")},
+                attachments=[{"url": "https://e.x/\ud800"}],
+            )
+        ]
+    )
     assert clean.text == f"a{REPLACEMENT}b"
     assert clean.author.external_id == f"u{REPLACEMENT}1"
     assert clean.author.name == "N" * 200 and clean.author.handle == f"h{REPLACEMENT}"

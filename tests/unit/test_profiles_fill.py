@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def channel(testchat_platform):
-    return factories.make_channel("testchat", external_id=ACCOUNT,
-                                  api_base_url=testchat_platform.url)
+    return factories.make_channel(
+        "testchat", external_id=ACCOUNT, api_base_url=testchat_platform.url
+    )
 
 
 def nameless(id, author):
@@ -22,7 +23,8 @@ def nameless(id, author):
 
 
 def test_a_handle_names_the_customer_when_the_platform_gives_no_name(
-        client, channel, testchat_platform):
+    client, channel, testchat_platform
+):
     testchat_platform.profiles["u7"] = {"handle": "ivan.petrov.spb"}
     post_events(client, nameless("c1", "u7"))
 
@@ -32,7 +34,8 @@ def test_a_handle_names_the_customer_when_the_platform_gives_no_name(
 
 
 def test_a_withheld_profile_keeps_the_identity_readable_and_is_asked_once(
-        client, channel, testchat_platform):
+    client, channel, testchat_platform
+):
     post_events(client, nameless("c1", "u8"))
     post_events(client, nameless("c2", "u8"))
 
@@ -40,7 +43,8 @@ def test_a_withheld_profile_keeps_the_identity_readable_and_is_asked_once(
     assert identity.profile_fetched_at is not None
     assert identity.display_name == "testchat user …u8"
     assert [c for c in testchat_platform.calls if c == ("GET", "/users/u8")] == [
-        ("GET", "/users/u8")]
+        ("GET", "/users/u8")
+    ]
 
 
 def test_an_agent_renamed_contact_is_left_alone(client, channel, testchat_platform):

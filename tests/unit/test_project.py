@@ -34,26 +34,38 @@ def test_list_settings_split_on_commas(monkeypatch):
 
 
 def test_settings_without_services_use_sqlite_and_the_file_broker(tmp_path):
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='switchboard.settings';"
-            "from django.conf import settings as s;"
-            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
-            "s.CACHES['default']['BACKEND'])")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='switchboard.settings';"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'])"
+    )
     env = {"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.split()
-    assert out == ["django.db.backends.sqlite3", "filesystem://",
-                   "django.core.cache.backends.db.DatabaseCache"]
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert out == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.cache.backends.db.DatabaseCache",
+    ]
 
 
 def test_settings_follow_database_and_redis_urls(tmp_path):
-    code = ("import os; os.environ['DJANGO_SETTINGS_MODULE']='switchboard.settings';"
-            "from django.conf import settings as s;"
-            "print(s.DATABASES['default']['NAME'], s.CELERY_BROKER_URL)")
-    env = {"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path),
-           "DATABASE_URL": "postgres://postgres@db.internal:5432/sb",
-           "REDIS_URL": "redis://cache.internal:6379/2"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.split()
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='switchboard.settings';"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['NAME'], s.CELERY_BROKER_URL)"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SWITCHBOARD_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://postgres@db.internal:5432/sb",
+        "REDIS_URL": "redis://cache.internal:6379/2",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     assert out == ["sb", "redis://cache.internal:6379/2"]
 
 
@@ -68,7 +80,8 @@ def test_channel_credentials_are_encrypted_at_rest():
         raw = cursor.fetchone()[0]
     assert "very-secret" not in raw
     assert Channel.objects.get(pk=channel.pk).credentials["access_token"] == (
-        "EAAB-very-secret-page-token")
+        "EAAB-very-secret-page-token"
+    )
 
 
 @pytest.mark.django_db
@@ -80,8 +93,12 @@ def test_pages_require_login(client, path):
 
 
 def test_every_model_is_in_the_admin():
-    ours = [m for app in ("accounts", "inbox", "rules") if apps.is_installed(app)
-            for m in apps.get_app_config(app).get_models()]
+    ours = [
+        m
+        for app in ("accounts", "inbox", "rules")
+        if apps.is_installed(app)
+        for m in apps.get_app_config(app).get_models()
+    ]
     missing = [m.__name__ for m in ours if not admin.site.is_registered(m)]
     assert missing == []
 

@@ -19,8 +19,15 @@ def test_labels_are_escaped_and_the_chart_is_labelled():
 
 
 def test_a_day_without_a_figure_breaks_the_line():
-    svg = charts.lines("l", "Median", ["a", "b", "c", "d"], {"Median": [1, 2, None, 3]},
-                       fmt=str, target=2.5, target_label="SLA")
+    svg = charts.lines(
+        "l",
+        "Median",
+        ["a", "b", "c", "d"],
+        {"Median": [1, 2, None, 3]},
+        fmt=str,
+        target=2.5,
+        target_label="SLA",
+    )
     assert svg.count('<polyline class="line"') == 2
     assert svg.count("<circle") == 3
     assert svg.count('<line class="target"') == 1
@@ -28,6 +35,7 @@ def test_a_day_without_a_figure_breaks_the_line():
 
 def test_heatmap_has_a_cell_per_hour_and_day():
     grid = [[d * h for h in range(24)] for d in range(7)]
-    svg = charts.heatmap("h", "Busiest", [str(d) for d in range(7)],
-                         [f"{h:02d}" for h in range(24)], grid)
+    svg = charts.heatmap(
+        "h", "Busiest", [str(d) for d in range(7)], [f"{h:02d}" for h in range(24)], grid
+    )
     assert svg.count('<rect class="cell"') == 7 * 24

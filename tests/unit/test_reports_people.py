@@ -24,10 +24,16 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def say(conversation, when: datetime, direction: str, agent=None, automatic=False):
-    return Message.objects.create(conversation=conversation, channel=conversation.channel,
-                                  direction=direction, author_agent=agent, text="…",
-                                  platform_timestamp=when, state_timestamp=when,
-                                  is_automatic=automatic)
+    return Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=direction,
+        author_agent=agent,
+        text="…",
+        platform_timestamp=when,
+        state_timestamp=when,
+        is_automatic=automatic,
+    )
 
 
 @pytest.fixture
@@ -111,12 +117,17 @@ def test_daily_trend_volume_and_heatmap():
     x = factories.make_channel("x", name="X")
     from inbox.models import Conversation
 
-    for channel, inbound, minutes in ((fb, at(2, 10), 10), (fb, at(2, 10, 30), 50),
-                                      (x, at(2, 14), 20), (x, at(4, 14), None)):
+    for channel, inbound, minutes in (
+        (fb, at(2, 10), 10),
+        (fb, at(2, 10, 30), 50),
+        (x, at(2, 14), 20),
+        (x, at(4, 14), None),
+    ):
         c = factories.make_conversation(channel, at=inbound)
         if minutes is not None:
             Conversation.objects.filter(pk=c.pk).update(
-                first_response_at=inbound + timedelta(minutes=minutes))
+                first_response_at=inbound + timedelta(minutes=minutes)
+            )
     r = report(WEEK)
     monday, _, wednesday = r.trend[:3]
     assert monday.median == timedelta(minutes=20) and monday.p90 == timedelta(minutes=44)

@@ -18,14 +18,27 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 7, 18, 0, tzinfo=UTC)  # a Saturday evening
 
 
-def dm(channel, inbound: datetime, answered: datetime | None = None, *, kind="dm",
-       automatic_at: datetime | None = None, **fields):
+def dm(
+    channel,
+    inbound: datetime,
+    answered: datetime | None = None,
+    *,
+    kind="dm",
+    automatic_at: datetime | None = None,
+    **fields,
+):
     c = factories.make_conversation(channel, kind=kind, at=inbound, **fields)
     for when, auto in ((automatic_at, True), (answered, False)):
         if when is not None:
-            Message.objects.create(conversation=c, channel=channel, direction=Direction.OUTBOUND,
-                                   text="Hi", platform_timestamp=when, state_timestamp=when,
-                                   is_automatic=auto)
+            Message.objects.create(
+                conversation=c,
+                channel=channel,
+                direction=Direction.OUTBOUND,
+                text="Hi",
+                platform_timestamp=when,
+                state_timestamp=when,
+                is_automatic=auto,
+            )
     return c
 
 
@@ -38,8 +51,9 @@ def test_fifteen_minutes_is_in_time_and_a_second_more_is_not():
     inbound = datetime(2026, 3, 7, 14, 44, tzinfo=UTC)
     dm(page, inbound, datetime(2026, 3, 7, 14, 59, tzinfo=UTC))  # 15 min: in time
     dm(page, inbound, datetime(2026, 3, 7, 15, 1, tzinfo=UTC))  # 17 min: late
-    dm(page, datetime(2026, 3, 7, 14, 45, 59, tzinfo=UTC),
-       datetime(2026, 3, 7, 15, 1, tzinfo=UTC))  # 15 min 1 s: late
+    dm(
+        page, datetime(2026, 3, 7, 14, 45, 59, tzinfo=UTC), datetime(2026, 3, 7, 15, 1, tzinfo=UTC)
+    )  # 15 min 1 s: late
     r = figures_for(page)
     assert (r.in_time, r.late, r.counted) == (1, 2, 3)
     assert r.median == timedelta(minutes=15, seconds=1)
@@ -48,8 +62,12 @@ def test_fifteen_minutes_is_in_time_and_a_second_more_is_not():
 
 def test_x_expects_an_hour_14_59_in_time_15_01_late():
     x = factories.make_channel("x", name="@polaris")
-    dm(x, datetime(2026, 3, 7, 14, 0, tzinfo=UTC), datetime(2026, 3, 7, 14, 59, tzinfo=UTC),
-       kind="mention")
+    dm(
+        x,
+        datetime(2026, 3, 7, 14, 0, tzinfo=UTC),
+        datetime(2026, 3, 7, 14, 59, tzinfo=UTC),
+        kind="mention",
+    )
     dm(x, datetime(2026, 3, 7, 14, 0, tzinfo=UTC), datetime(2026, 3, 7, 15, 1, tzinfo=UTC))
     r = figures_for(x)
     assert (r.in_time, r.late) == (1, 1)
@@ -59,8 +77,9 @@ def test_x_expects_an_hour_14_59_in_time_15_01_late():
 def test_business_hours_are_not_applied():
     # A Saturday-night message answered 20 minutes later is late, even though the office is
     # closed all weekend: Meta's clock never stops.
-    BusinessHours.objects.create(name="Office", timezone="UTC",
-                                 schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
+    BusinessHours.objects.create(
+        name="Office", timezone="UTC", schedule={str(d): [["09:00", "17:00"]] for d in range(5)}
+    )
     page = factories.make_channel("instagram", name="polaris.outdoor")
     dm(page, datetime(2026, 3, 7, 3, 0, tzinfo=UTC), datetime(2026, 3, 7, 3, 20, tzinfo=UTC))
     r = figures_for(page)

@@ -63,9 +63,15 @@ def test_counts_rate_and_percentiles(week):
     assert table(r.by_channel) == {str(a.pk): (3, 2), str(b.pk): (2, 2)}
     assert [row.bar for row in r.by_channel] == [100, 67]
     assert table(r.by_tag) == {"Payment": (2, 2), "Urgent": (2, 1)}
-    assert table(r.by_day) == {"2026-03-02": (2, 2), "2026-03-03": (1, 1), "2026-03-04": (2, 1),
-                               "2026-03-05": (0, 0), "2026-03-06": (0, 0),
-                               "2026-03-07": (0, 0), "2026-03-08": (0, 0)}
+    assert table(r.by_day) == {
+        "2026-03-02": (2, 2),
+        "2026-03-03": (1, 1),
+        "2026-03-04": (2, 1),
+        "2026-03-05": (0, 0),
+        "2026-03-06": (0, 0),
+        "2026-03-07": (0, 0),
+        "2026-03-08": (0, 0),
+    }
     assert table(r.by_intent) == {"question": (3, 2), "complaint": (1, 1), "": (1, 1)}
     assert table(r.by_language) == {"en": (2, 2), "et": (1, 1), "de": (1, 0), "": (1, 1)}
     assert [row.label for row in r.by_intent] == ["question", "(none)", "complaint"]
@@ -97,8 +103,9 @@ def test_sla_attainment_against_the_first_response_target(week):
 
 def test_the_most_specific_policy_sets_the_target(week):
     SlaPolicy.objects.create(name="Everything", first_response_minutes=30, business_time=False)
-    SlaPolicy.objects.create(name="Comments", conversation_kind="comment",
-                             first_response_minutes=15, business_time=False)
+    SlaPolicy.objects.create(
+        name="Comments", conversation_kind="comment", first_response_minutes=15, business_time=False
+    )
     Conversation.objects.filter(language="et").update(kind="dm")  # answered in 30 minutes
     r = report(WEEK)
     # Comments within 15: only the 10-minute one; 20, 40 and unanswered miss. The DM falls
@@ -125,8 +132,9 @@ def test_a_teams_calendar_and_holidays_count():
     """The team's own hours win over the default; a holiday is not open time."""
     team = Team.objects.create(name="Tallinn")
     BusinessHours.objects.create(name="Default", schedule={})  # 24/7
-    hours = BusinessHours.objects.create(name="Tallinn", team=team, timezone="Europe/Tallinn",
-                                         schedule=WEEKDAYS_9_TO_5)
+    hours = BusinessHours.objects.create(
+        name="Tallinn", team=team, timezone="Europe/Tallinn", schedule=WEEKDAYS_9_TO_5
+    )
     hours.holidays.create(date=date(2026, 3, 3), name="Closed")
     channel = factories.make_channel()
     # Monday 16:50 Tallinn (14:50 UTC) → Wednesday 07:10 UTC (09:10 Tallinn): Tuesday is closed.
@@ -150,16 +158,23 @@ def _bulk(n: int) -> None:
     rows = []
     for i in range(n):
         inbound = at(2 + i % 7, 9 + i % 8, i % 60)
-        rows.append(Conversation(
-            channel=channels[i % 3], kind="comment" if i % 2 else "dm",
-            external_thread_id=f"bulk{i}", first_inbound_at=inbound,
-            first_response_at=inbound + timedelta(minutes=i % 90) if i % 4 else None,
-            intent=["question", "complaint", ""][i % 3], language=["en", "ru", "zh"][i % 3],
-            team=team if i % 5 == 0 else None))
+        rows.append(
+            Conversation(
+                channel=channels[i % 3],
+                kind="comment" if i % 2 else "dm",
+                external_thread_id=f"bulk{i}",
+                first_inbound_at=inbound,
+                first_response_at=inbound + timedelta(minutes=i % 90) if i % 4 else None,
+                intent=["question", "complaint", ""][i % 3],
+                language=["en", "ru", "zh"][i % 3],
+                team=team if i % 5 == 0 else None,
+            )
+        )
     made = Conversation.objects.bulk_create(rows)
     through = Conversation.tags.through
-    through.objects.bulk_create([through(conversation_id=c.pk, tag_id=tags[i % 4].pk)
-                                 for i, c in enumerate(made)])
+    through.objects.bulk_create(
+        [through(conversation_id=c.pk, tag_id=tags[i % 4].pk) for i, c in enumerate(made)]
+    )
 
 
 QUERIES = 10
@@ -170,8 +185,9 @@ def test_fixed_number_of_queries(n, django_assert_num_queries):
     hours = BusinessHours.objects.create(name="Office", schedule=WEEKDAYS_9_TO_5)
     hours.holidays.create(date=date(2026, 3, 3))
     SlaPolicy.objects.create(name="All", first_response_minutes=45)
-    SlaPolicy.objects.create(name="DMs", conversation_kind="dm", first_response_minutes=15,
-                             business_time=False)
+    SlaPolicy.objects.create(
+        name="DMs", conversation_kind="dm", first_response_minutes=15, business_time=False
+    )
     _bulk(n)
     with django_assert_num_queries(QUERIES):
         r = report(WEEK)

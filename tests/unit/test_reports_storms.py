@@ -21,8 +21,9 @@ NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
 def comment(channel, post: str, at: datetime, *, intent: str = "question") -> Conversation:
-    c = factories.make_conversation(channel, kind=ConversationKind.COMMENT, at=at,
-                                    context_external_id=post, intent=intent)
+    c = factories.make_conversation(
+        channel, kind=ConversationKind.COMMENT, at=at, context_external_id=post, intent=intent
+    )
     Message.objects.filter(conversation=c).update(platform_timestamp=at)
     return c
 
@@ -35,8 +36,10 @@ def usual_day(channel, post: str, *, per_hour: int = 6):
 
 
 def complaints_burst(channel, post: str, count: int = 40, *, start=NOON - timedelta(minutes=10)):
-    return [comment(channel, post, start + timedelta(seconds=15 * n), intent="complaint")
-            for n in range(count)]
+    return [
+        comment(channel, post, start + timedelta(seconds=15 * n), intent="complaint")
+        for n in range(count)
+    ]
 
 
 def test_forty_complaints_in_ten_minutes_are_flagged_once(django_capture_on_commit_callbacks):
@@ -63,8 +66,7 @@ def test_a_storm_is_flagged_within_a_minute_of_the_burst():
     # of 11:52, a beat tick later, flags it, before the rate alone would (20 comments at
     # 11:54:45); later runs keep the one storm.
     complaints_burst(page, "post-sale")
-    flagged = {minute: len(detect(NOON - timedelta(minutes=10 - minute)))
-               for minute in range(11)}
+    flagged = {minute: len(detect(NOON - timedelta(minutes=10 - minute))) for minute in range(11)}
     assert flagged == {0: 0, 1: 0, 2: 1, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0}
 
 
@@ -80,8 +82,12 @@ def test_anger_alone_flags_a_quieter_post():
     page = factories.make_channel("instagram", name="polaris.outdoor")
     usual_day(page, "media-1", per_hour=1)
     for n in range(10):
-        comment(page, "media-1", NOON - timedelta(minutes=9) + timedelta(seconds=30 * n),
-                intent="insult" if n % 2 else "complaint")
+        comment(
+            page,
+            "media-1",
+            NOON - timedelta(minutes=9) + timedelta(seconds=30 * n),
+            intent="insult" if n % 2 else "complaint",
+        )
     storms = detect(NOON)
     assert len(storms) == 1 and "10 of 10 comments" in storms[0].reason
 
@@ -97,24 +103,35 @@ def test_storm_ends_after_a_quiet_spell_and_a_new_one_can_open():
     assert Storm.objects.count() == 2
 
 
-@override_settings(STORM_SLACK_URL="https://hooks.slack.example/T/B/x",
-                   STORM_WEBHOOK_URL="https://ops.example/storms")
+@override_settings(
+    STORM_SLACK_URL="https://hooks.slack.example/T/B/x",
+    STORM_WEBHOOK_URL="https://ops.example/storms",
+)
 def test_announced_once_to_slack_and_the_webhook(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
     # Slack's post is a stored, retried row (slack/); what it would send is read from it.
-    monkeypatch.setattr("slack.delivery.queue_post", lambda pk, **kw: sent.append(
-        (SlackMessage.objects.get(pk=pk).target["url"],
-         json.loads(SlackMessage.objects.get(pk=pk).body)["text"])))
-    monkeypatch.setattr("rules.notify.queue_webhook",
-                        lambda url, payload: sent.append((url, payload["event"])))
+    monkeypatch.setattr(
+        "slack.delivery.queue_post",
+        lambda pk, **kw: sent.append(
+            (
+                SlackMessage.objects.get(pk=pk).target["url"],
+                json.loads(SlackMessage.objects.get(pk=pk).body)["text"],
+            )
+        ),
+    )
+    monkeypatch.setattr(
+        "rules.notify.queue_webhook", lambda url, payload: sent.append((url, payload["event"]))
+    )
     page = factories.make_channel("facebook", name="Polaris <Outdoor>")
     complaints_burst(page, "post-sale")
     with django_capture_on_commit_callbacks(execute=True):
         detect(NOON)
     with django_capture_on_commit_callbacks(execute=True):
         detect(NOON + timedelta(minutes=1))
-    assert sorted(url for url, _ in sent) == ["https://hooks.slack.example/T/B/x",
-                                              "https://ops.example/storms"]
+    assert sorted(url for url, _ in sent) == [
+        "https://hooks.slack.example/T/B/x",
+        "https://ops.example/storms",
+    ]
     assert "Polaris &lt;Outdoor&gt;" in dict(sent)["https://hooks.slack.example/T/B/x"]
     assert Storm.objects.get().notified_at is not None
 
@@ -126,17 +143,28 @@ def test_rule_condition_post_is_storming():
     detect(NOON)
     storming = {"type": "post_storming", "value": True}
     assert is_storming(burst[0])
-    assert compile_conditions(storming)(Item(burst[-1], burst[-1].messages.get())) \
+    assert (
+        compile_conditions(storming)(Item(burst[-1], burst[-1].messages.get()))
         == "post is storming"
+    )
     assert compile_conditions(storming)(Item(calm, calm.messages.get())) is None
-    assert compile_conditions({"type": "post_storming", "value": False})(
-        Item(calm, calm.messages.get())) == "post is calm"
+    assert (
+        compile_conditions({"type": "post_storming", "value": False})(
+            Item(calm, calm.messages.get())
+        )
+        == "post is calm"
+    )
 
 
 def test_our_own_replies_do_not_count():
     page = factories.make_channel("facebook", name="Polaris")
     c = comment(page, "post-sale", NOON - timedelta(minutes=5))
     for n in range(40):
-        Message.objects.create(conversation=c, channel=page, direction=Direction.OUTBOUND,
-                               text="Sorry!", platform_timestamp=NOON - timedelta(seconds=n))
+        Message.objects.create(
+            conversation=c,
+            channel=page,
+            direction=Direction.OUTBOUND,
+            text="Sorry!",
+            platform_timestamp=NOON - timedelta(seconds=n),
+        )
     assert detect(NOON) == []

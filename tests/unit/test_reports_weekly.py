@@ -25,7 +25,8 @@ def test_each_manager_gets_the_summary(manager, agent, admin_user):
         inbound = datetime(2026, 3, 3, 10, tzinfo=UTC)
         c = factories.make_conversation(channel, at=inbound)
         Conversation.objects.filter(pk=c.pk).update(
-            first_response_at=inbound + timedelta(minutes=minutes))
+            first_response_at=inbound + timedelta(minutes=minutes)
+        )
     factories.make_conversation(channel, at=datetime(2026, 3, 10, 10, tzinfo=UTC))  # this week
     assert send_weekly_summary(date(2026, 3, 11)) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([manager.email, admin_user.email])

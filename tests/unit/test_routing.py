@@ -23,8 +23,12 @@ def channel():
 
 @pytest.fixture
 def tag_rule():
-    return Rule.objects.create(name="Orders", trigger=Trigger.NEW_MESSAGE, conditions={},
-                               actions=[{"type": "add_tag", "value": "Orders"}])
+    return Rule.objects.create(
+        name="Orders",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={},
+        actions=[{"type": "add_tag", "value": "Orders"}],
+    )
 
 
 @pytest.fixture
@@ -43,8 +47,7 @@ def failing_listener():
 
 
 def hits(message) -> int:
-    return AuditEvent.objects.filter(verb="rule_matched",
-                                     data__message_id=message.pk).count()
+    return AuditEvent.objects.filter(verb="rule_matched", data__message_id=message.pk).count()
 
 
 def test_a_message_is_routed_once_however_often_it_is_routed(client, channel, tag_rule):
@@ -59,7 +62,8 @@ def test_a_message_is_routed_once_however_often_it_is_routed(client, channel, ta
 
 
 def test_a_failed_routing_commits_nothing_and_the_sweep_routes_it_later(
-        client, channel, tag_rule, failing_listener):
+    client, channel, tag_rule, failing_listener
+):
     post_events(client, event("c1", text="Where is my order?"))
     message = Message.objects.get()
     # Stored and visible, but nothing of the routing stayed: not even the rule's hit.
@@ -91,21 +95,33 @@ def test_a_bug_in_one_step_does_not_hold_the_message_back(client, channel, tag_r
 
 
 def test_only_the_first_customer_message_starts_a_conversation(client, channel):
-    Rule.objects.create(name="Welcome", trigger=Trigger.NEW_CONVERSATION, conditions={},
-                        actions=[{"type": "add_tag", "value": "New"}])
+    Rule.objects.create(
+        name="Welcome",
+        trigger=Trigger.NEW_CONVERSATION,
+        conditions={},
+        actions=[{"type": "add_tag", "value": "New"}],
+    )
     post_events(client, event("c1", thread="t1", text="Hello", ts=100))
     post_events(client, event("c2", thread="t1", text="Anyone?", ts=200))
     first, second = Message.objects.order_by("platform_timestamp")
     assert [hits(first), hits(second)] == [1, 0]
 
 
-DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": "redis://127.0.0.1:9/0"}}
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+    }
+}
 
 
 def test_a_redis_outage_while_announcing_does_not_skip_routing(channel, tag_rule):
-    stored = InboundEvent.objects.create(channel_kind="testchat", channel=channel,
-                                         delivery_key="c1", payload=event("c1", text="Refund?"))
+    stored = InboundEvent.objects.create(
+        channel_kind="testchat",
+        channel=channel,
+        delivery_key="c1",
+        payload=event("c1", text="Refund?"),
+    )
     with override_settings(CACHES=DEAD_REDIS):  # the live feed cannot be written
         ingest.process_event(stored.pk)
     stored.refresh_from_db()

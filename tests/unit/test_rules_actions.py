@@ -39,30 +39,37 @@ def fresh(conversation):
 
 def test_add_and_remove_tag():
     conversation = factories.make_conversation()
-    assert run_actions(conversation, {"type": "add_tag", "value": "Payment"},
-                       {"type": "add_tag", "value": "Payment"},
-                       {"type": "remove_tag", "value": "Payment"}) \
-        == ["tagged Payment", "add_tag skipped: already tagged Payment", "removed tag Payment"]
-    verbs = list(AuditEvent.objects.filter(conversation=conversation, rule_name="Test rule")
-                 .values_list("verb", flat=True))
+    assert run_actions(
+        conversation,
+        {"type": "add_tag", "value": "Payment"},
+        {"type": "add_tag", "value": "Payment"},
+        {"type": "remove_tag", "value": "Payment"},
+    ) == ["tagged Payment", "add_tag skipped: already tagged Payment", "removed tag Payment"]
+    verbs = list(
+        AuditEvent.objects.filter(conversation=conversation, rule_name="Test rule").values_list(
+            "verb", flat=True
+        )
+    )
     assert verbs == ["rule_matched", "tagged", "untagged"]
 
 
 def test_assign_to_an_agent(agent):
     conversation = factories.make_conversation()
-    assert run_actions(conversation, {"type": "assign", "value": "Anna"}) \
-        == ["assigned to Anna"]
+    assert run_actions(conversation, {"type": "assign", "value": "Anna"}) == ["assigned to Anna"]
     assert fresh(conversation).assignee == agent
 
 
 def test_priority_close_snooze_and_spam():
     first = factories.make_conversation()
-    assert run_actions(first, {"type": "set_priority", "value": "urgent"},
-                       {"type": "close"}) == ["priority urgent", "closed"]
+    assert run_actions(first, {"type": "set_priority", "value": "urgent"}, {"type": "close"}) == [
+        "priority urgent",
+        "closed",
+    ]
     assert (fresh(first).priority, fresh(first).state) == ("urgent", "closed")
     second = factories.make_conversation()
-    assert run_actions(second, {"type": "snooze", "value": 30}, name="Snoozer") \
-        == ["snoozed for 30 minutes"]
+    assert run_actions(second, {"type": "snooze", "value": 30}, name="Snoozer") == [
+        "snoozed for 30 minutes"
+    ]
     assert fresh(second).state == "snoozed" and fresh(second).snoozed_until is not None
     third = factories.make_conversation()
     assert run_actions(third, {"type": "mark_spam"}, name="Spam") == ["marked as spam"]
@@ -93,22 +100,27 @@ def limited_channel():
 def test_what_the_platform_cannot_do_is_skipped_not_attempted(limited_channel):
     SavedReply.objects.create(title="Hi", body="Hello!")
     dm = factories.make_conversation(limited_channel, kind=ConversationKind.DM)
-    assert run_actions(dm, {"type": "hide"}, {"type": "reply", "value": "Hi"},
-                       {"type": "private_reply", "value": "Hi"}, {"type": "close"}) == [
+    assert run_actions(
+        dm,
+        {"type": "hide"},
+        {"type": "reply", "value": "Hi"},
+        {"type": "private_reply", "value": "Hi"},
+        {"type": "close"},
+    ) == [
         "hide skipped: Nomod cannot hide",
         "reply skipped: Nomod cannot answer this publicly",
         "private_reply skipped: Nomod cannot answer this privately",
-        "closed"]
+        "closed",
+    ]
     assert not OutboundAction.objects.exists()
 
 
 def test_saved_reply_is_filled_marked_automatic_and_sent_once():
     SavedReply.objects.create(title="Thanks", body="Thanks, {first_name}! {unknown}")
     conversation = factories.make_conversation(customer="Kadri Tamm")
-    assert run_actions(conversation, {"type": "reply", "value": "thanks"},
-                       {"type": "reply", "value": "Thanks"}) == [
-        "replied publicly with 'Thanks'",
-        "reply skipped: already answered automatically once"]
+    assert run_actions(
+        conversation, {"type": "reply", "value": "thanks"}, {"type": "reply", "value": "Thanks"}
+    ) == ["replied publicly with 'Thanks'", "reply skipped: already answered automatically once"]
     ours = Message.objects.get(conversation=conversation, direction="out")
     assert (ours.text, ours.is_automatic) == ("Thanks, Kadri! {unknown}", True)
     assert OutboundAction.objects.get(message=ours).rule_name == "Test rule"
@@ -118,8 +130,11 @@ def test_saved_reply_is_filled_marked_automatic_and_sent_once():
 
 def test_reply_only_outside_business_hours():
     SavedReply.objects.create(title="Away", body="We are away")
-    BusinessHours.objects.create(name="Office", timezone="Europe/Tallinn",
-                                 schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
+    BusinessHours.objects.create(
+        name="Office",
+        timezone="Europe/Tallinn",
+        schedule={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
     office = factories.make_conversation(at=datetime(2025, 10, 24, 9, 0, tzinfo=UTC))
     night = factories.make_conversation(at=datetime(2025, 10, 24, 20, 0, tzinfo=UTC))
     rule = {"type": "reply", "value": "Away", "outside_hours_only": True}
@@ -157,8 +172,9 @@ def test_round_robin_action_assigns_within_the_team(agent, agent2):
     owners = []
     for n in range(4):
         conversation = factories.make_conversation()
-        run_actions(conversation, {"type": "assign_round_robin", "value": "support"},
-                    name=f"RR {n}")
+        run_actions(
+            conversation, {"type": "assign_round_robin", "value": "support"}, name=f"RR {n}"
+        )
         owners.append(fresh(conversation).assignee.username)
     assert owners == ["anna", "boris", "anna", "boris"]
     assert fresh(conversation).team.name == "Support"
@@ -189,9 +205,11 @@ def test_slack_and_webhook_are_posted_after_commit(receiver, django_capture_on_c
     # (https://api.slack.com/messaging/webhooks).
     conversation = factories.make_conversation(text="My card was charged twice <b>!</b>")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        outcomes = run_actions(conversation,
-                               {"type": "notify_slack", "value": f"{receiver.url}/slack"},
-                               {"type": "webhook", "value": f"{receiver.url}/hook"})
+        outcomes = run_actions(
+            conversation,
+            {"type": "notify_slack", "value": f"{receiver.url}/slack"},
+            {"type": "webhook", "value": f"{receiver.url}/hook"},
+        )
         assert receiver.bodies == []  # nothing is sent before the commit
     assert outcomes == ["notified Slack", "called the webhook"]
     for callback in callbacks:
@@ -209,9 +227,11 @@ def test_slack_and_webhook_are_posted_after_commit(receiver, django_capture_on_c
 def test_bad_action_parameters_are_refused():
     from rules.registry import RuleError
 
-    for bad in ({"type": "notify_slack", "value": "not a url"},
-                {"type": "snooze", "value": -5},
-                {"type": "set_priority", "value": "asap"},
-                {"type": "teleport"}):
+    for bad in (
+        {"type": "notify_slack", "value": "not a url"},
+        {"type": "snooze", "value": -5},
+        {"type": "set_priority", "value": "asap"},
+        {"type": "teleport"},
+    ):
         with pytest.raises(RuleError):
             engine.compile_actions([bad])

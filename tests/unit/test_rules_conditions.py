@@ -27,13 +27,16 @@ def matches(condition, the_item):
     return compile_conditions(condition)(the_item)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("How do I PAY for this?", "'pay'"),
-    ("Payé deux fois", None),            # "pay" is not the whole word "paye"
-    ("repay me", None),                  # nor inside another word
-    ("I want my money back!", "'money back'"),
-    ("money   back please", "'money back'"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("How do I PAY for this?", "'pay'"),
+        ("Payé deux fois", None),  # "pay" is not the whole word "paye"
+        ("repay me", None),  # nor inside another word
+        ("I want my money back!", "'money back'"),
+        ("money   back please", "'money back'"),
+    ],
+)
 def test_text_contains_any_is_whole_word_and_case_insensitive(text, expected):
     condition = {"type": "text_contains_any", "value": ["pay", "money back"]}
     assert matches(condition, item(text)) == expected
@@ -47,8 +50,10 @@ def test_text_contains_is_accent_insensitive_both_ways():
 
 def test_text_contains_chinese_phrase_inside_a_sentence():
     # Chinese has no spaces between words: a phrase is found anywhere.
-    assert matches({"type": "text_contains_any", "value": ["付款"]}, item("我想付款可以吗")) \
+    assert (
+        matches({"type": "text_contains_any", "value": ["付款"]}, item("我想付款可以吗"))
         == "'付款'"
+    )
 
 
 def test_text_contains_all_needs_every_word():
@@ -128,8 +133,10 @@ def test_returning_customer():
     again = factories.make_conversation(first.channel, text="me again")
     Conversation.objects.filter(pk=again.pk).update(contact=first.contact)
     again.refresh_from_db()
-    assert matches({"type": "author_returning", "value": True},
-                   Item(again, again.messages.get())) == "returning customer"
+    assert (
+        matches({"type": "author_returning", "value": True}, Item(again, again.messages.get()))
+        == "returning customer"
+    )
 
 
 def test_author_tag_followers_and_verified():
@@ -147,14 +154,19 @@ def test_author_tag_followers_and_verified():
 
 
 def test_business_hours_condition():
-    BusinessHours.objects.create(name="Office", timezone="Europe/Tallinn",
-                                 schedule={str(d): [["09:00", "17:00"]] for d in range(5)})
+    BusinessHours.objects.create(
+        name="Office",
+        timezone="Europe/Tallinn",
+        schedule={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
     # Friday 24 October 2025, 12:00 and 20:00 in Tallinn (UTC+3).
     noon = item(message={"platform_timestamp": datetime(2025, 10, 24, 9, 0, tzinfo=UTC)})
     evening = item(message={"platform_timestamp": datetime(2025, 10, 24, 17, 0, tzinfo=UTC)})
     assert matches({"type": "within_business_hours", "value": True}, noon)
-    assert matches({"type": "within_business_hours", "value": False}, evening) \
+    assert (
+        matches({"type": "within_business_hours", "value": False}, evening)
         == "outside business hours"
+    )
     assert matches({"type": "within_business_hours", "value": True}, evening) is None
 
 
@@ -163,10 +175,12 @@ def test_current_tags_state_priority_and_assignee(agent):
     conversation = the_item.conversation
     assert matches({"type": "assignee", "value": ["nobody"]}, the_item)
     conversation.tags.add(Tag.objects.create(name="Payment"))
-    Conversation.objects.filter(pk=conversation.pk).update(assignee=agent, state="pending",
-                                                           priority="high")
-    fresh = Item(Conversation.objects.get(pk=conversation.pk), Message.objects.get(
-        pk=the_item.message.pk))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        assignee=agent, state="pending", priority="high"
+    )
+    fresh = Item(
+        Conversation.objects.get(pk=conversation.pk), Message.objects.get(pk=the_item.message.pk)
+    )
     assert matches({"type": "has_tag", "value": ["payment"]}, fresh) == "tagged 'payment'"
     assert matches({"type": "state", "value": ["pending"]}, fresh)
     assert matches({"type": "priority", "value": ["high"]}, fresh)
@@ -176,11 +190,17 @@ def test_current_tags_state_priority_and_assignee(agent):
 
 def test_all_any_not_nesting():
     the_item = item("urgent: refund please", language="en")
-    condition = {"all": [
-        {"any": [{"type": "text_contains_any", "value": ["refund"]},
-                 {"type": "text_contains_any", "value": ["chargeback"]}]},
-        {"not": {"type": "language", "value": ["zh"]}},
-    ]}
+    condition = {
+        "all": [
+            {
+                "any": [
+                    {"type": "text_contains_any", "value": ["refund"]},
+                    {"type": "text_contains_any", "value": ["chargeback"]},
+                ]
+            },
+            {"not": {"type": "language", "value": ["zh"]}},
+        ]
+    }
     assert matches(condition, the_item) == "'refund'"
     assert matches({"not": condition}, the_item) is None
     assert matches({}, the_item) == "every item"

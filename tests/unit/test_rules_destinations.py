@@ -30,32 +30,59 @@ def dns(monkeypatch):
             return real(host, port, *args, **kwargs)
         if not table[host]:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port)) for a in table[host]]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in table[host]
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return table
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1/hook", "https://localhost:8443/hook", "https://10.1.2.3/",
-    "https://172.16.0.1/", "https://192.168.1.10/", "https://169.254.169.254/latest/meta-data",
-    "https://100.64.0.1/", "https://0.0.0.0/", "https://[::1]/", "https://[fe80::1]/",
-    "https://[fd00::5]/", "https://[::ffff:127.0.0.1]/", "https://224.0.0.1/",
-    # IPv6 forms that carry 127.0.0.1 or the metadata service's IPv4 address to a gateway
-    "https://[64:ff9b::7f00:1]/", "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
-    "https://[64:ff9b:1::a9fe:a9fe]/", "https://[2002:7f00:1::]/", "https://[2002:a9fe:a9fe::1]/",
-    "https://[::127.0.0.1]/", "https://[::169.254.169.254]/", "https://[::ffff:a9fe:a9fe]/",
-    "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://localhost:8443/hook",
+        "https://10.1.2.3/",
+        "https://172.16.0.1/",
+        "https://192.168.1.10/",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/",
+        "https://0.0.0.0/",
+        "https://[::1]/",
+        "https://[fe80::1]/",
+        "https://[fd00::5]/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://224.0.0.1/",
+        # IPv6 forms that carry 127.0.0.1 or the metadata service's IPv4 address to a gateway
+        "https://[64:ff9b::7f00:1]/",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://[64:ff9b:1::a9fe:a9fe]/",
+        "https://[2002:7f00:1::]/",
+        "https://[2002:a9fe:a9fe::1]/",
+        "https://[::127.0.0.1]/",
+        "https://[::169.254.169.254]/",
+        "https://[::ffff:a9fe:a9fe]/",
+        "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+    ],
+)
 def test_private_loopback_and_link_local_hosts_are_refused(url):
     with pytest.raises(UnsafeDestination, match="private, loopback or link-local"):
         check_destination(url)
 
 
-@pytest.mark.parametrize("url", ["http://hooks.slack.com/services/T/B/x", "ftp://example.com/",
-                                 "hooks.slack.com/services/x", "https:///nohost", "",
-                                 "https://example.com:notaport/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.slack.com/services/T/B/x",
+        "ftp://example.com/",
+        "hooks.slack.com/services/x",
+        "https:///nohost",
+        "",
+        "https://example.com:notaport/",
+    ],
+)
 def test_only_https_urls_with_a_host(url):
     with pytest.raises(UnsafeDestination):
         check_destination(url)
@@ -89,9 +116,18 @@ def test_the_setting_allows_a_local_stand_in():
 
 
 def editor_form(url: str, kind: str = "webhook") -> dict:
-    return {"name": "Escalate", "enabled": "on", "trigger": "new_message", "minutes": "0",
-            "match": "all", "advanced": "", "c-0-type": "text_contains_any",
-            "c-0-value": "urgent", "a-0-type": kind, "a-0-value": url}
+    return {
+        "name": "Escalate",
+        "enabled": "on",
+        "trigger": "new_message",
+        "minutes": "0",
+        "match": "all",
+        "advanced": "",
+        "c-0-type": "text_contains_any",
+        "c-0-value": "urgent",
+        "a-0-type": kind,
+        "a-0-value": url,
+    }
 
 
 @pytest.fixture
@@ -101,21 +137,27 @@ def manager_client(client, manager):
 
 
 def test_the_rule_editor_explains_the_refusal(manager_client):
-    page = manager_client.post(reverse("rules:new"),
-                               editor_form("https://169.254.169.254/latest")).content.decode()
+    page = manager_client.post(
+        reverse("rules:new"), editor_form("https://169.254.169.254/latest")
+    ).content.decode()
     assert "private, loopback or link-local" in page
-    page = manager_client.post(reverse("rules:new"),
-                               editor_form("http://hooks.slack.com/x", "notify_slack")
-                               ).content.decode()
+    page = manager_client.post(
+        reverse("rules:new"), editor_form("http://hooks.slack.com/x", "notify_slack")
+    ).content.decode()
     assert "Slack: &#x27;http://hooks.slack.com/x&#x27; is not an https:// URL" in page
     assert not Rule.objects.exists()
 
 
 def test_the_api_refuses_with_the_reason(manager_client):
-    response = manager_client.post("/rules/api/rules/", {
-        "name": "Ping", "conditions": {"type": "text_contains_any", "value": ["urgent"]},
-        "actions": [{"type": "notify_slack", "value": "https://localhost/services/x"}]},
-        content_type="application/json")
+    response = manager_client.post(
+        "/rules/api/rules/",
+        {
+            "name": "Ping",
+            "conditions": {"type": "text_contains_any", "value": ["urgent"]},
+            "actions": [{"type": "notify_slack", "value": "https://localhost/services/x"}],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "private, loopback or link-local" in response.json()["actions"][0]
     assert not Rule.objects.exists()

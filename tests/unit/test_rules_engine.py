@@ -12,17 +12,31 @@ from tests.support import factories
 pytestmark = pytest.mark.django_db
 
 
-def make_rule(name, words, tag, *, position=0, stop_after=False, trigger=Trigger.NEW_MESSAGE,
-              conditions=None, extra_actions=()):
+def make_rule(
+    name,
+    words,
+    tag,
+    *,
+    position=0,
+    stop_after=False,
+    trigger=Trigger.NEW_MESSAGE,
+    conditions=None,
+    extra_actions=(),
+):
     return Rule.objects.create(
-        name=name, position=position, stop_after=stop_after, trigger=trigger,
+        name=name,
+        position=position,
+        stop_after=stop_after,
+        trigger=trigger,
         conditions=conditions or {"type": "text_contains_any", "value": words},
-        actions=[{"type": "add_tag", "value": tag}, *extra_actions])
+        actions=[{"type": "add_tag", "value": tag}, *extra_actions],
+    )
 
 
 def run(conversation, trigger=Trigger.NEW_MESSAGE):
-    return engine.run_rules(trigger=trigger, conversation=conversation,
-                            message=conversation.messages.get())
+    return engine.run_rules(
+        trigger=trigger, conversation=conversation, message=conversation.messages.get()
+    )
 
 
 def tag_names(conversation):
@@ -39,8 +53,7 @@ def test_rules_run_in_position_order_and_explain_themselves():
     tagged = AuditEvent.objects.get(conversation=conversation, verb="tagged", data__tag="A")
     assert tagged.rule_name == "First"
     assert tagged.data["reason"] == "matched 'pay'"
-    hit = AuditEvent.objects.get(conversation=conversation, verb="rule_matched",
-                                 rule_name="First")
+    hit = AuditEvent.objects.get(conversation=conversation, verb="rule_matched", rule_name="First")
     assert hit.data["matched"] == "'pay'"
     assert hit.data["actions"] == ["tagged A"]
     first = Rule.objects.get(name="First")
@@ -59,20 +72,27 @@ def test_stop_after_prevents_later_rules():
 
 def test_a_later_rule_sees_what_an_earlier_one_did():
     make_rule("Payments", ["pay"], "Payment", position=1)
-    make_rule("Payments to finance", [], "Finance", position=2,
-              conditions={"type": "has_tag", "value": ["Payment"]})
+    make_rule(
+        "Payments to finance",
+        [],
+        "Finance",
+        position=2,
+        conditions={"type": "has_tag", "value": ["Payment"]},
+    )
     conversation = factories.make_conversation(text="pay")
     assert [h.rule_name for h in run(conversation)] == ["Payments", "Payments to finance"]
 
 
 def test_trigger_and_enabled_select_the_rules():
     make_rule("On new conversations", ["pay"], "New", trigger=Trigger.NEW_CONVERSATION)
-    Rule.objects.create(name="Off", enabled=False, conditions={},
-                        actions=[{"type": "add_tag", "value": "Off"}])
+    Rule.objects.create(
+        name="Off", enabled=False, conditions={}, actions=[{"type": "add_tag", "value": "Off"}]
+    )
     conversation = factories.make_conversation(text="pay")
     assert run(conversation) == []
-    assert [h.rule_name for h in run(conversation, Trigger.NEW_CONVERSATION)] \
-        == ["On new conversations"]
+    assert [h.rule_name for h in run(conversation, Trigger.NEW_CONVERSATION)] == [
+        "On new conversations"
+    ]
 
 
 def test_compiled_once_per_change_not_per_item():
@@ -112,15 +132,21 @@ def test_actions_taken_by_rules_do_not_trigger_rules_again():
     @action("test_run_rules_again", "(test) runs the rules from inside an action", Param())
     def run_again(value=None, **_):
         def act(item, hit):
-            nested.append(engine.run_rules(trigger=Trigger.NEW_MESSAGE,
-                                           conversation=item.conversation,
-                                           message=item.message))
+            nested.append(
+                engine.run_rules(
+                    trigger=Trigger.NEW_MESSAGE,
+                    conversation=item.conversation,
+                    message=item.message,
+                )
+            )
             return "ran again"
+
         return act
 
     try:
-        Rule.objects.create(name="Echo chamber", conditions={},
-                            actions=[{"type": "test_run_rules_again"}])
+        Rule.objects.create(
+            name="Echo chamber", conditions={}, actions=[{"type": "test_run_rules_again"}]
+        )
         hits = run(factories.make_conversation(text="hello"))
         assert [h.rule_name for h in hits] == ["Echo chamber"]
         assert nested == [[]]
@@ -130,11 +156,13 @@ def test_actions_taken_by_rules_do_not_trigger_rules_again():
 
 
 def test_a_failing_action_does_not_stop_the_others():
-    Rule.objects.create(name="Mixed", conditions={},
-                        actions=[{"type": "assign", "value": "ghost"},
-                                 {"type": "add_tag", "value": "Seen"}])
+    Rule.objects.create(
+        name="Mixed",
+        conditions={},
+        actions=[{"type": "assign", "value": "ghost"}, {"type": "add_tag", "value": "Seen"}],
+    )
     conversation = factories.make_conversation(text="hello")
-    hit, = run(conversation)
+    (hit,) = run(conversation)
     assert hit.outcomes == ["assign skipped: no active agent 'ghost'", "tagged Seen"]
     assert tag_names(conversation) == ["Seen"]
 

@@ -20,17 +20,21 @@ OFFICE = {str(d): [["09:00", "17:00"]] for d in range(5)}
 
 @pytest.fixture
 def office():
-    return BusinessHours.objects.create(name="Office", timezone="Europe/Tallinn",
-                                        schedule=OFFICE)
+    return BusinessHours.objects.create(name="Office", timezone="Europe/Tallinn", schedule=OFFICE)
 
 
 def test_most_specific_policy_wins():
     SlaPolicy.objects.create(name="Default", first_response_minutes=60)
     SlaPolicy.objects.create(name="DMs", conversation_kind="dm", first_response_minutes=30)
-    SlaPolicy.objects.create(name="Testchat DMs", channel_kind="testchat",
-                             conversation_kind="dm", first_response_minutes=15)
-    SlaPolicy.objects.create(name="Off", channel_kind="testchat", conversation_kind="dm",
-                             enabled=False)
+    SlaPolicy.objects.create(
+        name="Testchat DMs",
+        channel_kind="testchat",
+        conversation_kind="dm",
+        first_response_minutes=15,
+    )
+    SlaPolicy.objects.create(
+        name="Off", channel_kind="testchat", conversation_kind="dm", enabled=False
+    )
     dm = factories.make_conversation(kind=ConversationKind.DM)
     comment = factories.make_conversation()
     assert sla.policy_for(dm).name == "Testchat DMs"
@@ -53,15 +57,19 @@ def test_calendar_clock_policy_ignores_business_hours(office):
 
 
 def test_next_response_counts_from_the_first_message_after_our_answer(agent):
-    SlaPolicy.objects.create(name="Default", first_response_minutes=60,
-                             next_response_minutes=30)
+    SlaPolicy.objects.create(name="Default", first_response_minutes=60, next_response_minutes=30)
     conversation = factories.make_conversation(at=timezone.now() - timedelta(hours=2))
     ops.conversation_reply(conversation=conversation, text="On it", actor=agent)
     assert sla.compute_due(conversation) is None  # answered: pending, nobody waits
     later = timezone.now() + timedelta(minutes=1)
-    Message.objects.create(conversation=conversation, channel=conversation.channel,
-                           external_id="m-later", direction=Direction.INBOUND, text="And?",
-                           platform_timestamp=later)
+    Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        external_id="m-later",
+        direction=Direction.INBOUND,
+        text="And?",
+        platform_timestamp=later,
+    )
     Conversation.objects.filter(pk=conversation.pk).update(state="open")
     conversation.refresh_from_db()
     assert sla.compute_due(conversation) == later + timedelta(minutes=30)
@@ -73,8 +81,12 @@ def test_badges_and_folders():
     soon = factories.make_conversation(sla_due_at=now + timedelta(minutes=5))
     fine = factories.make_conversation(sla_due_at=now + timedelta(hours=1))
     answered = factories.make_conversation(sla_due_at=now - timedelta(hours=1), state="pending")
-    assert [sla.status(c, now) for c in (breached, soon, fine, answered)] \
-        == ["breached", "due_soon", "on_time", ""]
+    assert [sla.status(c, now) for c in (breached, soon, fine, answered)] == [
+        "breached",
+        "due_soon",
+        "on_time",
+        "",
+    ]
     assert list(Conversation.objects.filter(sla.breached_q(now))) == [breached]
     assert list(Conversation.objects.filter(sla.due_soon_q(now))) == [soon]
     assert sla.clear_answered() == 1
@@ -83,16 +95,23 @@ def test_badges_and_folders():
 def test_first_response_time_in_business_time(office):
     SlaPolicy.objects.create(name="Default")
     conversation = factories.make_conversation(
-        at=datetime(2025, 10, 24, 13, 30, tzinfo=UTC),                     # Fri 16:30 EEST
-        first_response_at=datetime(2025, 10, 27, 7, 15, tzinfo=UTC))        # Mon 09:15 EET
+        at=datetime(2025, 10, 24, 13, 30, tzinfo=UTC),  # Fri 16:30 EEST
+        first_response_at=datetime(2025, 10, 27, 7, 15, tzinfo=UTC),
+    )  # Mon 09:15 EET
     assert sla.first_response_time(conversation) == timedelta(minutes=45)
-    assert sla.first_response_time(conversation, business=False) \
-        == timedelta(days=2, hours=17, minutes=45)
+    assert sla.first_response_time(conversation, business=False) == timedelta(
+        days=2, hours=17, minutes=45
+    )
 
 
 def test_idle_rule_fires_once_per_wait():
-    Rule.objects.create(name="Nudge", trigger=Trigger.IDLE, minutes=30, conditions={},
-                        actions=[{"type": "add_tag", "value": "Waiting"}])
+    Rule.objects.create(
+        name="Nudge",
+        trigger=Trigger.IDLE,
+        minutes=30,
+        conditions={},
+        actions=[{"type": "add_tag", "value": "Waiting"}],
+    )
     now = timezone.now()
     waiting = factories.make_conversation(at=now - timedelta(minutes=45))
     recent = factories.make_conversation(at=now - timedelta(minutes=10))
@@ -101,23 +120,32 @@ def test_idle_rule_fires_once_per_wait():
     assert list(waiting.tags.values_list("name", flat=True)) == ["Waiting"]
     assert not recent.tags.exists()
     # The customer writes again and waits again: the rule may fire again.
-    Conversation.objects.filter(pk=waiting.pk).update(
-        last_inbound_at=now + timedelta(minutes=6))
+    Conversation.objects.filter(pk=waiting.pk).update(last_inbound_at=now + timedelta(minutes=6))
     hits = AuditEvent.objects.filter(verb="rule_matched", rule_name="Nudge")
     assert run_time_triggers(now + timedelta(minutes=40)) == 2  # both wait 30+ minutes now
-    assert sorted(hits.values_list("conversation_id", flat=True)) \
-        == sorted([waiting.pk, waiting.pk, recent.pk])
+    assert sorted(hits.values_list("conversation_id", flat=True)) == sorted(
+        [waiting.pk, waiting.pk, recent.pk]
+    )
 
 
 def test_breached_sla_escalates_once():
-    Rule.objects.create(name="Escalate", trigger=Trigger.SLA_BREACHED,
-                        conditions={"type": "text_contains_any", "value": ["refund"]},
-                        actions=[{"type": "set_priority", "value": "urgent"}])
-    Rule.objects.create(name="Warn", trigger=Trigger.SLA_DUE_SOON, minutes=15,
-                        conditions={}, actions=[{"type": "add_tag", "value": "Due soon"}])
+    Rule.objects.create(
+        name="Escalate",
+        trigger=Trigger.SLA_BREACHED,
+        conditions={"type": "text_contains_any", "value": ["refund"]},
+        actions=[{"type": "set_priority", "value": "urgent"}],
+    )
+    Rule.objects.create(
+        name="Warn",
+        trigger=Trigger.SLA_DUE_SOON,
+        minutes=15,
+        conditions={},
+        actions=[{"type": "add_tag", "value": "Due soon"}],
+    )
     now = timezone.now()
-    late = factories.make_conversation(text="Where is my refund?",
-                                       sla_due_at=now - timedelta(minutes=1))
+    late = factories.make_conversation(
+        text="Where is my refund?", sla_due_at=now - timedelta(minutes=1)
+    )
     soon = factories.make_conversation(text="hello", sla_due_at=now + timedelta(minutes=10))
     factories.make_conversation(text="refund", sla_due_at=now + timedelta(hours=2))
     assert run_time_triggers(now) == 2
@@ -135,9 +163,14 @@ def test_each_message_gets_a_language_and_intent_and_the_conversation_shows_them
     assert conversation.language == first.extra["language"] == "de"
     assert conversation.intent == first.extra["intent"] != ""
     shown = conversation.intent
-    ok = Message.objects.create(conversation=conversation, channel=conversation.channel,
-                                external_id="ok", direction=Direction.INBOUND, text="ok",
-                                platform_timestamp=timezone.now())
+    ok = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        external_id="ok",
+        direction=Direction.INBOUND,
+        text="ok",
+        platform_timestamp=timezone.now(),
+    )
     classify_message(ok)
     conversation.refresh_from_db()
     assert conversation.intent == shown  # "ok" says nothing: the intent stays
@@ -148,13 +181,26 @@ def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agen
     rule without minutes of its own, and they agree with `sla.status`."""
     from django.urls import reverse
 
-    SlaPolicy.objects.create(name="Comments", conversation_kind="comment",
-                             first_response_minutes=35, due_soon_minutes=30,
-                             business_time=False)
-    SlaPolicy.objects.create(name="DMs", conversation_kind="dm", first_response_minutes=35,
-                             due_soon_minutes=10, business_time=False)
-    Rule.objects.create(name="Warn", trigger=Trigger.SLA_DUE_SOON, conditions={},
-                        actions=[{"type": "add_tag", "value": "Due soon"}])
+    SlaPolicy.objects.create(
+        name="Comments",
+        conversation_kind="comment",
+        first_response_minutes=35,
+        due_soon_minutes=30,
+        business_time=False,
+    )
+    SlaPolicy.objects.create(
+        name="DMs",
+        conversation_kind="dm",
+        first_response_minutes=35,
+        due_soon_minutes=10,
+        business_time=False,
+    )
+    Rule.objects.create(
+        name="Warn",
+        trigger=Trigger.SLA_DUE_SOON,
+        conditions={},
+        actions=[{"type": "add_tag", "value": "Due soon"}],
+    )
     # Both customers wrote 5 minutes ago: due in 30 minutes.
     comment = factories.make_conversation(kind=ConversationKind.COMMENT, text="where?")
     dm = factories.make_conversation(kind=ConversationKind.DM, text="hello?")
@@ -162,7 +208,7 @@ def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agen
         sla.refresh_due(conversation)
         conversation.refresh_from_db()
     assert sla.status(comment) == "due_soon"  # within its policy's 30 minutes
-    assert sla.status(dm) == "on_time"        # 30 minutes left, warned at 10
+    assert sla.status(dm) == "on_time"  # 30 minutes left, warned at 10
 
     client.force_login(agent)
     page = client.get(reverse("inbox:inbox")).content.decode()
@@ -170,7 +216,7 @@ def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agen
     def row(conversation) -> str:
         start = page.index(f'id="row-{conversation.pk}"')
         end = page.find('id="row-', start + 1)
-        return page[start:end if end > 0 else None]
+        return page[start : end if end > 0 else None]
 
     assert "sla sla-soon" in row(comment) and "sla sla-ok" in row(dm)
 

@@ -22,37 +22,61 @@ from django.test import override_settings
 from switchboard import checks
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = ["SECRET_KEY", "CREDENTIALS_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN",
-           "X_CONSUMER_SECRET"]
+SECRETS = [
+    "SECRET_KEY",
+    "CREDENTIALS_KEYS",
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "X_CONSUMER_SECRET",
+]
 # What the settings used to fall back to; each was in the repository for anyone to read.
-OLD_DEFAULTS = {"SECRET_KEY": "insecure-demo-key-set-SECRET_KEY-in-production",
-                "META_APP_SECRET": "switchboard-test-app-secret",
-                "META_VERIFY_TOKEN": "switchboard-verify-token",
-                "X_CONSUMER_SECRET": "switchboard-test-consumer-secret"}
+OLD_DEFAULTS = {
+    "SECRET_KEY": "insecure-demo-key-set-SECRET_KEY-in-production",
+    "META_APP_SECRET": "switchboard-test-app-secret",
+    "META_VERIFY_TOKEN": "switchboard-verify-token",
+    "X_CONSUMER_SECRET": "switchboard-test-consumer-secret",
+}
 
 
 def production_env(tmp_path) -> dict:
     """The environment README's "Running in production" asks for, with fresh values."""
-    return {"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path),
-            "SECRET_KEY": "k" * 20 + Fernet.generate_key().decode(),
-            "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
-            "META_APP_SECRET": "0123456789abcdef0123456789abcdef",
-            "META_VERIFY_TOKEN": "a-verify-token-of-our-own",
-            "X_CONSUMER_SECRET": "an-x-consumer-secret",
-            "ALLOWED_HOSTS": "inbox.example.com"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "SWITCHBOARD_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "k" * 20 + Fernet.generate_key().decode(),
+        "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
+        "META_APP_SECRET": "0123456789abcdef0123456789abcdef",
+        "META_VERIFY_TOKEN": "a-verify-token-of-our-own",
+        "X_CONSUMER_SECRET": "an-x-consumer-secret",
+        "ALLOWED_HOSTS": "inbox.example.com",
+    }
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def settings_in(env: dict, *names: str) -> list:
-    code = ("import json, django; django.setup(); from django.conf import settings as s; "
-            f"print(json.dumps([getattr(s, n) for n in {list(names)!r}]))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, text=True,
-                         capture_output=True, timeout=60,
-                         env={**env, "DJANGO_SETTINGS_MODULE": "switchboard.settings"})
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps([getattr(s, n) for n in {list(names)!r}]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        env={**env, "DJANGO_SETTINGS_MODULE": "switchboard.settings"},
+    )
     return json.loads(out.stdout)
 
 
@@ -69,19 +93,30 @@ def test_only_the_missing_ones_are_named(tmp_path):
     env = production_env(tmp_path)
     del env["X_CONSUMER_SECRET"], env["CREDENTIALS_KEYS"]
     refusal = manage(env, "migrate", "--check").stderr.strip().splitlines()[-1]
-    assert refusal.startswith("django.core.exceptions.ImproperlyConfigured: Switchboard will "
-                              "not start without CREDENTIALS_KEYS, X_CONSUMER_SECRET.")
+    assert refusal.startswith(
+        "django.core.exceptions.ImproperlyConfigured: Switchboard will "
+        "not start without CREDENTIALS_KEYS, X_CONSUMER_SECRET."
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ["-m", "celery", "-A", "switchboard", "worker", "--pool=solo"],
-    ["-c", "from switchboard.wsgi import application"],
-], ids=["worker", "wsgi"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "celery", "-A", "switchboard", "worker", "--pool=solo"],
+        ["-c", "from switchboard.wsgi import application"],
+    ],
+    ids=["worker", "wsgi"],
+)
 def test_the_worker_and_the_web_process_refuse_too(tmp_path, command):
     # A worker that started would run until the timeout; a refusal ends it at once.
-    result = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path)},
+    )
     assert result.returncode != 0
     assert "Switchboard will not start without SECRET_KEY" in result.stderr
 
@@ -102,24 +137,43 @@ def test_the_readme_documents_every_required_variable_and_how_to_make_it():
 
 
 def test_deployment_defaults_are_https_only(tmp_path):
-    values = settings_in(production_env(tmp_path), "SECURE_SSL_REDIRECT",
-                         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
-                         "SECURE_PROXY_SSL_HEADER")
+    values = settings_in(
+        production_env(tmp_path),
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_PROXY_SSL_HEADER",
+    )
     assert values == [True, True, True, 31536000, None]
 
 
 def test_transport_security_is_set_from_the_environment(tmp_path):
-    env = {**production_env(tmp_path), "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "60",
-           "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "false",
-           "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto"}
-    values = settings_in(env, "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
-                         "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER")
+    env = {
+        **production_env(tmp_path),
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "60",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    }
+    values = settings_in(
+        env,
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_PROXY_SSL_HEADER",
+    )
     assert values == [False, False, False, 60, ["HTTP_X_FORWARDED_PROTO", "https"]]
 
 
 def test_the_demo_makes_its_own_secrets_once_and_keeps_them(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "SWITCHBOARD_VAR_DIR": str(tmp_path / "a"),
-           "SWITCHBOARD_DEMO": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SWITCHBOARD_VAR_DIR": str(tmp_path / "a"),
+        "SWITCHBOARD_DEMO": "1",
+    }
     names = list(OLD_DEFAULTS)
     first = settings_in(env, *names)
     again = settings_in(env, *names)

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         channel, created = Channel.objects.update_or_create(
-            kind=connector.kind, external_id=external_id,
+            kind=connector.kind,
+            external_id=external_id,
             defaults={"name": name, "api_base_url": api_base, "handle": handle},
         )
         channel.credentials = {**channel.credentials, "access_token": token}

@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("Empty the demo's database, queues and schedule; keep the virtualenv, the demo's "
-            "secrets and its logins (var/local-secrets.json, var/demo-logins.json).")
+    help = (
+        "Empty the demo's database, queues and schedule; keep the virtualenv, the demo's "
+        "secrets and its logins (var/local-secrets.json, var/demo-logins.json)."
+    )
 
     def handle(self, *args, **options):
         # flush works the same on SQLite and PostgreSQL and leaves the schema in place.

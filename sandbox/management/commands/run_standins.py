@@ -12,10 +12,18 @@ class Command(BaseCommand):
     help = "Serve every channel's stand-in on its demo port and make them produce traffic."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=8.0,
-                            help="Seconds between customer items (per stand-in, on average).")
-        parser.add_argument("--backlog", type=int, default=12,
-                            help="Customer items produced at once, so the inbox starts busy.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=8.0,
+            help="Seconds between customer items (per stand-in, on average).",
+        )
+        parser.add_argument(
+            "--backlog",
+            type=int,
+            default=12,
+            help="Customer items produced at once, so the inbox starts busy.",
+        )
         parser.add_argument("--no-traffic", action="store_true")
 
     def handle(self, *args, interval, backlog, no_traffic, **options):

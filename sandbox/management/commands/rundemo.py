@@ -19,10 +19,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
-        parser.add_argument("--interval", default="8",
-                            help="Seconds between customer items, per stand-in on average.")
-        parser.add_argument("--log", default=str(settings.VAR_DIR / "demo.log"),
-                            help="Where the processes' output goes ('-': this terminal).")
+        parser.add_argument(
+            "--interval",
+            default="8",
+            help="Seconds between customer items, per stand-in on average.",
+        )
+        parser.add_argument(
+            "--log",
+            default=str(settings.VAR_DIR / "demo.log"),
+            help="Where the processes' output goes ('-': this terminal).",
+        )
 
     def handle(self, *args, addr, interval, log, **options):
         url = f"http://{addr}/"
@@ -30,15 +36,37 @@ class Command(BaseCommand):
         call_command("setup_demo", url=url, stdout=setup)
         python = sys.executable
         # The stand-ins play the platforms, OAuth consent pages included.
-        env = {"SWITCHBOARD_WEBHOOK_BASE": url.rstrip("/"), "DEMO_SITE_URL": url.rstrip("/"),
-               **os.environ, "SWITCHBOARD_DEMO": "1", **demo_settings()}
+        env = {
+            "SWITCHBOARD_WEBHOOK_BASE": url.rstrip("/"),
+            "DEMO_SITE_URL": url.rstrip("/"),
+            **os.environ,
+            "SWITCHBOARD_DEMO": "1",
+            **demo_settings(),
+        }
         # One worker process is plenty for the demo and keeps SQLite writes calm.
         processes = {
             "standins": [python, "manage.py", "run_standins", "--interval", interval],
-            "worker": [python, "-m", "celery", "-A", "switchboard", "worker", "--pool=solo",
-                       "--loglevel=WARNING"],
-            "beat": [python, "-m", "celery", "-A", "switchboard", "beat", "--loglevel=WARNING",
-                     "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "switchboard",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "switchboard",
+                "beat",
+                "--loglevel=WARNING",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
         }
         # The workers' banners and request lines go to the log, so the URL and the logins
@@ -46,19 +74,29 @@ class Command(BaseCommand):
         output = None if log == "-" else open(log, "a")  # noqa: SIM115 - open for the run
         if output is not None:
             self.stdout.write(f"starting web, worker, beat and stand-ins; their output: {log}")
-        children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=output,
-                                           stderr=subprocess.STDOUT if output else None)
-                    for name, cmd in processes.items()}
+        children = {
+            name: subprocess.Popen(
+                cmd,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+            )
+            for name, cmd in processes.items()
+        }
         try:
             self._wait_for(url, children)
             if all(child.poll() is None for child in children.values()):
-                self.stdout.write("\n" + setup.getvalue().rstrip()
-                                  + "\n  Ctrl+C stops everything.\n")
+                self.stdout.write(
+                    "\n" + setup.getvalue().rstrip() + "\n  Ctrl+C stops everything.\n"
+                )
             while all(child.poll() is None for child in children.values()):
                 time.sleep(1)
             dead = [name for name, child in children.items() if child.poll() is not None]
-            self.stderr.write(f"{', '.join(dead)} stopped; shutting the demo down"
-                              + (f" (see {log})" if output else ""))
+            self.stderr.write(
+                f"{', '.join(dead)} stopped; shutting the demo down"
+                + (f" (see {log})" if output else "")
+            )
         except KeyboardInterrupt:
             pass
         finally:

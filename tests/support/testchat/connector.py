@@ -31,6 +31,7 @@ SECRET = b"testchat-secret"
 
 class TestchatClient(ApiClient):
     __test__ = False
+
     def __init__(self, channel):
         super().__init__(channel.api_base_url, timeout=channel.config.get("timeout", 2))
         self.token = channel.credentials.get("token", "")
@@ -60,8 +61,9 @@ class TestchatConnector(Connector):
     webhook_slug = "testchat"
     platform = "testchat"
     label = "Testchat"
-    capabilities = frozenset({Capability.REPLY, Capability.LIKE, Capability.HIDE,
-                              Capability.DELETE})
+    capabilities = frozenset(
+        {Capability.REPLY, Capability.LIKE, Capability.HIDE, Capability.DELETE}
+    )
 
     def handle_webhook(self, request):
         given = request.headers.get("X-Signature", "")
@@ -70,11 +72,20 @@ class TestchatConnector(Connector):
         try:
             body = json.loads(request.body)
         except ValueError:
-            return [EventToStore(delivery_key=hashlib.sha256(request.body).hexdigest(),
-                                 payload={"unparseable": request.body.decode(errors="replace")})]
-        return [EventToStore(delivery_key=f"{e.get('id')}:{e.get('verb', 'add')}:{e.get('ts')}",
-                             payload=e, channel_external_id=e.get("account", ""))
-                for e in body.get("events", [])]
+            return [
+                EventToStore(
+                    delivery_key=hashlib.sha256(request.body).hexdigest(),
+                    payload={"unparseable": request.body.decode(errors="replace")},
+                )
+            ]
+        return [
+            EventToStore(
+                delivery_key=f"{e.get('id')}:{e.get('verb', 'add')}:{e.get('ts')}",
+                payload=e,
+                channel_external_id=e.get("account", ""),
+            )
+            for e in body.get("events", [])
+        ]
 
     def parse(self, event):
         p = event.payload
@@ -82,32 +93,49 @@ class TestchatConnector(Connector):
             return [UnsupportedItem(f"no text in {sorted(p)}")]
         verb = p.get("verb", "add")
         author = p.get("from")
-        return [InboundItem(
-            kind=ItemKind.COMMENT, external_id=p["id"], thread_id=p["thread"],
-            conversation_kind="comment",
-            timestamp=datetime.fromtimestamp(p["ts"], UTC),
-            author=IdentityData(platform="testchat", external_id=author["id"],
-                                name=author.get("name", "")) if author else None,
-            text=p.get("text") if verb != "remove" else None,
-            parent_external_id=p.get("parent", ""),
-            is_echo=bool(p.get("echo")), edited=verb == "edit" or None,
-            deleted=verb == "remove" or None,
-        )]
+        return [
+            InboundItem(
+                kind=ItemKind.COMMENT,
+                external_id=p["id"],
+                thread_id=p["thread"],
+                conversation_kind="comment",
+                timestamp=datetime.fromtimestamp(p["ts"], UTC),
+                author=IdentityData(
+                    platform="testchat", external_id=author["id"], name=author.get("name", "")
+                )
+                if author
+                else None,
+                text=p.get("text") if verb != "remove" else None,
+                parent_external_id=p.get("parent", ""),
+                is_echo=bool(p.get("echo")),
+                edited=verb == "edit" or None,
+                deleted=verb == "remove" or None,
+            )
+        ]
 
     def perform(self, action):
         client = TestchatClient(action.channel)
         if action.kind == "reply":
-            body = client.post("/messages", json={
-                "thread": action.conversation.external_thread_id,
-                "text": action.message.text, "ref": str(action.pk)})
+            body = client.post(
+                "/messages",
+                json={
+                    "thread": action.conversation.external_thread_id,
+                    "text": action.message.text,
+                    "ref": str(action.pk),
+                },
+            )
             return body["id"]
         client.post(f"/messages/{action.target_external_id}/{action.kind}")
         return ""
 
     def fetch_profile(self, channel, identity_external_id):
         body = TestchatClient(channel).get(f"/users/{identity_external_id}")
-        return IdentityData(platform="testchat", external_id=identity_external_id,
-                            name=body.get("name", ""), handle=body.get("handle", ""))
+        return IdentityData(
+            platform="testchat",
+            external_id=identity_external_id,
+            name=body.get("name", ""),
+            handle=body.get("handle", ""),
+        )
 
     def find_landed(self, action):
         if action.kind != "reply":

@@ -35,18 +35,19 @@ class TestchatPlatform:
         if method == "GET" and path.startswith("/users/"):
             profile = self.profiles.get(path.removeprefix("/users/"))
             if profile is None:
-                return self._json(start_response, 403, {"code": "refused",
-                                                        "message": "profile withheld"})
+                return self._json(
+                    start_response, 403, {"code": "refused", "message": "profile withheld"}
+                )
             return self._json(start_response, 200, profile)
         fault = self.faults.pop(0) if self.faults else None
         if fault and fault["mode"] == "rate_limited":
-            return self._json(start_response, 429, {"code": "rate_limited",
-                                                    "retry_at": fault["retry_at"]})
+            return self._json(
+                start_response, 429, {"code": "rate_limited", "retry_at": fault["retry_at"]}
+            )
         if fault and fault["mode"] == "expired":
             return self._json(start_response, 401, {"code": "token_expired"})
         if fault and fault["mode"] == "refused":
-            return self._json(start_response, 403, {"code": "refused",
-                                                    "message": fault["message"]})
+            return self._json(start_response, 403, {"code": "refused", "message": fault["message"]})
         if fault and fault["mode"] == "500":
             return self._json(start_response, 500, {"code": "oops"})
         if method == "POST" and path == "/messages":
@@ -63,6 +64,8 @@ class TestchatPlatform:
     @staticmethod
     def _json(start_response, status, body):
         data = json.dumps(body).encode()
-        start_response(f"{status} X", [("Content-Type", "application/json"),
-                                       ("Content-Length", str(len(data)))])
+        start_response(
+            f"{status} X",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
         return [data]
