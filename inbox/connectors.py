@@ -207,6 +207,9 @@ class Connector:
     connect_url_name: ClassVar[str] = ""
     # What the reports measure this channel's responsiveness against; None: nothing.
     responsiveness: ClassVar[Responsiveness | None] = None
+    # The channel's own partial on the Channels page (`<app>/channel_extras.html`, "" = none),
+    # rendered with `extras` = `extras_context(channel)` and `channel`.
+    extras_template: ClassVar[str] = ""
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:
         """Answer the verification handshake, or verify the signature and return the events.
@@ -277,6 +280,10 @@ class Connector:
 
     def permalink(self, channel: Channel, external_id: str) -> str:
         return ""
+
+    def extras_context(self, channel: Channel) -> dict[str, Any]:
+        """What `extras_template` shows for this channel on the Channels page."""
+        return {}
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
