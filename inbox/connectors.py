@@ -177,6 +177,20 @@ class Responsiveness:
     median_within: bool = True  # the median response time must be within it too
 
 
+@dataclass(frozen=True)
+class ComposerOption:
+    """A choice the composer offers for one reply (a message tag, a template...).
+
+    Shown as a checkbox named `name`; when ticked, `{name: True}` reaches the connector in
+    the outbound action's payload. Only options the connector offered are passed back.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    default: bool = False
+
+
 class Capability(enum.StrEnum):
     REPLY = "reply"
     PRIVATE_REPLY = "private_reply"
@@ -274,9 +288,10 @@ class Connector:
         """
         return self.capabilities
 
-    def human_agent_tag_available(self, conversation) -> bool:
-        """Whether a person may still answer this DM with a tag that extends the window."""
-        return False
+    def composer_options(self, conversation) -> list[ComposerOption]:
+        """What the composer offers besides the text for a reply in this conversation.
+        It must not query the database: it is asked each time the composer is shown."""
+        return []
 
     def permalink(self, channel: Channel, external_id: str) -> str:
         return ""
