@@ -13,8 +13,6 @@ from .client import for_channel
 
 class XConnector(Connector):
     kind = "x"
-    webhook_slug = "x"
-    platform = "x"
     label = "X"
     connect_url_name = "channels_tw:connect"
     extras_template = "channels_tw/channel_extras.html"

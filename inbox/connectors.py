@@ -208,9 +208,10 @@ class Capability(enum.StrEnum):
 class Connector:
     """What a channel app implements. Methods raise the typed errors above, never sleep."""
 
-    kind: ClassVar[str]  # registry key and Channel.kind, e.g. "facebook"
-    webhook_slug: ClassVar[str]  # the webhook lives at /webhooks/<slug>/
-    platform: ClassVar[str]  # identity namespace; FB and IG PSIDs differ, so per app
+    # The channel's one name, e.g. "facebook": the registry key and `Channel.kind`, its
+    # webhook's /webhooks/<kind>/ and the namespace of its customers' ids (`platform`; FB
+    # and IG ids differ, so it is per connector).
+    kind: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Composer limit shown live (X: 280); None means no practical limit.
@@ -303,6 +304,11 @@ class Connector:
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
+    @property
+    def platform(self) -> str:
+        """`Identity.platform` of this channel's customers: its kind."""
+        return self.kind
+
 
 class Registry:
     def __init__(self) -> None:
@@ -310,12 +316,6 @@ class Registry:
 
     def register(self, connector: Connector) -> None:
         self._connectors[connector.kind] = connector
-
-    def by_webhook_slug(self, slug: str) -> Connector:
-        for connector in self._connectors.values():
-            if getattr(connector, "webhook_slug", None) == slug:
-                return connector
-        raise LookupError(f"no connector serves the webhook {slug!r}")
 
     def get(self, kind: str) -> Connector:
         try:
