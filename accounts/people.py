@@ -13,7 +13,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -24,17 +23,11 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
-from inbox.access import require_agent
+from inbox.access import require_admin
 
 from .forms import InviteForm, PersonForm, RolePermissionsForm
 from .models import User
 from .permissions import role_rows
-
-
-def require_admin(request: HttpRequest) -> None:
-    require_agent(request)
-    if not request.user.is_admin:
-        raise PermissionDenied("admins only")
 
 
 def _person_snapshot(user: User) -> dict:

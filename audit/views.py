@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from inbox.access import require_agent
+from inbox.access import require_admin
 
 from .models import Entry
 
@@ -16,9 +15,7 @@ PAGE_SIZE = 100
 
 
 def audit_log(request: HttpRequest) -> HttpResponse:
-    require_agent(request)
-    if not request.user.is_admin:
-        raise PermissionDenied("Only admins read the audit log.")
+    require_admin(request)
     kind = request.GET.get("kind", "")
     actor = request.GET.get("actor", "")
     q = request.GET.get("q", "").strip()

@@ -464,6 +464,9 @@ class FacebookConnector(Connector):
     def human_agent_tag_available(self, conversation) -> bool:
         return window.human_agent_tag_available(conversation)
 
+    def composer_options(self, conversation) -> list:
+        return window.composer_options(conversation)
+
     def action_refusal(self, kind: str, message) -> str:
         # Messenger messages are not Graph objects one can like, hide or delete; the Page
         # likes and hides what others wrote, and deletes comments (its own included).

@@ -1,4 +1,4 @@
-"""Admin pages: the Facebook channels, the connect flow and the one-click reconnect."""
+"""The Facebook connect flow and its one-click reconnect; both return to the Channels page."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from inbox.access import get_reconnect_channel
+from inbox.access import get_reconnect_channel, require_admin
 from inbox.connectors import ConnectorError
 from inbox.crypto import decrypt, encrypt
 from inbox.models import Channel
@@ -22,30 +21,9 @@ from . import connect
 SESSION_KEY = "channels_fb_connect"
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not getattr(request.user, "is_admin", False):
-        raise PermissionDenied("Only admins connect channels.")
-
-
-def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    # Inside the app's layout when there is one; on a plain page otherwise.
-    base = select_template(["base.html", "channels_fb/layout.html"])
-    return render(request, template, {"base_template": base, **context})
-
-
-def channel_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
-    kinds = ["facebook", "instagram"] if connect.instagram_available() else ["facebook"]
-    return _render(
-        request,
-        "channels_fb/channels.html",
-        {"channels": Channel.objects.filter(kind__in=kinds).order_by("kind", "name")},
-    )
-
-
 def connect_start(request: HttpRequest) -> HttpResponse:
     """Send the admin to Facebook Login; `?reconnect=<id>` makes it a one-click reconnect."""
-    _require_admin(request)
+    require_admin(request)
     reconnect = request.GET.get("reconnect", "")
     if reconnect:
         reconnect = str(get_reconnect_channel(request, kinds=["facebook", "instagram"]).pk)
@@ -55,7 +33,7 @@ def connect_start(request: HttpRequest) -> HttpResponse:
 
 
 def connect_callback(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    require_admin(request)
     pending = _pending(request)
     expected = (pending or {}).get("state", "")  # "" once spent
     if not expected or not secrets.compare_digest(request.GET.get("state", ""), expected):
@@ -66,7 +44,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_KEY] = encrypt(pending)
     if request.GET.get("error") or not request.GET.get("code"):
         messages.error(request, "Facebook Login was cancelled; nothing was connected.")
-        return redirect("channels_fb:channels")
+        return redirect("inbox:channels")
     try:
         user_token = connect.exchange_code(
             code=request.GET["code"], redirect_uri=_callback_url(request)
@@ -74,7 +52,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
         pages = connect.managed_pages(user_token)
     except ConnectorError as exc:
         messages.error(request, f"Facebook refused the login: {exc}")
-        return redirect("channels_fb:channels")
+        return redirect("inbox:channels")
     pending["pages"] = pages
     request.session[SESSION_KEY] = encrypt(pending)
     reconnect_id = pending.get("reconnect")
@@ -86,7 +64,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def connect_pick(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    require_admin(request)
     pages = (_pending(request) or {}).get("pages")
     if pages is None:
         return redirect("channels_fb:connect")
@@ -94,7 +72,7 @@ def connect_pick(request: HttpRequest) -> HttpResponse:
         return _connect_selected(
             request, pages, request.POST.getlist("page"), request.POST.getlist("instagram")
         )
-    return _render(
+    return render(
         request,
         "channels_fb/pick_pages.html",
         {"pages": pages, "offer_instagram": connect.instagram_available()},
@@ -127,7 +105,7 @@ def _connect_selected(
     request.session.pop(SESSION_KEY, None)
     if done:
         messages.success(request, "Connected: " + ", ".join(done))
-    return redirect("channels_fb:channels")
+    return redirect("inbox:channels")
 
 
 def _pending(request: HttpRequest) -> dict | None:

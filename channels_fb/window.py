@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from inbox.connectors import ComposerOption
 from inbox.models import Conversation, ConversationKind
 
 MESSAGING_WINDOW = timedelta(hours=24)
@@ -26,3 +27,16 @@ def human_agent_tag_available(conversation: Conversation, now: datetime | None =
         return False
     age = (now or timezone.now()) - conversation.last_inbound_at
     return MESSAGING_WINDOW < age <= HUMAN_AGENT_WINDOW
+
+
+HUMAN_AGENT_OPTION = ComposerOption(
+    name="human_agent_tag",
+    label="Send with the human-agent tag",
+    help="Past the 24-hour window, Meta allows a person's answer for 7 days with the "
+    "HUMAN_AGENT tag.",
+)
+
+
+def composer_options(conversation: Conversation) -> list[ComposerOption]:
+    """The composer's HUMAN_AGENT checkbox, where Meta's policy makes it the way to answer."""
+    return [HUMAN_AGENT_OPTION] if human_agent_tag_available(conversation) else []

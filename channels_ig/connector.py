@@ -154,6 +154,9 @@ class InstagramConnector(Connector):
     def human_agent_tag_available(self, conversation) -> bool:
         return window.human_agent_tag_available(conversation)
 
+    def composer_options(self, conversation) -> list:
+        return window.composer_options(conversation)
+
     def action_refusal(self, kind: str, message) -> str:
         if message.conversation.kind == ConversationKind.DM:
             return "Instagram messages cannot be hidden or deleted through the API."

@@ -14,7 +14,7 @@ from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import ActionKind, Direction, OutboundAction
 
-from .client import XClient
+from .client import XClient, for_channel
 from .parse import dm_conversation_id
 
 
@@ -108,7 +108,7 @@ def delete(action: OutboundAction, client: XClient) -> str:
     return ""
 
 
-HANDLERS: dict[str, Callable[[OutboundAction, XClient], str]] = {
+PERFORMERS: dict[str, Callable[[OutboundAction, XClient], str]] = {
     ActionKind.REPLY: reply,
     ActionKind.DM: direct_message,
     ActionKind.LIKE: _like(True),
@@ -119,11 +119,11 @@ HANDLERS: dict[str, Callable[[OutboundAction, XClient], str]] = {
 }
 
 
-def perform(action: OutboundAction, client: XClient) -> str:
-    handler = HANDLERS.get(action.kind)
-    if handler is None:
+def perform(action: OutboundAction) -> str:
+    performer = PERFORMERS.get(action.kind)
+    if performer is None:
         raise Rejected(f"X cannot {action.get_kind_display().lower()}")
-    return handler(action, client)
+    return performer(action, for_channel(action.channel))
 
 
 _URL = re.compile(r"https?://\S+")
@@ -138,11 +138,12 @@ def _same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def find_landed(action: OutboundAction, client: XClient) -> str | None:
+def find_landed(action: OutboundAction) -> str | None:
     """Our earlier attempt of *this* action, if X has it: a reply to the same tweet, or a DM,
     with our text, posted since the action's first attempt and not already another message
     (X echoes no marker of ours; `inbox.landing` tells an identical earlier post apart)."""
     brand = action.channel.external_id
+    client = for_channel(action.channel)
     if action.kind == ActionKind.REPLY and action.message is not None:
         target = _target_id(action)
         return landing.own_landing(

@@ -234,3 +234,25 @@ class XClient(ApiClient):
         return self.post(
             f"/2/dm_conversations/with/{participant_id}/messages", json={"text": text}
         )["data"]
+
+
+def for_channel(channel) -> XClient:
+    """A client with a token good for a while; on a 401 it refreshes once and retries."""
+    from . import connect  # the token lives with the connect flow, which needs no client
+
+    token = connect.access_token(channel)
+    refresh = None
+    if channel.credentials.get("refresh_token"):
+
+        def refresh():
+            return connect.refresh(channel, force=True)
+
+    timeout = channel.config.get("http_timeout")
+    page_size = channel.config.get("page_size")
+    return XClient(
+        conf.api_base(channel),
+        token,
+        refresh=refresh,
+        timeout=float(timeout) if timeout else None,
+        page_size=int(page_size) if page_size else None,
+    )

@@ -7,16 +7,15 @@ from datetime import timedelta
 from inbox.connectors import Capability, Connector, IdentityData, PollResult, Responsiveness
 from inbox.models import ActionKind, ConversationKind, Direction
 
-from . import actions, conf, oauth, parse, poll, webhooks
-from .client import XClient
+from . import actions, parse, polling, threads, views, webhooks
+from .client import for_channel
 
 
 class XConnector(Connector):
     kind = "x"
-    webhook_slug = "x"
-    platform = "x"
     label = "X"
     connect_url_name = "channels_tw:connect"
+    extras_template = "channels_tw/channel_extras.html"
     # Linked from the managers' settings menu (accounts/templatetags/settings_nav.py).
     settings_pages = (("X searches", "channels_tw:searches"),)
     # X has no badge; people on X expect an answer within the hour (the seeds' guidance),
@@ -40,39 +39,23 @@ class XConnector(Connector):
     )
     max_text_length = 280
 
-    def client(self, channel) -> XClient:
-        """A client with a token good for a while; on a 401 it refreshes once and retries."""
-        token = oauth.access_token(channel)
-        refresh = None
-        if channel.credentials.get("refresh_token"):
-
-            def refresh():
-                return oauth.refresh(channel, force=True)
-
-        timeout = channel.config.get("http_timeout")
-        page_size = channel.config.get("page_size")
-        return XClient(
-            conf.api_base(channel),
-            token,
-            refresh=refresh,
-            timeout=float(timeout) if timeout else None,
-            page_size=int(page_size) if page_size else None,
-        )
-
     def handle_webhook(self, request):
         return webhooks.handle(request)
 
     def parse(self, event):
-        return parse.parse_payload(event.payload, event.channel)
+        items = parse.parse(event.payload, event.channel)
+        if event.payload.get("source") == "aaa":
+            return threads.follow_known(event.channel, items)
+        return items
 
     def poll(self, channel) -> PollResult:
-        return poll.poll(channel, self.client(channel))
+        return polling.poll(channel)
 
     def perform(self, action) -> str:
-        return actions.perform(action, self.client(action.channel))
+        return actions.perform(action)
 
     def find_landed(self, action) -> str | None:
-        return actions.find_landed(action, self.client(action.channel))
+        return actions.find_landed(action)
 
     def action_refusal(self, kind: str, message) -> str:
         if message.conversation.kind == ConversationKind.DM:
@@ -94,10 +77,13 @@ class XConnector(Connector):
     def fetch_profile(self, channel, identity_external_id: str):
         """Name, handle, avatar, followers and the verified mark of an X user. A user X
         does not show (suspended, deactivated) gets no invented name: it stays empty."""
-        user = self.client(channel).user(identity_external_id)
+        user = for_channel(channel).user(identity_external_id)
         if user is None:
             return IdentityData(platform=self.platform, external_id=identity_external_id)
         return parse.v2_identity(user)
+
+    def extras_context(self, channel) -> dict:
+        return views.extras_context(channel)
 
     def permalink(self, channel, external_id: str) -> str:
         return parse.permalink(channel.handle, external_id)

@@ -1,6 +1,6 @@
 """X payloads to platform-free items, dispatched from a dict by event type.
 
-Stored events come in two families (see `events.py` for how they are cut):
+Stored events come in two families (`webhooks.split` and `polling` cut them):
 - polled v2 objects: `{"source": "mentions"|"search"|"dm_events", "tweet"|"dm_event": {...},
   "includes": {...}, "for_user_id": ...}` (https://docs.x.com/x-api/posts/timelines/introduction,
   https://docs.x.com/x-api/direct-messages/lookup/introduction);
@@ -19,7 +19,7 @@ from typing import Any
 
 from inbox.connectors import IdentityData, InboundItem, ItemKind, ParsedItem, UnsupportedItem
 from inbox.http import https_or_empty
-from inbox.models import Channel, Message
+from inbox.models import Channel
 
 PLATFORM = "x"
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -92,15 +92,6 @@ def v11_identity(user: dict | None) -> IdentityData | None:
         follower_count=user.get("followers_count"),
         verified=bool(user.get("verified")),
     )
-
-
-def _known_thread(channel: Channel, tweet_id: str) -> str:
-    """The conversation a tweet we already hold belongs to ('' if we have never seen it)."""
-    return (
-        Message.objects.filter(channel=channel, external_id=tweet_id)
-        .values_list("conversation__external_thread_id", flat=True)
-        .first()
-    ) or ""
 
 
 # ---- polled v2 objects -----------------------------------------------------------------
@@ -205,13 +196,9 @@ def _v11_tweet_item(tweet: dict, channel: Channel, brand_id: str, **overrides) -
     tweet_id = tweet["id_str"]
     user = tweet.get("user") or {}
     parent = tweet.get("in_reply_to_status_id_str") or ""
-    # v1.1 objects carry no conversation_id: follow the reply to a thread we already hold.
-    thread = (
-        _known_thread(channel, tweet_id)
-        or (_known_thread(channel, parent) if parent else "")
-        or parent
-        or tweet_id
-    )
+    # v1.1 objects carry no conversation_id: the reply's parent names the thread until
+    # `threads.follow_known` finds one we already hold.
+    thread = parent or tweet_id
     values = dict(
         kind=ItemKind.REPLY if parent else ItemKind.MENTION,
         external_id=tweet_id,
@@ -299,7 +286,7 @@ def parse_aaa_delete(payload: dict, channel: Channel) -> list[ParsedItem]:
         InboundItem(
             kind=ItemKind.MENTION,
             external_id=tweet_id,
-            thread_id=_known_thread(channel, tweet_id) or tweet_id,
+            thread_id=tweet_id,
             conversation_kind="mention",
             timestamp=_ms_time(event["timestamp_ms"]),
             text=None,
@@ -312,7 +299,7 @@ def parse_aaa_delete(payload: dict, channel: Channel) -> list[ParsedItem]:
     ]
 
 
-PARSERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {
+HANDLERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {
     "mentions": parse_v2_tweet,
     "search": parse_v2_tweet,
     "dm_events": parse_v2_dm,
@@ -323,9 +310,10 @@ PARSERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {
 }
 
 
-def parse_payload(payload: dict, channel: Channel) -> list[ParsedItem]:
+def parse(payload: dict, channel: Channel) -> list[ParsedItem]:
+    """Pure: reads only the payload and the channel's own fields (no HTTP, no queries)."""
     key = payload.get("type") if payload.get("source") == "aaa" else payload.get("source")
-    parser = PARSERS.get(key or "")
-    if parser is None:
+    handler = HANDLERS.get(key or "")
+    if handler is None:
         return [UnsupportedItem(f"X event {key!r} is not handled")]
-    return parser(payload, channel)
+    return handler(payload, channel)

@@ -19,7 +19,7 @@ from inbox.access import require_manager
 from inbox.models import Channel
 
 from . import conf
-from .poll import build_query
+from .polling import build_query
 
 LISTS = ("phrases", "hashtags", "urls", "exclude")
 EXTRA_ROWS = 1

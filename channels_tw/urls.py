@@ -1,11 +1,13 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import searches, views
 
 app_name = "channels_tw"
 
 urlpatterns = [
-    path("", views.status, name="status"),
+    # The X status page became X's part of the one Channels page.
+    path("", RedirectView.as_view(pattern_name="inbox:channels", permanent=True)),
     path("connect/", views.connect, name="connect"),
     path("callback/", views.callback, name="callback"),
     path("searches/", searches.searches, name="searches"),

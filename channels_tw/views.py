@@ -1,7 +1,7 @@
-"""Admin pages of the X channel: connect with OAuth 2.0 + PKCE, and the channel status.
+"""Admin pages of the X channel: connect with OAuth 2.0 + PKCE, and X's part of the
+Channels page (`extras_context`, shown with `channels_tw/channel_extras.html`).
 
-Only admins connect accounts; the status page shows each X channel's health and the rate
-limit budget X reported per endpoint beside the configured tier limit.
+Only admins connect accounts; the connect flow returns to the Channels page.
 """
 
 from __future__ import annotations
@@ -10,30 +10,26 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from inbox import channels
-from inbox.access import get_reconnect_channel
+from inbox.access import get_reconnect_channel, require_admin
 from inbox.connectors import ConnectorError
 from inbox.models import Channel, ChannelStatus
 
-from . import conf, oauth
+from . import conf
+from . import connect as oauth
 from .client import XClient
 
 SESSION_KEY = "x_oauth"
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not getattr(request.user, "is_admin", False):
-        raise PermissionDenied("only admins connect channels")
-
-
 def connect(request: HttpRequest) -> HttpResponse:
     """Start the consent flow; `?reconnect=<id>` reconnects an existing channel."""
-    _require_admin(request)
+    require_admin(request)
     api_base = settings.X_API_BASE.rstrip("/")
     if request.GET.get("reconnect"):
         api_base = conf.api_base(get_reconnect_channel(request, kinds=["x"]))
@@ -54,7 +50,7 @@ def connect(request: HttpRequest) -> HttpResponse:
 
 
 def callback(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    require_admin(request)
     pending = request.session.pop(SESSION_KEY, None)
     state = request.GET.get("state", "")
     if not pending or not hmac.compare_digest(state.encode(), pending["state"].encode()):
@@ -94,24 +90,19 @@ def callback(request: HttpRequest) -> HttpResponse:
             channels.connected(channel, user=request.user)
     else:
         channels.reconnect(channel, credentials=credentials, user=request.user)
-    return redirect("channels_tw:status")
+    messages.success(request, f"Connected: {channel.name} (X)")
+    return redirect("inbox:channels")
 
 
-def status(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
-    rows = []
-    for channel in Channel.objects.filter(kind="x").order_by("name"):
-        limits = conf.tier_limits(channel)
-        budgets = [
-            {"endpoint": name, "tier_limit": limits.get(name), **budget}
-            for name, budget in sorted(channel.rate_limits.items())
-        ]
-        rows.append(
-            {
-                "channel": channel,
-                "budgets": budgets,
-                "tier": channel.config.get("tier", conf.DEFAULT_TIER),
-                "searches": channel.config.get("searches", []),
-            }
-        )
-    return render(request, "channels_tw/status.html", {"rows": rows})
+def extras_context(channel: Channel) -> dict:
+    """What X adds to its row on the Channels page: the tier, the named searches polled,
+    the poll's pacing and each endpoint's configured tier limit beside X's own budget."""
+    limits = conf.tier_limits(channel)
+    return {
+        "tier": channel.config.get("tier", conf.DEFAULT_TIER),
+        "searches": [
+            s.get("name") or s.get("query", "") for s in channel.config.get("searches", [])
+        ],
+        "sources": channel.config.get("sources", ["mentions", "search", "dm_events"]),
+        "tier_limits": sorted(limits.items()),
+    }

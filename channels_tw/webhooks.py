@@ -51,10 +51,10 @@ def handle(request: HttpRequest) -> HttpResponse | list[EventToStore]:
     # Anyone can compute an HMAC with an empty key: without the secret, nothing is genuine.
     if not settings.X_CONSUMER_SECRET or not hmac.compare_digest(given.encode(), expected.encode()):
         return HttpResponse("bad signature", status=403, content_type="text/plain")
-    return events_from_delivery(request.body, split_activity)
+    return events_from_delivery(request.body, split)
 
 
-def split_activity(body: dict) -> list[EventToStore]:
+def split(body: dict) -> list[EventToStore]:
     """One stored event per tweet, DM, like or deletion, keyed by X's own id.
 
     AAA retries and replays whole bodies; keys on the item ids make the repeats no-ops.

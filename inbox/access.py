@@ -24,6 +24,13 @@ def require_manager(request: HttpRequest) -> None:
         raise PermissionDenied("managers only")
 
 
+def require_admin(request: HttpRequest) -> None:
+    """Admins only: connecting channels, the Channels page, people and the audit log."""
+    require_agent(request)
+    if not request.user.is_admin:
+        raise PermissionDenied("Only admins may do this.")
+
+
 def get_conversation_for_agent(request: HttpRequest, pk: int) -> Conversation:
     """The conversation with what its header and panels show (1 query), or 404."""
     require_agent(request)

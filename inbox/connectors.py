@@ -177,6 +177,20 @@ class Responsiveness:
     median_within: bool = True  # the median response time must be within it too
 
 
+@dataclass(frozen=True)
+class ComposerOption:
+    """A choice the composer offers for one reply (a message tag, a template...).
+
+    Shown as a checkbox named `name`; when ticked, `{name: True}` reaches the connector in
+    the outbound action's payload. Only options the connector offered are passed back.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    default: bool = False
+
+
 class Capability(enum.StrEnum):
     REPLY = "reply"
     PRIVATE_REPLY = "private_reply"
@@ -194,9 +208,10 @@ class Capability(enum.StrEnum):
 class Connector:
     """What a channel app implements. Methods raise the typed errors above, never sleep."""
 
-    kind: ClassVar[str]  # registry key and Channel.kind, e.g. "facebook"
-    webhook_slug: ClassVar[str]  # the webhook lives at /webhooks/<slug>/
-    platform: ClassVar[str]  # identity namespace; FB and IG PSIDs differ, so per app
+    # The channel's one name, e.g. "facebook": the registry key and `Channel.kind`, its
+    # webhook's /webhooks/<kind>/ and the namespace of its customers' ids (`platform`; FB
+    # and IG ids differ, so it is per connector).
+    kind: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Composer limit shown live (X: 280); None means no practical limit.
@@ -207,6 +222,9 @@ class Connector:
     connect_url_name: ClassVar[str] = ""
     # What the reports measure this channel's responsiveness against; None: nothing.
     responsiveness: ClassVar[Responsiveness | None] = None
+    # The channel's own partial on the Channels page (`<app>/channel_extras.html`, "" = none),
+    # rendered with `extras` = `extras_context(channel)` and `channel`.
+    extras_template: ClassVar[str] = ""
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse | list[EventToStore]:
         """Answer the verification handshake, or verify the signature and return the events.
@@ -271,15 +289,25 @@ class Connector:
         """
         return self.capabilities
 
-    def human_agent_tag_available(self, conversation) -> bool:
-        """Whether a person may still answer this DM with a tag that extends the window."""
-        return False
+    def composer_options(self, conversation) -> list[ComposerOption]:
+        """What the composer offers besides the text for a reply in this conversation.
+        It must not query the database: it is asked each time the composer is shown."""
+        return []
 
     def permalink(self, channel: Channel, external_id: str) -> str:
         return ""
 
+    def extras_context(self, channel: Channel) -> dict[str, Any]:
+        """What `extras_template` shows for this channel on the Channels page."""
+        return {}
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @property
+    def platform(self) -> str:
+        """`Identity.platform` of this channel's customers: its kind."""
+        return self.kind
 
 
 class Registry:
@@ -288,12 +316,6 @@ class Registry:
 
     def register(self, connector: Connector) -> None:
         self._connectors[connector.kind] = connector
-
-    def by_webhook_slug(self, slug: str) -> Connector:
-        for connector in self._connectors.values():
-            if getattr(connector, "webhook_slug", None) == slug:
-                return connector
-        raise LookupError(f"no connector serves the webhook {slug!r}")
 
     def get(self, kind: str) -> Connector:
         try:

@@ -80,8 +80,9 @@ class Rule(models.Model):
 
     def clean(self) -> None:
         from .actions import check_destinations
-        from .engine import RuleError, compile_rule
+        from .compiling import compile_rule
         from .references import check_action_references, check_condition_references
+        from .registry import RuleError
 
         if self.trigger == Trigger.IDLE and not self.minutes:
             raise ValidationError({"minutes": "An idle trigger needs a number of minutes."})

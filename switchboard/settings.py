@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "switchboard.middleware.VaryOnHtmxMiddleware",
 ]
 
 ROOT_URLCONF = "switchboard.urls"

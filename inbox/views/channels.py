@@ -1,28 +1,27 @@
 """The admins' Channels page: every connected account, its health, and how to (re)connect.
 
-Each connector names its own connect page (`Connector.connect_url_name`); this page only
-links to it, so a new channel app appears here without a line changed in `inbox/`.
+Each connector names its own connect page (`Connector.connect_url_name`) and may add a
+partial of its own under its row (`Connector.extras_template`, `extras_context`); this page
+only links to and includes them, so a new channel app appears here without a line changed
+in `inbox/`. Every connect flow returns here.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from .. import selectors
-from ..access import require_agent
+from ..access import require_admin
 from ..connectors import registry
 from ..models import EventState
 
 
 def channels(request: HttpRequest) -> HttpResponse:
-    require_agent(request)
-    if not request.user.is_admin:
-        raise PermissionDenied("Only admins manage channels.")
+    require_admin(request)
     kept = selectors.kept_for_inspection()
     # The reasons are read in the Django admin, which only staff may open.
     staff = request.user.is_staff
@@ -32,6 +31,7 @@ def channels(request: HttpRequest) -> HttpResponse:
             "reconnect_url": _reconnect_url(row),
             "poisoned_url": staff and _events_url(EventState.POISONED, row.channel.pk),
             "failed_url": staff and _events_url(EventState.FAILED, row.channel.pk),
+            **_extras(row),
         }
         for row in selectors.channel_overview(kept)
     ]
@@ -48,6 +48,20 @@ def channels(request: HttpRequest) -> HttpResponse:
     return render(
         request, "inbox/channels.html", {"rows": rows, "connect": connect, "unmatched": unmatched}
     )
+
+
+def _extras(row: selectors.ChannelRow) -> dict:
+    """The channel's own partial and its context (a connector that has none adds nothing)."""
+    try:
+        connector = registry.get(row.channel.kind)
+    except LookupError:  # a kind whose app is no longer installed
+        return {}
+    if not connector.extras_template:
+        return {}
+    return {
+        "extras_template": connector.extras_template,
+        "extras": connector.extras_context(row.channel),
+    }
 
 
 def _events_url(state: str | None, channel_id: int | None) -> str:

@@ -90,7 +90,7 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
         "mode": mode,
         "max_length": connector.max_text_length,
         "window_closes_at": connector.window_closes_at(conversation),
-        "human_agent_allowed": connector.human_agent_tag_available(conversation),
+        "composer_options": connector.composer_options(conversation),
         "saved_replies": filled,
         # "Reply publicly + continue privately": the public text the managers chose.
         "handoff_text": next((r["text"] for r in filled if r["handoff"]), ""),

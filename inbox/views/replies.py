@@ -89,7 +89,12 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form["use_signature"]:
         text = with_signature(text, request.user.signature)
         public_text = text if mode != "both" else public_text
-    options = {"human_agent_tag": True} if request.POST.get("human_agent_tag") == "on" else {}
+    # Only what the connector offers here is passed on, whatever else the form carries.
+    options = {
+        option.name: True
+        for option in conversation.channel.connector.composer_options(conversation)
+        if request.POST.get(option.name) == "on"
+    }
     try:
         with transaction.atomic():
             if not reply_tokens.claim(

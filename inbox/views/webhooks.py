@@ -17,7 +17,7 @@ from ..ingest import store_events
 @login_not_required
 def webhook(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        connector = registry.by_webhook_slug(slug)
+        connector = registry.get(slug)  # the webhook lives at /webhooks/<kind>/
     except LookupError:
         raise Http404("unknown webhook") from None
     outcome = connector.handle_webhook(request)

@@ -74,7 +74,7 @@ def test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_
     assert replies_posted(standin) == []
 
     page = browser_page(admin_user)
-    page.goto(f"{live_server.url}/channels/facebook/")
+    page.goto(f"{live_server.url}/channels/")
     assert "Needs reconnect" in page.inner_text("body")
     page.get_by_role("link", name="Reconnect").click()
 
@@ -91,7 +91,7 @@ def test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_
     artifact(page, "demo-facebook-login-dialog")
     page.click("text=Continue as Ada")
 
-    page.wait_for_url(f"{live_server.url}/channels/facebook/")
+    page.wait_for_url(f"{live_server.url}/channels/")
     assert "Connected: Polaris Outfitters (sandbox)" in page.inner_text("body")
     artifact(page, "demo-facebook-reconnected")
     wait_for(
@@ -111,7 +111,7 @@ def test_cancelling_on_the_standin_login_connects_nothing(
     page = browser_page(admin_user)
     page.goto(f"{live_server.url}/channels/facebook/connect/")
     page.click("text=Cancel")
-    page.wait_for_url(f"{live_server.url}/channels/facebook/")
+    page.wait_for_url(f"{live_server.url}/channels/")
     assert "Facebook Login was cancelled; nothing was connected." in page.inner_text("body")
 
 
@@ -136,7 +136,7 @@ def test_admin_connects_the_demo_x_account_on_the_standin_consent_page(
         page.select_option("select[name=user_id]", x_demo.BRAND_ID)
         artifact(page, "demo-x-consent")
         page.click("button[value='1']")
-        page.wait_for_url(f"{live_server.url}/channels/x/")
+        page.wait_for_url(f"{live_server.url}/channels/")
 
     channel = Channel.objects.get(kind="x", external_id=x_demo.BRAND_ID)
     assert channel.handle == x_demo.BRAND

@@ -33,7 +33,7 @@ def _channel():
 
 
 def _items(payload: dict) -> list:
-    return parse.parse_payload(payload, _channel())
+    return parse.parse(payload, _channel())
 
 
 # ---- CRC and signature --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Entry
-from channels_tw.poll import build_query, searches
+from channels_tw.polling import build_query, searches
 from inbox.models import Conversation
 from rules.models import BusinessHours, SlaPolicy
 from tests.support import factories

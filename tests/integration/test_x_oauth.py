@@ -16,7 +16,7 @@ import pytest
 import requests
 from django.test import override_settings
 
-from channels_tw import oauth
+from channels_tw import connect as oauth
 from inbox import polling
 from inbox.models import Channel, ChannelStatus
 from tests.support.x import BRAND_ID, make_x_channel
@@ -73,8 +73,11 @@ def test_admin_connects_an_account_with_pkce(x_platform, client, admin_user):
     assert channel.handle == "polarisoutfit"
     assert channel.credentials["refresh_token"]
     assert channel.credentials["expires_at"] > time.time() + 7000
-    status_page = client.get("/channels/x/")
-    assert "Polaris Outfitters" in status_page.content.decode()
+    assert done["Location"] == "/channels/"
+    channels_page = client.get("/channels/").content.decode()
+    assert (
+        "Polaris Outfitters" in channels_page and "Connected: Polaris Outfitters" in channels_page
+    )
 
 
 def test_callback_with_a_forged_state_connects_nothing(x_platform, client, admin_user):
@@ -90,7 +93,7 @@ def test_callback_with_a_forged_state_connects_nothing(x_platform, client, admin
 def test_agents_cannot_connect_or_see_budgets(client, agent):
     client.force_login(agent)
     assert client.get("/channels/x/connect/").status_code == 403
-    assert client.get("/channels/x/").status_code == 403
+    assert client.get("/channels/").status_code == 403
 
 
 def _oauth_channel(app, url, *, expires_in: int):

@@ -219,6 +219,13 @@ def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agen
         return page[start : end if end > 0 else None]
 
     assert "sla sla-soon" in row(comment) and "sla sla-ok" in row(dm)
+    # The "SLA due soon" folder holds exactly what the badge calls due soon.
+    folder = client.get(reverse("inbox:inbox"), {"folder": "sla_due_soon"}).content.decode()
+    assert f'id="row-{comment.pk}"' in folder and f'id="row-{dm.pk}"' not in folder
+    assert (
+        f'id="row-{comment.pk}"'
+        not in client.get(reverse("inbox:inbox"), {"folder": "sla_breached"}).content.decode()
+    )
 
     assert run_time_triggers() == 1
     assert list(comment.tags.values_list("name", flat=True)) == ["Due soon"]
@@ -227,3 +234,20 @@ def test_due_soon_is_the_policys_for_the_badge_and_the_rule_trigger(client, agen
     later = timezone.now() + timedelta(minutes=21)
     assert run_time_triggers(later) == 1
     assert list(dm.tags.values_list("name", flat=True)) == ["Due soon"]
+
+
+def test_a_breached_conversation_has_the_badge_and_is_in_the_breached_folder(client, agent):
+    from django.urls import reverse
+
+    SlaPolicy.objects.create(
+        name="Fast", first_response_minutes=3, due_soon_minutes=1, business_time=False
+    )
+    late = factories.make_conversation(text="hello?")  # wrote 5 minutes ago: 2 minutes late
+    sla.refresh_due(late)
+    late.refresh_from_db()
+    assert sla.status(late) == "breached"
+    client.force_login(agent)
+    folder = client.get(reverse("inbox:inbox"), {"folder": "sla_breached"}).content.decode()
+    assert f'id="row-{late.pk}"' in folder and "sla sla-breached" in folder
+    soon = client.get(reverse("inbox:inbox"), {"folder": "sla_due_soon"}).content.decode()
+    assert f'id="row-{late.pk}"' not in soon

@@ -25,7 +25,7 @@ from inbox.connectors import EventToStore, PollResult, RateLimited
 from inbox.models import Channel
 
 from . import conf
-from .client import XClient
+from .client import XClient, for_channel
 
 log = logging.getLogger("switchboard.x.poll")
 
@@ -253,7 +253,8 @@ class PollRun:
         self.cursors["dm_events"] = cursor
 
 
-def poll(channel: Channel, client: XClient) -> PollResult:
+def poll(channel: Channel) -> PollResult:
+    client = for_channel(channel)
     run = PollRun(channel=channel, client=client, cursors=dict(channel.cursors))
     sources = channel.config.get("sources", ["mentions", "search", "dm_events"])
     if "mentions" in sources:
