@@ -13,7 +13,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inbox import conversations as ops
-from switchboard.standin_server import serve_in_thread
+from inbox.models import Conversation
+from rules import tasks as rules_tasks
+from slack import tasks as slack_tasks
+from slack.models import SlackConnection, SlackMessage
+from slack.standin import SlackStandin
+from switchboard.standin_server import serve_in_thread, served
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
 from webhooks_out import delivery as deliveries
@@ -246,6 +251,52 @@ def test_a_new_customer_conversation_fires_created_events(
         ("message.created", "Is it in stock?"),
         ("message.created", "Size 42?"),
     ]
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_a_conversation_passing_its_due_time_fires_sla_breached_once(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    hook = receiver()
+    subscribe(hook.url, "sla.breached")
+    due = timezone.now() + timedelta(seconds=2)
+    conversation = factories.make_conversation(text="Where is my <order>?", sla_due_at=due)
+    with served(SlackStandin()) as slack:
+        SlackConnection.objects.create(secret={"webhook_url": slack.url + "/services/T/B/X"})
+        with django_capture_on_commit_callbacks(execute=True):
+            rules_tasks.tick()
+        assert Delivery.objects.count() == 0  # not due yet
+
+        # The due time passes; the beat's tick (and Slack's sweep) runs every minute after.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            sla_due_at=timezone.now() - timedelta(seconds=1)
+        )
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                rules_tasks.tick()
+                slack_tasks.sweep()
+
+        [delivery] = Delivery.objects.all()
+        assert (delivery.event, delivery.state) == ("sla.breached", "delivered")
+        [sent] = hook.requests
+        assert sent["event"] == "sla.breached"
+        body = json.loads(sent["body"])
+        assert (body["id"], body["type"]) == (delivery.uid, "sla.breached")
+        conversation.refresh_from_db()
+        assert body["data"]["conversation"]["id"] == conversation.pk
+        assert body["data"]["sla"]["due_at"] == conversation.sla_due_at.isoformat()
+        assert documented_verifier()("whsec_test", sent["body"], sent["signature"])
+        [post] = [p["text"] for p in slack.posts]
+        assert post.startswith("*SLA breached*") and "&lt;order&gt;" in post
+        assert SlackMessage.objects.count() == 1
+
+    # Answered late, then waiting again: a new due time is a new breach.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        sla_due_at=timezone.now() - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rules_tasks.tick()
+    assert Delivery.objects.count() == 2
 
 
 def test_agents_cannot_manage_webhooks(agent_client):
