@@ -87,3 +87,21 @@ def emit(
         body = envelope(event, uid, conversation_data(conversation, message, extra))
         made += store(subscription, event, uid, body, key) is not None
     return made
+
+
+def rule_subscription(url: str) -> Subscription:
+    """The subscription holding a rule's calls to `url`: made on first use, with its own
+    secret, shown on the Webhooks page like a manager's."""
+    from .signing import new_secret
+
+    subscription, _ = Subscription.objects.get_or_create(
+        url=url, for_rules=True, defaults={"events": [], "signing": {"secret": new_secret()}}
+    )
+    return subscription
+
+
+def call(url: str, data: dict, *, event: str) -> Delivery:
+    """A rule's (or a storm's) POST to a URL it names: a stored, signed delivery, retried
+    and redeliverable like a subscription's events. Queued after the caller commits."""
+    uid = new_uid()
+    return store(rule_subscription(url), event, uid, envelope(event, uid, data))
