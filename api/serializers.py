@@ -256,6 +256,20 @@ class AssignInput(serializers.Serializer):
     )
 
 
+class MergeInput(serializers.Serializer):
+    other = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        help_text="The customer folded into this one (and then deleted).",
+    )
+    conversation = serializers.PrimaryKeyRelatedField(
+        queryset=Conversation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Where the merge is recorded on the timeline, as when an agent merges "
+        "from a conversation; without it, only in the audit log.",
+    )
+
+
 class TagInput(serializers.Serializer):
     name = serializers.CharField(max_length=64)
 

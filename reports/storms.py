@@ -186,8 +186,8 @@ def storming_condition(user) -> Q:
 
 
 def _announce(storm: Storm) -> None:
-    """Tell the team once: Slack and/or a JSON webhook, if configured; posted once, never
-    retried blindly (rules.notify)."""
+    """Tell the team once: Slack and/or a JSON webhook, if configured; both stored and
+    retried (slack/delivery.py, webhooks_out/delivery.py)."""
     from rules.notify import queue_webhook
     from slack import notify as slack_notify
 
@@ -208,6 +208,7 @@ def _announce(storm: Storm) -> None:
                 "reason": storm.reason,
                 "started_at": storm.started_at.isoformat(),
             },
+            event="storm",
         )
     Storm.objects.filter(pk=storm.pk).update(notified_at=timezone.now())
 

@@ -1,7 +1,9 @@
 """Outgoing notifications of rules: Slack incoming webhooks and plain JSON webhooks.
 
-Both are queued as Celery tasks after the rule's transaction commits (nobody hears of a
-change that rolled back) and posted once: a notification is never retried blindly.
+Both are sent after the rule's transaction commits (nobody hears of a change that rolled
+back). A webhook call is a stored delivery of webhooks_out: signed, retried with backoff,
+shown on the Webhooks page with a Redeliver button (docs/webhooks.md); receivers
+deduplicate by its id. A Slack notification is posted once, never retried blindly.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def queue_slack(url: str, text: str) -> None:
     transaction.on_commit(lambda: notify_slack.delay(url, text))
 
 
-def queue_webhook(url: str, payload: dict) -> None:
-    from .tasks import call_webhook
+def queue_webhook(url: str, payload: dict, *, event: str = "") -> None:
+    """Store the call now, in the rule's transaction; it is sent once that commits."""
+    from webhooks_out import events
+    from webhooks_out.models import RULE_MATCHED
 
-    transaction.on_commit(lambda: call_webhook.delay(url, payload))
+    events.call(url, payload, event=event or RULE_MATCHED)

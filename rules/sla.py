@@ -258,3 +258,28 @@ def refresh_open(batch: int = 500) -> int:
             before = conversation.sla_due_at
             if refresh_due(conversation) != before:
                 changed += 1
+
+
+# Told by the beat's tick of the conversations past their due time; a listener is called
+# every minute while a breach lasts, so it keeps its own memory of what it announced
+# (webhooks_out stores one delivery per conversation and due time).
+breach_listeners: list = []
+# A breach older than this is not announced: after the beat was down, or on first setup.
+BREACH_LOOKBACK = timedelta(hours=1)
+BREACH_BATCH = 500
+
+
+def announce_breaches(now: datetime | None = None) -> int:
+    """The tick's call: the open conversations breached in the last hour, earliest due
+    first, passed to each listener as one list. Returns how many were found."""
+    if not breach_listeners:
+        return 0
+    now = now or timezone.now()
+    found = list(
+        Conversation.objects.filter(breached_q(now), sla_due_at__gte=now - BREACH_LOOKBACK)
+        .exclude(is_spam=True)
+        .order_by("sla_due_at", "pk")[:BREACH_BATCH]
+    )
+    for listener in breach_listeners:
+        listener(found, now)
+    return len(found)

@@ -14,12 +14,13 @@ log = logging.getLogger("switchboard.rules")
 @shared_task(ignore_result=True)
 def tick() -> dict:
     """Every minute (beat, registered in RulesConfig.ready): SLA upkeep and time triggers."""
-    from .sla import clear_answered
+    from .sla import announce_breaches, clear_answered
     from .timers import run_time_triggers
 
     cleared = clear_answered()
     hits = run_time_triggers()
-    return {"sla_cleared": cleared, "hits": hits}
+    breaches = announce_breaches()
+    return {"sla_cleared": cleared, "hits": hits, "sla_breaches": breaches}
 
 
 @shared_task(ignore_result=True)

@@ -2,22 +2,27 @@
 
 Claim with a conditional update, record the attempt, post, record the outcome; retried with
 webhooks_out's exponential backoff for about a day, and a "sending" row left by a worker that
-died is swept and sent again. Slack's incoming webhooks have no idempotency key, so a worker
-killed after Slack took the post but before we recorded it can post twice: at least once.
+died is swept and sent again. Neither Slack's incoming webhooks nor chat.postMessage take an
+idempotency key, so a worker killed after Slack took the post but before we recorded it can
+post twice: at least once. A refusal that retrying cannot mend (channel_not_found,
+invalid_auth, …) fails the post at once; `ratelimited` waits for Slack's Retry-After
+(slack/client.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db.models import F
 from django.utils import timezone
 
 from inbox import queueing
-from inbox.connectors import Unavailable
+from inbox.connectors import RateLimited, Rejected, Unavailable
 from rules.destinations import UnsafeDestination, check_destination
-from webhooks_out.delivery import MAX_ATTEMPTS, STALE_SENDING, ReceiverClient, backoff
+from webhooks_out.delivery import MAX_ATTEMPTS, STALE_SENDING, backoff
 
+from .client import SlackClient
 from .models import DeliveryState, SlackMessage
 
 log = logging.getLogger("switchboard.slack")
@@ -41,25 +46,27 @@ def deliver(message_id: int) -> SlackMessage | None:
     message = claim(message_id)
     if message is None:
         return None
-    url = message.target.get("url", "")
+    target = message.target
+    bot = "token" in target
+    url = target.get("api", "") if bot else target.get("url", "")
     try:
         check_destination(url)  # the same SSRF guard as every outgoing post
     except UnsafeDestination as exc:
         _finish(message, DeliveryState.FAILED, error=str(exc))
         return message
-    client = ReceiverClient()
+    client = SlackClient(url if bot else "", token=target.get("token", ""))
     try:
-        client.post(
-            url,
-            data=message.body.encode(),
-            headers={"Content-Type": "application/json; charset=utf-8"},
-        )
-    except Unavailable as exc:
-        response = client.last_response
-        if response is not None and response.ok:  # Slack answers a plain-text "ok"
-            _finish(message, DeliveryState.DELIVERED, response=response)
+        if bot:
+            text = json.loads(message.body)["text"]
+            client.post_message(target.get("channel", ""), text)
         else:
-            _retry_later(message, str(exc), response)
+            client.post_webhook(url, message.body.encode())
+    except Rejected as exc:
+        _finish(message, DeliveryState.FAILED, response=client.last_response, error=str(exc))
+    except RateLimited as exc:
+        _retry_later(message, str(exc), client.last_response, when=exc.retry_at)
+    except Unavailable as exc:
+        _retry_later(message, str(exc), client.last_response)
     else:
         _finish(message, DeliveryState.DELIVERED, response=client.last_response)
     return message
@@ -76,7 +83,8 @@ def _finish(message: SlackMessage, state: str, *, response=None, error: str = ""
         log.warning("slack message %s failed: %s", message.pk, error)
 
 
-def _retry_later(message: SlackMessage, error: str, response) -> None:
+def _retry_later(message: SlackMessage, error: str, response, *, when=None) -> None:
+    """Again after the backoff, or when Slack's Retry-After says."""
     if message.attempts >= MAX_ATTEMPTS:
         _finish(
             message,
@@ -85,7 +93,7 @@ def _retry_later(message: SlackMessage, error: str, response) -> None:
             error=f"gave up after {message.attempts} attempts: {error}",
         )
         return
-    when = timezone.now() + backoff(message.attempts)
+    when = when or timezone.now() + backoff(message.attempts)
     SlackMessage.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
         state=DeliveryState.PENDING,
         next_attempt_at=when,

@@ -1,18 +1,37 @@
+import re
+
 from django import forms
 
 from rules.destinations import UnsafeDestination, check_destination
 
-from .models import MEMBER_ID, SlackConnection
+from .models import MEMBER_ID, Method, SlackConnection
+
+BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{6,250}")
 
 
 class SlackConnectionForm(forms.ModelForm):
+    method = forms.ChoiceField(
+        choices=Method.choices,
+        widget=forms.RadioSelect,
+        label="Post with",
+        initial=Method.WEBHOOK,
+        required=False,
+    )
     webhook_url = forms.URLField(
         max_length=1000,
         assume_scheme="https",
-        required=True,
+        required=False,
         label="Incoming webhook URL",
         help_text="From your Slack app's Incoming Webhooks page: "
         "https://hooks.slack.com/services/…",
+    )
+    bot_token = forms.CharField(
+        required=False,
+        max_length=255,
+        widget=forms.PasswordInput(render_value=False),
+        label="Bot token",
+        help_text="The app's Bot User OAuth Token (xoxb-…, scope chat:write), from its "
+        "OAuth & Permissions page. Left blank, the saved one is kept.",
     )
 
     members = forms.CharField(
@@ -26,6 +45,8 @@ class SlackConnectionForm(forms.ModelForm):
     class Meta:
         model = SlackConnection
         fields = [
+            "method",
+            "channel",
             "enabled",
             "new_conversations",
             "folder_channel",
@@ -35,6 +56,7 @@ class SlackConnectionForm(forms.ModelForm):
             "sla",
         ]
         labels = {
+            "channel": "Channel (bot token)",
             "new_conversations": "Post new conversations",
             "folder_channel": "…only from this channel",
             "folder_tag": "…only with this tag",
@@ -53,10 +75,30 @@ class SlackConnectionForm(forms.ModelForm):
 
     def clean_webhook_url(self):
         url = self.cleaned_data["webhook_url"]
+        if not url:
+            return url
         try:
             return check_destination(url)  # the outgoing posts' SSRF guard
         except UnsafeDestination as exc:
             raise forms.ValidationError(str(exc)) from None
+
+    def clean_bot_token(self):
+        token = self.cleaned_data["bot_token"].strip()
+        if token and not BOT_TOKEN.fullmatch(token):
+            raise forms.ValidationError("A bot token starts with xoxb-.")
+        return token or self.instance.bot_token
+
+    def clean(self):
+        data = super().clean()
+        data["method"] = self.instance.method = data.get("method") or Method.WEBHOOK
+        if data["method"] == Method.BOT:
+            if not data.get("bot_token") and "bot_token" not in self.errors:
+                self.add_error("bot_token", "A bot token is needed to post with one.")
+            if not data.get("channel", "").strip():
+                self.add_error("channel", "The channel the bot posts to, e.g. C0123ABCD.")
+        elif not data.get("webhook_url") and "webhook_url" not in self.errors:
+            self.add_error("webhook_url", "An incoming webhook URL is needed to post with one.")
+        return data
 
     def clean_members(self):
         members = {}
@@ -73,5 +115,9 @@ class SlackConnectionForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.member_ids = self.cleaned_data["members"]
-        self.instance.secret = {"webhook_url": self.cleaned_data["webhook_url"]}
+        # Both kept, so switching back and forth loses neither.
+        self.instance.secret = {
+            "webhook_url": self.cleaned_data["webhook_url"] or self.instance.webhook_url,
+            "bot_token": self.cleaned_data["bot_token"],
+        }
         return super().save(commit)

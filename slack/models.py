@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,13 +23,23 @@ class Kind(models.TextChoices):
     SLA_DUE_SOON = "sla_due_soon", "SLA about to breach"
     SLA_BREACHED = "sla_breached", "SLA breached"
     STORM = "storm", "A storm on a post"
+    TEST = "test", "A test message"
+
+
+class Method(models.TextChoices):
+    WEBHOOK = "webhook", "Incoming webhook"
+    BOT = "bot", "Bot token (chat.postMessage)"
 
 
 class SlackConnection(models.Model):
-    """One per installation: an incoming-webhook URL and what to post to it. The URL is
-    a secret (anyone holding it may post to the channel), so it is encrypted at rest."""
+    """One per installation: how we post (an incoming-webhook URL, or a bot token and a
+    channel) and what. The URL and the token are secrets (anyone holding one may post to
+    the channel), so they are encrypted at rest."""
 
     secret = EncryptedJSONField(default=dict, blank=True)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.WEBHOOK)
+    # For the bot token: the channel's id (C0123…) or name, which the bot must be in.
+    channel = models.CharField(max_length=80, blank=True)
     enabled = models.BooleanField(default=True)
     new_conversations = models.BooleanField(default=True)
     # The "folder" of new conversations worth a post; empty means every one.
@@ -50,6 +61,16 @@ class SlackConnection(models.Model):
     def webhook_url(self) -> str:
         return self.secret.get("webhook_url", "")
 
+    @property
+    def bot_token(self) -> str:
+        return self.secret.get("bot_token", "")
+
+    def target(self) -> dict:
+        """Where a post goes, snapshotted on its row when it is stored."""
+        if self.method == Method.BOT:
+            return {"api": settings.SLACK_API_URL, "token": self.bot_token, "channel": self.channel}
+        return {"url": self.webhook_url}
+
     def mention(self, user) -> str:
         """How a post names an agent: a Slack ping when we know their member id."""
         member = (self.member_ids or {}).get(user.username, "")
@@ -69,7 +90,8 @@ class SlackMessage(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     key = models.CharField(max_length=200, unique=True)
-    target = EncryptedJSONField(default=dict)  # {"url": ...}, snapshotted at enqueue
+    # {"url": ...} or {"api": ..., "token": ..., "channel": ...}, snapshotted at enqueue
+    target = EncryptedJSONField(default=dict)
     body = models.TextField()
     conversation = models.ForeignKey(
         "inbox.Conversation", on_delete=models.SET_NULL, null=True, blank=True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -30,14 +31,15 @@ SLA_BATCH = 500
 
 
 def enqueue(
-    *, url: str, kind: str, key: str, text: str, conversation: Conversation | None = None
+    *, target: dict, kind: str, key: str, text: str, conversation: Conversation | None = None
 ) -> SlackMessage | None:
-    """Store one post (once per key) and queue it after commit."""
+    """Store one post (once per key) and queue it after commit. `target` is
+    SlackConnection.target(): a webhook URL, or a bot token and a channel."""
     body = json.dumps({"text": text}, ensure_ascii=False)
     try:
         with transaction.atomic():
             message = SlackMessage.objects.create(
-                kind=kind, key=key, target={"url": url}, body=body, conversation=conversation
+                kind=kind, key=key, target=target, body=body, conversation=conversation
             )
     except IntegrityError:
         return None  # announced before
@@ -68,7 +70,7 @@ def new_conversation(conversation: Conversation) -> None:
         return
     folder = f" in #{escape(connection.folder_tag)}" if connection.folder_tag else ""
     enqueue(
-        url=connection.webhook_url,
+        target=connection.target(),
         kind=Kind.NEW_CONVERSATION,
         key=f"new:{conversation.pk}",
         conversation=conversation,
@@ -85,7 +87,7 @@ def assigned(audit_event) -> None:
         return  # reassigned again within the same transaction: the later line tells it
     by = f" by {escape(audit_event.actor.display_name)}" if audit_event.actor_id else ""
     enqueue(
-        url=connection.webhook_url,
+        target=connection.target(),
         kind=Kind.ASSIGNED,
         key=f"assigned:{audit_event.pk}",
         conversation=conversation,
@@ -110,7 +112,7 @@ def mentioned(audit_event) -> None:
     author = escape(note.author.display_name) if note.author_id else "Someone"
     for user in users:
         enqueue(
-            url=connection.webhook_url,
+            target=connection.target(),
             kind=Kind.MENTIONED,
             key=f"mentioned:{note.pk}:{user.pk}",
             conversation=conversation,
@@ -158,7 +160,7 @@ def sla_scan(now=None) -> int:
             )
             made += bool(
                 enqueue(
-                    url=connection.webhook_url,
+                    target=connection.target(),
                     kind=kind,
                     key=key,
                     conversation=conversation,
@@ -172,4 +174,15 @@ def sla_scan(now=None) -> int:
 
 def storm(url: str, text: str, key: str) -> None:
     """reports/storms.py's announcement, on the same stored, retried rows."""
-    enqueue(url=url, kind=Kind.STORM, key=key, text=escape(text))
+    enqueue(target={"url": url}, kind=Kind.STORM, key=key, text=escape(text))
+
+
+def test_message(connection: SlackConnection, *, by) -> SlackMessage | None:
+    """The settings page's "Send a test message": stored and sent like every post."""
+    return enqueue(
+        target=connection.target(),
+        kind=Kind.TEST,
+        key=f"test:{uuid.uuid4().hex}",
+        text=f"Switchboard is connected (test by {escape(by.display_name)}): "
+        "notifications will arrive here.",
+    )

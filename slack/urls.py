@@ -6,4 +6,5 @@ app_name = "slack"
 
 urlpatterns = [
     path("", views.settings_page, name="settings"),
+    path("test/", views.send_test, name="test"),
 ]

@@ -287,6 +287,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
 # Where a storm on a post is announced, once per storm (reports.storms); empty: nowhere.
 STORM_SLACK_URL = env_str("STORM_SLACK_URL", "")
 STORM_WEBHOOK_URL = env_str("STORM_WEBHOOK_URL", "")
+# Slack's Web API, for a connection with a bot token; the Slack stand-in's URL offline.
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api")
 # Links in e-mails (the managers' weekly summary) point here.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # The ?? picker also searches a Help Scout Docs site when a key is set (kb.helpscout).

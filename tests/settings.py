@@ -22,6 +22,9 @@ from switchboard.env import env_bool  # noqa: E402
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker subprocess posting webhooks to a receiver on 127.0.0.1 (tests that run in this
+# process use override_settings instead).
+SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS = env_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS", False)
 
 # Parallel test processes must not see each other's cache: a test's cache.clear() empties a
 # whole Redis database, so each pytest-xdist worker gets a database of its own (2, 3, ...),

@@ -13,6 +13,7 @@ class WebhooksOutConfig(AppConfig):
         from inbox.conversations import state_listeners
         from inbox.models import AuditEvent
         from inbox.routing import routing_listeners
+        from rules.sla import breach_listeners
         from switchboard.celery import app
 
         from . import listeners
@@ -21,6 +22,8 @@ class WebhooksOutConfig(AppConfig):
             routing_listeners.append(listeners.on_routed)
         if listeners.on_state_change not in state_listeners:
             state_listeners.append(listeners.on_state_change)
+        if listeners.on_sla_breached not in breach_listeners:
+            breach_listeners.append(listeners.on_sla_breached)
         # conversation_assign has no listener list of its own; its audit line is the event.
         post_save.connect(
             listeners.on_audit_event, sender=AuditEvent, dispatch_uid="webhooks_out.audit"

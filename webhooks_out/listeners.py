@@ -1,5 +1,5 @@
 """Where the domain's events come from: routing (new conversations and customer messages),
-state changes (closed) and the audit log (assigned)."""
+state changes (closed), the audit log (assigned) and the SLA tick (breached)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,21 @@ def on_state_change(conversation: Conversation, old_state: str, new_state: str) 
     """Inside the operation's transaction: the delivery rows commit (or roll back) with it."""
     if new_state == ConversationState.CLOSED:
         events.emit(Event.CONVERSATION_CLOSED, conversation_id=conversation.pk)
+
+
+def on_sla_breached(conversations: list[Conversation], now) -> None:
+    """From the tick (rules.sla.announce_breaches), every minute while a breach lasts: the
+    key makes it one delivery per conversation and due time."""
+    if not conversations or not Subscription.objects.filter(enabled=True).exists():
+        return
+    for conversation in conversations:
+        due = conversation.sla_due_at.isoformat()
+        events.emit(
+            Event.SLA_BREACHED,
+            conversation_id=conversation.pk,
+            key=f"sla.breached:{conversation.pk}:{due}",
+            extra={"sla": {"due_at": due}},
+        )
 
 
 def on_audit_event(sender, instance, created, **kwargs) -> None:

@@ -13,6 +13,11 @@ class Event(models.TextChoices):
     MESSAGE_CREATED = "message.created", "A new customer message"
     CONVERSATION_ASSIGNED = "conversation.assigned", "A conversation was (un)assigned"
     CONVERSATION_CLOSED = "conversation.closed", "A conversation was closed"
+    SLA_BREACHED = "sla.breached", "An answer is overdue (SLA breached)"
+
+
+# What a rule's "call a webhook" action sends; not subscribable, the rule names the URL.
+RULE_MATCHED = "rule.matched"
 
 
 class Subscription(models.Model):
@@ -29,10 +34,18 @@ class Subscription(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # Made by a rule's "call a webhook" action for its URL: gets only that rule's calls,
+    # but is signed, retried and shown like any other.
+    for_rules = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["url", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=Q(for_rules=True), name="webhook_one_rule_subscription"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -58,6 +71,9 @@ class Delivery(models.Model):
     )
     event = models.CharField(max_length=40)
     uid = models.CharField(max_length=40, unique=True)
+    # An event that may be found again (the SLA sweep sees a breach every minute) is
+    # stored once per subscription and key; empty for events that happen once.
+    key = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
@@ -76,6 +92,11 @@ class Delivery(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=DeliveryState.values), name="webhook_delivery_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "key"],
+                condition=~Q(key=""),
+                name="webhook_delivery_once_per_key",
             ),
         ]
         indexes = [

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from inbox import selectors
+from inbox import contacts, selectors
 from inbox.models import Channel, Contact, Identity, OutboundAction, SavedReply, Tag
 from rules import api as rules_api
 
@@ -16,6 +17,7 @@ from ..permissions import IsAdmin, IsAgent, ReadAgentWriteManager
 from ..serializers import (
     ChannelHealthSerializer,
     ContactSerializer,
+    MergeInput,
     SavedReplySerializer,
     TagSerializer,
 )
@@ -52,6 +54,23 @@ class ContactViewSet(
         if q and self.action == "list":
             qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
         return qs
+
+    @extend_schema(request=MergeInput, responses=ContactSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Fold another customer into this one (the same person on two platforms), as the
+        contact panel's Merge does: identities, conversations and notes move here, blank
+        fields are filled from the other, and the other is deleted. Audited."""
+        keep = self.get_object()
+        data = MergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        kept = contacts.contact_merge(
+            keep=keep,
+            other=data.validated_data["other"],
+            actor=request.user,
+            conversation=data.validated_data.get("conversation"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=kept.pk)).data)
 
 
 class TagViewSet(ApiViewMixin, viewsets.ModelViewSet):

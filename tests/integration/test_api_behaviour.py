@@ -13,7 +13,7 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.tokens import token_create
 from inbox import live
-from inbox.models import AuditEvent, Note, OutboundAction
+from inbox.models import AuditEvent, Contact, Note, OutboundAction
 from tests.support import factories
 
 
@@ -228,6 +228,53 @@ def test_contacts_show_identities_and_agents_update_them(api, conversation):
     assert contact.identities.count() == 1, "identities are read-only"
     found = api("get", "/api/v1/contacts/?q=kadri").json()["results"]
     assert [c["id"] for c in found] == [contact.pk]
+
+
+def test_contacts_merge_like_the_contact_panel_and_are_audited(
+    api, conversation, testchat_channel, agent
+):
+    kept = conversation.contact
+    Contact.objects.filter(pk=kept.pk).update(email="")
+    other_conversation = factories.make_conversation(
+        testchat_channel, text="Same person, other account", customer="K. Tamm"
+    )
+    other = other_conversation.contact
+    Contact.objects.filter(pk=other.pk).update(email="kadri@example.com", phone="+372 555")
+    Note.objects.create(contact=other, author=agent, text="Prefers email")
+
+    response = api(
+        "post",
+        f"/api/v1/contacts/{kept.pk}/merge/",
+        {"other": other.pk, "conversation": conversation.pk},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["id"], body["email"], body["phone"]) == (kept.pk, "kadri@example.com", "+372 555")
+    assert len(body["identities"]) == 2
+    assert not Contact.objects.filter(pk=other.pk).exists()
+    other_conversation.refresh_from_db()
+    assert other_conversation.contact_id == kept.pk
+    assert Note.objects.get(text="Prefers email").contact_id == kept.pk
+    merged = AuditEvent.objects.get(verb="customer_merged")
+    assert (merged.actor, merged.conversation_id) == (agent, conversation.pk)
+    assert merged.data["merged_contact"] == other.pk
+    assert merged.data["conversations"] == [other_conversation.pk]
+
+
+def test_a_merge_with_itself_or_nobody_is_a_400_with_a_code(api, conversation):
+    path = f"/api/v1/contacts/{conversation.contact_id}/merge/"
+    itself = api("post", path, {"other": conversation.contact_id})
+    assert itself.status_code == 400
+    error = itself.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "invalid",
+        "a customer cannot be merged with itself",
+    )
+    nobody = api("post", path, {"other": 999999})
+    assert nobody.status_code == 400
+    assert nobody.json()["error"]["message"].startswith("other:")
+    assert api("post", "/api/v1/contacts/999999/merge/", {"other": 1}).status_code == 404
+    assert not AuditEvent.objects.filter(verb="customer_merged").exists()
 
 
 def test_channel_health_shows_status_and_the_outbox_backlog(client, admin_user, conversation):

@@ -13,7 +13,7 @@ from inbox import conversations as ops
 from rules.models import Rule, Trigger
 from slack import tasks
 from slack.models import SlackConnection, SlackMessage
-from slack.standin import SlackStandin
+from slack.standin import BOT_TOKEN, SlackStandin
 from switchboard.standin_server import served
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
@@ -23,12 +23,17 @@ ESCAPED = "&lt;script&gt;&amp;&lt;@U123&gt;"
 
 
 @pytest.fixture
-def slack(db):
+def slack(db, settings):
     with served(SlackStandin()) as standin:
+        settings.SLACK_API_URL = standin.url + "/api"  # the stand-in's Web API
         yield standin
 
 
-def connect(standin, **options):
+def connect(standin, method="webhook", **options):
+    if method == "bot":
+        return SlackConnection.objects.create(
+            method="bot", channel="C0SUPPORT", secret={"bot_token": BOT_TOKEN}, **options
+        )
     return SlackConnection.objects.create(
         secret={"webhook_url": standin.url + "/services/T000/B000/XXXX"}, **options
     )
@@ -41,10 +46,11 @@ def time_passes(callbacks):
 
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True, SITE_URL="https://sb.example")
+@pytest.mark.parametrize("method", ["webhook", "bot"])
 def test_the_four_kinds_arrive_with_the_customers_text_escaped(
-    slack, client, agent, agent2, django_capture_on_commit_callbacks
+    method, slack, client, agent, agent2, django_capture_on_commit_callbacks
 ):
-    connect(slack, member_ids={"anna": "U0ANNA1"})
+    connect(slack, method, member_ids={"anna": "U0ANNA1"})
     channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Shop & Co")
     with django_capture_on_commit_callbacks(execute=True):
         assert post_events(client, event("c1", thread="t9", text=NASTY)).status_code == 200
@@ -79,7 +85,12 @@ def test_the_four_kinds_arrive_with_the_customers_text_escaped(
     assert link.format(conversation.pk) in new and link.format(conversation.pk) in mentioned
     assert any(link.format(soon.pk) in t for t in sla)
     assert any(link.format(late.pk) in t for t in sla)
-    assert {r["path"] for r in slack.requests} == {"/services/T000/B000/XXXX"}
+    if method == "bot":
+        assert {r["path"] for r in slack.requests} == {"/api/chat.postMessage"}
+        assert {r["auth"] for r in slack.requests} == {f"Bearer {BOT_TOKEN}"}
+        assert {p["channel"] for p in slack.posts} == {"C0SUPPORT"}
+    else:
+        assert {r["path"] for r in slack.requests} == {"/services/T000/B000/XXXX"}
 
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
@@ -169,3 +180,70 @@ def test_a_manager_connects_slack_on_the_settings_page(client, manager, agent):
     assert connection.webhook_url.endswith("/services/T/B/X") and connection.folder_tag == "vip"
     assert not connection.mentions and connection.member_ids == {"anna": "U0ANNA1"}
     assert b'href="/settings/slack/"' in client.get("/settings/slack/").content
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_a_bots_refusals_fail_the_post_and_ratelimited_waits_for_retry_after(
+    db, settings, agent, django_capture_on_commit_callbacks
+):
+    with served(SlackStandin(statuses=[429])) as slack:
+        settings.SLACK_API_URL = slack.url + "/api"
+        connection = connect(slack, "bot")
+
+        def assign():
+            with django_capture_on_commit_callbacks(execute=True):
+                ops.conversation_assign(
+                    conversation=factories.make_conversation(), assignee=agent, actor=agent
+                )
+            return SlackMessage.objects.order_by("-pk").first()
+
+        # Over the rate limit: HTTP 429, "ratelimited", Retry-After: 1 -- again in a second.
+        limited = assign()
+        assert (limited.state, limited.last_status) == ("pending", 429)
+        wait = limited.next_attempt_at - limited.last_attempt_at
+        assert 0 < wait.total_seconds() <= 2  # Slack's Retry-After, not our 30 s backoff
+        time_passes(django_capture_on_commit_callbacks)
+        limited.refresh_from_db()
+        assert (limited.state, limited.attempts) == ("delivered", 2)
+
+        # A channel the bot cannot see, or a revoked token: trying again will not mend it.
+        SlackConnection.objects.filter(pk=connection.pk).update(channel="C0NOWHERE")
+        lost = assign()
+        assert lost.state == "failed" and "channel_not_found" in lost.last_error
+        SlackConnection.objects.filter(pk=connection.pk).update(
+            channel="C0SUPPORT", secret={"bot_token": "xoxb-revoked-token"}
+        )
+        revoked = assign()
+        assert revoked.state == "failed" and "invalid_auth" in revoked.last_error
+        assert time_passes(django_capture_on_commit_callbacks) == 0
+        assert [r["status"] for r in slack.requests] == [429, 200, 200, 200]
+        assert len(slack.posts) == 1
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_a_manager_connects_a_bot_and_sends_a_test_message(
+    slack, client, manager, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    missing = client.post("/settings/slack/", {"method": "bot", "enabled": "on"})
+    assert missing.status_code == 200
+    assert b"A bot token is needed" in missing.content and b"The channel the bot" in missing.content
+    saved = client.post(
+        "/settings/slack/",
+        {"method": "bot", "bot_token": BOT_TOKEN, "channel": "C0SUPPORT", "enabled": "on"},
+    )
+    assert saved.status_code == 302
+    page = client.get("/settings/slack/").content.decode()
+    assert BOT_TOKEN not in page  # a secret: never shown again
+    assert "bot token, channel <code>C0SUPPORT</code>" in page
+    # Saved again without retyping the token: the saved one is kept.
+    client.post("/settings/slack/", {"method": "bot", "channel": "C0SUPPORT", "enabled": "on"})
+    assert SlackConnection.objects.get().bot_token == BOT_TOKEN
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/settings/slack/test/")
+    assert response.status_code == 302
+    [post] = slack.posts
+    assert post["channel"] == "C0SUPPORT"
+    assert post["text"].startswith("Switchboard is connected (test by Maria")
+    assert "A test message" in client.get("/settings/slack/").content.decode()

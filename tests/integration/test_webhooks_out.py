@@ -13,7 +13,14 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inbox import conversations as ops
-from switchboard.standin_server import serve_in_thread
+from inbox.models import Conversation
+from rules import engine
+from rules import tasks as rules_tasks
+from rules.models import Rule
+from slack import tasks as slack_tasks
+from slack.models import SlackConnection, SlackMessage
+from slack.standin import SlackStandin
+from switchboard.standin_server import serve_in_thread, served
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
 from webhooks_out import delivery as deliveries
@@ -246,6 +253,129 @@ def test_a_new_customer_conversation_fires_created_events(
         ("message.created", "Is it in stock?"),
         ("message.created", "Size 42?"),
     ]
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_a_conversation_passing_its_due_time_fires_sla_breached_once(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    hook = receiver()
+    subscribe(hook.url, "sla.breached")
+    due = timezone.now() + timedelta(seconds=2)
+    conversation = factories.make_conversation(text="Where is my <order>?", sla_due_at=due)
+    with served(SlackStandin()) as slack:
+        SlackConnection.objects.create(secret={"webhook_url": slack.url + "/services/T/B/X"})
+        with django_capture_on_commit_callbacks(execute=True):
+            rules_tasks.tick()
+        assert Delivery.objects.count() == 0  # not due yet
+
+        # The due time passes; the beat's tick (and Slack's sweep) runs every minute after.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            sla_due_at=timezone.now() - timedelta(seconds=1)
+        )
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                rules_tasks.tick()
+                slack_tasks.sweep()
+
+        [delivery] = Delivery.objects.all()
+        assert (delivery.event, delivery.state) == ("sla.breached", "delivered")
+        [sent] = hook.requests
+        assert sent["event"] == "sla.breached"
+        body = json.loads(sent["body"])
+        assert (body["id"], body["type"]) == (delivery.uid, "sla.breached")
+        conversation.refresh_from_db()
+        assert body["data"]["conversation"]["id"] == conversation.pk
+        assert body["data"]["sla"]["due_at"] == conversation.sla_due_at.isoformat()
+        assert documented_verifier()("whsec_test", sent["body"], sent["signature"])
+        [post] = [p["text"] for p in slack.posts]
+        assert post.startswith("*SLA breached*") and "&lt;order&gt;" in post
+        assert SlackMessage.objects.count() == 1
+
+    # Answered late, then waiting again: a new due time is a new breach.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        sla_due_at=timezone.now() - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rules_tasks.tick()
+    assert Delivery.objects.count() == 2
+
+
+@override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
+def test_a_rules_webhook_call_is_a_signed_retried_delivery_on_the_webhooks_page(
+    receiver, manager_client, django_capture_on_commit_callbacks
+):
+    hook = receiver([500])
+    Rule.objects.create(
+        name="Escalate", conditions={}, actions=[{"type": "webhook", "value": hook.url}]
+    )
+    conversation = factories.make_conversation(text="Refund <now>")
+    with django_capture_on_commit_callbacks(execute=True):
+        [hit] = engine.run_rules(
+            trigger="new_message",
+            conversation=conversation,
+            message=conversation.messages.get(),
+        )
+    assert hit.outcomes == ["called the webhook"]
+    delivery = Delivery.objects.select_related("subscription").get()
+    assert (delivery.event, delivery.state, delivery.last_status) == (
+        "rule.matched",
+        "pending",
+        500,
+    )
+    time_passes(django_capture_on_commit_callbacks)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("delivered", 2)
+
+    first, second = hook.requests
+    assert first["body"] == second["body"] and second["delivery"] == delivery.uid
+    body = json.loads(second["body"])
+    assert (body["type"], body["data"]["rule"]) == ("rule.matched", "Escalate")
+    assert body["data"]["message"]["text"] == "Refund <now>"
+    subscription = delivery.subscription
+    assert subscription.for_rules and subscription.events == []
+    assert documented_verifier()(subscription.secret, second["body"], second["signature"])
+
+    # Shown with the managers' webhooks; redelivered from there.
+    listing = manager_client.get("/manage/webhooks/").content.decode()
+    assert hook.url in listing and "rule actions" in listing
+    page = manager_client.get(f"/manage/webhooks/{subscription.pk}/").content.decode()
+    assert delivery.uid in page and "Redeliver" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/manage/webhooks/deliveries/{delivery.pk}/redeliver/")
+    assert len(hook.accepted) == 2
+
+    # The same URL in another rule call shares the subscription (and its secret).
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.run_rules(
+            trigger="new_message", conversation=conversation, message=conversation.messages.get()
+        )
+    assert Subscription.objects.count() == 1 and Delivery.objects.count() == 2
+
+
+def test_a_rules_webhook_to_a_private_address_is_refused_at_send(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    hook = receiver()
+    private = hook.url.replace("http://", "https://")
+    # Saved and run while allowed (or while the name resolved outward)...
+    with override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True):
+        Rule.objects.create(
+            name="Escalate", conditions={}, actions=[{"type": "webhook", "value": private}]
+        )
+        conversation = factories.make_conversation()
+        with django_capture_on_commit_callbacks(execute=False) as after_commit:
+            engine.run_rules(
+                trigger="new_message",
+                conversation=conversation,
+                message=conversation.messages.get(),
+            )
+    # ...and refused when the worker is about to post.
+    for callback in after_commit:
+        callback()
+    delivery = Delivery.objects.get()
+    assert delivery.state == "failed" and "private, loopback or link-local" in delivery.last_error
+    assert hook.requests == []
 
 
 def test_agents_cannot_manage_webhooks(agent_client):

@@ -120,7 +120,7 @@ def test_announced_once_to_slack_and_the_webhook(monkeypatch, django_capture_on_
         ),
     )
     monkeypatch.setattr(
-        "rules.notify.queue_webhook", lambda url, payload: sent.append((url, payload["event"]))
+        "rules.notify.queue_webhook", lambda url, payload, **_: sent.append((url, payload["event"]))
     )
     page = factories.make_channel("facebook", name="Polaris <Outdoor>")
     complaints_burst(page, "post-sale")

@@ -219,9 +219,10 @@ def test_slack_and_webhook_are_posted_after_commit(receiver, django_capture_on_c
     assert slack["text"].startswith("Rule 'Test rule' matched every item on Test channel")
     assert "&lt;b&gt;!&lt;/b&gt;" in slack["text"]  # customer text cannot inject Slack markup
     assert hook_path == "/hook"
-    assert hook["rule"] == "Test rule"
-    assert hook["conversation"]["id"] == conversation.pk
-    assert hook["message"]["text"] == "My card was charged twice <b>!</b>"
+    assert hook["type"] == "rule.matched"  # a webhooks_out delivery (docs/webhooks.md)
+    assert hook["data"]["rule"] == "Test rule"
+    assert hook["data"]["conversation"]["id"] == conversation.pk
+    assert hook["data"]["message"]["text"] == "My card was charged twice <b>!</b>"
 
 
 def test_bad_action_parameters_are_refused():
