@@ -62,25 +62,35 @@ def add_counts(into: dict, counts: dict) -> None:
         into[key] = into.get(key, 0) + n
 
 
-def histogram_percentile(histogram: dict, fraction: float) -> timedelta | None:
-    """percentile_cont over a {minutes: count} histogram (keys may be str, as from JSON)."""
+def histogram_percentiles(histogram: dict, *fractions: float) -> list[timedelta | None]:
+    """percentile_cont at each fraction over a {minutes: count} histogram (keys may be str, as
+    from JSON), sorting it once."""
     ordered = sorted((int(k), n) for k, n in histogram.items() if n)
     total = sum(n for _, n in ordered)
     if not total:
-        return None
-    position = fraction * (total - 1)
-    lower_rank = int(position)
-    upper_rank = min(lower_rank + 1, total - 1)
-    low = high = None
-    seen = 0
-    for value, n in ordered:
-        if low is None and lower_rank < seen + n:
-            low = value
-        if upper_rank < seen + n:
-            high = value
-            break
-        seen += n
-    return interpolate(timedelta(minutes=low), timedelta(minutes=high), position - lower_rank)
+        return [None] * len(fractions)
+    found = []
+    for fraction in fractions:
+        position = fraction * (total - 1)
+        lower_rank = int(position)
+        upper_rank = min(lower_rank + 1, total - 1)
+        low = high = None
+        seen = 0
+        for value, n in ordered:
+            if low is None and lower_rank < seen + n:
+                low = value
+            if upper_rank < seen + n:
+                high = value
+                break
+            seen += n
+        found.append(
+            interpolate(timedelta(minutes=low), timedelta(minutes=high), position - lower_rank)
+        )
+    return found
+
+
+def histogram_percentile(histogram: dict, fraction: float) -> timedelta | None:
+    return histogram_percentiles(histogram, fraction)[0]
 
 
 def _new_person() -> dict:

@@ -20,7 +20,7 @@ from inbox.models import Channel, Tag
 
 from .figures import Row, ratio, with_bars
 from .filters import ReportScope
-from .rollups import Collected, add_counts, collect, histogram_percentile, targets_counter
+from .rollups import Collected, add_counts, collect, histogram_percentiles, targets_counter
 
 NONE_LABEL = "(none)"
 
@@ -118,21 +118,18 @@ def report(scope: ReportScope, *, now=None, collected: Collected | None = None) 
     result.by_day = _by_day(slices, scope)
     result.volume = _volume(slices, scope, channel_names)
     result.by_intent, result.by_language = _by_intent_and_language(slices)
-    wall, business = {}, {}
+    business: dict = {}
     for s in slices:
-        add_counts(wall, s.wall)
         add_counts(business, s.business)
-    result.first_response_median = histogram_percentile(wall, 0.5)
-    result.first_response_p90 = histogram_percentile(wall, 0.9)
-    result.business_median = histogram_percentile(business, 0.5)
-    result.business_p90 = histogram_percentile(business, 0.9)
+    result.business_median, result.business_p90 = histogram_percentiles(business, 0.5, 0.9)
     sla = result.sla
     for s in slices:
         sla.met += s.sla_met
         sla.missed += s.sla_missed
         sla.pending += s.sla_pending
         sla.without_policy += s.sla_without_policy
-    result.trend = _trend(slices, result.by_day)
+    result.trend, wall = _trend(slices, result.by_day)
+    result.first_response_median, result.first_response_p90 = histogram_percentiles(wall, 0.5, 0.9)
     targets = targets_counter(slices)
     if targets:  # the most common; on a tie, the shorter
         target = min(targets, key=lambda minutes: (-targets[minutes], minutes))
@@ -234,7 +231,8 @@ def _by_intent_and_language(slices) -> tuple[list[Row], list[Row]]:
     return rows(intents), rows(languages)
 
 
-def _trend(slices, by_day: list[Row]) -> list[DayTrend]:
+def _trend(slices, by_day: list[Row]) -> tuple[list[DayTrend], dict]:
+    """The daily trends, and the range's first response histogram (added up from the days')."""
     days = {
         row.key: DayTrend(
             day=date.fromisoformat(row.key), conversations=row.conversations, answered=row.answered
@@ -249,7 +247,8 @@ def _trend(slices, by_day: list[Row]) -> list[DayTrend]:
         trend.sla_met += s.sla_met
         trend.sla_missed += s.sla_missed
         add_counts(wall.setdefault(trend.day.isoformat(), {}), s.wall)
+    whole: dict = {}
     for key, histogram in wall.items():
-        days[key].median = histogram_percentile(histogram, 0.5)
-        days[key].p90 = histogram_percentile(histogram, 0.9)
-    return list(days.values())
+        days[key].median, days[key].p90 = histogram_percentiles(histogram, 0.5, 0.9)
+        add_counts(whole, histogram)
+    return list(days.values()), whole
