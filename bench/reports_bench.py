@@ -1,166 +1,269 @@
-"""Reports: the managers' report over 1,000 and 10,000 conversations.
+"""Reports: the managers' 90-day report at 10,000, 200,000 and 1,000,000 conversations.
 
     python -m bench reports_bench        (or: python -m bench.reports_bench)
+    REPORTS_BENCH_SIZES=10000 python -m bench reports_bench     (one size)
 
-On a throwaway SQLite database unless DATABASE_URL is set. Measures the report's queries
-(the same number at every size) and its time, with business hours, a holiday and two SLA
-policies, so business time and SLA attainment are computed for every conversation. "page"
-is everything the page computes: the report, the charts drawn as SVG, the per agent and team
-figures over each conversation's messages (a question and, four times in five, an agent's
-answer) and the responsiveness figure. Leaves the database as found.
+PostgreSQL only: each size has a database of its own, switchboard_reports_bench_{10k,200k,1m}
+on BENCH_PG (postgres://postgres@127.0.0.1:5432 by default), seeded once with bulk SQL
+(generate_series, as bench/seed.py does) and kept for the next run. The conversations spread
+over the last 90 days up to now, so today's are read live and the 89 days before from the
+daily rollups (reports.rollups), which the run builds first, timed, as
+`manage.py rebuild_report_rollups` would. Each conversation has a customer message and, four
+times in five, an agent's answer; seven in ten were closed by their assignee. Business hours,
+a holiday and two SLA policies make the business time and SLA figures real work.
+
+Printed per size, medians of REPORTS_BENCH_RUNS runs in the same process: "floor", the barest
+query over the range (counting its conversations); "page", everything /reports/ computes short
+of rendering (the rollups read once, the report, the per agent and team figures, the charts,
+the responsiveness badges); their queries, and EXPLAIN ANALYZE of each of the page's queries
+and of the storm detector's and the Storming folder's.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 
-# Larger runs from the environment, e.g. a 90-day report at 200,000 conversations:
-#   REPORTS_BENCH_SIZES=200000 REPORTS_BENCH_DAYS=90 REPORTS_BENCH_RUNS=3 python -m bench reports_bench
-SIZES = tuple(int(n) for n in os.environ.get("REPORTS_BENCH_SIZES", "1000,10000").split(","))
-DAYS = int(os.environ.get("REPORTS_BENCH_DAYS", "7"))
+SIZES = tuple(
+    int(n) for n in os.environ.get("REPORTS_BENCH_SIZES", "10000,200000,1000000").split(",")
+)
+DAYS = int(os.environ.get("REPORTS_BENCH_DAYS", "90"))
 RUNS = int(os.environ.get("REPORTS_BENCH_RUNS", "5"))
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+NAME = "bench-report"
 
 
-def _seed(n: int, tag_ids: list[int], channel_ids: list[int], agent_id: int) -> None:
-    from inbox.models import Conversation, Message
+def database_name(n: int) -> str:
+    label = f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
+    return f"switchboard_reports_bench_{label}"
 
-    rows = []
-    start = datetime(2026, 3, 2, tzinfo=UTC)
-    for i in range(n):
-        inbound = start + timedelta(minutes=(i * 37) % (DAYS * 24 * 60))
-        rows.append(
-            Conversation(
-                channel_id=channel_ids[i % len(channel_ids)],
-                kind="comment" if i % 2 else "dm",
-                external_thread_id=f"bench-report-{n}-{i}",
-                first_inbound_at=inbound,
-                first_response_at=inbound + timedelta(minutes=(i * 13) % 300) if i % 5 else None,
-                intent=["question", "complaint", "compliment", ""][i % 4],
-                language=["en", "ru", "et", "de", "es", "zh"][i % 6],
-            )
-        )
-    made = Conversation.objects.bulk_create(rows, batch_size=1000)
-    through = Conversation.tags.through
-    through.objects.bulk_create(
-        [
-            through(conversation_id=c.pk, tag_id=tag_ids[i % len(tag_ids)])
-            for i, c in enumerate(made)
-            if i % 3
-        ],
-        batch_size=1000,
+
+SEED = """
+INSERT INTO inbox_conversation (channel_id, kind, external_thread_id, context_external_id,
+    context, state, is_spam, priority, language, intent, preview, first_inbound_at,
+    first_response_at, last_inbound_at, last_message_at, created_at, updated_at,
+    context_state, context_attempts, context_error, team_id, assignee_id)
+SELECT (%(channels)s::bigint[])[1 + g %% 3],
+    CASE WHEN g %% 2 = 1 THEN 'comment' ELSE 'dm' END, 'rb' || g,
+    CASE WHEN g %% 2 = 1 THEN 'post' || (g %% 500) ELSE '' END, '{}',
+    CASE WHEN g %% 10 < 7 THEN 'closed' ELSE 'open' END, false, 'normal',
+    (ARRAY['en', 'ru', 'et', 'de', 'es', 'zh'])[1 + g %% 6],
+    (ARRAY['question', 'complaint', 'compliment', ''])[1 + g %% 4], 'Where is my order?',
+    t.inbound,
+    CASE WHEN g %% 5 > 0 THEN LEAST(t.inbound + ((g * 13) %% 300) * interval '1 minute', now())
+    END,
+    t.inbound, t.inbound, now(), now(), '', 0, '',
+    CASE WHEN g %% 4 = 0 THEN %(team)s END,
+    CASE WHEN g %% 3 > 0 THEN (%(agents)s::bigint[])[1 + g %% 3] END
+FROM generate_series(1, %(n)s) g,
+    LATERAL (SELECT %(start)s::timestamptz
+             + ((g::bigint * 7919) %% %(span)s) * interval '1 second' AS inbound) t;
+
+INSERT INTO inbox_conversation_tags (conversation_id, tag_id)
+SELECT id, (%(tags)s::bigint[])[1 + id %% 5] FROM inbox_conversation WHERE id %% 3 > 0;
+
+INSERT INTO inbox_message (conversation_id, channel_id, external_id, direction, visibility,
+    text, attachments, extra, platform_timestamp, state_timestamp, parent_external_id, edited,
+    edit_history, deleted, hidden, liked, placeholder, is_automatic, sent_natively,
+    delivery_status, permalink, created_at)
+SELECT id, channel_id, 'in' || id, 'in', 'public', preview, '[]', '{}', first_inbound_at,
+    first_inbound_at, '', false, '[]', false, false, false, false, false, false, '', '', now()
+FROM inbox_conversation;
+
+INSERT INTO inbox_message (conversation_id, channel_id, author_agent_id, external_id,
+    direction, visibility, text, attachments, extra, platform_timestamp, state_timestamp,
+    parent_external_id, edited, edit_history, deleted, hidden, liked, placeholder,
+    is_automatic, sent_natively, delivery_status, permalink, created_at)
+SELECT id, channel_id, COALESCE(assignee_id, (%(agents)s::bigint[])[1]), 'out' || id, 'out',
+    'public', 'It ships tomorrow.', '[]', '{}', first_response_at, first_response_at, '', false,
+    '[]', false, false, false, false, false, false, 'posted', '', now()
+FROM inbox_conversation WHERE first_response_at IS NOT NULL;
+
+INSERT INTO inbox_auditevent (conversation_id, actor_id, rule_name, verb, data, created_at)
+SELECT id, assignee_id, '', 'closed', '{}', COALESCE(first_response_at, first_inbound_at)
+    + interval '1 hour'
+FROM inbox_conversation WHERE state = 'closed'
+"""
+
+
+def _seed(n: int) -> dict:
+    """The channels, tags, agents, team, calendar and policies, and n conversations, once."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Team, User
+    from inbox.models import Channel, Conversation, Tag
+    from rules.models import BusinessHours, SlaPolicy
+
+    channels = [
+        Channel.objects.get_or_create(
+            kind="testchat", external_id=f"{NAME}-{k}", defaults={"name": f"Bench report {k}"}
+        )[0]
+        for k in range(3)
+    ]
+    tags = [Tag.objects.get_or_create(name=f"{NAME}-{k}")[0] for k in range(5)]
+    agents = [
+        User.objects.get_or_create(username=f"{NAME}-agent-{k}", defaults={"first_name": f"A{k}"})[
+            0
+        ]
+        for k in range(3)
+    ]
+    team = Team.objects.get_or_create(name=NAME)[0]
+    hours, made = BusinessHours.objects.get_or_create(
+        name=NAME, defaults={"schedule": {str(d): [["09:00", "17:00"]] for d in range(5)}}
     )
-    messages = []
-    for c in made:
-        messages.append(
-            Message(
-                conversation_id=c.pk,
-                channel_id=c.channel_id,
-                direction="in",
-                platform_timestamp=c.first_inbound_at,
-            )
+    today = timezone.localdate()
+    if made:
+        hours.holidays.create(date=today - timedelta(days=30))
+        SlaPolicy.objects.create(name=f"{NAME} all", first_response_minutes=60)
+        SlaPolicy.objects.create(
+            name=f"{NAME} dm",
+            conversation_kind="dm",
+            first_response_minutes=15,
+            business_time=False,
         )
-        if c.first_response_at:
-            messages.append(
-                Message(
-                    conversation_id=c.pk,
-                    channel_id=c.channel_id,
-                    direction="out",
-                    author_agent_id=agent_id,
-                    platform_timestamp=c.first_response_at,
-                )
+    if Conversation.objects.exists():
+        return {"seeded_s": 0.0}
+    began = time.perf_counter()
+    start = timezone.make_aware(datetime.combine(today - timedelta(days=DAYS - 1), clock.min))
+    span = int((timezone.now() - start).total_seconds())
+    with connection.cursor() as cursor:
+        for statement in SEED.split(";\n"):
+            cursor.execute(
+                statement,
+                {
+                    "n": n,
+                    "channels": [c.pk for c in channels],
+                    "tags": [t.pk for t in tags],
+                    "agents": [a.pk for a in agents],
+                    "team": team.pk,
+                    "start": start,
+                    "span": span,
+                },
             )
-    Message.objects.bulk_create(messages, batch_size=1000)
+        cursor.execute("ANALYZE")
+    return {"seeded_s": round(time.perf_counter() - began, 1)}
 
 
-def main() -> dict:
+def _explain(sql: str) -> str:
+    """The plan's top line and its execution time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql)
+        lines = [row[0] for row in cursor.fetchall()]
+    executed = next((ln for ln in lines if ln.startswith("Execution Time")), "")
+    return f"{executed.removeprefix('Execution Time: '):>12}  {lines[0].strip()[:110]}"
+
+
+def _median_ms(function, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - began) * 1000)
+    return round(statistics.median(samples), 1)
+
+
+def measure(n: int) -> dict:
+    """One size, in this process, on the database DATABASE_URL names."""
     from bench import setup_django
 
     setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-    from accounts.models import User
-    from inbox.models import Channel, Conversation, Tag
+    from inbox.models import Conversation
+    from reports import storms
     from reports.filters import ReportScope
+    from reports.models import RollupDay
     from reports.people import people
     from reports.responsiveness import responsiveness
+    from reports.rollups import collect, store_day
     from reports.selectors import report
     from reports.tables import chart_tables
 
-    def page(scope):
-        """What the report page computes, short of rendering the template."""
-        figures = report(scope)
-        return figures, chart_tables(figures), people(scope), responsiveness()
+    figures = _seed(n)
+    today = timezone.localdate()
+    scope = ReportScope(date_from=today - timedelta(days=DAYS - 1), date_to=today)
+    have = Conversation.objects.filter(scope.conversations_q()).count()
+    assert have == n, (have, n)
+    past = [d for d in scope.days if d < today]
+    missing = [d for d in past if not RollupDay.objects.filter(day=d).exists()]
+    began = time.perf_counter()
+    for day in missing:
+        store_day(day)
+    figures["rollups_built"] = len(missing)
+    figures["rollups_s"] = round(time.perf_counter() - began, 1)
 
-    from rules.models import BusinessHours, SlaPolicy
+    def page():
+        collected = collect(scope)
+        result = report(scope, collected=collected)
+        return result, chart_tables(result), people(scope, collected=collected), responsiveness()
 
-    scope = ReportScope(
-        date_from=date(2026, 3, 2), date_to=date(2026, 3, 2) + timedelta(days=DAYS - 1)
-    )
-    channels = [
-        Channel.objects.create(
-            kind="testchat", external_id=f"bench-report-{k}", name=f"Bench report {k}"
+    def floor():
+        return Conversation.objects.filter(scope.conversations_q()).count()
+
+    page()  # warm up
+    result = page()[0]
+    assert result.conversations == n, result.conversations
+    figures["floor_ms"] = _median_ms(floor, RUNS)
+    figures["page_ms"] = _median_ms(page, RUNS)
+    with CaptureQueriesContext(connection) as queries:
+        page()
+    figures["queries"] = len(queries)
+    figures["plans"] = [_explain(q["sql"]) for q in queries.captured_queries]
+    # The storm detector's minute, and the inbox's Storming folder.
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as storm_queries:
+        storms.windows(now)
+        list(
+            Conversation.objects.filter(storms.storming_condition(None))
+            .order_by("-last_message_at")
+            .values_list("pk", flat=True)[:50]
         )
-        for k in range(3)
-    ]
-    tags = [Tag.objects.create(name=f"bench-report-{k}") for k in range(5)]
-    agent = User.objects.create(username="bench-report-agent")
-    hours = BusinessHours.objects.create(
-        name="bench-report", schedule={str(d): [["09:00", "17:00"]] for d in range(5)}
-    )
-    hours.holidays.create(date=date(2026, 3, 4))
-    policies = [
-        SlaPolicy.objects.create(name="bench-report all", first_response_minutes=60),
-        SlaPolicy.objects.create(
-            name="bench-report dm",
-            conversation_kind="dm",
-            first_response_minutes=15,
-            business_time=False,
-        ),
-    ]
-    figures: dict = {"database": connection.vendor}
-    try:
-        seeded = 0
-        for n in SIZES:
-            _seed(n - seeded, [t.pk for t in tags], [c.pk for c in channels], agent.pk)
-            seeded = n
-            report(scope)  # warm up
-            samples = []
-            for _ in range(RUNS):
-                with CaptureQueriesContext(connection) as queries:
-                    began = time.perf_counter()
-                    result = report(scope)
-                    samples.append((time.perf_counter() - began) * 1000)
-            assert result.conversations == n, result.conversations
-            figures[n] = {"queries": len(queries), "ms": round(statistics.median(samples), 1)}
-            page_samples = []
-            for _ in range(RUNS):
-                with CaptureQueriesContext(connection) as queries:
-                    began = time.perf_counter()
-                    page(scope)
-                    page_samples.append((time.perf_counter() - began) * 1000)
-            figures[n].update(
-                page_queries=len(queries), page_ms=round(statistics.median(page_samples), 1)
-            )
-        print(f"reports bench on {figures['database']}: {DAYS} days, {RUNS} runs each (median)")
-        for n in SIZES:
-            print(
-                f"  {n:>6} conversations: report {figures[n]['queries']} queries, "
-                f"{figures[n]['ms']:8.1f} ms; page {figures[n]['page_queries']} queries, "
-                f"{figures[n]['page_ms']:8.1f} ms"
-            )
-    finally:
-        Conversation.objects.filter(channel__in=channels).delete()
-        Channel.objects.filter(pk__in=[c.pk for c in channels]).delete()
-        Tag.objects.filter(pk__in=[t.pk for t in tags]).delete()
-        SlaPolicy.objects.filter(pk__in=[p.pk for p in policies]).delete()
-        hours.delete()
-        agent.delete()
+    figures["storm_plans"] = [_explain(q["sql"]) for q in storm_queries.captured_queries]
     return figures
 
 
+def _child(n: int) -> None:
+    from bench.seed import ensure_database
+
+    url = f"{SERVER}/{database_name(n)}"
+    ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    figures = measure(n)
+    print(
+        f"  {n:>9,} conversations: floor {figures['floor_ms']:8.1f} ms, "
+        f"page {figures['page_ms']:8.1f} ms, {figures['queries']} queries "
+        f"(seeded in {figures['seeded_s']} s; {figures['rollups_built']} days rolled up in "
+        f"{figures['rollups_s']} s)",
+        flush=True,
+    )
+    for plan in figures["plans"]:
+        print(f"      page  {plan}")
+    for plan in figures["storm_plans"]:
+        print(f"      storm {plan}")
+
+
+def main() -> None:
+    print(f"reports bench on PostgreSQL: a {DAYS}-day report, median of {RUNS} runs", flush=True)
+    for n in SIZES:  # a process per size: each has its own database
+        subprocess.run(
+            [sys.executable, "-m", "bench.reports_bench", "--size", str(n)],
+            check=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--size":
+        _child(int(sys.argv[2]))
+    else:
+        main()

@@ -295,6 +295,10 @@ class Conversation(models.Model):
             ),
             # The "All" folder and search across every folder: newest first, whatever state.
             models.Index(fields=["-last_message_at"], name="conv_recent"),
+            # The reports: today's conversations, and days being rolled up (reports.rollups).
+            models.Index(
+                fields=["first_inbound_at"], name="conv_first_inbound", condition=Q(is_spam=False)
+            ),
             # The enrichment sweep: only threads whose context is still to be fetched.
             models.Index(
                 fields=["context_due_at"],
@@ -415,6 +419,10 @@ class Message(models.Model):
             # The thread in platform order.
             models.Index(
                 fields=["conversation", "platform_timestamp", "id"], name="msg_thread_order"
+            ),
+            # Storm detection (reports.storms): customer messages of the last minutes, per post.
+            models.Index(
+                fields=["platform_timestamp"], name="msg_inbound_time", condition=Q(direction="in")
             ),
             # The routing sweep: only the few customer messages not yet routed.
             models.Index(

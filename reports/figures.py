@@ -35,8 +35,11 @@ def percentile(sorted_values: list[timedelta], fraction: float) -> timedelta | N
     position = fraction * (len(sorted_values) - 1)
     lower = int(position)
     upper = min(lower + 1, len(sorted_values) - 1)
-    low, high = sorted_values[lower], sorted_values[upper]
-    return low + (high - low) * (position - lower)
+    return interpolate(sorted_values[lower], sorted_values[upper], position - lower)
+
+
+def interpolate(low: timedelta, high: timedelta, fraction: float) -> timedelta:
+    return low + (high - low) * fraction
 
 
 def ratio(part: int, whole: int) -> float | None:

@@ -43,3 +43,57 @@ class Storm(models.Model):
     @property
     def post_key(self) -> str:
         return f"{self.channel_id}:{self.context_external_id}"
+
+
+class RollupDay(models.Model):
+    """A past day whose report figures are kept in ReportRollup rows (reports.rollups)."""
+
+    day = models.DateField(unique=True, help_text="In the site's time zone.")
+    built_at = models.DateTimeField()
+    # The earliest SLA due time among the day's unanswered conversations not yet due when the
+    # day was built: from then on its "pending" figure is out of date, so it is built again.
+    next_due = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rollup of {self.day}"
+
+
+class ReportRollup(models.Model):
+    """One day's report figures for one channel, team and assignee, over all its conversations
+    (tag_id null) or over those with one tag. Ids, not foreign keys: a deleted team or tag
+    leaves its figures as they were until the day is built again."""
+
+    day = models.DateField()
+    channel = models.ForeignKey("inbox.Channel", on_delete=models.CASCADE, related_name="+")
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+    tag_id = models.BigIntegerField(null=True)
+    conversations = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    hours = models.JSONField(default=list, help_text="Conversations per hour of the day (24).")
+    intents = models.JSONField(default=dict, help_text="intent -> [conversations, answered]")
+    languages = models.JSONField(default=dict, help_text="language -> [conversations, answered]")
+    wall = models.JSONField(default=dict, help_text="First response minutes -> conversations.")
+    business = models.JSONField(default=dict, help_text="The same in business time.")
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_missed = models.PositiveIntegerField(default=0)
+    sla_pending = models.PositiveIntegerField(default=0)
+    sla_without_policy = models.PositiveIntegerField(default=0)
+    targets = models.JSONField(default=dict, help_text="SLA target minutes -> conversations.")
+    people = models.JSONField(default=dict, help_text="Per agent id, and 'team': their figures.")
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "tag_id"], name="rollup_day_tag")]
+
+    def __str__(self) -> str:
+        return f"rollup {self.day} channel {self.channel_id}"
+
+
+class RollupProgress(models.Model):
+    """How far the worker has looked for changes: the last message and audit event seen."""
+
+    message_id = models.BigIntegerField(default=0)
+    event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollups seen to message {self.message_id}, event {self.event_id}"

@@ -3,7 +3,9 @@
 Every minute (reports.tasks.detect_storms), over the comments of the last WINDOW:
 - rate: at least MIN_COMMENTS, and at least RATE_FACTOR times the post's usual rate (its
   comments over the BASELINE before the window, per window, counted as at least one, so a
-  quiet or brand-new post needs MIN_COMMENTS);
+  quiet or brand-new post needs MIN_COMMENTS). A post younger than the BASELINE has no usual
+  rate over it: its comments are spread over its own age (since its first comment), at least
+  MIN_AGE, so that ten comments in a post's first twenty minutes are its usual, not a lull;
 - anger: at least MIN_ANGRY complaints or insults (the classifier's intent), making up
   ANGRY_SHARE of the window and ANGRY_JUMP more than the post's usual share.
 A storm opens once per post (a partial unique constraint), is announced once to the Slack or
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from inbox import live
@@ -38,8 +40,11 @@ MIN_ANGRY = 8
 ANGRY_SHARE = 0.5
 ANGRY_JUMP = 0.3
 ANGRY_INTENTS = ("complaint", "insult")
-# Conversations under a post: comments on Facebook and Instagram, replies and mentions on X.
-THREAD_KINDS = (ConversationKind.COMMENT, ConversationKind.MENTION)
+MIN_AGE = timedelta(hours=1)
+# Conversations under a post: comments on Facebook and Instagram, replies and mentions on X,
+# and a visitor's post on a Facebook Page, whose comments all continue its conversation
+# (channels_fb/parse.py).
+THREAD_KINDS = (ConversationKind.COMMENT, ConversationKind.MENTION, ConversationKind.POST)
 
 
 @dataclass
@@ -88,7 +93,9 @@ def _comments(since: datetime, until: datetime, posts=None):
     return (
         qs.values("channel_id", "conversation__context_external_id")
         .annotate(
-            n=Count("id"), angry=Count("id", filter=Q(conversation__intent__in=ANGRY_INTENTS))
+            n=Count("id"),
+            angry=Count("id", filter=Q(conversation__intent__in=ANGRY_INTENTS)),
+            first=Min("platform_timestamp"),
         )
         .order_by()
     )
@@ -101,11 +108,12 @@ def windows(now: datetime) -> list[PostWindow]:
         key = (g["channel_id"], g["conversation__context_external_id"])
         found[key] = PostWindow(*key, comments=g["n"], angry=g["angry"])
     if found:
-        per_window = BASELINE / WINDOW
-        for g in _comments(now - WINDOW - BASELINE, now - WINDOW, posts=found):
+        baseline_end = now - WINDOW
+        for g in _comments(baseline_end - BASELINE, baseline_end, posts=found):
             key = (g["channel_id"], g["conversation__context_external_id"])
             if key in found:
-                found[key].usual_comments = g["n"] / per_window
+                age = min(max(baseline_end - g["first"], MIN_AGE), BASELINE)
+                found[key].usual_comments = g["n"] / (age / WINDOW)
                 found[key].usual_angry_share = g["angry"] / g["n"]
     return list(found.values())
 

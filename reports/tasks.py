@@ -15,3 +15,11 @@ def send_weekly_summary() -> int:
     from .weekly import send_weekly_summary as send
 
     return send()
+
+
+@shared_task(ignore_result=True)
+def refresh_rollups() -> int:
+    """Beat runs this every minute: past days whose figures changed are built again."""
+    from .rollups import refresh
+
+    return len(refresh())

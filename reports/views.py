@@ -18,6 +18,7 @@ from .filters import ReportForm
 from .models import Storm
 from .people import COLUMNS, DEFAULT_SORT, Performance, people, ranked
 from .responsiveness import ChannelResponsiveness, responsiveness
+from .rollups import collect
 from .selectors import Report, report
 
 
@@ -49,8 +50,9 @@ class Figures:
 
 def _figures(form: ReportForm, sort: str) -> Figures:
     scope = form.scope()
-    figures = report(scope)
-    crew = people(scope)
+    collected = collect(scope)  # read once, for the report and the per agent figures
+    figures = report(scope, collected=collected)
+    crew = people(scope, collected=collected)
     return Figures(
         report=figures,
         charts=tables.chart_tables(figures),

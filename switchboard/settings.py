@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("POLL_TICK_SECONDS", 15)),
     },
     "detect-storms": {"task": "reports.tasks.detect_storms", "schedule": timedelta(seconds=60)},
+    "refresh-report-rollups": {
+        "task": "reports.tasks.refresh_rollups",
+        "schedule": timedelta(seconds=60),
+    },
     "weekly-summary": {
         "task": "reports.tasks.send_weekly_summary",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

@@ -70,10 +70,10 @@ def test_agents_figures(crew):
     found = {p.name: p for p in people(WEEK).agents}
     a, b = found["Anna"], found["Boris"]
     assert (a.conversations, a.replies, a.closed, a.reopened) == (2, 3, 2, 1)
-    assert a.first_times == [timedelta(minutes=10), timedelta(minutes=30)]
+    assert a.first_times == {"10": 1, "30": 1}  # minutes -> replies
     assert a.first_median == timedelta(minutes=20) and a.next_median is None
     assert (b.conversations, b.replies, b.closed, b.reopened) == (1, 1, 1, 0)
-    assert b.next_times == [timedelta(minutes=20)] and b.first_median is None
+    assert b.next_times == {"20": 1} and b.first_median is None
 
 
 def test_teams_figures_follow_the_conversation(crew):

@@ -168,3 +168,49 @@ def test_our_own_replies_do_not_count():
             platform_timestamp=NOON - timedelta(seconds=n),
         )
     assert detect(NOON) == []
+
+
+def test_a_young_post_as_busy_as_it_has_been_since_it_went_up_is_no_storm():
+    """30 comments in a new post's first 15 minutes, then 22 in ten: its own pace, not a
+    storm. Spread over a whole day (144 windows) its usual rate would look like 0.2."""
+    page = factories.make_channel("facebook", name="Polaris")
+    for n in range(30):
+        comment(page, "post-new", NOON - timedelta(minutes=25) + timedelta(seconds=30 * n))
+    for n in range(22):
+        comment(page, "post-new", NOON - timedelta(minutes=9) + timedelta(seconds=20 * n))
+    assert detect(NOON) == []
+
+
+def test_a_young_post_that_suddenly_bursts_is_a_storm():
+    page = factories.make_channel("facebook", name="Polaris")
+    for n in range(3):
+        comment(page, "post-new", NOON - timedelta(minutes=25) + timedelta(minutes=5 * n))
+    complaints_burst(page, "post-new", count=25, start=NOON - timedelta(minutes=8))
+    storms = detect(NOON)
+    assert len(storms) == 1 and "25 comments in 10 minutes" in storms[0].reason
+
+
+def test_a_visitor_post_drawing_a_storm_is_flagged():
+    """A customer's post on the Page is one conversation; its comments are its messages."""
+    page = factories.make_channel("facebook", name="Polaris")
+    post = factories.make_conversation(
+        page,
+        kind=ConversationKind.POST,
+        at=NOON - timedelta(minutes=9),
+        context_external_id="visitor-post-1",
+        intent="question",
+    )
+    Message.objects.bulk_create(
+        Message(
+            conversation=post,
+            channel=page,
+            direction=Direction.INBOUND,
+            text="Same here!",
+            platform_timestamp=NOON - timedelta(minutes=8) + timedelta(seconds=10 * n),
+            state_timestamp=NOON,
+        )
+        for n in range(30)
+    )
+    storms = detect(NOON)
+    assert [s.context_external_id for s in storms] == ["visitor-post-1"]
+    assert detect(NOON + timedelta(minutes=1)) == []  # once

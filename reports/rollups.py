@@ -1,0 +1,520 @@
+"""Daily rollups: the report's figures per day, channel, team, assignee and tag, kept so a
+90-day report over a million conversations reads a few hundred rows instead of every
+conversation and message.
+
+A `Slice` holds one day's figures for one (channel, team, assignee) and either all their
+conversations (tag None) or those with one tag. `build` computes slices from the raw rows
+(conversations, their tags, messages and close/reopen events, the SLA policies and
+calendars) with a fixed number of queries; `store_day` saves a past day's slices as
+ReportRollup rows; `collect` gives a report's slices, read from the rollups for past days
+that have them and built from the live rows for the rest (today, and any day not built yet),
+so both paths go through the same code and give the same figures.
+
+Percentiles. Medians and p90s cannot be added up across days, so each slice keeps a
+histogram of first response times with fixed one-minute buckets (minutes, rounded down ->
+conversations) rather than an exact sorted sample: histograms of any number of days and
+slices merge by adding counts, and stay compact (a key per distinct minute, a few hundred
+a day, whatever the volume), where exact samples would bring every conversation's duration
+back to Python for a 90-day report. The price is a resolution of one minute: percentiles
+are computed over the durations rounded down to the minute, interpolated as percentile_cont
+does, which is exact for durations in whole minutes and at most a minute off otherwise.
+Response targets are in minutes, and SLA attainment is counted from the exact times.
+
+Freshness (`refresh`, every minute on the worker): a day is built again when a message or
+audit event of one of its conversations appears (replies, assignment, tags, spam, closing
+all leave one), when one of its pending SLAs falls due, and yesterday is built once it is
+over. `manage.py rebuild_report_rollups` builds any range from scratch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from inbox.models import AuditEvent, Conversation, ConversationState, Direction, Message
+from rules.hours import Calendar
+from rules.models import BusinessHours, Holiday, SlaPolicy
+from rules.sla import ALWAYS_OPEN, most_specific_policy
+
+from .figures import interpolate
+from .models import ReportRollup, RollupDay, RollupProgress
+
+TEAM = "team"  # the people figures' entry for the conversation's team
+REOPEN_VERBS = ("reopened", ConversationState.OPEN)
+# Changes younger than this are looked at again next time: a transaction still open when
+# the worker looked may commit a lower id later.
+SETTLE = timedelta(minutes=2)
+# Past days the worker checks for a missing rollup; older history is the command's job.
+RECENT_DAYS = 7
+
+
+def minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
+
+
+def add_counts(into: dict, counts: dict) -> None:
+    for key, n in counts.items():
+        into[key] = into.get(key, 0) + n
+
+
+def histogram_percentiles(histogram: dict, *fractions: float) -> list[timedelta | None]:
+    """percentile_cont at each fraction over a {minutes: count} histogram (keys may be str, as
+    from JSON), sorting it once."""
+    ordered = sorted((int(k), n) for k, n in histogram.items() if n)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return [None] * len(fractions)
+    found = []
+    for fraction in fractions:
+        position = fraction * (total - 1)
+        lower_rank = int(position)
+        upper_rank = min(lower_rank + 1, total - 1)
+        low = high = None
+        seen = 0
+        for value, n in ordered:
+            if low is None and lower_rank < seen + n:
+                low = value
+            if upper_rank < seen + n:
+                high = value
+                break
+            seen += n
+        found.append(
+            interpolate(timedelta(minutes=low), timedelta(minutes=high), position - lower_rank)
+        )
+    return found
+
+
+def histogram_percentile(histogram: dict, fraction: float) -> timedelta | None:
+    return histogram_percentiles(histogram, fraction)[0]
+
+
+def _new_person() -> dict:
+    return {"replies": 0, "handled": 0, "first": {}, "next": {}, "closed": 0, "reopened": 0}
+
+
+def add_people(into: dict, people: dict) -> None:
+    for key, figures in people.items():
+        mine = into.setdefault(key, _new_person())
+        for name in ("replies", "handled", "closed", "reopened"):
+            mine[name] += figures[name]
+        add_counts(mine["first"], figures["first"])
+        add_counts(mine["next"], figures["next"])
+
+
+@dataclass
+class Slice:
+    day: date
+    channel_id: int
+    team_id: int | None
+    assignee_id: int | None
+    tag_id: int | None
+    conversations: int = 0
+    answered: int = 0
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    intents: dict = field(default_factory=dict)
+    languages: dict = field(default_factory=dict)
+    wall: dict = field(default_factory=dict)
+    business: dict = field(default_factory=dict)
+    sla_met: int = 0
+    sla_missed: int = 0
+    sla_pending: int = 0
+    sla_without_policy: int = 0
+    targets: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)
+
+    FIELDS = (
+        "conversations answered hours intents languages wall business sla_met sla_missed "
+        "sla_pending sla_without_policy targets people"
+    ).split()
+
+    @classmethod
+    def from_row(cls, row: ReportRollup) -> Slice:
+        return cls(
+            day=row.day,
+            channel_id=row.channel_id,
+            team_id=row.team_id,
+            assignee_id=row.assignee_id,
+            tag_id=row.tag_id,
+            **{name: getattr(row, name) for name in cls.FIELDS},
+        )
+
+    def as_row(self) -> ReportRollup:
+        return ReportRollup(
+            day=self.day,
+            channel_id=self.channel_id,
+            team_id=self.team_id,
+            assignee_id=self.assignee_id,
+            tag_id=self.tag_id,
+            **{name: getattr(self, name) for name in self.FIELDS},
+        )
+
+
+@dataclass
+class _Measured:
+    """One conversation's part of the figures."""
+
+    day: date
+    hour: int
+    answered: bool
+    intent: str
+    language: str
+    wall: int | None
+    business: int | None
+    sla: str  # "met", "missed", "pending" or "" without a policy
+    due: datetime | None
+    target: int | None
+    people: dict
+
+
+def _add(s: Slice, m: _Measured) -> None:
+    s.conversations += 1
+    s.answered += m.answered
+    s.hours[m.hour] += 1
+    for table, key in ((s.intents, m.intent), (s.languages, m.language)):
+        pair = table.setdefault(key, [0, 0])
+        pair[0] += 1
+        pair[1] += m.answered
+    if m.wall is not None:
+        s.wall[str(m.wall)] = s.wall.get(str(m.wall), 0) + 1
+    if m.business is not None:
+        s.business[str(m.business)] = s.business.get(str(m.business), 0) + 1
+    if m.sla == "met":
+        s.sla_met += 1
+    elif m.sla == "missed":
+        s.sla_missed += 1
+    elif m.sla == "pending":
+        s.sla_pending += 1
+    else:
+        s.sla_without_policy += 1
+    if m.target is not None:
+        s.targets[str(m.target)] = s.targets.get(str(m.target), 0) + 1
+    add_people(s.people, m.people)
+
+
+def calendars() -> tuple[dict[int, Calendar], dict[int, Calendar], Calendar]:
+    """(calendar by business hours id, calendar by team id, the default calendar)."""
+    by_id, by_team, default = {}, {}, None
+    holidays: dict[int, set] = {}
+    # Two plain queries rather than prefetch_related, which skips its query when there are
+    # no business hours: the count stays the same in every configuration.
+    for hours_id, day in Holiday.objects.values_list("business_hours_id", "date"):
+        holidays.setdefault(hours_id, set()).add(day)
+    for hours in BusinessHours.objects.order_by("id"):
+        calendar = Calendar(
+            timezone=hours.timezone,
+            schedule=hours.schedule,
+            holidays=frozenset(holidays.get(hours.pk, ())),
+        )
+        by_id[hours.pk] = calendar
+        if hours.team_id:
+            by_team[hours.team_id] = calendar
+        elif default is None:
+            default = calendar
+    return by_id, by_team, default or ALWAYS_OPEN
+
+
+def _people(conversations_q: Q) -> dict[int, dict]:
+    """Per conversation: {agent id or TEAM: figures} (see reports.people for the rules)."""
+    found: dict[int, dict] = {}
+    messages = (
+        Message.objects.filter(conversations_q)
+        .exclude(platform_timestamp=None)
+        .order_by("conversation_id", "platform_timestamp", "id")
+        .values_list(
+            "conversation_id",
+            "conversation__team_id",
+            "direction",
+            "author_agent_id",
+            "is_automatic",
+            "platform_timestamp",
+        )
+    )
+    current, waiting_since, answered, handled = None, None, False, set()
+
+    def entries(conversation_id, agent_id, team_id):
+        people = found.setdefault(conversation_id, {})
+        keys = ([str(agent_id)] if agent_id is not None else []) + ([TEAM] if team_id else [])
+        return [people.setdefault(key, _new_person()) for key in keys]
+
+    for conversation_id, team_id, direction, agent_id, automatic, at in messages:
+        if conversation_id != current:
+            current, waiting_since, answered, handled = conversation_id, None, False, set()
+        if direction == Direction.INBOUND:
+            waiting_since = waiting_since or at
+            continue
+        if automatic or agent_id is None:
+            continue
+        for key, figures in zip(
+            (agent_id, TEAM if team_id else None),
+            entries(conversation_id, agent_id, team_id),
+            strict=False,
+        ):
+            figures["replies"] += 1
+            if key not in handled:
+                handled.add(key)
+                figures["handled"] += 1
+            if waiting_since is not None:
+                times = figures["next" if answered else "first"]
+                wait = str(minutes(at - waiting_since))
+                times[wait] = times.get(wait, 0) + 1
+        if waiting_since is not None:
+            answered = True
+        waiting_since = None
+
+    events = (
+        AuditEvent.objects.filter(
+            conversations_q, verb__in=[ConversationState.CLOSED, *REOPEN_VERBS]
+        )
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("conversation_id", "conversation__team_id", "verb", "actor_id", "data")
+    )
+    current, closed_by = None, None
+    for conversation_id, team_id, verb, actor_id, data in events:
+        if conversation_id != current:
+            current, closed_by = conversation_id, None
+        if verb == ConversationState.CLOSED:
+            closed_by = (actor_id, team_id)
+            for figures in entries(conversation_id, *closed_by):
+                figures["closed"] += 1
+        elif closed_by is not None and (
+            verb == "reopened" or (data or {}).get("from_state") == "closed"
+        ):
+            for figures in entries(conversation_id, *closed_by):
+                figures["reopened"] += 1
+            closed_by = None
+    return found
+
+
+def build(conversations_q: Q, *, now: datetime, next_due: dict | None = None) -> list[Slice]:
+    """The slices of the conversations matching `conversations_q` (a ReportScope's Q, or a
+    day's): seven queries whatever their number. `next_due`, if given, is filled with the
+    earliest due time of a pending SLA per day."""
+    zone = timezone.get_current_timezone()
+    conversations = Conversation.objects.filter(conversations_q)
+    rows = list(
+        conversations.values_list(
+            "id",
+            "channel_id",
+            "team_id",
+            "assignee_id",
+            "kind",
+            "channel__kind",
+            "intent",
+            "language",
+            "first_inbound_at",
+            "first_response_at",
+        )
+    )
+    if not rows:
+        return []
+    prefixed = _prefixed(conversations_q)
+    tags: dict[int, list[int]] = {}
+    for conversation_id, tag_id in Conversation.tags.through.objects.filter(prefixed).values_list(
+        "conversation_id", "tag_id"
+    ):
+        tags.setdefault(conversation_id, []).append(tag_id)
+    people = _people(prefixed)
+    policies = list(SlaPolicy.objects.filter(enabled=True))
+    by_id, by_team, default = calendars()
+    slices: dict[tuple, Slice] = {}
+    for (
+        pk,
+        channel_id,
+        team_id,
+        assignee_id,
+        kind,
+        channel_kind,
+        intent,
+        language,
+        first_inbound,
+        first_response,
+    ) in rows:
+        local = timezone.localtime(first_inbound, zone)
+        team_calendar = by_team.get(team_id, default)
+        policy = most_specific_policy(policies, channel_kind=channel_kind, conversation_kind=kind)
+        if policy is None:
+            calendar = team_calendar
+        elif not policy.business_time:
+            calendar = ALWAYS_OPEN
+        else:
+            calendar = by_id.get(policy.business_hours_id, team_calendar)
+        elapsed = calendar.elapsed(first_inbound, first_response) if first_response else None
+        sla, due = "", None
+        if policy is not None:
+            target = timedelta(minutes=policy.first_response_minutes)
+            if elapsed is not None:
+                sla = "met" if elapsed <= target else "missed"
+            else:
+                due = calendar.add(first_inbound, policy.first_response_minutes)
+                sla = "missed" if due <= now else "pending"
+        measured = _Measured(
+            day=local.date(),
+            hour=local.hour,
+            answered=first_response is not None,
+            intent=intent or "",
+            language=language or "",
+            wall=minutes(first_response - first_inbound) if first_response else None,
+            business=minutes(elapsed) if elapsed is not None else None,
+            sla=sla,
+            due=due if sla == "pending" else None,
+            target=policy.first_response_minutes if policy else None,
+            people=people.get(pk, {}),
+        )
+        for tag_id in (None, *tags.get(pk, ())):
+            key = (measured.day, channel_id, team_id, assignee_id, tag_id)
+            if key not in slices:
+                slices[key] = Slice(*key)
+            _add(slices[key], measured)
+        if measured.due is not None and next_due is not None:
+            earliest = next_due.get(measured.day)
+            next_due[measured.day] = min(earliest, measured.due) if earliest else measured.due
+    return list(slices.values())
+
+
+def _prefixed(conversations_q: Q) -> Q:
+    """The same conditions on a model that points at the conversation."""
+    return Q(conversation__in=Conversation.objects.filter(conversations_q).values("pk"))
+
+
+def day_range(day: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(day, time.min), zone)
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), zone)
+    return start, end
+
+
+def day_q(day: date) -> Q:
+    start, end = day_range(day)
+    return Q(first_inbound_at__gte=start, first_inbound_at__lt=end, is_spam=False)
+
+
+def store_day(day: date, *, now: datetime | None = None) -> int:
+    """Build one past day's rollup from the raw rows and replace what was kept; returns
+    the number of rows kept."""
+    now = now or timezone.now()
+    due: dict[date, datetime] = {}
+    slices = build(day_q(day), now=now, next_due=due)
+    with transaction.atomic():
+        marker, _ = RollupDay.objects.select_for_update().get_or_create(
+            day=day, defaults={"built_at": now}
+        )
+        ReportRollup.objects.filter(day=day).delete()
+        ReportRollup.objects.bulk_create([s.as_row() for s in slices], batch_size=500)
+        marker.built_at = now
+        marker.next_due = due.get(day)
+        marker.save(update_fields=["built_at", "next_due"])
+    return len(slices)
+
+
+def refresh(now: datetime | None = None) -> list[date]:
+    """The worker's minute: build again the past days whose figures may have changed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    progress = RollupProgress.objects.first()
+    if progress is None:
+        # The first run: history is the command's job; from here on, watch for changes.
+        progress = RollupProgress.objects.create(
+            message_id=Message.objects.aggregate(n=Max("id"))["n"] or 0,
+            event_id=AuditEvent.objects.aggregate(n=Max("id"))["n"] or 0,
+        )
+    days: set[date] = set()
+    settled = now - SETTLE
+    watermarks = {}
+    for name, model, stamp in (
+        ("message_id", Message, "created_at"),
+        ("event_id", AuditEvent, "created_at"),
+    ):
+        since = getattr(progress, name)
+        mark = since
+        changed = model.objects.filter(id__gt=since, conversation__isnull=False).values_list(
+            "id", stamp, "conversation__first_inbound_at"
+        )
+        for pk, created, first_inbound in changed.iterator(chunk_size=2000):
+            if first_inbound is not None:
+                days.add(timezone.localdate(first_inbound))
+            if created <= settled and pk > mark:
+                mark = pk
+        watermarks[name] = mark
+    days |= set(RollupDay.objects.filter(next_due__lte=now).values_list("day", flat=True))
+    recent = {today - timedelta(days=n) for n in range(1, RECENT_DAYS + 1)}
+    days |= recent - set(RollupDay.objects.filter(day__in=recent).values_list("day", flat=True))
+    built = sorted(d for d in days if d < today)
+    for day in built:
+        store_day(day, now=now)
+    RollupProgress.objects.filter(pk=progress.pk).update(**watermarks)
+    return built
+
+
+@dataclass
+class Collected:
+    slices: list[Slice]  # the scope's conversations (of the tag, with a tag filter)
+    tags: dict[int, list[int]]  # tag id -> [conversations, answered], for the by-tag table
+
+
+def collect(scope, *, now: datetime | None = None) -> Collected:
+    """A report's slices: kept rollups for past days that have them, built from the live rows
+    for the others. Three queries, and build's seven when some day has no rollup (today).
+
+    With a tag filter, the by-tag table has that tag alone: a slice knows one tag of its
+    conversations, not which other tags they carry."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    past = [d for d in scope.days if d < today]
+    kept = set(RollupDay.objects.filter(day__in=past).values_list("day", flat=True))
+    rows = ReportRollup.objects.filter(day__in=kept)
+    if scope.channel is not None:
+        rows = rows.filter(channel=scope.channel)
+    if scope.team is not None:
+        rows = rows.filter(team_id=scope.team.pk)
+    if scope.agent is not None:
+        rows = rows.filter(assignee_id=scope.agent.pk)
+    tag_id = scope.tag.pk if scope.tag is not None else None
+    slices = [Slice.from_row(r) for r in rows.filter(tag_id=tag_id)]  # None: IS NULL
+    tags: dict[int, list[int]] = {}
+    tagged = rows.exclude(tag_id=None) if tag_id is None else rows.filter(tag_id=tag_id)
+    for t, n, a in (
+        tagged.values("tag_id")
+        .annotate(n=Sum("conversations"), a=Sum("answered"))
+        .order_by()
+        .values_list("tag_id", "n", "a")
+    ):
+        tags[t] = [n, a]
+    live_days = [d for d in scope.days if d not in kept]
+    if live_days:
+        for s in build(scope.conversations_q() & _days_q(live_days), now=now):
+            if s.tag_id == tag_id:
+                slices.append(s)
+            if s.tag_id is not None and (tag_id is None or s.tag_id == tag_id):
+                pair = tags.setdefault(s.tag_id, [0, 0])
+                pair[0] += s.conversations
+                pair[1] += s.answered
+    return Collected(slices=slices, tags=tags)
+
+
+def _days_q(days: list[date]) -> Q:
+    """First customer message on one of the days (given in order), as few ranges as can be."""
+    q = Q(pk__in=[])
+    start = previous = days[0]
+    for day in [*days[1:], None]:
+        if day is not None and day == previous + timedelta(days=1):
+            previous = day
+            continue
+        q |= Q(
+            first_inbound_at__gte=day_range(start)[0], first_inbound_at__lt=day_range(previous)[1]
+        )
+        if day is not None:
+            start = previous = day
+    return q
+
+
+def targets_counter(slices: list[Slice]) -> Counter:
+    found: Counter = Counter()
+    for s in slices:
+        for minutes_, n in s.targets.items():
+            found[int(minutes_)] += n
+    return found
