@@ -126,6 +126,17 @@ def current_version() -> int:
     return max(ahead, default=head)
 
 
+@shared_cache.degrades(lambda: 0)
+def page_version() -> int:
+    """The version a page's live feed starts from, in one cache round trip: the head hint.
+
+    It can only lag (a change whose publisher has claimed its slot but not yet moved the
+    head), never lead, so nothing is missed: the page's first poll scans past it and
+    brings that change again, which re-renders a row that was already right.
+    """
+    return cache.get(HEAD_KEY) or 0
+
+
 @shared_cache.degrades(lambda version: (version, set()))
 def changes_since(version: int) -> tuple[int, set[int] | None]:
     """(latest version, changed conversation ids); None means "too far behind: reload all".

@@ -218,6 +218,8 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     )
     return (
         qs.select_related("channel", "contact", "assignee", "team")
+        # Decrypted only where a platform is called, never for showing a row.
+        .defer("channel__credentials")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .annotate(
             is_read=Q(last_inbound_at__isnull=True) | Exists(read),
@@ -265,11 +267,13 @@ def _capped(qs: QuerySet) -> CappedCount:
     return CappedCount(qs.order_by().values("pk")[:COUNT_CAP])
 
 
-def folder_counts(user) -> dict:
+def folder_counts(user, *, version: int | None = None) -> dict:
     """Counts for every folder, each capped at COUNT_CAP. Cached per live version, so they
     refresh on any change and a quiet inbox costs no counting at all; one query when
-    recomputed, however many conversations, tags, channels or teams."""
-    version = live.current_version()
+    recomputed, however many conversations, tags, channels or teams. `version`: the page's
+    `live.current_version()`, when it has read it already."""
+    if version is None:
+        version = live.current_version()
     key = f"inbox:counts:{version}:{user.pk}"
     counts = _cached_counts(key)
     if counts is None:
@@ -405,7 +409,7 @@ def post_groups(limit: int = 50) -> list[dict]:
         )
         .order_by("-open", "-last")[:limit]
     )
-    channels = Channel.objects.in_bulk({g["channel_id"] for g in groups})
+    channels = Channel.objects.defer("credentials").in_bulk({g["channel_id"] for g in groups})
     for group in groups:
         group["channel"] = channels.get(group["channel_id"])
         group["key"] = f"{group['channel_id']}:{group['context_external_id']}"
@@ -445,6 +449,20 @@ def saved_replies_for(user) -> QuerySet[SavedReply]:
     )
 
 
+def active_agents() -> list[User]:
+    """Whom a conversation can be assigned to, as the pickers list them."""
+    return list(User.objects.filter(is_active=True).order_by("first_name", "username"))
+
+
+def unread(conversation: Conversation, user) -> bool:
+    """Has the customer written since this agent last opened it? (1 query, or none)."""
+    if conversation.last_inbound_at is None:
+        return False
+    return not ReadState.objects.filter(
+        user=user, conversation=conversation, read_at__gte=conversation.last_inbound_at
+    ).exists()
+
+
 @dataclass
 class ConversationDetail:
     conversation: Conversation
@@ -479,6 +497,7 @@ def thread_messages(conversation: Conversation) -> list[Message]:
     # The channel too: the per-message action buttons ask its connector (no query per message).
     return list(
         conversation.messages.select_related("author_identity__contact", "author_agent", "channel")
+        .defer("channel__credentials")
         .prefetch_related(Prefetch("actions", queryset=actions))
         .order_by("platform_timestamp", "id")
     )
@@ -533,6 +552,7 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         past = list(
             contact.conversations.exclude(pk=conversation.pk)
             .select_related("channel")
+            .defer("channel__credentials")
             .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH]
         )
         contact_notes = list(contact.notes.select_related("author").order_by("created_at"))
@@ -555,7 +575,7 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         past=past,
         contact_notes=contact_notes,
         saved_replies=list(saved_replies_for(user)),
-        agents=list(User.objects.filter(is_active=True).order_by("first_name", "username")),
+        agents=active_agents(),
         teams=list(Team.objects.order_by("name")),
         draft=Draft.objects.filter(user=user, conversation=conversation).first(),
         last_message_id=max((m.pk for m in messages), default=0),

@@ -4,12 +4,15 @@ URLs additionally pass `safe_url`, because escaping alone does not stop `javascr
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django import template
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from ..connectors import Capability
 
@@ -269,3 +272,69 @@ def last_action(message):
 @register.simple_tag
 def query_with(params, **changes) -> str:
     return params.as_query(**changes)
+
+
+# ---- list rows --------------------------------------------------------------------------------
+
+PREVIEW_LENGTH = 140
+
+
+@dataclass(frozen=True)
+class RowText:
+    """What one list row shows, worked out in Python (see `prepare_rows`)."""
+
+    url: str
+    channel_label: str
+    kind_label: str
+    customer: str
+    age: str
+    age_title: str
+    preview: str
+    tags: list[tuple[str, str]]  # (name, safe colour)
+    priority_label: str  # "" for normal
+    state_label: str  # "" for open
+    sla: str  # the badge's CSS class, "" when none is shown
+    sla_label: str
+    assignee: str
+
+
+def prepare_rows(rows, query: str) -> list:
+    """Give each row (`with_row_data` rows) its `row` text for the `row` partial.
+
+    The partial renders 50 times a page: a `{% url %}` and half a dozen filters in it cost
+    half the list's time (issue 10). Here the URL is reversed once, each channel's label
+    is looked up once, and the rest is plain Python; the template only places the strings
+    (and escapes them: all of it is customer or platform text).
+    """
+    link = reverse("inbox:conversation", args=[0]).removesuffix("0/")
+    suffix = f"/?{query}"
+    labels: dict[int, str] = {}
+    for c in rows:
+        channel = c.channel
+        if channel.pk not in labels:
+            labels[channel.pk] = connector_label(channel)
+        is_open = c.state == "open"
+        sla = sla_state(c) if is_open else ""
+        if c.assignee_id:
+            assignee = c.assignee.display_name
+        elif c.team_id:
+            assignee = c.team.name
+        else:
+            assignee = "Unassigned"
+        when = c.last_message_at
+        c.row = RowText(
+            url=f"{link}{c.pk}{suffix}",
+            channel_label=labels[channel.pk],
+            kind_label=c.get_kind_display(),
+            customer=getattr(c, "customer_name", None) or c.contact.name or "Unknown customer",
+            age=age(when),
+            age_title=dateformat.format(timezone.localtime(when), "c") if when else "",
+            preview=Truncator(preview_text(c.preview)).chars(PREVIEW_LENGTH),
+            tags=[(t.name, safe_color(t.color)) for t in c.tags.all()],
+            priority_label="" if c.priority == "normal" else c.get_priority_display(),
+            state_label="" if is_open else c.get_state_display(),
+            sla=sla,
+            sla_label=sla_label(c.sla_due_at) if sla else "",
+            assignee=assignee,
+        )
+    return rows

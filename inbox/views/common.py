@@ -7,7 +7,7 @@ import uuid
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Team, User
+from accounts.models import Team
 from accounts.permissions import may_delete_platform_items
 
 from .. import live, presence, saved_replies, selectors, shared_cache
@@ -20,6 +20,7 @@ from ..models import (
     Priority,
     SavedReplyScope,
 )
+from ..templatetags.inbox_ui import prepare_rows
 
 SNOOZE_PRESETS = [
     ("1h", "1 hour"),
@@ -29,30 +30,35 @@ SNOOZE_PRESETS = [
 ]
 
 
-def list_context(request: HttpRequest, params: selectors.ListParams) -> dict:
+def list_context(
+    request: HttpRequest, params: selectors.ListParams, *, agents=None, teams=None
+) -> dict:
+    """The list column. `agents` and `teams`: the pane's, when the page shows one (read once)."""
     rows, next_after = selectors.inbox_rows(params, request.user)
+    query = params.as_query()
+    version = live.page_version()  # one cache round trip, shared with the counts' key
     return {
         "params": params,
-        "query": params.as_query(),
-        "rows": rows,
+        "query": query,
+        "rows": prepare_rows(rows, query),
         "next_after": next_after,
-        "counts": selectors.folder_counts(request.user),
+        "counts": selectors.folder_counts(request.user, version=version),
         "folders": selectors.FOLDERS,
         "sorts": selectors.SORTS,
         "kinds": ConversationKind.choices,
         "post": selectors.post_summary(params),
-        "version": live.current_version(),
+        "version": version,
         # Called as the page renders, after its cache reads: is the shared cache down?
         "live_paused": shared_cache.paused,
         "snooze_presets": SNOOZE_PRESETS,
         "priorities": Priority.choices,
         # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
-        "bulk_agents": User.objects.filter(is_active=True).order_by("first_name", "username"),
-        "bulk_teams": Team.objects.order_by("name"),
+        "bulk_agents": agents if agents is not None else selectors.active_agents(),
+        "bulk_teams": teams if teams is not None else list(Team.objects.order_by("name")),
         # Every agent sees a disconnected channel's banner (1 query).
-        "disconnected_channels": Channel.objects.filter(
-            status=ChannelStatus.NEEDS_RECONNECT
-        ).order_by("name"),
+        "disconnected_channels": Channel.objects.filter(status=ChannelStatus.NEEDS_RECONNECT)
+        .defer("credentials")
+        .order_by("name"),
     }
 
 

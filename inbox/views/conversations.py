@@ -15,10 +15,14 @@ PAGE = "inbox/inbox.html"
 
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     convo = get_conversation_for_agent(request, pk)
-    conversation_mark_read(conversation=convo, user=request.user)
+    # A GET writes only when it changes what the agent has read (a new customer message).
+    if selectors.unread(convo, request.user):
+        conversation_mark_read(conversation=convo, user=request.user)
     context = pane_context(request, convo)
     if request.htmx:
+        # The pane alone: the list beside it is already on the agent's screen.
         return render(request, f"{PAGE}#pane", context)
     params = selectors.ListParams.from_query(request.GET)
-    context.update(list_context(request, params))
+    detail = context["detail"]
+    context.update(list_context(request, params, agents=detail.agents, teams=detail.teams))
     return render(request, PAGE, context)

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from .. import live, presence, selectors, shared_cache
 from ..access import require_agent
 from ..models import Conversation
+from ..templatetags.inbox_ui import prepare_rows
 from .common import pane_context
 
 PAGE = "inbox/inbox.html"
@@ -63,14 +64,10 @@ def feed(request: HttpRequest) -> JsonResponse:
         )
     if changed and not body["reload"]:
         rows, gone = selectors.rows_by_id(changed, params, user)
+        query = params.as_query()
         body["rows"] = [
-            {
-                "id": row.pk,
-                "html": render_to_string(
-                    f"{PAGE}#row", {"c": row, "query": params.as_query()}, request
-                ),
-            }
-            for row in rows
+            {"id": row.pk, "html": render_to_string(f"{PAGE}#row", {"c": row}, request)}
+            for row in prepare_rows(rows, query)
         ]
         body["gone"] = sorted(gone)
     if open_id and (open_id in changed or body["reload"]):

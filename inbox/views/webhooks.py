@@ -1,4 +1,5 @@
-"""The one webhook endpoint: the connector verifies, the ingest stores, we answer 200 fast.
+"""The one webhook endpoint: the connector verifies, one INSERT stores (inbox/accept.py),
+we answer 200 fast.
 
 Once a delivery is signed it is answered 200 as soon as it is stored, its poisonous items
 and malformed bodies included (kept with their reason): anything else and the platform
@@ -9,8 +10,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from ..accept import store_and_queue
 from ..connectors import registry
-from ..ingest import store_events
 
 
 @csrf_exempt
@@ -23,7 +24,7 @@ def webhook(request: HttpRequest, slug: str) -> HttpResponse:
     outcome = connector.handle_webhook(request)
     if isinstance(outcome, HttpResponse):
         return outcome
-    stored = store_events(connector.kind, outcome, source="webhook")
+    stored = store_and_queue(connector.kind, outcome, source="webhook")
     summary = f"stored {stored.new} of {len(outcome)}"
     if stored.poisoned:
         summary += f"; {stored.poisoned} poisoned, kept with the reason"

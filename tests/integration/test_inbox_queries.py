@@ -34,13 +34,15 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Session, user, rows, row tags, the folder counts (one UNION of capped counts), the
 # disconnected channels (their banner), the bulk bar's agents and teams.
 INBOX_QUERIES = 8
-# Session, user, conversation; the read state (update_or_create: 2 savepoints, select,
-# insert, 2 releases); messages + their outbox actions, timeline, identities, past
-# conversations, customer notes, conversation notes, saved replies, agents, teams, draft;
-# the public/private linked threads; the list's rows and row tags, the folder counts, the
-# disconnected channels, the bulk bar's agents and teams; the conversation's tags; whether
-# the agent's role may delete on the platform (a message offers Delete).
-CONVERSATION_QUERIES = 29
+# Session, user, conversation (nothing unread in it: no read state to check or write);
+# messages + their outbox actions, timeline, identities, past conversations, customer
+# notes, conversation notes, saved replies, agents, teams, draft; the public/private linked
+# threads; the list's rows and row tags, the folder counts, the disconnected channels (the
+# bulk bar reuses the pane's agents and teams); the conversation's tags; whether the
+# agent's role may delete on the platform (a message offers Delete).
+CONVERSATION_QUERIES = 21
+# What htmx asks for when an agent opens a conversation from the list: the pane alone.
+PANE_QUERIES = CONVERSATION_QUERIES - 4
 
 
 def build(n: int, *, thread: int) -> Conversation:
@@ -117,10 +119,10 @@ def build(n: int, *, thread: int) -> Conversation:
     return target
 
 
-def count_queries(client, url) -> list[str]:
+def count_queries(client, url, **headers) -> list[str]:
     cache.clear()
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
+        response = client.get(url, **headers)
     assert response.status_code == 200
     return [q["sql"] for q in ctx.captured_queries]
 
@@ -159,6 +161,55 @@ def test_conversation_page_queries_do_not_grow(agent_client):
     large_target = build(1000, thread=25)
     large = count_queries(agent_client, reverse("inbox:conversation", args=[large_target.pk]))
     assert len(small) == len(large) == CONVERSATION_QUERIES, "\n".join(large)
+
+
+@override_settings(CACHES=LOCMEM)
+def test_the_pane_alone_runs_no_list_queries_and_does_not_grow(agent_client):
+    small_target = build(10, thread=1)
+    url = reverse("inbox:conversation", args=[small_target.pk])
+    small = count_queries(agent_client, url, HTTP_HX_REQUEST="true")
+    large_target = build(1000, thread=25)
+    url = reverse("inbox:conversation", args=[large_target.pk])
+    large = count_queries(agent_client, url, HTTP_HX_REQUEST="true")
+    assert len(small) == len(large) == PANE_QUERIES, "\n".join(large)
+    assert not any("LIMIT 51" in sql for sql in large)  # no list rows
+
+
+def _writes(sql: list[str]) -> list[str]:
+    return [q for q in sql if q.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+@override_settings(CACHES=LOCMEM)
+def test_opening_a_conversation_writes_only_when_the_customer_wrote_since(agent_client, agent):
+    from inbox.models import ReadState
+
+    target = build(10, thread=1)
+    Conversation.objects.filter(pk=target.pk).update(last_inbound_at=timezone.now())
+    url = reverse("inbox:conversation", args=[target.pk])
+
+    first = count_queries(agent_client, url)
+    assert _writes(first), "the first open marks it read"
+    again = count_queries(agent_client, url)
+    assert _writes(again) == []
+    assert len(again) == CONVERSATION_QUERIES + 1  # the read state, checked
+    listed = agent_client.get(reverse("inbox:inbox")).content.decode()
+    assert f'id="row-{target.pk}" class="row state-open' in listed  # read, not "row unread"
+
+    # The customer writes again: unread, and the next open marks it read again.
+    read_at = ReadState.objects.get(user=agent, conversation=target).read_at
+    Conversation.objects.filter(pk=target.pk).update(last_inbound_at=read_at + timedelta(seconds=1))
+    assert _writes(count_queries(agent_client, url))
+    assert ReadState.objects.get(user=agent, conversation=target).read_at > read_at
+
+
+@override_settings(CACHES=LOCMEM)
+def test_the_list_never_reads_channel_credentials(agent_client):
+    target = build(100, thread=2)
+    listed = count_queries(agent_client, reverse("inbox:inbox"))
+    assert not [q for q in listed if '"inbox_channel"."credentials"' in q]
+    page = count_queries(agent_client, reverse("inbox:conversation", args=[target.pk]))
+    # Only the conversation's own channel, loaded with it (its connector may need them).
+    assert len([q for q in page if '"inbox_channel"."credentials"' in q]) == 1
 
 
 @override_settings(CACHES=LOCMEM)
