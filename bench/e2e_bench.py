@@ -80,8 +80,8 @@ class Watcher(threading.Thread):
 
 def post_at_rate(base: str, traffic, rate: float, seconds: float) -> tuple[dict, int]:
     """Signed webhooks at `rate` per second; returns ({marker: sent at}, failed posts)."""
-    from channels_fb.graph import sign_body
-    from channels_fb.standin.delivery import meta_json
+    from meta.standin.delivery import meta_json
+    from meta.webhooks import sign_body
 
     sent: dict[str, float] = {}
     failures = []

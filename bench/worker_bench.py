@@ -67,7 +67,7 @@ def setup(size: int, *, queue: str) -> str:
 
 def store(traffic, n: int) -> list[int]:
     """Store n webhook events as the webhook view does (queued after commit)."""
-    from channels_fb.webhooks import events_from_body
+    from channels_fb.webhooks import split as events_from_body
     from inbox import ingest
     from inbox.models import InboundEvent
 

@@ -17,7 +17,7 @@ from inbox import channels
 from inbox.connectors import Rejected, registry
 from inbox.models import Channel, ChannelStatus
 
-from .graph import GraphClient
+from .client import FacebookClient as GraphClient
 
 SCOPES = [
     "pages_show_list",

@@ -22,29 +22,9 @@ from inbox.models import Conversation, ConversationKind, Message
 
 if TYPE_CHECKING:
     from inbox.models import Channel
-
-    from .graph import GraphClient
+    from meta.graph import GraphClient
 
 POST_FIELDS = "message,permalink_url,created_time,full_picture,from"
-
-
-def known_context(channel: Channel, external_id: str) -> dict[str, Any] | None:
-    """The context already stored for this post or media on this channel, if any has text.
-
-    A visitor post is its own conversation: its context says so (`by_visitor`), and the
-    comments under it join it.
-    """
-    if not external_id:
-        return None
-    found = (
-        Conversation.objects.filter(
-            channel=channel, context_external_id=external_id, context__has_key="text"
-        )
-        .order_by("id")
-        .values_list("context", flat=True)
-        .first()
-    )
-    return dict(found) if isinstance(found, dict) else None
 
 
 def is_visitor_post(channel: Channel, post_id: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -26,9 +26,13 @@ from inbox.connectors import (
     ReceiptItem,
     UnsupportedItem,
 )
+from inbox.context import known_context
 from inbox.http import https_or_empty
 
-from .context import context_from_post
+from .context import context_from_post, is_visitor_post
+
+if TYPE_CHECKING:
+    from inbox.models import Channel
 
 PLATFORM = "facebook"
 POST_ITEMS = frozenset({"status", "photo", "video", "share", "post"})
@@ -47,15 +51,38 @@ class ParseContext:
     post_context: Callable[[str, dict], dict | None] = _webhook_only
 
 
+def parse(payload: dict[str, Any], channel: Channel) -> list[ParsedItem]:
+    """One stored event (one webhook item or one polled record) as items, by its `field`."""
+    handler = HANDLERS.get(str(payload.get("field") or ""))
+    if handler is None:
+        return [UnsupportedItem(f"facebook field {payload.get('field')!r} is not handled")]
+    return handler(payload, channel)
+
+
 def parse_payload(
     payload: dict[str, Any], *, page_id: str = "", ctx: ParseContext | None = None
 ) -> list[ParsedItem]:
+    """`parse` with the stored context given by hand (the unit tests' and benches' way in)."""
     ctx = ctx or ParseContext(page_id=page_id)
-    field = payload.get("field", "")
-    handler = FIELD_HANDLERS.get(field)
+    handler = FIELD_HANDLERS.get(str(payload.get("field") or ""))
     if handler is None:
-        return [UnsupportedItem(f"facebook field {field!r} is not handled")]
+        return [UnsupportedItem(f"facebook field {payload.get('field')!r} is not handled")]
     return handler(payload.get("value") or {}, payload, ctx)
+
+
+def context_for(channel: Channel) -> ParseContext:
+    """What parsing may know beyond the payload: the Page, and a post's stored context (a
+    read of what another conversation on that post already holds; no HTTP)."""
+
+    def post_context(post_id: str, fallback: dict) -> dict | None:
+        known = known_context(channel, post_id)
+        if known is not None:
+            return known
+        if is_visitor_post(channel, post_id):
+            return {**fallback, "by_visitor": True}
+        return None
+
+    return ParseContext(page_id=channel.external_id, post_context=post_context)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -491,4 +518,19 @@ FIELD_HANDLERS: dict[str, Callable[[dict, dict, ParseContext], list[ParsedItem]]
     "poll_comment": parse_polled_comment,
     "poll_post": parse_polled_post,
     "poll_message": parse_polled_message,
+}
+
+
+def _bound(handler: Callable[[dict, dict, ParseContext], list[ParsedItem]]):
+    def handle(payload: dict, channel: Channel) -> list[ParsedItem]:
+        return handler(payload.get("value") or {}, payload, context_for(channel))
+
+    handle.__name__ = handle.__qualname__ = handler.__name__
+    handle.__doc__ = handler.__doc__
+    return handle
+
+
+# Event type (the stored payload's `field`) -> handler `(payload, channel)`.
+HANDLERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {
+    field: _bound(handler) for field, handler in FIELD_HANDLERS.items()
 }

@@ -9,12 +9,12 @@ Human agent tag: https://developers.facebook.com/documentation/business-messagin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from channels_fb import window
 from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import (
@@ -25,6 +25,7 @@ from inbox.models import (
     Message,
     OutboundAction,
 )
+from meta import window
 
 from .client import InstagramClient
 
@@ -102,14 +103,23 @@ def _is_mention(action: OutboundAction) -> bool:
     return bool(action.conversation and action.conversation.kind == ConversationKind.MENTION)
 
 
-def reply(client: InstagramClient, action: OutboundAction) -> str:
+def _mention_media(conversation, target) -> str:
+    # The media a mention sits on; mentions stored before their own enrichment key named
+    # the media in `context_external_id`.
+    return (
+        str((target.extra or {}).get("media_id") if target else "")
+        or conversation.context_external_id
+    )
+
+
+def reply(action: OutboundAction, client: InstagramClient) -> str:
     conversation = action.conversation
     text = action.message.text
     if _is_mention(action):
         target = action.target
         on_comment = bool(target and (target.extra or {}).get("mention") == "comment")
         return client.reply_to_mention(
-            media_id=conversation.context_external_id,
+            media_id=_mention_media(conversation, target),
             comment_id=target.external_id if on_comment else "",
             text=text,
         )
@@ -117,7 +127,7 @@ def reply(client: InstagramClient, action: OutboundAction) -> str:
     return client.reply_to_comment(conversation.external_thread_id, text)
 
 
-def private_reply(client: InstagramClient, action: OutboundAction) -> str:
+def private_reply(action: OutboundAction, client: InstagramClient) -> str:
     if _is_mention(action):
         raise Rejected(NOT_ON_MENTIONS, code="not_supported")
     comment_id = action.target_external_id
@@ -146,7 +156,7 @@ def private_reply(client: InstagramClient, action: OutboundAction) -> str:
     return str(result["message_id"])
 
 
-def dm(client: InstagramClient, action: OutboundAction) -> str:
+def dm(action: OutboundAction, client: InstagramClient) -> str:
     tag = dm_tag(action)
     igsid = action.conversation.external_thread_id.removeprefix("dm:")
     result = client.send_message(recipient={"id": igsid}, text=action.message.text, tag=tag)
@@ -161,22 +171,23 @@ def _moderate(action: OutboundAction) -> str:
     return action.target_external_id
 
 
-def hide(client: InstagramClient, action: OutboundAction) -> str:
+def hide(action: OutboundAction, client: InstagramClient) -> str:
     client.set_hidden(_moderate(action), True)
     return ""
 
 
-def unhide(client: InstagramClient, action: OutboundAction) -> str:
+def unhide(action: OutboundAction, client: InstagramClient) -> str:
     client.set_hidden(_moderate(action), False)
     return ""
 
 
-def delete(client: InstagramClient, action: OutboundAction) -> str:
+def delete(action: OutboundAction, client: InstagramClient) -> str:
     client.delete_comment(_moderate(action))
     return ""
 
 
-PERFORMERS = {
+# Action kind -> performer `(action, client)`.
+PERFORMERS: dict[str, Callable[[OutboundAction, InstagramClient], str]] = {
     ActionKind.REPLY: reply,
     ActionKind.PRIVATE_REPLY: private_reply,
     ActionKind.DM: dm,
@@ -192,7 +203,7 @@ def perform(action: OutboundAction) -> str:
         raise Rejected(
             f"Instagram cannot {ActionKind(action.kind).label.lower()}.", code="not_supported"
         )
-    return performer(InstagramClient.for_channel(action.channel), action)
+    return performer(action, InstagramClient.for_channel(action.channel))
 
 
 # ---- did an earlier attempt land? -----------------------------------------------------------

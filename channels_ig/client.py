@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from channels_fb.graph import GraphClient
+from meta.graph import GraphClient
 
 if TYPE_CHECKING:
     from inbox.models import Channel

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from channels_fb import window
-from channels_fb.context import known_context
 from inbox.connectors import (
     Capability,
     Connector,
@@ -18,10 +16,11 @@ from inbox.connectors import (
 )
 from inbox.http import https_or_empty
 from inbox.models import ActionKind, Channel, ConversationKind, Message
+from meta import window
 
-from . import actions, polling, webhooks
+from . import actions, mentions, parse, polling, webhooks
 from .client import InstagramClient
-from .parse import PLATFORM, ParseContext, context_of_media, parse_payload
+from .parse import PLATFORM
 
 
 class InstagramConnector(Connector):
@@ -55,27 +54,8 @@ class InstagramConnector(Connector):
         return webhooks.handle(request)
 
     def parse(self, event) -> list[ParsedItem]:
-        channel = event.channel
-
-        def message_time(mid: str) -> datetime | None:
-            return (
-                Message.objects.filter(channel=channel, external_id=mid)
-                .values_list("platform_timestamp", flat=True)
-                .first()
-            )
-
-        def media_context(media_id: str, fallback: dict) -> dict | None:
-            # What is stored about the media; None asks for enrichment (fetch_context).
-            return known_context(channel, media_id)
-
-        ctx = ParseContext(
-            account_id=channel.external_id,
-            lookup=lambda: InstagramClient.for_channel(channel),
-            message_time=message_time,
-            media_context=media_context,
-        )
-        items = parse_payload(ctx, event.payload)
-        self._wait_for_our_sends(channel, items)
+        items = parse.parse(event.payload, event.channel)
+        self._wait_for_our_sends(event.channel, items)
         return items
 
     @staticmethod
@@ -98,12 +78,14 @@ class InstagramConnector(Connector):
         return polling.poll(channel)
 
     def fetch_context(self, channel, conversation) -> dict | None:
-        """The media a comment is on: caption, picture, link (GET /{ig-media-id})."""
+        """A comment's media (caption, picture, link), or a mention's text and author."""
+        if conversation.kind == ConversationKind.MENTION:
+            return mentions.fetch(channel, conversation)
         media_id = conversation.context_external_id
         if not media_id or conversation.kind != ConversationKind.COMMENT:
-            return None  # mentions and DMs carry their context already
+            return None  # DMs carry their context already
         media = InstagramClient.for_channel(channel).media(media_id)
-        return context_of_media({"id": media_id, **media})
+        return parse.context_of_media({"id": media_id, **media})
 
     def perform(self, action) -> str:
         return actions.perform(action)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from inbox.connectors import (
     IdentityData,
@@ -29,18 +29,14 @@ from inbox.connectors import (
     ReceiptItem,
     UnsupportedItem,
 )
+from inbox.context import known_context
 from inbox.http import https_or_empty
-from inbox.models import ConversationKind, DeliveryStatus
+from inbox.models import ConversationKind, DeliveryStatus, Message
+
+if TYPE_CHECKING:
+    from inbox.models import Channel
 
 PLATFORM = "instagram"
-
-
-class MentionLookup(Protocol):
-    """Fetches what a `mentions` webhook leaves out (it carries no text)."""
-
-    def mentioned_comment(self, comment_id: str) -> dict: ...
-
-    def mentioned_media(self, media_id: str) -> dict: ...
 
 
 def _webhook_media_only(media_id: str, fallback: dict) -> dict | None:
@@ -49,13 +45,33 @@ def _webhook_media_only(media_id: str, fallback: dict) -> dict | None:
 
 @dataclass
 class ParseContext:
+    """What parsing may know beyond the payload; nothing here calls the platform."""
+
     account_id: str
-    lookup: Callable[[], MentionLookup]
     # Resolves a read receipt's `mid` to when that message was sent (None: not stored).
     message_time: Callable[[str], datetime | None] = lambda mid: None
     # (media id, what the webhook said) -> the media as context, as stored already; None when
     # unknown: the comment keeps what the webhook said and asks for enrichment.
     media_context: Callable[[str, dict], dict | None] = _webhook_media_only
+
+
+def context_for(channel: Channel) -> ParseContext:
+    """The account, and reads of what is stored already (a message's time, a media's
+    context another conversation holds); no HTTP."""
+
+    def message_time(mid: str) -> datetime | None:
+        return (
+            Message.objects.filter(channel=channel, external_id=mid)
+            .values_list("platform_timestamp", flat=True)
+            .first()
+        )
+
+    def media_context(media_id: str, fallback: dict) -> dict | None:
+        return known_context(channel, media_id)
+
+    return ParseContext(
+        account_id=channel.external_id, message_time=message_time, media_context=media_context
+    )
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -204,23 +220,30 @@ def parse_comments_change(ctx: ParseContext, value: dict, at: datetime) -> list[
 
 
 def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[ParsedItem]:
-    """The webhook has only ids: the text is fetched now. A failed fetch raises Unavailable,
-    so the stored event is retried later instead of being lost."""
+    """The webhook carries only ids (`media_id`, and `comment_id` for a mention in a
+    comment): the mention is stored at once with those, and its text, author and media
+    are read afterwards (`mentions.fetch`, through `Connector.fetch_context`), so a Graph
+    outage never holds a mention back.
+    https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/mentions
+    """
     media_id = str(value.get("media_id") or "")
     comment_id = str(value.get("comment_id") or "")
-    if comment_id:
-        found = ctx.lookup().mentioned_comment(comment_id)
-        external_id, text = comment_id, str(found.get("text") or "")
-        when = timestamp(found.get("timestamp")) or at
-        extra = {"mention": "comment"}
-    elif media_id:
-        found = ctx.lookup().mentioned_media(media_id)
-        external_id, text = media_id, str(found.get("caption") or "")
-        when = timestamp(found.get("timestamp")) or at
-        extra = {"mention": "caption"}
-    else:
+    if not media_id:
         return [UnsupportedItem(f"instagram mention without media_id: keys {sorted(value)}")]
+    return [mention_item(media_id=media_id, comment_id=comment_id, found={}, at=at)]
+
+
+def mention_item(*, media_id: str, comment_id: str, found: dict, at: datetime) -> InboundItem:
+    """A mention as an item, from what is known of it: the webhook's ids alone (`found`
+    empty, the text to be read), or with what `mentioned_comment`/`mentioned_media` gave."""
+    external_id = comment_id or media_id
     username = str(found.get("username") or "")
+    if comment_id:
+        text = str(found.get("text") or "")
+        extra = {"mention": "comment"}
+    else:
+        text = str(found.get("caption") or "")
+        extra = {"mention": "caption"}
     # Someone else's media, which we may not read: what the agent sees instead of its id.
     # Shown after "On": "On another account's post, where @maria mentioned you in a comment".
     who = f"@{username}" if username else "someone"
@@ -242,21 +265,22 @@ def parse_mentions_change(ctx: ParseContext, value: dict, at: datetime) -> list[
     media_link = str((found.get("media") or {}).get("permalink") or "")
     if comment_id and media_link:
         context["permalink"] = media_link
-    return [
-        InboundItem(
-            kind=ItemKind.MENTION,
-            external_id=external_id,
-            thread_id=mention_thread(external_id),
-            conversation_kind=ConversationKind.MENTION,
-            timestamp=when,
-            author=username_identity(username) if username else None,
-            text=text,
-            context_external_id=media_id,
-            context=context,
-            permalink=str(found.get("permalink") or "") if not comment_id else "",
-            extra={**extra, "media_id": media_id},
-        )
-    ]
+    return InboundItem(
+        kind=ItemKind.MENTION,
+        external_id=external_id,
+        thread_id=mention_thread(external_id),
+        conversation_kind=ConversationKind.MENTION,
+        timestamp=timestamp(found.get("timestamp")) or at,
+        author=username_identity(username) if username else None,
+        text=text,
+        # Each mention is read on its own (two mentions on one media differ in text and
+        # author), so the enrichment is keyed by the mention, not by its media.
+        context_external_id=external_id,
+        context=context,
+        context_wanted=not found,
+        permalink=str(found.get("permalink") or "") if not comment_id else "",
+        extra={**extra, "media_id": media_id},
+    )
 
 
 CHANGE_HANDLERS: dict[str, Callable[[ParseContext, dict, datetime], list[ParsedItem]]] = {
@@ -266,14 +290,8 @@ CHANGE_HANDLERS: dict[str, Callable[[ParseContext, dict, datetime], list[ParsedI
 }
 
 
-def parse_change(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
-    change = payload.get("change") or {}
-    field = str(change.get("field") or "")
-    handler = CHANGE_HANDLERS.get(field)
-    value = change.get("value")
-    if handler is None or not isinstance(value, dict):
-        return [UnsupportedItem(f"instagram change field {field!r} is not supported")]
-    return handler(ctx, value, timestamp(payload.get("time")) or datetime.now(UTC))
+def _at(payload: dict) -> datetime:
+    return timestamp(payload.get("entry_time")) or datetime.now(UTC)
 
 
 def parse_polled_comment(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
@@ -423,8 +441,7 @@ MESSAGING_HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] 
 }
 
 
-def parse_messaging(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
-    item = payload.get("messaging") or {}
+def parse_messaging(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     for key, handler in MESSAGING_HANDLERS.items():
         if isinstance(item.get(key), dict):
             return handler(ctx, item)
@@ -432,22 +449,66 @@ def parse_messaging(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
     return [UnsupportedItem(f"instagram messaging item {known} is not supported")]
 
 
-def parse_unknown(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
-    return [
-        UnsupportedItem(
-            f"instagram payload of kind {payload.get('kind')!r} "
-            f"with keys {sorted(payload)} is not supported"
-        )
-    ]
+# ---- the entry point ------------------------------------------------------------------------
 
 
-HANDLERS: dict[str, Callable[[ParseContext, dict], list[ParsedItem]]] = {
-    "change": parse_change,
-    "messaging": parse_messaging,
-    "polled_comment": parse_polled_comment,
-    "polled_message": parse_polled_message,
+def changes(payload: dict, channel: Channel) -> list[ParsedItem]:
+    """A `changes[]` item (`comments`, `live_comments`, `mentions`)."""
+    field, value = str(payload.get("field") or ""), payload.get("value")
+    if not isinstance(value, dict):
+        return [UnsupportedItem(f"instagram change field {field!r} is not supported")]
+    return CHANGE_HANDLERS[field](context_for(channel), value, _at(payload))
+
+
+def messaging(payload: dict, channel: Channel) -> list[ParsedItem]:
+    """A `messaging[]` item: a message, an echo, an unsend, a read."""
+    item = payload.get("value")
+    if not isinstance(item, dict):
+        return [UnsupportedItem("instagram messaging item is not an object")]
+    return parse_messaging(context_for(channel), item)
+
+
+def polled_comment(payload: dict, channel: Channel) -> list[ParsedItem]:
+    return parse_polled_comment(context_for(channel), payload)
+
+
+def polled_message(payload: dict, channel: Channel) -> list[ParsedItem]:
+    return parse_polled_message(context_for(channel), payload)
+
+
+# Event type (the item's `field`, or a polled record's `kind`) -> handler `(payload, channel)`.
+HANDLERS: dict[str, Callable[[dict, Channel], list[ParsedItem]]] = {
+    **{field: changes for field in CHANGE_HANDLERS},
+    "messaging": messaging,
+    "polled_comment": polled_comment,
+    "polled_message": polled_message,
 }
 
 
-def parse_payload(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
-    return HANDLERS.get(str(payload.get("kind")), parse_unknown)(ctx, payload)
+def parse(payload: dict, channel: Channel) -> list[ParsedItem]:
+    payload = current_shape(payload)
+    kind = str(payload.get("field") or payload.get("kind") or "")
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        return [
+            UnsupportedItem(
+                f"instagram {kind!r} with keys {sorted(payload)} is not supported"
+                if "field" not in payload
+                else f"instagram change field {kind!r} is not supported"
+            )
+        ]
+    return handler(payload, channel)
+
+
+def current_shape(payload: dict) -> dict:
+    """Events stored before Instagram used Meta's one splitter (`kind` "change"/"messaging"
+    wrapping the item) read as the items they are."""
+    kind = payload.get("kind")
+    common = {"object": payload.get("object"), "entry_id": payload.get("account_id", "")}
+    common["entry_time"] = payload.get("time")
+    if kind == "change" and isinstance(payload.get("change"), dict):
+        change = payload["change"]
+        return {**common, "field": str(change.get("field") or ""), "value": change.get("value")}
+    if kind in ("messaging", "standby"):
+        return {**common, "field": kind, "value": payload.get("messaging")}
+    return payload

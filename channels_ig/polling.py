@@ -18,6 +18,8 @@ https://developers.facebook.com/documentation/business-messaging/messenger-platf
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
 from django.utils import timezone
@@ -27,7 +29,6 @@ from inbox.models import Channel
 
 from .client import InstagramClient
 from .parse import timestamp
-from .webhooks import make_event
 
 DEFAULT_MEDIA_LIMIT = 10
 DM_PAGES_PER_POLL = 5
@@ -122,7 +123,7 @@ def _dm_events(
             customer = people[0]
             for message in (thread.get("messages") or {}).get("data") or []:
                 events.append(
-                    make_event(
+                    _polled_event(
                         channel.external_id,
                         {
                             "kind": "polled_message",
@@ -157,7 +158,7 @@ def _newest_events(
             continue
         newest = at if newest is None else max(newest, at)
         events.append(
-            make_event(
+            _polled_event(
                 channel.external_id,
                 {
                     "kind": "polled_comment",
@@ -179,3 +180,13 @@ def _flatten(comments: list[dict]) -> list[dict]:
             {**reply, "parent_id": reply.get("parent_id") or comment["id"]} for reply in replies
         ]
     return flat
+
+
+def _polled_event(account: str, payload: dict) -> EventToStore:
+    # Keyed by content, so reading an unchanged record again stores nothing new.
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:40]
+    return EventToStore(
+        delivery_key=f"ig:{account}:{payload['kind']}:{digest}",
+        payload=payload,
+        channel_external_id=account,
+    )

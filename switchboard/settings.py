@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "inbox",
     "rules",
     "reports",
+    "meta",
     "channels_fb",
     "channels_ig",
     "channels_tw",

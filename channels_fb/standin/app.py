@@ -26,8 +26,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from meta.standin.delivery import Deliverer
+
 from . import login
-from .delivery import WebhookDeliverer
 
 PAGE_ID = "104578293366512"
 PAGE_NAME = "Polaris Outfitters"
@@ -139,7 +140,9 @@ class GraphStandin:
         self.posted: list[dict] = []  # every write the app made, in order
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
-        self.webhooks = WebhookDeliverer(app_secret=app_secret, callback_url=callback_url)
+        self.webhooks = Deliverer(
+            object_name="page", app_secret=app_secret, callback_url=callback_url
+        )
         if seed:
             self.seed()
 
@@ -885,17 +888,18 @@ class GraphStandin:
 
     def _feed(self, page_id: str, value: dict) -> None:
         self.webhooks.add(
-            "feed",
             {
                 "id": page_id,
                 "time": int(self.clock()),
                 "changes": [{"value": value, "field": "feed"}],
             },
+            group="feed",
         )
 
     def _messaging(self, page_id: str, event: dict) -> None:
         self.webhooks.add(
-            "messaging", {"id": page_id, "time": int(self.clock() * 1000), "messaging": [event]}
+            {"id": page_id, "time": int(self.clock() * 1000), "messaging": [event]},
+            group="messaging",
         )
 
     def _record(self, entry: dict) -> None:

@@ -19,9 +19,9 @@ from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels_fb.graph import appsecret_proof
+from meta.graph import appsecret_proof
+from meta.standin.delivery import Deliverer
 
-from .delivery import WebhookSender
 from .platform import DAY, InstagramAccount, iso
 
 VERSION = re.compile(r"^/v\d+\.\d+")
@@ -86,15 +86,20 @@ class InstagramStandin:
             app_secret = settings.META_APP_SECRET
         self.app_secret = app_secret
         kwargs = {"retry_delays": retry_delays} if retry_delays else {}
-        self.sender = WebhookSender(
-            app_secret=app_secret, callback_url=callback_url, batch_window=batch_window, **kwargs
+        self.webhooks = Deliverer(
+            object_name="instagram",
+            app_secret=app_secret,
+            callback_url=callback_url,
+            batch_window=batch_window,
+            **kwargs,
         )
+        self.webhooks.start()  # delivers as soon as a callback URL is set
         self.account = InstagramAccount(
             account_id=account_id,
             username=username,
             page_id=page_id,
             access_token=access_token,
-            sender=self.sender,
+            webhooks=self.webhooks,
             echo_delay=echo_delay,
         )
         self.faults: list[dict[str, Any]] = []
@@ -588,7 +593,7 @@ class InstagramStandin:
                 "media": len(acct.media),
                 "comments": len(acct.comments),
                 "dms": len(acct.dms),
-                "pending_webhooks": self.sender.pending(),
+                "pending_webhooks": self.webhooks.pending,
                 "faults": self.faults,
             }
         if method != "POST":
@@ -653,7 +658,7 @@ class InstagramStandin:
 
     def _configure(self, data: dict) -> dict:
         if "callback_url" in data:
-            self.sender.callback_url = data["callback_url"]
+            self.webhooks.callback_url = data["callback_url"]
         if "echo_delay" in data:
             self.account.echo_delay = float(data["echo_delay"])
-        return {"callback_url": self.sender.callback_url, "echo_delay": self.account.echo_delay}
+        return {"callback_url": self.webhooks.callback_url, "echo_delay": self.account.echo_delay}

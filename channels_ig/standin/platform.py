@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .delivery import WebhookSender
+from meta.standin.delivery import Deliverer
 
 DAY = 86400
 
@@ -95,7 +95,7 @@ class InstagramAccount:
         username: str,
         page_id: str,
         access_token: str,
-        sender: WebhookSender,
+        webhooks: Deliverer,
         echo_delay: float = 0.3,
         app_id: str = "",
     ) -> None:
@@ -104,7 +104,7 @@ class InstagramAccount:
         self.page_id = page_id
         self.app_id = app_id
         self.tokens = {access_token}
-        self.sender = sender
+        self.webhooks = webhooks
         self.echo_delay = echo_delay
         self.lock = threading.RLock()
         self.media: dict[str, Media] = {}
@@ -136,18 +136,20 @@ class InstagramAccount:
 
     # -- webhook entries --
     def _change(self, field_name: str, value: dict, *, delay: float = 0.0) -> None:
-        self.sender.enqueue(
+        self.webhooks.add(
             {
                 "id": self.account_id,
                 "time": int(time.time()),
                 "changes": [{"field": field_name, "value": value}],
             },
+            group="changes",
             delay=delay,
         )
 
     def _messaging(self, item: dict, *, delay: float = 0.0) -> None:
-        self.sender.enqueue(
+        self.webhooks.add(
             {"id": self.account_id, "time": int(time.time() * 1000), "messaging": [item]},
+            group="messaging",
             delay=delay,
         )
 

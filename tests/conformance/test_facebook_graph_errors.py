@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_fb.graph import GraphClient, appsecret_proof, error_from_body, parse_usage_headers
 from channels_fb.standin import PAGE_ID, PAGE_TOKEN, GraphStandin
 from inbox.connectors import AuthExpired, RateLimited, Rejected, Unavailable
+from meta.graph import GraphClient, appsecret_proof, error_from_body, parse_usage_headers
 from switchboard.standin_server import served
 from tests.support.facebook import fixture
 

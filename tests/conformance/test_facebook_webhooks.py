@@ -11,7 +11,6 @@ import json
 import pytest
 from django.utils import timezone
 
-from channels_fb.graph import sign_body, verify_signature
 from channels_fb.standin import PAGE_ID
 from inbox.connectors import EventToStore
 from inbox.enrich import fetch_context
@@ -31,6 +30,7 @@ from inbox.models import (
     OutboundAction,
     Visibility,
 )
+from meta.webhooks import sign_body, verify_signature
 from tests.support.facebook import (
     deliver,
     fixture,

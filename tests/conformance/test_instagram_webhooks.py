@@ -11,6 +11,7 @@ from django.utils import timezone
 from inbox.models import (
     ActionKind,
     ActionState,
+    Channel,
     ContextState,
     Conversation,
     DeliveryStatus,
@@ -214,8 +215,8 @@ def _seed_mentions(standin):
     )
 
 
-def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):
-    """`mentions` change `{media_id, comment_id}` has no text; it is fetched with
+def test_mention_in_a_comment_is_shown_at_once_and_its_text_read_after(deliver, ig_standin):
+    """`mentions` change `{media_id, comment_id}` has no text; it is read afterwards with
     `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...)`:
     https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/mentions
     (fixtures ig_mentions_comment.json, graph_mentioned_comment.json)."""
@@ -225,15 +226,18 @@ def test_mention_in_a_comment_fetches_its_text(deliver, ig_standin):
 
     conversation = Conversation.objects.get()
     assert conversation.kind == "mention"
-    assert conversation.context_external_id == "17920238422030506"
+    assert conversation.context["id"] == "17920238422030506"  # the media it is on
+    assert conversation.context_state == ContextState.COMPLETE
     message = conversation.messages.get()
     assert message.external_id == "17887498072083520"
     assert message.text == "@polarisoutfitters la mochila llegó rota, ¿a quién escribo? 😕"
     assert message.author_identity.handle == "pablo.trekking"
-    assert ("GET", f"/{ACCOUNT_ID}") in ig_standin.calls  # the lookup went to the Graph API
+    assert "pablo.trekking" in conversation.context["text"]
+    assert ("GET", f"/{ACCOUNT_ID}") in ig_standin.calls  # the read went to the Graph API
+    assert InboundEvent.objects.get().state == EventState.DONE
 
 
-def test_mention_in_a_caption_fetches_the_caption(deliver, ig_standin):
+def test_mention_in_a_caption_reads_the_caption_after(deliver, ig_standin):
     """Caption mention `{media_id}` only; text via `mentioned_media.media_id(...)` (same page;
     fixtures ig_mentions_caption.json, graph_mentioned_media.json)."""
     make_ig_channel(ig_standin.graph_url)
@@ -247,23 +251,42 @@ def test_mention_in_a_caption_fetches_the_caption(deliver, ig_standin):
     assert message.conversation.context["permalink"].startswith("https://www.instagram.com/p/")
 
 
-def test_mention_whose_text_cannot_be_fetched_is_kept_and_retried(deliver, ig_standin):
-    """A failed lookup must not lose the mention: the event waits for a retry."""
-    make_ig_channel(ig_standin.graph_url)
+def test_mention_is_shown_with_the_graph_api_down_and_filled_in_once_it_answers(
+    deliver, ig_standin
+):
+    """Parsing never reads Graph: with the stand-in unreachable the mention is stored and
+    shown at once (its event done), and its text comes when a read succeeds."""
+    from inbox import enrich
+
+    channel = make_ig_channel("http://127.0.0.1:9")  # nothing listens there
     _seed_mentions(ig_standin)
-    ig_standin.inject("error500", on="read")
     deliver(fixture("ig_mentions_comment.json"))
 
-    event = InboundEvent.objects.get()
-    assert event.state == EventState.RETRY
-    assert "temporary error" in event.last_error
-    assert not Message.objects.exists()
+    assert InboundEvent.objects.get().state == EventState.DONE
+    message = Message.objects.get()
+    assert message.external_id == "17887498072083520" and message.text == ""
+    conversation = message.conversation
+    assert conversation.kind == "mention"
+    assert conversation.context_state == ContextState.WANTED
+    assert conversation.context["text"].startswith("another account's post")
 
-    from inbox.ingest import process_event
+    Channel.objects.filter(pk=channel.pk).update(api_base_url=ig_standin.graph_url)
+    Conversation.objects.filter(pk=conversation.pk).update(context_due_at=timezone.now())
+    assert enrich.fetch_context(conversation.pk) == "loaded"
+    message.refresh_from_db()
+    assert message.text.startswith("@polarisoutfitters la mochila")
+    assert message.author_identity.handle == "pablo.trekking"
 
-    InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
-    process_event(event.pk)
-    assert Message.objects.get().text.startswith("@polarisoutfitters la mochila")
+
+def test_mention_the_graph_api_will_not_show_keeps_what_the_webhook_said(deliver, ig_standin):
+    """A mention Instagram no longer shows (removed) is settled as withheld, still shown."""
+    make_ig_channel(ig_standin.graph_url)  # nothing seeded: the lookup finds nothing
+    deliver(fixture("ig_mentions_caption.json"))
+
+    message = Message.objects.get()
+    assert message.external_id == "17966123457012345"
+    assert message.conversation.context_state == ContextState.WITHHELD
+    assert message.conversation.context["text"] == "a post that mentions you"
 
 
 # ---- messages ---------------------------------------------------------------------------------
@@ -500,7 +523,7 @@ def test_unknown_field_is_kept_and_marked_unsupported(channel, deliver):
     event = InboundEvent.objects.get()
     assert event.state == EventState.UNSUPPORTED
     assert "story_insights" in event.last_error
-    assert event.payload["change"]["value"]["impressions"] == 44
+    assert event.payload["value"]["impressions"] == 44
     assert not Message.objects.exists()
 
 

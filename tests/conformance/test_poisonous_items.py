@@ -16,12 +16,12 @@ import json
 import pytest
 from django.conf import settings
 
-from channels_fb.graph import sign_body
 from channels_fb.standin import PAGE_ID
-from channels_fb.standin.delivery import meta_json
 from channels_tw.webhooks import signature as x_signature
 from inbox.models import Channel, EventState, InboundEvent, Message
 from inbox.text import MAX_MESSAGE_TEXT, REPLACEMENT
+from meta.standin.delivery import meta_json
+from meta.webhooks import sign_body
 from tests.support import facebook, factories, instagram, x
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ import urllib.request
 
 from django.conf import settings
 
-from channels_fb.graph import sign_body
 from channels_tw.webhooks import signature
+from meta.webhooks import sign_body
 from tests.support.worker import free_port, wait_until
 
 

@@ -19,19 +19,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def sandbox(live_server):
     app = demo.create_app()
-    app.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    app.webhooks.callback_url = f"{live_server.url}/webhooks/instagram/"
     with served(app):
         demo.setup_channels(app.url)
         demo.setup_channels(app.url)  # idempotent
         yield app
-        app.sender.stop()
+        app.webhooks.stop()
 
 
 def test_demo_traffic_becomes_conversations_and_agent_replies_reach_the_standin(sandbox, agent):
     rng = random.Random(7)
     for _ in range(25):
         demo.traffic_tick(sandbox, rng)
-    assert sandbox.sender.wait_idle(15)
+    assert sandbox.webhooks.wait_idle(15)
     wait_for(
         lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
         what="demo events processed",

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def settle(standin) -> None:
     """Every webhook answered 200 and every stored event processed."""
-    assert standin.sender.wait_idle(10), "the stand-in could not deliver its webhooks"
+    assert standin.webhooks.wait_idle(10), "the stand-in could not deliver its webhooks"
     wait_for(
         lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists(),
         what="events processed",
@@ -133,13 +133,14 @@ def test_hide_unhide_delete_reach_the_comment(ig_wired, agent):
     assert message.deleted is True and message.hidden is False
 
 
-def test_mention_arrives_with_its_fetched_text_and_the_reply_goes_to_the_mention(ig_wired, agent):
+def test_mention_arrives_then_its_text_and_the_reply_goes_to_the_mention(ig_wired, agent):
     standin, channel = ig_wired
     value = standin.account.add_mention(
         text="@polarisoutfitters la mochila llegó rota 😕", username="pablo.trekking"
     )
     message = wait_for(
-        lambda: Message.objects.filter(external_id=value["comment_id"]).first(), what="the mention"
+        lambda: Message.objects.filter(external_id=value["comment_id"]).exclude(text="").first(),
+        what="the mention with its text (read after it was stored)",
     )
     assert message.text == "@polarisoutfitters la mochila llegó rota 😕"
     assert message.conversation.kind == "mention"

@@ -60,7 +60,7 @@ def time_passes() -> None:
 
 
 def settle(standin) -> None:
-    assert standin.sender.wait_idle(10)
+    assert standin.webhooks.wait_idle(10)
     wait_for(lambda: not InboundEvent.objects.filter(state__in=["stored", "processing"]).exists())
 
 
@@ -242,12 +242,16 @@ def test_window_error_from_instagram_itself_is_a_rejection(ig_wired, agent):
 
 def test_webhooks_refused_while_we_are_down_are_redelivered_and_stored_once(ig_wired):
     standin, channel = ig_wired
-    standin.sender.callback_url = standin.sender.callback_url.replace("/instagram/", "/nowhere/")
+    standin.webhooks.callback_url = standin.webhooks.callback_url.replace(
+        "/instagram/", "/nowhere/"
+    )
     comment = standin.account.add_comment(text="Anyone there?", username="sam.hikes")
-    wait_for(lambda: len(standin.sender.attempts) >= 2, what="failed deliveries")
+    wait_for(lambda: len(standin.webhooks.attempts) >= 2, what="failed deliveries")
     assert not Message.objects.exists()
 
-    standin.sender.callback_url = standin.sender.callback_url.replace("/nowhere/", "/instagram/")
+    standin.webhooks.callback_url = standin.webhooks.callback_url.replace(
+        "/nowhere/", "/instagram/"
+    )
     settle(standin)
     assert Message.objects.get().external_id == comment.id
-    assert standin.sender.attempts[-1]["status"] == 200
+    assert standin.webhooks.attempts[-1]["status"] == 200

@@ -22,8 +22,10 @@ def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands
         text="@polarisoutfitters la mochila llegó rota", username="pablo.trekking", on=on
     )
     external_id = value.get("comment_id") or value["media_id"]
+    # Stored at once from the webhook's ids; its text and author are read right after.
     message = wait_for(
-        lambda: Message.objects.filter(external_id=external_id).first(), what="the mention"
+        lambda: Message.objects.filter(external_id=external_id).exclude(text="").first(),
+        what="the mention with its text",
     )
     conversation = message.conversation
     client = Client()

@@ -72,14 +72,14 @@ def test_poll_backfills_comments_and_replies_the_webhooks_missed(ig_standin, cha
 
 
 def test_poll_overlapping_webhooks_does_not_duplicate(ig_standin, channel, live_server):
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    ig_standin.webhooks.callback_url = f"{live_server.url}/webhooks/instagram/"
     acct = ig_standin.account
     comment = acct.add_comment(text="Best jacket ever 🙌", username="sam.hikes")
     wait_for(lambda: Message.objects.filter(external_id=comment.id).exists())
 
     poll(channel)
     acct.add_comment(text="Agreed!", username="ivan.petrov.spb", parent_id=comment.id)
-    assert ig_standin.sender.wait_idle(10)
+    assert ig_standin.webhooks.wait_idle(10)
     poll(channel)
     wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists())
 
@@ -157,8 +157,8 @@ def test_poll_backfills_dms_and_overlap_with_webhooks_never_duplicates(
     )
     reply.refresh_from_db()
     assert reply.external_id and reply.delivery_status == "posted"
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
-    assert ig_standin.sender.wait_idle(10)
+    ig_standin.webhooks.callback_url = f"{live_server.url}/webhooks/instagram/"
+    assert ig_standin.webhooks.wait_idle(10)
     poll(channel)
     wait_for(lambda: not InboundEvent.objects.exclude(state=EventState.DONE).exists())
 

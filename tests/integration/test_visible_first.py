@@ -166,7 +166,7 @@ IG_COMMENTS = [
 
 @pytest.fixture
 def ig(ig_standin, live_server):
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    ig_standin.webhooks.callback_url = f"{live_server.url}/webhooks/instagram/"
     return ig_standin, make_ig_channel(ig_standin.graph_url)
 
 
@@ -201,7 +201,7 @@ def test_instagram_comments_are_visible_at_once_while_graph_cannot_read_the_medi
     media = standin.account.latest_media()
     IG_FAULTS[fault](standin)
     conversations = ig_comments_arrive(standin)
-    assert standin.sender.wait_idle(10)
+    assert standin.webhooks.wait_idle(10)
     assert_visible_and_routed(agent_client, conversations, [t for _, t in IG_COMMENTS])
 
     standin.faults.clear()
@@ -220,7 +220,7 @@ def test_instagram_comments_are_visible_with_an_expired_token_and_the_media_load
     media = standin.account.latest_media()
     standin.expire_token()
     conversations = ig_comments_arrive(standin)
-    assert standin.sender.wait_idle(10)
+    assert standin.webhooks.wait_idle(10)
     assert_visible_and_routed(
         agent_client,
         conversations,

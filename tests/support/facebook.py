@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from channels_fb.graph import sign_body
 from channels_fb.standin import PAGE_ID, PAGE_TOKEN, GraphStandin
-from channels_fb.standin.delivery import meta_json
 from inbox.models import Channel
+from meta.standin.delivery import meta_json
+from meta.webhooks import sign_body
 from switchboard.standin_server import served
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_fb" / "fixtures"

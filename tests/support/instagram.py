@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from channels_fb.graph import SIGNATURE_HEADER, sign_body
 from channels_ig.standin.app import InstagramStandin
-from channels_ig.standin.delivery import meta_bytes
 from inbox.models import Channel
+from meta.standin.delivery import meta_json
+from meta.webhooks import SIGNATURE_HEADER, sign_body
 from switchboard.standin_server import served
 
 FIXTURES = Path(__file__).resolve().parents[2] / "channels_ig" / "fixtures"
@@ -38,7 +38,7 @@ def signed_headers(body: bytes, secret: str | None = None) -> dict[str, str]:
 
 def post_webhook(client, payload: dict | bytes, *, secret: str | None = None, signed: bool = True):
     """POST like Meta: escaped-unicode JSON bytes, signed over exactly those bytes."""
-    body = payload if isinstance(payload, bytes) else meta_bytes(payload)
+    body = payload if isinstance(payload, bytes) else meta_json(payload)
     headers = signed_headers(body, secret) if signed else {}
     return client.post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
 
@@ -74,7 +74,7 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 10.0, what: st
 @pytest.fixture
 def ig_standin():
     """The Instagram stand-in on a local port; webhooks go nowhere until a test sets
-    `standin.sender.callback_url`."""
+    `standin.webhooks.callback_url`."""
     standin = InstagramStandin(
         account_id=ACCOUNT_ID,
         username=HANDLE,
@@ -87,11 +87,11 @@ def ig_standin():
     with served(standin):
         standin.graph_url = f"{standin.url}/v24.0"
         yield standin
-        standin.sender.stop()
+        standin.webhooks.stop()
 
 
 @pytest.fixture
 def ig_wired(ig_standin, live_server):
     """The stand-in delivering its webhooks to the live server, and a channel wired to it."""
-    ig_standin.sender.callback_url = f"{live_server.url}/webhooks/instagram/"
+    ig_standin.webhooks.callback_url = f"{live_server.url}/webhooks/instagram/"
     return ig_standin, make_ig_channel(ig_standin.graph_url)

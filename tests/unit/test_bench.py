@@ -3,9 +3,9 @@
 
 from bench import e2e_bench, services, worker_bench
 from bench.traffic import Traffic
-from channels_fb.graph import sign_body
-from channels_fb.standin.delivery import meta_json
-from channels_fb.webhooks import events_from_body
+from channels_fb.webhooks import split as events_from_body
+from meta.standin.delivery import meta_json
+from meta.webhooks import sign_body
 
 
 def test_each_size_has_its_own_database(monkeypatch):

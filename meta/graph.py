@@ -1,13 +1,14 @@
-"""The Meta Graph API client and the Meta webhook helpers, shared by Facebook and Instagram.
+"""The Meta Graph API client, shared by Facebook and Instagram (their `client.py` extend it).
 
-Everything Meta-generic lives here: authentication (`access_token` + `appsecret_proof` on every
-call), the translation of Graph error bodies into the typed connector errors — by
-`error.code`/`error_subcode`, never by message text — the usage headers, and the webhook
-signature and `hub.challenge` handshake. Channel-specific calls live in each connector.
+Everything Meta-generic about a call lives here: authentication (`access_token` +
+`appsecret_proof` on every call), the translation of Graph error bodies into the typed
+connector errors — by `error.code`/`error_subcode`, never by message text — and the usage
+headers (`X-App-Usage`, `X-Page-Usage`, `X-Business-Use-Case-Usage`): Pages and Instagram
+calls made with a Page token count against the Business Use Case limits, whose header says
+when access comes back (`estimated_time_to_regain_access`, in minutes).
 
 Error reference: https://developers.facebook.com/docs/graph-api/guides/error-handling
-Rate limiting:   https://developers.facebook.com/docs/graph-api/overview/rate-limiting
-Webhooks:        https://developers.facebook.com/docs/graph-api/webhooks/getting-started/
+Rate limiting:   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils import timezone
 
 from inbox.connectors import AuthExpired, ConnectorError, RateLimited, Rejected, Unavailable
 from inbox.http import ApiClient
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from inbox.models import Channel
 
 log = logging.getLogger("switchboard.graph")
@@ -255,42 +253,3 @@ class GraphClient(ApiClient):
                 break
             cursor = next_cursor
         return items, cursor
-
-
-# ---- webhooks -------------------------------------------------------------------------------------
-
-SIGNATURE_HEADER = "X-Hub-Signature-256"
-
-
-def sign_body(body: bytes, secret: str) -> str:
-    """The `X-Hub-Signature-256` value Meta sends for these exact bytes."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(raw_body: bytes, header: str | None, secret: str) -> bool:
-    """Check `X-Hub-Signature-256` over the raw bytes, in constant time."""
-    if not header or not secret or not header.startswith("sha256="):
-        return False
-    return hmac.compare_digest(sign_body(raw_body, secret).encode(), header.strip().encode())
-
-
-def verification_response(request: HttpRequest, verify_token: str | None = None) -> HttpResponse:
-    """Answer Meta's GET `hub.challenge` handshake: the bare challenge, or 403."""
-    expected = verify_token if verify_token is not None else settings.META_VERIFY_TOKEN
-    mode = request.GET.get("hub.mode")
-    token = request.GET.get("hub.verify_token", "")
-    challenge = request.GET.get("hub.challenge", "")
-    if mode == "subscribe" and expected and hmac.compare_digest(token.encode(), expected.encode()):
-        return HttpResponse(challenge, content_type="text/plain")
-    return HttpResponse("verification failed", status=403, content_type="text/plain")
-
-
-def refuse_unsigned(request: HttpRequest, secret: str | None = None) -> HttpResponse | None:
-    """403 unless `X-Hub-Signature-256` matches the raw body; None when it does.
-
-    Checked before anything reads the body as JSON: a forged body is refused unparsed.
-    """
-    secret = secret if secret is not None else settings.META_APP_SECRET
-    if not verify_signature(request.body, request.headers.get(SIGNATURE_HEADER), secret):
-        return HttpResponse("bad signature", status=403, content_type="text/plain")
-    return None
