@@ -42,7 +42,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-# Celery closes the database connection before and after every task unless told to reuse it
-# (celery/fixups/django.py); BENCH_DB_REUSE_MAX measures what that costs.
+# The worker reuses its connection (switchboard/settings.py CELERY_DB_REUSE_MAX);
+# BENCH_DB_REUSE_MAX=0 measures Celery's default, a reconnect around every task.
 if os.environ.get("BENCH_DB_REUSE_MAX"):
     CELERY_DB_REUSE_MAX = int(os.environ["BENCH_DB_REUSE_MAX"])

@@ -41,10 +41,14 @@ def retry_at(attempts: int, at=None):
 
 
 def queue_context(conversation_ids) -> None:
-    """Queue a fetch for each conversation (after the commit that marked them wanted)."""
+    """Queue a fetch for the conversations marked wanted (after the commit that marked them):
+    one per post or media, as a batch of comments under one post shares its read (_settle)."""
     from .tasks import fetch_context
 
-    for conversation_id in sorted(set(conversation_ids)):
+    conversation_ids = set(conversation_ids)
+    if len(conversation_ids) > 1:
+        conversation_ids = _one_per_context(Conversation.objects.filter(pk__in=conversation_ids))
+    for conversation_id in sorted(conversation_ids):
         if not queueing.publish(fetch_context, (conversation_id,)):
             return  # broker down: the marker is stored and the sweep queues it later
 
@@ -123,9 +127,18 @@ def _settle(
 
 
 def _back_off(conversation: Conversation, error: str, *, at=None) -> None:
+    """Read again later; the others waiting for the same post wait with it (first_due)."""
+    due = retry_at(conversation.context_attempts, at)
     Conversation.objects.filter(pk=conversation.pk, context_state=ContextState.WANTED).update(
-        context_due_at=retry_at(conversation.context_attempts, at), context_error=error[:500]
+        context_due_at=due, context_error=error[:500]
     )
+    if conversation.context_external_id:
+        Conversation.objects.filter(
+            channel_id=conversation.channel_id,
+            context_external_id=conversation.context_external_id,
+            context_state=ContextState.WANTED,
+            context_due_at__lt=due,
+        ).update(context_due_at=due)
     log.info("context of conversation %s not loaded yet: %s", conversation.pk, error)
 
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from . import crypto, enrich, live, payloads, profiles, queueing, routing, text
+from . import crypto, enrich, live, memo, payloads, profiles, queueing, routing, text
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -162,72 +163,191 @@ def queue_events(event_ids: list[int]) -> int:
 # ---- processing -----------------------------------------------------------------------------
 
 
-def claim_event(event_id: int) -> InboundEvent | None:
-    """Take an event for processing with a conditional UPDATE; None if someone else has it."""
-    now = timezone.now()
-    claimable = (
+def _claimable(now):
+    return (
         Q(state=EventState.STORED)
         | Q(state=EventState.RETRY, next_attempt_at__lte=now)
         | Q(state=EventState.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
     )
-    claimed = InboundEvent.objects.filter(claimable, pk=event_id).update(
-        state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+
+
+def _is_claimable(state: str, next_attempt_at, claimed_at, *, now) -> bool:
+    """`_claimable`, for a row in hand."""
+    return (
+        state == EventState.STORED
+        or (state == EventState.RETRY and next_attempt_at is not None and next_attempt_at <= now)
+        or (
+            state == EventState.PROCESSING
+            and claimed_at is not None
+            and claimed_at < now - STALE_CLAIM
+        )
     )
+
+
+def claim_event(event_id: int) -> InboundEvent | None:
+    """Take an event for processing with a conditional UPDATE; None if someone else has it."""
+    claimed = claim_events(event_id, limit=1)
+    return claimed[0] if claimed else None
+
+
+def claim_events(event_id: int, *, limit: int) -> list[InboundEvent]:
+    """Take `event_id` and, when it is fresh, up to `limit - 1` other fresh events of its
+    channel waiting behind it (their own tasks then find them taken and do nothing).
+
+    Only fresh events (never claimed) join a batch: one that was claimed before, by a
+    worker that died or a try that failed, is taken alone, so an event that kills its
+    worker costs its batch-mates one retry each and never their attempts.
+
+    The claim commits on its own, before the work, so `attempts` counts every try even when
+    the worker dies. Returns the claimed events with their channel; an event whose channel's
+    credentials no key decrypts is backed off instead (see below).
+    """
+    now = timezone.now()
+    if limit == 1 or not connection.features.has_select_for_update_skip_locked:
+        ids = [event_id]
+        claimed = InboundEvent.objects.filter(_claimable(now), pk=event_id).update(
+            state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    else:
+        with transaction.atomic():
+            # Locked by its key (skipping it while another worker claims it), then judged.
+            own = (
+                InboundEvent.objects.filter(pk=event_id)
+                .select_for_update(skip_locked=True)
+                .values_list("channel_id", "attempts", "state", "next_attempt_at", "claimed_at")
+                .first()
+            )
+            if own is None or not _is_claimable(*own[2:], now=now):
+                return []
+            ids = [event_id]
+            if own[1] == 0:
+                ids += list(
+                    InboundEvent.objects.filter(
+                        state=EventState.STORED, attempts=0, channel_id=own[0]
+                    )
+                    .exclude(pk=event_id)
+                    .order_by("received_at", "id")
+                    .select_for_update(skip_locked=True)
+                    .values_list("pk", flat=True)[: limit - 1]
+                )
+            claimed = InboundEvent.objects.filter(pk__in=ids).update(
+                state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+            )
     if not claimed:
-        return None
-    event = InboundEvent.objects.select_related("channel").get(pk=event_id)
-    if event.channel is not None and not crypto.readable(event.channel.credentials):
-        # After a key change none of the keys decrypts the channel's credentials. Say so and
-        # back off (bounded by MAX_EVENT_ATTEMPTS) until the key is restored or the channel
-        # reconnected, rather than process it with none.
-        _retry_later(event, crypto.UNREADABLE)
-        return None
-    return event
+        return []
+    events = list(
+        InboundEvent.objects.select_related("channel")
+        .filter(pk__in=ids, state=EventState.PROCESSING, claimed_at=now)
+        .order_by("received_at", "id")
+    )
+    readable = []
+    for event in events:
+        if event.channel is not None and not crypto.readable(event.channel.credentials):
+            # After a key change none of the keys decrypts the channel's credentials. Say
+            # so and back off (bounded by MAX_EVENT_ATTEMPTS) until the key is restored or
+            # the channel reconnected, rather than process it with none.
+            _retry_later(event, crypto.UNREADABLE)
+        else:
+            readable.append(event)
+    return readable
 
 
 def process_event(event_id: int) -> IngestResult | None:
-    event = claim_event(event_id)
-    if event is None:
-        return None
-    if event.channel is None:
-        _finish(
-            event,
-            EventState.FAILED,
-            "no connected channel for this event; connect the account and reprocess it",
-        )
-        return None
-    try:
-        connector = registry.get(event.channel_kind)
-        items = text.storable_items(connector.parse(event))
-        with transaction.atomic():
-            result = apply_items(event.channel, items)
-            # Done in the same commit as the messages: what is left (routing, context,
-            # profiles) is durable work of its own, so nothing is lost in between.
-            if result.unsupported and not (result.touched or result.new_inbound):
-                _finish(event, EventState.UNSUPPORTED, "; ".join(result.unsupported))
-            else:
-                _finish(event, EventState.DONE, "; ".join(result.unsupported))
-    except (Unavailable, ConnectorError, OperationalError) as exc:
-        # A platform read during parsing, or a locked database: worth another try.
-        _retry_later(event, str(exc))
-        return None
-    except Exception:
-        # A malformed event is kept with its traceback for inspection, not retried forever.
-        log.exception("event %s failed", event.pk)
-        _finish(event, EventState.FAILED, traceback.format_exc(limit=5))
-        return None
-    for conversation_id in result.touched:
-        live.conversation_changed(conversation_id)
-    # Routed here at once on the fast path; a crash or a database error from here on leaves
-    # the messages unrouted and the sweep routes them (routing.messages_due_for_sweep).
-    try:
-        routing.route_messages(routing.unrouted_in(result.touched))
-    except Exception:
-        log.exception("routing after event %s failed; the sweep retries it", event.pk)
+    """Process one event alone (the sweep's retries, tests); see `process_batch`."""
+    return process_batch(event_id, limit=1)
+
+
+def process_batch(event_id: int, *, limit: int | None = None) -> IngestResult | None:
+    """Process `event_id` and the fresh events of its channel queued behind it, together.
+
+    Each event is parsed on its own and applied in a savepoint of one transaction: a
+    malformed event fails (kept with its traceback) or backs off alone, and the others
+    commit, each marked done in the same commit as its messages. Then the new customer
+    messages are routed in one transaction (inbox/routing.py) and the enrichment queued.
+    Reads every message shares (rules, SLA policies, hours) happen once per batch
+    (inbox/memo.py). Returns what the batch did; None when there was nothing to take.
+    """
+    limit = limit or settings.INGEST_BATCH_SIZE
+    with memo.batch():
+        events = claim_events(event_id, limit=limit)
+        if not events:
+            return None
+        parsed = []
+        for event in events:
+            if event.channel is None:
+                _finish(
+                    event,
+                    EventState.FAILED,
+                    "no connected channel for this event; connect the account and reprocess it",
+                )
+                continue
+            try:
+                connector = registry.get(event.channel_kind)
+                parsed.append((event, text.storable_items(connector.parse(event))))
+            except (Unavailable, ConnectorError, OperationalError) as exc:
+                # A platform read during parsing, or a locked database: worth another try.
+                _retry_later(event, str(exc))
+            except Exception:
+                _fail(event)
+        result = _apply_events(parsed)
+        for conversation_id in result.touched:
+            live.conversation_changed(conversation_id)
+        # Routed here at once on the fast path; a crash or a database error from here on
+        # leaves the messages unrouted and the sweep routes them (messages_due_for_sweep).
+        try:
+            routing.route_messages(routing.unrouted_in(result.touched))
+        except Exception:
+            log.exception("routing after events %s failed; the sweep retries it", _ids(events))
     # Enrichment last: publishing waits on the broker, and nothing above waits on it.
     profiles.queue_profiles(result.profiles_wanted)
     enrich.queue_context(result.context_wanted)
     return result
+
+
+def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
+    """Apply each event's items in one transaction, a savepoint each; mark them finished."""
+    total = IngestResult()
+    finished: dict[tuple[str, str], list[int]] = {}
+    with transaction.atomic():
+        for event, items in parsed:
+            try:
+                with transaction.atomic():
+                    result = apply_items(event.channel, items)
+            except OperationalError as exc:  # a lock timeout, a deadlock: try again later
+                _retry_later(event, str(exc))
+                continue
+            except Exception:
+                _fail(event)
+                continue
+            if result.unsupported and not (result.touched or result.new_inbound):
+                outcome = (EventState.UNSUPPORTED, "; ".join(result.unsupported))
+            else:
+                outcome = (EventState.DONE, "; ".join(result.unsupported))
+            finished.setdefault(outcome, []).append(event.pk)
+            total.new_inbound += result.new_inbound
+            total.new_conversations += result.new_conversations
+            total.touched |= result.touched
+            total.unsupported += result.unsupported
+            total.profiles_wanted |= result.profiles_wanted
+            total.context_wanted |= result.context_wanted
+        # Done in the same commit as the messages: what is left (routing, context,
+        # profiles) is durable work of its own, so nothing is lost in between.
+        now = timezone.now()
+        for (state, error), ids in finished.items():
+            InboundEvent.objects.filter(pk__in=ids).update(
+                state=state, last_error=error, processed_at=now
+            )
+    return total
+
+
+def _fail(event: InboundEvent) -> None:
+    # A malformed event is kept with its traceback for inspection, not retried forever.
+    log.exception("event %s failed", event.pk)
+    _finish(event, EventState.FAILED, traceback.format_exc(limit=5))
+
+
+def _ids(events: list[InboundEvent]) -> str:
+    return ", ".join(str(e.pk) for e in events)
 
 
 def _finish(event: InboundEvent, state: str, error: str = "") -> None:
@@ -321,7 +441,7 @@ def upsert_conversation(
 ) -> tuple[Conversation, bool]:
     defaults = {
         "kind": item.conversation_kind,
-        "contact": identity.contact if identity else None,
+        "contact_id": identity.contact_id if identity else None,
         "context_external_id": item.context_external_id,
         "context": item.context,
     }
@@ -331,10 +451,10 @@ def upsert_conversation(
             context_due_at=enrich.first_due(channel, item.context_external_id),
         )
     try:
-        with transaction.atomic():
-            conversation, created = Conversation.objects.get_or_create(
-                channel=channel, external_thread_id=item.thread_id, defaults=defaults
-            )
+        # get_or_create inserts in a savepoint of its own: no second one around it.
+        conversation, created = Conversation.objects.get_or_create(
+            channel=channel, external_thread_id=item.thread_id, defaults=defaults
+        )
     except IntegrityError:
         conversation, created = (
             Conversation.objects.get(channel=channel, external_thread_id=item.thread_id),
@@ -363,7 +483,7 @@ def upsert_conversation(
                     context_due_at=enrich.first_due(channel, item.context_external_id),
                 )
         if identity and conversation.contact_id is None and not item.is_echo:
-            updates["contact"] = identity.contact
+            updates["contact_id"] = identity.contact_id
         if updates:
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
             for key, value in updates.items():
@@ -549,28 +669,39 @@ def _on_new_message(conversation: Conversation, message: Message, result: Ingest
 
 
 def _touch_conversation(conversation: Conversation, message: Message) -> None:
-    """A new customer message: activity times, preview, and reopen unless spam."""
+    """A new customer message: activity times, preview, and reopen unless spam.
+
+    The conversation in hand was read in this transaction a moment ago; the times are
+    merged in SQL (earliest, latest) so that a concurrent worker's message is never undone.
+    """
     at = message.platform_timestamp
-    conversation.refresh_from_db(
-        fields=["state", "first_inbound_at", "last_inbound_at", "last_message_at", "is_spam"]
-    )
+    preview = (message.text or _describe_attachments(message))[:300]
     updates = {
+        "first_inbound_at": Least(Coalesce(F("first_inbound_at"), Value(at)), Value(at)),
+        "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), Value(at)), Value(at)),
+        "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at)),
+        "preview": Case(
+            When(Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lte=at), then=Value(preview)),
+            default=F("preview"),
+        ),
+    }
+    in_hand = {
         "first_inbound_at": _earliest(conversation.first_inbound_at, at),
         "last_inbound_at": _latest(conversation.last_inbound_at, at),
         "last_message_at": _latest(conversation.last_message_at, at),
     }
     if conversation.last_inbound_at is None or at >= conversation.last_inbound_at:
-        updates["preview"] = (message.text or _describe_attachments(message))[:300]
+        in_hand["preview"] = preview
     if conversation.state != ConversationState.OPEN and not conversation.is_spam:
-        updates["state"] = ConversationState.OPEN
-        updates["snoozed_until"] = None
+        updates["state"] = in_hand["state"] = ConversationState.OPEN
+        updates["snoozed_until"] = in_hand["snoozed_until"] = None
         AuditEvent.objects.create(
             conversation=conversation,
             verb="reopened",
             data={"reason": "new customer message", "from_state": conversation.state},
         )
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
-    for key, value in updates.items():
+    for key, value in in_hand.items():
         setattr(conversation, key, value)
 
 

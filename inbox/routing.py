@@ -5,8 +5,11 @@ with a conditional UPDATE and, in the same transaction, runs the routing listene
 (classification, SLA and rules, registered by the rules app so inbox/ does not import
 rules/). Either all of that commits with the marker or none of it does: a worker killed
 half-way, or a database that goes away, leaves the message unrouted, and the sweep routes
-it again (after a grace) with nothing applied twice. A second router of the same message waits on the row and then finds
-it claimed. The live announcement follows the commit.
+it again (after a grace) with nothing applied twice. A second router of the same message
+skips the row it holds (or, without SKIP LOCKED, waits and finds it claimed). The live
+announcement follows the commit. The worker routes the messages of a batch of events in
+one such transaction; a listener that fails is undone alone (its savepoint), and a
+database error undoes the batch, which the sweep routes again.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from . import live
@@ -29,8 +32,63 @@ routing_listeners: list[Callable[..., None]] = []
 
 
 def route_messages(message_ids: Iterable[int]) -> int:
-    """Route each message (oldest first, as given); returns how many this call routed."""
-    return sum(route_message(pk) for pk in message_ids)
+    """Route each message (oldest first, as given) in one transaction; returns how many this
+    call routed. The worker routes a whole batch of events' messages this way: one claim,
+    one read of the messages and their conversations, one commit."""
+    ids = list(dict.fromkeys(message_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # Claimed with the rows locked, skipping those another router holds (PostgreSQL);
+        # elsewhere the conditional UPDATE below is the claim and the batch is one message.
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(
+                _unrouted()
+                .filter(pk__in=ids)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)
+            )
+            if not ids:
+                return 0
+        elif len(ids) > 1:
+            return sum(route_messages([pk]) for pk in ids)
+        claimed = _unrouted().filter(pk__in=ids).update(routed_at=timezone.now())
+        if not claimed:
+            return 0  # routed already, or another worker holds it
+        messages = sorted(
+            Message.objects.select_related("author_identity").filter(pk__in=ids),
+            key=lambda m: (m.platform_timestamp is None, m.platform_timestamp, m.pk),
+        )
+        conversations = Conversation.objects.select_related(
+            "channel", "contact", "assignee", "team"
+        ).in_bulk({m.conversation_id for m in messages})
+        # Conversations that had a customer message routed before this batch.
+        started = set(
+            Message.objects.filter(
+                conversation_id__in=list(conversations),
+                direction=Direction.INBOUND,
+                routed_at__isnull=False,
+                deleted=False,
+            )
+            .exclude(pk__in=ids)
+            .values_list("conversation_id", flat=True)
+            .distinct()
+        )
+        seen: set[int] = set()
+        for message in messages:
+            if not message.deleted:
+                conversation = conversations[message.conversation_id]
+                if conversation.pk in seen:
+                    # An earlier message of this batch changed it (rules, SLA): read it again.
+                    conversation.refresh_from_db()
+                seen.add(conversation.pk)
+                message.conversation = conversation
+                starts = conversation.pk not in started
+                for listener in routing_listeners:
+                    _run(listener, conversation, message, starts)
+                started.add(conversation.pk)
+            live.conversation_changed(message.conversation_id)
+    return claimed
 
 
 def unrouted_in(conversation_ids: Iterable[int]) -> list[int]:
@@ -44,21 +102,7 @@ def unrouted_in(conversation_ids: Iterable[int]) -> list[int]:
 
 
 def route_message(message_id: int) -> bool:
-    with transaction.atomic():
-        claimed = _unrouted().filter(pk=message_id).update(routed_at=timezone.now())
-        if not claimed:
-            return False  # routed already, or another worker holds it
-        message = Message.objects.select_related("author_identity").get(pk=message_id)
-        if not message.deleted:
-            conversation = Conversation.objects.select_related(
-                "channel", "contact", "assignee", "team"
-            ).get(pk=message.conversation_id)
-            message.conversation = conversation
-            starts = not _routed_before(conversation, message).exists()
-            for listener in routing_listeners:
-                _run(listener, conversation, message, starts)
-        live.conversation_changed(message.conversation_id)
-    return True
+    return bool(route_messages([message_id]))
 
 
 def _run(listener, conversation: Conversation, message: Message, starts: bool) -> None:
@@ -77,16 +121,6 @@ def _unrouted():
     return Message.objects.filter(
         routed_at__isnull=True, direction=Direction.INBOUND, placeholder=False
     )
-
-
-def _routed_before(conversation: Conversation, message: Message):
-    """Customer messages of the conversation routed before this one (still standing)."""
-    return Message.objects.filter(
-        conversation=conversation,
-        direction=Direction.INBOUND,
-        routed_at__isnull=False,
-        deleted=False,
-    ).exclude(pk=message.pk)
 
 
 def messages_due_for_sweep(grace: timedelta | None = None) -> list[int]:

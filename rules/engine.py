@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
-from inbox import live
+from inbox import live, memo
 from inbox.models import AuditEvent, Conversation, Message
 from inbox.outbox import NotSupported
 
@@ -96,7 +96,8 @@ class _Cache:
         self.compilations = 0
 
     def get(self) -> RuleSet:
-        version = ruleset_version()
+        # Once per worker batch (inbox/memo.py): no message of a batch changes the rules.
+        version = memo.remembered("rules.version", ruleset_version)
         ruleset = self.ruleset
         if ruleset is not None and ruleset.version == version:
             return ruleset
@@ -163,7 +164,8 @@ def run_rules(
     item = item or Item(conversation, message, now=now)
     hits = []
     # One transaction for the item: every rule's changes commit (and are announced) together.
-    with transaction.atomic():
+    # Inside routing's transaction it joins it (no savepoint: the listener has its own).
+    with transaction.atomic(savepoint=False):
         for rule in rules:
             why = rule.test(item)
             if why is None:
@@ -178,7 +180,8 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
     hit = Hit(rule_name=rule.name, matched=why)
     token = _acting.set(True)
     try:
-        with transaction.atomic():
+        # Part of run_rules' transaction: a failure here undoes the item's rules together.
+        with transaction.atomic(savepoint=False):
             hit.audit = AuditEvent.objects.create(
                 conversation=item.conversation,
                 rule_name=rule.name,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from inbox import memo
 from inbox.models import SLA_DUE_SOON_MINUTES, Conversation, ConversationState, Direction
 
 from .hours import Calendar
@@ -29,7 +30,10 @@ def calendar_from(hours: BusinessHours | None) -> Calendar:
     return Calendar(
         timezone=hours.timezone,
         schedule=hours.schedule,
-        holidays=frozenset(hours.holidays.values_list("date", flat=True)),
+        holidays=memo.remembered(
+            ("sla.holidays", hours.pk),
+            lambda: frozenset(hours.holidays.values_list("date", flat=True)),
+        ),
     )
 
 
@@ -37,8 +41,14 @@ def business_hours_for(conversation: Conversation) -> BusinessHours | None:
     """The conversation's team calendar, else the default (team-less) one."""
     hours = None
     if conversation.team_id:
-        hours = BusinessHours.objects.filter(team_id=conversation.team_id).first()
-    return hours or BusinessHours.objects.filter(team__isnull=True).order_by("id").first()
+        hours = memo.remembered(
+            ("sla.team_hours", conversation.team_id),
+            lambda: BusinessHours.objects.filter(team_id=conversation.team_id).first(),
+        )
+    return hours or memo.remembered(
+        "sla.default_hours",
+        lambda: BusinessHours.objects.filter(team__isnull=True).order_by("id").first(),
+    )
 
 
 def calendar_for(conversation: Conversation) -> Calendar:
@@ -48,12 +58,11 @@ def calendar_for(conversation: Conversation) -> Calendar:
 def policy_for(conversation: Conversation) -> SlaPolicy | None:
     """The most specific enabled policy: channel and kind, then channel, then kind, then any."""
     kind, platform = conversation.kind, conversation.channel.kind
-    candidates = SlaPolicy.objects.filter(
-        Q(channel_kind="") | Q(channel_kind=platform),
-        Q(conversation_kind="") | Q(conversation_kind=kind),
-        Q(priority="") | Q(priority=conversation.priority),
-        enabled=True,
-    ).select_related("business_hours")
+    # Every enabled policy, read once per worker batch (inbox/memo.py); there are few.
+    candidates = memo.remembered(
+        "sla.policies",
+        lambda: list(SlaPolicy.objects.filter(enabled=True).select_related("business_hours")),
+    )
     return most_specific_policy(
         candidates, channel_kind=platform, conversation_kind=kind, priority=conversation.priority
     )

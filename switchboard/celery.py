@@ -2,7 +2,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
 
@@ -53,3 +53,16 @@ def warm_up_classifier(**kwargs):
     from rules.classify import warm_up
 
     log.info("%s", warm_up())
+
+
+@task_postrun.connect
+def close_old_database_connections(task=None, **kwargs):
+    """Keep the worker's connection across tasks (CELERY_DB_REUSE_MAX), but as Django's
+    request cycle does: closed once older than CONN_MAX_AGE, or when an error left it
+    unusable (a restarted PostgreSQL), so the next task connects afresh. Not for a task
+    run eagerly, inside its caller's connection (and transaction)."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

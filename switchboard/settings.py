@@ -240,6 +240,11 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a reconnect per event. With it set, the worker keeps its connection and
+# Django's own rules (CONN_MAX_AGE, a connection left broken by an error) decide when to
+# close it (switchboard/celery.py, close_old_connections after each task).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1_000_000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "inbox.tasks.sweep", "schedule": timedelta(seconds=30)},
@@ -282,6 +287,9 @@ X_CONSUMER_SECRET = _secret("X_CONSUMER_SECRET")
 HTTP_TIMEOUT_SECONDS = float(env_str("HTTP_TIMEOUT_SECONDS", "10"))
 # The sweep leaves freshly stored events to the normal path for this long.
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 10)
+# How many fresh events of a channel one worker task takes and processes together
+# (inbox/ingest.py process_batch): one claim, one transaction, one routing pass for them.
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 50)
 # Invitations and password resets; the demo prints them, links included, on the console.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"

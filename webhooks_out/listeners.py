@@ -3,6 +3,7 @@ state changes (closed), the audit log (assigned) and the SLA tick (breached)."""
 
 from __future__ import annotations
 
+from inbox import memo
 from inbox.models import Conversation, ConversationState, Message
 
 from . import events
@@ -12,8 +13,10 @@ from .models import Event, Subscription
 def on_routed(conversation: Conversation, message: Message, *, new_conversation: bool) -> None:
     """Inside the routing transaction of a customer message (inbox/routing.py): the delivery
     rows commit with the routing, so a crash in between routes, and announces, it again."""
-    if not Subscription.objects.filter(enabled=True).exists():
-        return  # the usual case: one query per routed message
+    if not memo.remembered(
+        "webhooks_out.any_enabled", Subscription.objects.filter(enabled=True).exists
+    ):
+        return  # the usual case: one query per batch of routed messages (inbox/memo.py)
     if new_conversation:
         events.emit(Event.CONVERSATION_CREATED, conversation_id=conversation.pk)
     events.emit(Event.MESSAGE_CREATED, conversation_id=conversation.pk, message=message)
