@@ -16,7 +16,7 @@ class XConnector(Connector):
     label = "X"
     connect_url_name = "channels_tw:connect"
     extras_template = "channels_tw/channel_extras.html"
-    # Linked from the managers' settings menu (accounts/templatetags/settings_nav.py).
+    # Linked from the managers' settings menu (inbox/templatetags/settings_nav.py).
     settings_pages = (("X searches", "channels_tw:searches"),)
     # X has no badge; people on X expect an answer within the hour (the seeds' guidance),
     # to mentions and DMs alike.
