@@ -20,11 +20,12 @@ def require_manager(request: HttpRequest) -> None:
         raise PermissionDenied("managers only")
 
 
-def require_admin(request: HttpRequest) -> None:
-    """Admins only: connecting channels, the Channels page, people and the audit log."""
+def require_admin(request: HttpRequest, why: str = "Only admins may do this.") -> None:
+    """Admins only: connecting channels, the Channels page, people and the audit log.
+    `why` is shown on the 403 page."""
     require_agent(request)
     if not request.user.is_admin:
-        raise PermissionDenied("Only admins may do this.")
+        raise PermissionDenied(why)
 
 
 # Message actions that cannot be undone on the platform; the rest (hide, like) can.
