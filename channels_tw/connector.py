@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inbox.connectors import Capability, Connector, IdentityData, PollResult, Responsiveness
-from inbox.models import ActionKind, ConversationKind, Direction
+from inbox.models import ConversationKind
 
 from . import actions, parse, polling, threads, views, webhooks
 from .client import for_channel
@@ -58,21 +58,7 @@ class XConnector(Connector):
         return actions.find_landed(action)
 
     def action_refusal(self, kind: str, message) -> str:
-        if message.conversation.kind == ConversationKind.DM:
-            return "X direct messages cannot be liked, hidden or deleted through the API."
-        if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and (
-            message.external_id == message.conversation.external_thread_id
-            or message.direction == Direction.OUTBOUND
-        ):
-            # https://docs.x.com/x-api/posts/hide-replies/introduction
-            return "X hides only replies to a conversation we started, not its first post."
-        if kind == ActionKind.DELETE and message.direction != Direction.OUTBOUND:
-            return "X lets us delete only our own posts; hide the reply instead."
-        if kind in (ActionKind.LIKE, ActionKind.UNLIKE) and message.direction == (
-            Direction.OUTBOUND
-        ):
-            return "We do not like our own posts."
-        return ""
+        return actions.refusal(kind, message)
 
     def fetch_profile(self, channel, identity_external_id: str):
         """Name, handle, avatar, followers and the verified mark of an X user. A user X
