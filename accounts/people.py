@@ -23,11 +23,10 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
-from inbox.access import require_admin
 
 from .forms import InviteForm, PersonForm, RolePermissionsForm
 from .models import User
-from .permissions import role_rows
+from .permissions import require_admin, role_rows
 
 
 def _person_snapshot(user: User) -> dict:

@@ -1,8 +1,32 @@
-"""Whether a person may take a destructive platform action, as their role's row says."""
+"""What a person's role lets them do: the role checks every view starts with, and whether
+they may take a destructive platform action, as their role's row says."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
 from .models import Role, RolePermissions
+
+
+def require_agent(request: HttpRequest) -> None:
+    if not request.user.is_authenticated or not request.user.is_active:
+        raise PermissionDenied
+
+
+def require_manager(request: HttpRequest) -> None:
+    require_agent(request)
+    if not request.user.is_manager:
+        raise PermissionDenied("managers only")
+
+
+def require_admin(request: HttpRequest, why: str = "Only admins may do this.") -> None:
+    """Admins only: connecting channels, the Channels page, people and the audit log.
+    `why` is shown on the 403 page."""
+    require_agent(request)
+    if not request.user.is_admin:
+        raise PermissionDenied(why)
+
 
 # Message actions that cannot be undone on the platform; the rest (hide, like) can.
 DESTRUCTIVE_ACTIONS = {"delete"}

@@ -1,4 +1,5 @@
-"""The agent's own settings, and the manager pages for saved replies, tags and teams."""
+"""The agent's own settings, and the managers' list-and-edit pages (teams here; other apps
+register theirs, the inbox its saved replies and tags, with `register_managed`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
-from inbox.access import require_manager
-from inbox.models import SavedReply, Tag
 
-from .forms import SavedReplyForm, SignatureForm, TagForm, TeamForm
+from .forms import SignatureForm, TeamForm
 from .models import Team
+from .permissions import require_manager
 
 
 def settings_view(request: HttpRequest) -> HttpResponse:
@@ -24,12 +24,14 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/settings.html", {"form": form})
 
 
-# Each managed kind: its model, form, and how the list names it.
-MANAGED = {
-    "saved_replies": (SavedReply, SavedReplyForm, "Saved replies"),
-    "tags": (Tag, TagForm, "Tags"),
-    "teams": (Team, TeamForm, "Teams"),
-}
+# Each managed kind: its model, form, and how the list names it. Its pages are
+# /manage/<kind>/ named accounts:<kind> (accounts/urls.py, read after every app's ready()).
+MANAGED: dict[str, tuple] = {"teams": (Team, TeamForm, "Teams")}
+
+
+def register_managed(kind: str, model, form_class, title: str) -> None:
+    """Give `model` the managers' list, edit and delete pages, in the settings layout."""
+    MANAGED.setdefault(kind, (model, form_class, title))
 
 
 def manage_list(request: HttpRequest, kind: str) -> HttpResponse:

@@ -15,7 +15,7 @@ PAGE_SIZE = 100
 
 
 def audit_log(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    require_admin(request, "Only admins read the audit log.")
     kind = request.GET.get("kind", "")
     actor = request.GET.get("actor", "")
     q = request.GET.get("q", "").strip()

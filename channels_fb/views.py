@@ -23,7 +23,7 @@ SESSION_KEY = "channels_fb_connect"
 
 def connect_start(request: HttpRequest) -> HttpResponse:
     """Send the admin to Facebook Login; `?reconnect=<id>` makes it a one-click reconnect."""
-    require_admin(request)
+    require_admin(request, "Only admins connect channels.")
     reconnect = request.GET.get("reconnect", "")
     if reconnect:
         reconnect = str(get_reconnect_channel(request, kinds=["facebook", "instagram"]).pk)
@@ -33,7 +33,7 @@ def connect_start(request: HttpRequest) -> HttpResponse:
 
 
 def connect_callback(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    require_admin(request, "Only admins connect channels.")
     pending = _pending(request)
     expected = (pending or {}).get("state", "")  # "" once spent
     if not expected or not secrets.compare_digest(request.GET.get("state", ""), expected):
@@ -64,7 +64,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def connect_pick(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    require_admin(request, "Only admins connect channels.")
     pages = (_pending(request) or {}).get("pages")
     if pages is None:
         return redirect("channels_fb:connect")

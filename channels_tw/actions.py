@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from inbox import landing
 from inbox.connectors import Rejected
-from inbox.models import ActionKind, Direction, OutboundAction
+from inbox.models import ActionKind, ConversationKind, Direction, OutboundAction
 
 from .client import XClient, for_channel
 from .parse import dm_conversation_id
@@ -124,6 +124,23 @@ def perform(action: OutboundAction) -> str:
     if performer is None:
         raise Rejected(f"X cannot {action.get_kind_display().lower()}")
     return performer(action, for_channel(action.channel))
+
+
+def refusal(kind: str, message) -> str:
+    """Why X will not let us do `kind` to this message ("" if it will); no query."""
+    if message.conversation.kind == ConversationKind.DM:
+        return "X direct messages cannot be liked, hidden or deleted through the API."
+    if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and (
+        message.external_id == message.conversation.external_thread_id
+        or message.direction == Direction.OUTBOUND
+    ):
+        # https://docs.x.com/x-api/posts/hide-replies/introduction
+        return "X hides only replies to a conversation we started, not its first post."
+    if kind == ActionKind.DELETE and message.direction != Direction.OUTBOUND:
+        return "X lets us delete only our own posts; hide the reply instead."
+    if kind in (ActionKind.LIKE, ActionKind.UNLIKE) and message.direction == (Direction.OUTBOUND):
+        return "We do not like our own posts."
+    return ""
 
 
 _URL = re.compile(r"https?://\S+")

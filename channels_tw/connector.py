@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inbox.connectors import Capability, Connector, IdentityData, PollResult, Responsiveness
-from inbox.models import ActionKind, ConversationKind, Direction
+from inbox.models import ConversationKind
 
 from . import actions, parse, polling, threads, views, webhooks
 from .client import for_channel
@@ -16,7 +16,7 @@ class XConnector(Connector):
     label = "X"
     connect_url_name = "channels_tw:connect"
     extras_template = "channels_tw/channel_extras.html"
-    # Linked from the managers' settings menu (accounts/templatetags/settings_nav.py).
+    # Linked from the managers' settings menu (inbox/templatetags/settings_nav.py).
     settings_pages = (("X searches", "channels_tw:searches"),)
     # X has no badge; people on X expect an answer within the hour (the seeds' guidance),
     # to mentions and DMs alike.
@@ -58,21 +58,7 @@ class XConnector(Connector):
         return actions.find_landed(action)
 
     def action_refusal(self, kind: str, message) -> str:
-        if message.conversation.kind == ConversationKind.DM:
-            return "X direct messages cannot be liked, hidden or deleted through the API."
-        if kind in (ActionKind.HIDE, ActionKind.UNHIDE) and (
-            message.external_id == message.conversation.external_thread_id
-            or message.direction == Direction.OUTBOUND
-        ):
-            # https://docs.x.com/x-api/posts/hide-replies/introduction
-            return "X hides only replies to a conversation we started, not its first post."
-        if kind == ActionKind.DELETE and message.direction != Direction.OUTBOUND:
-            return "X lets us delete only our own posts; hide the reply instead."
-        if kind in (ActionKind.LIKE, ActionKind.UNLIKE) and message.direction == (
-            Direction.OUTBOUND
-        ):
-            return "We do not like our own posts."
-        return ""
+        return actions.refusal(kind, message)
 
     def fetch_profile(self, channel, identity_external_id: str):
         """Name, handle, avatar, followers and the verified mark of an X user. A user X

@@ -1,6 +1,6 @@
 """The managers' page for an X account's named searches, with the query X will receive.
 
-The searches live in `channel.config["searches"]` (channels_tw/poll.py reads them): a name,
+The searches live in `channel.config["searches"]` (channels_tw/polling.py reads them): a name,
 phrases, hashtags, URLs and exclusions, each written as a comma-separated list here. Every
 save is written to the audit log with the old and new lists.
 """
@@ -41,7 +41,7 @@ class SearchForm(forms.Form):
     )
 
     def search(self) -> dict:
-        """The entry as poll.py reads it; {} when the row is empty."""
+        """The entry as polling.py reads it; {} when the row is empty."""
         data = self.cleaned_data
         entry = {"name": data.get("name", "").strip()}
         for key in LISTS:

@@ -29,7 +29,7 @@ SESSION_KEY = "x_oauth"
 
 def connect(request: HttpRequest) -> HttpResponse:
     """Start the consent flow; `?reconnect=<id>` reconnects an existing channel."""
-    require_admin(request)
+    require_admin(request, "Only admins connect channels.")
     api_base = settings.X_API_BASE.rstrip("/")
     if request.GET.get("reconnect"):
         api_base = conf.api_base(get_reconnect_channel(request, kinds=["x"]))
@@ -50,7 +50,7 @@ def connect(request: HttpRequest) -> HttpResponse:
 
 
 def callback(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    require_admin(request, "Only admins connect channels.")
     pending = request.session.pop(SESSION_KEY, None)
     state = request.GET.get("state", "")
     if not pending or not hmac.compare_digest(state.encode(), pending["state"].encode()):

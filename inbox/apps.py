@@ -14,6 +14,14 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox"
 
     def ready(self):
+        from accounts.views import register_managed
+
+        from .models import SavedReply, Tag
+        from .settings_forms import SavedReplyForm, TagForm
+
+        # Managers edit what the inbox owns in the settings section (URLs accounts:<kind>).
+        register_managed("saved_replies", SavedReply, SavedReplyForm, "Saved replies")
+        register_managed("tags", Tag, TagForm, "Tags")
         post_migrate.connect(
             create_cache_table, sender=self, dispatch_uid="inbox.create_cache_table"
         )

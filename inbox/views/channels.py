@@ -21,7 +21,7 @@ from ..models import EventState
 
 
 def channels(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    require_admin(request, "Only admins manage channels.")
     kept = selectors.kept_for_inspection()
     # The reasons are read in the Django admin, which only staff may open.
     staff = request.user.is_staff

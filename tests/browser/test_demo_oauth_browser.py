@@ -142,3 +142,48 @@ def test_admin_connects_the_demo_x_account_on_the_standin_consent_page(
     assert channel.handle == x_demo.BRAND
     assert channel.credentials["access_token"] in app.tokens
     assert channel.credentials["refresh_token"]  # offline.access was granted
+
+
+def test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere(
+    browser_page, live_server, demo_facebook, admin_user, settings, artifact
+):
+    """One Channels page: X's part (its searches, tier and limits) under its row, and each
+    button on the page opens what it names: Facebook Login, X's consent page, the searches."""
+    from channels_tw.standin import demo as x_demo
+    from inbox.channels import mark_needs_reconnect
+
+    x_app = x_demo.create_app()
+    with served(x_app):
+        for name, value in x_demo.demo_settings(x_app.url).items():
+            setattr(settings, name, value)
+        x_demo.setup_channels(x_app.url)
+        x_channel = Channel.objects.get(kind="x")
+        facebook = Channel.objects.get(kind="facebook")
+        mark_needs_reconnect(facebook, "Facebook access token rejected: reconnect the channel.")
+
+        page = browser_page(admin_user)
+        page.goto(f"{live_server.url}/channels/")
+        extras = page.locator(f"#channel-{x_channel.pk}-extras")
+        assert [s.inner_text() for s in extras.locator(".x-search").all()] == [
+            "Brand name",
+            "#polariscare",
+            "Website",
+        ]
+        assert extras.locator(".x-tier").inner_text() == "basic"
+        assert page.locator(f"#channel-{facebook.pk}-extras").count() == 0  # none of its own
+        artifact(page, "channels-page-with-extras")
+
+        # Where each button goes, told by what the page it opens says.
+        expected = {
+            "Connect Facebook Page": "text=Continue as Ada",
+            "Connect X": "text=Authorize app",
+            "Reconnect": "text=Continue as Ada",
+            "Edit searches": "h1:has-text('X searches')",
+        }
+        labels = [b.inner_text().strip() for b in page.locator("main a.button").all()]
+        assert sorted(labels) == sorted(expected)
+        for label, sign in expected.items():
+            page.goto(f"{live_server.url}/channels/")
+            page.locator("main a.button", has_text=label).click()
+            page.wait_for_selector(sign)
+            assert page.url.rstrip("/") != f"{live_server.url}/channels", label

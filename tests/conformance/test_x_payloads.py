@@ -319,3 +319,58 @@ def test_403_on_a_dm_is_rejected_with_the_status_as_code(canned):
     with pytest.raises(Rejected) as caught:
         canned(403, fixture("x_error_dm_forbidden.json")).send_dm("96583712", "hi")
     assert caught.value.code == "403"
+
+
+# ---- parsing is pure -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x_aaa_tweet_create_events.json",
+        "x_aaa_direct_message_events.json",
+        "x_aaa_favorite_events.json",
+        "x_aaa_tweet_delete_events.json",
+        "x_aaa_own_tweet_echo.json",
+    ],
+)
+def test_parsing_an_account_activity_item_asks_the_database_nothing(
+    name, django_assert_num_queries
+):
+    from channels_tw.webhooks import split
+
+    channel = _channel()
+    events = split(fixture(name))
+    assert events
+    with django_assert_num_queries(0):
+        for event in events:
+            parse.parse(event.payload, channel)
+
+
+def test_a_reply_to_a_tweet_we_hold_joins_its_thread_in_one_query(django_assert_num_queries):
+    from channels_tw import threads
+
+    channel = _channel()
+    conversation = Conversation.objects.create(
+        channel=channel, kind="mention", external_thread_id="1000"
+    )
+    Message.objects.create(
+        conversation=conversation, channel=channel, external_id="1001", direction="in"
+    )
+    payload = {
+        "source": "aaa",
+        "type": "tweet_create_events",
+        "for_user_id": BRAND_ID,
+        "item": {
+            "id_str": "1002",
+            "text": "@polarisoutfit still waiting",
+            "created_at": "Mon Mar 02 10:15:00 +0000 2026",
+            "in_reply_to_status_id_str": "1001",
+            "user": {"id_str": "42", "screen_name": "kadri", "name": "Kadri"},
+        },
+    }
+    [item] = parse.parse(payload, channel)
+    assert item.thread_id == "1001"  # all the payload says: its parent
+    with django_assert_num_queries(1):
+        [followed] = threads.follow_known(channel, [item])
+    assert followed.thread_id == "1000"

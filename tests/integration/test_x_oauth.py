@@ -172,3 +172,10 @@ def test_a_state_is_spent_by_its_first_callback(x_platform, client, admin_user):
         replay = client.get(back.path, query)
     assert replay.status_code == 400
     assert not Channel.objects.filter(kind="x").exists()
+
+
+def test_the_old_channel_lists_redirect_to_the_channels_page(client, admin_user):
+    client.force_login(admin_user)
+    for old in ("/channels/x/", "/channels/facebook/"):
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/channels/"), old
