@@ -25,6 +25,7 @@ from rules.destinations import UnsafeDestination, check_destination
 
 from . import signing
 from .models import Delivery, DeliveryState, Subscription
+from .subscribers import subscriptions_changed
 
 log = logging.getLogger("switchboard.webhooks")
 
@@ -171,6 +172,7 @@ def _disable(subscription: Subscription, reason: str) -> None:
     updated = Subscription.objects.filter(pk=subscription.pk, enabled=True).update(
         enabled=False, disabled_reason=reason
     )
+    subscriptions_changed()
     owner = subscription.created_by
     if updated and owner is not None and owner.email:
         send_mail(
