@@ -26,7 +26,7 @@ from switchboard.standin_server import serve_in_thread, served
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
 from webhooks_out import delivery as deliveries
-from webhooks_out import listeners, subscribers, tasks
+from webhooks_out import listeners, schedule, subscribers, tasks
 from webhooks_out.models import Delivery, Subscription
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
@@ -202,7 +202,7 @@ def test_repeated_failure_disables_the_webhook_and_tells_its_owner(
     for _ in range(deliveries.DISABLE_AFTER):
         with django_capture_on_commit_callbacks(execute=True):
             ops.conversation_close(conversation=factories.make_conversation(), actor=manager)
-    Delivery.objects.update(attempts=deliveries.MAX_ATTEMPTS - 1)
+    Delivery.objects.update(attempts=schedule.MAX_ATTEMPTS - 1)
     time_passes(django_capture_on_commit_callbacks)
 
     assert set(Delivery.objects.values_list("state", flat=True)) == {"failed"}
