@@ -121,10 +121,9 @@ def test_a_manager_adds_a_webhook_sees_a_delivery_redelivers_it_and_toggles_it(
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)  # the stand-in is on 127.0.0.1
 def test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages(
-    browser_page, live_server, manager, agent, settings
+    browser_page, live_server, manager, agent
 ):
-    with served(SlackStandin()) as slack:
-        settings.SLACK_API_URL = slack.url + "/api"
+    with served(SlackStandin()) as slack, override_settings(SLACK_API_URL=slack.url + "/api"):
         page = browser_page(manager)
         page.goto(live_server.url + "/")
         page.click("nav >> text=Settings")
