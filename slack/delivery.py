@@ -1,7 +1,7 @@
-"""Posting a stored Slack message: the outgoing webhooks' schedule and client.
+"""Posting a stored Slack message on the outgoing webhooks' schedule (webhooks_out/schedule.py).
 
 Claim with a conditional update, record the attempt, post, record the outcome; retried with
-webhooks_out's exponential backoff for about a day, and a "sending" row left by a worker that
+the same exponential backoff for about a day, and a "sending" row left by a worker that
 died is swept and sent again. Neither Slack's incoming webhooks nor chat.postMessage take an
 idempotency key, so a worker killed after Slack took the post but before we recorded it can
 post twice: at least once. A refusal that retrying cannot mend (channel_not_found,
@@ -14,13 +14,10 @@ from __future__ import annotations
 import json
 import logging
 
-from django.db.models import F
-from django.utils import timezone
-
 from inbox import queueing
 from inbox.connectors import RateLimited, Rejected, Unavailable
 from rules.destinations import UnsafeDestination, check_destination
-from webhooks_out.delivery import MAX_ATTEMPTS, STALE_SENDING, backoff
+from webhooks_out import schedule
 
 from .client import SlackClient
 from .models import DeliveryState, SlackMessage
@@ -35,11 +32,7 @@ def queue_post(message_id: int, *, eta=None) -> None:
 
 
 def claim(message_id: int) -> SlackMessage | None:
-    now = timezone.now()
-    claimed = SlackMessage.objects.filter(
-        pk=message_id, state=DeliveryState.PENDING, next_attempt_at__lte=now
-    ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
-    return SlackMessage.objects.get(pk=message_id) if claimed else None
+    return schedule.claim(SlackMessage, message_id)
 
 
 def deliver(message_id: int) -> SlackMessage | None:
@@ -73,19 +66,23 @@ def deliver(message_id: int) -> SlackMessage | None:
 
 
 def _finish(message: SlackMessage, state: str, *, response=None, error: str = "") -> None:
+    status = response.status_code if response is not None else None
+    if state == DeliveryState.DELIVERED:
+        schedule.delivered(SlackMessage, message, last_status=status)
+        return
     SlackMessage.objects.filter(pk=message.pk).update(
-        state=state,
-        last_error=error,
-        last_status=response.status_code if response is not None else None,
-        delivered_at=timezone.now() if state == DeliveryState.DELIVERED else None,
+        state=state, last_error=error, last_status=status
     )
-    if error:
-        log.warning("slack message %s failed: %s", message.pk, error)
+    log.warning("slack message %s failed: %s", message.pk, error)
 
 
 def _retry_later(message: SlackMessage, error: str, response, *, when=None) -> None:
     """Again after the backoff, or when Slack's Retry-After says."""
-    if message.attempts >= MAX_ATTEMPTS:
+    status = response.status_code if response is not None else None
+    when = schedule.reschedule(
+        SlackMessage, message, when=when, last_error=error, last_status=status
+    )
+    if when is None:
         _finish(
             message,
             DeliveryState.FAILED,
@@ -93,23 +90,8 @@ def _retry_later(message: SlackMessage, error: str, response, *, when=None) -> N
             error=f"gave up after {message.attempts} attempts: {error}",
         )
         return
-    when = when or timezone.now() + backoff(message.attempts)
-    SlackMessage.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
-        state=DeliveryState.PENDING,
-        next_attempt_at=when,
-        last_error=error,
-        last_status=response.status_code if response is not None else None,
-    )
     queue_post(message.pk, eta=when)
 
 
 def due_for_sweep() -> list[int]:
-    now = timezone.now()
-    SlackMessage.objects.filter(
-        state=DeliveryState.SENDING, last_attempt_at__lt=now - STALE_SENDING
-    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
-    return list(
-        SlackMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:1000]
-    )
+    return schedule.due_for_sweep(SlackMessage)

@@ -9,7 +9,6 @@ webhooks (rules/destinations.py) is checked right before every post.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import requests
 from django.conf import settings
@@ -23,16 +22,12 @@ from inbox.connectors import Unavailable
 from inbox.http import ApiClient
 from rules.destinations import UnsafeDestination, check_destination
 
-from . import signing
+from . import schedule, signing
 from .models import Delivery, DeliveryState, Subscription
+from .subscribers import subscriptions_changed
 
 log = logging.getLogger("switchboard.webhooks")
 
-FIRST_DELAY = timedelta(seconds=30)
-MAX_DELAY = timedelta(hours=6)
-# 30 s doubling up to 6 h: the 14th attempt comes about 24 hours after the first.
-MAX_ATTEMPTS = 14
-STALE_SENDING = timedelta(minutes=5)
 # A subscription whose deliveries gave up this many times in a row is switched off.
 DISABLE_AFTER = 5
 RESPONSE_KEPT = 500
@@ -53,10 +48,6 @@ class ReceiverClient(ApiClient):
         return Unavailable(f"HTTP {response.status_code}")
 
 
-def backoff(attempts: int) -> timedelta:
-    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
-
-
 def queue_delivery(delivery_id: int, *, eta=None) -> None:
     from .tasks import deliver_webhook
 
@@ -65,11 +56,8 @@ def queue_delivery(delivery_id: int, *, eta=None) -> None:
 
 
 def claim(delivery_id: int) -> Delivery | None:
-    now = timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, state=DeliveryState.PENDING, next_attempt_at__lte=now
-    ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
-    if not claimed:
+    delivery = schedule.claim(Delivery, delivery_id)
+    if delivery is None:
         return None
     return Delivery.objects.select_related("subscription").get(pk=delivery_id)
 
@@ -111,10 +99,9 @@ def deliver(delivery_id: int) -> Delivery | None:
 
 
 def _delivered(delivery: Delivery, response) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(
-        state=DeliveryState.DELIVERED,
-        delivered_at=timezone.now(),
-        last_error="",
+    schedule.delivered(
+        Delivery,
+        delivery,
         last_status=response.status_code if response is not None else None,
         last_response=response.text[:RESPONSE_KEPT] if response is not None else "",
     )
@@ -124,7 +111,10 @@ def _delivered(delivery: Delivery, response) -> None:
 def _retry_later(delivery: Delivery, error: str, response) -> None:
     status = response.status_code if response is not None else None
     text = response.text[:RESPONSE_KEPT] if response is not None else ""
-    if delivery.attempts >= MAX_ATTEMPTS:
+    when = schedule.reschedule(
+        Delivery, delivery, last_error=error, last_status=status, last_response=text
+    )
+    if when is None:
         _give_up(
             delivery,
             f"gave up after {delivery.attempts} attempts: {error}",
@@ -132,14 +122,6 @@ def _retry_later(delivery: Delivery, error: str, response) -> None:
             text=text,
         )
         return
-    when = timezone.now() + backoff(delivery.attempts)
-    Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-        state=DeliveryState.PENDING,
-        next_attempt_at=when,
-        last_error=error,
-        last_status=status,
-        last_response=text,
-    )
     queue_delivery(delivery.pk, eta=when)
 
 
@@ -171,6 +153,7 @@ def _disable(subscription: Subscription, reason: str) -> None:
     updated = Subscription.objects.filter(pk=subscription.pk, enabled=True).update(
         enabled=False, disabled_reason=reason
     )
+    subscriptions_changed()
     owner = subscription.created_by
     if updated and owner is not None and owner.email:
         send_mail(
@@ -196,13 +179,4 @@ def redeliver(delivery: Delivery) -> bool:
 
 
 def due_for_sweep() -> list[int]:
-    """Pending deliveries whose time has come, and sending ones whose worker died."""
-    now = timezone.now()
-    Delivery.objects.filter(
-        state=DeliveryState.SENDING, last_attempt_at__lt=now - STALE_SENDING
-    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
-    return list(
-        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:1000]
-    )
+    return schedule.due_for_sweep(Delivery)

@@ -12,6 +12,7 @@ from api.serializers import ConversationSerializer, MessageSerializer
 from inbox.models import Conversation, Message
 
 from .models import Delivery, Subscription
+from .subscribers import anyone_subscribed
 
 
 def conversation_data(
@@ -63,7 +64,9 @@ def emit(
     """Store a delivery per interested subscription and queue each after commit.
 
     With a `key`, each subscription gets the event once however often it is emitted.
-    One query when nobody subscribed; the conversation is loaded only for a delivery."""
+    No query when nobody subscribed; the conversation is loaded only for a delivery."""
+    if not anyone_subscribed():
+        return 0
     subscriptions = [
         s for s in Subscription.objects.filter(enabled=True) if event in (s.events or [])
     ]

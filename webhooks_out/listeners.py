@@ -3,20 +3,18 @@ state changes (closed), the audit log (assigned) and the SLA tick (breached)."""
 
 from __future__ import annotations
 
-from inbox import memo
 from inbox.models import Conversation, ConversationState, Message
 
 from . import events
-from .models import Event, Subscription
+from .models import Event
+from .subscribers import anyone_subscribed
 
 
 def on_routed(conversation: Conversation, message: Message, *, new_conversation: bool) -> None:
     """Inside the routing transaction of a customer message (inbox/routing.py): the delivery
     rows commit with the routing, so a crash in between routes, and announces, it again."""
-    if not memo.remembered(
-        "webhooks_out.any_enabled", Subscription.objects.filter(enabled=True).exists
-    ):
-        return  # the usual case: one query per batch of routed messages (inbox/memo.py)
+    if not anyone_subscribed():
+        return  # the usual case: no query at all (a cached flag)
     if new_conversation:
         events.emit(Event.CONVERSATION_CREATED, conversation_id=conversation.pk)
     events.emit(Event.MESSAGE_CREATED, conversation_id=conversation.pk, message=message)
@@ -31,7 +29,7 @@ def on_state_change(conversation: Conversation, old_state: str, new_state: str) 
 def on_sla_breached(conversations: list[Conversation], now) -> None:
     """From the tick (rules.sla.announce_breaches), every minute while a breach lasts: the
     key makes it one delivery per conversation and due time."""
-    if not conversations or not Subscription.objects.filter(enabled=True).exists():
+    if not conversations or not anyone_subscribed():
         return
     for conversation in conversations:
         due = conversation.sla_due_at.isoformat()

@@ -14,6 +14,7 @@ from . import delivery as deliveries
 from .forms import SubscriptionForm
 from .models import Delivery, Subscription
 from .signing import new_secret
+from .subscribers import subscriptions_changed
 
 DELIVERIES_SHOWN = 100
 
@@ -58,6 +59,7 @@ def toggle(request: HttpRequest, pk: int) -> HttpResponse:
         disabled_reason="" if enable else f"disabled by {request.user}",
         consecutive_failures=0 if enable else subscription.consecutive_failures,
     )
+    subscriptions_changed()
     return redirect("webhooks_out:detail", pk=pk)
 
 

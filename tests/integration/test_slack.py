@@ -23,9 +23,10 @@ ESCAPED = "&lt;script&gt;&amp;&lt;@U123&gt;"
 
 
 @pytest.fixture
-def slack(db, settings):
-    with served(SlackStandin()) as standin:
-        settings.SLACK_API_URL = standin.url + "/api"  # the stand-in's Web API
+def slack(db):
+    # override_settings, not pytest-django's `settings`: that one, mixed with a test's
+    # @override_settings, restores the decorator's values after the test (a leak).
+    with served(SlackStandin()) as standin, override_settings(SLACK_API_URL=standin.url + "/api"):
         yield standin
 
 
@@ -184,10 +185,12 @@ def test_a_manager_connects_slack_on_the_settings_page(client, manager, agent):
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
 def test_a_bots_refusals_fail_the_post_and_ratelimited_waits_for_retry_after(
-    db, settings, agent, django_capture_on_commit_callbacks
+    db, agent, django_capture_on_commit_callbacks
 ):
-    with served(SlackStandin(statuses=[429])) as slack:
-        settings.SLACK_API_URL = slack.url + "/api"
+    with (
+        served(SlackStandin(statuses=[429])) as slack,
+        override_settings(SLACK_API_URL=slack.url + "/api"),
+    ):
         connection = connect(slack, "bot")
 
         def assign():

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import conversations as ops
@@ -24,7 +26,7 @@ from switchboard.standin_server import serve_in_thread, served
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
 from webhooks_out import delivery as deliveries
-from webhooks_out import tasks
+from webhooks_out import listeners, schedule, subscribers, tasks
 from webhooks_out.models import Delivery, Subscription
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
@@ -200,7 +202,7 @@ def test_repeated_failure_disables_the_webhook_and_tells_its_owner(
     for _ in range(deliveries.DISABLE_AFTER):
         with django_capture_on_commit_callbacks(execute=True):
             ops.conversation_close(conversation=factories.make_conversation(), actor=manager)
-    Delivery.objects.update(attempts=deliveries.MAX_ATTEMPTS - 1)
+    Delivery.objects.update(attempts=schedule.MAX_ATTEMPTS - 1)
     time_passes(django_capture_on_commit_callbacks)
 
     assert set(Delivery.objects.values_list("state", flat=True)) == {"failed"}
@@ -376,6 +378,33 @@ def test_a_rules_webhook_to_a_private_address_is_refused_at_send(
     delivery = Delivery.objects.get()
     assert delivery.state == "failed" and "private, loopback or link-local" in delivery.last_error
     assert hook.requests == []
+
+
+def test_nobody_subscribed_costs_routing_no_query_until_a_subscription_changes(
+    manager, manager_client, django_capture_on_commit_callbacks
+):
+    conversation = factories.make_conversation()
+    message = conversation.messages.get()
+
+    def queries_of_routing():
+        with CaptureQueriesContext(connection) as captured:
+            listeners.on_routed(conversation, message, new_conversation=True)
+        return len(captured.captured_queries)
+
+    subscribers.subscriptions_changed()  # whatever an earlier test left in the cache
+    assert queries_of_routing() == 1  # asked once...
+    assert queries_of_routing() == 0  # ...then remembered
+
+    subscription = subscribe("https://hooks.example.com/in", "message.created")
+    with django_capture_on_commit_callbacks(execute=False):
+        listeners.on_routed(conversation, message, new_conversation=True)
+    assert Delivery.objects.filter(event="message.created").count() == 1  # seen at once
+
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/manage/webhooks/{subscription.pk}/toggle/")  # disabled
+    assert queries_of_routing() == 1 and queries_of_routing() == 0
+    subscription.delete()
+    assert queries_of_routing() == 1
 
 
 def test_agents_cannot_manage_webhooks(agent_client):

@@ -21,8 +21,8 @@ from switchboard.standin_server import served
 from tests.support import factories
 from tests.support.worker import celery_worker, queueing_for_real, wait_until
 from webhooks_out import tasks
-from webhooks_out.delivery import STALE_SENDING
 from webhooks_out.models import Delivery, Subscription
+from webhooks_out.schedule import STALE_SENDING
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
