@@ -59,8 +59,8 @@ class RollupDay(models.Model):
 
 
 class ReportRollup(models.Model):
-    """One day's report figures for one channel, team and assignee, over all its conversations
-    (tag_id null) or over those with one tag. Ids, not foreign keys: a deleted team or tag
+    """One day's report figures for one channel (and team and assignee, when `detail`), over
+    all its conversations (tag_id null) or over those with one tag. Ids, not foreign keys: a deleted team or tag
     leaves its figures as they were until the day is built again."""
 
     day = models.DateField()
@@ -68,6 +68,9 @@ class ReportRollup(models.Model):
     team_id = models.BigIntegerField(null=True)
     assignee_id = models.BigIntegerField(null=True)
     tag_id = models.BigIntegerField(null=True)
+    # Per team and assignee (True), or the channel's whole day (False, team and assignee
+    # null): a report filtered by neither adds up a few rows a day instead of many.
+    detail = models.BooleanField(default=True)
     conversations = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
     hours = models.JSONField(default=list, help_text="Conversations per hour of the day (24).")
@@ -80,10 +83,10 @@ class ReportRollup(models.Model):
     sla_pending = models.PositiveIntegerField(default=0)
     sla_without_policy = models.PositiveIntegerField(default=0)
     targets = models.JSONField(default=dict, help_text="SLA target minutes -> conversations.")
-    people = models.JSONField(default=dict, help_text="Per agent id, and 'team': their figures.")
+    people = models.JSONField(default=dict, help_text="Per agent id and 'team:<id>': figures.")
 
     class Meta:
-        indexes = [models.Index(fields=["day", "tag_id"], name="rollup_day_tag")]
+        indexes = [models.Index(fields=["day", "detail", "tag_id"], name="rollup_day_tag")]
 
     def __str__(self) -> str:
         return f"rollup {self.day} channel {self.channel_id}"

@@ -85,8 +85,8 @@ def people(scope: ReportScope, *, now=None, collected: Collected | None = None) 
     teams: dict[int, dict] = {}
     for s in collected.slices:
         for key, figures in s.people.items():
-            if key == TEAM:
-                add_people(teams.setdefault(s.team_id, {}), {key: figures})
+            if key.startswith(TEAM):
+                add_people(teams.setdefault(int(key.removeprefix(TEAM)), {}), {key: figures})
             else:
                 add_people(agents.setdefault(int(key), {}), {key: figures})
     names = {
