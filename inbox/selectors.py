@@ -190,6 +190,16 @@ def filtered_conversations(params: ListParams, user) -> QuerySet[Conversation]:
     return qs
 
 
+ROW_DEFERRED = (
+    "context",
+    "channel__credentials",
+    "channel__cursors",
+    "channel__rate_limits",
+    "channel__config",
+    "contact__fields",
+)
+
+
 def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     """What a list row shows, in two queries for any number of rows (rows, then tags).
 
@@ -218,8 +228,9 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     )
     return (
         qs.select_related("channel", "contact", "assignee", "team")
-        # Decrypted only where a platform is called, never for showing a row.
-        .defer("channel__credentials")
+        # What a row never shows: credentials are decrypted only where a platform is
+        # called, and the JSON columns cost a decode each, 50 rows a page.
+        .defer(*ROW_DEFERRED)
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .annotate(
             is_read=Q(last_inbound_at__isnull=True) | Exists(read),
