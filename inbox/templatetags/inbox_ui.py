@@ -307,7 +307,7 @@ def _short(text: str) -> str:
 
 
 def prepare_rows(rows, query: str) -> list:
-    """Give each row (`with_row_data` rows) its `row` HTML for the `row` partial.
+    """Give each row (`with_row_data` and `with_tags` rows) its `row` HTML for the `row` partial.
 
     The partial renders 50 times a page: a `{% url %}`, half a dozen filters and some forty
     template nodes in each row were half the list's time (issue 10). Here the URL is
@@ -341,8 +341,8 @@ def prepare_rows(rows, query: str) -> list:
             '    <span class="line3">'
         )
         start += " ".join(
-            f'<span class="tag" style="border-color: {safe_color(t.color)}">{_e(t.name)}</span>'
-            for t in c.tags.all()
+            f'<span class="tag" style="border-color: {safe_color(color)}">{_e(name)}</span>'
+            for name, color in c.row_tags
         )
         if c.priority != "normal":
             start += f' <span class="prio">{_e(c.get_priority_display())}</span>'
