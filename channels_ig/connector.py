@@ -10,15 +10,13 @@ from inbox.connectors import (
     IdentityData,
     InboundItem,
     ParsedItem,
-    Rejected,
     Responsiveness,
     Unavailable,
 )
-from inbox.http import https_or_empty
 from inbox.models import ActionKind, Channel, ConversationKind, Message
 from meta import window
 
-from . import actions, mentions, parse, polling, webhooks
+from . import actions, client, mentions, parse, polling, webhooks
 from .client import InstagramClient
 from .parse import PLATFORM
 
@@ -94,26 +92,7 @@ class InstagramConnector(Connector):
         return actions.find_landed(action)
 
     def fetch_profile(self, channel, identity_external_id: str) -> IdentityData | None:
-        """Name, username, picture, followers. Instagram withholds them until the person has
-        messaged the account (consent); then nothing is invented: the name stays empty, what
-        we already know is kept, and the inbox shows its own readable fallback."""
-        if identity_external_id.startswith("username:"):
-            return None  # known only by username (mentions): there is no IGSID to look up
-        try:
-            found = InstagramClient.for_channel(channel).profile(identity_external_id)
-        except Rejected:
-            return IdentityData(platform=PLATFORM, external_id=identity_external_id)
-        return IdentityData(
-            platform=PLATFORM,
-            external_id=identity_external_id,
-            name=str(found.get("name") or ""),
-            handle=str(found.get("username") or ""),
-            avatar_url=https_or_empty(found.get("profile_pic")),
-            follower_count=found.get("follower_count")
-            if isinstance(found.get("follower_count"), int)
-            else None,
-            verified=bool(found.get("is_verified_user")),
-        )
+        return client.fetch_profile(channel, identity_external_id)
 
     def window_closes_at(self, conversation) -> datetime | None:
         if conversation.kind == ConversationKind.DM:
