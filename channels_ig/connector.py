@@ -8,12 +8,10 @@ from inbox.connectors import (
     Capability,
     Connector,
     IdentityData,
-    InboundItem,
     ParsedItem,
     Responsiveness,
-    Unavailable,
 )
-from inbox.models import ActionKind, Channel, ConversationKind, Message
+from inbox.models import ActionKind, ConversationKind, Message
 from meta import window
 
 from . import actions, client, mentions, parse, polling, webhooks
@@ -53,24 +51,8 @@ class InstagramConnector(Connector):
 
     def parse(self, event) -> list[ParsedItem]:
         items = parse.parse(event.payload, event.channel)
-        self._wait_for_our_sends(event.channel, items)
+        actions.hold_unmatched_echoes(event.channel, items)
         return items
-
-    @staticmethod
-    def _wait_for_our_sends(channel: Channel, items: list[ParsedItem]) -> None:
-        """An echo we cannot match yet, while a send of ours is in flight, is probably that
-        send: retry the event once the send has recorded its id, rather than ingest it as a
-        message someone sent in the Instagram app."""
-        echoes = [i.external_id for i in items if isinstance(i, InboundItem) and i.is_echo]
-        if not echoes:
-            return
-        known = set(
-            Message.objects.filter(channel=channel, external_id__in=echoes).values_list(
-                "external_id", flat=True
-            )
-        )
-        if set(echoes) - known and actions.in_flight_sends(channel):
-            raise Unavailable("echo of a send still in flight; will match it once recorded")
 
     def poll(self, channel):
         return polling.poll(channel)
