@@ -15,7 +15,7 @@ from django.db import transaction
 
 from inbox import channels
 from inbox.connectors import Rejected, registry
-from inbox.models import Channel, ChannelStatus
+from inbox.models import Channel
 
 from .client import FacebookClient as GraphClient
 
@@ -133,30 +133,11 @@ def instagram_available() -> bool:
     return "instagram" in registry.kinds()
 
 
-@transaction.atomic
 def connect_instagram(*, page: dict, user=None) -> Channel | None:
-    """Create the `instagram` channel for the professional account linked to a Page.
-
-    Its token is the Page's (Instagram API with Facebook Login), stored with the Page id.
-    """
-    account = page.get("instagram_business_account") or {}
-    if not account.get("id") or not instagram_available():
+    """The Instagram account linked to a Page is Instagram's to connect (channels_ig), with
+    the Page's token: the Facebook Login flow hands the Page over when Instagram is here."""
+    if not instagram_available():
         return None
-    credentials = {"access_token": page["access_token"], "page_id": str(page["id"])}
-    channel = Channel.objects.filter(kind="instagram", external_id=str(account["id"])).first()
-    if channel is None:
-        channel = Channel.objects.create(
-            kind="instagram",
-            external_id=str(account["id"]),
-            name=account.get("name") or account.get("username") or account["id"],
-            handle=account.get("username", ""),
-            credentials=credentials,
-        )
-        channels.connected(channel, user=user)
-        return channel
-    if channel.status == ChannelStatus.NEEDS_RECONNECT:
-        channels.reconnect(channel, credentials=credentials, user=user)
-    else:
-        channel.credentials = {**channel.credentials, **credentials}
-        channel.save(update_fields=["credentials"])
-    return channel
+    from channels_ig.connect import connect_linked_account
+
+    return connect_linked_account(page=page, user=user)

@@ -16,14 +16,12 @@ from inbox.connectors import (
     IdentityData,
     ParsedItem,
     PollResult,
-    Rejected,
     Responsiveness,
 )
-from inbox.http import https_or_empty
 from inbox.models import ActionKind, ConversationKind, Direction
 from meta import window
 
-from . import actions, context, parse, polling, webhooks
+from . import actions, client, context, parse, polling, webhooks
 from .client import FacebookClient
 
 if TYPE_CHECKING:
@@ -127,25 +125,4 @@ class FacebookConnector(Connector):
         return parse.comment_permalink(external_id)
 
     def fetch_profile(self, channel: Channel, identity_external_id: str) -> IdentityData | None:
-        """The User Profile API: name and picture of a Messenger PSID.
-
-        Facebook withholds profiles of commenters who never messaged the Page and of people
-        who restrict them: then the name stays empty, never invented, so a name we already
-        know is kept and the inbox shows its own readable fallback.
-        https://developers.facebook.com/docs/messenger-platform/identity/user-profile
-        """
-        try:
-            body = FacebookClient.for_channel(channel).get(
-                identity_external_id, params={"fields": "first_name,last_name,name,profile_pic"}
-            )
-        except Rejected:
-            return IdentityData(platform=self.platform, external_id=identity_external_id)
-        name = body.get("name") or " ".join(
-            part for part in (body.get("first_name"), body.get("last_name")) if part
-        )
-        return IdentityData(
-            platform=self.platform,
-            external_id=identity_external_id,
-            name=str(name or ""),
-            avatar_url=https_or_empty(body.get("profile_pic")),
-        )
+        return client.fetch_profile(channel, identity_external_id)

@@ -59,17 +59,6 @@ def parse(payload: dict[str, Any], channel: Channel) -> list[ParsedItem]:
     return handler(payload, channel)
 
 
-def parse_payload(
-    payload: dict[str, Any], *, page_id: str = "", ctx: ParseContext | None = None
-) -> list[ParsedItem]:
-    """`parse` with the stored context given by hand (the unit tests' and benches' way in)."""
-    ctx = ctx or ParseContext(page_id=page_id)
-    handler = FIELD_HANDLERS.get(str(payload.get("field") or ""))
-    if handler is None:
-        return [UnsupportedItem(f"facebook field {payload.get('field')!r} is not handled")]
-    return handler(payload.get("value") or {}, payload, ctx)
-
-
 def context_for(channel: Channel) -> ParseContext:
     """What parsing may know beyond the payload: the Page, and a post's stored context (a
     read of what another conversation on that post already holds; no HTTP)."""

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from inbox import landing
-from inbox.connectors import Rejected
+from inbox.connectors import InboundItem, ParsedItem, Rejected, Unavailable
 from inbox.models import (
     ActionKind,
     ActionState,
+    Channel,
     Conversation,
     ConversationKind,
     Message,
@@ -292,3 +293,19 @@ def in_flight_sends(channel) -> bool:
         .filter(state__in=[ActionState.SENDING, ActionState.QUEUED], attempts__gte=1)
         .exists()
     )
+
+
+def hold_unmatched_echoes(channel: Channel, items: list[ParsedItem]) -> None:
+    """An echo we cannot match yet, while a send of ours is in flight, is probably that
+    send: retry the event once the send has recorded its id, rather than ingest it as a
+    message someone sent in the Instagram app."""
+    echoes = [i.external_id for i in items if isinstance(i, InboundItem) and i.is_echo]
+    if not echoes:
+        return
+    known = set(
+        Message.objects.filter(channel=channel, external_id__in=echoes).values_list(
+            "external_id", flat=True
+        )
+    )
+    if set(echoes) - known and in_flight_sends(channel):
+        raise Unavailable("echo of a send still in flight; will match it once recorded")

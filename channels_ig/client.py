@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from inbox.connectors import IdentityData, Rejected
+from inbox.http import https_or_empty
 from meta.graph import GraphClient
 
 if TYPE_CHECKING:
@@ -146,3 +148,26 @@ class InstagramClient(GraphClient):
         elif "id" in recipient:
             body["messaging_type"] = "RESPONSE"
         return self.post(f"{self.page_id}/messages", json=body)
+
+
+def fetch_profile(channel: Channel, identity_external_id: str) -> IdentityData | None:
+    """Name, username, picture, followers. Instagram withholds them until the person has
+    messaged the account (consent); then nothing is invented: the name stays empty, what
+    we already know is kept, and the inbox shows its own readable fallback."""
+    if identity_external_id.startswith("username:"):
+        return None  # known only by username (mentions): there is no IGSID to look up
+    try:
+        found = InstagramClient.for_channel(channel).profile(identity_external_id)
+    except Rejected:
+        return IdentityData(platform="instagram", external_id=identity_external_id)
+    return IdentityData(
+        platform="instagram",
+        external_id=identity_external_id,
+        name=str(found.get("name") or ""),
+        handle=str(found.get("username") or ""),
+        avatar_url=https_or_empty(found.get("profile_pic")),
+        follower_count=found.get("follower_count")
+        if isinstance(found.get("follower_count"), int)
+        else None,
+        verified=bool(found.get("is_verified_user")),
+    )

@@ -8,17 +8,13 @@ from inbox.connectors import (
     Capability,
     Connector,
     IdentityData,
-    InboundItem,
     ParsedItem,
-    Rejected,
     Responsiveness,
-    Unavailable,
 )
-from inbox.http import https_or_empty
-from inbox.models import ActionKind, Channel, ConversationKind, Message
+from inbox.models import ActionKind, ConversationKind, Message
 from meta import window
 
-from . import actions, mentions, parse, polling, webhooks
+from . import actions, client, mentions, parse, polling, webhooks
 from .client import InstagramClient
 from .parse import PLATFORM
 
@@ -55,24 +51,8 @@ class InstagramConnector(Connector):
 
     def parse(self, event) -> list[ParsedItem]:
         items = parse.parse(event.payload, event.channel)
-        self._wait_for_our_sends(event.channel, items)
+        actions.hold_unmatched_echoes(event.channel, items)
         return items
-
-    @staticmethod
-    def _wait_for_our_sends(channel: Channel, items: list[ParsedItem]) -> None:
-        """An echo we cannot match yet, while a send of ours is in flight, is probably that
-        send: retry the event once the send has recorded its id, rather than ingest it as a
-        message someone sent in the Instagram app."""
-        echoes = [i.external_id for i in items if isinstance(i, InboundItem) and i.is_echo]
-        if not echoes:
-            return
-        known = set(
-            Message.objects.filter(channel=channel, external_id__in=echoes).values_list(
-                "external_id", flat=True
-            )
-        )
-        if set(echoes) - known and actions.in_flight_sends(channel):
-            raise Unavailable("echo of a send still in flight; will match it once recorded")
 
     def poll(self, channel):
         return polling.poll(channel)
@@ -94,26 +74,7 @@ class InstagramConnector(Connector):
         return actions.find_landed(action)
 
     def fetch_profile(self, channel, identity_external_id: str) -> IdentityData | None:
-        """Name, username, picture, followers. Instagram withholds them until the person has
-        messaged the account (consent); then nothing is invented: the name stays empty, what
-        we already know is kept, and the inbox shows its own readable fallback."""
-        if identity_external_id.startswith("username:"):
-            return None  # known only by username (mentions): there is no IGSID to look up
-        try:
-            found = InstagramClient.for_channel(channel).profile(identity_external_id)
-        except Rejected:
-            return IdentityData(platform=PLATFORM, external_id=identity_external_id)
-        return IdentityData(
-            platform=PLATFORM,
-            external_id=identity_external_id,
-            name=str(found.get("name") or ""),
-            handle=str(found.get("username") or ""),
-            avatar_url=https_or_empty(found.get("profile_pic")),
-            follower_count=found.get("follower_count")
-            if isinstance(found.get("follower_count"), int)
-            else None,
-            verified=bool(found.get("is_verified_user")),
-        )
+        return client.fetch_profile(channel, identity_external_id)
 
     def window_closes_at(self, conversation) -> datetime | None:
         if conversation.kind == ConversationKind.DM:

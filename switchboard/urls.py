@@ -16,7 +16,6 @@ urlpatterns = [
     path("manage/webhooks/", include("webhooks_out.urls")),
     path("settings/slack/", include("slack.urls")),
     path("channels/facebook/", include("channels_fb.urls")),
-    path("channels/instagram/", include("channels_ig.urls")),
     path("channels/x/", include("channels_tw.urls")),
     path("", include("kb.urls")),
     path("", include("inbox.urls")),

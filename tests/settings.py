@@ -3,7 +3,7 @@
 from switchboard.settings import *  # noqa: F403
 from switchboard.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.testchat"]
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.testchat", "tests.support.channels_toy"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
 
 # Fixed secrets, so tests and stand-ins sign alike; they exist only here, never in a deployment.

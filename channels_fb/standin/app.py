@@ -14,8 +14,6 @@ The same operations are methods, for tests in the same process.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -24,9 +22,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-from meta.standin.delivery import Deliverer
+from meta.standin.core import GraphError, GraphStandinCore, check_appsecret_proof, not_found
 
 from . import login
 
@@ -40,44 +38,6 @@ BUSINESS_ID = "2290145874613302"
 USER_ID = "10229475500123456"  # the Facebook user who manages the Pages and logs in
 DAY = 86400
 WRITE_METHODS = {"POST", "DELETE"}
-
-
-class GraphError(Exception):
-    def __init__(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        *,
-        subcode: int | None = None,
-        kind: str = "OAuthException",
-        transient: bool | None = None,
-        headers: dict | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.subcode = status, code, message, subcode
-        self.kind, self.transient, self.headers = kind, transient, headers or {}
-
-    def body(self) -> dict:
-        error: dict[str, Any] = {"message": self.message, "type": self.kind, "code": self.code}
-        if self.subcode is not None:
-            error["error_subcode"] = self.subcode
-        if self.transient is not None:
-            error["is_transient"] = self.transient
-        error["fbtrace_id"] = base64.b32encode(secrets.token_bytes(10)).decode()[:23]
-        return {"error": error}
-
-
-def not_found(object_id: str) -> GraphError:
-    return GraphError(
-        400,
-        100,
-        f"Unsupported get request. Object with ID '{object_id}' does "
-        "not exist, cannot be loaded due to missing permissions, or does not "
-        "support this operation.",
-        subcode=33,
-        kind="GraphMethodException",
-    )
 
 
 @dataclass
@@ -109,7 +69,11 @@ class Page:
     subscribed_fields: list[str] = field(default_factory=list)
 
 
-class GraphStandin:
+class GraphStandin(GraphStandinCore):
+    """Facebook's Graph: Pages, their posts, comments and Messenger threads, Facebook Login."""
+
+    object_name = "page"
+
     def __init__(
         self,
         *,
@@ -120,8 +84,8 @@ class GraphStandin:
         first_id: int = 1044100000000000,
         ask_consent: bool = False,
     ) -> None:
+        super().__init__(app_secret=app_secret, callback_url=callback_url)
         self.app_id = app_id
-        self.app_secret = app_secret
         self.user_name = "Ada Admin"
         # Tests about what comes after the login let the person click through at once; the
         # demo shows the consent page (login.py).
@@ -140,9 +104,6 @@ class GraphStandin:
         self.posted: list[dict] = []  # every write the app made, in order
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
-        self.webhooks = Deliverer(
-            object_name="page", app_secret=app_secret, callback_url=callback_url
-        )
         if seed:
             self.seed()
 
@@ -331,69 +292,7 @@ class GraphStandin:
 
     # ---- WSGI ---------------------------------------------------------------------------------
 
-    def __call__(self, environ, start_response):
-        method = environ["REQUEST_METHOD"]
-        path = environ.get("PATH_INFO", "/")
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        params = dict(query)
-        if raw:
-            if "json" in environ.get("CONTENT_TYPE", ""):
-                try:
-                    params.update(json.loads(raw))
-                except ValueError:
-                    return self._respond(
-                        start_response, GraphError(400, 100, "Invalid JSON in the request body")
-                    )
-            else:
-                params.update(parse_qsl(raw.decode(), keep_blank_values=True))
-        try:
-            if path.startswith("/_standin/"):
-                status, body, headers = 200, self._control(method, path, params), {}
-            else:
-                status, body, headers = self._graph(method, path, params)
-        except GraphError as error:
-            return self._respond(start_response, error)
-        if status in (301, 302):
-            start_response(f"{status} Found", [("Location", body["location"])])
-            return [b""]
-        if isinstance(body, str):  # the login dialog's pages
-            data = body.encode()
-            start_response(
-                f"{status} {'OK' if status == 200 else 'Bad Request'}",
-                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))],
-            )
-            return [data]
-        return self._json(start_response, status, body, headers)
-
-    def _respond(self, start_response, error: GraphError):
-        return self._json(
-            start_response, error.status, error.body(), {**self._usage_headers(), **error.headers}
-        )
-
-    @staticmethod
-    def _json(start_response, status: int, body: Any, headers: dict | None = None):
-        data = json.dumps(body).encode()
-        reason = {
-            200: "OK",
-            302: "Found",
-            400: "Bad Request",
-            403: "Forbidden",
-            404: "Not Found",
-            500: "Internal Server Error",
-        }.get(status, "Status")
-        start_response(
-            f"{status} {reason}",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(data))),
-                *(headers or {}).items(),
-            ],
-        )
-        return [data]
-
-    def _usage_headers(self, *, throttled_minutes: int = 0) -> dict[str, str]:
+    def usage_headers(self, *, throttled_minutes: int = 0) -> dict[str, str]:
         used = min(len(self.calls) % 100, 99)
         app = {
             "call_count": 100 if throttled_minutes else used,
@@ -415,7 +314,7 @@ class GraphStandin:
 
     # ---- Graph routing --------------------------------------------------------------------------
 
-    def _graph(self, method: str, path: str, params: dict) -> tuple[int, Any, dict]:
+    def graph(self, method: str, path: str, params: dict) -> tuple[int, Any, dict]:
         parts = [p for p in path.split("/") if p]
         if parts and parts[0].startswith("v") and "." in parts[0]:
             parts = parts[1:]  # /v24.0/...
@@ -425,7 +324,7 @@ class GraphStandin:
         if route == "dialog/oauth":
             return self._oauth_dialog(method, params)
         if route == "oauth/access_token":
-            return 200, self._access_token(params), self._usage_headers()
+            return 200, self._access_token(params), self.usage_headers()
         token = str(params.get("access_token", ""))
         self._check_token(token, params)
         fault = self._take_fault(method, route)
@@ -438,7 +337,7 @@ class GraphStandin:
                 "please refer to "
                 "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
                 transient=True,
-                headers=self._usage_headers(throttled_minutes=fault.minutes),
+                headers=self.usage_headers(throttled_minutes=fault.minutes),
             )
         if fault and fault.mode == "expired":
             self.revoked.add(token)
@@ -455,7 +354,7 @@ class GraphStandin:
         result = self._dispatch(method, parts, params, token)
         if fault and fault.mode == "timeout_after_accept":
             time.sleep(fault.seconds)  # done, but the answer comes too late
-        return 200, result, self._usage_headers()
+        return 200, result, self.usage_headers()
 
     def _take_fault(self, method: str, route: str) -> Fault | None:
         with self.lock:
@@ -484,14 +383,7 @@ class GraphStandin:
             raise GraphError(
                 400, 190, "Invalid OAuth access token - Cannot parse access token", subcode=467
             )
-        proof = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(str(params.get("appsecret_proof", "")), proof):
-            raise GraphError(
-                400,
-                100,
-                "Invalid appsecret_proof provided in the API argument",
-                kind="GraphMethodException",
-            )
+        check_appsecret_proof(token, params, self.app_secret)
 
     def _page_for_token(self, token: str) -> Page | None:
         return next((p for p in self.pages.values() if p.token == token), None)
@@ -934,7 +826,7 @@ class GraphStandin:
 
     # ---- control endpoints --------------------------------------------------------------------
 
-    def _control(self, method: str, path: str, params: dict) -> Any:
+    def control(self, method: str, path: str, params: dict) -> Any:
         action = path.removeprefix("/_standin/").strip("/")
         if action == "posted":
             return {"data": self.posted}

@@ -17,54 +17,17 @@ import threading
 import time
 from collections import deque
 from typing import Any
-from urllib.parse import parse_qs
 
-from meta.graph import appsecret_proof
-from meta.standin.delivery import Deliverer
+from meta.standin.core import GraphError, GraphStandinCore, check_appsecret_proof, not_found
 
 from .platform import DAY, InstagramAccount, iso
 
-VERSION = re.compile(r"^/v\d+\.\d+")
 MENTIONED_COMMENT = re.compile(r"mentioned_comment\.comment_id\((\w+)\)")
 MENTIONED_MEDIA = re.compile(r"mentioned_media\.media_id\((\w+)\)")
 
 
-class GraphError(Exception):
-    def __init__(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        *,
-        subcode: int | None = None,
-        headers: dict | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(message)
-        error: dict[str, Any] = {
-            "message": message,
-            "type": "OAuthException",
-            "code": code,
-            "fbtrace_id": "AStandinTrace",
-        }
-        if subcode is not None:
-            error["error_subcode"] = subcode
-        error.update(extra)
-        self.status, self.body, self.headers = status, {"error": error}, headers or {}
-
-
-def not_found(object_id: str) -> GraphError:
-    return GraphError(
-        400,
-        100,
-        f"Unsupported get request. Object with ID '{object_id}' does not "
-        "exist, cannot be loaded due to missing permissions, or does not support "
-        "this operation.",
-        subcode=33,
-    )
-
-
-class InstagramStandin:
+class InstagramStandin(GraphStandinCore):
+    object_name = "instagram"
     """Callable as WSGI. `account` holds the state; `faults` is consumed by the next calls."""
 
     def __init__(
@@ -84,14 +47,9 @@ class InstagramStandin:
             from django.conf import settings
 
             app_secret = settings.META_APP_SECRET
-        self.app_secret = app_secret
         kwargs = {"retry_delays": retry_delays} if retry_delays else {}
-        self.webhooks = Deliverer(
-            object_name="instagram",
-            app_secret=app_secret,
-            callback_url=callback_url,
-            batch_window=batch_window,
-            **kwargs,
+        super().__init__(
+            app_secret=app_secret, callback_url=callback_url, batch_window=batch_window, **kwargs
         )
         self.webhooks.start()  # delivers as soon as a callback URL is set
         self.account = InstagramAccount(
@@ -147,48 +105,13 @@ class InstagramStandin:
             return token
 
     # ---- WSGI ------------------------------------------------------------------------------
-    def __call__(self, environ, start_response):
-        method = environ["REQUEST_METHOD"]
-        path = VERSION.sub("", environ.get("PATH_INFO", "")) or "/"
-        query = {
-            k: v[-1]
-            for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        body: dict[str, Any] = {}
-        if raw:
-            if "json" in environ.get("CONTENT_TYPE", ""):
-                body = json.loads(raw)
-            else:
-                body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+    def record(self, method: str, path: str) -> None:
         with self.lock:
             self.calls.append((method, path))
             self.call_times.append(time.monotonic())
-        try:
-            if path.startswith("/_standin/"):
-                status, data, headers = 200, self.control(method, path, {**query, **body}), {}
-            else:
-                status, data, headers = self.graph(method, path, {**query, **body})
-        except GraphError as exc:
-            status, data, headers = exc.status, exc.body, exc.headers
-        except KeyError as exc:
-            status, data, headers = (
-                400,
-                {"error": {"message": f"missing {exc}", "type": "OAuthException", "code": 100}},
-                {},
-            )
-        payload = json.dumps(data).encode()
-        headers = {
-            "Content-Type": "application/json",
-            **headers,
-            "X-App-Usage": json.dumps(self._usage()),
-        }
-        start_response(
-            f"{status} {'OK' if status < 400 else 'Error'}",
-            [*headers.items(), ("Content-Length", str(len(payload)))],
-        )
-        return [payload]
+
+    def usage_headers(self) -> dict[str, str]:
+        return {"X-App-Usage": json.dumps(self._usage())}
 
     def _usage(self) -> dict[str, int]:
         """X-App-Usage: the share of a per-minute budget used (throttling itself is a fault)."""
@@ -210,8 +133,7 @@ class InstagramStandin:
                 "Saturday, 15-Mar-25 18:00:00 PDT.",
                 subcode=463,
             )
-        if params.get("appsecret_proof") != appsecret_proof(token, self.app_secret):
-            raise GraphError(400, 100, "Invalid appsecret_proof provided in the API argument")
+        check_appsecret_proof(token, params, self.app_secret)
 
     def _apply_fault(self, fault: dict) -> None:
         mode = fault["mode"]
@@ -241,7 +163,7 @@ class InstagramStandin:
                 400, 190, "Error validating access token: Session has expired.", subcode=463
             )
         if mode == "error500":
-            raise GraphError(500, 1, "An unknown error has occurred.", is_transient=True)
+            raise GraphError(500, 1, "An unknown error has occurred.", transient=True)
         if mode == "window":
             raise GraphError(
                 400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
