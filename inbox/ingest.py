@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -75,6 +75,8 @@ class IngestResult:
     profiles_wanted: set[int] = field(default_factory=set)
     # Conversations whose context only a platform read can complete (inbox/enrich.py).
     context_wanted: set[int] = field(default_factory=set)
+    # Every message stored now, customer's or not, placeholders included.
+    stored: list[Message] = field(default_factory=list)
 
 
 # ---- storing --------------------------------------------------------------------------------
@@ -209,6 +211,13 @@ def claim_events(event_id: int, *, limit: int) -> list[InboundEvent]:
             state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
         )
     else:
+        # Most tasks of a busy channel find their event taken by an earlier batch: one
+        # unlocked read says so, before a transaction and a lock are spent on it.
+        peek = InboundEvent.objects.filter(pk=event_id).values_list(
+            "state", "next_attempt_at", "claimed_at"
+        )
+        if not any(_is_claimable(*row, now=now) for row in peek):
+            return []
         with transaction.atomic():
             # Locked by its key (skipping it while another worker claims it), then judged.
             own = (
@@ -330,6 +339,8 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
             total.unsupported += result.unsupported
             total.profiles_wanted |= result.profiles_wanted
             total.context_wanted |= result.context_wanted
+            total.stored += result.stored
+        _link_orphan_replies(total.stored)
         # Done in the same commit as the messages: what is left (routing, context,
         # profiles) is durable work of its own, so nothing is lost in between.
         now = timezone.now()
@@ -338,6 +349,20 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
                 state=state, last_error=error, processed_at=now
             )
     return total
+
+
+def _link_orphan_replies(messages: list[Message]) -> None:
+    """Replies stored before their parent (events arrive in any order) get linked to it."""
+    by_channel: dict[int, list[str]] = {}
+    for message in messages:
+        by_channel.setdefault(message.channel_id, []).append(message.external_id)
+    for channel_id, external_ids in by_channel.items():
+        parent = Message.objects.filter(
+            channel_id=channel_id, external_id=OuterRef("parent_external_id")
+        ).values("pk")[:1]
+        Message.objects.filter(
+            channel_id=channel_id, parent__isnull=True, parent_external_id__in=external_ids
+        ).exclude(parent_external_id="").update(parent_id=Subquery(parent))
 
 
 def _fail(event: InboundEvent) -> None:
@@ -509,6 +534,8 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
         conversation.tags.add(*tags)
     message, created = _upsert_message(channel, conversation, item, identity)
     result.touched.add(conversation.pk)
+    if created and message.external_id:
+        result.stored.append(message)
     if conversation_created:
         result.new_conversations.append(conversation)
     if created and not message.placeholder:
@@ -563,10 +590,8 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         )
         _apply_state(message, item)
         return message, False
-    # Replies that arrived before their parent get linked now.
-    Message.objects.filter(
-        channel=channel, parent_external_id=item.external_id, parent__isnull=True
-    ).update(parent=message)
+    # Replies that arrived before their parent are linked to it once the batch is applied
+    # (_link_orphan_replies), in one statement for all the batch's new messages.
     return message, True
 
 
