@@ -96,3 +96,33 @@ def test_a_batch_costs_fewer_statements_per_event_than_events_one_by_one(channel
     together = per_event(10, 50, 2000)
 
     assert together < alone * 0.8
+
+
+def test_a_channel_task_takes_what_waits_and_queues_the_next_one_when_its_batch_is_full(
+    channel,
+):
+    events = [
+        stored(channel, event(f"w{i}", thread=f"w{i}", text=f"question {i}?", ts=300 + i))
+        for i in range(5)
+    ]
+
+    # Two at a time: each full batch queues the channel's next task (run at once here,
+    # as the tests' tasks are eager) before it processes its own.
+    ingest.process_waiting(channel.pk, limit=2)
+
+    for one in events:
+        one.refresh_from_db()
+        assert (one.state, one.attempts) == (EventState.DONE, 1)
+    assert Message.objects.filter(channel=channel, routed_at__isnull=False).count() == 5
+    assert ingest.process_waiting(channel.pk) is None  # nothing left
+
+
+def test_a_burst_of_deliveries_for_one_channel_is_taken_by_its_channel_task(channel, client):
+    # (That the broker then holds one task for the burst: test_sweep.py.)
+    from inbox.models import InboundEvent as Event
+    from tests.support.testchat_events import post_events
+
+    post_events(client, *[event(f"b{i}", thread=f"b{i}", ts=400 + i) for i in range(3)])
+
+    assert set(Event.objects.values_list("state", flat=True)) == {EventState.DONE}
+    assert Event.objects.filter(queued_at__isnull=False).count() == 3
