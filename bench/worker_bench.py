@@ -1,15 +1,16 @@
 """Benchmark: one Celery worker process's events/s at 10k, 200k and 1M messages.
 
     python -m bench worker_bench
-    BENCH_SIZES=10000,1000000 BENCH_EVENTS=1000 python -m bench worker_bench
+    BENCH_SIZES=10000,1000000 BENCH_EVENTS=1000 BENCH_WORKERS=1,2,4 python -m bench worker_bench
 
 Each size has its own PostgreSQL database (BENCH_DATABASE_URL with `_10k`, `_200k`, `_1m`
 appended; default switchboard_bench_*), seeded once by bench/seed.py and reused. A real
 `celery worker -c 1` runs on Redis (REDIS_URL, default redis://127.0.0.1:6379/0) with the
 seeded rules, SLA policies and the classifier; the Graph stand-in answers what the rules post.
 After a warm-up, BENCH_EVENTS fresh comment webhooks are stored at once, as a burst of Meta
-deliveries would be, and the worker's time to finish them all gives events/s. Then a few
-more are processed in this process to count SQL queries per event.
+deliveries would be, and the worker's time to finish them all gives events/s; that is
+repeated with a worker of 2 and 4 pool processes (BENCH_WORKERS). Then a few more are
+processed in this process to count SQL statements per event, alone and in a batch.
 
 Each size runs in its own Python process (Django is set up once per process).
 """
@@ -94,7 +95,8 @@ def wait_finished(ids: list[int], timeout: float) -> float:
 
 
 def queries_per_event(traffic, n: int = 20) -> tuple[float, float]:
-    """(SQL statements, ms) per event, processed in this process, with nothing else running."""
+    """(SQL statements, ms) per event, each processed alone in this process (as when events
+    arrive one at a time), with nothing else running."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -113,11 +115,58 @@ def queries_per_event(traffic, n: int = 20) -> tuple[float, float]:
     return counts[n // 2], times[n // 2] * 1000
 
 
-def measure(size: int, events: int) -> dict:
+def queries_per_batched_event(traffic, n: int = 50) -> tuple[float, float]:
+    """(SQL statements, ms) per event when n are waiting and one task takes them together."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox import ingest
+
+    ids = store(traffic, n)
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        ingest.process_batch(min(ids), limit=n)
+        seconds = time.perf_counter() - started
+    return len(captured) / n, seconds * 1000 / n
+
+
+def burst(traffic, events: int, *, env: dict, concurrency: int) -> dict:
+    """A cold `celery worker -c concurrency`, warmed up, then `events` stored at once."""
+    from inbox.models import InboundEvent
+
+    from . import services
+
+    with services.celery_worker(env, concurrency=concurrency) as worker:
+        wait_finished(store(traffic, 20), timeout=180)  # warm: models, connections
+        cpu = services.worker_cpu_seconds(worker.pid), services.database_cpu_seconds()
+        started = time.monotonic()
+        ids = store(traffic, events)
+        finished = wait_finished(ids, timeout=events * 2 + 60)
+        # CPU spent per event by the worker and by its database connections: the cost,
+        # which other load on a shared machine inflates far less than the wall clock.
+        worker_cpu = (services.worker_cpu_seconds(worker.pid) - cpu[0]) / len(ids)
+        database_cpu = (services.database_cpu_seconds() - cpu[1]) / len(ids)
+        rss = services.resident_mb(worker.pid)
+    seconds = finished - started
+    return {
+        "workers": concurrency,
+        "events": len(ids),
+        "failed": InboundEvent.objects.filter(pk__in=ids).exclude(state="done").count(),
+        "seconds": seconds,
+        "events_per_s": len(ids) / seconds,
+        "ms_per_event": seconds * 1000 / len(ids),
+        "worker_rss_mb": rss,
+        "worker_cpu_ms": worker_cpu * 1000,
+        "database_cpu_ms": database_cpu * 1000,
+        "load": os.getloadavg()[0],
+    }
+
+
+def measure(size: int, events: int, workers: list[int]) -> dict:
     queue = "bench-worker"  # fixed, so that purging it clears what a stopped run left
     url = setup(size, queue=queue)
     from channels_fb.standin import GraphStandin
-    from inbox.models import InboundEvent, Message
+    from inbox.models import Message
     from switchboard.celery import app
     from switchboard.standin_server import served
 
@@ -129,37 +178,20 @@ def measure(size: int, events: int) -> dict:
         page_channel(api_base_url=graph.url)
         traffic = traffic_module.for_database()
         env = services.environment(url, queue=queue)
-        with services.celery_worker(env) as worker:
-            wait_finished(store(traffic, 20), timeout=180)  # warm: models, connections
-            cpu = services.worker_cpu_seconds(worker.pid), services.database_cpu_seconds()
-            started = time.monotonic()
-            ids = store(traffic, events)
-            finished = wait_finished(ids, timeout=events * 2 + 60)
-            # CPU spent per event by the worker and by its database connections: the cost,
-            # which other load on a shared machine inflates far less than the wall clock.
-            worker_cpu = (services.worker_cpu_seconds(worker.pid) - cpu[0]) / len(ids)
-            database_cpu = (services.database_cpu_seconds() - cpu[1]) / len(ids)
-            rss = services.resident_mb(worker.pid)
+        bursts = [burst(traffic, events, env=env, concurrency=c) for c in workers]
         graph.webhooks.stop()
         app.control.purge()
-        failed = InboundEvent.objects.filter(pk__in=ids).exclude(state="done").count()
         queries, ms_inline = queries_per_event(traffic)
+        batched_queries, batched_ms = queries_per_batched_event(traffic)
         app.control.purge()
-    seconds = finished - started
     return {
         "size": size,
         "messages": Message.objects.count(),
-        "events": len(ids),
-        "failed": failed,
-        "seconds": seconds,
-        "events_per_s": len(ids) / seconds,
-        "ms_per_event": seconds * 1000 / len(ids),
+        "bursts": bursts,
         "queries_per_event": queries,
         "ms_inline": ms_inline,
-        "worker_rss_mb": rss,
-        "worker_cpu_ms": worker_cpu * 1000,
-        "database_cpu_ms": database_cpu * 1000,
-        "load": os.getloadavg()[0],
+        "queries_per_batched_event": batched_queries,
+        "ms_batched": batched_ms,
     }
 
 
@@ -172,11 +204,12 @@ def pg_cpu(result: dict) -> str:
 def main() -> list[dict]:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", ",".join(map(str, SIZES))).split(",")]
     events = int(os.environ.get("BENCH_EVENTS", "600"))
+    workers = os.environ.get("BENCH_WORKERS", "1,2,4")
     results = []
     for size in sizes:
         print(f"-- {size:,} messages", flush=True)
         out = subprocess.run(
-            [sys.executable, "-m", "bench.worker_bench", str(size), str(events)],
+            [sys.executable, "-m", "bench.worker_bench", str(size), str(events), workers],
             stdout=subprocess.PIPE,
             text=True,
             check=True,
@@ -185,30 +218,34 @@ def main() -> list[dict]:
         print("\n".join(lines[:-1]), flush=True)
         results.append(json.loads(lines[-1]))
     print(
-        "\none worker process (celery -c 1), PostgreSQL + Redis, classifier + SLA + seeded "
-        "rules on\n"
+        "\ncelery worker -c N (N pool processes), PostgreSQL + Redis, classifier + SLA + seeded "
+        f"rules on; a burst of {events} comment webhooks stored at once\n"
     )
     print(
         "ms/event: wall clock; CPU ms/event: the worker's own, and its PostgreSQL backends'; "
-        "inline: one event processed in the benchmark's process; load: 1-minute load average\n"
+        "SQL/event: one event processed alone in the benchmark's process, and one of 50 "
+        "taken together (ms likewise); load: 1-minute load average\n"
     )
     print(
-        f"{'messages':>10} {'events':>7} {'events/s':>9} {'ms/event':>9} {'CPU worker':>11} "
-        f"{'CPU pg':>7} {'SQL/event':>10} {'ms inline':>10} {'worker MB':>10} {'failed':>7} "
-        f"{'load':>5}"
+        f"{'messages':>10} {'workers':>7} {'events/s':>9} {'ms/event':>9} {'CPU worker':>11} "
+        f"{'CPU pg':>7} {'SQL alone':>10} {'SQL batch':>10} {'ms alone':>9} {'ms batch':>9} "
+        f"{'worker MB':>10} {'failed':>7} {'load':>5}"
     )
     for r in results:
-        print(
-            f"{r['messages']:>10,} {r['events']:>7} {r['events_per_s']:>9.1f} "
-            f"{r['ms_per_event']:>9.1f} {r['worker_cpu_ms']:>11.1f} {pg_cpu(r):>7} "
-            f"{r['queries_per_event']:>10} {r['ms_inline']:>10.1f} {r['worker_rss_mb']:>10.0f} "
-            f"{r['failed']:>7} {r['load']:>5.1f}"
-        )
+        for b in r["bursts"]:
+            print(
+                f"{r['messages']:>10,} {b['workers']:>7} {b['events_per_s']:>9.1f} "
+                f"{b['ms_per_event']:>9.1f} {b['worker_cpu_ms']:>11.1f} {pg_cpu(b):>7} "
+                f"{r['queries_per_event']:>10} {r['queries_per_batched_event']:>10.1f} "
+                f"{r['ms_inline']:>9.1f} {r['ms_batched']:>9.1f} {b['worker_rss_mb']:>10.0f} "
+                f"{b['failed']:>7} {b['load']:>5.1f}"
+            )
     return results
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3:
-        print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]))))
+    if len(sys.argv) == 4:
+        workers = [int(w) for w in sys.argv[3].split(",")]
+        print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), workers)))
     else:
         main()

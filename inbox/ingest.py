@@ -20,12 +20,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from . import crypto, enrich, live, memo, payloads, profiles, queueing, routing, text
+from . import (
+    crypto,
+    enrich,
+    live,
+    memo,
+    payloads,
+    profiles,
+    queueing,
+    routing,
+    shared_cache,
+    text,
+)
 from .connectors import (
     ConnectorError,
     EventToStore,
@@ -75,6 +87,8 @@ class IngestResult:
     profiles_wanted: set[int] = field(default_factory=set)
     # Conversations whose context only a platform read can complete (inbox/enrich.py).
     context_wanted: set[int] = field(default_factory=set)
+    # Every message stored now, customer's or not, placeholders included.
+    stored: list[Message] = field(default_factory=list)
 
 
 # ---- storing --------------------------------------------------------------------------------
@@ -99,7 +113,7 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
             kind=kind, external_id__in={e.channel_external_id for e in events}
         ).values_list("external_id", "id")
     )
-    stored, new_ids = Stored(), []
+    stored, new_ids = Stored(), {}
     with transaction.atomic():
         for event in events:
             payload, reason = payloads.poison_reason(event.payload)
@@ -117,8 +131,8 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
                 if obj.state == EventState.POISONED:
                     stored.poisoned += 1
                 else:
-                    new_ids.append(obj.pk)
-        transaction.on_commit(lambda: queue_events(new_ids))
+                    new_ids.setdefault(obj.channel_id, []).append(obj.pk)
+        transaction.on_commit(lambda: queue_new_events(new_ids))
     return stored
 
 
@@ -158,6 +172,52 @@ def queue_events(event_ids: list[int]) -> int:
     if published:
         InboundEvent.objects.filter(pk__in=published).update(queued_at=stamp)
     return len(published)
+
+
+# A channel's "a task is on its way" mark lives this long: past it, a lost task is replaced
+# by the next delivery's (and the sweep finds whatever is still waiting).
+PENDING_SECONDS = 10
+
+
+def _pending_key(channel_id: int) -> str:
+    return f"ingest:pending:{channel_id}"
+
+
+@shared_cache.degrades(lambda channel_id: None)
+def _mark_pending(channel_id: int) -> bool | None:
+    """True if this call marked the channel's task as on its way; None without the cache."""
+    return cache.add(_pending_key(channel_id), 1, timeout=PENDING_SECONDS)
+
+
+@shared_cache.degrades(lambda channel_id: None)
+def _clear_pending(channel_id: int) -> None:
+    cache.delete(_pending_key(channel_id))
+
+
+def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
+    """After the commit that stored them: one task per channel takes its new events.
+
+    A burst of deliveries for one Page queues one task, not one per delivery: a task still
+    on its way (marked in the shared cache) will take what was stored since, as it takes
+    every fresh event of its channel when it starts (`process_waiting`). Without the cache,
+    or for an event with no channel, each event gets its own task as before. Returns how
+    many events are now queued.
+    """
+    from .tasks import process_channel_events
+
+    alone, queued, stamp = [], [], timezone.now()
+    for channel_id, event_ids in by_channel.items():
+        marked = _mark_pending(channel_id) if channel_id is not None else None
+        if marked is None:
+            alone += event_ids
+            continue
+        if marked and not queueing.publish(process_channel_events, (channel_id,)):
+            _clear_pending(channel_id)
+            break  # broker down: the events are stored and the sweep will queue them
+        queued += event_ids
+    if queued:
+        InboundEvent.objects.filter(pk__in=queued).update(queued_at=stamp)
+    return len(queued) + queue_events(alone)
 
 
 # ---- processing -----------------------------------------------------------------------------
@@ -209,6 +269,13 @@ def claim_events(event_id: int, *, limit: int) -> list[InboundEvent]:
             state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
         )
     else:
+        # Most tasks of a busy channel find their event taken by an earlier batch: one
+        # unlocked read says so, before a transaction and a lock are spent on it.
+        peek = InboundEvent.objects.filter(pk=event_id).values_list(
+            "state", "next_attempt_at", "claimed_at"
+        )
+        if not any(_is_claimable(*row, now=now) for row in peek):
+            return []
         with transaction.atomic():
             # Locked by its key (skipping it while another worker claims it), then judged.
             own = (
@@ -235,6 +302,33 @@ def claim_events(event_id: int, *, limit: int) -> list[InboundEvent]:
             )
     if not claimed:
         return []
+    return _claimed(ids, now)
+
+
+def _fresh(channel_id: int):
+    """A channel's events never claimed yet, oldest first."""
+    return InboundEvent.objects.filter(
+        state=EventState.STORED, attempts=0, channel_id=channel_id
+    ).order_by("received_at", "id")
+
+
+def claim_waiting(channel_id: int, *, limit: int) -> tuple[list[InboundEvent], bool]:
+    """Take up to `limit` fresh events of a channel; (the events, whether more may wait)."""
+    now = timezone.now()
+    with transaction.atomic():
+        waiting = _fresh(channel_id)
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True)
+        ids = list(waiting.values_list("pk", flat=True)[:limit])
+        # Conditional, so that without SKIP LOCKED two workers still never share an event.
+        claimed = InboundEvent.objects.filter(
+            pk__in=ids, state=EventState.STORED, attempts=0
+        ).update(state=EventState.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    return (_claimed(ids, now) if claimed else []), len(ids) == limit
+
+
+def _claimed(ids: list[int], now) -> list[InboundEvent]:
+    """The events of `ids` this claim (at `now`) took, with their channel, oldest first."""
     events = list(
         InboundEvent.objects.select_related("channel")
         .filter(pk__in=ids, state=EventState.PROCESSING, claimed_at=now)
@@ -257,6 +351,22 @@ def process_event(event_id: int) -> IngestResult | None:
     return process_batch(event_id, limit=1)
 
 
+def process_waiting(channel_id: int, *, limit: int | None = None) -> IngestResult | None:
+    """The channel's task (queue_new_events): take its fresh events, up to `limit`, and
+    process them as a batch; when there may be more, queue the next task first, so that
+    another worker can take them meanwhile."""
+    limit = limit or settings.INGEST_BATCH_SIZE
+    # Unmarked before taking: a delivery stored from now on queues a task of its own.
+    _clear_pending(channel_id)
+    with memo.batch():
+        events, more = claim_waiting(channel_id, limit=limit)
+        if more:
+            queue_new_events({channel_id: []})
+        if not events:
+            return None
+        return _process(events)
+
+
 def process_batch(event_id: int, *, limit: int | None = None) -> IngestResult | None:
     """Process `event_id` and the fresh events of its channel queued behind it, together.
 
@@ -272,6 +382,12 @@ def process_batch(event_id: int, *, limit: int | None = None) -> IngestResult | 
         events = claim_events(event_id, limit=limit)
         if not events:
             return None
+        return _process(events)
+
+
+def _process(events: list[InboundEvent]) -> IngestResult:
+    """Parse, apply (one transaction), announce and route claimed events; queue enrichment."""
+    with memo.batch():
         parsed = []
         for event in events:
             if event.channel is None:
@@ -330,6 +446,8 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
             total.unsupported += result.unsupported
             total.profiles_wanted |= result.profiles_wanted
             total.context_wanted |= result.context_wanted
+            total.stored += result.stored
+        _link_orphan_replies(total.stored)
         # Done in the same commit as the messages: what is left (routing, context,
         # profiles) is durable work of its own, so nothing is lost in between.
         now = timezone.now()
@@ -338,6 +456,20 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
                 state=state, last_error=error, processed_at=now
             )
     return total
+
+
+def _link_orphan_replies(messages: list[Message]) -> None:
+    """Replies stored before their parent (events arrive in any order) get linked to it."""
+    by_channel: dict[int, list[str]] = {}
+    for message in messages:
+        by_channel.setdefault(message.channel_id, []).append(message.external_id)
+    for channel_id, external_ids in by_channel.items():
+        parent = Message.objects.filter(
+            channel_id=channel_id, external_id=OuterRef("parent_external_id")
+        ).values("pk")[:1]
+        Message.objects.filter(
+            channel_id=channel_id, parent__isnull=True, parent_external_id__in=external_ids
+        ).exclude(parent_external_id="").update(parent_id=Subquery(parent))
 
 
 def _fail(event: InboundEvent) -> None:
@@ -509,6 +641,8 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
         conversation.tags.add(*tags)
     message, created = _upsert_message(channel, conversation, item, identity)
     result.touched.add(conversation.pk)
+    if created and message.external_id:
+        result.stored.append(message)
     if conversation_created:
         result.new_conversations.append(conversation)
     if created and not message.placeholder:
@@ -563,10 +697,8 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         )
         _apply_state(message, item)
         return message, False
-    # Replies that arrived before their parent get linked now.
-    Message.objects.filter(
-        channel=channel, parent_external_id=item.external_id, parent__isnull=True
-    ).update(parent=message)
+    # Replies that arrived before their parent are linked to it once the batch is applied
+    # (_link_orphan_replies), in one statement for all the batch's new messages.
     return message, True
 
 

@@ -33,6 +33,33 @@ def batch():
         _memo.reset(token)
 
 
+def add_up(key: Hashable, amount: int, write: Callable[[dict], None]) -> None:
+    """Count `amount` towards `key` and have `write(totals)` store the counts when the batch's
+    transaction is about to commit (`write_counts`); outside a batch, store it at once."""
+    memo = _memo.get()
+    if memo is None:
+        write({key: amount})
+        return
+    counts, _ = memo.setdefault(("counts", write), ({}, write))
+    counts[key] = counts.get(key, 0) + amount
+
+
+def write_counts() -> None:
+    """Store what `add_up` counted in this batch (call inside its transaction, at the end).
+
+    Each writer gets its totals at once, so it can update rows in a fixed order: counters
+    that every worker bumps (a rule's hit count) are then locked only for the end of the
+    transaction, and never in an order that could deadlock two workers.
+    """
+    memo = _memo.get()
+    if memo is None:
+        return
+    for key in [k for k in memo if isinstance(k, tuple) and k and k[0] == "counts"]:
+        counts, write = memo.pop(key)
+        if counts:
+            write(counts)
+
+
 def remembered(key: Hashable, read: Callable[[], T]) -> T:
     """`read()`, once per batch for this key; every time outside a batch."""
     memo = _memo.get()

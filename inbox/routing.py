@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from . import live
+from . import live, memo
 from .models import Conversation, Direction, Message
 
 log = logging.getLogger("switchboard.routing")
@@ -88,6 +88,7 @@ def route_messages(message_ids: Iterable[int]) -> int:
                     _run(listener, conversation, message, starts)
                 started.add(conversation.pk)
             live.conversation_changed(message.conversation_id)
+        memo.write_counts()  # what the listeners counted (rule hits), in this commit
     return claimed
 
 

@@ -17,6 +17,12 @@ def process_inbound_event(event_id: int) -> None:
     ingest.process_batch(event_id)
 
 
+@shared_task(ignore_result=True)
+def process_channel_events(channel_id: int) -> None:
+    # Queued once for a burst of a channel's deliveries (ingest.queue_new_events).
+    ingest.process_waiting(channel_id)
+
+
 @shared_task(ignore_result=True, max_retries=0)
 def send_action(action_id: int) -> None:
     # max_retries=0: a post is never retried blindly by Celery; the outbox decides.

@@ -197,13 +197,21 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
             hit.audit.data["actions"] = hit.outcomes
             hit.audit.save(update_fields=["data"])
             if rule.id is not None:
-                Rule.objects.filter(pk=rule.id).update(
-                    hit_count=F("hit_count") + 1, last_hit_at=timezone.now()
-                )
+                # Every worker bumps the same few rule rows: counted per batch and stored
+                # at its end, in id order (inbox/memo.py), not locked for the whole batch.
+                memo.add_up(rule.id, 1, _store_hits)
             live.conversation_changed(item.conversation.pk)
     finally:
         _acting.reset(token)
     return hit
+
+
+def _store_hits(counts: dict[int, int]) -> None:
+    now = timezone.now()
+    for rule_id in sorted(counts):
+        Rule.objects.filter(pk=rule_id).update(
+            hit_count=F("hit_count") + counts[rule_id], last_hit_at=now
+        )
 
 
 def _run_action(compiled: CompiledAction, item: Item, hit: Hit) -> str:

@@ -4,8 +4,9 @@ A query that scans `inbox_message` costs nothing on a test database and 340 ms a
 messages (the reply-linking UPDATE did, before its index). So the test gives the planner a
 Page with a history and real statistics (bench/seed.py's bulk fill, then ANALYZE), runs
 webhook deliveries of every Facebook shape through the real webhook URL and the worker's
-path (store, claim, parse, upsert, classify, SLA, rules, outbox), and EXPLAIN ANALYZEs
-every statement they ran. A Seq Scan on a big table, or an index scan that reads and
+path (store, claim, parse, upsert, classify, SLA, rules, outbox), then a burst of new
+comments and replies taken by the worker as one batch, and EXPLAIN ANALYZEs every
+statement they ran. A Seq Scan on a big table, or an index scan that reads and
 discards a large part of one, fails the test, with the statement and the scan.
 """
 
@@ -15,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.seed import page_channel, seed
 from inbox import ingest
+from inbox.models import InboundEvent
 from tests.support.facebook import fixture_bytes, post_signed
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,23 @@ DELIVERIES = [
     "fb_message_delivery",
     "fb_message_read",
 ]
+
+
+BURST = 20
+
+
+def store_burst(source, n: int) -> list[int]:
+    """Store n of the benchmark's comment webhooks, unprocessed; their ids, oldest first."""
+    from channels_fb.webhooks import events_from_body
+
+    events = [e for _ in range(n) for e in events_from_body(source.next()[0])]
+    ingest.store_events("facebook", events)
+    keys = [e.delivery_key for e in events]
+    return list(
+        InboundEvent.objects.filter(channel_kind="facebook", delivery_key__in=keys)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def scans(sql: str) -> list[str]:
@@ -94,11 +113,20 @@ def test_seeding_fills_a_page_with_history(history):
 
 
 def test_no_ingest_statement_scans_a_big_table(history, client, django_capture_on_commit_callbacks):
+    from bench import traffic
+
+    burst = traffic.for_database()
     with CaptureQueriesContext(connection) as captured:
         for name in DELIVERIES:
             with django_capture_on_commit_callbacks(execute=True):
                 assert post_signed(client, fixture_bytes(name)).status_code == 200
+        # A burst waiting for the worker, taken as one batch: new comments from returning
+        # customers and replies in old threads (bench/traffic.py).
+        with django_capture_on_commit_callbacks(execute=False):
+            waiting = store_burst(burst, BURST)
+        assert ingest.process_batch(waiting[0]).new_inbound
         ingest.events_due_for_sweep()
+    assert not InboundEvent.objects.filter(pk__in=waiting).exclude(state="done").exists()
     statements = [
         q["sql"]
         for q in captured.captured_queries
