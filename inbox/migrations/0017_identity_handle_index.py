@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0015_conversation_sla_due_soon_at'),
+        ('inbox', '0016_report_and_storm_indexes'),
     ]
 
     operations = [
