@@ -12,14 +12,22 @@ from inbox.access import require_agent
 from .models import ApiToken
 from .tokens import token_create, token_revoke
 
+SHOWN_ONCE_KEY = "api_new_token"
+
 
 def tokens(request: HttpRequest) -> HttpResponse:
     require_agent(request)
-    created = None
     if request.method == "POST":
         token, raw = token_create(user=request.user, name=request.POST.get("name", ""))
-        # Rendered, not redirected: the raw token lives only in this one response.
-        created = {"token": token, "raw": raw}
+        # Post/redirect/get, so a reload never creates a second token: the raw token waits
+        # in the session for the one page that shows it, and is gone from there once shown.
+        request.session[SHOWN_ONCE_KEY] = {"pk": token.pk, "raw": raw}
+        return redirect("api:tokens")
+    created = None
+    fresh = request.session.pop(SHOWN_ONCE_KEY, None)
+    if fresh:
+        token = ApiToken.objects.filter(pk=fresh["pk"], user=request.user).first()
+        created = {"token": token, "raw": fresh["raw"]} if token else None
     response = render(
         request,
         "api/tokens.html",

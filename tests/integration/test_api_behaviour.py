@@ -319,14 +319,16 @@ def test_the_session_works_for_the_apps_own_pages_with_csrf(agent, conversation)
 
 
 def test_a_token_is_shown_once_and_stored_only_as_a_digest(agent_client, agent):
-    page = agent_client.post("/settings/api-tokens/", {"name": "shop sync"})
-    assert page.status_code == 200
+    page = agent_client.post("/settings/api-tokens/", {"name": "shop sync"}, follow=True)
+    assert page.redirect_chain == [("/settings/api-tokens/", 302)]
     assert page["Cache-Control"] == "no-store"
     raw = page.content.decode().split("data-new-token>")[1].split("<")[0]
     assert raw.startswith("sb_") and len(raw) > 40
     token = ApiToken.objects.get(user=agent)
     assert raw not in (token.digest, token.prefix) and raw.startswith(token.prefix)
+    # Shown once: a reload shows it no more, and creates no second token.
     assert raw not in agent_client.get("/settings/api-tokens/").content.decode()
+    assert ApiToken.objects.filter(user=agent).count() == 1
 
     other = Client()
     assert other.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200

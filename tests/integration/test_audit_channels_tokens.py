@@ -89,7 +89,7 @@ def test_disabling_and_deleting_a_channel_in_the_admin_is_audited(admin_client, 
 
 
 def test_api_tokens_created_and_revoked_are_audited_without_the_token(admin_client):
-    created = admin_client.post("/settings/api-tokens/", {"name": "shop sync"})
+    created = admin_client.post("/settings/api-tokens/", {"name": "shop sync"}, follow=True)
     raw = created.context["created"]["raw"]
     token = ApiToken.objects.get(name="shop sync")
     admin_client.post(f"/settings/api-tokens/{token.pk}/revoke/")
