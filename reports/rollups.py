@@ -27,8 +27,9 @@ over. `manage.py rebuild_report_rollups` builds any range from scratch. A change
 conversation to another day (an earlier message arriving late) rebuilds the new day only.
 
 Cost: a 90-day report reads a few hundred rows whatever the volume, plus today's live rows,
-which grow through the day: at a million conversations in 90 days (11,000 a day) a whole day
-built live took about 3 s on the shared machine, against 0.8 s with a third of a day. The next
+which grow through the day: at a million conversations in 90 days (11,000 a day) the page took
+about 2 s with a whole day built live on the shared machine, against 0.75 s with a third of
+a day (bench/reports_bench.py). The next
 step is to keep today's slices incrementally too (a new conversation adds its counts; its
 first answer moves it from unanswered to answered and adds its durations; an SLA falling due
 moves it from pending to missed), with the live rows read only for what changed since.
