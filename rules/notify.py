@@ -1,9 +1,11 @@
 """Outgoing notifications of rules: Slack incoming webhooks and plain JSON webhooks.
 
-Both are sent after the rule's transaction commits (nobody hears of a change that rolled
-back). A webhook call is a stored delivery of webhooks_out: signed, retried with backoff,
-shown on the Webhooks page with a Redeliver button (docs/webhooks.md); receivers
-deduplicate by its id. A Slack notification is posted once, never retried blindly.
+Both are stored in the rule's transaction and sent once it commits (nobody hears of a
+change that rolled back), on the outgoing webhooks' schedule: retried with backoff for
+about a day, swept after a worker died. A webhook call is a delivery of webhooks_out,
+signed and shown on the Webhooks page with a Redeliver button (docs/webhooks.md);
+receivers deduplicate by its id. A Slack notification is a post of slack/, listed on the
+Slack page (docs/slack.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import logging
 
 import requests
-from django.db import transaction
 
 from inbox.connectors import Rejected, Unavailable
 from inbox.http import ApiClient
@@ -59,9 +60,10 @@ class SlackClient(WebhookClient):
 
 
 def queue_slack(url: str, text: str) -> None:
-    from .tasks import notify_slack
+    """Store the post now, in the rule's transaction; it is sent once that commits."""
+    from slack import notify
 
-    transaction.on_commit(lambda: notify_slack.delay(url, text))
+    notify.rule_notification(url, text)
 
 
 def queue_webhook(url: str, payload: dict, *, event: str = "") -> None:

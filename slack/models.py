@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     SLA_BREACHED = "sla_breached", "SLA breached"
     STORM = "storm", "A storm on a post"
     TEST = "test", "A test message"
+    RULE = "rule", "A rule's Slack notification"
 
 
 class Method(models.TextChoices):

@@ -177,6 +177,11 @@ def storm(url: str, text: str, key: str) -> None:
     enqueue(target={"url": url}, kind=Kind.STORM, key=key, text=escape(text))
 
 
+def rule_notification(url: str, text: str) -> SlackMessage | None:
+    """A rule's "Notify Slack" to the incoming webhook it names (text already escaped)."""
+    return enqueue(target={"url": url}, kind=Kind.RULE, key=f"rule:{uuid.uuid4().hex}", text=text)
+
+
 def test_message(connection: SlackConnection, *, by) -> SlackMessage | None:
     """The settings page's "Send a test message": stored and sent like every post."""
     return enqueue(

@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='slackmessage',
             name='kind',
-            field=models.CharField(choices=[('new_conversation', 'A new conversation in the folder'), ('assigned', 'A conversation assigned to an agent'), ('mentioned', 'An agent mentioned in a note'), ('sla_due_soon', 'SLA about to breach'), ('sla_breached', 'SLA breached'), ('storm', 'A storm on a post'), ('test', 'A test message')], max_length=20),
+            field=models.CharField(choices=[('new_conversation', 'A new conversation in the folder'), ('assigned', 'A conversation assigned to an agent'), ('mentioned', 'An agent mentioned in a note'), ('sla_due_soon', 'SLA about to breach'), ('sla_breached', 'SLA breached'), ('storm', 'A storm on a post'), ('test', 'A test message'), ('rule', "A rule's Slack notification")], max_length=20),
         ),
     ]

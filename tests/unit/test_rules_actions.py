@@ -19,8 +19,10 @@ from inbox.models import (
 from rules import engine
 from rules.models import BusinessHours, Rule
 from rules.routing import round_robin_pick
+from slack.models import SlackMessage
 from switchboard.standin_server import served
 from tests.support import factories
+from webhooks_out.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +221,8 @@ def test_slack_and_webhook_are_posted_after_commit(receiver, django_capture_on_c
     assert slack["text"].startswith("Rule 'Test rule' matched every item on Test channel")
     assert "&lt;b&gt;!&lt;/b&gt;" in slack["text"]  # customer text cannot inject Slack markup
     assert hook_path == "/hook"
+    # Both stored rows, retried like every outgoing post, not fire-and-forget.
+    assert SlackMessage.objects.get().state == Delivery.objects.get().state == "delivered"
     assert hook["type"] == "rule.matched"  # a webhooks_out delivery (docs/webhooks.md)
     assert hook["data"]["rule"] == "Test rule"
     assert hook["data"]["conversation"]["id"] == conversation.pk
