@@ -181,8 +181,9 @@ class Responsiveness:
 class ComposerOption:
     """A choice the composer offers for one reply (a message tag, a template...).
 
-    Shown as a checkbox named `name`; when ticked, `{name: True}` reaches the connector in
-    the outbound action's payload. Only options the connector offered are passed back.
+    Shown as a checkbox named `name` (not one of the composer's own fields: text, mode...);
+    when ticked, `{name: True}` reaches the connector in the outbound action's payload.
+    Only options the connector offered for this conversation are passed back.
     """
 
     name: str
