@@ -154,10 +154,9 @@ def drive(url: str, *, seconds: float, headers=(), script: str = "", args=()) ->
 
 def webhook_bodies(path: Path, n: int) -> None:
     """n signed Meta webhooks, each a new comment, one a line: signature, tab, body."""
-    from django.conf import settings
-
     from channels_fb.graph import sign_body
     from channels_fb.standin.delivery import meta_json
+    from django.conf import settings
 
     from . import traffic
 

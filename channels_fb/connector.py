@@ -6,7 +6,7 @@ and context (docs/adding-a-channel.md).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from inbox.connectors import (
@@ -16,13 +16,11 @@ from inbox.connectors import (
     IdentityData,
     ParsedItem,
     PollResult,
-    Responsiveness,
 )
 from inbox.models import ActionKind, ConversationKind, Direction
 from meta import window
 
 from . import actions, client, context, parse, polling, webhooks
-from .client import FacebookClient
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -32,19 +30,9 @@ if TYPE_CHECKING:
 
 class FacebookConnector(Connector):
     kind = "facebook"
-    webhook_slug = "facebook"
-    platform = "facebook"
     label = "Facebook Page"
     connect_url_name = "channels_fb:connect"
-    # Meta's "Very responsive to messages" badge: over the last 7 days, a response rate of
-    # 90 % and a response time of 15 minutes, on private messages; spam, instant replies and
-    # away messages do not count (Meta Business Help Centre, "Learn how Facebook Pages get
-    # the 'Very responsive to messages' badge"). Wall clock: Meta applies no business hours.
-    responsiveness = Responsiveness(
-        within=timedelta(minutes=15),
-        kinds=frozenset({ConversationKind.DM}),
-        name="Very responsive badge",
-    )
+    responsiveness = window.VERY_RESPONSIVE_BADGE
     capabilities = frozenset(
         {
             Capability.REPLY,
@@ -67,14 +55,7 @@ class FacebookConnector(Connector):
         return parse.parse(event.payload, event.channel)
 
     def fetch_context(self, channel: Channel, conversation: Conversation) -> dict | None:
-        post_id = conversation.context_external_id
-        if not post_id:
-            return None
-        client = FacebookClient.for_channel(channel)
-        post = context.fetch_post_context(client, post_id, page_id=channel.external_id)
-        if post.get("by_visitor"):
-            context.join_visitor_post(conversation, post_id)
-        return post
+        return context.fetch(channel, conversation)
 
     def poll(self, channel: Channel) -> PollResult:
         return polling.poll(channel)

@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from inbox.http import https_or_empty
 from inbox.models import Conversation, ConversationKind, Message
 
+from .client import FacebookClient
+
 if TYPE_CHECKING:
     from inbox.models import Channel
     from meta.graph import GraphClient
@@ -59,6 +61,21 @@ def fetch_post_context(client: GraphClient, post_id: str, *, page_id: str) -> di
     """
     post = client.get(post_id, params={"fields": POST_FIELDS})
     return context_from_post({"id": post_id, **post}, page_id=page_id)
+
+
+def fetch(channel: Channel, conversation: Conversation) -> dict[str, Any] | None:
+    """The post a conversation's comments are on, read once they are shown (enrichment).
+
+    A post that turns out to be a visitor's makes the conversation that post's own.
+    """
+    post_id = conversation.context_external_id
+    if not post_id:
+        return None
+    client = FacebookClient.for_channel(channel)
+    post = fetch_post_context(client, post_id, page_id=channel.external_id)
+    if post.get("by_visitor"):
+        join_visitor_post(conversation, post_id)
+    return post
 
 
 def join_visitor_post(conversation: Conversation, post_id: str) -> None:

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from inbox.connectors import (
     Capability,
     Connector,
     IdentityData,
     ParsedItem,
-    Responsiveness,
 )
 from inbox.models import ActionKind, ConversationKind, Message
 from meta import window
 
 from . import actions, client, mentions, parse, polling, webhooks
 from .client import InstagramClient
-from .parse import PLATFORM
 
 
 class InstagramConnector(Connector):
     kind = "instagram"
-    webhook_slug = "instagram"
-    platform = PLATFORM
     label = "Instagram"
     # No like: the Graph API offers no way to like an Instagram comment.
     capabilities = frozenset(
@@ -36,15 +32,7 @@ class InstagramConnector(Connector):
         }
     )
     max_text_length = 2200  # Instagram's limit for a comment or caption
-    # Meta's (the same measure for Instagram messages) "Very responsive to messages" badge: over the last 7 days, a response rate of
-    # 90 % and a response time of 15 minutes, on private messages; spam, instant replies and
-    # away messages do not count (Meta Business Help Centre, "Learn how Facebook Pages get
-    # the 'Very responsive to messages' badge"). Wall clock: Meta applies no business hours.
-    responsiveness = Responsiveness(
-        within=timedelta(minutes=15),
-        kinds=frozenset({ConversationKind.DM}),
-        name="Very responsive badge",
-    )
+    responsiveness = window.VERY_RESPONSIVE_BADGE  # the same measure for Instagram messages
 
     def handle_webhook(self, request):
         return webhooks.handle(request)

@@ -68,7 +68,9 @@ WINDOW_REASON = (
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
-    """hex(HMAC-SHA256(app_secret, access_token)), sent with every call."""
+    """hex(HMAC-SHA256(app_secret, access_token)), sent with every call, so a stolen token is
+    useless without the app secret:
+    https://developers.facebook.com/docs/graph-api/guides/secure-requests"""
     return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 

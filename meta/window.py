@@ -12,11 +12,21 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from inbox.connectors import ComposerOption
+from inbox.connectors import ComposerOption, Responsiveness
 from inbox.models import Conversation, ConversationKind
 
 MESSAGING_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+# Meta's "Very responsive to messages" badge: over the last 7 days, a response rate of
+# 90 % and a response time of 15 minutes, on private messages; spam, instant replies and
+# away messages do not count (Meta Business Help Centre, "Learn how Facebook Pages get
+# the 'Very responsive to messages' badge"). Wall clock: Meta applies no business hours.
+VERY_RESPONSIVE_BADGE = Responsiveness(
+    within=timedelta(minutes=15),
+    kinds=frozenset({ConversationKind.DM}),
+    name="Very responsive badge",
+)
 
 
 def human_agent_tag_available(conversation: Conversation, now: datetime | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""The Graph API stand-in: `GraphStandin` (a WSGI app) and its Meta-style webhook delivery."""
+"""Facebook's Graph API stand-in: `GraphStandin`, on the Meta stand-in core (meta/standin/)."""
 
 from .app import PAGE_ID, PAGE_TOKEN, POST_ID, GraphStandin
 

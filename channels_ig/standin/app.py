@@ -1,4 +1,5 @@
-"""The Instagram Graph API stand-in: a WSGI app serving the endpoints the connector uses.
+"""The Instagram Graph API stand-in: the endpoints the connector uses, on the Meta stand-in
+core (meta/standin/core.py: request reading, error bodies, appsecret_proof, the deliverer).
 
 Paths may carry a version prefix (`/v24.0/...`) as the real host's do. Every call must bring
 a valid `access_token` and its `appsecret_proof`. Errors use Meta's body and codes:

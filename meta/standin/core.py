@@ -5,7 +5,7 @@ prefix `/v24.0/...`; parameters in the query string, a form body or a JSON body)
 errors with Meta's error body (`{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}`, https://developers.facebook.com/docs/graph-api/guides/error-handling),
 checks `appsecret_proof` as Meta does (hex HMAC-SHA256 of the token with the app secret,
-https://developers.facebook.com/docs/graph-api/securing-requests/), and delivers webhooks
+https://developers.facebook.com/docs/graph-api/guides/secure-requests), and delivers webhooks
 with the one Meta deliverer (delivery.py). `/_standin/...` is the control surface of tests
 and the demo. Each stand-in extends it with its own objects, routes, faults and usage.
 """

@@ -548,3 +548,27 @@ def test_hostile_text_is_stored_verbatim_for_escaping_on_display(channel, delive
     message = Message.objects.get()
     assert message.text == "<script>alert(1)</script>"
     assert message.author_identity.profile_url == ""  # never a URL built from odd usernames
+
+
+def test_events_stored_before_the_one_meta_splitter_still_parse(channel):
+    """Instagram events stored in the earlier shape (`kind` wrapping the item) read as before,
+    so no data migration is needed."""
+    from channels_ig import parse
+
+    body = fixture("ig_comments.json")
+    entry = body["entry"][0]
+    legacy = {
+        "object": "instagram",
+        "account_id": entry["id"],
+        "time": entry["time"],
+        "kind": "change",
+        "change": entry["changes"][0],
+    }
+    (item,) = parse.parse(legacy, channel)
+    assert item.external_id == "17951830425873216"
+    assert item.context_external_id == MEDIA_ID
+
+    dm = fixture("ig_messages_text.json")["entry"][0]
+    legacy_dm = {"kind": "messaging", "account_id": dm["id"], "messaging": dm["messaging"][0]}
+    (message,) = parse.parse(legacy_dm, channel)
+    assert message.thread_id == f"dm:{DM_CUSTOMER}"

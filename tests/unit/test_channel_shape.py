@@ -29,10 +29,6 @@ MAX_METHOD_LINES = 12
 # The foundation's own test double predates the shape and tests the core, not a channel;
 # the toy channel (tests/support/channels_toy) is the suite's channel in the shape.
 NOT_CHANNEL_APPS = {"testchat": "the foundation's test double (tests/support/testchat)"}
-PENDING = {
-    "channels_tw": "channels_tw is brought into the shape on the `chan` branch; "
-    "the lead removes this mark after merging `chan` and `meta`",
-}
 
 
 def problems(package: str) -> list[str]:
@@ -112,7 +108,7 @@ def _connector_problems(package: str) -> list[str]:
     connector = classes[0]
     found = [
         f"connector.py {connector.__name__} has no {attr}"
-        for attr in ("kind", "webhook_slug", "platform", "label")
+        for attr in ("kind", "label")
         if not getattr(connector, attr, "")
     ]
     for name, method in vars(connector).items():
@@ -153,13 +149,6 @@ def channel_apps() -> list[str]:
     return sorted(found)
 
 
-def _param(package: str):
-    label = package.rsplit(".", 1)[-1]
-    if label in PENDING:
-        return pytest.param(package, marks=pytest.mark.xfail(reason=PENDING[label], strict=False))
-    return pytest.param(package)
-
-
 # ---- the registered channels ------------------------------------------------------------------
 
 
@@ -168,7 +157,7 @@ def test_the_channels_and_the_toy_channel_are_all_checked():
     assert "tests.support.channels_toy" in channel_apps()
 
 
-@pytest.mark.parametrize("package", [_param(p) for p in channel_apps()])
+@pytest.mark.parametrize("package", channel_apps())
 def test_every_registered_channel_app_has_the_shape(package):
     assert problems(package) == []
 

@@ -9,8 +9,6 @@ from . import actions, parse, polling, webhooks
 
 class ToyConnector(Connector):
     kind = "toy"
-    webhook_slug = "toy"
-    platform = "toy"
     label = "Toy"
     capabilities = frozenset({Capability.REPLY})
 

@@ -58,8 +58,6 @@ def sign(body: bytes) -> str:
 class TestchatConnector(Connector):
     __test__ = False
     kind = "testchat"
-    webhook_slug = "testchat"
-    platform = "testchat"
     label = "Testchat"
     capabilities = frozenset(
         {Capability.REPLY, Capability.LIKE, Capability.HIDE, Capability.DELETE}
