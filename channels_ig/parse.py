@@ -278,6 +278,7 @@ def mention_item(*, media_id: str, comment_id: str, found: dict, at: datetime) -
         context_external_id=external_id,
         context=context,
         context_wanted=not found,
+        text_wanted=not found,
         permalink=str(found.get("permalink") or "") if not comment_id else "",
         extra={**extra, "media_id": media_id},
     )

@@ -93,6 +93,9 @@ class InboundItem:
     `media_url` (a picture or story), `type` ("post", "media", "story"...), `created`. Others
     are kept. `context_wanted` says the context is only what the event carried: a worker
     fetches the rest later (`Connector.fetch_context`), the message is never held for it.
+    `text_wanted` says the event carried no text at all (an Instagram mention names only its
+    ids): the message is shown at once, and routing (classification, SLA, rules) waits for
+    its text, which the same enrichment fills in.
     """
 
     kind: ItemKind
@@ -107,6 +110,7 @@ class InboundItem:
     context_external_id: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     context_wanted: bool = False
+    text_wanted: bool = False
     is_echo: bool = False
     outbound_ref: str = ""  # our OutboundAction id, when the platform echoes metadata
     private: bool = False

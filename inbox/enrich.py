@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from . import channels, live, queueing
+from . import channels, live, queueing, routing
 from .connectors import AuthExpired, ConnectorError, RateLimited, Rejected
 from .models import Channel, ChannelStatus, ContextState, Conversation
 
@@ -107,7 +107,8 @@ def _settle(
     conversation: Conversation, fetched: dict[str, Any], state: str, error: str = ""
 ) -> None:
     """Store the outcome on this conversation and on every other still waiting for the same
-    post or media of the channel: one read serves all comments under a busy post."""
+    post or media of the channel: one read serves all comments under a busy post. Then the
+    messages that waited for their text are routed (the sweep routes them if this fails)."""
     same = Q(pk=conversation.pk)
     if conversation.context_external_id:
         same |= Q(
@@ -116,6 +117,7 @@ def _settle(
             context_state=ContextState.WANTED,
         )
     with transaction.atomic():
+        settled = []
         for waiting in Conversation.objects.select_for_update().filter(same):
             Conversation.objects.filter(pk=waiting.pk).update(
                 context={**waiting.context, **fetched},
@@ -124,6 +126,12 @@ def _settle(
                 context_error=error[:500],
             )
             live.conversation_changed(waiting.pk)
+            settled.append(waiting.pk)
+        to_route = routing.text_settled(settled)
+    try:
+        routing.route_messages(to_route)
+    except Exception:
+        log.exception("routing after the context of %s failed; the sweep retries it", settled)
 
 
 def _back_off(conversation: Conversation, error: str, *, at=None) -> None:

@@ -673,7 +673,7 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         author_identity=identity,
         text=item.text or "",
         attachments=item.attachments,
-        extra=item.extra,
+        extra={**item.extra, routing.TEXT_WANTED: True} if item.text_wanted else item.extra,
         platform_timestamp=item.timestamp,
         state_timestamp=item.timestamp,
         parent=parent,

@@ -20,12 +20,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import live, memo
 from .models import Conversation, Direction, Message
 
 log = logging.getLogger("switchboard.routing")
+
+# Set in `Message.extra` while a message's text is still to be read from the platform (see
+# `InboundItem.text_wanted`): rules and classification would read an empty message, so it
+# is routed when the enrichment settles (inbox/enrich.py), whether or not the text came.
+TEXT_WANTED = "text_wanted"
 
 # (conversation, message, starts the conversation?) -> None; run in the routing transaction.
 routing_listeners: list[Callable[..., None]] = []
@@ -120,8 +126,23 @@ def _run(listener, conversation: Conversation, message: Message, starts: bool) -
 
 def _unrouted():
     return Message.objects.filter(
-        routed_at__isnull=True, direction=Direction.INBOUND, placeholder=False
+        ~Q(extra__has_key=TEXT_WANTED),
+        routed_at__isnull=True,
+        direction=Direction.INBOUND,
+        placeholder=False,
     )
+
+
+def text_settled(conversation_ids: Iterable[int]) -> list[int]:
+    """The enrichment of these conversations settled: their messages that waited for their
+    text may be routed now (with it, or without if the platform would not show it)."""
+    waiting = Message.objects.filter(
+        conversation_id__in=list(conversation_ids), extra__has_key=TEXT_WANTED
+    )
+    for message in waiting.only("pk", "extra"):
+        extra = {k: v for k, v in message.extra.items() if k != TEXT_WANTED}
+        Message.objects.filter(pk=message.pk).update(extra=extra)
+    return unrouted_in(conversation_ids)
 
 
 def messages_due_for_sweep(grace: timedelta | None = None) -> list[int]:

@@ -58,3 +58,30 @@ def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands
     [posted] = standin.account.posted_of("mention_reply")
     assert posted["media_id"] == value["media_id"]
     assert posted["text"] == "Lo sentimos, te escribimos"
+
+
+def test_a_mention_is_classified_and_its_rules_run_on_its_text_once_it_is_read(ig_wired):
+    """The webhook names only the mention's ids: routing waits for the text the enrichment
+    reads, so a keyword rule and the language see what the customer wrote, once."""
+    from rules.models import Rule
+
+    Rule.objects.create(
+        name="Broken",
+        conditions={"all": [{"type": "text_contains_any", "value": ["rota"]}]},
+        actions=[{"type": "add_tag", "value": "Broken"}],
+    )
+    standin, channel = ig_wired
+    value = standin.account.add_mention(
+        text="@polarisoutfitters la mochila llegó rota", username="pablo.trekking", on="comment"
+    )
+    message = wait_for(
+        lambda: Message.objects.filter(
+            external_id=value["comment_id"], routed_at__isnull=False
+        ).first(),
+        what="the mention routed",
+    )
+    assert "rota" in message.text
+    conversation = message.conversation
+    assert list(conversation.tags.values_list("name", flat=True)) == ["Broken"]
+    assert conversation.language == "es"
+    assert Rule.objects.get(name="Broken").hit_count == 1
