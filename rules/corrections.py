@@ -13,8 +13,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from audit.log import record
-from inbox.models import Conversation, Direction, Message
+from inbox.models import AuditEvent, Conversation, Direction, Message
 
 from .classify import Intent
 from .models import IntentCorrection
@@ -49,12 +48,12 @@ def correct_intent(conversation: Conversation, intent: str, user) -> IntentCorre
     )
     Conversation.objects.filter(pk=conversation.pk).update(intent=intent)
     conversation.intent = intent
-    record(
+    # On the conversation's timeline: "Mia: intent corrected (other → complaint)".
+    AuditEvent.objects.create(
+        conversation=conversation,
         actor=user,
         verb="intent_corrected",
-        target=conversation,
-        before={"intent": predicted},
-        after={"intent": intent},
+        data={"reason": f"{predicted or 'none'} → {intent}", "intent": intent},
     )
     return correction
 
