@@ -1,54 +1,40 @@
 """Response-scheme classifier: language + intent of an inbound social message.
 
-Pure Python, no Django imports, so it can be used from models, Celery tasks,
-management commands or standalone scripts alike.
+No Django imports, so it can be used from models, Celery tasks, management commands or
+standalone scripts alike.  rules/CLASSIFIER.md has the figures and how to retrain.
 
     >>> from rules.classify import classify
     >>> c = classify("zipper broke after two uses, really disappointed")
     >>> c.language, c.intent, c.matched
-    ('en', <Intent.COMPLAINT: 'complaint'>, 'disappointed')
-
-Language detection
-------------------
-``detect_language`` wraps lingua (``lingua-language-detector``).  The detector
-is built once, with its n-gram models preloaded, from ``DETECTOR_LANGUAGES``:
-the six languages we have intent lexicons for (en, ru, et, de, es, zh).
-Importing this module costs nothing; the detector is built on first use or
-by ``warm_up()``, which the Celery worker calls as each process starts
-(switchboard/celery.py), so no customer message waits on a model load.
-Measured on the dev machine (CPython 3.11, lingua 2.1.1, models preloaded,
-``python -m rules.eval_intent``, 366 short messages):
-
-=============================  ======  =======  ==========================
-detector                        load    RSS      language accuracy (eval)
-=============================  ======  =======  ==========================
-6 languages, high accuracy      2.3 s   ~215 MB  98.9 %   (the default)
-20 languages, high accuracy     5.6 s   ~500 MB  98.6 %
-20 languages, low accuracy      0.3 s   ~65 MB   94.5 %
-6 languages, low accuracy       0.1 s   ~35 MB   97.0 %
-=============================  ======  =======  ==========================
-
-Social messages are short, and that is where the high-accuracy 1..5-gram
-models earn their keep.  ``SWITCHBOARD_LANGDETECT_LANGUAGES`` (comma-separated
-ISO 639-1 codes, e.g. "en,ru,et,de,es,zh,fr,it") widens the set at ~20 MB per
-language per process; ``SWITCHBOARD_LANGDETECT_LOW_ACCURACY=1`` (or
-``configure_language_detector``) switches to trigram models.
-
-Size cap
---------
-Classification and language detection read at most the first ``MAX_CHARS``
-characters of a message.  The cost of the lexicon grows with the length of the
-text (a 100,000-character comment took 1-4 s, and its detection more), while
-what a message is about shows in how it opens; the cap keeps any one message
-to a few milliseconds of a worker.
+    ('en', <Intent.COMPLAINT: 'complaint'>, "complaint: 'disappointed'")
 
 Intent
 ------
-``LexiconIntentClassifier`` scores per-language cue lexicons (module-level
-dicts below, data only) plus language-independent cues (links, emoji, "?"),
-then applies a short priority list (``_decide``).  Anything better -- a
-fine-tuned transformer, an LLM call -- can be plugged in with
-``set_default_classifier`` as long as it implements ``IntentClassifier``.
+``ModelIntentClassifier`` is a softmax regression over hashed character and word n-grams
+plus the cue lexicons below (which intents they found a cue for, and what the old
+priority list would decide), trained by ``python -m rules.train_intent`` on the messages
+in ``intent_data/`` and shipped as ``intent_data/intent.npz``.  Its probabilities are
+temperature-calibrated on a dev split; ``classify()`` says ``Intent.UNSURE`` when the best
+one is below ``SWITCHBOARD_INTENT_UNSURE_BELOW`` (default 0.5).  ``matched`` is the
+lexicon's cue for the chosen intent when there is one, else the words that pushed the
+model towards it most.  ``LexiconIntentClassifier`` (the cue lexicons with a priority
+list) is still here: as features, as the explanation, and as a baseline.
+
+Language detection
+------------------
+``detect_language`` is the weighted vote of the project's character n-gram identifier
+(``intent_data/language.npz``, trained on the same messages: transliterated Russian,
+slang, emoji) and lingua's low-accuracy models for the six languages; Han script is
+Chinese, kana/Hangul/Arabic/... and low-probability guesses are "" (unknown).
+
+Both models load once per process, in ``warm_up()``, which the Celery worker calls as
+each process starts (switchboard/celery.py), so no customer message waits on a load.
+
+Size cap
+--------
+Classification and language detection read at most the first ``MAX_CHARS`` characters
+of a message: what a message is about shows in how it opens, and the cap keeps any one
+message to a few milliseconds of a worker.
 """
 
 from __future__ import annotations

@@ -223,9 +223,42 @@ def train_language(train, dev, l2=LANGUAGE_L2, epochs=EPOCHS) -> tuple[LinearMod
     return model, {"dev_n": len(dev), "dev_accuracy": float((pred == y_dev).mean()), "l2": l2}
 
 
+ABLATIONS = {
+    "without the lexicon features": ("lex",),
+    "without character n-grams": ("c",),
+    "without word bigrams": ("b",),
+    "words + lexicon only": ("c", "b"),
+}
+
+
+def ablate(train, dev) -> None:
+    """Dev macro-F1 with feature families left out (the table in CLASSIFIER.md)."""
+    from rules import classify
+    from rules.classify import LexiconIntentClassifier
+
+    lexicon = LexiconIntentClassifier()
+    gold = np.array([INTENTS.index(r["intent"]) for r in dev])
+    pred = np.array([INTENTS.index(lexicon.classify(r["text"], r["language"])) for r in dev])
+    print(f"lexicon priority list alone: dev macro-F1 {macro_f1(gold, pred, len(INTENTS))[0]:.3f}")
+    full = classify._intent_inputs
+    try:
+        for label, dropped in ABLATIONS.items():
+
+            def without(text, language, dropped=dropped):
+                names, firsts, norm = full(text, language)
+                return [n for n in names if not n.startswith(dropped)], firsts, norm
+
+            classify._intent_inputs = without
+            _, fig = train_intent(train, dev)
+            print(f"model {label}: dev macro-F1 {fig['dev_macro_f1']:.3f}")
+    finally:
+        classify._intent_inputs = full
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m rules.train_intent", description=__doc__)
     ap.add_argument("--search", action="store_true", help="try a few L2 strengths first")
+    ap.add_argument("--ablate", action="store_true", help="first score feature families left out")
     ap.add_argument("--dry-run", action="store_true", help="print figures, write nothing")
     args = ap.parse_args(argv)
     rows = load_rows()
@@ -238,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         for l2 in (1e-5, 1e-4, 1e-3):
             _, fig = train_language(train, dev, l2=l2)
             print(f"language l2={l2:g}: dev accuracy {fig['dev_accuracy']:.3f}")
+    if args.ablate:
+        ablate(train, dev)
     started = time.perf_counter()
     intent_model, intent_fig = train_intent(train, dev, l2=intent_l2)
     language_model, language_fig = train_language(train, dev, l2=language_l2)
