@@ -64,7 +64,7 @@ __all__ = [
     "get_default_classifier",
     "normalize",
     "set_default_classifier",
-    "unsure_below",
+    "unsure_threshold",
     "warm_up",
 ]
 
@@ -798,7 +798,7 @@ def _confidence(intent: Intent, s: dict[Intent, float]) -> float:
 DEFAULT_UNSURE_BELOW = 0.5
 
 
-def unsure_below() -> float:
+def unsure_threshold() -> float:
     """The confidence under which ``classify`` says ``Intent.UNSURE``."""
     raw = os.environ.get("SWITCHBOARD_INTENT_UNSURE_BELOW", "")
     try:
@@ -849,13 +849,6 @@ class ModelIntentClassifier:
     def classify(self, text: str, language: str) -> Intent:
         return self.explain(text, language).intent
 
-    def probabilities(self, text: str, language: str) -> dict[str, float]:
-        from .ngram_model import hash_features
-
-        idx, val = hash_features(intent_features(text, language))
-        probs = self.model.probabilities(idx, val)
-        return {c: float(p) for c, p in zip(self.model.classes, probs, strict=True)}
-
     def explain(self, text: str, language: str) -> Classification:
         from .ngram_model import hash_features
 
@@ -887,7 +880,7 @@ class ModelIntentClassifier:
             is_han_pair = name[0] == "c" and len(name) == 3 and _HAN.match(name[1])
             if not (is_word or is_han_pair):
                 continue
-            gram = name[1:]
+            gram = name[1:41]  # customer text: a word is shown, capped
             words[gram] = words.get(gram, 0.0) + by_bucket.get(bucket(name), 0.0)
         top = [w for w, s in sorted(words.items(), key=lambda kv: -kv[1]) if s > 0][:2]
         return f"{intent.value}: " + ", ".join(repr(w) for w in top) if top else ""
@@ -926,7 +919,7 @@ def classify(
     """
     text = head(text or "")
     lang = detect_language(text) if language is None else language
-    threshold = globals()["unsure_below"]() if unsure_below is None else unsure_below
+    threshold = unsure_threshold() if unsure_below is None else unsure_below
     clf = get_default_classifier()
     if not isinstance(clf, ExplainingIntentClassifier):
         return Classification(language=lang, intent=Intent(clf.classify(text, lang)),

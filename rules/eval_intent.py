@@ -32,7 +32,7 @@ from rules.classify import (
     detect_language,
     get_default_classifier,
     resident_mb,
-    unsure_below,
+    unsure_threshold,
     warm_up,
 )
 
@@ -77,7 +77,7 @@ def evaluate(
     """
     clf = classifier or get_default_classifier()
     warm_up()
-    threshold = unsure_below()
+    threshold = unsure_threshold()
     rows = load(path)
     timings: list[float] = []
     unsure = sure_right = 0
