@@ -15,7 +15,7 @@ from django.db import transaction
 
 from inbox.models import AuditEvent, Conversation, Direction, Message
 
-from .classify import Intent
+from .classify import Intent, head
 from .models import IntentCorrection
 
 CORRECTABLE = tuple(i.value for i in Intent.labels())
@@ -34,7 +34,8 @@ def correct_intent(conversation: Conversation, intent: str, user) -> IntentCorre
         .order_by("-created_at", "-pk")
         .first()
     )
-    text = (message.text if message is not None else conversation.preview) or ""
+    # What the classifier read: the first MAX_CHARS characters.
+    text = head((message.text if message is not None else conversation.preview) or "")
     language = (message.extra.get("language") if message is not None else "") or ""
     predicted = conversation.intent
     correction = IntentCorrection.objects.create(

@@ -85,6 +85,13 @@ def test_export_writes_the_corrections_as_training_jsonl(client, manager, conver
     assert rows[0]["source"] == "correction"
 
 
+def test_a_long_message_is_kept_as_far_as_the_classifier_reads(client, manager):
+    conversation = factories.make_conversation(text="broken " * 2000)
+    client.force_login(manager)
+    correct(client, conversation, "complaint")
+    assert len(IntentCorrection.objects.get().text) == 2000
+
+
 def test_export_since_a_date(client, manager, conversation, capsys):
     client.force_login(manager)
     correct(client, conversation, "complaint")
