@@ -174,7 +174,7 @@ def test_classification_explains(lexicon):
 
 
 def test_classify_convenience_detects_language():
-    result = classify("Спасибо за быструю доставку!", unsure_below=0.0)
+    result = classify("Спасибо за быструю доставку!")
     assert result.language == "ru"
     assert result.intent == Intent.COMPLIMENT
 
