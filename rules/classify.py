@@ -1,54 +1,40 @@
 """Response-scheme classifier: language + intent of an inbound social message.
 
-Pure Python, no Django imports, so it can be used from models, Celery tasks,
-management commands or standalone scripts alike.
+No Django imports, so it can be used from models, Celery tasks, management commands or
+standalone scripts alike.  rules/CLASSIFIER.md has the figures and how to retrain.
 
     >>> from rules.classify import classify
     >>> c = classify("zipper broke after two uses, really disappointed")
     >>> c.language, c.intent, c.matched
-    ('en', <Intent.COMPLAINT: 'complaint'>, 'disappointed')
-
-Language detection
-------------------
-``detect_language`` wraps lingua (``lingua-language-detector``).  The detector
-is built once, with its n-gram models preloaded, from ``DETECTOR_LANGUAGES``:
-the six languages we have intent lexicons for (en, ru, et, de, es, zh).
-Importing this module costs nothing; the detector is built on first use or
-by ``warm_up()``, which the Celery worker calls as each process starts
-(switchboard/celery.py), so no customer message waits on a model load.
-Measured on the dev machine (CPython 3.11, lingua 2.1.1, models preloaded,
-``python -m rules.eval_intent``, 366 short messages):
-
-=============================  ======  =======  ==========================
-detector                        load    RSS      language accuracy (eval)
-=============================  ======  =======  ==========================
-6 languages, high accuracy      2.3 s   ~215 MB  98.9 %   (the default)
-20 languages, high accuracy     5.6 s   ~500 MB  98.6 %
-20 languages, low accuracy      0.3 s   ~65 MB   94.5 %
-6 languages, low accuracy       0.1 s   ~35 MB   97.0 %
-=============================  ======  =======  ==========================
-
-Social messages are short, and that is where the high-accuracy 1..5-gram
-models earn their keep.  ``SWITCHBOARD_LANGDETECT_LANGUAGES`` (comma-separated
-ISO 639-1 codes, e.g. "en,ru,et,de,es,zh,fr,it") widens the set at ~20 MB per
-language per process; ``SWITCHBOARD_LANGDETECT_LOW_ACCURACY=1`` (or
-``configure_language_detector``) switches to trigram models.
-
-Size cap
---------
-Classification and language detection read at most the first ``MAX_CHARS``
-characters of a message.  The cost of the lexicon grows with the length of the
-text (a 100,000-character comment took 1-4 s, and its detection more), while
-what a message is about shows in how it opens; the cap keeps any one message
-to a few milliseconds of a worker.
+    ('en', <Intent.COMPLAINT: 'complaint'>, "complaint: 'disappointed'")
 
 Intent
 ------
-``LexiconIntentClassifier`` scores per-language cue lexicons (module-level
-dicts below, data only) plus language-independent cues (links, emoji, "?"),
-then applies a short priority list (``_decide``).  Anything better -- a
-fine-tuned transformer, an LLM call -- can be plugged in with
-``set_default_classifier`` as long as it implements ``IntentClassifier``.
+``ModelIntentClassifier`` is a softmax regression over hashed character and word n-grams
+plus the cue lexicons below (which intents they found a cue for, and what the old
+priority list would decide), trained by ``python -m rules.train_intent`` on the messages
+in ``intent_data/`` and shipped as ``intent_data/intent.npz``.  Its probabilities are
+temperature-calibrated on a dev split; ``classify()`` says ``Intent.UNSURE`` when the best
+one is below ``SWITCHBOARD_INTENT_UNSURE_BELOW`` (default 0.5).  ``matched`` is the
+lexicon's cue for the chosen intent when there is one, else the words that pushed the
+model towards it most.  ``LexiconIntentClassifier`` (the cue lexicons with a priority
+list) is still here: as features, as the explanation, and as a baseline.
+
+Language detection
+------------------
+``detect_language`` is the weighted vote of the project's character n-gram identifier
+(``intent_data/language.npz``, trained on the same messages: transliterated Russian,
+slang, emoji) and lingua's low-accuracy models for the six languages; Han script is
+Chinese, kana/Hangul/Arabic/... and low-probability guesses are "" (unknown).
+
+Both models load once per process, in ``warm_up()``, which the Celery worker calls as
+each process starts (switchboard/celery.py), so no customer message waits on a load.
+
+Size cap
+--------
+Classification and language detection read at most the first ``MAX_CHARS`` characters
+of a message: what a message is about shows in how it opens, and the cap keeps any one
+message to a few milliseconds of a worker.
 """
 
 from __future__ import annotations
@@ -61,6 +47,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 __all__ = [
@@ -69,13 +56,15 @@ __all__ = [
     "Intent",
     "IntentClassifier",
     "LexiconIntentClassifier",
+    "ModelIntentClassifier",
     "classify",
     "MAX_CHARS",
-    "configure_language_detector",
     "detect_language",
+    "language_probabilities",
     "get_default_classifier",
     "normalize",
     "set_default_classifier",
+    "unsure_threshold",
     "warm_up",
 ]
 
@@ -92,6 +81,8 @@ class Intent(enum.StrEnum):
     INSULT = "insult"
     SPAM = "spam"
     OTHER = "other"
+    # Not a class the model predicts: its best guess was below the confidence threshold.
+    UNSURE = "unsure"
 
     @property
     def label(self) -> str:
@@ -101,6 +92,11 @@ class Intent(enum.StrEnum):
     def choices(cls) -> list[tuple[str, str]]:
         """(value, label) pairs, usable as Django ``choices=``."""
         return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def labels(cls) -> list[Intent]:
+        """The intents the model is trained to tell apart (all but UNSURE)."""
+        return [m for m in cls if m is not cls.UNSURE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,71 +171,93 @@ def head(text: str) -> str:
     return text[:MAX_CHARS]
 
 
-# The languages we support with intent lexicons; the detector knows these by default.
+# The languages we have intent lexicons and training messages for; the detector knows these.
 CORE_LANGUAGES: frozenset[str] = frozenset({"en", "ru", "et", "de", "es", "zh"})
 DETECTOR_LANGUAGES: tuple[str, ...] = ("en", "ru", "et", "de", "es", "zh")
-# When the detector is widened (SWITCHBOARD_LANGDETECT_LANGUAGES), a mild prior favours
-# the core languages on very short, ambiguous texts.
-CORE_LANGUAGE_PRIOR = 2.0
+
+MODEL_DIR = Path(__file__).resolve().parent / "intent_data"
+LANGUAGE_MODEL_PATH = MODEL_DIR / "language.npz"
+INTENT_MODEL_PATH = MODEL_DIR / "intent.npz"
+
+# Below this probability the detector says "" (unknown) rather than guess.
+LANGUAGE_MIN_PROBABILITY = 0.35
+# The detector's vote: the project's n-gram identifier, which knows social writing
+# (transliteration, slang, emoji), and lingua's low-accuracy trigram models, which know
+# each language's general vocabulary.  Weights chosen on the dev split (CLASSIFIER.md).
+NGRAM_LANGUAGE_WEIGHT = 0.7
+LINGUA_LANGUAGE_WEIGHT = 0.3
 
 _detector = None
-_detector_low_accuracy: bool | None = None
-_detector_languages: tuple[str, ...] | None = None
 _detector_lock = threading.Lock()
-
-_STRIP_FOR_LANG = re.compile(
-    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|me|ly|ru|ee|shop|xyz|io|top|net|org)(?:/\S*)?"
-    r"|[@#][\w.]+|\d+",
-    re.IGNORECASE,
-)
-
-
-def configure_language_detector(
-    *, low_accuracy: bool | None = None, languages: Iterable[str] | None = None
-) -> None:
-    """Drop the cached detector; the next call rebuilds it with these settings.
-
-    ``None`` means "from the environment, else the default" for either setting.
-    """
-    global _detector, _detector_low_accuracy, _detector_languages
-    with _detector_lock:
-        _detector = None
-        _detector_low_accuracy = low_accuracy
-        _detector_languages = tuple(languages) if languages is not None else None
-
-
-def detector_settings() -> tuple[tuple[str, ...], bool]:
-    """(languages, low accuracy) the detector is, or will be, built with."""
-    languages = _detector_languages
-    if languages is None:
-        listed = os.environ.get("SWITCHBOARD_LANGDETECT_LANGUAGES", "")
-        languages = tuple(c.strip().lower() for c in listed.split(",") if c.strip())
-        languages = languages or DETECTOR_LANGUAGES
-    low = _detector_low_accuracy
-    if low is None:
-        low = os.environ.get("SWITCHBOARD_LANGDETECT_LOW_ACCURACY", "") in {"1", "true", "yes"}
-    return languages, low
 
 
 def _get_detector():
+    """lingua's low-accuracy detector for the six languages, built once (~10 MB)."""
     global _detector
     if _detector is None:
         with _detector_lock:
             if _detector is None:
                 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-                languages, low = detector_settings()
-                codes = [getattr(IsoCode639_1, c.upper()) for c in languages]
+                codes = [getattr(IsoCode639_1, c.upper()) for c in DETECTOR_LANGUAGES]
                 builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
-                if low:
-                    builder = builder.with_low_accuracy_mode()
-                # All models now, in one go: a detection needs every language's anyway.
-                _detector = builder.with_preloaded_language_models().build()
+                _detector = (
+                    builder.with_low_accuracy_mode().with_preloaded_language_models().build()
+                )
     return _detector
+
+
+_STRIP_FOR_LANG = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|me|ly|ru|ee|shop|xyz|io|top|net|org)(?:/\S*)?"
+    r"|[@#][\w.]+|\d+",
+    re.IGNORECASE,
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Scripts of languages we do not know: kana, Hangul, Arabic, Hebrew, Greek, Thai, Devanagari...
+_OTHER_SCRIPT = re.compile(
+    r"[\u3040-\u30ff\uac00-\ud7af\u0600-\u06ff\u0590-\u05ff\u0370-\u03ff\u0e00-\u0e7f"
+    r"\u0900-\u097f]"
+)
+
+_models: dict[str, object] = {}
+_models_lock = threading.Lock()
+
+
+def _load(path: Path):
+    """The model saved at ``path``, loaded once per process (see ``warm_up``)."""
+    key = str(path)
+    model = _models.get(key)
+    if model is None:
+        with _models_lock:
+            model = _models.get(key)
+            if model is None:
+                from .ngram_model import LinearModel
+
+                model, _ = LinearModel.load(path)
+                _models[key] = model
+    return model
 
 
 def _letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
+
+
+def language_probabilities(text: str) -> dict[str, float]:
+    """The detector's probability of each language for ``text`` (links, mentions, digits
+    removed): the weighted vote of the n-gram identifier and lingua."""
+    from .ngram_model import hash_features, text_features
+
+    cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
+    model = _load(LANGUAGE_MODEL_PATH)
+    idx, val = hash_features(text_features(cleaned, normalize(cleaned), words=False))
+    probs = {
+        c: NGRAM_LANGUAGE_WEIGHT * float(p)
+        for c, p in zip(model.classes, model.probabilities(idx, val), strict=True)
+    }
+    for v in _get_detector().compute_language_confidence_values(cleaned):
+        code = v.language.iso_code_639_1.name.lower()
+        probs[code] = probs.get(code, 0.0) + LINGUA_LANGUAGE_WEIGHT * v.value
+    return probs
 
 
 def detect_language(text: str) -> str:
@@ -248,17 +266,16 @@ def detect_language(text: str) -> str:
         return ""
     cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
     n = _letters(cleaned)
-    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in cleaned)
-    if n < 3 and not (has_cjk and n >= 1):
+    han = len(_HAN.findall(cleaned))
+    if n < 3 and not han:
         return ""
-    values = _get_detector().compute_language_confidence_values(cleaned)
-    best_code, best_score = "", 0.0
-    for v in values:
-        code = v.language.iso_code_639_1.name.lower()
-        score = v.value * (CORE_LANGUAGE_PRIOR if code in CORE_LANGUAGES else 1.0)
-        if score > best_score:
-            best_code, best_score = code, score
-    return best_code
+    if _OTHER_SCRIPT.search(cleaned):
+        return ""  # Japanese, Korean, Arabic...: not a language we know
+    if han and han * 3 >= n:
+        return "zh"
+    probs = language_probabilities(cleaned)
+    best = max(probs, key=probs.__getitem__)
+    return best if probs[best] >= LANGUAGE_MIN_PROBABILITY else ""
 
 
 # --------------------------------------------------------------------------
@@ -774,6 +791,102 @@ def _confidence(intent: Intent, s: dict[Intent, float]) -> float:
 
 
 # --------------------------------------------------------------------------
+# The trained model
+# --------------------------------------------------------------------------
+
+# Below this calibrated probability the intent is "unsure" (SWITCHBOARD_INTENT_UNSURE_BELOW).
+DEFAULT_UNSURE_BELOW = 0.5
+
+
+def unsure_threshold() -> float:
+    """The confidence under which ``classify`` says ``Intent.UNSURE``."""
+    raw = os.environ.get("SWITCHBOARD_INTENT_UNSURE_BELOW", "")
+    try:
+        return float(raw) if raw else DEFAULT_UNSURE_BELOW
+    except ValueError:
+        return DEFAULT_UNSURE_BELOW
+
+
+_lexicon_features: LexiconIntentClassifier | None = None
+
+
+def intent_features(text: str, language: str) -> list[str]:
+    """The named features the intent model reads: n-grams, shapes, the language and the
+    lexicon's cues (which intents it found words for, and what it would decide)."""
+    return _intent_inputs(text, language)[0]
+
+
+def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
+    """(feature names, the lexicon's best cue per intent, the normalised text)."""
+    from .ngram_model import text_features
+
+    global _lexicon_features
+    if _lexicon_features is None:
+        _lexicon_features = LexiconIntentClassifier()
+    text = head(text or "")
+    norm = normalize(text)
+    feats = text_features(text, norm)
+    feats.append(f"lang:{language or '?'}")
+    scores, firsts = _lexicon_features._score(norm, _lexicon_features._lexicon_keys(language))
+    for intent, score in scores.items():
+        if score:
+            feats.append(f"lex:{intent.value}")
+            if score >= 2:
+                feats.append(f"lex:{intent.value}:strong")
+    feats.append(f"lexdecide:{_decide(scores, firsts)[0].value}")
+    return feats, firsts, norm
+
+
+class ModelIntentClassifier:
+    """The trained intent model (``intent_data/intent.npz``): softmax regression over
+    hashed n-grams and lexicon cues, temperature-calibrated.  ``explain`` gives the
+    model's best intent with its probability; ``classify()`` below turns a low one into
+    ``Intent.UNSURE``."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.model = _load(path or INTENT_MODEL_PATH)
+
+    def classify(self, text: str, language: str) -> Intent:
+        return self.explain(text, language).intent
+
+    def explain(self, text: str, language: str) -> Classification:
+        from .ngram_model import hash_features
+
+        names, firsts, norm = _intent_inputs(text, language)
+        idx, val = hash_features(names)
+        probs = self.model.probabilities(idx, val)
+        best = int(probs.argmax())
+        intent = Intent(self.model.classes[best])
+        return Classification(
+            language=language,
+            intent=intent,
+            confidence=round(float(probs[best]), 3),
+            matched=self._why(norm, firsts, intent, names, idx, val, best),
+            scores={c: round(float(p), 3) for c, p in zip(self.model.classes, probs, strict=True)},
+        )
+
+    def _why(self, norm, firsts, intent, names, idx, val, best) -> str:
+        """The lexicon cue for ``intent`` when there is one, else the words (Chinese:
+        character pairs) that pushed the model towards it most."""
+        if intent in firsts:
+            return f"{intent.value}: {firsts[intent][1]!r}"
+        from .ngram_model import bucket
+
+        push = self.model.contributions(idx, val, best)
+        by_bucket = dict(zip(idx.tolist(), push.tolist(), strict=True))
+        words: dict[str, float] = {}
+        for name in names:
+            is_word = name[0] == "w" and not name.startswith("wq")
+            is_han_pair = name[0] == "c" and len(name) == 3 and _HAN.match(name[1])
+            if not (is_word or is_han_pair):
+                continue
+            gram = name[1:41]  # customer text: a word is shown, capped
+            words[gram] = words.get(gram, 0.0) + by_bucket.get(bucket(name), 0.0)
+        top = [w for w, s in sorted(words.items(), key=lambda kv: -kv[1]) if s > 0][:2]
+        return f"{intent.value}: " + ", ".join(repr(w) for w in top) if top else ""
+
+
+# --------------------------------------------------------------------------
 # Pluggable default + convenience
 # --------------------------------------------------------------------------
 
@@ -783,34 +896,40 @@ _default_classifier: IntentClassifier | None = None
 def get_default_classifier() -> IntentClassifier:
     global _default_classifier
     if _default_classifier is None:
-        _default_classifier = LexiconIntentClassifier()
+        _default_classifier = ModelIntentClassifier()
     return _default_classifier
 
 
 def set_default_classifier(classifier: IntentClassifier | None) -> None:
-    """Install another ``IntentClassifier`` (``None`` restores the lexicon one)."""
+    """Install another ``IntentClassifier`` (``None`` restores the trained model)."""
     if classifier is not None and not isinstance(classifier, IntentClassifier):
         raise TypeError("classifier must have classify(text, language) -> Intent")
     global _default_classifier
     _default_classifier = classifier
 
 
-def classify(text: str, language: str | None = None) -> Classification:
+def classify(
+    text: str, language: str | None = None, *, unsure_below: float | None = None
+) -> Classification:
     """Detect the language (unless given) and classify the intent of ``text``.
 
-    Reads at most the first ``MAX_CHARS`` characters, whatever the classifier.
+    Reads at most the first ``MAX_CHARS`` characters, whatever the classifier.  When the
+    classifier is less sure than ``unsure_below`` (default: the setting), the intent is
+    ``Intent.UNSURE``; ``matched`` then names the best guess and its probability.
     """
     text = head(text or "")
     lang = detect_language(text) if language is None else language
+    threshold = unsure_threshold() if unsure_below is None else unsure_below
     clf = get_default_classifier()
-    if isinstance(clf, ExplainingIntentClassifier):
-        result = clf.explain(text, lang)
-        if result.language != lang:
-            result = Classification(lang, result.intent, result.confidence,
-                                    result.matched, result.scores)  # fmt: skip
-        return result
-    return Classification(language=lang, intent=Intent(clf.classify(text, lang)),
-                          confidence=1.0, matched="")  # fmt: skip
+    if not isinstance(clf, ExplainingIntentClassifier):
+        return Classification(language=lang, intent=Intent(clf.classify(text, lang)),
+                              confidence=1.0, matched="")  # fmt: skip
+    result = clf.explain(text, lang)
+    intent, matched = result.intent, result.matched
+    if result.confidence < threshold:
+        intent = Intent.UNSURE
+        matched = f"best guess {result.intent.value} ({result.confidence:.0%})"
+    return Classification(lang, intent, result.confidence, matched, result.scores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -818,24 +937,23 @@ class WarmUp:
     seconds: float
     rss_mb: float  # resident memory of the process afterwards; 0 where unknown
     languages: tuple[str, ...]
-    low_accuracy: bool
 
     def __str__(self) -> str:
-        mode = "low" if self.low_accuracy else "high"
         return (
             f"classifier loaded in {self.seconds:.1f} s, {self.rss_mb:.0f} MB "
-            f"({len(self.languages)} languages, {mode} accuracy)"
+            f"({len(self.languages)} languages)"
         )
 
 
 def warm_up() -> WarmUp:
-    """Load everything ``classify`` needs now (models, compiled lexicons), not on first use."""
+    """Load everything ``classify`` needs now (both models, compiled lexicons), not on
+    first use."""
     started = time.perf_counter()
+    _load(LANGUAGE_MODEL_PATH)
     _get_detector()
     get_default_classifier()
     classify("warm up: is the detector answering?")
-    languages, low = detector_settings()
-    return WarmUp(time.perf_counter() - started, resident_mb(), languages, low)
+    return WarmUp(time.perf_counter() - started, resident_mb(), DETECTOR_LANGUAGES)
 
 
 def resident_mb() -> float:

@@ -2,7 +2,8 @@
 
 The message keeps its own (in `extra`, with the cue that decided it, for the timeline and
 the rule preview); the conversation shows the latest detected language and the latest
-intent that says something (an "ok, thanks" after a complaint does not erase it).
+intent that says something (an "ok, thanks" after a complaint does not erase it, nor does
+a message the classifier is unsure about).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ def classify_message(message: Message) -> Classification:
         "language": result.language,
         "intent": result.intent.value,
         "intent_cue": result.matched,
+        "intent_confidence": result.confidence,
     }
     Message.objects.filter(pk=message.pk).update(extra=extra)
     message.extra = extra
@@ -26,9 +28,8 @@ def classify_message(message: Message) -> Classification:
     updates = {}
     if result.language and result.language != conversation.language:
         updates["language"] = result.language
-    if result.intent != conversation.intent and (
-        result.intent != Intent.OTHER or not conversation.intent
-    ):
+    says_nothing = result.intent in (Intent.OTHER, Intent.UNSURE)
+    if result.intent != conversation.intent and (not says_nothing or not conversation.intent):
         updates["intent"] = result.intent.value
     if updates:
         Conversation.objects.filter(pk=conversation.pk).update(**updates)

@@ -234,6 +234,25 @@ def intent_is(value):
     )
 
 
+@condition(
+    "intent_confidence",
+    "Intent confidence is at least (%)",
+    Param(INT, "0-100: how sure the classifier must be, e.g. 80"),
+)
+def intent_confidence_at_least(value):
+    # Pair it with "Intent is": {"all": [intent complaint, intent_confidence 80]}.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise RuleError("intent confidence: give a percentage from 0 to 100")
+
+    def test(item):
+        confidence = item.intent_confidence
+        if confidence is None or confidence * 100 < value:
+            return None
+        return f"intent confidence {confidence:.0%}"
+
+    return test
+
+
 def _storming(conversation) -> bool:
     from reports.storms import is_storming  # storms are detected by the reports app
 

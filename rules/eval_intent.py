@@ -3,10 +3,16 @@
 Each line: {"text": ..., "language": "<ISO 639-1>", "intent": "<Intent value>"}.
 
     python -m rules.eval_intent tests/data/intent_eval.jsonl [--errors]
+    python -m rules.eval_intent --dev        # the training set's dev split
 
 No Django needed.  Intent is classified with the *gold* language so the two
 measurements stay independent; ``--detected`` classifies with the detected
-language instead (what production does end to end).
+language instead (what production does end to end).  Intent is the model's best
+guess (no "unsure"); how many messages fall under the unsure threshold, and how
+accurate the rest are, is printed too.  Also printed: p95 CPU milliseconds per
+message (language detection + intent, after a warm-up; the thread's CPU time, so
+a busy machine does not inflate it) and the process's resident memory with
+everything loaded.
 """
 
 from __future__ import annotations
@@ -14,10 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
-from rules.classify import Intent, IntentClassifier, detect_language, get_default_classifier
+from rules.classify import (
+    ExplainingIntentClassifier,
+    Intent,
+    IntentClassifier,
+    detect_language,
+    get_default_classifier,
+    resident_mb,
+    unsure_threshold,
+    warm_up,
+)
 
 
 def load(path: str | Path) -> list[dict]:
@@ -59,7 +76,11 @@ def evaluate(
          "confusion": {gold: {predicted: count}}, "errors": [...]}
     """
     clf = classifier or get_default_classifier()
+    warm_up()
+    threshold = unsure_threshold()
     rows = load(path)
+    timings: list[float] = []
+    unsure = sure_right = 0
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -70,11 +91,21 @@ def evaluate(
     errors = []
     for row in rows:
         gold_lang, gold = row["language"], row["intent"]
+        started = time.thread_time()  # CPU time: the cost on one core, not the machine's load
         detected = detect_language(row["text"])
+        lang = detected if use_detected_language else gold_lang
+        if isinstance(clf, ExplainingIntentClassifier):
+            explained = clf.explain(row["text"], lang)
+            pred, confidence = str(explained.intent), explained.confidence
+        else:
+            pred, confidence = str(clf.classify(row["text"], lang)), 1.0
+        timings.append(time.thread_time() - started)
         lang_n[gold_lang] += 1
         lang_ok[gold_lang] += detected == gold_lang
-        lang = detected if use_detected_language else gold_lang
-        pred = str(clf.classify(row["text"], lang))
+        if confidence < threshold:
+            unsure += 1
+        else:
+            sure_right += pred == gold
         confusion[gold][pred] += 1
         if pred == gold:
             tp[gold] += 1
@@ -85,12 +116,13 @@ def evaluate(
             errors.append({**row, "predicted": pred, "detected_language": detected})
 
     per_class = {}
-    for intent in Intent:
+    for intent in Intent.labels():
         k = intent.value
         p, r, f = _prf(tp[k], fp[k], fn[k])
         per_class[k] = {"precision": p, "recall": r, "f1": f, "support": tp[k] + fn[k]}
     n = len(rows)
     classes = [v for v in per_class.values() if v["support"]]
+    timings.sort()
     return {
         "n": n,
         "accuracy": sum(tp.values()) / n if n else 0.0,
@@ -108,6 +140,11 @@ def evaluate(
             for lang in sorted(lang_n)
         },
         "confusion": {k: dict(v) for k, v in confusion.items()},
+        "unsure_below": threshold,
+        "unsure_share": unsure / n if n else 0.0,
+        "sure_accuracy": sure_right / (n - unsure) if n > unsure else 0.0,
+        "p95_ms": timings[int(0.95 * (len(timings) - 1))] * 1000 if timings else 0.0,
+        "resident_mb": resident_mb(),
         "errors": errors,
     }
 
@@ -130,6 +167,12 @@ def to_markdown(result: dict) -> str:
         f"Intent accuracy: {result['accuracy']:.3f} · "
         f"language-detection accuracy: {result['language_accuracy']:.3f} (n={result['n']})",
         "",
+        f"Unsure (confidence < {result['unsure_below']:.2f}): {result['unsure_share']:.1%} of "
+        f"messages; accuracy on the rest {result['sure_accuracy']:.3f}",
+        "",
+        f"p95 {result['p95_ms']:.2f} ms CPU per message (language + intent) · "
+        f"resident {result['resident_mb']:.0f} MB",
+        "",
         "| language | messages | intent accuracy | language detected correctly |",
         "| --- | ---: | ---: | ---: |",
     ]
@@ -137,7 +180,7 @@ def to_markdown(result: dict) -> str:
         lines.append(
             f"| {lang} | {v['n']} | {v['intent_accuracy']:.3f} | {v['language_accuracy']:.3f} |"
         )
-    labels = [i.value for i in Intent]
+    labels = [i.value for i in Intent.labels()]
     lines += ["", "Confusion (rows = gold, columns = predicted):", ""]
     lines.append("| gold \\ pred | " + " | ".join(labels) + " |")
     lines.append("| --- |" + " ---: |" * len(labels))
@@ -147,17 +190,34 @@ def to_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def write_dev_split(path: str) -> str:
+    """The training set's dev split (rules.train_intent.split) as a JSONL file at ``path``."""
+    from rules.train_intent import load_rows, split
+
+    _, dev = split(load_rows())
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in dev:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m rules.eval_intent", description=__doc__.split("\n")[0]
     )
     ap.add_argument("path", nargs="?", default="tests/data/intent_eval.jsonl")
+    ap.add_argument(
+        "--dev", action="store_true", help="score the training set's dev split instead of PATH"
+    )
     ap.add_argument("--errors", action="store_true", help="list misclassified messages")
     ap.add_argument(
         "--detected", action="store_true", help="classify with the detected, not the gold, language"
     )
     args = ap.parse_args(argv)
-    result = evaluate(args.path, use_detected_language=args.detected)
+    path = args.path
+    if args.dev:
+        path = write_dev_split(tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name)
+    result = evaluate(path, use_detected_language=args.detected)
     print(to_markdown(result))
     if args.errors:
         print("\nErrors:\n")

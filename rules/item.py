@@ -37,6 +37,7 @@ class Item:
         text: str | None = None,
         language: str | None = None,
         intent: str | None = None,
+        intent_confidence: float | None = None,
     ):
         self.conversation = conversation
         self.message = message
@@ -44,6 +45,7 @@ class Item:
         self._text = text
         self._language = language
         self._intent = intent
+        self._intent_confidence = intent_confidence
 
     # -- the message --
     @cached_property
@@ -75,6 +77,15 @@ class Item:
             return self._intent
         extra = self.message.extra if self.message is not None else {}
         return extra.get("intent") or self.conversation.intent
+
+    @cached_property
+    def intent_confidence(self) -> float | None:
+        """The classifier's calibrated probability for its intent, 0..1 (None: unknown)."""
+        if self._intent_confidence is not None:
+            return self._intent_confidence
+        extra = self.message.extra if self.message is not None else {}
+        value = extra.get("intent_confidence")
+        return float(value) if isinstance(value, int | float) else None
 
     @cached_property
     def attachments(self) -> list:

@@ -202,3 +202,31 @@ class RoundRobinState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: last {self.last_user}"
+
+
+class IntentCorrection(models.Model):
+    """A manager's "this message's intent is really X": a labelled example for retraining.
+
+    Exported by `manage.py export_intent_corrections` as the training set's JSONL; never
+    used to score the classifier (the people correcting saw its answer first)."""
+
+    conversation = models.ForeignKey(
+        "inbox.Conversation", on_delete=models.CASCADE, related_name="intent_corrections"
+    )
+    message = models.ForeignKey(
+        "inbox.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(help_text="The customer's message as it was corrected.")
+    language = models.CharField(max_length=8, blank=True)
+    predicted = models.CharField(max_length=16, blank=True, help_text="What the classifier said.")
+    intent = models.CharField(max_length=16, help_text="What the manager says it is.")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.predicted or '?'} → {self.intent}: {self.text[:40]}"

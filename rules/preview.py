@@ -63,7 +63,14 @@ def try_text(rule: Rule, text: str, channel: Channel | None = None) -> TextTrial
     compiled = compile_rule(rule)
     result = classify(text)
     conversation = Conversation(kind="comment", channel=channel or Channel(kind="", name=""))
-    item = Item(conversation, None, text=text, language=result.language, intent=result.intent.value)
+    item = Item(
+        conversation,
+        None,
+        text=text,
+        language=result.language,
+        intent=result.intent.value,
+        intent_confidence=result.confidence,
+    )
     return TextTrial(
         language=result.language,
         intent=result.intent.value,

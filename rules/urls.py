@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/move/<str:direction>/", views.rule_move, name="move"),
     path("<int:pk>/delete/", views.rule_delete, name="delete"),
     path("<int:pk>/reset-hits/", views.rule_reset_hits, name="reset_hits"),
+    path("intent/<int:pk>/", views.correct_intent, name="correct_intent"),
     path("api/", include(api.router.urls)),
     path("sla/", settings_views.sla_policies, name="sla_policies"),
     path("sla/new/", settings_views.sla_policy_edit, name="sla_policy_new"),

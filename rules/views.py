@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
 from inbox.access import require_manager
-from inbox.models import Channel
+from inbox.models import Channel, Conversation
 
+from . import corrections
 from .forms import RuleForm
 from .models import Rule
 from .preview import PREVIEW_SIZE, preview, try_text
@@ -181,3 +182,15 @@ def rule_try(request):
         channel = Channel.objects.filter(pk=request.POST.get("try_channel") or 0).first()
         context["trial"] = try_text(draft, text, channel)
     return render(request, "rules/rule_edit.html#trial", context)
+
+
+@require_POST
+def correct_intent(request, pk: int):
+    """A manager's correction of a conversation's intent (kept as a training example)."""
+    require_manager(request)
+    conversation = get_object_or_404(Conversation, pk=pk)
+    try:
+        corrections.correct_intent(conversation, request.POST.get("intent", ""), request.user)
+    except corrections.NotAnIntent as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    return redirect("inbox:conversation", pk=conversation.pk)

@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+from collections import Counter
 
+import numpy as np
 import pytest
 
+from rules import classify as classify_module
 from rules.classify import (
+    INTENT_MODEL_PATH,
     Classification,
     Intent,
     IntentClassifier,
     LexiconIntentClassifier,
+    ModelIntentClassifier,
     classify,
     detect_language,
     get_default_classifier,
     normalize,
     set_default_classifier,
 )
-from rules.eval_intent import evaluate, to_markdown
+from rules.eval_intent import evaluate, to_markdown, write_dev_split
+from rules.train_intent import TRAIN_PATH, load_rows, split
 
-EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "intent_eval.jsonl"
-
-# Floors set a little below what was measured when they were written
-# (macro-F1 0.997, lowest per-class recall 0.984, language accuracy 0.986 on
-# 366 messages; see rules/CLASSIFIER.md).  A drop below them is a regression.
-MACRO_F1_FLOOR = 0.95
-PER_CLASS_RECALL_FLOOR = 0.90
-LANGUAGE_ACCURACY_FLOOR = 0.96
+# Floors a little below what the shipped model measured on the dev split of the training
+# set when they were written (see the table in rules/CLASSIFIER.md).  The dev split was
+# never fitted on, so a drop below them means the model file or the features regressed.
+# The lead scores the unseen evaluation sets separately; these tests never read them.
+DEV_MACRO_F1_FLOOR = 0.80
+DEV_RECALL_FLOOR = 0.68
+DEV_LANGUAGE_ACCURACY_FLOOR = 0.96
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +120,7 @@ def test_detect_language_ignores_links_and_mentions():
         ("明天去爬山", "zh", Intent.OTHER),
     ],
 )
-def test_intent_by_language(lexicon, text, language, expected):
+def test_lexicon_intent_by_language(lexicon, text, language, expected):
     assert lexicon.classify(text, language) == expected
 
 
@@ -187,7 +192,7 @@ def test_set_default_classifier_is_pluggable():
         assert result.language == "en"
     finally:
         set_default_classifier(None)
-    assert isinstance(get_default_classifier(), LexiconIntentClassifier)
+    assert isinstance(get_default_classifier(), ModelIntentClassifier)
     with pytest.raises(TypeError):
         set_default_classifier(object())  # type: ignore[arg-type]
 
@@ -195,30 +200,143 @@ def test_set_default_classifier_is_pluggable():
 def test_intent_is_strenum():
     assert Intent.QUESTION == "question"
     assert [v for v, _ in Intent.choices()] == [
-        "question", "complaint", "compliment", "insult", "spam", "other",
+        "question", "complaint", "compliment", "insult", "spam", "other", "unsure",
     ]  # fmt: skip
+    assert Intent.UNSURE not in Intent.labels()
 
 
-# ---------------------------------------------------------------- evaluation
+# ---------------------------------------------------------------- the trained model
 
 
-def test_eval_set_shape():
-    import json
-
-    rows = [json.loads(line) for line in EVAL_PATH.read_text(encoding="utf-8").splitlines() if line]
-    assert len(rows) >= 360
-    per_lang: dict[str, int] = {}
-    for row in rows:
-        per_lang[row["language"]] = per_lang.get(row["language"], 0) + 1
-        Intent(row["intent"])
-    for lang in ("en", "ru", "et", "de", "es", "zh"):
-        assert per_lang.get(lang, 0) >= 50, lang
+def test_training_set_covers_every_language_and_intent():
+    rows = load_rows(TRAIN_PATH)
+    assert len(rows) >= 3000
+    cells = Counter((r["language"], r["intent"]) for r in rows)
+    for language in ("en", "ru", "et", "de", "es", "zh"):
+        for intent in Intent.labels():
+            assert cells[language, intent.value] >= 50, (language, intent)
 
 
-def test_evaluation_floors():
-    result = evaluate(EVAL_PATH)
+def test_dev_split_is_never_trained_on():
+    train, dev = split(load_rows(TRAIN_PATH))
+    assert len(dev) >= 0.15 * (len(train) + len(dev))
+    # Variants of one hand-written message stay on one side of the split.
+    assert not {r["group"] for r in train} & {r["group"] for r in dev}
+
+
+def test_model_file_loads_and_scores_the_dev_figure(tmp_path):
+    result = evaluate(write_dev_split(str(tmp_path / "dev.jsonl")))
     report = to_markdown(result)
-    assert result["macro_f1"] >= MACRO_F1_FLOOR, report
-    assert result["language_accuracy"] >= LANGUAGE_ACCURACY_FLOOR, report
+    assert result["macro_f1"] >= DEV_MACRO_F1_FLOOR, report
+    assert result["language_accuracy"] >= DEV_LANGUAGE_ACCURACY_FLOOR, report
     for intent, stats in result["per_class"].items():
-        assert stats["recall"] >= PER_CLASS_RECALL_FLOOR, f"{intent}\n{report}"
+        assert stats["recall"] >= DEV_RECALL_FLOOR, f"{intent}\n{report}"
+    assert result["p95_ms"] > 0 and result["resident_mb"] > 0
+
+
+# Messages written for this test, not in the training set; clear cases a manager would
+# label the same way at a glance.
+FRESH = [
+    ("Is the blue one available in a size 38?", "en", Intent.QUESTION),
+    ("Сколько стоит доставка в Минск?", "ru", Intent.QUESTION),
+    ("Kas seda mantlit on ka punasena?", "et", Intent.QUESTION),
+    ("Mein Paket ist seit drei Wochen verschwunden, niemand hilft mir", "de", Intent.COMPLAINT),
+    ("El abrigo llegó roto y nadie me responde", "es", Intent.COMPLAINT),
+    ("包裹丢了，客服也不回复", "zh", Intent.COMPLAINT),
+    ("Thank you, the staff were wonderful!", "en", Intent.COMPLIMENT),
+    ("Vielen Dank, ich bin total begeistert!", "de", Intent.COMPLIMENT),
+    ("you are a bunch of idiots", "en", Intent.INSULT),
+    ("вы тупые идиоты", "ru", Intent.INSULT),
+    ("Earn $800 a week from home, DM me bit.ly/xyz", "en", Intent.SPAM),
+    ("Gana dinero desde casa, escríbeme por WhatsApp", "es", Intent.SPAM),
+    ("going to the beach tomorrow", "en", Intent.OTHER),
+    ("我明天去上海", "zh", Intent.OTHER),
+]
+
+
+def test_model_gets_clear_fresh_messages_right():
+    model = ModelIntentClassifier()
+    wrong = [
+        (t, e, model.classify(t, lang)) for t, lang, e in FRESH if model.classify(t, lang) != e
+    ]
+    assert len(wrong) <= 2, wrong
+
+
+def test_model_explains_with_a_cue_or_its_strongest_words():
+    result = ModelIntentClassifier().explain("the jacket shrank two sizes after one wash", "en")
+    assert result.matched.startswith(f"{result.intent.value}: ")
+    assert "'" in result.matched  # names the words, quoted
+
+
+# ---------------------------------------------------------------- calibrated confidence
+
+
+def test_scores_are_probabilities_and_confidence_is_the_top_one():
+    result = ModelIntentClassifier().explain("Where is my order??", "en")
+    assert set(result.scores) == {i.value for i in Intent.labels()}
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=0.01)
+    assert result.confidence == pytest.approx(max(result.scores.values()), abs=0.001)
+    assert result.scores[result.intent.value] == max(result.scores.values())
+
+
+def test_temperature_was_fitted_on_the_dev_split_and_improves_calibration():
+    with np.load(INTENT_MODEL_PATH) as data:
+        figures = json.loads(str(data["figures"]))
+        temperature = float(data["temperature"])
+    assert temperature == pytest.approx(figures["temperature"], rel=1e-3)
+    assert temperature != 1.0
+    assert figures["ece_after"] <= figures["ece_before"]
+
+
+def test_below_the_threshold_the_intent_is_unsure_and_names_its_guess():
+    sure = classify("Where is my order??", "en", unsure_below=0.0)
+    unsure = classify("Where is my order??", "en", unsure_below=1.01)
+    assert unsure.intent == Intent.UNSURE
+    assert unsure.confidence == sure.confidence
+    assert unsure.matched == f"best guess {sure.intent.value} ({sure.confidence:.0%})"
+    assert sure.intent != Intent.UNSURE
+
+
+def test_unsure_threshold_is_a_setting(monkeypatch):
+    text = "hmm not sure about this one"
+    confidence = classify(text, "en", unsure_below=0.0).confidence
+    monkeypatch.setenv("SWITCHBOARD_INTENT_UNSURE_BELOW", str(confidence + 0.01))
+    assert classify(text, "en").intent == Intent.UNSURE
+    monkeypatch.setenv("SWITCHBOARD_INTENT_UNSURE_BELOW", str(confidence - 0.01))
+    assert classify(text, "en").intent != Intent.UNSURE
+    monkeypatch.setenv("SWITCHBOARD_INTENT_UNSURE_BELOW", "not a number")
+    assert classify_module.unsure_threshold() == classify_module.DEFAULT_UNSURE_BELOW
+
+
+def test_a_lower_threshold_never_makes_more_messages_unsure():
+    texts = [r["text"] for r in load_rows(TRAIN_PATH)[::97]]
+
+    def unsure_count(threshold):
+        return sum(classify(t, unsure_below=threshold).intent == Intent.UNSURE for t in texts)
+
+    assert unsure_count(0.3) <= unsure_count(0.5) <= unsure_count(0.7)
+    assert unsure_count(0.0) == 0
+
+
+# ---------------------------------------------------------------- language, trained
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("privet, kogda budet dostavka?", "ru"),  # transliterated Russian
+        ("заказ пришел, all good 👍 спасибо", "ru"),
+        ("omg 😍😍 best jacket ever", "en"),
+        ("Danke!!! 🙌 mega Teil", "de"),
+        ("jajaja qué bueno 😂", "es"),
+        ("aitäh, väga mugav", "et"),
+        ("iPhone 15 的壳有吗", "zh"),
+    ],
+)
+def test_detect_language_social_messages(text, expected):
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text", ["注文はいつ届きますか", "배송은 언제 되나요", "متى يصل طلبي"])
+def test_detect_language_other_scripts_are_unknown(text):
+    assert detect_language(text) == ""

@@ -206,3 +206,27 @@ def test_all_any_not_nesting():
     assert matches({}, the_item) == "every item"
     with pytest.raises(RuleError, match="unknown condition"):
         compile_conditions({"all": [{"type": "moon_phase"}]})
+
+
+def test_intent_confidence_at_least():
+    sure = item("Where is my order?", intent="question", intent_confidence=0.91)
+    condition = {"type": "intent_confidence", "value": 80}
+    assert matches(condition, sure) == "intent confidence 91%"
+    assert matches({"type": "intent_confidence", "value": 95}, sure) is None
+    both = {"all": [{"type": "intent", "value": ["question"]}, condition]}
+    assert matches(both, sure)
+
+
+def test_intent_confidence_reads_what_the_classifier_stored_on_the_message():
+    stored = item("hm", message={"extra": {"intent": "unsure", "intent_confidence": 0.42}})
+    assert matches({"type": "intent_confidence", "value": 40}, stored) == "intent confidence 42%"
+    assert matches({"type": "intent_confidence", "value": 50}, stored) is None
+    assert matches({"type": "intent", "value": ["unsure"]}, stored) == "intent unsure"
+    never_classified = item("hm")
+    assert matches({"type": "intent_confidence", "value": 0}, never_classified) is None
+
+
+@pytest.mark.parametrize("value", [-1, 101, "high", True])
+def test_intent_confidence_must_be_a_percentage(value):
+    with pytest.raises(RuleError):
+        compile_conditions({"type": "intent_confidence", "value": value})

@@ -1,0 +1,313 @@
+"""Train the intent model and the language identifier from ``rules/intent_data/train.jsonl``.
+
+    python -m rules.train_intent            # writes intent_data/intent.npz and language.npz
+    python -m rules.train_intent --search   # also tries a few settings and prints dev scores
+
+A fifth of the messages (by ``group``, the hand-written message a row was made from, so
+its variants stay together) is the dev split.  Both models are fitted on the other
+four fifths only; the dev split picks the settings, fits the temperature that calibrates
+the intent probabilities, and gives the figures in rules/CLASSIFIER.md.  The evaluation
+sets under tests/data and intent_data/eval are never read here.
+
+The trainer is plain numpy: full-batch Adam on the softmax (cross-entropy) loss with an
+L2 penalty, over the hashed features actually seen (a few tens of thousands of the 2^18).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rules.classify import (
+    _STRIP_FOR_LANG,
+    DETECTOR_LANGUAGES,
+    INTENT_MODEL_PATH,
+    LANGUAGE_MODEL_PATH,
+    MODEL_DIR,
+    Intent,
+    intent_features,
+    normalize,
+)
+from rules.ngram_model import DIMENSIONS, LinearModel, hash_features, text_features
+
+TRAIN_PATH = MODEL_DIR / "train.jsonl"
+DEV_SHARE = 5  # one group in five is dev
+INTENT_L2 = 1e-4
+LANGUAGE_L2 = 1e-5
+EPOCHS = 400
+
+
+def load_rows(path: Path = TRAIN_PATH) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def is_dev(row: dict) -> bool:
+    key = row.get("group") or row["text"]
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % DEV_SHARE == 0
+
+
+def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    train = [r for r in rows if not is_dev(r)]
+    dev = [r for r in rows if is_dev(r)]
+    return train, dev
+
+
+class Design:
+    """Rows as a sparse matrix (CSR arrays) over the hashed features seen in training."""
+
+    def __init__(self, vectors: list[tuple[np.ndarray, np.ndarray]]):
+        self.n = len(vectors)
+        self.indptr = np.cumsum([0] + [len(i) for i, _ in vectors])
+        self.indices = np.concatenate([i for i, _ in vectors])
+        self.values = np.concatenate([v for _, v in vectors]).astype(np.float64)
+        self.rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+
+    def logits(self, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        contrib = w[self.indices] * self.values[:, None]
+        return np.add.reduceat(contrib, self.indptr[:-1], axis=0) + b
+
+
+def fit(
+    vectors: list[tuple[np.ndarray, np.ndarray]],
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    l2: float,
+    epochs: int = EPOCHS,
+    lr: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression; returns (weights [DIMENSIONS, classes], bias)."""
+    used, inverse = np.unique(np.concatenate([i for i, _ in vectors]), return_inverse=True)
+    local, at = [], 0
+    for i, v in vectors:
+        local.append((inverse[at : at + len(i)], v))
+        at += len(i)
+    X = Design(local)
+    w = np.zeros((len(used), n_classes))
+    b = np.zeros(n_classes)
+    onehot = np.eye(n_classes)[labels]
+    m_w, v_w = np.zeros_like(w), np.zeros_like(w)
+    m_b, v_b = np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, epochs + 1):
+        z = X.logits(w, b)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        err = (p - onehot) / X.n
+        weighted = err[X.rows] * X.values[:, None]
+        g_w = np.stack(
+            [np.bincount(X.indices, weighted[:, c], minlength=len(used)) for c in range(n_classes)],
+            axis=1,
+        )
+        g_w += l2 * w
+        g_b = err.sum(axis=0)
+        step = lr * 0.1 * min(1.0, 10 * t / epochs)  # short warm-up, then constant
+        for g, m, v, param in ((g_w, m_w, v_w, w), (g_b, m_b, v_b, b)):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            param -= step * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    full = np.zeros((DIMENSIONS, n_classes), dtype=np.float32)
+    full[used] = w
+    return full, b.astype(np.float32)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises the dev negative log-likelihood."""
+    best_t, best_nll = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 81)):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        nll = -logp[np.arange(len(labels)), labels].mean()
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def macro_f1(gold: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[float, list[float]]:
+    f1s, recalls = [], []
+    for c in range(n_classes):
+        tp = int(((pred == c) & (gold == c)).sum())
+        fp = int(((pred == c) & (gold != c)).sum())
+        fn = int(((pred != c) & (gold == c)).sum())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
+        recalls.append(r)
+    return float(np.mean(f1s)), recalls
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    ece = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        inside = (conf > lo) & (conf <= lo + 1 / bins)
+        if inside.any():
+            ece += inside.mean() * abs(conf[inside].mean() - correct[inside].mean())
+    return float(ece)
+
+
+INTENTS = tuple(i.value for i in Intent.labels())
+
+
+def intent_vectors(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [hash_features(intent_features(r["text"], r["language"])) for r in rows]
+
+
+def language_vectors(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for r in rows:
+        cleaned = _STRIP_FOR_LANG.sub(" ", r["text"])
+        out.append(hash_features(text_features(cleaned, normalize(cleaned), words=False)))
+    return out
+
+
+def has_letters(row: dict) -> bool:
+    cleaned = _STRIP_FOR_LANG.sub(" ", row["text"])
+    return sum(ch.isalpha() for ch in cleaned) >= 3
+
+
+def train_intent(train, dev, l2=INTENT_L2, epochs=EPOCHS, quiet=False) -> tuple[LinearModel, dict]:
+    y_train = np.array([INTENTS.index(r["intent"]) for r in train])
+    y_dev = np.array([INTENTS.index(r["intent"]) for r in dev])
+    w, b = fit(intent_vectors(train), y_train, len(INTENTS), l2=l2, epochs=epochs)
+    model = LinearModel(INTENTS, w, b)
+    dev_logits = np.stack([model.logits(i, v) for i, v in intent_vectors(dev)])
+    temperature = fit_temperature(dev_logits, y_dev)
+    model = LinearModel(INTENTS, w, b, temperature)
+    z = dev_logits / temperature
+    probs = np.exp(z - z.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    pred = probs.argmax(axis=1)
+    f1, recalls = macro_f1(y_dev, pred, len(INTENTS))
+    raw = np.exp(dev_logits - dev_logits.max(axis=1, keepdims=True))
+    raw /= raw.sum(axis=1, keepdims=True)
+    figures = {
+        "dev_n": len(dev),
+        "train_n": len(train),
+        "dev_macro_f1": f1,
+        "dev_accuracy": float((pred == y_dev).mean()),
+        "dev_recall": dict(zip(INTENTS, recalls, strict=True)),
+        "temperature": temperature,
+        "ece_before": expected_calibration_error(raw, y_dev),
+        "ece_after": expected_calibration_error(probs, y_dev),
+        "l2": l2,
+    }
+    for threshold in (0.4, 0.5, 0.6):
+        sure = probs.max(axis=1) >= threshold
+        figures[f"unsure_share@{threshold}"] = float(1 - sure.mean())
+        figures[f"sure_accuracy@{threshold}"] = float((pred[sure] == y_dev[sure]).mean())
+    return model, figures
+
+
+def train_language(train, dev, l2=LANGUAGE_L2, epochs=EPOCHS) -> tuple[LinearModel, dict]:
+    train = [r for r in train if has_letters(r)]
+    dev = [r for r in dev if has_letters(r)]
+    langs = DETECTOR_LANGUAGES
+    y_train = np.array([langs.index(r["language"]) for r in train])
+    y_dev = np.array([langs.index(r["language"]) for r in dev])
+    w, b = fit(language_vectors(train), y_train, len(langs), l2=l2, epochs=epochs)
+    model = LinearModel(langs, w, b)
+    pred = np.array([int(model.logits(i, v).argmax()) for i, v in language_vectors(dev)])
+    return model, {"dev_n": len(dev), "dev_accuracy": float((pred == y_dev).mean()), "l2": l2}
+
+
+ABLATIONS = {
+    "without the lexicon features": ("lex",),
+    "without character n-grams": ("c",),
+    "without word bigrams": ("b",),
+    "words + lexicon only": ("c", "b"),
+}
+
+
+def ablate(train, dev) -> None:
+    """Dev macro-F1 with feature families left out (the table in CLASSIFIER.md)."""
+    from rules import classify
+    from rules.classify import LexiconIntentClassifier
+
+    lexicon = LexiconIntentClassifier()
+    gold = np.array([INTENTS.index(r["intent"]) for r in dev])
+    pred = np.array([INTENTS.index(lexicon.classify(r["text"], r["language"])) for r in dev])
+    print(f"lexicon priority list alone: dev macro-F1 {macro_f1(gold, pred, len(INTENTS))[0]:.3f}")
+    full = classify._intent_inputs
+    try:
+        for label, dropped in ABLATIONS.items():
+
+            def without(text, language, dropped=dropped):
+                names, firsts, norm = full(text, language)
+                return [n for n in names if not n.startswith(dropped)], firsts, norm
+
+            classify._intent_inputs = without
+            _, fig = train_intent(train, dev)
+            print(f"model {label}: dev macro-F1 {fig['dev_macro_f1']:.3f}")
+    finally:
+        classify._intent_inputs = full
+
+
+def refit_on_everything(
+    rows: list[dict], scored: LinearModel, l2: float
+) -> tuple[LinearModel, LinearModel]:
+    """Both models fitted on train + dev with the settings the dev split chose, keeping
+    the temperature fitted on the dev split."""
+    labels = np.array([INTENTS.index(r["intent"]) for r in rows])
+    w, b = fit(intent_vectors(rows), labels, len(INTENTS), l2=l2)
+    intent_model = LinearModel(INTENTS, w, b, scored.temperature)
+    lettered = [r for r in rows if has_letters(r)]
+    langs = DETECTOR_LANGUAGES
+    y = np.array([langs.index(r["language"]) for r in lettered])
+    w, b = fit(language_vectors(lettered), y, len(langs), l2=LANGUAGE_L2)
+    return intent_model, LinearModel(langs, w, b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rules.train_intent", description=__doc__)
+    ap.add_argument("--search", action="store_true", help="try a few L2 strengths first")
+    ap.add_argument("--ablate", action="store_true", help="first score feature families left out")
+    ap.add_argument("--dry-run", action="store_true", help="print figures, write nothing")
+    ap.add_argument(
+        "--all",
+        action="store_true",
+        help="after scoring on the dev split, refit on every message (same settings and "
+        "temperature); the dev figures then describe the split fit, not the file",
+    )
+    args = ap.parse_args(argv)
+    rows = load_rows()
+    train, dev = split(rows)
+    intent_l2, language_l2 = INTENT_L2, LANGUAGE_L2
+    if args.search:
+        for l2 in (1e-5, 1e-4, 3e-4, 1e-3):
+            _, fig = train_intent(train, dev, l2=l2)
+            print(f"intent   l2={l2:g}: dev macro-F1 {fig['dev_macro_f1']:.3f}")
+        for l2 in (1e-5, 1e-4, 1e-3):
+            _, fig = train_language(train, dev, l2=l2)
+            print(f"language l2={l2:g}: dev accuracy {fig['dev_accuracy']:.3f}")
+    if args.ablate:
+        ablate(train, dev)
+    started = time.perf_counter()
+    intent_model, intent_fig = train_intent(train, dev, l2=intent_l2)
+    language_model, language_fig = train_language(train, dev, l2=language_l2)
+    print(json.dumps({"intent": intent_fig, "language": language_fig}, indent=2))
+    if args.all:
+        intent_model, language_model = refit_on_everything(rows, intent_model, intent_l2)
+        intent_fig["fitted_on"] = language_fig["fitted_on"] = "train+dev"
+    print(f"trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if not args.dry_run:
+        intent_model.save(INTENT_MODEL_PATH, figures=np.array(json.dumps(intent_fig)))
+        language_model.save(LANGUAGE_MODEL_PATH, figures=np.array(json.dumps(language_fig)))
+        print(f"wrote {INTENT_MODEL_PATH.name} and {LANGUAGE_MODEL_PATH.name} in {MODEL_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
