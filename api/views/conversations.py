@@ -7,6 +7,7 @@ the audit log and the live updates behave the same whoever acted.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from inbox import conversations as ops
 from inbox import reply_tokens, selectors
 from inbox.access import get_conversation_for_agent, get_message_for_agent
-from inbox.models import Conversation, ConversationKind, Message
+from inbox.models import Conversation, ConversationKind, Message, Tag
 
 from .. import pagination
 from ..errors import Conflict
@@ -95,6 +96,9 @@ class ConversationViewSet(ApiViewMixin, viewsets.GenericViewSet):
         rows = list(selectors.with_row_data(qs, request.user)[: limit + 1])
         more = len(rows) > limit
         rows = rows[:limit]
+        # The inbox's rows read their tags in one query of their own (selectors.with_tags);
+        # the serializer reads `tags`, so they come in one prefetch here.
+        prefetch_related_objects(rows, Prefetch("tags", queryset=Tag.objects.order_by("name")))
         return Response(
             {
                 "results": ConversationSerializer(rows, many=True).data,
