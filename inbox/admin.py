@@ -137,20 +137,15 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Process again")
     def reprocess(self, request, queryset):
-        from .ingest import queue_events
+        from .kept import process_again
 
-        # A poisoned event holds what cannot be processed (see its reason): it stays kept.
-        poisoned = queryset.filter(state=models.EventState.POISONED).count()
+        _queued, poisoned = process_again(queryset)
         if poisoned:
             self.message_user(
                 request,
                 f"{poisoned} poisoned event(s) left as they are: "
                 "what they hold cannot be processed.",
             )
-        queryset = queryset.exclude(state=models.EventState.POISONED)
-        ids = list(queryset.values_list("pk", flat=True))
-        queryset.update(state=models.EventState.STORED)
-        queue_events(ids)
 
 
 @admin.register(models.OutboundAction)

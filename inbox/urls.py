@@ -33,5 +33,11 @@ urlpatterns = [
     path("m/<int:pk>/<slug:kind>/", actions.message_action, name="message_action"),
     path("actions/<int:pk>/retry/", actions.retry, name="retry"),
     path("channels/", channels.channels, name="channels"),
+    path("channels/kept/", channels.kept_events, name="kept_events"),
+    path(
+        "channels/kept/<int:pk>/process/",
+        channels.process_kept_event,
+        name="process_kept_event",
+    ),
     path("outbox/", outbox.outbox, name="outbox"),
 ]

@@ -432,11 +432,17 @@ def test_process_again_in_the_admin_leaves_poisoned_events_kept(
     assert Message.objects.count() == 4
 
 
-def test_an_admin_without_staff_access_sees_the_count_without_a_dead_link(
+def test_an_admin_without_staff_access_reads_the_kept_items_in_the_app(
     fb_channel, client, django_capture_on_commit_callbacks
 ):
     post_fb(client, django_capture_on_commit_callbacks, raw_body(fb_batch()))
     client.force_login(factories.make_user("root", role="admin"))
     html = client.get("/channels/").content.decode()
     assert '<span class="poisoned-count">5</span> poisoned' in html
-    assert "/admin/inbox/inboundevent/" not in html
+    assert "/admin/inbox/inboundevent/" not in html  # not staff: no link to the Django admin
+    link = f"/channels/kept/?state=poisoned&amp;channel={fb_channel.pk}"
+    assert link in html
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert page.count('class="kept-event state-poisoned"') == 5
+    assert "JSON nested deeper than 64 levels" in page
+    assert "Process again" not in page  # what a poisoned item holds cannot be processed
