@@ -154,9 +154,10 @@ def drive(url: str, *, seconds: float, headers=(), script: str = "", args=()) ->
 
 def webhook_bodies(path: Path, n: int) -> None:
     """n signed Meta webhooks, each a new comment, one a line: signature, tab, body."""
-    from channels_fb.graph import sign_body
-    from channels_fb.standin.delivery import meta_json
     from django.conf import settings
+
+    from meta.standin.delivery import meta_json
+    from meta.webhooks import sign_body
 
     from . import traffic
 

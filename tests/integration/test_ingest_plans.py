@@ -51,7 +51,7 @@ BURST = 20
 
 def store_burst(source, n: int) -> list[int]:
     """Store n of the benchmark's comment webhooks, unprocessed; their ids, oldest first."""
-    from channels_fb.webhooks import events_from_body
+    from channels_fb.webhooks import split as events_from_body
 
     events = [e for _ in range(n) for e in events_from_body(source.next()[0])]
     ingest.store_events("facebook", events)
