@@ -31,7 +31,7 @@ def refresh_sla() -> int:
     return refresh_open()
 
 
-# max_retries=0: a notification is posted once, never blindly again (STYLE.md, practice 7).
+# max_retries=0: a notification is posted once, never blindly again (docs/style.md, practice 7).
 @shared_task(ignore_result=True, max_retries=0)
 def notify_slack(url: str, text: str) -> None:
     from .destinations import check_destination

@@ -1,6 +1,6 @@
 """A Graph API stand-in for one Facebook app and its Pages, served as a WSGI app.
 
-It answers the endpoints Switchboard uses (PLATFORMS.md section 1) with the documented JSON,
+It answers the endpoints Switchboard uses (docs/platforms.md section 1) with the documented JSON,
 status codes, error bodies (`{"error": {"message","type","code","error_subcode",
 "fbtrace_id"}}`) and usage headers; checks `access_token` and `appsecret_proof`; enforces the
 24-hour window, the HUMAN_AGENT tag and one private reply per comment within 7 days; records

@@ -591,7 +591,7 @@ def test_hub_challenge_handshake(client, settings):
 
 
 def test_signature_test_vector():
-    # /work/shared/platform/fixtures/README.md "Signature test vectors"
+    # docs/platform-fixtures.md "Signature test vectors"
     raw = fixture_bytes("fb_feed_comment_add")
     assert len(raw) == 1178
     expected = "sha256=15606d39993cfc7cd38c6380e2bd8e12119116f562bb5c93ab1647e845285e0b"

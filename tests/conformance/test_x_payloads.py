@@ -1,7 +1,7 @@
 """X payloads as documented: the CRC and signature vectors, the AAA webhook through its real
 URL, the v2 response shapes through the parser, and the error bodies through the client.
 
-Sources: PLATFORMS.md section 3 and channels_tw/fixtures/README.md (each fixture's origin).
+Sources: docs/platforms.md section 3 and channels_tw/fixtures/README.md (each fixture's origin).
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ def test_hostile_handle_never_reaches_a_url():
 
 
 # ---- error bodies, through the client ---------------------------------------------------
-# https://docs.x.com/fundamentals/rate-limits ; problem bodies per PLATFORMS.md section 3
+# https://docs.x.com/fundamentals/rate-limits ; problem bodies per docs/platforms.md section 3
 
 
 class Canned:

@@ -1,6 +1,6 @@
 """Facebook Page end to end against the Graph stand-in over real HTTP.
 
-The stand-in answers as the Graph API does (PLATFORMS.md section 1) and signs and delivers
+The stand-in answers as the Graph API does (docs/platforms.md section 1) and signs and delivers
 webhooks the way Meta does. Faults are injected in the stand-in, never patched in our code.
 Send API: https://developers.facebook.com/docs/messenger-platform/reference/send-api
 Private replies: https://developers.facebook.com/documentation/business-messaging/messenger-platform/discovery/private-replies
