@@ -2,7 +2,7 @@
 
 It reads `x-rate-limit-*` on every response, maps X's problem bodies to the typed errors
 by status (never by message text), and never sleeps. tweepy was not used: its host is
-hard-coded and its rate-limit wait sleeps inside the request (PLATFORMS.md, section 4).
+hard-coded and its rate-limit wait sleeps inside the request (docs/platforms.md, section 4).
 """
 
 from __future__ import annotations

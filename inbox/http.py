@@ -21,7 +21,7 @@ log = logging.getLogger("switchboard.http")
 
 
 def https_or_empty(value: Any) -> str:
-    """A platform-given URL we may show or link to: https only, else nothing (PLATFORMS.md:
+    """A platform-given URL we may show or link to: https only, else nothing (docs/platforms.md:
     every field, `payload.url` included, is untrusted)."""
     return value if isinstance(value, str) and value.startswith("https://") else ""
 

@@ -1,7 +1,7 @@
 """Ingest: store every event first, then turn it into contacts, conversations and messages.
 
 Every step is idempotent on the platform's own ids, so Meta's retries, polls that overlap
-webhooks and echoes of our own replies all land on the same rows (DESIGN.md, rule 2).
+webhooks and echoes of our own replies all land on the same rows (docs/architecture.md, "idempotent on platform ids").
 Events may arrive in any order: an edit or a removal can come before the add it changes.
 
 Visible first, enriched after (docs/architecture.md): a message is stored from what the

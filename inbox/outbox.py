@@ -7,7 +7,7 @@ Open, with the reason in words on the action (`reason`) and a retry where one ca
 A worker claims an action with a conditional UPDATE, records the attempt before calling
 the platform and the platform's id after. Retries happen only on `RateLimited` and
 `Unavailable`, at the time they allow, and only after the connector has checked that the
-earlier attempt did not land (STYLE.md, practices 4, 5 and 7).
+earlier attempt did not land (docs/style.md, practices 4, 5 and 7).
 """
 
 from __future__ import annotations

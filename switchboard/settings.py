@@ -235,7 +235,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A web request that cannot reach the broker must not hang: the event is already stored and
-# the sweep will queue it later (DESIGN.md, rule 1).
+# the sweep will queue it later (docs/architecture.md, "store first").
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

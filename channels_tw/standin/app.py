@@ -1,6 +1,6 @@
 """The X API v2 stand-in, as a WSGI app with its state in memory.
 
-Paths, bodies and headers follow the documentation (PLATFORMS.md, section 3, and the
+Paths, bodies and headers follow the documentation (docs/platforms.md, section 3, and the
 fixtures beside this app): ids are strings, lists come newest first with `meta`
 (`result_count`, `newest_id`, `oldest_id`, `next_token`), errors are problem JSON, every
 API response carries `x-rate-limit-limit/remaining/reset`, and budgets really run out per
