@@ -104,13 +104,16 @@ def ensure_database(url: str) -> None:
     admin.close()
 
 
-def page_channel(api_base_url: str = ""):
-    """The seeded Page (the Graph stand-in's Page id and token)."""
+def page_channel(api_base_url: str | None = None):
+    """The seeded Page (the Graph stand-in's Page id and token), pointed at `api_base_url`
+    when given; otherwise left where a benchmark pointed it (its stand-in)."""
     from inbox.models import Channel
 
     channel, _ = Channel.objects.get_or_create(
         kind="facebook", external_id=PAGE_ID, defaults={"name": "Bench page"}
     )
+    if api_base_url is None:
+        api_base_url = channel.api_base_url
     if channel.api_base_url != api_base_url or not channel.credentials:
         channel.api_base_url = api_base_url
         channel.credentials = {"access_token": PAGE_TOKEN}

@@ -40,6 +40,8 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The end-to-end benchmark signs its webhooks with its own app secret (bench/e2e_bench.py).
+META_APP_SECRET = os.environ.get("META_APP_SECRET") or META_APP_SECRET
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # The worker reuses its connection (switchboard/settings.py CELERY_DB_REUSE_MAX);

@@ -164,14 +164,29 @@ def queue_events(event_ids: list[int]) -> int:
     """Publish each event's processing task and stamp `queued_at`; returns how many."""
     from .tasks import process_inbound_event
 
-    published, stamp = [], timezone.now()  # before publishing: a worker's claim comes after
+    stamp = _stamp_queued(event_ids)
+    published = 0
     for event_id in event_ids:
         if not queueing.publish(process_inbound_event, (event_id,)):
             break  # broker down: the events are stored and the sweep will queue them
-        published.append(event_id)
-    if published:
-        InboundEvent.objects.filter(pk__in=published).update(queued_at=stamp)
-    return len(published)
+        published += 1
+    _unstamp(event_ids[published:], stamp)
+    return published
+
+
+def _stamp_queued(event_ids: list[int]):
+    """Stamp `queued_at` before publishing: a worker's claim skips rows that are locked
+    (SKIP LOCKED), and must never meet them locked by this UPDATE and pass them by."""
+    stamp = timezone.now()
+    if event_ids:
+        InboundEvent.objects.filter(pk__in=event_ids).update(queued_at=stamp)
+    return stamp
+
+
+def _unstamp(event_ids: list[int], stamp) -> None:
+    """Events whose task could not be published: not in the broker, due for the sweep."""
+    if event_ids:
+        InboundEvent.objects.filter(pk__in=event_ids, queued_at=stamp).update(queued_at=None)
 
 
 # A channel's "a task is on its way" mark lives this long: past it, a lost task is replaced
@@ -205,19 +220,26 @@ def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
     """
     from .tasks import process_channel_events
 
-    alone, queued, stamp = [], [], timezone.now()
+    alone, by_task = [], []
     for channel_id, event_ids in by_channel.items():
         marked = _mark_pending(channel_id) if channel_id is not None else None
         if marked is None:
             alone += event_ids
-            continue
-        if marked and not queueing.publish(process_channel_events, (channel_id,)):
+        else:
+            by_task.append((channel_id, marked, event_ids))
+    stamp = _stamp_queued([pk for _, _, ids in by_task for pk in ids])
+    unqueued, broker_down = [], False
+    for channel_id, marked, event_ids in by_task:
+        if not marked:
+            continue  # the channel's task is on its way and will take them
+        if broker_down or not queueing.publish(process_channel_events, (channel_id,)):
+            # Broker down: the events are stored and the sweep will queue them.
+            broker_down = True
             _clear_pending(channel_id)
-            break  # broker down: the events are stored and the sweep will queue them
-        queued += event_ids
-    if queued:
-        InboundEvent.objects.filter(pk__in=queued).update(queued_at=stamp)
-    return len(queued) + queue_events(alone)
+            unqueued += event_ids
+    _unstamp(unqueued, stamp)
+    queued = sum(len(ids) for _, _, ids in by_task) - len(unqueued)
+    return queued + (queue_events(alone) if not broker_down else 0)
 
 
 # ---- processing -----------------------------------------------------------------------------
