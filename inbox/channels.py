@@ -62,7 +62,7 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
     from .outbox import queue_action
 
     with transaction.atomic():
-        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        channel = Channel.objects.select_for_update(no_key=True).get(pk=channel.pk)
         channel.credentials = {**channel.credentials, **credentials}
         channel.status = ChannelStatus.ACTIVE
         channel.status_detail = ""

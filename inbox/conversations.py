@@ -193,7 +193,9 @@ def reply_landed(action) -> None:
     the answer was written keeps the conversation Open: they are waiting again. A snoozed
     conversation stays snoozed unless the agent asked to close it.
     """
-    conversation = Conversation.objects.select_for_update().get(pk=action.conversation_id)
+    conversation = Conversation.objects.select_for_update(no_key=True).get(
+        pk=action.conversation_id
+    )
     wanted = action.payload.get(LANDED_STATE, ConversationState.PENDING)
     stamp = action.payload.get(ANSWERS_UNTIL)
     answers_until = datetime.fromisoformat(stamp) if stamp else action.message.created_at

@@ -118,7 +118,7 @@ def _settle(
         )
     with transaction.atomic():
         settled = []
-        for waiting in Conversation.objects.select_for_update().filter(same):
+        for waiting in Conversation.objects.select_for_update(no_key=True).filter(same):
             Conversation.objects.filter(pk=waiting.pk).update(
                 context={**waiting.context, **fetched},
                 context_state=state,

@@ -674,7 +674,7 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
 
 def _upsert_message(channel, conversation, item, identity) -> tuple[Message, bool]:
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(channel=channel, external_id=item.external_id)
         .first()
     )
@@ -714,7 +714,7 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         with transaction.atomic():
             message.save()
     except IntegrityError:  # a concurrent worker stored the same item: apply ours on top
-        message = Message.objects.select_for_update().get(
+        message = Message.objects.select_for_update(no_key=True).get(
             channel=channel, external_id=item.external_id
         )
         _apply_state(message, item)
@@ -783,7 +783,7 @@ def _on_late_add(message: Message) -> None:
 def _match_echo(channel: Channel, item: InboundItem) -> Message | None:
     """Find the message an echo of our own send belongs to, before creating anything."""
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(channel=channel, external_id=item.external_id)
         .first()
     )

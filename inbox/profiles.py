@@ -135,7 +135,7 @@ def wake_after_reconnect(channel: Channel) -> list[int]:
 
 def _settle(identity_id: int, profile, error: str = "") -> None:
     with transaction.atomic():
-        identity = Identity.objects.select_for_update().get(pk=identity_id)
+        identity = Identity.objects.select_for_update(no_key=True).get(pk=identity_id)
         old_name = identity.name
         changed = ["profile_fetched_at", "profile_due_at", "profile_error"]
         identity.profile_fetched_at = timezone.now()

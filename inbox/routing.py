@@ -47,11 +47,15 @@ def route_messages(message_ids: Iterable[int]) -> int:
     with transaction.atomic():
         # Claimed with the rows locked, skipping those another router holds (PostgreSQL);
         # elsewhere the conditional UPDATE below is the claim and the batch is one message.
+        # FOR NO KEY UPDATE, as the UPDATE itself takes: a plain FOR UPDATE would also block
+        # another transaction's foreign-key check on these messages (a reply to one, an
+        # outbound action naming it), which then waits on us while we wait on its
+        # conversation — a deadlock seen with two webhooks of one conversation at once.
         if connection.features.has_select_for_update_skip_locked:
             ids = list(
                 _unrouted()
                 .filter(pk__in=ids)
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, no_key=True)
                 .values_list("pk", flat=True)
             )
             if not ids:
