@@ -156,6 +156,8 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         retry_failed(action, user=request.user)
     if request.POST.get("next") == "outbox":
         return redirect("inbox:outbox")
+    if action.conversation_id is None:
+        raise Http404("this action is on no conversation")
     return _pane(request, get_conversation_for_agent(request, action.conversation_id))
 
 

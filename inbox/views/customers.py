@@ -36,7 +36,9 @@ def edit(request: AuthenticatedHttpRequest, pk: int, contact_pk: int) -> HttpRes
     form = ContactForm(request.POST, instance=Contact.objects.get(pk=contact.pk))
     if not form.is_valid():
         if not request.htmx:
-            return HttpResponseBadRequest("; ".join(m for e in form.errors.values() for m in e))
+            return HttpResponseBadRequest(
+                "; ".join(str(m) for e in form.errors.values() for m in e)
+            )
         return _pane(request, conversation, contact_form=form)
     contacts.contact_update(
         contact=contact, values=form.cleaned_data, actor=request.user, conversation=conversation
