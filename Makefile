@@ -63,6 +63,7 @@ lint: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy inbox rules
 
 bench: install
 	$(BIN)/python -m bench

@@ -6,25 +6,26 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .models import Role, RolePermissions
+from .models import Role, RolePermissions, User
 
 
-def require_agent(request: HttpRequest) -> None:
-    if not request.user.is_authenticated or not request.user.is_active:
+def require_agent(request: HttpRequest) -> User:
+    """The logged-in, active person making the request, or 403."""
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
         raise PermissionDenied
+    return user
 
 
 def require_manager(request: HttpRequest) -> None:
-    require_agent(request)
-    if not request.user.is_manager:
+    if not require_agent(request).is_manager:
         raise PermissionDenied("managers only")
 
 
 def require_admin(request: HttpRequest, why: str = "Only admins may do this.") -> None:
     """Admins only: connecting channels, the Channels page, people and the audit log.
     `why` is shown on the 403 page."""
-    require_agent(request)
-    if not request.user.is_admin:
+    if not require_agent(request).is_admin:
         raise PermissionDenied(why)
 
 

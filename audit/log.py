@@ -43,7 +43,8 @@ def _plain(value: Any) -> Any:
 
 def target_type(obj: models.Model) -> str:
     return (
-        obj._meta.model_name.replace("slapolicy", "sla_policy")
+        (obj._meta.model_name or "")  # None only for a model class not yet prepared
+        .replace("slapolicy", "sla_policy")
         .replace("businesshours", "business_hours")
         .replace("savedreply", "saved_reply")
         .replace("apitoken", "api_token")

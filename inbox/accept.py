@@ -58,20 +58,21 @@ def _insert_sql(rows: int) -> str:
 def _row(kind: str, event: EventToStore, source: str, now) -> list:
     payload, reason = payloads.poison_reason(event.payload)
     reason = text.storable("; ".join(filter(None, [event.poison, reason])))
-    prep = {f: InboundEvent._meta.get_field(f) for f in ("payload", "received_at")}
+    payload_field = InboundEvent._meta.get_field("payload")
+    received_at_field = InboundEvent._meta.get_field("received_at")
     return [
         kind,
         kind,
         event.channel_external_id,
         text.storable(event.delivery_key)[:200],
         source,
-        prep["payload"].get_db_prep_save(payload, connection),
+        payload_field.get_db_prep_save(payload, connection),
         EventState.POISONED if reason else EventState.STORED,
         0,
         reason,
-        prep["received_at"].get_db_prep_save(now, connection),
+        received_at_field.get_db_prep_save(now, connection),
         # Only what will be queued carries the stamp.
-        None if reason else prep["received_at"].get_db_prep_save(now, connection),
+        None if reason else received_at_field.get_db_prep_save(now, connection),
     ]
 
 

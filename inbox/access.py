@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django_htmx.middleware import HtmxDetails
 
+from accounts.models import User
 from accounts.permissions import require_admin, require_agent, require_manager
 
 from .models import Channel, Conversation, Message, OutboundAction
 
 # The role checks are the accounts app's; views start with them from here or from there.
 __all__ = [
+    "AuthenticatedHttpRequest",
+    "HtmxHttpRequest",
     "get_action_for_agent",
     "get_conversation_for_agent",
     "get_message_for_agent",
@@ -23,6 +27,19 @@ __all__ = [
     "require_agent",
     "require_manager",
 ]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """What a view receives: django-htmx's middleware (on every request) adds `htmx`."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """The request of a view that starts with a role check (`require_agent` or one of the
+    helpers below), which answers 403 to anyone not logged in: its user is a User."""
+
+    user: User
 
 
 def get_conversation_for_agent(request: HttpRequest, pk: int) -> Conversation:

@@ -63,7 +63,7 @@ class IdentityAdmin(admin.ModelAdmin):
 class MessageInline(admin.TabularInline):
     model = models.Message
     extra = 0
-    fields = [
+    fields = readonly_fields = (
         "direction",
         "visibility",
         "text",
@@ -71,8 +71,7 @@ class MessageInline(admin.TabularInline):
         "deleted",
         "hidden",
         "delivery_status",
-    ]
-    readonly_fields = fields
+    )
     can_delete = False
     show_change_link = True
 

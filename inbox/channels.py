@@ -86,7 +86,12 @@ def reconnect(channel: Channel, *, credentials: dict, user=None) -> int:
             target=channel,
             changes={"token": [None, "(changed)"], "status": ["needs reconnect", "active"]},
         )
-        transaction.on_commit(lambda: [queue_action(pk) for pk in held])
+
+        def release() -> None:
+            for pk in held:
+                queue_action(pk)
+
+        transaction.on_commit(release)
         waiting = wake_after_reconnect(channel)
         transaction.on_commit(lambda: queue_context(waiting))
         profiles_waiting = profiles.wake_after_reconnect(channel)

@@ -142,7 +142,7 @@ def conversation_reply(
         platform_timestamp=now,
         state_timestamp=now,
         parent=target,
-        parent_external_id=target.external_id if target else "",
+        parent_external_id=(target.external_id or "") if target else "",
         is_automatic=automatic,
         delivery_status=DeliveryStatus.QUEUED,
     )

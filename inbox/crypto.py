@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -70,7 +71,16 @@ def readable(credentials: dict) -> bool:
     return not isinstance(credentials, UnreadableCredentials)
 
 
-class EncryptedJSONField(models.TextField):
+if TYPE_CHECKING:
+    # For django-stubs: the model attribute holds a dict, not a TextField's str. (The
+    # stubs' Field, because their TextField would narrow Any to str; the runtime classes
+    # take no type arguments.)
+    _DictInText = models.Field[dict[str, Any], dict[str, Any]]
+else:
+    _DictInText = models.TextField
+
+
+class EncryptedJSONField(_DictInText):
     """A dict stored as one Fernet token; the database never sees the plain text."""
 
     def from_db_value(self, value, expression, connection):

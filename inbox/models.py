@@ -249,6 +249,8 @@ class Conversation(models.Model):
     sla_due_soon_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a field: the list's rows get their [(name, colour)] from selectors.with_tags.
+    row_tags: list[tuple[str, str]]
 
     class Meta:
         constraints = [

@@ -28,7 +28,7 @@ PRIORITY_RANK = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-_RANKS = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+_RANKS: dict[str, int] = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _decode(cursor: str, keys: list[Key]) -> list | None:
         return None
     if not isinstance(raw, list) or len(raw) != len(keys):
         return None
-    values = []
+    values: list[datetime | int | None] = []
     for key, value in zip(keys, raw, strict=True):
         if value is None and key.is_time:
             values.append(None)

@@ -58,12 +58,10 @@ def people_matching(q: str) -> QuerySet:
 def find_customers(q: str, *, exclude: int | None = None, limit: int = 10) -> list[Contact]:
     """Customers for the merge picker, with their identities (3 queries)."""
     ids = list(people_matching(q).order_by()[: limit + 1])
-    return list(
-        Contact.objects.filter(pk__in=ids)
-        .exclude(pk=exclude)
-        .prefetch_related("identities")
-        .order_by("name", "pk")[:limit]
-    )
+    found = Contact.objects.filter(pk__in=ids)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return list(found.prefetch_related("identities").order_by("name", "pk")[:limit])
 
 
 def search_conversations(qs: QuerySet[Conversation], q: str) -> QuerySet[Conversation]:

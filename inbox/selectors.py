@@ -4,8 +4,10 @@ however many conversations, messages or tags there are (asserted in the tests).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -69,7 +71,7 @@ _FOLDER_KEYS = {key for key, _ in FOLDERS}
 # Folders another app adds (reports' "Storming"): key -> a condition on Conversation. inbox/
 # knows only the condition, never the app's tables; such a folder is listed while it is
 # non-empty (or open).
-_EXTRA_FOLDERS: dict[str, object] = {}
+_EXTRA_FOLDERS: dict[str, Callable[[Any], Q]] = {}
 
 
 def register_folder(key: str, label: str, condition) -> None:
@@ -353,7 +355,7 @@ def _count_folders(user) -> dict:
     window = (
         Conversation.objects.filter(_OPEN).order_by("-last_message_at", "-id").values("pk")[:WINDOW]
     )
-    parts = [
+    parts: list[QuerySet] = [
         me.annotate(
             section=Value("state"),
             name=Value(key),
@@ -437,7 +439,7 @@ def post_groups(limit: int = 50) -> list[dict]:
         channel_id=OuterRef("channel_id"),
         context_external_id=OuterRef("context_external_id"),
     ).order_by("id")
-    groups = list(
+    busiest = (
         # A mention is on someone else's media, one conversation each: not a post of ours.
         Conversation.objects.exclude(context_external_id="")
         .exclude(kind=ConversationKind.MENTION)
@@ -450,6 +452,8 @@ def post_groups(limit: int = 50) -> list[dict]:
         )
         .order_by("-open", "-last")[:limit]
     )
+    # Plain dicts (values() rows have fixed keys for mypy): each gets its channel and key.
+    groups: list[dict] = [dict(group) for group in busiest]
     channels = Channel.objects.defer("credentials").in_bulk({g["channel_id"] for g in groups})
     for group in groups:
         group["channel"] = channels.get(group["channel_id"])

@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from redis.exceptions import RedisError
 
@@ -25,7 +25,8 @@ ERRORS = (RedisError, OSError)
 RETRY_SECONDS = 5.0
 _down_until = 0.0
 
-T = TypeVar("T")
+# The wrapped operation: `degrades` keeps its signature.
+Operation = TypeVar("Operation", bound=Callable[..., Any])
 
 
 def paused() -> bool:
@@ -51,12 +52,12 @@ def reset() -> None:
     _down_until = 0.0
 
 
-def degrades(fallback: Callable[..., T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def degrades(fallback: Callable[..., object]) -> Callable[[Operation], Operation]:
     """Run the wrapped cache operation, or `fallback(*args, **kwargs)` while it is down."""
 
-    def wrap(operation: Callable[..., T]) -> Callable[..., T]:
+    def wrap(operation: Operation) -> Operation:
         @functools.wraps(operation)
-        def guarded(*args, **kwargs) -> T:
+        def guarded(*args, **kwargs) -> Any:
             if paused():
                 return fallback(*args, **kwargs)
             try:
@@ -65,6 +66,8 @@ def degrades(fallback: Callable[..., T]) -> Callable[[Callable[..., T]], Callabl
                 mark_down(exc)
                 return fallback(*args, **kwargs)
 
-        return guarded
+        # guarded takes the operation's arguments and answers its type (or the fallback's,
+        # which stands in for it), which mypy cannot follow through *args.
+        return cast(Operation, guarded)
 
     return wrap

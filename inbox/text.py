@@ -60,9 +60,9 @@ def storable_items(items: list) -> list:
 
 
 def _storable_item(item: Any) -> Any:
-    if not dataclasses.is_dataclass(item):
+    if not dataclasses.is_dataclass(item) or isinstance(item, type):  # an item, not a class
         return item
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in dataclasses.fields(item):
         value = getattr(item, f.name)
         clean = _storable_field(value)
@@ -72,7 +72,7 @@ def _storable_item(item: Any) -> Any:
     if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
         changes["text"] = text[: MAX_MESSAGE_TEXT - 1] + "…"
         changes["extra"] = {
-            **changes.get("extra", item.extra),
+            **changes.get("extra", getattr(item, "extra", {})),  # an InboundItem's
             "original_text": text,
             "original_length": len(text),
         }

@@ -15,6 +15,7 @@ and one more per storm that opens or ends (to refresh the inbox's "Storming" fol
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,7 +152,7 @@ def detect(now: datetime | None = None) -> list[Storm]:
                     usual_comments=window.usual_comments,
                     angry_share=window.angry_share,
                 )
-                transaction.on_commit(lambda storm=storm: _announce(storm))
+                transaction.on_commit(functools.partial(_announce, storm))
         except IntegrityError:
             continue  # another run opened it a moment ago, and announces it
         opened.append(storm)

@@ -43,7 +43,7 @@ def compile_conditions(node, depth: int = 0) -> Predicate:
         inner = compile_conditions(node["not"], depth + 1)
         return lambda item: "not (…)" if inner(item) is None else None
     name = node.get("type")
-    spec = condition_specs.get(name)
+    spec = condition_specs.get(name) if name is not None else None
     if spec is None:
         raise RuleError(f"unknown condition {name!r}")
     return spec.compile(node.get("value"))
@@ -97,7 +97,7 @@ def compile_actions(items) -> list[CompiledAction]:
     for entry in items:
         if not isinstance(entry, dict):
             raise RuleError(f"an action is an object, not {entry!r}", field="actions")
-        spec = action_specs.get(entry.get("type"))
+        spec = action_specs.get(entry.get("type", ""))
         if spec is None:
             raise RuleError(f"unknown action {entry.get('type')!r}", field="actions")
         options = {key: entry[key] for key in spec.options if key in entry}

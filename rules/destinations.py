@@ -77,7 +77,8 @@ def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise UnsafeDestination(f"the host {host!r} does not resolve") from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    # An IPv4 or IPv6 address's host is a str (typeshed also allows other families' int).
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 def check_destination(url: str) -> str:
@@ -86,7 +87,7 @@ def check_destination(url: str) -> str:
     if private_allowed():
         return url
     parts = urlsplit(url)
-    addresses = resolve(parts.hostname, parts.port or 443)
+    addresses = resolve(parts.hostname or "", parts.port or 443)  # check_url: it has one
     refused = sorted({str(a) for a in addresses if _refused(a)})
     if refused or not addresses:
         raise UnsafeDestination(

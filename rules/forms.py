@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 
@@ -72,7 +73,7 @@ def _from_json(data) -> Node:
             return Node(group=True, negate=True, children=[inner])
         inner.negate = True
         return inner
-    spec = condition_specs.get(data.get("type"))
+    spec = condition_specs.get(data.get("type", ""))
     value = spec.param.to_form(data.get("value")) if spec else ""
     return Node(group=False, type=str(data.get("type", "")), value=value)
 
@@ -136,7 +137,7 @@ def apply_op(root: Node, actions: list[dict], op: str) -> None:
             )
     elif verb == "remove" and path:
         parent, node = _find(root, path)
-        if parent is not None:
+        if parent is not None and node is not None:  # (a node has one when it has a parent)
             parent.children.remove(node)
     elif verb == "add-action":
         actions.append({"type": "", "value": "", "private": False, "outside_hours_only": False})
@@ -151,7 +152,7 @@ def conditions_from_tree(node: Node) -> dict:
         children = [c for c in (conditions_from_tree(child) for child in node.children) if c]
         if not children:
             return {}
-        built = {node.mode: children}
+        built: dict[str, Any] = {node.mode: children}
     else:
         if not node.type:
             return {}
@@ -238,7 +239,7 @@ class RuleForm(forms.ModelForm):
             spec = action_specs.get(row["type"])
             if spec is None:
                 raise RuleError(f"unknown action {row['type']!r}", field="actions")
-            entry = {"type": spec.name}
+            entry: dict[str, Any] = {"type": spec.name}
             value = spec.param.from_form(row.get("value", ""))
             if value is not None:
                 entry["value"] = value

@@ -91,7 +91,7 @@ def check_condition_references(conditions) -> None:
     problems = [
         problem
         for leaf in _leaves(conditions)
-        if (check := CONDITION_REFERENCES.get(leaf.get("type")))
+        if (check := CONDITION_REFERENCES.get(leaf.get("type", "")))
         for name in _names(leaf.get("value"))
         if (problem := check(name))
     ]
@@ -104,7 +104,7 @@ def check_action_references(actions) -> None:
 
     problems = []
     for entry in actions if isinstance(actions, list) else []:
-        check = ACTION_REFERENCES.get(entry.get("type")) if isinstance(entry, dict) else None
+        check = ACTION_REFERENCES.get(entry.get("type", "")) if isinstance(entry, dict) else None
         if check is None:
             continue
         label = specs[entry["type"]].label

@@ -41,7 +41,7 @@ def quote(text: str) -> str:
 
 def post(headline: str, conversation: Conversation, *, extra: str = "") -> str:
     """Headline (already escaped), where it came from, what the customer said, the link."""
-    contact = conversation.contact.name if conversation.contact_id else "a customer"
+    contact = conversation.contact.name if conversation.contact else "a customer"
     lines = [
         headline,
         f"{escape(contact)} on {escape(conversation.channel.name)}"

@@ -109,7 +109,7 @@ def mentioned(audit_event) -> None:
     if not users:
         return
     conversation = _load(audit_event.conversation_id)
-    author = escape(note.author.display_name) if note.author_id else "Someone"
+    author = escape(note.author.display_name) if note.author else "Someone"
     for user in users:
         enqueue(
             target=connection.target(),
@@ -147,6 +147,7 @@ def sla_scan(now=None) -> int:
             for c in Conversation.objects.filter(q)
             .order_by("sla_due_at", "pk")
             .select_related("channel", "contact", "assignee")[:SLA_BATCH]
+            if c.sla_due_at  # always: both filters ask for a due time
         }
         posted = set(SlackMessage.objects.filter(key__in=list(found)).values_list("key", flat=True))
         for key, conversation in found.items():
@@ -155,7 +156,7 @@ def sla_scan(now=None) -> int:
             due = timezone.localtime(conversation.sla_due_at)
             who = (
                 f", assigned to {escape(conversation.assignee.display_name)}"
-                if conversation.assignee_id
+                if conversation.assignee
                 else ", unassigned"
             )
             made += bool(

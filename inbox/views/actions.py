@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
@@ -27,6 +26,7 @@ from accounts.permissions import may_take
 from .. import conversations as ops
 from .. import selectors
 from ..access import (
+    AuthenticatedHttpRequest,
     get_action_for_agent,
     get_conversation_for_agent,
     get_message_for_agent,
@@ -121,7 +121,7 @@ def _pane(request, conversation, *, advance: bool = False) -> HttpResponse:
 
 
 @require_POST
-def act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def act(request: AuthenticatedHttpRequest, pk: int, verb: str) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     handler = VERBS.get(verb)
     if handler is None:
@@ -136,7 +136,7 @@ def act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 @require_POST
-def message_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def message_action(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     message = get_message_for_agent(request, pk)
     if kind not in ActionKind.values or kind in POSTING_KINDS:
         raise Http404("unknown action")
@@ -150,17 +150,19 @@ def message_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_agent(request, pk)
     with transaction.atomic():
         retry_failed(action, user=request.user)
     if request.POST.get("next") == "outbox":
         return redirect("inbox:outbox")
+    if action.conversation_id is None:
+        raise Http404("this action is on no conversation")
     return _pane(request, get_conversation_for_agent(request, action.conversation_id))
 
 
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One verb on the selected rows, or on every comment of a post (`post=`)."""
     require_agent(request)
     verb = request.POST.get("verb", "")

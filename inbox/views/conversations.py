@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from .. import selectors
-from ..access import get_conversation_for_agent
+from ..access import AuthenticatedHttpRequest, get_conversation_for_agent
 from ..conversations import conversation_mark_read
 from .common import list_context, pane_context
 
 PAGE = "inbox/inbox.html"
 
 
-def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     convo = get_conversation_for_agent(request, pk)
     # A GET writes only when it changes what the agent has read (a new customer message).
     if selectors.unread(convo, request.user):

@@ -7,13 +7,13 @@ returns and where the change is audited.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import contacts, search
-from ..access import get_conversation_for_agent
+from ..access import AuthenticatedHttpRequest, get_conversation_for_agent
 from ..forms import ContactForm
 from ..models import Contact, Identity
 from .common import pane_context
@@ -21,7 +21,7 @@ from .common import pane_context
 PAGE = "inbox/inbox.html"
 
 
-def _pane(request: HttpRequest, conversation, **extra) -> HttpResponse:
+def _pane(request: AuthenticatedHttpRequest, conversation, **extra) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox:conversation", conversation.pk)
     context = pane_context(request, conversation)
@@ -30,13 +30,15 @@ def _pane(request: HttpRequest, conversation, **extra) -> HttpResponse:
 
 
 @require_POST
-def edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk)
     form = ContactForm(request.POST, instance=Contact.objects.get(pk=contact.pk))
     if not form.is_valid():
         if not request.htmx:
-            return HttpResponseBadRequest("; ".join(m for e in form.errors.values() for m in e))
+            return HttpResponseBadRequest(
+                "; ".join(str(m) for e in form.errors.values() for m in e)
+            )
         return _pane(request, conversation, contact_form=form)
     contacts.contact_update(
         contact=contact, values=form.cleaned_data, actor=request.user, conversation=conversation
@@ -45,7 +47,7 @@ def edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
 
 
 @require_POST
-def note(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+def note(request: AuthenticatedHttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk)
     if request.POST.get("text", "").strip():
@@ -58,7 +60,7 @@ def note(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     return _pane(request, conversation)
 
 
-def merge(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+def merge(request: AuthenticatedHttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     """GET: find the other customer and preview the merge; POST: merge."""
     conversation = get_conversation_for_agent(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk)
@@ -91,7 +93,7 @@ def merge(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
 
 
 @require_POST
-def unmerge(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
+def unmerge(request: AuthenticatedHttpRequest, pk: int, identity_pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     identity = get_object_or_404(Identity, pk=identity_pk)
     try:

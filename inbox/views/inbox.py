@@ -5,17 +5,17 @@ One page template with named partials; an htmx request gets only the list partia
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from .. import selectors
-from ..access import require_agent
+from ..access import AuthenticatedHttpRequest, require_agent
 from .common import list_context
 
 PAGE = "inbox/inbox.html"
 
 
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_agent(request)
     params = selectors.ListParams.from_query(request.GET)
     context = list_context(request, params)
@@ -26,7 +26,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def posts(request: HttpRequest) -> HttpResponse:
+def posts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Comments grouped under their post, busiest first: a storm is visible at a glance."""
     require_agent(request)
     params = selectors.ListParams.from_query(request.GET)

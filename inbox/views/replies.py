@@ -13,16 +13,17 @@ Once the reply is committed nothing answers with an error, or the agent would ty
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from .. import presence, reply_tokens, selectors
-from ..access import get_conversation_for_agent
+from ..access import AuthenticatedHttpRequest, get_conversation_for_agent
 from ..conversations import conversation_reply
 from ..models import Draft
 from ..outbox import NotSupported
@@ -48,7 +49,7 @@ def _composer(request, conversation, *, status: int = 200, **extra) -> HttpRespo
 
 
 @require_POST
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+def reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     text = request.POST.get("text", "")
     mode = request.POST.get("mode", "public")
@@ -58,7 +59,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     close = request.POST.get("close") == "1"
     # "Both": a short public answer and the private text with the details, two texts.
     public_text = request.POST.get("public_text", "") if mode == "both" else text
-    form = {
+    form: dict[str, Any] = {
         "draft_text": text,
         "mode": mode,
         "form_close": close,
@@ -136,7 +137,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _sent(request: HttpRequest, conversation, *, close: bool, advance: bool) -> HttpResponse:
+def _sent(
+    request: AuthenticatedHttpRequest, conversation, *, close: bool, advance: bool
+) -> HttpResponse:
     presence.announce(conversation_id=conversation.pk, user=request.user, replying=False)
     if not request.htmx:
         return redirect("inbox:conversation", pk=conversation.pk)
@@ -151,7 +154,7 @@ def _sent(request: HttpRequest, conversation, *, close: bool, advance: bool) -> 
     )
 
 
-def _already_sent(request: HttpRequest, conversation) -> HttpResponse:
+def _already_sent(request: AuthenticatedHttpRequest, conversation) -> HttpResponse:
     """The same form came twice (double click, resent request): show what the first did."""
     if not request.htmx:
         return redirect("inbox:conversation", pk=conversation.pk)
@@ -159,7 +162,7 @@ def _already_sent(request: HttpRequest, conversation) -> HttpResponse:
 
 
 @require_POST
-def save_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def save_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_conversation_for_agent(request, pk)
     text = request.POST.get("text", "")
     mode = request.POST.get("mode", "public")[:16]
