@@ -18,6 +18,7 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -113,7 +114,8 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
             kind=kind, external_id__in={e.channel_external_id for e in events}
         ).values_list("external_id", "id")
     )
-    stored, new_ids = Stored(), {}
+    stored = Stored()
+    new_ids: dict[int | None, list[int]] = {}
     with transaction.atomic():
         for event in events:
             payload, reason = payloads.poison_reason(event.payload)
@@ -220,10 +222,11 @@ def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
     """
     from .tasks import process_channel_events
 
-    alone, by_task = [], []
+    alone: list[int] = []
+    by_task: list[tuple[int, bool, list[int]]] = []
     for channel_id, event_ids in by_channel.items():
         marked = _mark_pending(channel_id) if channel_id is not None else None
-        if marked is None:
+        if channel_id is None or marked is None:
             alone += event_ids
         else:
             by_task.append((channel_id, marked, event_ids))
@@ -448,6 +451,7 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
     finished: dict[tuple[str, str], list[int]] = {}
     with transaction.atomic():
         for event, items in parsed:
+            assert event.channel is not None  # events without one are failed before this
             try:
                 with transaction.atomic():
                     result = apply_items(event.channel, items)
@@ -484,7 +488,8 @@ def _link_orphan_replies(messages: list[Message]) -> None:
     """Replies stored before their parent (events arrive in any order) get linked to it."""
     by_channel: dict[int, list[str]] = {}
     for message in messages:
-        by_channel.setdefault(message.channel_id, []).append(message.external_id)
+        if message.external_id:
+            by_channel.setdefault(message.channel_id, []).append(message.external_id)
     for channel_id, external_ids in by_channel.items():
         parent = Message.objects.filter(
             channel_id=channel_id, external_id=OuterRef("parent_external_id")
@@ -829,8 +834,9 @@ def _touch_conversation(conversation: Conversation, message: Message) -> None:
     merged in SQL (earliest, latest) so that a concurrent worker's message is never undone.
     """
     at = message.platform_timestamp
+    assert at is not None  # a customer message always has the platform's time
     preview = (message.text or _describe_attachments(message))[:300]
-    updates = {
+    updates: dict[str, Any] = {
         "first_inbound_at": Least(Coalesce(F("first_inbound_at"), Value(at)), Value(at)),
         "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), Value(at)), Value(at)),
         "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at)),
@@ -839,7 +845,7 @@ def _touch_conversation(conversation: Conversation, message: Message) -> None:
             default=F("preview"),
         ),
     }
-    in_hand = {
+    in_hand: dict[str, Any] = {
         "first_inbound_at": _earliest(conversation.first_inbound_at, at),
         "last_inbound_at": _latest(conversation.last_inbound_at, at),
         "last_message_at": _latest(conversation.last_message_at, at),

@@ -9,6 +9,7 @@ in the Django admin.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -20,9 +21,18 @@ PAGE_SIZE = 50
 SHOWN_CHARS = 10_000
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A kept event and what the page shows of it (capped)."""
+
+    event: InboundEvent
+    payload: str
+    error: str
+
+
 def kept_events(
     *, state: str = "", channel_id: int | None = None, unmatched: bool = False, before: int = 0
-) -> tuple[list[InboundEvent], int]:
+) -> tuple[list[Kept], int]:
     """The newest kept events matching the filters, and the id to page on from (0: no
     more). `unmatched` lists those that named no connected channel."""
     qs: QuerySet[InboundEvent] = InboundEvent.objects.filter(
@@ -37,10 +47,8 @@ def kept_events(
     events = list(qs.select_related("channel").order_by("-pk")[: PAGE_SIZE + 1])
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
-    for event in events:
-        event.shown_payload = shown(event.payload)
-        event.shown_error = event.last_error[:SHOWN_CHARS]
-    return events, (events[-1].pk if more else 0)
+    shown_events = [Kept(e, shown(e.payload), e.last_error[:SHOWN_CHARS]) for e in events]
+    return shown_events, (events[-1].pk if more else 0)
 
 
 def shown(payload) -> str:

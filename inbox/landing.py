@@ -58,16 +58,17 @@ def own_landing(
 
 def _taken_ids(action: OutboundAction, ids: list[str], since: datetime) -> set[str]:
     """Ids among `ids` that already belong to a message other than this action's."""
-    held = Message.objects.filter(channel_id=action.channel_id, external_id__in=ids).exclude(
-        pk=action.message_id
-    )
-    taken = set()
+    held = Message.objects.filter(channel_id=action.channel_id, external_id__in=ids)
+    if action.message_id is not None:
+        held = held.exclude(pk=action.message_id)
+    taken: set[str] = set()
     for external_id, native, created_at, has_action in held.values_list(
         "external_id", "sent_natively", "created_at", "actions"
     ):
         if native and has_action is None and created_at >= since:
             continue  # our own echo, ingested before the response told us its id
-        taken.add(external_id)
+        if external_id is not None:
+            taken.add(external_id)
     return taken
 
 

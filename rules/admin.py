@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BusinessHours, Holiday, RoundRobinState, Rule, SlaPolicy
+from .models import BusinessHours, Holiday, IntentCorrection, RoundRobinState, Rule, SlaPolicy
 
 
 @admin.register(Rule)
@@ -61,3 +61,11 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 @admin.register(RoundRobinState)
 class RoundRobinStateAdmin(admin.ModelAdmin):
     list_display = ["team", "last_user"]
+
+
+@admin.register(IntentCorrection)
+class IntentCorrectionAdmin(admin.ModelAdmin):
+    list_display = ["intent", "predicted", "language", "conversation", "created_at"]
+    list_filter = ["intent", "predicted", "language"]
+    search_fields = ["text"]
+    raw_id_fields = ["conversation", "message", "corrected_by"]

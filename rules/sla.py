@@ -40,10 +40,11 @@ def calendar_from(hours: BusinessHours | None) -> Calendar:
 def business_hours_for(conversation: Conversation) -> BusinessHours | None:
     """The conversation's team calendar, else the default (team-less) one."""
     hours = None
-    if conversation.team_id:
+    team_id = conversation.team_id
+    if team_id:
         hours = memo.remembered(
-            ("sla.team_hours", conversation.team_id),
-            lambda: BusinessHours.objects.filter(team_id=conversation.team_id).first(),
+            ("sla.team_hours", team_id),
+            lambda: BusinessHours.objects.filter(team_id=team_id).first(),
         )
     return hours or memo.remembered(
         "sla.default_hours",
@@ -228,7 +229,9 @@ def due_soon_q(now: datetime | None = None, minutes: int | None = None) -> Q:
 
 
 def due_soon_since(conversation: Conversation, minutes: int | None = None) -> datetime:
-    """When the conversation became "due soon" (see `due_soon_q`)."""
+    """When the conversation became "due soon" (see `due_soon_q`); only asked of
+    conversations with a due time."""
+    assert conversation.sla_due_at is not None
     if minutes:
         return conversation.sla_due_at - timedelta(minutes=minutes)
     return conversation.sla_due_soon_at or conversation.sla_due_at - timedelta(
