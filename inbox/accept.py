@@ -2,11 +2,10 @@
 
 A platform waits on the webhook request, and a burst of them is only taken as fast as each
 is answered (issue 10). So the request is the signature check (the connector's), one
-`INSERT ... ON CONFLICT DO NOTHING` for the whole batch, and one publish per new event:
-the channel is looked up inside the INSERT, duplicates of stored events are skipped by the
-unique delivery key, and `queued_at` is stamped in the same row, as `ingest.queue_events`
-stamps it before publishing. A publish that fails clears the stamp again, so the sweep
-queues those events at its next run.
+`INSERT ... ON CONFLICT DO NOTHING` for the whole batch, and after the commit one task per
+channel (`ingest.queue_new_events`: none at all while that channel's task is on its way):
+the channel is looked up inside the INSERT, and duplicates of stored events are skipped by
+the unique delivery key. What could not be published is left for the sweep.
 
 What the one INSERT refuses (a value the cleaning in inbox/payloads.py did not foresee)
 sends the batch through `ingest.store_events`, which stores each event on its own and keeps
@@ -20,7 +19,7 @@ import logging
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from . import ingest, payloads, queueing, text
+from . import ingest, payloads, text
 from .connectors import EventToStore
 from .models import Channel, EventState, InboundEvent
 
@@ -38,7 +37,6 @@ COLUMNS = (
     "attempts",
     "last_error",
     "received_at",
-    "queued_at",
 )
 
 
@@ -47,11 +45,11 @@ def _insert_sql(rows: int) -> str:
     # The channel's id from its external id, in the statement itself: no lookup first.
     values = (
         f"(%s, (SELECT id FROM {channel} WHERE kind = %s AND external_id = %s), "
-        "%s, %s, %s, %s, %s, %s, %s, %s)"
+        "%s, %s, %s, %s, %s, %s, %s)"
     )
     return (
         f"INSERT INTO {event} ({', '.join(COLUMNS)}) VALUES {', '.join([values] * rows)} "
-        "ON CONFLICT (channel_kind, delivery_key) DO NOTHING RETURNING id, state"
+        "ON CONFLICT (channel_kind, delivery_key) DO NOTHING RETURNING id, state, channel_id"
     )
 
 
@@ -71,8 +69,6 @@ def _row(kind: str, event: EventToStore, source: str, now) -> list:
         0,
         reason,
         received_at_field.get_db_prep_save(now, connection),
-        # Only what will be queued carries the stamp.
-        None if reason else received_at_field.get_db_prep_save(now, connection),
     ]
 
 
@@ -82,7 +78,7 @@ def store_and_queue(kind: str, events: list[EventToStore], *, source: str) -> in
     if not events:
         return stored
     now = timezone.now()
-    new_ids = []
+    new_ids: dict[int | None, list[int]] = {}
     try:
         with transaction.atomic():
             for start in range(0, len(events), ROWS_PER_INSERT):
@@ -90,25 +86,15 @@ def store_and_queue(kind: str, events: list[EventToStore], *, source: str) -> in
                 params = [p for e in chunk for p in _row(kind, e, source, now)]
                 with connection.cursor() as cursor:
                     cursor.execute(_insert_sql(len(chunk)), params)
-                    for pk, state in cursor.fetchall():
+                    for pk, state, channel_id in cursor.fetchall():
                         stored.new += 1
                         if state == EventState.POISONED:
                             stored.poisoned += 1
                         else:
-                            new_ids.append(pk)
+                            new_ids.setdefault(channel_id, []).append(pk)
     except (DatabaseError, ValueError, TypeError):
         # Nothing of the batch was stored: each event on its own, the refused one poisoned.
         log.warning("a %s delivery did not store in one INSERT; one event at a time", kind)
         return ingest.store_events(kind, events, source=source)
-    transaction.on_commit(lambda: _publish(new_ids))
+    transaction.on_commit(lambda: ingest.queue_new_events(new_ids))
     return stored
-
-
-def _publish(event_ids: list[int]) -> None:
-    from .tasks import process_inbound_event
-
-    for i, event_id in enumerate(event_ids):
-        if not queueing.publish(process_inbound_event, (event_id,)):
-            # Broker down: stored, and the sweep queues what was not published.
-            InboundEvent.objects.filter(pk__in=event_ids[i:]).update(queued_at=None)
-            return
