@@ -107,7 +107,7 @@ def fit(
             [np.bincount(X.indices, weighted[:, c], minlength=len(used)) for c in range(n_classes)],
             axis=1,
         )
-        g_w += l2 * w
+        g_w += l2 * w  # type: ignore[arg-type]  # numpy types bincount as int even with float weights
         g_b = err.sum(axis=0)
         step = lr * 0.1 * min(1.0, 10 * t / epochs)  # short warm-up, then constant
         for g, m, v, param in ((g_w, m_w, v_w, w), (g_b, m_b, v_b, b)):
