@@ -23,14 +23,14 @@ from rules.classify import (
     set_default_classifier,
 )
 from rules.eval_intent import evaluate, to_markdown, write_dev_split
-from rules.train_intent import TRAIN_PATH, load_rows, split
+from rules.train_intent import TRAIN_PATH, language_neutral, language_rows, load_rows, split
 
 # Floors a little below what the shipped model measured on the dev split of the training
 # set when they were written (see the table in rules/CLASSIFIER.md).  The dev split was
 # never fitted on, so a drop below them means the model file or the features regressed.
 # The lead scores the unseen evaluation sets separately; these tests never read them.
-DEV_MACRO_F1_FLOOR = 0.80
-DEV_RECALL_FLOOR = 0.68
+DEV_MACRO_F1_FLOOR = 0.82
+DEV_RECALL_FLOOR = 0.70
 DEV_LANGUAGE_ACCURACY_FLOOR = 0.96
 
 
@@ -260,6 +260,44 @@ def test_model_gets_clear_fresh_messages_right():
         (t, e, model.classify(t, lang)) for t, lang, e in FRESH if model.classify(t, lang) != e
     ]
     assert len(wrong) <= 2, wrong
+
+
+# Written for this test, not in the training set: the kinds of message the first model
+# got wrong on unseen text (acknowledgements, tagging a friend, statements that ask
+# nothing, praise without a praise word, crypto spam, insults without a slur).
+WEAK_SPOTS = [
+    ("alright, thanks for the quick answer", "en", Intent.OTHER),
+    ("@lena_v you have to see this", "en", Intent.OTHER),
+    ("ладно, спасибо, понял", "ru", Intent.OTHER),
+    ("okei, aitäh teile", "et", Intent.OTHER),
+    ("vale, gracias por la respuesta", "es", Intent.OTHER),
+    ("好的，收到，谢谢", "zh", Intent.OTHER),
+    ("грузовик с вашим логотипом стоит у нас во дворе", "ru", Intent.OTHER),
+    ("the new espresso machine is flawless, not one hiccup", "en", Intent.COMPLIMENT),
+    ("FREE crypto airdrop for the first 100 followers, claim at getdrop.xyz", "en", Intent.SPAM),
+    ("ihr seid echt das Letzte, ihr Witzfiguren", "de", Intent.INSULT),
+    ("Sie sind ein Haufen Stümper", "de", Intent.INSULT),
+]
+
+
+def test_model_gets_most_weak_spot_messages_right():
+    model = ModelIntentClassifier()
+    wrong = [
+        (t, e, model.classify(t, lang)) for t, lang, e in WEAK_SPOTS if model.classify(t, lang) != e
+    ]
+    assert len(wrong) <= 3, wrong
+
+
+def test_language_identifier_skips_texts_written_the_same_in_several_languages():
+    rows = [
+        {"text": "ok", "language": "en"},
+        {"text": "OK!", "language": "de"},
+        {"text": "danke schön", "language": "de"},
+        {"text": "thanks a lot", "language": "en"},
+    ]
+    neutral = language_neutral(rows)
+    assert neutral == {"ok"}
+    assert [r["text"] for r in language_rows(rows, neutral)] == ["danke schön", "thanks a lot"]
 
 
 def test_model_explains_with_a_cue_or_its_strongest_words():
