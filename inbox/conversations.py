@@ -162,9 +162,9 @@ def conversation_reply(
         created_by=actor,
         rule_name=rule_name,
     )
+    # Answered when it lands (`reply_landed`), not now: a reply held by an outage has not
+    # reached the customer, and the reports and SLA must not count it as a response yet.
     updates = {"last_message_at": now}
-    if conversation.first_response_at is None:
-        updates["first_response_at"] = now
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in updates.items():
         setattr(conversation, key, value)
@@ -187,7 +187,8 @@ ANSWERS_UNTIL = "answers_until"
 
 
 def reply_landed(action) -> None:
-    """An answer is on the platform: the conversation leaves Open (or closes, if asked).
+    """An answer is on the platform: the conversation is answered (its first response, if
+    none was) and leaves Open (or closes, if asked).
 
     Called by the outbox inside its success transaction. A customer who wrote again after
     the answer was written keeps the conversation Open: they are waiting again. A snoozed
@@ -196,6 +197,12 @@ def reply_landed(action) -> None:
     conversation = Conversation.objects.select_for_update(no_key=True).get(
         pk=action.conversation_id
     )
+    if conversation.first_response_at is None:
+        # The first answer the customer could read: what the reports and the SLA measure.
+        conversation.first_response_at = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(
+            first_response_at=conversation.first_response_at
+        )
     wanted = action.payload.get(LANDED_STATE, ConversationState.PENDING)
     stamp = action.payload.get(ANSWERS_UNTIL)
     answers_until = datetime.fromisoformat(stamp) if stamp else action.message.created_at

@@ -127,11 +127,17 @@ def test_outage_backs_off_and_never_drops(conversation, platform, agent):
         action.refresh_from_db()
         assert action.state == ActionState.QUEUED
         make_due(action)
+        # Held by the outage, the customer has no answer yet: none is counted.
+        conversation.refresh_from_db()
+        assert conversation.first_response_at is None
+    before = timezone.now()
     outbox.run_action(action.pk)
 
     action.refresh_from_db()
     assert action.state == ActionState.DONE
     assert len(platform.posts) == 1
+    conversation.refresh_from_db()
+    assert conversation.first_response_at >= before  # answered when it landed
 
 
 def test_expired_token_holds_the_channel_queue_until_reconnected(conversation, platform, agent):

@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import Team
+from inbox import conversations
 from inbox.connectors import Capability, Connector, registry
 from inbox.models import (
     AuditEvent,
@@ -126,7 +127,9 @@ def test_saved_reply_is_filled_marked_automatic_and_sent_once():
     ours = Message.objects.get(conversation=conversation, direction="out")
     assert (ours.text, ours.is_automatic) == ("Thanks, Kadri! {unknown}", True)
     assert OutboundAction.objects.get(message=ours).rule_name == "Test rule"
-    # The automatic answer counts as the first response.
+    # The automatic answer counts as the first response once it lands.
+    assert fresh(conversation).first_response_at is None
+    conversations.reply_landed(OutboundAction.objects.get(message=ours))
     assert fresh(conversation).first_response_at is not None
 
 

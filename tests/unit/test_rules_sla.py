@@ -59,7 +59,10 @@ def test_calendar_clock_policy_ignores_business_hours(office):
 def test_next_response_counts_from_the_first_message_after_our_answer(agent):
     SlaPolicy.objects.create(name="Default", first_response_minutes=60, next_response_minutes=30)
     conversation = factories.make_conversation(at=timezone.now() - timedelta(hours=2))
-    ops.conversation_reply(conversation=conversation, text="On it", actor=agent)
+    answer = ops.conversation_reply(conversation=conversation, text="On it", actor=agent)
+    assert sla.compute_due(conversation) is not None  # queued is not answered yet
+    ops.reply_landed(answer.actions.get())  # what the outbox does once it is posted
+    conversation.refresh_from_db()
     assert sla.compute_due(conversation) is None  # answered: pending, nobody waits
     later = timezone.now() + timedelta(minutes=1)
     Message.objects.create(
