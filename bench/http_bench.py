@@ -77,30 +77,11 @@ def wanted_sizes() -> list[str]:
 
 def setup(size: str) -> str:
     """Django in this process on the database of this size, migrated and seeded; its URL."""
-    from .seed import ensure_database
+    from .seed import set_up
 
     url = database_url(size)
-    ensure_database(url)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "BENCH_DATABASE_URL": url,
-            "CELERY_QUEUE": QUEUE,
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-        }
-    )
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from .seed import seed
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     # seed() counts messages: each of its threads is a customer's comment and the answer.
-    seed(2 * conversations(size))
+    set_up(url, queue=QUEUE, messages=2 * conversations(size))
     return url
 
 

@@ -169,3 +169,28 @@ def seed(messages: int, *, posts: int = POSTS, quiet: bool = False) -> dict:
     if not quiet:
         print(f"seeded {have:,} messages in {seconds:.0f}s", flush=True)
     return {"messages": have, "seconds": seconds}
+
+
+def set_up(url: str, *, queue: str, messages: int) -> None:
+    """Django in this process on the benchmark database `url` (created when missing),
+    migrated and holding `messages` seeded messages; tasks published to `queue`."""
+    import os
+
+    ensure_database(url)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_DATABASE_URL": url,
+            "CELERY_QUEUE": queue,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+        }
+    )
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    seed(messages)

@@ -40,29 +40,10 @@ def database_url(size: int) -> str:
 
 def setup(size: int, *, queue: str) -> str:
     """Django on the database of this size, migrated and seeded; returns its URL."""
-    from .seed import ensure_database
+    from .seed import set_up
 
     url = database_url(size)
-    ensure_database(url)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "BENCH_DATABASE_URL": url,
-            "CELERY_QUEUE": queue,
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-        }
-    )
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from .seed import seed
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    seed(size)
+    set_up(url, queue=queue, messages=size)
     return url
 
 
