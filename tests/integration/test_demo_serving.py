@@ -15,7 +15,7 @@ from django.conf import settings
 
 from channels_tw.webhooks import signature
 from meta.webhooks import sign_body
-from tests.support.worker import free_port, wait_until
+from tests.support.worker import web_process
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -29,7 +29,6 @@ def fetch(url: str) -> tuple[int, str]:
 
 
 def test_demo_web_process_serves_every_asset_the_login_page_uses(tmp_path):
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "switchboard.settings",
@@ -38,28 +37,12 @@ def test_demo_web_process_serves_every_asset_the_login_page_uses(tmp_path):
         "DEBUG": "0",
     }
     env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: fetch(f"{base}/login/")[0] == 200,
-            timeout=30,
-            message="the demo web process to answer",
-        )
+    with web_process(env, timeout=30) as base:
         page = fetch(f"{base}/login/")[1]
         assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
         assert any(a.endswith(".css") for a in assets)
         assert any("htmx" in a for a in assets)
         assert {a: fetch(base + a)[0] for a in assets} == {a: 200 for a in assets}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
@@ -100,21 +83,7 @@ def test_the_demo_verifies_webhooks_with_its_own_secrets_not_the_old_repository_
         capture_output=True,
     )
     own = json.loads((tmp_path / "local-secrets.json").read_text())
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: fetch(f"{base}/login/")[0] == 200,
-            timeout=30,
-            message="the demo web process to answer",
-        )
+    with web_process(env, timeout=30) as base:
         comment = (
             settings.BASE_DIR / "channels_fb" / "fixtures" / "fb_feed_comment_add.json"
         ).read_bytes()
@@ -136,6 +105,3 @@ def test_the_demo_verifies_webhooks_with_its_own_secrets_not_the_old_repository_
         assert post(f"{base}/webhooks/facebook/", comment, meta(own["META_APP_SECRET"])) == 200
         assert post(f"{base}/webhooks/x/", tweet, x(own["X_CONSUMER_SECRET"])) == 200
         assert fetch(f"{base}{challenge}{own['META_VERIFY_TOKEN']}") == (200, "42")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

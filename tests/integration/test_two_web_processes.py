@@ -10,21 +10,17 @@ each submission reaches.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
 from inbox.models import ConversationState, Direction, Message, OutboundAction
 from tests.support import factories
-from tests.support.worker import free_port, queueing_for_real, wait_until
+from tests.support.worker import queueing_for_real, web_process
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -34,32 +30,6 @@ def broker_url():
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("two web processes share PostgreSQL and Redis (CI)")
     return os.environ["REDIS_URL"]
-
-
-@contextlib.contextmanager
-def web_process(env: dict):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _answers(base), timeout=60, message=f"the web process on {port}")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/login/", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def signed_in(user) -> requests.Session:

@@ -1,4 +1,4 @@
-"""Run a real Celery worker process against the test database and a chosen broker."""
+"""Real worker and web processes against the test database and a chosen broker."""
 
 from __future__ import annotations
 
@@ -141,3 +141,34 @@ def wait_until(predicate, *, timeout: float = 30, message: str = "condition") ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {message}")
         time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def web_process(env: dict, *, ready_path: str = "/login/", timeout: float = 60):
+    """`manage.py runserver` in a process of its own, as `make run` starts it; yields its
+    base URL once `ready_path` answers 200, and stops it after."""
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(base + ready_path, timeout=2) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, timeout=timeout, message=f"the web process on port {port}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
