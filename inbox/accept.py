@@ -4,8 +4,9 @@ A platform waits on the webhook request, and a burst of them is only taken as fa
 is answered (issue 10). So the request is the signature check (the connector's), one
 `INSERT ... ON CONFLICT DO NOTHING` for the whole batch, and after the commit one task per
 channel (`ingest.queue_new_events`: none at all while that channel's task is on its way):
-the channel is looked up inside the INSERT, and duplicates of stored events are skipped by
-the unique delivery key. What could not be published is left for the sweep.
+the channel is looked up inside the INSERT, duplicates of stored events are skipped by the
+unique delivery key, and `queued_at` is stamped in the row (unstamped again for what could
+not be published, which the sweep then queues).
 
 What the one INSERT refuses (a value the cleaning in inbox/payloads.py did not foresee)
 sends the batch through `ingest.store_events`, which stores each event on its own and keeps
@@ -37,6 +38,7 @@ COLUMNS = (
     "attempts",
     "last_error",
     "received_at",
+    "queued_at",
 )
 
 
@@ -45,7 +47,7 @@ def _insert_sql(rows: int) -> str:
     # The channel's id from its external id, in the statement itself: no lookup first.
     values = (
         f"(%s, (SELECT id FROM {channel} WHERE kind = %s AND external_id = %s), "
-        "%s, %s, %s, %s, %s, %s, %s)"
+        "%s, %s, %s, %s, %s, %s, %s, %s)"
     )
     return (
         f"INSERT INTO {event} ({', '.join(COLUMNS)}) VALUES {', '.join([values] * rows)} "
@@ -69,6 +71,9 @@ def _row(kind: str, event: EventToStore, source: str, now) -> list:
         0,
         reason,
         received_at_field.get_db_prep_save(now, connection),
+        # Stamped as queued in the row itself (what is not published is unstamped after);
+        # a poisoned item is never queued.
+        None if reason else received_at_field.get_db_prep_save(now, connection),
     ]
 
 
@@ -96,5 +101,5 @@ def store_and_queue(kind: str, events: list[EventToStore], *, source: str) -> in
         # Nothing of the batch was stored: each event on its own, the refused one poisoned.
         log.warning("a %s delivery did not store in one INSERT; one event at a time", kind)
         return ingest.store_events(kind, events, source=source)
-    transaction.on_commit(lambda: ingest.queue_new_events(new_ids))
+    transaction.on_commit(lambda: ingest.queue_new_events(new_ids, stamped_at=now))
     return stored

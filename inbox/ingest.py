@@ -211,14 +211,15 @@ def _clear_pending(channel_id: int) -> None:
     cache.delete(_pending_key(channel_id))
 
 
-def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
+def queue_new_events(by_channel: dict[int | None, list[int]], *, stamped_at=None) -> int:
     """After the commit that stored them: one task per channel takes its new events.
 
     A burst of deliveries for one Page queues one task, not one per delivery: a task still
     on its way (marked in the shared cache) will take what was stored since, as it takes
     every fresh event of its channel when it starts (`process_waiting`). Without the cache,
     or for an event with no channel, each event gets its own task as before. Returns how
-    many events are now queued.
+    many events are now queued. `stamped_at`: they were stored with `queued_at` set to it
+    (inbox/accept.py), so stamping them costs no UPDATE.
     """
     from .tasks import process_channel_events
 
@@ -230,7 +231,7 @@ def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
             alone += event_ids
         else:
             by_task.append((channel_id, marked, event_ids))
-    stamp = _stamp_queued([pk for _, _, ids in by_task for pk in ids])
+    stamp = stamped_at or _stamp_queued([pk for _, _, ids in by_task for pk in ids])
     unqueued, broker_down = [], False
     for channel_id, marked, event_ids in by_task:
         if not marked:
@@ -242,7 +243,10 @@ def queue_new_events(by_channel: dict[int | None, list[int]]) -> int:
             unqueued += event_ids
     _unstamp(unqueued, stamp)
     queued = sum(len(ids) for _, _, ids in by_task) - len(unqueued)
-    return queued + (queue_events(alone) if not broker_down else 0)
+    if broker_down:
+        _unstamp(alone, stamp)  # stored already stamped, never published: the sweep's
+        return queued
+    return queued + queue_events(alone)
 
 
 # ---- processing -----------------------------------------------------------------------------
