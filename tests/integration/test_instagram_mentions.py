@@ -22,10 +22,15 @@ def test_a_mention_reads_as_one_offers_the_public_reply_only_and_the_reply_lands
         text="@polarisoutfitters la mochila llegó rota", username="pablo.trekking", on=on
     )
     external_id = value.get("comment_id") or value["media_id"]
-    # Stored at once from the webhook's ids; its text and author are read right after.
+    # Stored at once from the webhook's ids; its text and author are read right after,
+    # and it is routed once that read has settled (its context with it).
     message = wait_for(
-        lambda: Message.objects.filter(external_id=external_id).exclude(text="").first(),
-        what="the mention with its text",
+        lambda: (
+            Message.objects.filter(external_id=external_id, routed_at__isnull=False)
+            .exclude(text="")
+            .first()
+        ),
+        what="the mention with its text, routed",
     )
     conversation = message.conversation
     client = Client()
