@@ -10,7 +10,6 @@ from django.db import transaction
 from inbox.models import Conversation, Message
 
 from . import notify
-from .models import SlackConnection
 
 log = logging.getLogger("switchboard.slack")
 
@@ -25,7 +24,7 @@ def on_audit_event(sender, instance, created, **kwargs) -> None:
         return
     if instance.verb not in ("assigned", "note"):
         return
-    if not SlackConnection.objects.filter(enabled=True).exists():
+    if notify.enabled_connection() is None:
         return
     try:
         # A savepoint: a failing Slack step must not undo the agent's assignment or note.

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from inbox import memo
 from inbox.models import Conversation, Note
 
 from . import formatting
@@ -49,6 +50,12 @@ def enqueue(
     return message
 
 
+def enabled_connection() -> SlackConnection | None:
+    """The enabled connection: read once per batch of worker work (inbox/memo.py), since
+    routing asks it for every new conversation and every assignment."""
+    return memo.remembered("slack.connection", SlackConnection.current)
+
+
 def _load(conversation_id: int) -> Conversation:
     return (
         Conversation.objects.select_related("channel", "contact", "assignee")
@@ -58,7 +65,7 @@ def _load(conversation_id: int) -> Conversation:
 
 
 def new_conversation(conversation: Conversation) -> None:
-    connection = SlackConnection.current()
+    connection = enabled_connection()
     if connection is None or not connection.new_conversations:
         return
     if connection.folder_channel_id and connection.folder_channel_id != conversation.channel_id:
@@ -79,7 +86,7 @@ def new_conversation(conversation: Conversation) -> None:
 
 
 def assigned(audit_event) -> None:
-    connection = SlackConnection.current()
+    connection = enabled_connection()
     if connection is None or not connection.assignments:
         return
     conversation = _load(audit_event.conversation_id)
@@ -98,7 +105,7 @@ def assigned(audit_event) -> None:
 
 
 def mentioned(audit_event) -> None:
-    connection = SlackConnection.current()
+    connection = enabled_connection()
     if connection is None or not connection.mentions:
         return
     note = Note.objects.select_related("author").filter(pk=audit_event.data.get("note_id")).first()
@@ -129,7 +136,7 @@ def sla_scan(now=None) -> int:
     once per due time (a new due time after an answer is a new warning)."""
     from rules.sla import breached_q, due_soon_q
 
-    connection = SlackConnection.current()
+    connection = enabled_connection()
     if connection is None or not connection.sla:
         return 0
     now = now or timezone.now()

@@ -3,6 +3,7 @@ state changes (closed), the audit log (assigned) and the SLA tick (breached)."""
 
 from __future__ import annotations
 
+from inbox import memo
 from inbox.models import Conversation, ConversationState, Message
 
 from . import events
@@ -13,8 +14,8 @@ from .subscribers import anyone_subscribed
 def on_routed(conversation: Conversation, message: Message, *, new_conversation: bool) -> None:
     """Inside the routing transaction of a customer message (inbox/routing.py): the delivery
     rows commit with the routing, so a crash in between routes, and announces, it again."""
-    if not anyone_subscribed():
-        return  # the usual case: no query at all (a cached flag)
+    if not memo.remembered("webhooks_out.anyone_subscribed", anyone_subscribed):
+        return  # the usual case: one cache read per batch of routed messages
     if new_conversation:
         events.emit(Event.CONVERSATION_CREATED, conversation_id=conversation.pk)
     events.emit(Event.MESSAGE_CREATED, conversation_id=conversation.pk, message=message)
