@@ -20,6 +20,7 @@ from .. import kept, selectors
 from ..access import require_admin
 from ..connectors import registry
 from ..models import Channel, EventState, InboundEvent
+from .common import query_int
 
 
 def channels(request: HttpRequest) -> HttpResponse:
@@ -68,14 +69,14 @@ def kept_events(request: HttpRequest) -> HttpResponse:
     """The events kept for inspection, with their reasons and what the platform sent."""
     require_admin(request, "Only admins manage channels.")
     state = request.GET.get("state", "")
-    channel_id = _int(request.GET.get("channel"))
+    channel_id = query_int(request.GET.get("channel"))
     unmatched = request.GET.get("channel") == "none"
     channel = get_object_or_404(Channel, pk=channel_id) if channel_id else None
     events, older = kept.kept_events(
         state=state,
         channel_id=channel_id,
         unmatched=unmatched,
-        before=_int(request.GET.get("before")),
+        before=query_int(request.GET.get("before")),
     )
     older_url = ""
     if older:
@@ -104,13 +105,6 @@ def process_kept_event(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Event {event.pk} is queued to be processed again.")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/channels/kept/") else "inbox:kept_events")
-
-
-def _int(value) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
 
 
 def _kept_url(state: str, channel_id: int | None) -> str:

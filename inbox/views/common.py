@@ -30,6 +30,14 @@ SNOOZE_PRESETS = [
 ]
 
 
+def query_int(value, default: int = 0) -> int:
+    """An integer from the query string; `default` for anything else (?before=abc)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def list_context(
     request: HttpRequest, params: selectors.ListParams, *, agents=None, teams=None
 ) -> dict:

@@ -17,24 +17,17 @@ from .. import live, presence, selectors, shared_cache
 from ..access import require_agent
 from ..models import Conversation
 from ..templatetags.inbox_ui import prepare_rows
-from .common import pane_context
+from .common import pane_context, query_int
 
 PAGE = "inbox/inbox.html"
-
-
-def _int(value, default=0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def feed(request: HttpRequest) -> JsonResponse:
     require_agent(request)
     user = request.user
     params = selectors.ListParams.from_query(request.GET)
-    since = _int(request.GET.get("v"))
-    open_id = _int(request.GET.get("open"), 0) or None
+    since = query_int(request.GET.get("v"))
+    open_id = query_int(request.GET.get("open"), 0) or None
     version, changed = live.changes_since(since)
     if shared_cache.paused():
         return JsonResponse({"version": since, "reload": False, "paused": True})
