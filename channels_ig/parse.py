@@ -318,6 +318,21 @@ def _attachments(message: dict) -> list[dict]:
     return found
 
 
+def dm_item(*, mid: str, customer: str, at: datetime, is_echo: bool, **fields) -> InboundItem:
+    """A private message in the customer's DM thread, from them or (an echo) from us."""
+    fields.setdefault("author", None if is_echo else IdentityData(PLATFORM, customer))
+    return InboundItem(
+        kind=ItemKind.DM,
+        external_id=mid,
+        thread_id=dm_thread(customer),
+        conversation_kind=ConversationKind.DM,
+        timestamp=at,
+        is_echo=is_echo,
+        private=True,
+        **fields,
+    )
+
+
 def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     message = item["message"]
     sender = str((item.get("sender") or {}).get("id") or "")
@@ -330,20 +345,7 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
     customer = recipient if is_echo else sender
     if message.get("is_deleted"):
         # Unsend: the text is gone; mark the stored message deleted (kept, not erased).
-        return [
-            InboundItem(
-                kind=ItemKind.DM,
-                external_id=mid,
-                thread_id=dm_thread(customer),
-                conversation_kind=ConversationKind.DM,
-                timestamp=at,
-                text=None,
-                deleted=True,
-                is_echo=is_echo,
-                private=True,
-                author=None if is_echo else IdentityData(PLATFORM, customer),
-            )
-        ]
+        return [dm_item(mid=mid, customer=customer, at=at, is_echo=is_echo, deleted=True)]
     attachments = _attachments(message)
     extra: dict[str, Any] = {}
     context: dict[str, Any] = {}
@@ -370,19 +372,15 @@ def parse_message(ctx: ParseContext, item: dict) -> list[ParsedItem]:
         extra["app_id"] = str(message["app_id"])
     metadata = str(message.get("metadata") or "")
     return [
-        InboundItem(
-            kind=ItemKind.DM,
-            external_id=mid,
-            thread_id=dm_thread(customer),
-            conversation_kind=ConversationKind.DM,
-            timestamp=at,
-            author=None if is_echo else IdentityData(PLATFORM, customer),
+        dm_item(
+            mid=mid,
+            customer=customer,
+            at=at,
+            is_echo=is_echo,
             text=str(message.get("text") or ""),
             attachments=attachments,
             parent_external_id=str((message.get("reply_to") or {}).get("mid") or ""),
             context=context,
-            is_echo=is_echo,
-            private=True,
             outbound_ref=metadata.removeprefix("switchboard:") if metadata else "",
             extra=extra,
         )
@@ -406,16 +404,13 @@ def parse_polled_message(ctx: ParseContext, payload: dict) -> list[ParsedItem]:
         else IdentityData(PLATFORM, igsid, handle=username, profile_url=_profile_url(username))
     )
     return [
-        InboundItem(
-            kind=ItemKind.DM,
-            external_id=mid,
-            thread_id=dm_thread(igsid),
-            conversation_kind=ConversationKind.DM,
-            timestamp=timestamp(message.get("created_time")) or datetime.now(UTC),
+        dm_item(
+            mid=mid,
+            customer=igsid,
+            at=timestamp(message.get("created_time")) or datetime.now(UTC),
+            is_echo=is_echo,
             author=author,
             text=str(message.get("message") or ""),
-            is_echo=is_echo,
-            private=True,
         )
     ]
 
