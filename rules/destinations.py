@@ -18,6 +18,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 
 
@@ -95,3 +96,11 @@ def check_destination(url: str) -> str:
             f" ({', '.join(refused)}); notifications go to public https hosts only"
         )
     return url
+
+
+class NoRedirectSession(requests.Session):
+    """For every post to a URL `check_destination` passed: a redirect could point it at a
+    private host, so none is followed (the 3xx is the answer)."""
+
+    def get_redirect_target(self, resp):
+        return None

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import requests
 from django.utils import timezone
 
 from inbox.connectors import RateLimited, Rejected, Unavailable
 from inbox.http import ApiClient
+from rules.destinations import NoRedirectSession
 
 # Codes that will not change by trying again: the connection needs fixing, or the post does.
 PERMANENT = frozenset(
@@ -50,13 +50,6 @@ PERMANENT = frozenset(
 DEFAULT_RETRY_AFTER = 30
 
 
-class _NoRedirects(requests.Session):
-    """A checked public URL must not bounce the post to a private host."""
-
-    def get_redirect_target(self, resp):
-        return None
-
-
 def rate_limited(response) -> RateLimited:
     try:
         seconds = max(int(response.headers.get("Retry-After", "")), 1)
@@ -75,7 +68,7 @@ def error_for(code: str, response=None) -> Exception:
 
 class SlackClient(ApiClient):
     def __init__(self, base_url: str = "", *, token: str = ""):
-        super().__init__(base_url, session=_NoRedirects())
+        super().__init__(base_url, session=NoRedirectSession())
         self.token = token
 
     def prepare(self, method, params, headers):

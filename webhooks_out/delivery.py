@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,7 +19,7 @@ from django.utils import timezone
 from inbox import queueing
 from inbox.connectors import Unavailable
 from inbox.http import ApiClient
-from rules.destinations import UnsafeDestination, check_destination
+from rules.destinations import NoRedirectSession, UnsafeDestination, check_destination
 
 from . import schedule, signing
 from .models import Delivery, DeliveryState, Subscription
@@ -33,16 +32,9 @@ DISABLE_AFTER = 5
 RESPONSE_KEPT = 500
 
 
-class _NoRedirects(requests.Session):
-    """A checked public URL must not bounce the post to a private host."""
-
-    def get_redirect_target(self, resp):
-        return None
-
-
 class ReceiverClient(ApiClient):
     def __init__(self):
-        super().__init__(session=_NoRedirects())
+        super().__init__(session=NoRedirectSession())
 
     def translate_error(self, response):
         return Unavailable(f"HTTP {response.status_code}")

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from rules import tasks
+from rules import notify
 from rules.destinations import UnsafeDestination, check_destination
 from rules.models import Rule
 from switchboard.standin_server import served
@@ -191,17 +191,26 @@ def receiver():
         yield app
 
 
-def test_the_worker_checks_again_before_posting(receiver):
-    """Saved while allowed (or resolving elsewhere), refused when the post is due."""
-    tasks.call_webhook(f"{receiver.url}/direct", {"rule": "Escalate"})
-    tasks.notify_slack(f"{receiver.url}/direct", "hello")
+def test_the_worker_checks_again_before_posting(receiver, django_capture_on_commit_callbacks):
+    """Saved while allowed (or resolving elsewhere), refused when the post is due: the rule
+    actions' webhook call and Slack post go through the stored deliveries, which check the
+    destination again before sending."""
+    with override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True):
+        with django_capture_on_commit_callbacks(execute=False) as sends:
+            notify.queue_webhook(f"{receiver.url}/direct", {"rule": "Escalate"})
+            notify.queue_slack(f"{receiver.url}/direct", "hello")
+    for send in sends:
+        send()
     assert receiver.paths == []
     with override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True):
-        tasks.call_webhook(f"{receiver.url}/direct", {"rule": "Escalate"})
+        with django_capture_on_commit_callbacks(execute=True):
+            notify.queue_webhook(f"{receiver.url}/direct", {"rule": "Escalate"})
     assert receiver.paths == ["/direct"]
 
 
 @override_settings(SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS=True)
-def test_redirects_are_not_followed(receiver):
-    tasks.call_webhook(f"{receiver.url}/hook", {"rule": "Escalate"})
-    assert receiver.paths == ["/hook"]
+def test_redirects_are_not_followed(receiver, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify.queue_webhook(f"{receiver.url}/hook", {"rule": "Escalate"})
+        notify.queue_slack(f"{receiver.url}/hook", "hello")
+    assert receiver.paths == ["/hook", "/hook"]
