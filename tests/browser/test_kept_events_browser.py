@@ -49,3 +49,32 @@ def test_an_admin_reads_a_failed_event_and_processes_it_again(
 
     page.locator("a", has_text="← Channels").click()
     expect(page.locator(f"#channel-{channel.pk} .kept")).to_contain_text("none")
+
+
+def test_staff_pages_back_through_many_kept_events_and_reach_the_django_admin(
+    browser_page, live_server
+):
+    channel = factories.make_channel("testchat", external_id=ACCOUNT, name="Polaris Testchat")
+    events = [
+        InboundEvent.objects.create(
+            channel_kind="testchat",
+            channel=channel,
+            delivery_key=f"k{n}",
+            payload={"n": n},
+            state=EventState.POISONED,
+            last_error=f"reason {n}",
+        )
+        for n in range(51)
+    ]
+    staff = factories.make_user("root", role="admin", is_staff=True, is_superuser=True)
+    page = browser_page(staff)
+    page.goto(f"{live_server.url}/channels/")
+    page.locator(f"#channel-{channel.pk} a.poisoned").click()
+    expect(page.locator(".kept-event")).to_have_count(50)  # the newest fifty
+    expect(page.locator(f"#event-{events[0].pk}")).to_have_count(0)
+    page.locator("a.older").click()
+    expect(page.locator(".kept-event")).to_have_count(1)
+    expect(page.locator(f"#event-{events[0].pk} .reason")).to_have_text("reason 0")
+
+    page.locator("a.admin-link").click()  # staff may read the same list in the admin
+    expect(page.locator("#result_list tbody tr")).to_have_count(51)
