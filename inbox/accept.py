@@ -20,7 +20,7 @@ import logging
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from . import ingest, payloads, text
+from . import ingest
 from .connectors import EventToStore
 from .models import Channel, EventState, InboundEvent
 
@@ -56,15 +56,14 @@ def _insert_sql(rows: int) -> str:
 
 
 def _row(kind: str, event: EventToStore, source: str, now) -> list:
-    payload, reason = payloads.poison_reason(event.payload)
-    reason = text.storable("; ".join(filter(None, [event.poison, reason])))
+    payload, reason, delivery_key = ingest.cleaned(event)
     payload_field = InboundEvent._meta.get_field("payload")
     received_at_field = InboundEvent._meta.get_field("received_at")
     return [
         kind,
         kind,
         event.channel_external_id,
-        text.storable(event.delivery_key)[:200],
+        delivery_key,
         source,
         payload_field.get_db_prep_save(payload, connection),
         EventState.POISONED if reason else EventState.STORED,

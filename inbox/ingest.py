@@ -101,6 +101,14 @@ class Stored:
     poisoned: int = 0  # of those, kept with their reason and not processed
 
 
+def cleaned(event: EventToStore) -> tuple[Any, str, str]:
+    """What is stored of an event: its payload made storable, why it is poisonous ("" if it
+    is not: inbox/payloads.py), and its delivery key, storable and capped."""
+    payload, reason = payloads.poison_reason(event.payload)
+    reason = text.storable("; ".join(filter(None, [event.poison, reason])))
+    return payload, reason, text.storable(event.delivery_key)[:200]
+
+
 def store_events(kind: str, events: list[EventToStore], *, source: str = "webhook") -> Stored:
     """Store events raw and queue them; duplicates of stored events are ignored.
 
@@ -118,8 +126,7 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
     new_ids: dict[int | None, list[int]] = {}
     with transaction.atomic():
         for event in events:
-            payload, reason = payloads.poison_reason(event.payload)
-            reason = text.storable("; ".join(filter(None, [event.poison, reason])))
+            payload, reason, delivery_key = cleaned(event)
             fields = {
                 "payload": payload,
                 "source": source,
@@ -127,7 +134,7 @@ def store_events(kind: str, events: list[EventToStore], *, source: str = "webhoo
             }
             if reason:
                 fields.update(state=EventState.POISONED, last_error=reason)
-            obj, created = _store_one(kind, text.storable(event.delivery_key)[:200], fields)
+            obj, created = _store_one(kind, delivery_key, fields)
             if created:
                 stored.new += 1
                 if obj.state == EventState.POISONED:
