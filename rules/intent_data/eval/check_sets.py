@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SETS = ("eval_a.jsonl", "eval_b.jsonl")
+SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl")
 LANGUAGES = ("en", "ru", "et", "de", "es", "zh")
 INTENTS = ("question", "complaint", "compliment", "insult", "spam", "other")
 PER_CELL = 10
