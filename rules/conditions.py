@@ -3,7 +3,9 @@
 Text matching is case- and accent-insensitive ("Paiement" matches "paiement", "Größe"
 matches "grosse") and by whole words, except in scripts written without spaces (Chinese,
 Japanese), where a phrase is found anywhere in the text. Text conditions read the first
-classify.MAX_CHARS characters (Item.head), so no message holds a worker for long.
+classify.MAX_CHARS characters (Item.head), so no message holds a worker for long; a
+manager's own regular expression runs on RE2, in time linear in that text
+(rules/patterns.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from inbox.connectors import ItemKind, registry
 from inbox.models import ConversationState, Priority
 
 from .classify import Intent, normalize
+from .patterns import compile_pattern
 from .registry import (
     BOOL,
     CHOICES,
@@ -29,7 +32,6 @@ from .registry import (
 
 # A phrase with a character of a script written without spaces is matched as a substring.
 _NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-REGEX_MAX_LENGTH = 500
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -106,16 +108,18 @@ def text_begins_with(value):
     return test
 
 
-@condition("text_regex", "Text matches the regular expression", Param(TEXT, r"order\s*#?\d{5}"))
+@condition(
+    "text_regex",
+    "Text matches the regular expression",
+    Param(
+        TEXT,
+        r"order\s*#?\d{5} (RE2 syntax, case-insensitive: no look-around or back-references; "
+        r"\w \b \d are ASCII, \pL is any letter)",
+    ),
+)
 def text_regex(value):
-    if not isinstance(value, str) or not value.strip():
-        raise RuleError("regular expression: give a pattern")
-    if len(value) > REGEX_MAX_LENGTH:
-        raise RuleError(f"regular expression: at most {REGEX_MAX_LENGTH} characters")
-    try:
-        pattern = re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        raise RuleError(f"regular expression: {exc}") from None
+    # RE2, not re: linear in the text whatever the pattern (rules/patterns.py says why).
+    pattern = compile_pattern(value)
 
     def test(item):
         # On the text as written: a pattern may care about digits, accents or case.

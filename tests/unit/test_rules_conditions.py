@@ -1,5 +1,6 @@
 """Each condition a rule can test, on real rows."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -73,6 +74,35 @@ def test_text_begins_with_and_regex():
 def test_bad_regex_is_rejected_when_compiling():
     with pytest.raises(RuleError, match="regular expression"):
         compile_conditions({"type": "text_regex", "value": "(unclosed"})
+
+
+def test_a_backtracking_pattern_finishes_on_hostile_text_and_does_not_match():
+    # Under Python's re this search backtracks for longer than anyone would wait.
+    evil = {"type": "text_regex", "value": r"(a+)+$"}
+    hostile = item("a" * 1999 + "!")
+    started = time.process_time()
+    assert matches(evil, hostile) is None
+    assert time.process_time() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (r"(?<=order )\d+", "look-behind"),
+        (r"(\w)\1", "back-references"),
+        (r"(.{0,300}){3}x", "too complex"),
+        (r"\bвозврат\b", "ASCII"),
+    ],
+)
+def test_patterns_re2_cannot_run_in_time_are_refused_with_the_reason(pattern, reason):
+    with pytest.raises(RuleError, match=reason):
+        compile_conditions({"type": "text_regex", "value": pattern})
+
+
+def test_unicode_letters_are_matched_with_pl():
+    regex = {"type": "text_regex", "value": r"(?:^|\PL)возврат(?:\PL|$)"}
+    assert matches(regex, item("Хочу ВОЗВРАТ денег"))
+    assert matches(regex, item("безвозвратно")) is None
 
 
 def test_channel_and_platform():
