@@ -91,6 +91,11 @@ def test_invalid_rules_are_refused_with_the_reason(manager_client):
     assert "regular expression" in response.content.decode()
     response = manager_client.post(reverse("rules:new"), form_data(advanced="{not json"))
     assert "do not parse" in response.content.decode()
+    # A pattern RE2 cannot run is refused with what to write instead, where the manager types.
+    response = manager_client.post(
+        reverse("rules:new"), form_data(**{"c-0-type": "text_regex", "c-0-value": r"(?<=#)\d+"})
+    )
+    assert "look-behind (?&lt;=…) is not supported" in response.content.decode()
     assert not Rule.objects.exists()
 
 
