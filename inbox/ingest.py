@@ -36,6 +36,7 @@ from . import (
     profiles,
     queueing,
     routing,
+    savepoints,
     shared_cache,
     text,
 )
@@ -442,12 +443,14 @@ def _process(events: list[InboundEvent]) -> IngestResult:
             except Exception:
                 _fail(event)
         result = _apply_events(parsed)
-        for conversation_id in result.touched:
-            live.conversation_changed(conversation_id)
+        with live.collected():  # the batch's conversations in one slot, not one each
+            for conversation_id in result.touched:
+                live.conversation_changed(conversation_id)
         # Routed here at once on the fast path; a crash or a database error from here on
         # leaves the messages unrouted and the sweep routes them (messages_due_for_sweep).
         try:
-            routing.route_messages(routing.unrouted_in(result.touched))
+            with live.collected():  # announced when the routing commits, in one slot
+                routing.route_messages(routing.unrouted_in(result.touched))
         except Exception:
             log.exception("routing after events %s failed; the sweep retries it", _ids(events))
     # Enrichment last: publishing waits on the broker, and nothing above waits on it.
@@ -457,19 +460,40 @@ def _process(events: list[InboundEvent]) -> IngestResult:
 
 
 def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
-    """Apply each event's items in one transaction, a savepoint each; mark them finished."""
+    """Apply each event's items in one transaction; mark them finished in it.
+
+    Optimistically first, with no savepoint at all (inbox/savepoints.py): nearly every
+    batch applies cleanly, and a savepoint costs two statements. If anything raises, that
+    transaction is rolled back whole (its after-commit callbacks with it) and the batch is
+    applied again carefully, a savepoint per event, so that the one that fails is kept
+    failed (or backs off) alone and the others commit.
+    """
+    try:
+        with savepoints.optimistic():
+            return _apply_all(parsed)
+    except Exception:
+        # Not an error yet: the careful pass says which event it was, and keeps it.
+        log.info("events %s failed as a batch; applying them one by one", _ids(parsed))
+    return _apply_all(parsed)
+
+
+def _apply_all(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
     total = IngestResult()
     finished: dict[tuple[str, str], list[int]] = {}
     with transaction.atomic():
         for event, items in parsed:
             assert event.channel is not None  # events without one are failed before this
             try:
-                with transaction.atomic():
+                with savepoints.atomic():
                     result = apply_items(event.channel, items)
             except OperationalError as exc:  # a lock timeout, a deadlock: try again later
+                if not savepoints.careful():
+                    raise
                 _retry_later(event, str(exc))
                 continue
             except Exception:
+                if not savepoints.careful():
+                    raise
                 _fail(event)
                 continue
             if result.unsupported and not (result.touched or result.new_inbound):
@@ -516,8 +540,9 @@ def _fail(event: InboundEvent) -> None:
     _finish(event, EventState.FAILED, traceback.format_exc(limit=5))
 
 
-def _ids(events: list[InboundEvent]) -> str:
-    return ", ".join(str(e.pk) for e in events)
+def _ids(events: list) -> str:
+    """The ids of events, or of (event, items) pairs."""
+    return ", ".join(str(e[0].pk if isinstance(e, tuple) else e.pk) for e in events)
 
 
 def _finish(event: InboundEvent, state: str, error: str = "") -> None:
@@ -580,7 +605,7 @@ def upsert_identity(data: IdentityData) -> Identity:
     identity = Identity.objects.filter(platform=data.platform, external_id=data.external_id).first()
     if identity is None:
         try:
-            with transaction.atomic():
+            with savepoints.atomic():
                 contact = Contact.objects.create(name=data.name or data.handle)
                 return Identity.objects.create(
                     contact=contact,
@@ -594,6 +619,8 @@ def upsert_identity(data: IdentityData) -> Identity:
                     verified=data.verified,
                 )
         except IntegrityError:  # another worker created it a moment ago
+            if not savepoints.careful():
+                raise
             return Identity.objects.get(platform=data.platform, external_id=data.external_id)
     changed = []
     for name in ("name", "handle", "avatar_url", "profile_url", "follower_count"):
@@ -620,16 +647,19 @@ def upsert_conversation(
             context_state=ContextState.WANTED,
             context_due_at=enrich.first_due(channel, item.context_external_id),
         )
-    try:
-        # get_or_create inserts in a savepoint of its own: no second one around it.
-        conversation, created = Conversation.objects.get_or_create(
-            channel=channel, external_thread_id=item.thread_id, defaults=defaults
-        )
-    except IntegrityError:
-        conversation, created = (
-            Conversation.objects.get(channel=channel, external_thread_id=item.thread_id),
-            False,
-        )
+    thread = Conversation.objects.filter(channel=channel, external_thread_id=item.thread_id)
+    conversation, created = thread.first(), False
+    if conversation is None:
+        try:
+            with savepoints.atomic():
+                conversation = Conversation.objects.create(
+                    channel=channel, external_thread_id=item.thread_id, **defaults
+                )
+            created = True
+        except IntegrityError:  # another worker created it a moment ago
+            if not savepoints.careful():
+                raise
+            conversation = thread.get()
     if created and identity and conversation.kind == ConversationKind.DM:
         # The customer answering a private reply: this thread continues that comment's.
         origin_id = private_thread_origin(channel=channel, identity=identity)
@@ -727,9 +757,11 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         delivery_status=DeliveryStatus.POSTED if item.is_echo else DeliveryStatus.NONE,
     )
     try:
-        with transaction.atomic():
+        with savepoints.atomic():
             message.save()
     except IntegrityError:  # a concurrent worker stored the same item: apply ours on top
+        if not savepoints.careful():
+            raise
         message = Message.objects.select_for_update(no_key=True).get(
             channel=channel, external_id=item.external_id
         )

@@ -2,7 +2,7 @@
 
 The change feed lives in the shared cache (Redis, or the database cache without Redis), so
 every web and worker process sees it. It is an append-only log of numbered slots,
-`live:c:<n>` → (conversation id, time). A publisher claims the next free slot with
+`live:c:<n>` → (conversation ids, time). A publisher claims the next free slot with
 `cache.add`, which is atomic on both backends (Redis `SET NX`; the database cache's insert
 fails on the existing key), so two processes can never write the same slot and no change is
 lost to a read-modify-write race. `live:head` is only a hint of where the log ends; readers
@@ -22,6 +22,8 @@ its own commit.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 import time
 from dataclasses import dataclass, field
@@ -62,12 +64,43 @@ def _open_batch() -> _Batch:
     return batch
 
 
+# The announcements gathered by `collected()` in this context, or None outside one.
+_collecting: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+    "live_collecting", default=None
+)
+
+
+@contextlib.contextmanager
+def collected():
+    """Gather the announcements that commit within the block and publish them together when
+    it ends, in one slot (one Redis round trip for the slot rather than one per
+    conversation). For the worker, whose one commit can change fifty conversations:
+    end the block right after the commit, as whatever it gathered waits for its end.
+    Announcements of a transaction still open when the block ends are published alone."""
+    if _collecting.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _collecting.set(pending)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+        # Also after an error: everything gathered here was committed.
+        if pending:
+            publish_many(sorted(pending))
+
+
 def _announce(batch: _Batch, conversation_id: int) -> None:
     batch.closed = True
     if conversation_id in batch.published:
         return
     batch.published.add(conversation_id)
-    publish(conversation_id)
+    pending = _collecting.get()
+    if pending is not None:
+        pending.add(conversation_id)
+    else:
+        publish(conversation_id)
 
 
 def conversation_changed(conversation_id: int) -> None:
@@ -90,21 +123,33 @@ def conversation_changed(conversation_id: int) -> None:
     transaction.on_commit(announce, robust=True)
 
 
-@shared_cache.degrades(lambda conversation_id: 0)
 def publish(conversation_id: int) -> int:
     """Append one change to the log now; returns its version (0: not published, no cache).
 
     Called after commit, so it must not fail the request: the change is stored already."""
+    return publish_many([conversation_id])
+
+
+@shared_cache.degrades(lambda conversation_ids: 0)
+def publish_many(conversation_ids: list[int]) -> int:
+    """Append a change to all of these conversations to the log now, in one slot; returns
+    its version (0: not published, no cache). A slot holds (ids, time); slots written
+    before slots held several hold (id, time), and readers take both."""
     n = (cache.get(HEAD_KEY) or 0) + 1
-    while not cache.add(_slot(n), (conversation_id, time.time()), timeout=SLOT_TTL):
+    while not cache.add(_slot(n), (list(conversation_ids), time.time()), timeout=SLOT_TTL):
         n += 1
     cache.set(HEAD_KEY, n, timeout=None)
     return n
 
 
-def _scan(after: int, limit: int) -> dict[int, tuple[int, float]]:
+def _ids(slot: tuple) -> list[int]:
+    ids = slot[0]
+    return list(ids) if isinstance(ids, list | tuple) else [ids]
+
+
+def _scan(after: int, limit: int) -> dict[int, tuple]:
     """The slots after `after` that exist, looking at most `limit` ahead."""
-    found: dict[int, tuple[int, float]] = {}
+    found: dict[int, tuple] = {}
     start = after + 1
     while start <= after + limit:
         numbers = range(start, min(start + _PROBE_BATCH, after + limit + 1))
@@ -157,4 +202,4 @@ def changes_since(version: int) -> tuple[int, set[int] | None]:
         # The slot after ours expired (or a publisher died mid-claim): we cannot know what
         # we missed, so the inbox reloads its list.
         return max(found), None
-    return max(found), {cid for cid, _ in found.values()}
+    return max(found), {cid for slot in found.values() for cid in _ids(slot)}

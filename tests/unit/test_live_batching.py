@@ -84,3 +84,26 @@ def test_each_transaction_announces_its_own_change():
             live.conversation_changed(9)
     live.conversation_changed(9)  # autocommit: announced at once
     assert live.current_version() == start + 3
+
+
+def test_a_worker_batch_announces_its_conversations_in_one_slot():
+    start = live.current_version()
+    with live.collected():
+        with transaction.atomic():
+            for conversation_id in (21, 22, 23):
+                live.conversation_changed(conversation_id)
+            with pytest.raises(Boom), transaction.atomic():
+                live.conversation_changed(24)  # rolled back: not announced
+                raise Boom
+        assert live.current_version() == start  # published when the block ends
+    assert live.changes_since(start) == (start + 1, {21, 22, 23})
+
+
+def test_a_slot_written_before_slots_held_several_still_reads():
+    from django.core.cache import cache
+
+    start = live.current_version()
+    cache.add(live._slot(start + 1), (31, 0.0), timeout=60)  # (id, time), as before
+    cache.set(live.HEAD_KEY, start + 1, timeout=None)
+    live.publish_many([32, 33])
+    assert live.changes_since(start) == (start + 2, {31, 32, 33})
