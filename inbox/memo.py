@@ -60,6 +60,16 @@ def write_counts() -> None:
             write(counts)
 
 
+def drop_counts() -> None:
+    """Forget what `add_up` counted since the last `write_counts`: its transaction rolled
+    back, and the work is about to be done (and counted) again."""
+    memo = _memo.get()
+    if memo is None:
+        return
+    for key in [k for k in memo if isinstance(k, tuple) and k and k[0] == "counts"]:
+        del memo[key]
+
+
 def remembered(key: Hashable, read: Callable[[], T]) -> T:
     """`read()`, once per batch for this key; every time outside a batch."""
     memo = _memo.get()

@@ -8,8 +8,9 @@ half-way, or a database that goes away, leaves the message unrouted, and the swe
 it again (after a grace) with nothing applied twice. A second router of the same message
 skips the row it holds (or, without SKIP LOCKED, waits and finds it claimed). The live
 announcement follows the commit. The worker routes the messages of a batch of events in
-one such transaction; a listener that fails is undone alone (its savepoint), and a
-database error undoes the batch, which the sweep routes again.
+one such transaction; a listener that fails is undone alone (the batch is routed again with
+a savepoint per listener, which a batch that routes cleanly does without), and a database
+error undoes the batch, which the sweep routes again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import live, memo
+from . import live, memo, savepoints
 from .models import Conversation, Direction, Message
 
 log = logging.getLogger("switchboard.routing")
@@ -44,6 +45,21 @@ def route_messages(message_ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(message_ids))
     if not ids:
         return 0
+    # Optimistically first, the listeners in no savepoint (inbox/savepoints.py); if one
+    # fails, that transaction rolls back whole and the batch is routed again with a
+    # savepoint per listener, so that the failing step is undone alone.
+    try:
+        with savepoints.optimistic():
+            return _route(ids)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable or locked: the sweep retries
+    except Exception:
+        memo.drop_counts()  # what the rolled-back pass counted (rule hits)
+        log.info("routing messages %s failed as a batch; routing each step alone", ids)
+    return _route(ids)
+
+
+def _route(ids: list[int]) -> int:
     with transaction.atomic():
         # Claimed with the rows locked, skipping those another router holds (PostgreSQL);
         # elsewhere the conditional UPDATE below is the claim and the batch is one message.
@@ -118,11 +134,13 @@ def route_message(message_id: int) -> bool:
 
 def _run(listener, conversation: Conversation, message: Message, starts: bool) -> None:
     try:
-        with transaction.atomic():
+        with savepoints.atomic():
             listener(conversation, message, new_conversation=starts)
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable or locked: roll it all back, the sweep retries
     except Exception:
+        if not savepoints.careful():
+            raise  # the optimistic pass: route the batch again, step by step
         # A bug in one step (bad data included) must not hold the message, or the sweep,
         # forever: it is logged, its savepoint undone, and the other steps still run.
         log.exception("routing listener %r failed on message %s", listener, message.pk)

@@ -94,6 +94,28 @@ def test_a_bug_in_one_step_does_not_hold_the_message_back(client, channel, tag_r
     assert hits(message) == 1  # the rules still ran
 
 
+def test_a_step_failing_after_the_rules_ran_counts_each_hit_once(client, channel, tag_rule):
+    # The batch is first routed with no savepoint per step; this failure sends it round
+    # again step by step, and what the first pass did (hits counted) must not stay.
+    def broken(conversation, message, *, new_conversation):
+        raise ValueError("a bug")
+
+    routing.routing_listeners.append(broken)
+    try:
+        post_events(
+            client,
+            event("c1", thread="t1", text="Where is my order?", ts=100),
+            event("c2", thread="t2", text="And mine?", ts=101),
+        )
+    finally:
+        routing.routing_listeners.remove(broken)
+    messages = list(Message.objects.all())
+    assert len(messages) == 2
+    assert all(m.routed_at is not None and hits(m) == 1 for m in messages)
+    tag_rule.refresh_from_db()
+    assert tag_rule.hit_count == 2
+
+
 def test_only_the_first_customer_message_starts_a_conversation(client, channel):
     Rule.objects.create(
         name="Welcome",
