@@ -14,6 +14,7 @@ durable work of its own, each with a marker in the database that the sweep finds
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from . import (
     live,
     memo,
     payloads,
+    prefetch,
     profiles,
     queueing,
     routing,
@@ -480,7 +482,10 @@ def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
 def _apply_all(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
     total = IngestResult()
     finished: dict[tuple[str, str], list[int]] = {}
-    with transaction.atomic():
+    with transaction.atomic(), contextlib.ExitStack() as stack:
+        if not savepoints.careful():
+            # What the items will look up, in one query per kind (inbox/prefetch.py).
+            stack.enter_context(prefetch.using(prefetch.read(parsed)))
         for event, items in parsed:
             assert event.channel is not None  # events without one are failed before this
             try:
@@ -602,12 +607,17 @@ def apply_items(channel: Channel, items: list) -> IngestResult:
 
 
 def upsert_identity(data: IdentityData) -> Identity:
-    identity = Identity.objects.filter(platform=data.platform, external_id=data.external_id).first()
+    key = (data.platform, data.external_id)
+    identity = prefetch.get(
+        "identity",
+        key,
+        Identity.objects.filter(platform=data.platform, external_id=data.external_id).first,
+    )
     if identity is None:
         try:
             with savepoints.atomic():
                 contact = Contact.objects.create(name=data.name or data.handle)
-                return Identity.objects.create(
+                identity = Identity.objects.create(
                     contact=contact,
                     platform=data.platform,
                     external_id=data.external_id,
@@ -618,6 +628,8 @@ def upsert_identity(data: IdentityData) -> Identity:
                     follower_count=data.follower_count,
                     verified=data.verified,
                 )
+            prefetch.remember("identity", key, identity)
+            return identity
         except IntegrityError:  # another worker created it a moment ago
             if not savepoints.careful():
                 raise
@@ -648,7 +660,8 @@ def upsert_conversation(
             context_due_at=enrich.first_due(channel, item.context_external_id),
         )
     thread = Conversation.objects.filter(channel=channel, external_thread_id=item.thread_id)
-    conversation, created = thread.first(), False
+    key = (channel.pk, item.thread_id)
+    conversation, created = prefetch.get("conversation", key, thread.first), False
     if conversation is None:
         try:
             with savepoints.atomic():
@@ -656,6 +669,7 @@ def upsert_conversation(
                     channel=channel, external_thread_id=item.thread_id, **defaults
                 )
             created = True
+            prefetch.remember("conversation", key, conversation)
         except IntegrityError:  # another worker created it a moment ago
             if not savepoints.careful():
                 raise
@@ -719,19 +733,26 @@ def apply_item(channel: Channel, item: InboundItem, result: IngestResult) -> Mes
 
 
 def _upsert_message(channel, conversation, item, identity) -> tuple[Message, bool]:
-    message = (
+    key = (channel.pk, item.external_id)
+    message = prefetch.get(
+        "message",
+        key,
         Message.objects.select_for_update(no_key=True)
         .filter(channel=channel, external_id=item.external_id)
-        .first()
+        .first,
     )
     if message is not None:
         _apply_state(message, item)
         return message, False
-    parent = None
+    parent_id = None
     if item.parent_external_id:
-        parent = Message.objects.filter(
-            channel=channel, external_id=item.parent_external_id
-        ).first()
+        parent_id = prefetch.get(
+            "parent",
+            (channel.pk, item.parent_external_id),
+            Message.objects.filter(channel=channel, external_id=item.parent_external_id)
+            .values_list("pk", flat=True)
+            .first,
+        )
     message = Message(
         conversation=conversation,
         channel=channel,
@@ -744,7 +765,7 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         extra={**item.extra, routing.TEXT_WANTED: True} if item.text_wanted else item.extra,
         platform_timestamp=item.timestamp,
         state_timestamp=item.timestamp,
-        parent=parent,
+        parent_id=parent_id,
         parent_external_id=item.parent_external_id,
         edited=bool(item.edited),
         deleted=bool(item.deleted),
@@ -767,6 +788,8 @@ def _upsert_message(channel, conversation, item, identity) -> tuple[Message, boo
         )
         _apply_state(message, item)
         return message, False
+    prefetch.remember("message", key, message)
+    prefetch.remember("parent", key, message.pk)
     # Replies that arrived before their parent are linked to it once the batch is applied
     # (_link_orphan_replies), in one statement for all the batch's new messages.
     return message, True
@@ -865,6 +888,8 @@ def _on_new_message(conversation: Conversation, message: Message, result: Ingest
         if conversation.state == ConversationState.OPEN:
             updates["state"] = ConversationState.PENDING
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        for key, value in updates.items():  # a later item of the batch may hold it too
+            setattr(conversation, key, value)
         AuditEvent.objects.create(
             conversation=conversation, verb="answered_natively", data={"message_id": message.pk}
         )

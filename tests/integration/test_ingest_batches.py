@@ -126,3 +126,42 @@ def test_a_burst_of_deliveries_for_one_channel_is_taken_by_its_channel_task(chan
 
     assert set(Event.objects.values_list("state", flat=True)) == {EventState.DONE}
     assert Event.objects.filter(queued_at__isnull=False).count() == 3
+
+
+def test_a_batch_reads_what_its_items_look_up_once_and_finds_what_it_created(channel):
+    before = stored(channel, event("old", thread="o1", text="An old question", ts=10))
+    ingest.process_batch(before.pk)
+    payloads = [
+        event("n1", thread="n1", text="Hi, a question", author="new", ts=100),
+        event("n2", thread="n1", text="And one more", author="new", parent="n1", ts=101),
+        event("n1", thread="n1", text="Hi, a better question", verb="edit", author="new", ts=102),
+        event("o2", thread="o1", text="Still waiting", parent="old", ts=103),
+        event("n4", thread="n3", text="Reply first", parent="n3", author="new", ts=104),
+        event("n3", thread="n3", text="Its parent, later", author="new", ts=105),
+    ]
+    events = [
+        InboundEvent.objects.create(
+            channel_kind="testchat",
+            channel=channel,
+            delivery_key=f"{p['id']}:{p['verb']}",
+            payload=p,
+        )
+        for p in payloads
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        ingest.process_batch(events[0].pk)
+
+    assert set(InboundEvent.objects.values_list("state", flat=True)) == {EventState.DONE}
+    # Customers looked up by their platform id: once for the batch, not once per item.
+    by_platform_id = [q["sql"] for q in captured if '"inbox_identity"."platform" =' in q["sql"]]
+    assert len(by_platform_id) == 1, by_platform_id
+    new = Message.objects.get(external_id="n1")
+    assert (new.text, new.edited) == ("Hi, a better question", True)
+    # The second comment of a customer first seen in this batch: the same contact, thread.
+    assert new.author_identity.contact.identities.count() == 1
+    assert Message.objects.get(external_id="n2").conversation_id == new.conversation_id
+    assert Message.objects.get(external_id="n2").parent_id == new.pk
+    assert Message.objects.get(external_id="o2").parent == Message.objects.get(external_id="old")
+    assert Message.objects.get(external_id="n4").parent == Message.objects.get(external_id="n3")
+    assert Conversation.objects.filter(channel=channel).count() == 3
