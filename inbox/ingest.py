@@ -15,6 +15,7 @@ durable work of its own, each with a marker in the database that the sweep finds
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import traceback
 from dataclasses import dataclass, field
@@ -486,6 +487,8 @@ def _apply_all(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
         if not savepoints.careful():
             # What the items will look up, in one query per kind (inbox/prefetch.py).
             stack.enter_context(prefetch.using(prefetch.read(parsed)))
+            if connection.vendor == "postgresql":  # _WRITE_TOUCHES is PostgreSQL's SQL
+                stack.enter_context(_touches_gathered())
         for event, items in parsed:
             assert event.channel is not None  # events without one are failed before this
             try:
@@ -513,6 +516,7 @@ def _apply_all(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:
             total.profiles_wanted |= result.profiles_wanted
             total.context_wanted |= result.context_wanted
             total.stored += result.stored
+        _write_touches()
         _link_orphan_replies(total.stored)
         # Done in the same commit as the messages: what is left (routing, context,
         # profiles) is durable work of its own, so nothing is lost in between.
@@ -895,24 +899,33 @@ def _on_new_message(conversation: Conversation, message: Message, result: Ingest
         )
 
 
+@dataclass
+class _Touch:
+    """What a batch's new customer messages do to one conversation's activity times."""
+
+    first: Any
+    last: Any
+    preview: str
+
+
+# conversation id -> its touch, while an optimistic pass gathers them (`_touches_gathered`).
+_touches: contextvars.ContextVar[dict[int, _Touch] | None] = contextvars.ContextVar(
+    "ingest_touches", default=None
+)
+
+
 def _touch_conversation(conversation: Conversation, message: Message) -> None:
     """A new customer message: activity times, preview, and reopen unless spam.
 
     The conversation in hand was read in this transaction a moment ago; the times are
     merged in SQL (earliest, latest) so that a concurrent worker's message is never undone.
+    In a batch's optimistic pass the times and preview are gathered and written for all
+    its conversations in one statement at the end (`_write_touches`); a reopening is
+    written at once, so that a later change of state in the batch stays the last word.
     """
     at = message.platform_timestamp
     assert at is not None  # a customer message always has the platform's time
     preview = (message.text or _describe_attachments(message))[:300]
-    updates: dict[str, Any] = {
-        "first_inbound_at": Least(Coalesce(F("first_inbound_at"), Value(at)), Value(at)),
-        "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), Value(at)), Value(at)),
-        "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(at)), Value(at)),
-        "preview": Case(
-            When(Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lte=at), then=Value(preview)),
-            default=F("preview"),
-        ),
-    }
     in_hand: dict[str, Any] = {
         "first_inbound_at": _earliest(conversation.first_inbound_at, at),
         "last_inbound_at": _latest(conversation.last_inbound_at, at),
@@ -920,6 +933,7 @@ def _touch_conversation(conversation: Conversation, message: Message) -> None:
     }
     if conversation.last_inbound_at is None or at >= conversation.last_inbound_at:
         in_hand["preview"] = preview
+    updates: dict[str, Any] = {}
     if conversation.state != ConversationState.OPEN and not conversation.is_spam:
         updates["state"] = in_hand["state"] = ConversationState.OPEN
         updates["snoozed_until"] = in_hand["snoozed_until"] = None
@@ -928,9 +942,76 @@ def _touch_conversation(conversation: Conversation, message: Message) -> None:
             verb="reopened",
             data={"reason": "new customer message", "from_state": conversation.state},
         )
-    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    gathered = _touches.get()
+    if gathered is None:
+        updates.update(_touch_expressions(at, at, preview))
+    else:
+        touch = gathered.get(conversation.pk)
+        if touch is None:
+            gathered[conversation.pk] = _Touch(at, at, preview)
+        else:
+            touch.first = min(touch.first, at)
+            if at >= touch.last:  # as one message after the other: the newest shows
+                touch.last, touch.preview = at, preview
+    if updates:
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
     for key, value in in_hand.items():
         setattr(conversation, key, value)
+
+
+def _touch_expressions(first, last, preview: str) -> dict[str, Any]:
+    return {
+        "first_inbound_at": Least(Coalesce(F("first_inbound_at"), Value(first)), Value(first)),
+        "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), Value(last)), Value(last)),
+        "last_message_at": Greatest(Coalesce(F("last_message_at"), Value(last)), Value(last)),
+        "preview": Case(
+            When(
+                Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lte=last),
+                then=Value(preview),
+            ),
+            default=F("preview"),
+        ),
+    }
+
+
+@contextlib.contextmanager
+def _touches_gathered():
+    """Gather `_touch_conversation`'s times within the block; write them with
+    `_write_touches` before it ends (inside the transaction)."""
+    token = _touches.set({})
+    try:
+        yield
+    finally:
+        _touches.reset(token)
+
+
+# The same merge as `_touch_expressions`, for every conversation of a batch at once.
+_WRITE_TOUCHES = """
+UPDATE inbox_conversation AS c SET
+    first_inbound_at = LEAST(COALESCE(c.first_inbound_at, v.first), v.first),
+    last_inbound_at = GREATEST(COALESCE(c.last_inbound_at, v.last), v.last),
+    last_message_at = GREATEST(COALESCE(c.last_message_at, v.last), v.last),
+    preview = CASE WHEN c.last_inbound_at IS NULL OR c.last_inbound_at <= v.last
+                   THEN v.preview ELSE c.preview END
+FROM (VALUES {rows}) AS v (id, first, last, preview)
+WHERE c.id = v.id
+"""
+
+
+def _write_touches() -> None:
+    gathered = _touches.get()
+    if not gathered:
+        return
+    ids = sorted(gathered)  # rows locked in id order, as everywhere
+    rows = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz, %s::text)"] * len(ids))
+    params = [
+        value
+        for pk in ids
+        for value in (pk, gathered[pk].first, gathered[pk].last, gathered[pk].preview)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_TOUCHES.format(rows=rows), params)
+    gathered.clear()
 
 
 def apply_receipt(channel: Channel, item: ReceiptItem, result: IngestResult) -> None:

@@ -165,3 +165,25 @@ def test_a_batch_reads_what_its_items_look_up_once_and_finds_what_it_created(cha
     assert Message.objects.get(external_id="o2").parent == Message.objects.get(external_id="old")
     assert Message.objects.get(external_id="n4").parent == Message.objects.get(external_id="n3")
     assert Conversation.objects.filter(channel=channel).count() == 3
+
+
+def test_a_batch_writes_each_conversations_activity_once_newest_preview_winning(channel):
+    first = stored(channel, event("a1", thread="a", text="First", ts=100))
+    ingest.process_batch(first.pk)
+    Conversation.objects.filter(external_thread_id="a").update(state="closed")
+    # Out of order within the batch: the newest message's text is the preview.
+    later = [
+        stored(channel, event("a3", thread="a", text="Newest", ts=300)),
+        stored(channel, event("a2", thread="a", text="Middle", ts=200)),
+        stored(channel, event("a0", thread="a", text="Before all", ts=50)),
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        ingest.process_batch(later[0].pk)
+
+    convo = Conversation.objects.get(external_thread_id="a")
+    assert convo.preview == "Newest"
+    assert (convo.first_inbound_at.timestamp(), convo.last_inbound_at.timestamp()) == (50, 300)
+    assert convo.state == "open"  # reopened by the customer's message
+    touches = [q["sql"] for q in captured if "UPDATE inbox_conversation AS c" in q["sql"]]
+    assert len(touches) == 1
