@@ -87,3 +87,25 @@ def test_checking_each_rule_adds_no_query(manager_client):
     for n in range(5):
         stored_rule(f"More {n}", r"refund|money back" if n % 2 else r"(\w+) \1")
     assert queries() == few
+
+
+def test_saving_it_unchanged_is_refused_with_the_reason_not_a_server_error(manager_client):
+    rule = stored_rule("Real refunds", r"(?<!no )refund")
+    answer = manager_client.post(
+        reverse("rules:edit", args=[rule.pk]),
+        {
+            "name": "Real refunds",
+            "enabled": "on",
+            "trigger": "new_message",
+            "minutes": "0",
+            "match": "all",
+            "advanced": "",
+            "c-0-type": "text_regex",
+            "c-0-value": r"(?<!no )refund",
+            "a-0-type": "close",
+            "a-0-value": "",
+        },
+    )
+    assert answer.status_code == 200
+    assert "look-behind (?&lt;!…) is not supported" in answer.content.decode()
+    assert Rule.objects.get(pk=rule.pk).conditions == rule.conditions
