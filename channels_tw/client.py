@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from django.utils import timezone
 
+from inbox import budgets
 from inbox.connectors import AuthExpired, RateLimited, Rejected, Unavailable
 from inbox.http import ApiClient
 
@@ -99,6 +100,7 @@ class XClient(ApiClient):
         timeout: float | None = None,
         refresh: Callable[[], str] | None = None,
         page_size: int | None = None,
+        channel_id: int | None = None,
     ) -> None:
         super().__init__(base_url, timeout=timeout)
         self.token = token
@@ -106,6 +108,9 @@ class XClient(ApiClient):
         self.page_size = page_size
         # Endpoint name -> the latest budget X reported for it, in this client's lifetime.
         self.rate_limits: dict[str, dict[str, Any]] = {}
+        # A channel's client spends the channel's budget, shared with every other process
+        # (inbox/budgets.py); a client without one (connecting) only learns from answers.
+        self.channel_id = channel_id
 
     # -- base client hooks --
     def prepare(self, method, params, headers):
@@ -113,10 +118,14 @@ class XClient(ApiClient):
 
     def observe(self, response):
         budget = read_rate_limit(response.headers)
+        name = endpoint_name(response.request.method, response.request.path_url)
         if budget is not None:
             budget["seen_at"] = timezone.now().isoformat()
-            name = endpoint_name(response.request.method, response.request.path_url)
             self.rate_limits[name] = budget
+            if self.channel_id is not None:
+                budgets.record(self.channel_id, {name: budget})
+        elif self.channel_id is not None:
+            budgets.answered_without_budget(self.channel_id, name)
 
     def translate_error(self, response):
         body = _problem(response)
@@ -139,7 +148,13 @@ class XClient(ApiClient):
         """Call once; on a 401 with a refresh token available, refresh once and call again.
 
         Retrying after a 401 is safe even for posts: X refused the call, nothing landed.
+        A spent shared budget raises `RateLimited` without calling: X would answer 429.
         """
+        if self.channel_id is not None:
+            name = endpoint_name(method, path)
+            reset = budgets.spend(self.channel_id, name)
+            if reset is not None:
+                raise RateLimited(reset, f"X rate limit of {name} spent until {reset.isoformat()}")
         try:
             return super().request(method, path, **kwargs)
         except AuthExpired:
@@ -150,6 +165,8 @@ class XClient(ApiClient):
             return super().request(method, path, **kwargs)
 
     def budget(self, name: str) -> dict[str, Any] | None:
+        if self.channel_id is not None:
+            return budgets.current(self.channel_id, name)
         return self.rate_limits.get(name)
 
     # -- reads --
@@ -255,4 +272,5 @@ def for_channel(channel) -> XClient:
         refresh=refresh,
         timeout=float(timeout) if timeout else None,
         page_size=int(page_size) if page_size else None,
+        channel_id=channel.pk,
     )

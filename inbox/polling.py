@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import channels, ingest
+from . import budgets, channels, ingest
 from .connectors import AuthExpired, RateLimited, Unavailable
 from .models import Channel, ChannelStatus
 
@@ -61,12 +61,10 @@ def poll_channel(channel_id: int) -> int:
         return 0
     with transaction.atomic():
         stored = ingest.store_events(channel.kind, result.events, source="poll").new
-        updates = {
-            "cursors": result.cursors,
-            "last_polled_at": timezone.now(),
-            "rate_limits": {**channel.rate_limits, **result.rate_limits},
-        }
+        updates = {"cursors": result.cursors, "last_polled_at": timezone.now()}
         if result.retry_at:
             updates["poll_after"] = result.retry_at
         Channel.objects.filter(pk=channel.pk).update(**updates)
+        # Merged, not written over: other processes spent the same budgets meanwhile.
+        budgets.record(channel.pk, result.rate_limits)
     return stored

@@ -283,6 +283,13 @@ class RuleForm(forms.ModelForm):
         self.instance.conditions, self.instance.actions = conditions, actions
         return cleaned
 
+    def _post_clean(self):
+        # With errors of its own the form saves nothing. The model's clean would check the
+        # rule as stored, and a rule stored before a check existed fails it on `conditions`,
+        # a field this form does not have: Django answers that with a ValueError (a 500).
+        if not self.errors:
+            super()._post_clean()
+
     @property
     def reshaped(self) -> bool:
         """An add or remove button was pressed: re-render the editor, never save."""

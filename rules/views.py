@@ -6,6 +6,8 @@ Every view starts with `require_manager`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +18,7 @@ from inbox.access import require_manager
 from inbox.models import Channel, Conversation
 
 from . import corrections
+from .compiling import compile_rule
 from .forms import RuleForm
 from .models import Rule
 from .preview import PREVIEW_SIZE, preview, try_text
@@ -30,12 +33,37 @@ def _rules():
     return Rule.objects.order_by("position", "id")
 
 
+# How rules/patterns.py begins each refusal of a pattern.
+PATTERN_REFUSAL = "regular expression: "
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why the engine skips a rule, and whether its pattern is the cause."""
+
+    reason: str
+    in_pattern: bool
+
+
+def problem_of(rule: Rule) -> Problem | None:
+    """Compiled as the engine compiles it, so a rule stored before a check existed (an
+    import, an older release) shows what the check refuses, instead of being skipped at
+    run time with no word on any page (the engine only logs it)."""
+    try:
+        compile_rule(rule)
+    except RuleError as exc:
+        reason = str(exc)
+        return Problem(reason.removeprefix(PATTERN_REFUSAL), reason.startswith(PATTERN_REFUSAL))
+    return None
+
+
 def rule_list(request):
     require_manager(request)
     template = "rules/rule_list.html"
     if request.htmx:
         template += "#rules"
-    return render(request, template, {"rules": _rules()})
+    rows = [(rule, problem_of(rule)) for rule in _rules()]
+    return render(request, template, {"rules": rows})
 
 
 def _editor(request, rule: Rule):
@@ -98,7 +126,9 @@ def rule_toggle(request, pk: int):
         before=before,
     )
     if request.htmx:
-        return render(request, "rules/rule_list.html#row", {"rule": rule})
+        return render(
+            request, "rules/rule_list.html#row", {"rule": rule, "problem": problem_of(rule)}
+        )
     return redirect("rules:list")
 
 
