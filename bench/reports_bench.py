@@ -4,7 +4,7 @@
     REPORTS_BENCH_SIZES=10000 python -m bench reports_bench     (one size)
 
 PostgreSQL only: each size has a database of its own, switchboard_reports_bench_{10k,200k,1m}
-on BENCH_PG (postgres://postgres@127.0.0.1:5432 by default), seeded once with bulk SQL
+(REPORTS_BENCH_DB_PREFIX changes the prefix) on BENCH_PG (postgres://postgres@127.0.0.1:5432 by default), seeded once with bulk SQL
 (generate_series, as bench/seed.py does) and kept for the next run. The conversations spread
 over the last 90 days up to now, so today's are read live and the 89 days before from the
 daily rollups (reports.rollups), which the run builds first, timed, as
@@ -37,11 +37,13 @@ DAYS = int(os.environ.get("REPORTS_BENCH_DAYS", "90"))
 RUNS = int(os.environ.get("REPORTS_BENCH_RUNS", "5"))
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 NAME = "bench-report"
+# Each size's database is PREFIX_{10k,200k,1m}: engineers sharing a server keep their own.
+PREFIX = os.environ.get("REPORTS_BENCH_DB_PREFIX", "switchboard_reports_bench")
 
 
 def database_name(n: int) -> str:
     label = f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
-    return f"switchboard_reports_bench_{label}"
+    return f"{PREFIX}_{label}"
 
 
 SEED = """
