@@ -3,12 +3,14 @@
 conversation and message.
 
 A `Slice` holds one day's figures for one (channel, team, assignee) and either all their
-conversations (tag None) or those with one tag. `build` computes slices from the raw rows
-(conversations, their tags, messages and close/reopen events, the SLA policies and
-calendars) with a fixed number of queries; `store_day` saves a past day's slices as
-ReportRollup rows; `collect` gives a report's slices, read from the rollups for past days
-that have them and built from the live rows for the rest (today, and any day not built yet),
-so both paths go through the same code and give the same figures.
+conversations (tag None) or those with one tag, with every tag those conversations carry (the
+by-tag table: under a tag filter it lists the other tags of the tagged conversations too).
+`build` computes slices from the raw rows (conversations, their tags, messages and
+close/reopen events, the SLA policies and calendars) with a fixed number of queries;
+`store_day` saves a past day's slices as ReportRollup rows, `store_hour` one hour's of today;
+`collect` gives a report's slices, read from the rollups that exist and built from the live
+rows for the rest (the current hour, and anything not built yet), so both paths go through
+the same code and give the same figures.
 
 Percentiles. Medians and p90s cannot be added up across days, so each slice keeps a
 histogram of first response times with fixed one-minute buckets (minutes, rounded down ->
@@ -20,19 +22,30 @@ are computed over the durations rounded down to the minute, interpolated as perc
 does, which is exact for durations in whole minutes and at most a minute off otherwise.
 Response targets are in minutes, and SLA attainment is counted from the exact times.
 
-Freshness (`refresh`, every minute on the worker): a day is built again when a message or
-audit event of one of its conversations appears (replies, assignment, tags, spam, closing
-all leave one), when one of its pending SLAs falls due, and yesterday is built once it is
-over. `manage.py rebuild_report_rollups` builds any range from scratch. A change that moves a
-conversation to another day (an earlier message arriving late) rebuilds the new day only.
+Today, by the hour. Until a day is over its closed hours are kept as hourly rollups (the
+same slices, with `hour` set), so a report reads rollups plus at most the current hour live,
+whatever the time of day; the hour just closed is read live too until the worker has built it
+(within a minute). Hourly rather than one rollup of "the day so far" refreshed as hours
+close: the worker builds again what a minute's messages and events touched, and on a busy
+inbox that is every minute, in the hours whose conversations are being answered; an hour's
+rollup costs it a 24th of a day's, where the day so far would cost up to a
+whole day's every minute by evening. The page pays 23 more rows a channel for it, which it
+adds up in no time to speak of (bench/reports_bench.py, "end of day"). Hours are the site's
+local hours: one that daylight saving skips is empty, one it repeats two hours long.
 
-Cost: a 90-day report reads a few hundred rows whatever the volume, plus today's live rows,
-which grow through the day: at a million conversations in 90 days (11,000 a day) the page took
-about 2 s with a whole day built live on the shared machine, against 0.75 s with a third of
-a day (bench/reports_bench.py). The next
-step is to keep today's slices incrementally too (a new conversation adds its counts; its
-first answer moves it from unanswered to answered and adds its durations; an SLA falling due
-moves it from pending to missed), with the live rows read only for what changed since.
+Freshness (`refresh`, every minute on the worker's upkeep queue, which an ingest backlog
+cannot hold up): a day, or an hour of today, is built again when a message or audit event of
+one of its conversations appears (replies, assignment, tags, spam, closing, reopening all
+leave one), when one of its pending SLAs falls due; today's hours as they close, and
+yesterday whole once it is over (its hours are dropped a day later). `manage.py
+rebuild_report_rollups` builds any range of past days from scratch. A change that moves a
+conversation to another day or hour (an earlier message arriving late) rebuilds the new one
+only.
+
+Cost: a 90-day report reads a few hundred rows whatever the volume, plus the current hour's
+live rows: at a million conversations in 90 days (11,000 a day) the page took about 2 s by
+the end of a day when today was read live whole, and reads one hour live now
+(bench/reports_bench.py; README "## Reports" has the figures).
 """
 
 from __future__ import annotations
@@ -479,6 +492,9 @@ def _store(day: date, hour: int | None, *, now: datetime) -> int:
         # A whole day's rows leave its hours' rows be: a report that read the hour markers a
         # moment ago still finds their rows (refresh drops them a day later).
         ReportRollup.objects.filter(day=day, hour=hour).delete()  # hour None: IS NULL
+        if hour is None:
+            # Its hours are not read any more: their SLAs falling due must not build it again.
+            RollupDay.objects.filter(day=day, hour__isnull=False).update(next_due=None)
         ReportRollup.objects.bulk_create([s.as_row() for s in slices], batch_size=500)
         marker.built_at = now
         marker.next_due = due.get(day)

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from accounts.models import Team
 from inbox import conversations as ops
-from inbox.models import Conversation, Direction, Message, Tag
+from inbox.models import AuditEvent, Conversation, Direction, Message, Tag
 from reports.filters import ReportScope
 from reports.models import ReportRollup, RollupDay
 from reports.people import people
@@ -225,6 +225,24 @@ def test_an_hour_and_then_the_day_closing(shop):
     refresh(now=at(12, 0, 5))
     assert not RollupDay.objects.filter(day=TODAY, hour__isnull=False).exists()
     assert not ReportRollup.objects.filter(day=TODAY, hour__isnull=False).exists()
+
+
+def test_a_day_built_whole_is_not_built_again_for_its_hours_sla(shop):
+    # 22:30, 30 business minutes in Tallinn's office hours: due at 07:30 UTC the next day.
+    factories.make_conversation(shop["page"], at=at(10, 22, 30))
+    refresh(now=at(10, 23, 1))
+    assert RollupDay.objects.get(day=TODAY, hour=22).next_due == at(11, 7, 30)
+    refresh(now=at(11, 0, 1))  # the 10th, whole
+    # Everything written so far long settled, so the worker's watermarks move past it.
+    Message.objects.update(created_at=at(10, 23))
+    AuditEvent.objects.update(created_at=at(10, 23))
+    refresh(now=at(11, 0, 5))
+    assert whole_days(refresh(now=at(11, 7, 31))) == [TODAY]  # the SLA fell due
+    assert whole_days(refresh(now=at(11, 7, 32))) == []
+
+
+def whole_days(built) -> list[date]:
+    return [day for day, hour in built if hour is None]
 
 
 def _filters(scope):
