@@ -4,20 +4,24 @@
     REPORTS_BENCH_SIZES=10000 python -m bench reports_bench     (one size)
 
 PostgreSQL only: each size has a database of its own, switchboard_reports_bench_{10k,200k,1m}
-on BENCH_PG (postgres://postgres@127.0.0.1:5432 by default), seeded once with bulk SQL
+(REPORTS_BENCH_DB_PREFIX changes the prefix) on BENCH_PG (postgres://postgres@127.0.0.1:5432 by default), seeded once with bulk SQL
 (generate_series, as bench/seed.py does) and kept for the next run. The conversations spread
-over the last 90 days up to now, so today's are read live and the 89 days before from the
-daily rollups (reports.rollups), which the run builds first, timed, as
-`manage.py rebuild_report_rollups` would. Each conversation has a customer message and, four
+over the last 90 days up to the seeding, so the 89 days before today are read from the daily
+rollups (reports.rollups) and today from its hourly ones and the current hour live; the run
+builds the missing ones first, timed, as `manage.py rebuild_report_rollups` and the worker
+would. Each conversation has a customer message and, four
 times in five, an agent's answer; seven in ten were closed by their assignee. Business hours,
 a holiday and two SLA policies make the business time and SLA figures real work.
 
-Printed per size, medians of REPORTS_BENCH_RUNS runs in the same process: "floor", the barest
-query over the range (counting its conversations); "page", everything /reports/ computes short
-of rendering (the rollups read once, the report, the per agent and team figures, the charts,
-the responsiveness badges), and the same with yesterday read live too, as today is by the
-end of a day; their queries, and EXPLAIN ANALYZE of each of the page's queries
-and of the storm detector's and the Storming folder's.
+Printed per size, medians of REPORTS_BENCH_RUNS runs in the same process, wall clock and this
+process's CPU time: "floor", the barest query over the range (counting its conversations);
+"page", everything /reports/ computes short of rendering (the rollups read once, the report,
+the per agent and team figures, the charts, the responsiveness badges); "end of day", the same
+as it runs at 23:xx: yesterday taken for today, its 23 closed hours read from hourly rollups
+and its last hour live; "whole day live", yesterday read live entirely (what the end of a day
+cost before hourly rollups, and costs now when the worker is a day behind); what building one
+hour's rollup costs the worker; the page's queries, and EXPLAIN ANALYZE of each of them (at
+the end of a day) and of the storm detector's and the Storming folder's.
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ DAYS = int(os.environ.get("REPORTS_BENCH_DAYS", "90"))
 RUNS = int(os.environ.get("REPORTS_BENCH_RUNS", "5"))
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 NAME = "bench-report"
+# Each size's database is PREFIX_{10k,200k,1m}: engineers sharing a server keep their own.
+PREFIX = os.environ.get("REPORTS_BENCH_DB_PREFIX", "switchboard_reports_bench")
 
 
 def database_name(n: int) -> str:
     label = f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
-    return f"switchboard_reports_bench_{label}"
+    return f"{PREFIX}_{label}"
 
 
 SEED = """
@@ -162,13 +168,15 @@ def _explain(sql: str) -> str:
     return f"{executed.removeprefix('Execution Time: '):>12}  {lines[0].strip()[:110]}"
 
 
-def _median_ms(function, runs: int) -> float:
-    samples = []
+def _median_ms(function, runs: int) -> tuple[float, float]:
+    """Medians of the wall clock and of this process's CPU time (PostgreSQL's is not in it)."""
+    wall, cpu = [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         function()
-        samples.append((time.perf_counter() - began) * 1000)
-    return round(statistics.median(samples), 1)
+        wall.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return round(statistics.median(wall), 1), round(statistics.median(cpu), 1)
 
 
 def measure(n: int) -> dict:
@@ -183,10 +191,10 @@ def measure(n: int) -> dict:
     from inbox.models import Conversation
     from reports import storms
     from reports.filters import ReportScope
-    from reports.models import RollupDay
+    from reports.models import ReportRollup, RollupDay
     from reports.people import people
     from reports.responsiveness import responsiveness
-    from reports.rollups import collect, store_day
+    from reports.rollups import collect, hour_start, store_day, store_hour
     from reports.selectors import report
     from reports.tables import chart_tables
 
@@ -196,12 +204,16 @@ def measure(n: int) -> dict:
     have = Conversation.objects.filter(scope.conversations_q()).count()
     assert have == n, (have, n)
     past = [d for d in scope.days if d < today]
-    missing = [d for d in past if not RollupDay.objects.filter(day=d).exists()]
+    missing = [d for d in past if not RollupDay.objects.filter(day=d, hour=None).exists()]
     began = time.perf_counter()
     for day in missing:
         store_day(day)
     figures["rollups_built"] = len(missing)
     figures["rollups_s"] = round(time.perf_counter() - began, 1)
+    now = timezone.now()
+    for hour in range(24):  # today's closed hours, as the worker keeps them
+        if hour_start(today, hour + 1) <= now:
+            store_hour(today, hour)
 
     def page():
         collected = collect(scope)
@@ -219,13 +231,25 @@ def measure(n: int) -> dict:
     with CaptureQueriesContext(connection) as queries:
         page()
     figures["queries"] = len(queries)
-    # The end of a day: a whole day's conversations read live (yesterday's rollup set aside,
-    # as if today were over), which is what today costs by evening.
+    # The end of a day: yesterday's whole-day rollup set aside and its 23 first hours kept
+    # hourly, as today is by 23:xx, its last hour read live.
     yesterday = today - timedelta(days=1)
     RollupDay.objects.filter(day=yesterday).delete()
     try:
+        builds = []
+        for hour in range(23):
+            began = time.process_time()
+            store_hour(yesterday, hour)
+            builds.append((time.process_time() - began) * 1000)
+        figures["hour_build_cpu_ms"] = round(statistics.median(builds), 1)
+        figures["end_of_day_ms"] = _median_ms(page, RUNS)
+        with CaptureQueriesContext(connection) as queries:
+            page()
+        figures["end_of_day_queries"] = len(queries)
+        RollupDay.objects.filter(day=yesterday).delete()  # and now none of it kept
         figures["live_day_ms"] = _median_ms(page, RUNS)
     finally:
+        ReportRollup.objects.filter(day=yesterday, hour__isnull=False).delete()
         store_day(yesterday)
     figures["plans"] = [_explain(q["sql"]) for q in queries.captured_queries]
     # The storm detector's minute, and the inbox's Storming folder.
@@ -248,10 +272,16 @@ def _child(n: int) -> None:
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     figures = measure(n)
+
+    def ms(name):
+        wall, cpu = figures[name]
+        return f"{wall:.0f} ms (cpu {cpu:.0f})"
+
     print(
-        f"  {n:>9,} conversations: floor {figures['floor_ms']:8.1f} ms, "
-        f"page {figures['page_ms']:8.1f} ms ({figures['live_day_ms']:.0f} ms with a whole day "
-        f"live), {figures['queries']} queries "
+        f"  {n:>9,} conversations: floor {ms('floor_ms')}, page {ms('page_ms')}, "
+        f"{figures['queries']} queries; end of day {ms('end_of_day_ms')}, "
+        f"{figures['end_of_day_queries']} queries; whole day live {ms('live_day_ms')}; "
+        f"an hour's rollup built in {figures['hour_build_cpu_ms']:.0f} ms cpu "
         f"(seeded in {figures['seeded_s']} s; {figures['rollups_built']} days rolled up in "
         f"{figures['rollups_s']} s)",
         flush=True,

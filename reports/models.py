@@ -46,24 +46,42 @@ class Storm(models.Model):
 
 
 class RollupDay(models.Model):
-    """A past day whose report figures are kept in ReportRollup rows (reports.rollups)."""
+    """A past day (hour null), or a closed hour of a day not rolled up whole yet (today),
+    whose report figures are kept in ReportRollup rows (reports.rollups)."""
 
-    day = models.DateField(unique=True, help_text="In the site's time zone.")
+    day = models.DateField(help_text="In the site's time zone.")
+    hour = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Local, 0–23.")
     built_at = models.DateTimeField()
     # The earliest SLA due time among the day's unanswered conversations not yet due when the
     # day was built: from then on its "pending" figure is out of date, so it is built again.
     next_due = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            # Two partial constraints rather than one with nulls_distinct=False: one marker
+            # per day and one per hour, on SQLite too.
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(hour__isnull=True), name="rollup_one_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["day", "hour"],
+                condition=Q(hour__isnull=False),
+                name="rollup_one_per_hour",
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"rollup of {self.day}"
+        return f"rollup of {self.day}" + ("" if self.hour is None else f" {self.hour:02}h")
 
 
 class ReportRollup(models.Model):
-    """One day's report figures for one channel (and team and assignee, when `detail`), over
-    all its conversations (tag_id null) or over those with one tag. Ids, not foreign keys: a deleted team or tag
-    leaves its figures as they were until the day is built again."""
+    """One day's (or, with `hour`, one hour's) report figures for one channel (and team and
+    assignee, when `detail`), over all its conversations (tag_id null) or over those with one
+    tag. Ids, not foreign keys: a deleted team or tag leaves its figures as they were until the
+    day is built again."""
 
     day = models.DateField()
+    hour = models.PositiveSmallIntegerField(null=True, help_text="Null: the whole day.")
     channel = models.ForeignKey("inbox.Channel", on_delete=models.CASCADE, related_name="+")
     team_id = models.BigIntegerField(null=True)
     assignee_id = models.BigIntegerField(null=True)
@@ -84,12 +102,15 @@ class ReportRollup(models.Model):
     sla_without_policy = models.PositiveIntegerField(default=0)
     targets = models.JSONField(default=dict, help_text="SLA target minutes -> conversations.")
     people = models.JSONField(default=dict, help_text="Per agent id and 'team:<id>': figures.")
+    tags = models.JSONField(
+        default=dict, help_text="Tag id -> [conversations, answered] of the tags they carry."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["day", "detail", "tag_id"], name="rollup_day_tag")]
 
     def __str__(self) -> str:
-        return f"rollup {self.day} channel {self.channel_id}"
+        return f"rollup {self.day} {self.hour} channel {self.channel_id}"
 
 
 class RollupProgress(models.Model):

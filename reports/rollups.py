@@ -3,12 +3,14 @@
 conversation and message.
 
 A `Slice` holds one day's figures for one (channel, team, assignee) and either all their
-conversations (tag None) or those with one tag. `build` computes slices from the raw rows
-(conversations, their tags, messages and close/reopen events, the SLA policies and
-calendars) with a fixed number of queries; `store_day` saves a past day's slices as
-ReportRollup rows; `collect` gives a report's slices, read from the rollups for past days
-that have them and built from the live rows for the rest (today, and any day not built yet),
-so both paths go through the same code and give the same figures.
+conversations (tag None) or those with one tag, with every tag those conversations carry (the
+by-tag table: under a tag filter it lists the other tags of the tagged conversations too).
+`build` computes slices from the raw rows (conversations, their tags, messages and
+close/reopen events, the SLA policies and calendars) with a fixed number of queries;
+`store_day` saves a past day's slices as ReportRollup rows, `store_hour` one hour's of today;
+`collect` gives a report's slices, read from the rollups that exist and built from the live
+rows for the rest (the current hour, and anything not built yet), so both paths go through
+the same code and give the same figures.
 
 Percentiles. Medians and p90s cannot be added up across days, so each slice keeps a
 histogram of first response times with fixed one-minute buckets (minutes, rounded down ->
@@ -20,19 +22,30 @@ are computed over the durations rounded down to the minute, interpolated as perc
 does, which is exact for durations in whole minutes and at most a minute off otherwise.
 Response targets are in minutes, and SLA attainment is counted from the exact times.
 
-Freshness (`refresh`, every minute on the worker): a day is built again when a message or
-audit event of one of its conversations appears (replies, assignment, tags, spam, closing
-all leave one), when one of its pending SLAs falls due, and yesterday is built once it is
-over. `manage.py rebuild_report_rollups` builds any range from scratch. A change that moves a
-conversation to another day (an earlier message arriving late) rebuilds the new day only.
+Today, by the hour. Until a day is over its closed hours are kept as hourly rollups (the
+same slices, with `hour` set), so a report reads rollups plus at most the current hour live,
+whatever the time of day; the hour just closed is read live too until the worker has built it
+(within a minute). Hourly rather than one rollup of "the day so far" refreshed as hours
+close: the worker builds again what a minute's messages and events touched, and on a busy
+inbox that is every minute, in the hours whose conversations are being answered; an hour's
+rollup costs it a 24th of a day's, where the day so far would cost up to a
+whole day's every minute by evening. The page pays 23 more rows a channel for it, which it
+adds up in no time to speak of (bench/reports_bench.py, "end of day"). Hours are the site's
+local hours: one that daylight saving skips is empty, one it repeats two hours long.
 
-Cost: a 90-day report reads a few hundred rows whatever the volume, plus today's live rows,
-which grow through the day: at a million conversations in 90 days (11,000 a day) the page took
-about 2 s with a whole day built live on the shared machine, against 0.75 s with a third of
-a day (bench/reports_bench.py). The next
-step is to keep today's slices incrementally too (a new conversation adds its counts; its
-first answer moves it from unanswered to answered and adds its durations; an SLA falling due
-moves it from pending to missed), with the live rows read only for what changed since.
+Freshness (`refresh`, every minute on the worker's upkeep queue, which an ingest backlog
+cannot hold up): a day, or an hour of today, is built again when a message or audit event of
+one of its conversations appears (replies, assignment, tags, spam, closing, reopening all
+leave one), when one of its pending SLAs falls due; today's hours as they close, and
+yesterday whole once it is over (its hours are dropped a day later). `manage.py
+rebuild_report_rollups` builds any range of past days from scratch. A change that moves a
+conversation to another day or hour (an earlier message arriving late) rebuilds the new one
+only.
+
+Cost: a 90-day report reads a few hundred rows whatever the volume, plus the current hour's
+live rows: at a million conversations in 90 days (11,000 a day) the page took about 2 s by
+the end of a day when today was read live whole, and reads one hour live now
+(bench/reports_bench.py; README "## Reports" has the figures).
 """
 
 from __future__ import annotations
@@ -42,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -124,6 +137,7 @@ class Slice:
     assignee_id: int | None
     tag_id: int | None
     detail: bool = True  # per team and assignee; False: the channel's whole day
+    hour: int | None = None  # kept for one hour of the day (today's), or None: the whole day
     conversations: int = 0
     answered: int = 0
     hours: list[int] = field(default_factory=lambda: [0] * 24)
@@ -137,10 +151,12 @@ class Slice:
     sla_without_policy: int = 0
     targets: dict = field(default_factory=dict)
     people: dict = field(default_factory=dict)
+    # Every tag its conversations carry: the by-tag table, under a tag filter too.
+    tags: dict = field(default_factory=dict)
 
     FIELDS = (
         "conversations answered hours intents languages wall business sla_met sla_missed "
-        "sla_pending sla_without_policy targets people"
+        "sla_pending sla_without_policy targets people tags"
     ).split()
 
     @classmethod
@@ -152,6 +168,7 @@ class Slice:
             assignee_id=row.assignee_id,
             tag_id=row.tag_id,
             detail=row.detail,
+            hour=row.hour,
             **{name: getattr(row, name) for name in cls.FIELDS},
         )
 
@@ -163,6 +180,7 @@ class Slice:
             assignee_id=self.assignee_id,
             tag_id=self.tag_id,
             detail=self.detail,
+            hour=self.hour,
             **{name: getattr(self, name) for name in self.FIELDS},
         )
 
@@ -182,6 +200,7 @@ class _Measured:
     due: datetime | None
     target: int | None
     people: dict
+    tags: tuple[int, ...]
 
 
 def _add(s: Slice, m: _Measured) -> None:
@@ -207,6 +226,10 @@ def _add(s: Slice, m: _Measured) -> None:
     if m.target is not None:
         s.targets[str(m.target)] = s.targets.get(str(m.target), 0) + 1
     add_people(s.people, m.people)
+    for tag_id in m.tags:
+        pair = s.tags.setdefault(str(tag_id), [0, 0])
+        pair[0] += 1
+        pair[1] += m.answered
 
 
 def calendars() -> tuple[dict[int, Calendar], dict[int, Calendar], Calendar]:
@@ -311,7 +334,7 @@ def build(
     now: datetime,
     next_due: dict | None = None,
     levels: tuple[bool, ...] = (True, False),
-    tag_figures: bool = True,
+    tag_ids: tuple[int | None, ...] | None = None,
 ) -> list[Slice]:
     """The slices of the conversations matching `where(prefix)`, a Q on the conversation's
     fields with that prefix (a ReportScope's conversations_q, or day_q): seven queries
@@ -321,7 +344,8 @@ def build(
 
     `levels`: detail slices (per team and assignee, for a report filtered by either) and/or
     total ones (per channel: a sixth of the rows to add up for the usual, unfiltered report).
-    Without `tag_figures`, a tag's slices only count conversations (the by-tag table)."""
+    `tag_ids`: only the slices of these tags (None: of all the conversations), as a report
+    reads them; by default every tag's, as rollups keep them."""
     zone = timezone.get_current_timezone()
     conversations = Conversation.objects.filter(where(""))
     rows = list(
@@ -393,34 +417,44 @@ def build(
             due=due if sla == "pending" else None,
             target=policy.first_response_minutes if policy else None,
             people=people.get(pk, {}),
+            tags=tuple(tags.get(pk, ())),
         )
         for detail in levels:
             team, assignee = (team_id, assignee_id) if detail else (None, None)
-            for tag_id in (None, *tags.get(pk, ())):
+            for tag_id in (None, *measured.tags):
+                if tag_ids is not None and tag_id not in tag_ids:
+                    continue
                 key = (measured.day, channel_id, team, assignee, tag_id, detail)
                 found = slices.get(key)
                 if found is None:
                     found = slices[key] = Slice(*key)
-                if tag_id is None or tag_figures:
-                    _add(found, measured)
-                else:
-                    found.conversations += 1
-                    found.answered += measured.answered
+                _add(found, measured)
         if measured.due is not None and next_due is not None:
             earliest = next_due.get(measured.day)
             next_due[measured.day] = min(earliest, measured.due) if earliest else measured.due
     return list(slices.values())
 
 
-def day_range(day: date) -> tuple[datetime, datetime]:
+def hour_start(day: date, hour: int) -> datetime:
+    """When a local hour of the day starts (hour 24: the next midnight). An hour that daylight
+    saving skips is empty and one it repeats two hours long, so every conversation falls in
+    the hour of its local time, the one its slice counts it in."""
     zone = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(day, time.min), zone)
-    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), zone)
-    return start, end
+    return timezone.make_aware(
+        datetime.combine(day + timedelta(days=hour // 24), time(hour % 24)), zone
+    )
 
 
-def day_q(day: date, prefix: str = "") -> Q:
-    start, end = day_range(day)
+def day_range(day: date) -> tuple[datetime, datetime]:
+    return hour_start(day, 0), hour_start(day, 24)
+
+
+def unit_range(day: date, hour: int | None) -> tuple[datetime, datetime]:
+    """The time a rollup covers: its day, or one hour of it."""
+    return day_range(day) if hour is None else (hour_start(day, hour), hour_start(day, hour + 1))
+
+
+def _range_q(start: datetime, end: datetime, prefix: str = "") -> Q:
     return Q(
         **{
             f"{prefix}first_inbound_at__gte": start,
@@ -430,17 +464,37 @@ def day_q(day: date, prefix: str = "") -> Q:
     )
 
 
+def day_q(day: date, prefix: str = "") -> Q:
+    return _range_q(*day_range(day), prefix)
+
+
 def store_day(day: date, *, now: datetime | None = None) -> int:
     """Build one past day's rollup from the raw rows and replace what was kept; returns
     the number of rows kept."""
-    now = now or timezone.now()
+    return _store(day, None, now=now or timezone.now())
+
+
+def store_hour(day: date, hour: int, *, now: datetime | None = None) -> int:
+    """Build one closed hour's rollup (of today, until the whole day is built)."""
+    return _store(day, hour, now=now or timezone.now())
+
+
+def _store(day: date, hour: int | None, *, now: datetime) -> int:
+    start, end = unit_range(day, hour)
     due: dict[date, datetime] = {}
-    slices = build(lambda prefix: day_q(day, prefix), now=now, next_due=due)
+    slices = build(lambda prefix: _range_q(start, end, prefix), now=now, next_due=due)
+    for s in slices:
+        s.hour = hour
     with transaction.atomic():
         marker, _ = RollupDay.objects.select_for_update().get_or_create(
-            day=day, defaults={"built_at": now}
+            day=day, hour=hour, defaults={"built_at": now}
         )
-        ReportRollup.objects.filter(day=day).delete()
+        # A whole day's rows leave its hours' rows be: a report that read the hour markers a
+        # moment ago still finds their rows (refresh drops them a day later).
+        ReportRollup.objects.filter(day=day, hour=hour).delete()  # hour None: IS NULL
+        if hour is None:
+            # Its hours are not read any more: their SLAs falling due must not build it again.
+            RollupDay.objects.filter(day=day, hour__isnull=False).update(next_due=None)
         ReportRollup.objects.bulk_create([s.as_row() for s in slices], batch_size=500)
         marker.built_at = now
         marker.next_due = due.get(day)
@@ -448,8 +502,12 @@ def store_day(day: date, *, now: datetime | None = None) -> int:
     return len(slices)
 
 
-def refresh(now: datetime | None = None) -> list[date]:
-    """The worker's minute: build again the past days whose figures may have changed."""
+Unit = tuple[date, int | None]  # a rollup: (day, None) or (day, hour)
+
+
+def refresh(now: datetime | None = None) -> list[Unit]:
+    """The worker's minute: build again the rollups whose figures may have changed, and
+    today's hours just closed. Returns what it built, (day, None) or (day, hour)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     progress = RollupProgress.objects.first()
@@ -459,7 +517,7 @@ def refresh(now: datetime | None = None) -> list[date]:
             message_id=Message.objects.aggregate(n=Max("id"))["n"] or 0,
             event_id=AuditEvent.objects.aggregate(n=Max("id"))["n"] or 0,
         )
-    days: set[date] = set()
+    units: set[Unit] = set()
     settled = now - SETTLE
     watermarks = {}
     for name, model, stamp in (
@@ -473,16 +531,31 @@ def refresh(now: datetime | None = None) -> list[date]:
         )
         for pk, created, first_inbound in changed.iterator(chunk_size=2000):
             if first_inbound is not None:
-                days.add(timezone.localdate(first_inbound))
+                local = timezone.localtime(first_inbound)
+                units.add((local.date(), local.hour))
             if created <= settled and pk > mark:
                 mark = pk
         watermarks[name] = mark
-    days |= set(RollupDay.objects.filter(next_due__lte=now).values_list("day", flat=True))
+    units |= set(RollupDay.objects.filter(next_due__lte=now).values_list("day", "hour"))
     recent = {today - timedelta(days=n) for n in range(1, RECENT_DAYS + 1)}
-    days |= recent - set(RollupDay.objects.filter(day__in=recent).values_list("day", flat=True))
-    built = sorted(d for d in days if d < today)
-    for day in built:
-        store_day(day, now=now)
+    kept = set(RollupDay.objects.filter(day__in=recent, hour=None).values_list("day", flat=True))
+    units |= {(day, None) for day in recent - kept}
+    closed = [h for h in range(24) if hour_start(today, h + 1) <= now]
+    kept_hours = set(
+        RollupDay.objects.filter(day=today, hour__isnull=False).values_list("hour", flat=True)
+    )
+    units |= {(today, h) for h in closed if h not in kept_hours}
+    # A past day is built whole, whichever of its hours changed; today's current hour is
+    # read live, and so are later ones (a clock running ahead).
+    wanted: set[Unit] = {(day, None) for day, _ in units if day < today}
+    wanted |= {(day, h) for day, h in units if day == today and h in closed}
+    built = sorted(wanted, key=lambda u: (u[0], -1 if u[1] is None else u[1]))
+    for day, hour in built:
+        _store(day, hour, now=now)
+    # Hours of days rolled up whole since yesterday at the latest: no report reads them now.
+    gone = [today - timedelta(days=n) for n in range(2, RECENT_DAYS + 2)]
+    ReportRollup.objects.filter(day__in=gone, hour__isnull=False).delete()
+    RollupDay.objects.filter(day__in=gone, hour__isnull=False).delete()
     RollupProgress.objects.filter(pk=progress.pk).update(**watermarks)
     return built
 
@@ -494,17 +567,28 @@ class Collected:
 
 
 def collect(scope, *, now: datetime | None = None) -> Collected:
-    """A report's slices: kept rollups for past days that have them, built from the live rows
-    for the others. Three queries, and build's seven when some day has no rollup (today).
+    """A report's slices: kept rollups for past days, and for today's closed hours, that have
+    them; built from the live rows for the rest (today's current hour, and any day or hour
+    not rolled up yet). Two queries, and build's seven when something is live.
 
-    With a tag filter, the by-tag table has that tag alone: a slice knows one tag of its
-    conversations, not which other tags they carry."""
+    The by-tag table adds up the tags the slices' conversations carry: every tag of the
+    tagged conversations under a tag filter, not that tag alone."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    past = [d for d in scope.days if d < today]
-    kept = set(RollupDay.objects.filter(day__in=past).values_list("day", flat=True))
+    whole: set[date] = set()
+    hours: dict[date, set[int]] = {}
+    markers = RollupDay.objects.filter(day__in=[d for d in scope.days if d <= today])
+    for day, hour in markers.values_list("day", "hour"):
+        if hour is None and day < today:
+            whole.add(day)
+        elif hour is not None:
+            hours.setdefault(day, set()).add(hour)
+    kept = Q(day__in=whole, hour=None)
+    for day, marked in hours.items():
+        if day not in whole:
+            kept |= Q(day=day, hour__in=marked)
     detail = scope.team is not None or scope.agent is not None
-    rows = ReportRollup.objects.filter(day__in=kept, detail=detail)
+    rows = ReportRollup.objects.filter(kept, detail=detail)
     if scope.channel is not None:
         rows = rows.filter(channel=scope.channel)
     if scope.team is not None:
@@ -513,47 +597,40 @@ def collect(scope, *, now: datetime | None = None) -> Collected:
         rows = rows.filter(assignee_id=scope.agent.pk)
     tag_id = scope.tag.pk if scope.tag is not None else None
     slices = [Slice.from_row(r) for r in rows.filter(tag_id=tag_id)]  # None: IS NULL
-    tags: dict[int, list[int]] = {}
-    tagged = rows.exclude(tag_id=None) if tag_id is None else rows.filter(tag_id=tag_id)
-    for t, n, a in (
-        tagged.values("tag_id")
-        .annotate(n=Sum("conversations"), a=Sum("answered"))
-        .order_by()
-        .values_list("tag_id", "n", "a")
-    ):
-        tags[t] = [n, a]
-    live_days = [d for d in scope.days if d not in kept]
-    if live_days:
+    live = [
+        unit_range(day, hour)
+        for day in scope.days
+        if day not in whole
+        for hour in range(24)
+        if hour not in hours.get(day, ())
+    ]
+    if live:
 
         def where(prefix):
-            return scope.conversations_q(prefix) & _days_q(live_days, prefix)
+            return scope.conversations_q(prefix) & _periods_q(live, prefix)
 
-        for s in build(where, now=now, levels=(detail,), tag_figures=tag_id is not None):
-            if s.tag_id == tag_id:
-                slices.append(s)
-            if s.tag_id is not None and (tag_id is None or s.tag_id == tag_id):
-                pair = tags.setdefault(s.tag_id, [0, 0])
-                pair[0] += s.conversations
-                pair[1] += s.answered
+        slices += build(where, now=now, levels=(detail,), tag_ids=(tag_id,))
+    tags: dict[int, list[int]] = {}
+    for s in slices:
+        for tag, (n, a) in s.tags.items():
+            pair = tags.setdefault(int(tag), [0, 0])
+            pair[0] += n
+            pair[1] += a
     return Collected(slices=slices, tags=tags)
 
 
-def _days_q(days: list[date], prefix: str = "") -> Q:
-    """First customer message on one of the days (given in order), as few ranges as can be."""
+def _periods_q(periods: list[tuple[datetime, datetime]], prefix: str = "") -> Q:
+    """First customer message in one of the [start, end) periods (given in order), the
+    adjacent ones joined: as few ranges as can be."""
+    joined: list[list[datetime]] = []
+    for start, end in periods:
+        if joined and joined[-1][1] == start:
+            joined[-1][1] = end
+        else:
+            joined.append([start, end])
     q = Q(**{f"{prefix}pk__in": []})
-    start = previous = days[0]
-    for day in [*days[1:], None]:
-        if day is not None and day == previous + timedelta(days=1):
-            previous = day
-            continue
-        q |= Q(
-            **{
-                f"{prefix}first_inbound_at__gte": day_range(start)[0],
-                f"{prefix}first_inbound_at__lt": day_range(previous)[1],
-            }
-        )
-        if day is not None:
-            start = previous = day
+    for start, end in joined:
+        q |= Q(**{f"{prefix}first_inbound_at__gte": start, f"{prefix}first_inbound_at__lt": end})
     return q
 
 

@@ -1,9 +1,9 @@
 """The managers' report, computed with a fixed number of queries whatever the data size.
 
-Read from the daily rollups (reports.rollups) for past days that have one, built from the
-live rows for today and any day not rolled up yet: the rollup rows of the range (one query),
-their per-tag counts (one), which days have rollups (one), the channel and tag names (two),
-and, when some day is live, its conversations, tags, messages, events, SLA policies, business
+Read from the rollups (reports.rollups) for past days and today's closed hours that have
+one, built from the live rows for the current hour and anything not rolled up yet: which days
+and hours have rollups (one query), their rows (one), the channel and tag names (two), and,
+when something is live, its conversations, tags, messages, events, SLA policies, business
 hours and holidays (seven). Everything else is adding up slices in Python: a few hundred for
 a 90-day range, whatever the number of conversations.
 """

@@ -19,7 +19,8 @@ def send_weekly_summary() -> int:
 
 @shared_task(ignore_result=True)
 def refresh_rollups() -> int:
-    """Beat runs this every minute: past days whose figures changed are built again."""
+    """Beat runs this every minute, on the upkeep queue (switchboard.celery): rollups whose
+    figures changed are built again, and today's hours as they close."""
     from .rollups import refresh
 
     return len(refresh())

@@ -20,6 +20,9 @@ UPKEEP_TASKS = frozenset(
         "inbox.tasks.wake_snoozed",
         "inbox.tasks.poll_due_channels",
         "rules.tasks.tick",
+        # The report's rollups (today's hours just closed, days that changed): behind an
+        # ingest backlog the page would read more and more of today live.
+        "reports.tasks.refresh_rollups",
     }
 )
 

@@ -32,10 +32,10 @@ def quarter(manager):
     ]
     teams = [Team.objects.create(name="Social care"), Team.objects.create(name="Billing")]
     first_day, last_day, count = seed_quarter(agents, teams)
-    # Some conversations carry a tag and an assignee, for those filters.
-    refund = Tag.objects.create(name="Refund")
+    # Some conversations carry a tag (a third of them two) and an assignee, for those filters.
+    refund, damaged = Tag.objects.create(name="Refund"), Tag.objects.create(name="Damaged")
     for n, c in enumerate(Conversation.objects.order_by("id")[:300]):
-        c.tags.add(refund)
+        c.tags.add(refund, *([damaged] if n % 3 == 0 else []))
         if n % 2:
             Conversation.objects.filter(pk=c.pk).update(assignee=agents[0])
     channel = Conversation.objects.first().channel
@@ -187,6 +187,10 @@ def test_the_filters_change_the_charts(browser_page, live_server, manager, quart
 
     _apply(page, channel="All channels", tag="Refund")
     assert int(page.locator("#fig-conversations").inner_text()) == 300
+    # The by-tag table: the refund conversations' tags, the other one too.
+    by_tag = page.locator("#by-tag tbody tr")
+    assert by_tag.locator("th").all_inner_texts() == ["Refund", "Damaged"]
+    assert by_tag.locator("td:nth-child(2)").all_inner_texts() == ["300", "100"]
     assert _charts(page)["chart-busiest-hours"] != everything["chart-busiest-hours"]
 
     _apply(page, tag="All tags", team="Billing")
