@@ -10,7 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from accounts.models import Team
 from accounts.permissions import may_delete_platform_items
 
-from .. import live, presence, saved_replies, selectors, shared_cache
+from .. import folder_links, live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
 from ..models import (
     Channel,
@@ -45,15 +45,14 @@ def list_context(
     rows, next_after = selectors.inbox_rows(params, request.user)
     query = params.as_query()
     version = live.page_version()  # one cache round trip, shared with the counts' key
+    counts = selectors.folder_counts(request.user, version=version)
     return {
         "params": params,
         "query": query,
         "rows": prepare_rows(rows, query),
         "next_after": next_after,
-        "counts": selectors.folder_counts(request.user, version=version),
-        "folders": selectors.FOLDERS,
-        "sorts": selectors.SORTS,
-        "kinds": ConversationKind.choices,
+        "nav": folder_links.folder_nav(params, counts),
+        "tools": folder_links.list_tools(params, ConversationKind.choices, next_after=next_after),
         "post": selectors.post_summary(params),
         "version": version,
         # Called as the page renders, after its cache reads: is the shared cache down?
