@@ -7,7 +7,6 @@ import uuid
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Team
 from accounts.permissions import may_delete_platform_items
 
 from .. import folder_links, live, presence, saved_replies, selectors, shared_cache
@@ -46,6 +45,8 @@ def list_context(
     query = params.as_query()
     version = live.page_version()  # one cache round trip, shared with the counts' key
     counts = selectors.folder_counts(request.user, version=version)
+    if agents is None or teams is None:
+        agents, teams = selectors.assignees()
     return {
         "params": params,
         "query": query,
@@ -59,9 +60,9 @@ def list_context(
         "live_paused": shared_cache.paused,
         "snooze_presets": SNOOZE_PRESETS,
         "priorities": Priority.choices,
-        # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
-        "bulk_agents": agents if agents is not None else selectors.active_agents(),
-        "bulk_teams": teams if teams is not None else list(Team.objects.order_by("name")),
+        # Whom the bulk bar can assign to (1 query, whatever the number of rows).
+        "bulk_agents": agents,
+        "bulk_teams": teams,
         # Every agent sees a disconnected channel's banner (1 query).
         "disconnected_channels": Channel.objects.filter(status=ChannelStatus.NEEDS_RECONNECT)
         .defer("credentials")
