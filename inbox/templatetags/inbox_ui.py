@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -271,25 +270,15 @@ def last_action(message):
     return actions[0] if actions else None
 
 
-@register.simple_tag
-def query_with(params, **changes) -> str:
-    return params.as_query(**changes)
-
-
 # ---- list rows --------------------------------------------------------------------------------
 
 PREVIEW_LENGTH = 140
 
 
-@dataclass(frozen=True)
-class RowText:
-    """One list row as escaped HTML made in Python (see `prepare_rows`): the partial places
-    `start`, then the intent badge, then `end`."""
-
-    start: str  # the row up to the intent badge: its link, line 1, preview, tags, ...
-    end: str  # state, "Reply not sent", SLA, assignee, and the closing tags
-
-
+UNSURE = (
+    '<span class="intent intent-unsure" title="The classifier was not sure of the intent">'
+    "Unsure</span>"
+)
 NOT_SENT = (
     '<span class="not-sent badge danger" title="A reply here is held or failed: see the '
     'conversation or the Outbox">Reply not sent</span> '
@@ -307,13 +296,12 @@ def _short(text: str) -> str:
 
 
 def prepare_rows(rows, query: str) -> list:
-    """Give each row (`with_row_data` and `with_tags` rows) its `row` HTML for the `row` partial.
+    """Give each row (`with_row_data` and `with_tags` rows) its `row`: the row's HTML.
 
-    The partial renders 50 times a page: a `{% url %}`, half a dozen filters and some forty
+    A row renders 50 times a page: a `{% url %}`, half a dozen filters and some forty
     template nodes in each row were half the list's time (issue 10). Here the URL is
     reversed once, each channel's label looked up once, and each row joined in Python,
-    every value escaped (all of it is customer or platform text); the template adds the
-    intent badge between `start` and `end`.
+    every value escaped (all of it is customer or platform text).
     """
     link = reverse("inbox:conversation", args=[0]).removesuffix("0/")
     suffix = f"/?{query}"
@@ -348,6 +336,11 @@ def prepare_rows(rows, query: str) -> list:
             start += f' <span class="prio">{_e(c.get_priority_display())}</span>'
         if c.language:
             start += f' <span class="lang">{_e(c.language)}</span>'
+        start += " "
+        if c.intent == "unsure":
+            start += UNSURE
+        elif c.intent:
+            start += f'<span class="intent">{_e(c.intent)}</span>'
         end = " "
         is_open = c.state == "open"
         if not is_open:
@@ -366,5 +359,5 @@ def prepare_rows(rows, query: str) -> list:
         end += f'<span class="assignee">{_e(assignee)}</span></span>\n  </a>\n</div>'
         # Safe: every value in it went through _e, or is a constant, a number or a checked
         # colour.
-        c.row = RowText(start=mark_safe(start), end=mark_safe(end))  # noqa: S308
+        c.row = mark_safe(start + end)  # noqa: S308
     return rows

@@ -7,10 +7,9 @@ import uuid
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Team
 from accounts.permissions import may_delete_platform_items
 
-from .. import live, presence, saved_replies, selectors, shared_cache
+from .. import folder_links, live, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
 from ..models import (
     Channel,
@@ -45,24 +44,25 @@ def list_context(
     rows, next_after = selectors.inbox_rows(params, request.user)
     query = params.as_query()
     version = live.page_version()  # one cache round trip, shared with the counts' key
+    counts = selectors.folder_counts(request.user, version=version)
+    if agents is None or teams is None:
+        agents, teams = selectors.assignees()
     return {
         "params": params,
         "query": query,
         "rows": prepare_rows(rows, query),
         "next_after": next_after,
-        "counts": selectors.folder_counts(request.user, version=version),
-        "folders": selectors.FOLDERS,
-        "sorts": selectors.SORTS,
-        "kinds": ConversationKind.choices,
+        "nav": folder_links.folder_nav(params, counts),
+        "tools": folder_links.list_tools(params, ConversationKind.choices, next_after=next_after),
         "post": selectors.post_summary(params),
         "version": version,
         # Called as the page renders, after its cache reads: is the shared cache down?
         "live_paused": shared_cache.paused,
         "snooze_presets": SNOOZE_PRESETS,
         "priorities": Priority.choices,
-        # Whom the bulk bar can assign to (2 queries, whatever the number of rows).
-        "bulk_agents": agents if agents is not None else selectors.active_agents(),
-        "bulk_teams": teams if teams is not None else list(Team.objects.order_by("name")),
+        # Whom the bulk bar can assign to (1 query, whatever the number of rows).
+        "bulk_agents": agents,
+        "bulk_teams": teams,
         # Every agent sees a disconnected channel's banner (1 query).
         "disconnected_channels": Channel.objects.filter(status=ChannelStatus.NEEDS_RECONNECT)
         .defer("credentials")

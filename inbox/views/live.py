@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 
-from .. import live, presence, selectors, shared_cache
+from .. import folder_links, live, presence, selectors, shared_cache
 from ..access import require_agent
 from ..models import Conversation
 from ..templatetags.inbox_ui import prepare_rows
@@ -48,11 +48,7 @@ def feed(request: HttpRequest) -> JsonResponse:
     if changed or body["reload"]:
         body["folders"] = render_to_string(
             f"{PAGE}#folders",
-            {
-                "params": params,
-                "counts": selectors.folder_counts(user),
-                "folders": selectors.FOLDERS,
-            },
+            {"nav": folder_links.folder_nav(params, selectors.folder_counts(user))},
             request,
         )
     if changed and not body["reload"]:

@@ -32,15 +32,17 @@ pytestmark = pytest.mark.django_db
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Session, user, rows, row tags, the folder counts (one UNION of capped counts), the
-# disconnected channels (their banner), the bulk bar's agents and teams.
-INBOX_QUERIES = 8
+# disconnected channels (their banner), the bulk bar's agents and teams (one UNION: they
+# were a query each).
+INBOX_QUERIES = 7
 # Session, user, conversation (nothing unread in it: no read state to check or write);
 # messages + their outbox actions, timeline, identities, past conversations, the
-# conversation's and the customer's notes (one query), saved replies, agents, teams, draft; the public/private linked
-# threads; the list's rows and row tags, the folder counts, the disconnected channels (the
-# bulk bar reuses the pane's agents and teams); the conversation's tags; whether the
-# agent's role may delete on the platform (a message offers Delete).
-CONVERSATION_QUERIES = 20
+# conversation's and the customer's notes (one query), saved replies, agents and teams (one
+# query), draft; the public/private linked threads; the list's rows and row tags, the folder
+# counts, the disconnected channels (the bulk bar reuses the pane's agents and teams); the
+# conversation's tags; whether the agent's role may delete on the platform (a message
+# offers Delete).
+CONVERSATION_QUERIES = 19
 # What htmx asks for when an agent opens a conversation from the list: the pane alone.
 PANE_QUERIES = CONVERSATION_QUERIES - 4
 
