@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
 
@@ -68,11 +67,18 @@ def manage_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 def manage_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """GET asks "Delete X?" on a page of its own, so a slip on the list deletes nothing, with
+    or without JavaScript; the POST from that page deletes."""
     require_manager(request)
-    model, _, _ = MANAGED[kind]
+    model, _, title = MANAGED[kind]
     obj = get_object_or_404(model, pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "accounts/manage_delete.html",
+            {"kind": kind, "title": title, "object": obj},
+        )
     record(actor=request.user, verb="deleted", target=obj, before=snapshot(obj))
     obj.delete()
     messages.success(request, f"Deleted {obj}.")

@@ -48,12 +48,13 @@ def folder_nav(params: ListParams, counts: dict) -> FolderNav:
     states = counts["states"]
     cap = counts["cap"]
     hidden = set(counts["hidden"])
-    in_post = bool(params.post)
+    # A tag, channel or team folder narrows the state folder: it alone is the current one.
+    narrowed = bool(params.post or params.tag or params.channel or params.team)
     folders = [
         Link(
             url=base + params.as_query(folder=key, tag=None, channel=None, team=None, post=""),
             label=label,
-            active=params.folder == key and not in_post,
+            active=params.folder == key and not narrowed,
             # "All" has no count (selectors.folder_counts leaves it out).
             count=capped(states[key], cap) if key in states else "",
             key=key,

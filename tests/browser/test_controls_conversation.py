@@ -1,0 +1,187 @@
+"""A conversation's controls: the header's Assign, Tag, untag, Snooze, Spam; the note; Send &
+close; Like, Hide and Delete on the platform; the permalinks. Clicked the way an agent does
+(the control audit, tests/browser/test_every_control.py, names these tests for them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inbox.models import (
+    ActionState,
+    Conversation,
+    ConversationState,
+    Direction,
+    Message,
+    Note,
+    OutboundAction,
+)
+from tests.support import factories
+from tests.support.facebook import make_fb_channel
+from tests.support.instagram import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def ago(minutes: int):
+    return timezone.now() - timedelta(minutes=minutes)
+
+
+def open_conversation(page, live_server, convo) -> None:
+    # A first page of the run can take longer than the fixture's 5 s on a busy machine.
+    page.goto(f"{live_server.url}/c/{convo.pk}/", timeout=30000)
+    expect(page.locator("#pane")).to_have_attribute("data-conversation", str(convo.pk))
+
+
+def test_assign_tag_untag_and_note_from_the_header(
+    browser_page, live_server, agent, agent2, testchat_channel
+):
+    convo = factories.make_conversation(testchat_channel, text="Where is my parcel?")
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    header = page.locator("#conv-header")
+
+    page.select_option("#assign-select", label="Boris")
+    header.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.locator("#side .timeline")).to_contain_text("Boris")
+    wait_for(lambda: Conversation.objects.get(pk=convo.pk).assignee_id == agent2.pk)
+    expect(page.locator("#assign-select")).to_have_value(str(agent2.pk))
+
+    page.fill("#tag-input", "VIP")
+    header.get_by_role("button", name="Tag", exact=True).click()
+    expect(header.locator(".tags .tag")).to_have_text(["VIP"])
+    assert list(convo.tags.values_list("name", flat=True)) == ["VIP"]
+    header.get_by_role("button", name="Remove tag VIP").click()
+    expect(header.locator(".tags .tag")).to_have_count(0)
+    assert not convo.tags.exists()
+
+    page.get_by_label("Internal note").fill("Called the courier: it left Tartu today.")
+    page.locator("#side").get_by_role("button", name="Add note").click()
+    expect(page.locator("#thread .note .text")).to_have_text(
+        "Called the courier: it left Tartu today."
+    )
+    assert Note.objects.get(conversation=convo).author == agent
+
+
+def test_snooze_and_snooze_until_put_it_in_snoozed_until_then(
+    browser_page, live_server, agent, testchat_channel
+):
+    later = factories.make_conversation(testchat_channel, text="Ask me tomorrow", at=ago(1))
+    until = factories.make_conversation(testchat_channel, text="Ask me next month", at=ago(2))
+    page = browser_page(agent)
+    open_conversation(page, live_server, later)
+    header = page.locator("#conv-header")
+    page.select_option("#snooze-select", "tomorrow")
+    header.get_by_role("button", name="Snooze", exact=True).click()
+    later.refresh_from_db()
+    wait_for(lambda: Conversation.objects.get(pk=later.pk).state == ConversationState.SNOOZED)
+    later.refresh_from_db()
+    assert later.snoozed_until > timezone.now() + timedelta(hours=6)
+    expect(page.locator(f"#row-{later.pk}")).to_have_count(0)  # gone from Open
+
+    open_conversation(page, live_server, until)
+    day = (timezone.localtime() + timedelta(days=30)).replace(hour=9, minute=30)
+    page.get_by_label("Snooze until a date").fill(day.strftime("%Y-%m-%dT%H:%M"))
+    header.get_by_role("button", name="Snooze until").click()
+    wait_for(lambda: Conversation.objects.get(pk=until.pk).state == ConversationState.SNOOZED)
+    until.refresh_from_db()
+    assert timezone.localtime(until.snoozed_until).date() == day.date()
+
+    page.locator("#folders a.folder[data-folder=snoozed]").click()
+    expect(page.locator("#rows .row")).to_have_count(2)
+
+
+def test_spam_moves_it_to_the_spam_folder(browser_page, live_server, agent, testchat_channel):
+    convo = factories.make_conversation(testchat_channel, text="Cheap followers here!!!")
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    header = page.locator("#conv-header")
+    header.get_by_role("button", name="Spam", exact=True).click()
+    expect(header.locator(".badge.danger")).to_have_text("spam")
+    expect(header.get_by_role("button", name="Not spam")).to_be_visible()
+    assert Conversation.objects.get(pk=convo.pk).is_spam
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
+    page.locator("#folders a.folder[data-folder=spam]").click()
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
+
+
+def test_send_and_close_sends_the_reply_and_closes(
+    browser_page, live_server, agent, testchat_channel, testchat_platform
+):
+    convo = factories.make_conversation(testchat_channel, text="Do you ship to Tartu?", at=ago(2))
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    page.fill("#composer-text", "Yes, in two days.")
+    page.get_by_role("button", name="Send & close").click()
+    wait_for(lambda: Conversation.objects.get(pk=convo.pk).state == ConversationState.CLOSED)
+    assert [p["text"] for p in testchat_platform.posts] == ["Yes, in two days."]
+    sent = Message.objects.get(conversation=convo, direction=Direction.OUTBOUND)
+    assert sent.text == "Yes, in two days."
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
+
+
+def test_like_hide_and_delete_reach_the_facebook_standin(
+    browser_page, live_server, agent, graph_standin
+):
+    channel = make_fb_channel(api_base_url=graph_standin.url)
+    comment_id = graph_standin.add_comment(
+        message="These boots fell apart in a week",
+        author={"id": "6984412238391199", "name": "Marina Ivanova"},
+    )
+    # The comment as ingest stores it (its webhook path has tests of its own).
+    convo = factories.make_conversation(
+        channel, text="These boots fell apart in a week", customer="Marina Ivanova"
+    )
+    Conversation.objects.filter(pk=convo.pk).update(external_thread_id=comment_id)
+    convo.messages.update(external_id=comment_id)
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    comment = page.locator("#thread .msg.dir-in")
+
+    comment.get_by_role("button", name="Like").click()
+    expect(comment.get_by_role("button", name="Unlike")).to_be_visible()
+    comment.get_by_role("button", name="Hide").click()
+    expect(comment.get_by_role("button", name="Unhide")).to_be_visible()
+    comment.get_by_role("button", name="Delete").click()  # asks first; the fixture accepts
+    wait_for(lambda: [p["kind"] for p in graph_standin.posted] == ["like", "hide", "delete"])
+    assert page.dialogs == [
+        ("confirm", "Delete this message on the platform? This cannot be undone.")
+    ]
+    wait_for(
+        lambda: set(OutboundAction.objects.values_list("state", flat=True)) == {ActionState.DONE},
+        what="the three actions to be done",
+    )
+
+
+def test_the_permalinks_open_the_comment_and_the_post(browser_page, live_server, agent):
+    channel = make_fb_channel()
+    post = "https://www.facebook.com/polaris/posts/1001"
+    convo = factories.make_conversation(
+        channel,
+        text="Is it waterproof?",
+        context={"text": "Our new boots are here", "permalink": post},
+        context_external_id="p1",
+    )
+    convo.messages.update(permalink=post + "?comment_id=77")
+    page = browser_page(agent)
+    # Facebook itself is not reached from a test: each tab gets a stand-in page.
+    page.context.route(
+        "https://www.facebook.com/**",
+        lambda route: route.fulfill(body="<h1>On Facebook</h1>", content_type="text/html"),
+    )
+    open_conversation(page, live_server, convo)
+    for link, url in [
+        (page.locator("#thread .msg a.permalink"), post + "?comment_id=77"),
+        (page.locator("#thread .context").get_by_role("link", name="Open on the platform"), post),
+    ]:
+        with page.context.expect_page() as tab:
+            link.click()
+        tab.value.wait_for_load_state()
+        assert tab.value.url == url
+        expect(tab.value.locator("h1")).to_have_text("On Facebook")
+        tab.value.close()
+    expect(page).to_have_url(re.compile(rf"/c/{convo.pk}/$"))  # the inbox stays where it was
