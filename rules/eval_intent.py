@@ -3,7 +3,8 @@
 Each line: {"text": ..., "language": "<ISO 639-1>", "intent": "<Intent value>"}.
 
     python -m rules.eval_intent tests/data/intent_eval.jsonl [--errors]
-    python -m rules.eval_intent --dev        # the training set's dev split
+    python -m rules.eval_intent --dev        # the dev set, rules/intent_data/dev/*.jsonl
+    python -m rules.eval_intent --split      # the training set's dev split (train_intent)
 
 No Django needed.  Intent is classified with the *gold* language so the two
 measurements stay independent; ``--detected`` classifies with the detected
@@ -190,6 +191,18 @@ def to_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+DEV_DIR = Path(__file__).resolve().parent / "intent_data" / "dev"
+
+
+def write_dev_set(path: str) -> str:
+    """The dev set (``intent_data/dev/*.jsonl``, written apart from the training text and
+    never trained on) as one JSONL file at ``path``."""
+    with open(path, "w", encoding="utf-8") as out:
+        for part in sorted(DEV_DIR.glob("*.jsonl")):
+            out.write(part.read_text(encoding="utf-8").rstrip("\n") + "\n")
+    return path
+
+
 def write_dev_split(path: str) -> str:
     """The training set's dev split (rules.train_intent.split) as a JSONL file at ``path``."""
     from rules.train_intent import load_rows, split
@@ -206,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m rules.eval_intent", description=__doc__.split("\n")[0]
     )
     ap.add_argument("path", nargs="?", default="tests/data/intent_eval.jsonl")
+    ap.add_argument("--dev", action="store_true", help="score the dev set instead of PATH")
     ap.add_argument(
-        "--dev", action="store_true", help="score the training set's dev split instead of PATH"
+        "--split", action="store_true", help="score the training set's dev split instead of PATH"
     )
     ap.add_argument("--errors", action="store_true", help="list misclassified messages")
     ap.add_argument(
@@ -215,8 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     path = args.path
-    if args.dev:
-        path = write_dev_split(tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name)
+    if args.dev or args.split:
+        write = write_dev_set if args.dev else write_dev_split
+        path = write(tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name)
     result = evaluate(path, use_detected_language=args.detected)
     print(to_markdown(result))
     if args.errors:

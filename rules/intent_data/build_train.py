@@ -10,6 +10,12 @@ sees the registers people write in.  Every row keeps ``group``, a hash of the me
 came from: the dev split is made by group, so no variant of a dev message is trained on.
 
 Deterministic: the same sources give the same file.
+
+**Leakage guard.**  A training row whose text equals, after ``guard_key``'s
+normalisation, a text of the dev set (``dev/``) or of a held-out set (``eval/``,
+``tests/data/intent_*.jsonl``) is dropped with its whole group, and the count is printed.
+Those files are read only as hashes of their normalised texts, never printed, so whoever
+runs this learns how many rows collided and nothing about which.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ import hashlib
 import json
 import random
 import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
 OUT = HERE / "train.jsonl"
+ROOT = HERE.parent.parent
 LANGUAGES = ("en", "ru", "et", "de", "es", "zh")
 
 BRANDS = [
@@ -181,6 +190,38 @@ def read_source(language: str) -> list[tuple[str, str]]:
     return rows
 
 
+def guarded_paths() -> list[Path]:
+    """The files no training text may repeat: the dev set and every held-out set."""
+    paths = sorted((HERE / "dev").glob("*.jsonl")) + sorted((HERE / "eval").glob("*.jsonl"))
+    return paths + sorted((ROOT / "tests" / "data").glob("intent_*.jsonl"))
+
+
+def guard_key(text: str) -> str:
+    """Hash of ``text`` with case, accents, punctuation and spacing folded away, so "Ok,
+    thanks!" and "ok thanks" collide (emoji are kept: they are not punctuation)."""
+    from rules.classify import normalize
+
+    norm = normalize(text)
+    kept = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in norm)
+    return hashlib.sha1(" ".join(kept.split()).encode("utf-8")).hexdigest()
+
+
+def guarded_keys(paths: Iterable[Path]) -> set[str]:
+    keys: set[str] = set()
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            keys.update(guard_key(json.loads(line)["text"]) for line in fh if line.strip())
+    return keys
+
+
+def drop_leaked(rows: list[dict], keys: set[str]) -> tuple[list[dict], int, int]:
+    """(rows kept, groups dropped, rows dropped): a group goes whole when any of its rows
+    equals a guarded text, since its other variants are near copies of it."""
+    leaked = {r["group"] for r in rows if guard_key(r["text"]) in keys}
+    kept = [r for r in rows if r["group"] not in leaked]
+    return kept, len(leaked), len(rows) - len(kept)
+
+
 def build() -> list[dict]:
     rng = random.Random(16)
     out: list[dict] = []
@@ -205,7 +246,10 @@ def build() -> list[dict]:
 
 
 def main() -> int:
-    rows = build()
+    rows, groups, dropped = drop_leaked(build(), guarded_keys(guarded_paths()))
+    print(
+        f"leakage guard: dropped {groups} messages ({dropped} rows) equal to a dev or held-out text"
+    )
     with OUT.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
