@@ -1,0 +1,44 @@
+"""A conversation's header, thread, composer and customer panel (inbox/inbox.html "pane")."""
+
+from ._tests import C_CONVERSATION, INBOX, INTENT, JOURNEYS, PROFILE
+
+PAGES = {"inbox:conversation"}
+
+_customer = PROFILE + "test_edit_merge_find_by_email_and_unmerge_a_customer"
+_triage = C_CONVERSATION + "test_assign_tag_untag_and_note_from_the_header"
+_snooze = C_CONVERSATION + "test_snooze_and_snooze_until_put_it_in_snoozed_until_then"
+_moderate = C_CONVERSATION + "test_like_hide_and_delete_reach_the_facebook_standin"
+
+CONTROLS: dict[str, list[str]] = {
+    "inbox:conversation | button | Assign": [_triage],
+    "inbox:conversation | button | Tag": [_triage],
+    "inbox:conversation | button | untag": [_triage],
+    "inbox:conversation | button | Add note": [_triage],
+    "inbox:conversation | button | Snooze": [_snooze],
+    "inbox:conversation | button | Snooze until": [_snooze],
+    "inbox:conversation | button | Spam": [
+        C_CONVERSATION + "test_spam_moves_it_to_the_spam_folder"
+    ],
+    "inbox:conversation | button | Close": [
+        JOURNEYS + "test_load_more_after_the_list_changed_skips_nobody"
+    ],
+    "inbox:conversation | button | Send": [INBOX + "test_presence_and_answered_meanwhile_warning"],
+    "inbox:conversation | button | Send & close": [
+        C_CONVERSATION + "test_send_and_close_sends_the_reply_and_closes"
+    ],
+    "inbox:conversation | button | Correct intent": [
+        INTENT + "test_unsure_badge_and_a_managers_correction"
+    ],
+    "inbox:conversation | button | Save": [_customer],
+    "inbox:conversation | button | Add to customer": [_customer],
+    "inbox:conversation | link | Merge with another customer…": [_customer],
+    "inbox:conversation | button | Like": [_moderate],
+    "inbox:conversation | button | Hide": [_moderate],
+    "inbox:conversation | button | Delete": [_moderate],
+    "inbox:conversation | link | message permalink": [
+        C_CONVERSATION + "test_the_permalinks_open_the_comment_and_the_post"
+    ],
+    "inbox:conversation | link | context link Open on the platform": [
+        C_CONVERSATION + "test_the_permalinks_open_the_comment_and_the_post"
+    ],
+}
