@@ -28,8 +28,8 @@ whatever the time of day; the hour just closed is read live too until the worker
 (within a minute). Hourly rather than one rollup of "the day so far" refreshed as hours
 close: the worker builds again what a minute's messages and events touched, and on a busy
 inbox that is every minute, in the hours whose conversations are being answered; an hour's
-rollup costs it a 24th of a day's, where the day so far would cost up to a
-whole day's every minute by evening. The page pays 23 more rows a channel for it, which it
+rollup costs it a 24th of a day's, where the day so far would cost up to a whole day's
+every minute by evening. The page pays 23 more rows a channel for it, which it
 adds up in no time to speak of (bench/reports_bench.py, "end of day"). Hours are the site's
 local hours: one that daylight saving skips is empty, one it repeats two hours long.
 
@@ -40,7 +40,7 @@ leave one), when one of its pending SLAs falls due; today's hours as they close,
 yesterday whole once it is over (its hours are dropped a day later). `manage.py
 rebuild_report_rollups` builds any range of past days from scratch. A change that moves a
 conversation to another day or hour (an earlier message arriving late) rebuilds the new one
-only.
+only: an hour of today then counts it twice until the day is built whole after midnight.
 
 Cost: a 90-day report reads a few hundred rows whatever the volume, plus the current hour's
 live rows: at a million conversations in 90 days (11,000 a day) the page took about 2 s by
