@@ -1,7 +1,7 @@
 """Benchmark: webhook → visible in an open inbox, with a real server, broker and worker.
 
     python -m bench e2e_bench
-    BENCH_E2E_RATES=20,50 BENCH_E2E_SECONDS=30 BENCH_E2E_SIZE=1000000 python -m bench e2e_bench
+    BENCH_E2E_RATES=20,50 BENCH_E2E_SECONDS=60 BENCH_E2E_SIZE=1000000 python -m bench e2e_bench
 
 For each rate: gunicorn (2 sync workers) serves Switchboard on the seeded PostgreSQL
 database of BENCH_E2E_SIZE messages (bench/worker_bench.py's, seeded if missing), Redis is
@@ -194,7 +194,7 @@ def run_rate(url: str, rate: float, seconds: float, poll: float, drain: float) -
 def main() -> list[dict]:
     size = int(os.environ.get("BENCH_E2E_SIZE", "1000000"))
     rates = [float(r) for r in os.environ.get("BENCH_E2E_RATES", "20,50").split(",")]
-    seconds = float(os.environ.get("BENCH_E2E_SECONDS", "30"))
+    seconds = float(os.environ.get("BENCH_E2E_SECONDS", "60"))
     poll = float(os.environ.get("BENCH_E2E_POLL_MS", "1000")) / 1000
     drain = float(os.environ.get("BENCH_E2E_DRAIN_SECONDS", "60"))
     url = worker_bench.setup(size, queue="bench-e2e")
