@@ -213,6 +213,12 @@ _STRIP_FOR_LANG = re.compile(
     re.IGNORECASE,
 )
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_WORDS = re.compile(r"[^\W\d_]+")
+# The English prior: a message of at most this many plain ASCII words whose best vote is
+# under ENGLISH_PRIOR_BELOW is English (see detect_language; chosen on the dev set).
+ENGLISH_PRIOR_MAX_WORDS = 3
+ENGLISH_PRIOR_BELOW = 0.5
 # Scripts of languages we do not know: kana, Hangul, Arabic, Hebrew, Greek, Thai, Devanagari...
 _OTHER_SCRIPT = re.compile(
     r"[\u3040-\u30ff\uac00-\ud7af\u0600-\u06ff\u0590-\u05ff\u0370-\u03ff\u0e00-\u0e7f"
@@ -273,9 +279,25 @@ def detect_language(text: str) -> str:
         return ""  # Japanese, Korean, Arabic...: not a language we know
     if han and han * 3 >= n:
         return "zh"
+    cyrillic = len(_CYRILLIC.findall(cleaned))
+    if cyrillic >= 3 and cyrillic * 3 >= n:
+        # Russian is the only Cyrillic language we know, and people who mix Cyrillic with
+        # Latin ("clowns вы все") are writing Russian with English words in it.
+        return "ru"
     probs = language_probabilities(cleaned)
     best = max(probs, key=probs.__getitem__)
+    if probs[best] < ENGLISH_PRIOR_BELOW and _is_short_plain_latin(cleaned):
+        # A few plain ASCII words that neither model is sure of ("yasss", "shut up bot",
+        # "mid at best") are far more often English social slang than anything else:
+        # English is what social media code-mixes everywhere, and the other Latin-script
+        # languages we know mostly show themselves in letters like ä, õ, ñ, ß.
+        return "en"
     return best if probs[best] >= LANGUAGE_MIN_PROBABILITY else ""
+
+
+def _is_short_plain_latin(cleaned: str) -> bool:
+    words = _WORDS.findall(cleaned)
+    return 0 < len(words) <= ENGLISH_PRIOR_MAX_WORDS and all(w.isascii() for w in words)
 
 
 # --------------------------------------------------------------------------

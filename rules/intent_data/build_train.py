@@ -119,12 +119,24 @@ def _fill(template: str, language: str, rng: random.Random) -> str:
     return re.sub(r"\{(\w+)\}", one, template)
 
 
-def _translit(text: str) -> str:
+# How people type Russian on a Latin keyboard varies: "kh" or "h", "ia" or "ya", "j" for й,
+# "4" for ч, "'" for ь.  Each informal variant picks one spelling per letter at random.
+TRANSLIT_INFORMAL = {
+    "ж": ["zh", "j", "g"], "й": ["y", "i", "j"], "х": ["h", "kh", "x"], "ц": ["ts", "c", "tz"],
+    "ч": ["ch", "4", "ch"], "ш": ["sh", "sh", "w"], "щ": ["sch", "shch", "sh"], "ы": ["y", "i"],
+    "ь": ["", "'", ""], "ъ": ["", "'"], "э": ["e"], "ю": ["yu", "iu", "u"], "я": ["ya", "ia", "a"],
+    "е": ["e", "e", "ye"], "ё": ["e", "yo"],
+}  # fmt: skip
+
+
+def _translit(text: str, rng: random.Random | None = None) -> str:
+    """Russian in Latin letters: one fixed scheme, or with ``rng`` an informal mix."""
+    pick = {k: rng.choice(v) for k, v in TRANSLIT_INFORMAL.items()} if rng else {}
     out = []
     for ch in text:
         low = ch.lower()
         if low in TRANSLIT:
-            t = TRANSLIT[low]
+            t = pick.get(low, TRANSLIT[low])
             out.append(t.capitalize() if ch != low else t)
         else:
             out.append(ch)
@@ -169,7 +181,7 @@ def _variant(text: str, language: str, intent: str, rng: random.Random) -> str:
         return _typo(text, rng)
     if kind == "caps":
         return text.upper()
-    return _translit(text)
+    return _translit(text, rng if rng.random() < 0.5 else None)
 
 
 def read_source(language: str) -> list[tuple[str, str]]:

@@ -378,3 +378,44 @@ def test_detect_language_social_messages(text, expected):
 @pytest.mark.parametrize("text", ["注文はいつ届きますか", "배송은 언제 되나요", "متى يصل طلبي"])
 def test_detect_language_other_scripts_are_unknown(text):
     assert detect_language(text) == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["best shop ever, спасибо", "lol это что", "доставка опять late", "ну ok норм"]
+)
+def test_mostly_cyrillic_text_is_russian_whatever_the_vote(text, monkeypatch):
+    monkeypatch.setattr(classify_module, "language_probabilities", lambda t: {"en": 1.0})
+    assert detect_language(text) == "ru"
+
+
+def test_a_few_cyrillic_letters_in_latin_text_do_not_make_it_russian(monkeypatch):
+    monkeypatch.setattr(classify_module, "language_probabilities", lambda t: {"en": 0.9})
+    assert detect_language("the Москва hoodie arrived today, love the colour") == "en"
+
+
+def _unsure_vote(text):
+    return {"ru": 0.4, "de": 0.3, "en": 0.2, "et": 0.1}
+
+
+@pytest.mark.parametrize("text", ["yasss", "bruh moment", "ngl kinda mid", "lmao 😂"])
+def test_short_plain_latin_slang_nobody_is_sure_of_is_english(text, monkeypatch):
+    monkeypatch.setattr(classify_module, "language_probabilities", _unsure_vote)
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tšau kõik",  # letters only other languages we know use
+        "qué tal",
+        "one two three four words",  # too long to be a guess
+    ],
+)
+def test_the_english_prior_leaves_other_text_to_the_vote(text, monkeypatch):
+    monkeypatch.setattr(classify_module, "language_probabilities", _unsure_vote)
+    assert detect_language(text) == "ru"
+
+
+def test_the_english_prior_does_not_override_a_sure_vote(monkeypatch):
+    monkeypatch.setattr(classify_module, "language_probabilities", lambda t: {"ru": 0.8})
+    assert detect_language("kruto") == "ru"
