@@ -18,6 +18,7 @@ from reports.rollups import collect, histogram_percentile, refresh, store_day
 from reports.selectors import report
 from rules.models import BusinessHours, SlaPolicy
 from tests.support import factories
+from tests.support.report_figures import everything
 
 pytestmark = pytest.mark.django_db
 
@@ -84,43 +85,6 @@ def shop():
     return {"anna": anna, "boris": boris, "social": social, "page": page, "x": x}
 
 
-def rows(table):
-    return [(r.key, r.label, r.conversations, r.answered, r.bar) for r in table]
-
-
-def everything(scope) -> dict:
-    """Every figure the page shows, in a comparable form."""
-    r = report(scope, now=NOW)
-    crew = people(scope, now=NOW)
-
-    def perf(ps):
-        return sorted(
-            (p.name, p.conversations, p.replies, p.first_median, p.next_median)
-            + (p.closed, p.reopened)
-            for p in ps
-        )
-
-    return {
-        "totals": (r.conversations, r.answered),
-        "percentiles": (
-            r.first_response_median,
-            r.first_response_p90,
-            r.business_median,
-            r.business_p90,
-        ),
-        "sla": (r.sla.met, r.sla.missed, r.sla.pending, r.sla.without_policy, r.sla_target),
-        "by_channel": rows(r.by_channel),
-        "by_tag": rows(r.by_tag),
-        "by_day": rows(r.by_day),
-        "by_intent": rows(r.by_intent),
-        "by_language": rows(r.by_language),
-        "trend": [(t.day, t.median, t.p90, t.sla_met, t.sla_missed) for t in r.trend],
-        "volume": (r.volume.channels, r.volume.series(), r.volume.heatmap),
-        "agents": perf(crew.agents),
-        "teams": perf(crew.teams),
-    }
-
-
 def build_week():
     for n in range(7):
         store_day(MON + timedelta(days=n), now=NOW)
@@ -138,17 +102,17 @@ def scopes(shop):
 
 
 def test_rollups_give_the_figures_of_the_raw_rows(shop):
-    live = [everything(s) for s in scopes(shop)]
+    live = [everything(s, NOW) for s in scopes(shop)]
     build_week()
     assert RollupDay.objects.count() == 7 and ReportRollup.objects.exists()
-    from_rollups = [everything(s) for s in scopes(shop)]
+    from_rollups = [everything(s, NOW) for s in scopes(shop)]
     for before, after in zip(live, from_rollups, strict=True):
         assert after == before
 
 
 def test_rollups_against_hand_computed_figures(shop):
     build_week()
-    figures = everything(WEEK)
+    figures = everything(WEEK, NOW)
     assert figures["totals"] == (6, 5)
     # 10, 20, 30, 40, 3860 minutes: median 30, p90 at rank 3.6 → 40 + 0.6·3820.
     assert figures["percentiles"][:2] == (
@@ -178,9 +142,9 @@ def test_rollups_against_hand_computed_figures(shop):
 
 def test_a_tag_filter_shows_every_tag_of_its_conversations_in_the_by_tag_table(shop):
     urgent = ReportScope(date_from=MON, date_to=SUN, tag=Tag.objects.get(name="Urgent"))
-    live = everything(urgent)
+    live = everything(urgent, NOW)
     build_week()
-    figures = everything(urgent)
+    figures = everything(urgent, NOW)
     assert figures == live
     assert figures["totals"] == (2, 1)
     # The two urgent ones (the spam one left out); one of them is also about a payment.
@@ -254,7 +218,7 @@ def test_the_worker_builds_again_the_days_that_changed(shop):
     Conversation.objects.filter(pk=unanswered.pk).update(first_response_at=at(4, 14))
     ops.conversation_tag(conversation=unanswered, name="Payment")
     assert whole_days(refresh(now=now + timedelta(minutes=3))) == [date(2026, 3, 4)]
-    figures = everything(WEEK)
+    figures = everything(WEEK, NOW)
     assert figures["totals"] == (6, 6)
     assert [r[1:4] for r in figures["by_tag"]] == [("Payment", 3, 3), ("Urgent", 2, 2)]
     assert whole_days(refresh(now=now + timedelta(minutes=6))) == []  # nothing changed since
@@ -276,4 +240,4 @@ def test_a_pending_sla_that_falls_due_builds_its_day_again(shop):
 def test_the_command_builds_every_past_day(shop):
     call_command("rebuild_report_rollups", "--from", "2026-03-01", "--to", "2026-03-10")
     assert RollupDay.objects.count() == 10
-    assert everything(WEEK)["totals"] == (6, 5)
+    assert everything(WEEK, NOW)["totals"] == (6, 5)

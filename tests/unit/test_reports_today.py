@@ -12,11 +12,10 @@ from inbox import conversations as ops
 from inbox.models import AuditEvent, Conversation, Direction, Message, Tag
 from reports.filters import ReportScope
 from reports.models import ReportRollup, RollupDay
-from reports.people import people
 from reports.rollups import collect, refresh
-from reports.selectors import report
 from rules.models import BusinessHours, SlaPolicy
 from tests.support import factories
+from tests.support.report_figures import everything
 
 pytestmark = pytest.mark.django_db
 
@@ -86,43 +85,6 @@ def shop():
     say(made["hour_edge"], at(10, 13, 10), Direction.INBOUND)
     answer(made["hour_edge"], at(10, 13, 40), boris)  # a next response of 30 minutes
     return {"anna": anna, "boris": boris, "social": social, "page": page, "x": x, **made}
-
-
-def rows(table):
-    return [(r.key, r.label, r.conversations, r.answered, r.bar) for r in table]
-
-
-def everything(scope, now) -> dict:
-    collected = collect(scope, now=now)
-    r = report(scope, now=now, collected=collected)
-    crew = people(scope, now=now, collected=collected)
-
-    def perf(ps):
-        return sorted(
-            (p.name, p.conversations, p.replies, p.first_median, p.next_median)
-            + (p.closed, p.reopened)
-            for p in ps
-        )
-
-    return {
-        "totals": (r.conversations, r.answered),
-        "percentiles": (
-            r.first_response_median,
-            r.first_response_p90,
-            r.business_median,
-            r.business_p90,
-        ),
-        "sla": (r.sla.met, r.sla.missed, r.sla.pending, r.sla.without_policy, r.sla_target),
-        "by_channel": rows(r.by_channel),
-        "by_tag": rows(r.by_tag),
-        "by_day": rows(r.by_day),
-        "by_intent": rows(r.by_intent),
-        "by_language": rows(r.by_language),
-        "trend": [(t.day, t.median, t.p90, t.sla_met, t.sla_missed) for t in r.trend],
-        "volume": (r.volume.channels, r.volume.series(), r.volume.heatmap),
-        "agents": perf(crew.agents),
-        "teams": perf(crew.teams),
-    }
 
 
 def scopes(shop):
