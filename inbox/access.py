@@ -42,10 +42,23 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     user: User
 
 
+# What no agent view reads off the conversation's channel: the credentials are decrypted
+# only where a platform is called (a worker, which loads its own channel), and the polling
+# state and options cost a JSON decode each. Reading one anyway costs one more query.
+CHANNEL_DEFERRED = (
+    "channel__credentials",
+    "channel__cursors",
+    "channel__rate_limits",
+    "channel__config",
+)
+
+
 def get_conversation_for_agent(request: HttpRequest, pk: int) -> Conversation:
     """The conversation with what its header and panels show (1 query), or 404."""
     require_agent(request)
-    qs = Conversation.objects.select_related("channel", "contact", "assignee", "team")
+    qs = Conversation.objects.select_related("channel", "contact", "assignee", "team").defer(
+        *CHANNEL_DEFERRED
+    )
     return get_object_or_404(qs, pk=pk)
 
 
