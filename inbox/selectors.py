@@ -611,13 +611,6 @@ TIMELINE_LENGTH = 100
 # What a rule hit is recorded as (rules/engine.py); inbox/ names the verb, not the app.
 RULE_HIT_VERB = "rule_matched"
 PAST_LENGTH = 10
-CHANNEL_JSON = (
-    "channel__credentials",
-    "channel__cursors",
-    "channel__rate_limits",
-    "channel__config",
-)
-NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a missing time before any other
 
 
 def thread_messages(conversation: Conversation) -> list[Message]:
@@ -664,43 +657,6 @@ def latest_customer(conversation: Conversation, messages: list[Message]) -> Cont
     return conversation.contact
 
 
-def past_and_linked(
-    conversation: Conversation, contact: Contact | None
-) -> tuple[list[Conversation], list[Conversation]]:
-    """The customer's other conversations (the latest PAST_LENGTH, latest first) and both
-    directions of the public → private link (oldest first), in one query (UNION ALL).
-
-    A linked conversation is often one of the customer's too: it comes back once per part.
-    """
-
-    def part(qs: QuerySet[Conversation], name: str) -> QuerySet[Conversation]:
-        # The pane shows their channel's name; the same columns in both parts of the union.
-        return qs.select_related("channel").defer(*CHANNEL_JSON).annotate(part=Value(name))
-
-    linked = part(
-        Conversation.objects.filter(Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)),
-        "linked",
-    )
-    if contact is not None:
-        past = part(contact.conversations.exclude(pk=conversation.pk), "past").order_by(
-            F("last_message_at").desc(nulls_last=True)
-        )[:PAST_LENGTH]
-        rows = list(past.union(linked, all=True))
-    else:
-        rows = list(linked)
-    # A union's order is not its parts' order: each is sorted here (stable: SQL's ties kept).
-    parts: dict[str, list[Conversation]] = {"past": [], "linked": []}
-    for c in rows:
-        parts[c.part].append(c)  # type: ignore[attr-defined]  # the annotation
-    past_rows = sorted(
-        parts["past"],
-        # Latest first, never-written ones last (the SQL's DESC NULLS LAST).
-        key=lambda c: (c.last_message_at is not None, c.last_message_at or NEVER),
-        reverse=True,
-    )
-    return past_rows, sorted(parts["linked"], key=lambda c: c.created_at)
-
-
 def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
     messages = thread_messages(conversation)
@@ -713,8 +669,16 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         )
     )
     timeline.reverse()
-    identities = list(contact.identities.order_by("platform", "id")) if contact else []
-    past, linked = past_and_linked(conversation, contact)
+    if contact is not None:
+        identities = list(contact.identities.order_by("platform", "id"))
+        past = list(
+            contact.conversations.exclude(pk=conversation.pk)
+            .select_related("channel")
+            .defer("channel__credentials")
+            .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH]
+        )
+    else:
+        identities, past = [], []
     # The conversation's notes and the customer's, in one query.
     about = (
         Q(conversation=conversation) | Q(contact=contact)
@@ -722,6 +686,12 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         else Q(conversation=conversation)
     )
     notes = list(Note.objects.filter(about).select_related("author").order_by("created_at", "id"))
+    # Both directions of the public → private link, in one query.
+    linked = list(
+        Conversation.objects.filter(
+            Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)
+        ).order_by("created_at")
+    )
     agents, teams = assignees()
     return ConversationDetail(
         origin=next((c for c in linked if c.pk == conversation.origin_id), None),

@@ -37,13 +37,13 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 INBOX_QUERIES = 7
 # Session, user, conversation (with whether the agent has read it since the customer last
 # wrote: no read mark to write unless they wrote since);
-# messages + their outbox actions, timeline, identities, the past conversations and the
-# public/private linked threads (one query), the conversation's and the customer's notes
-# (one query), saved replies, agents and teams (one query), draft; the list's rows and row tags, the folder
+# messages + their outbox actions, timeline, identities, past conversations, the
+# conversation's and the customer's notes (one query), saved replies, agents and teams (one
+# query), draft; the public/private linked threads; the list's rows and row tags, the folder
 # counts, the disconnected channels (the bulk bar reuses the pane's agents and teams); the
 # conversation's tags; whether the agent's role may delete on the platform (a message
 # offers Delete).
-CONVERSATION_QUERIES = 18
+CONVERSATION_QUERIES = 19
 # What htmx asks for when an agent opens a conversation from the list: the pane alone.
 PANE_QUERIES = CONVERSATION_QUERIES - 4
 
