@@ -220,9 +220,6 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
         kind__in=["reply", "private_reply", "dm"],
         state__in=[ActionState.FAILED, ActionState.HELD],
     )
-    read = ReadState.objects.filter(
-        user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
-    )
     latest_author = (
         Message.objects.filter(
             conversation=OuterRef("pk"), direction=Direction.INBOUND, author_identity__isnull=False
@@ -236,7 +233,7 @@ def with_row_data(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
         # called, and the JSON columns cost a decode each, 50 rows a page.
         .defer(*ROW_DEFERRED)
         .annotate(
-            is_read=Q(last_inbound_at__isnull=True) | Exists(read),
+            is_read=Q(last_inbound_at__isnull=True) | read_since_inbound(user),
             customer_name=Subquery(latest_author),
             not_sent=Exists(stuck),
         )
@@ -566,10 +563,23 @@ def _loaded(model, **values):
     return model.from_db("default", fields, [values[name] for name in fields])
 
 
+def read_since_inbound(user) -> Exists:
+    """Has `user` opened the conversation since the customer last wrote? For a query of
+    conversations (`OuterRef("pk")`): false while the customer has never written."""
+    return Exists(
+        ReadState.objects.filter(
+            user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
+        )
+    )
+
+
 def unread(conversation: Conversation, user) -> bool:
-    """Has the customer written since this agent last opened it? (1 query, or none)."""
+    """Has the customer written since this agent last opened it? (1 query, or none when
+    the conversation was loaded with `read_since_inbound` for this agent)."""
     if conversation.last_inbound_at is None:
         return False
+    if hasattr(conversation, "read_since_inbound"):
+        return not conversation.read_since_inbound
     return not ReadState.objects.filter(
         user=user, conversation=conversation, read_at__gte=conversation.last_inbound_at
     ).exists()

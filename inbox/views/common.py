@@ -9,7 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.permissions import may_delete_platform_items
 
-from .. import folder_links, live, presence, saved_replies, selectors, shared_cache
+from .. import folder_links, live, pane_links, presence, saved_replies, selectors, shared_cache
 from ..conversations import reply_kind
 from ..models import (
     Channel,
@@ -99,6 +99,7 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
     return {
         "detail": detail,
         "conversation": conversation,
+        "links": pane_links.pane_links(conversation, detail.customer),
         "connector": connector,
         "modes": modes,
         "mode": mode,

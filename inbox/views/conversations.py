@@ -14,7 +14,7 @@ PAGE = "inbox/inbox.html"
 
 
 def conversation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    convo = get_conversation_for_agent(request, pk)
+    convo = get_conversation_for_agent(request, pk, read_state=True)
     # A GET writes only when it changes what the agent has read (a new customer message).
     if selectors.unread(convo, request.user):
         conversation_mark_read(conversation=convo, user=request.user)
