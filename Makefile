@@ -63,7 +63,7 @@ lint: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy inbox rules
+	$(BIN)/mypy inbox rules reports accounts
 
 bench: install
 	$(BIN)/python -m bench

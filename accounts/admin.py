@@ -11,7 +11,8 @@ admin.site.login_form = AdminLoginForm  # the admin's sign-in is throttled like 
 class AgentAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "is_available"]
     list_filter = ["role", "is_available", "is_active"]
-    fieldsets = UserAdmin.fieldsets + (
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
         (
             "Switchboard",
             {"fields": ["role", "signature", "is_available", "max_open_conversations"]},

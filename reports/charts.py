@@ -13,7 +13,7 @@ table beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -96,7 +96,7 @@ def _legend(names: Sequence[str], colours: Sequence[str], *, y: int) -> list[str
 
 
 def stacked_bars(
-    chart_id: str, title: str, labels: Sequence[str], series: dict[str, Sequence[int]]
+    chart_id: str, title: str, labels: Sequence[str], series: Mapping[str, Sequence[int]]
 ) -> SafeString:
     """One bar per label, its series stacked bottom-up in the order given."""
     plot_h = HEIGHT - TOP - BOTTOM

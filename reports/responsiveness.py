@@ -16,9 +16,11 @@ window too, so it is the most it takes, never less.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -86,7 +88,8 @@ def responsiveness(*, now: datetime | None = None) -> list[ChannelResponsiveness
         for channel in Channel.objects.filter(kind__in=list(goals)).order_by("name")
     }
     longest = max((g.days for g in goals.values()), default=0)
-    rows = (
+    # Any: the stubs type first_inbound_at as optional; the filter requires it.
+    rows: Iterable[tuple[Any, ...]] = (
         Conversation.objects.filter(
             channel__kind__in=list(goals),
             is_spam=False,

@@ -52,8 +52,10 @@ page 1.5 s to 6 s (by the machine's load) when today was read live whole, and 0.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -93,7 +95,7 @@ def histogram_percentiles(histogram: dict, *fractions: float) -> list[timedelta 
     total = sum(n for _, n in ordered)
     if not total:
         return [None] * len(fractions)
-    found = []
+    found: list[timedelta | None] = []
     for fraction in fractions:
         position = fraction * (total - 1)
         lower_rank = int(position)
@@ -107,6 +109,7 @@ def histogram_percentiles(histogram: dict, *fractions: float) -> list[timedelta 
                 high = value
                 break
             seen += n
+        assert low is not None and high is not None  # ranks are below total: both found
         found.append(
             interpolate(timedelta(minutes=low), timedelta(minutes=high), position - lower_rank)
         )
@@ -258,7 +261,7 @@ def calendars() -> tuple[dict[int, Calendar], dict[int, Calendar], Calendar]:
 def _people(conversations_q: Q) -> dict[int, dict]:
     """Per conversation: {agent id, or TEAM + team id: figures} (reports.people: the rules)."""
     found: dict[int, dict] = {}
-    messages = (
+    messages: Iterable[tuple[Any, ...]] = (
         Message.objects.filter(conversations_q)
         .exclude(platform_timestamp=None)
         .order_by("conversation_id", "platform_timestamp", "id")
@@ -271,7 +274,8 @@ def _people(conversations_q: Q) -> dict[int, dict]:
             "platform_timestamp",
         )
     )
-    current, waiting_since, answered, handled = None, None, False, set()
+    handled: set[object] = set()
+    current, waiting_since, answered = None, None, False
 
     def entries(conversation_id, agent_id, team_id):
         people = found.setdefault(conversation_id, {})
@@ -349,7 +353,8 @@ def build(
     reads them; by default every tag's, as rollups keep them."""
     zone = timezone.get_current_timezone()
     conversations = Conversation.objects.filter(where(""))
-    rows = list(
+    # Any: the stubs type first_inbound_at as optional; the report's scope requires it.
+    rows: list[tuple[Any, ...]] = list(
         conversations.values_list(
             "id",
             "channel_id",
@@ -370,8 +375,8 @@ def build(
     # By the ids in hand: joined to the conversations instead, PostgreSQL scans the whole
     # tag table in parallel (130 ms at 1M) rather than walking its conversation index.
     through = Conversation.tags.through.objects.filter(conversation_id__in=[r[0] for r in rows])
-    for conversation_id, tag_id in through.values_list("conversation_id", "tag_id"):
-        tags.setdefault(conversation_id, []).append(tag_id)
+    for conversation_id, tag in through.values_list("conversation_id", "tag_id"):
+        tags.setdefault(conversation_id, []).append(tag)
     people = _people(prefixed)
     policies = list(SlaPolicy.objects.filter(enabled=True))
     by_id, by_team, default = calendars()
@@ -396,7 +401,8 @@ def build(
         elif not policy.business_time:
             calendar = ALWAYS_OPEN
         else:
-            calendar = by_id.get(policy.business_hours_id, team_calendar)
+            hours_id = policy.business_hours_id
+            calendar = by_id.get(hours_id, team_calendar) if hours_id else team_calendar
         elapsed = calendar.elapsed(first_inbound, first_response) if first_response else None
         sla, due = "", None
         if policy is not None:

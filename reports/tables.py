@@ -81,7 +81,7 @@ def first_response_trend(report: Report) -> Table:
         fmt=_minutes,
         target=_in_minutes(target),
         steps=charts.MINUTE_STEPS,
-        target_label=f"SLA target {_minutes(_in_minutes(target))}" if target else "",
+        target_label=f"SLA target {_minutes(target.total_seconds() / 60)}" if target else "",
     )
     return table
 

@@ -71,7 +71,7 @@ def _csv_response(filename: str) -> HttpResponse:
 
 def _refused(form: ReportForm) -> HttpResponse:
     return HttpResponse(
-        "; ".join(e for errors in form.errors.values() for e in errors),
+        "; ".join(str(e) for errors in form.errors.values() for e in errors),
         status=400,
         content_type="text/plain; charset=utf-8",
     )
@@ -82,7 +82,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     require_manager(request)
     form = _form(request)
     sort = request.GET.get("sort", DEFAULT_SORT)
-    context = {
+    context: dict[str, object] = {
         "form": form,
         "report": None,
         "query": request.GET.urlencode(),
