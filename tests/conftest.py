@@ -147,7 +147,10 @@ def browser_page(chromium, live_server):
                 ]
             )
         page = context.new_page()
-        page.set_default_timeout(5000)
+        # Generous: on CI's two cores the browser, the live server and the other xdist
+        # process share the machine, and a 5 s wait failed there now and then (a failure
+        # still fails; it only takes longer to say so).
+        page.set_default_timeout(15_000)
         page.dialogs = []
 
         def on_dialog(dialog):
