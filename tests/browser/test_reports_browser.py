@@ -36,8 +36,14 @@ CHARTS = {
 
 
 def seed_quarter(agents, teams) -> tuple:
-    """About 2,000 conversations over 91 days on three channels, most answered by an agent."""
+    """About 2,000 conversations over 91 days on three channels, most answered by an agent.
+
+    The agents differ on every leaderboard column, so a sort by any of them shows an order
+    (not ties broken by name): the later in `agents`, the slower the first answer, the more
+    often the customer writes again (answered slower still) and the more often a closed
+    conversation is reopened."""
     rng = random.Random(15)
+    extra = random.Random(16)  # the follow-ups and reopenings, apart from the base traffic
     channels = [
         factories.make_channel("facebook", name="Polaris Outdoor"),
         factories.make_channel("instagram", name="polaris.outdoor"),
@@ -55,7 +61,9 @@ def seed_quarter(agents, teams) -> tuple:
             inbound = timezone.make_aware(datetime.combine(day, time(hour, rng.randrange(60))))
             if inbound > timezone.now():
                 continue
+            agent = rng.choice(agents)
             waited = timedelta(minutes=rng.lognormvariate(3.3 - d / 120, 1.0))
+            waited *= 1 + 0.4 * agents.index(agent)
             answered = rng.random() < 0.9 and inbound + waited < timezone.now()
             channel = rng.choices(channels, weights=[5, 3, 2])[0]
             conversations.append(
@@ -71,10 +79,11 @@ def seed_quarter(agents, teams) -> tuple:
                     state="closed" if answered else "open",
                 )
             )
-            answers.append((inbound, waited if answered else None, rng.choice(agents)))
+            answers.append((inbound, waited if answered else None, agent))
     made = Conversation.objects.bulk_create(conversations, batch_size=500)
     messages, events = [], []
     for conversation, (inbound, waited, agent) in zip(made, answers, strict=True):
+        rank = agents.index(agent)
         messages.append(
             Message(
                 conversation=conversation,
@@ -105,6 +114,35 @@ def seed_quarter(agents, teams) -> tuple:
                     created_at=inbound + waited + timedelta(minutes=1),
                 )
             )
+            closed = inbound + waited + timedelta(minutes=1)
+            again = closed + timedelta(hours=2)
+            next_wait = timedelta(minutes=10 * (1 + rank))
+            if extra.random() < 0.1 * (1 + rank) and again + next_wait < timezone.now():
+                # The customer writes again; that reopens it, and the agent answers and closes.
+                messages += [
+                    Message(
+                        conversation=conversation,
+                        channel=conversation.channel,
+                        direction=direction,
+                        author_agent=author,
+                        text=text,
+                        platform_timestamp=at,
+                        state_timestamp=at,
+                    )
+                    for direction, author, text, at in (
+                        (Direction.INBOUND, None, "Still nothing.", again),
+                        (Direction.OUTBOUND, agent, "Sorry, sent today.", again + next_wait),
+                    )
+                ]
+                events += [
+                    AuditEvent(conversation=conversation, verb="reopened", created_at=again),
+                    AuditEvent(
+                        conversation=conversation,
+                        actor=agent,
+                        verb="closed",
+                        created_at=again + next_wait + timedelta(minutes=1),
+                    ),
+                ]
     Message.objects.bulk_create(messages, batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return first_day, today, len(made)
