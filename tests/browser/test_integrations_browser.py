@@ -199,6 +199,8 @@ def test_a_manager_writes_a_draft_publishes_it_and_reads_it_at_its_address(
     page.click("#articles >> text=/help/returns/")  # the address column's link
     expect(page.locator("h1")).to_have_text("Returns")
     page.go_back()
-    page.locator("#articles tr", has_text="Returns").locator("button:has-text('Delete')").click()
+    page.locator("#articles tr", has_text="Returns").locator("a:has-text('Delete')").click()
+    expect(page.locator("main")).to_contain_text("/help/returns/, stops working")
+    page.click("#confirm-delete button:has-text('Delete Returns')")
     expect(page.locator("text=Deleted Returns.")).to_be_visible()
     expect(page.locator("#articles")).to_contain_text("No article yet.")
