@@ -1,5 +1,5 @@
-"""Deleting a rule, an SLA policy, business hours or an article, and deactivating a person,
-ask first: the list links to a page that says what goes and holds the POST form. A GET of
+"""Deleting a rule, an SLA policy, business hours, an article or a webhook, revoking an API
+token and deactivating a person ask first: the list links to a page that says what goes and holds the POST form. A GET of
 that page (a slip, a crawler, a browser's prefetch) changes nothing; the POST needs CSRF."""
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from api.models import ApiToken
+from api.tokens import token_create
 from kb.models import Article
 from rules.models import BusinessHours, Holiday, Rule, SlaPolicy
 from tests.support import factories
+from webhooks_out.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +46,12 @@ def _article():
     )
 
 
+def _webhook():
+    hook = Subscription.objects.create(url="https://hooks.example.com/in", events=["x"])
+    Delivery.objects.create(subscription=hook, event="conversation.closed", uid="d1", body="{}")
+    return hook
+
+
 # kind: (make one, its delete URL name, its list URL name, what the confirmation says)
 KINDS = {
     "rule": (_rule, "rules:delete", "rules:list", "What it already did (it matched 3 times)"),
@@ -59,6 +68,7 @@ KINDS = {
         "kb:articles",
         "Its public address, /help/returns/, stops working",
     ),
+    "webhook": (_webhook, "webhooks_out:delete", None, "the record of its 1 delivery go with it"),
 }
 
 
@@ -69,14 +79,16 @@ def test_the_delete_link_asks_and_only_the_post_deletes(manager, kind):
     model = type(obj)
     client = logged_in(manager)
     url = reverse(delete, args=[obj.pk])
-    assert f'href="{url}"' in client.get(reverse(listed)).content.decode()
+    # The link is on the list, or for a webhook on its own page.
+    listed_url = reverse(listed) if listed else reverse("webhooks_out:detail", args=[obj.pk])
+    assert f'href="{url}"' in client.get(listed_url).content.decode()
 
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="confirm-delete"' in html and 'method="post"' in html
     assert "csrfmiddlewaretoken" in html and says in html
-    assert f'href="{reverse(listed)}">Cancel' in html
+    assert f'href="{listed_url}">Cancel' in html
     assert model.objects.filter(pk=obj.pk).exists()  # the GET changed nothing
 
     assert client.post(url).status_code == 302
@@ -120,3 +132,20 @@ def test_nobody_is_asked_to_deactivate_themselves(admin_user):
     )
     assert response.status_code == 302
     assert User.objects.get(pk=admin_user.pk).is_active
+
+
+def test_revoke_asks_first_and_only_the_post_revokes(agent, agent2):
+    token, _ = token_create(user=agent, name="shop sync")
+    client = logged_in(agent)
+    url = reverse("api:revoke", args=[token.pk])
+    assert f'href="{url}"' in client.get(reverse("api:tokens")).content.decode()
+    html = client.get(url).content.decode()
+    assert 'id="confirm-revoke"' in html and "csrfmiddlewaretoken" in html
+    assert "never used yet" in html and "are refused from now on" in html
+    assert ApiToken.objects.get(pk=token.pk).is_active  # the GET changed nothing
+    assert logged_in(agent2).post(url).status_code == 404  # only its owner revokes it
+    assert logged_in(agent, csrf=True).post(url).status_code == 403
+    assert ApiToken.objects.get(pk=token.pk).is_active
+    client.post(url)
+    assert not ApiToken.objects.get(pk=token.pk).is_active
+    assert client.get(url).status_code == 404  # revoked: nothing left to ask

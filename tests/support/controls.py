@@ -44,6 +44,7 @@ GROUPS: list[tuple[str, str]] = [
     ("#articles td:nth-child(2) a", "article address"),
     ("#confirm-delete button", "Delete (confirm)"),
     ("#confirm-deactivate button", "Deactivate (confirm)"),
+    ("#confirm-revoke button", "Revoke (confirm)"),
     ("table.outbox tbody a", "outbox conversation"),
     (".outbox-states a[data-state]", "state {data-state}"),
     ("table.manage tbody td:first-child a, table.manage > tr td:first-child a", "edit row"),
@@ -235,7 +236,7 @@ def seed(*, agent, manager, admin) -> dict:
 
     # The agent's API tokens, one in use and one revoked; a manager's webhooks, one enabled
     # with a delivery to send again, one disabled.
-    token_create(user=agent, name="shop sync")
+    in_use, _ = token_create(user=agent, name="shop sync")
     token_revoke(token=token_create(user=agent, name="old script")[0])
     hook = Subscription.objects.create(url="https://hooks.example.com/in", events=["x"])
     Delivery.objects.create(
@@ -253,7 +254,7 @@ def seed(*, agent, manager, admin) -> dict:
         "conversations": {k: f"/c/{c.pk}/" for k, c in conversations.items()},
         "states": {k: f"/c/{c.pk}/" for k, c in states.items()},
         "post": f"/?post={comment.channel_id}:p1",
-        "tokens": "/settings/api-tokens/",
+        "tokens": ["/settings/api-tokens/", f"/settings/api-tokens/{in_use.pk}/revoke/"],
         # After the page loads: a colleague answers meanwhile, a public reply names an
         # e-mail address; the composer then asks (Send anyway, Send publicly anyway).
         "steps": [
@@ -281,6 +282,7 @@ def seed(*, agent, manager, admin) -> dict:
             "/settings/articles/new/",
             f"/manage/webhooks/{hook.pk}/",
             f"/manage/webhooks/{off.pk}/",
+            f"/manage/webhooks/{hook.pk}/delete/",
         ],
         "admin_listed": [
             f"/settings/people/{agent.pk}/",
@@ -327,7 +329,8 @@ def crawl(open_page, base_url: str, users: dict, seeded: dict) -> Crawl:
     result = Crawl()
     menus: set[str] = set()
     plan = {
-        "agent": ["/", "/posts/", seeded["post"], "/outbox/", "/settings/", seeded["tokens"]]
+        "agent": ["/", "/posts/", seeded["post"], "/outbox/", "/settings/"]
+        + seeded["tokens"]
         + list(seeded["conversations"].values())
         + list(seeded["states"].values())
         + seeded["steps"],

@@ -9,6 +9,7 @@ PAGES = {
     "accounts:person_edit",
     "accounts:person_deactivate",
     "api:tokens",
+    "api:revoke",
     "accounts:roles",
     "accounts:tags",
     "accounts:tags_edit",
@@ -39,6 +40,7 @@ PAGES = {
     "channels_tw:searches",
     "webhooks_out:list",
     "webhooks_out:detail",
+    "webhooks_out:delete",
     "inbox:channels",
     "inbox:kept_events",
 }
@@ -120,7 +122,9 @@ CONTROLS: dict[str, list[str]] = {
     "accounts:person_deactivate | button | Deactivate (confirm)": [_deactivate, _refused],
     "accounts:person_deactivate | link | Cancel": [_deactivate],
     "api:tokens | button | Create token": [_tokens],
-    "api:tokens | button | Revoke": [_tokens],
+    "api:tokens | link | Revoke": [_tokens],
+    "api:revoke | button | Revoke (confirm)": [_tokens],
+    "api:revoke | link | Cancel": [_tokens],
     "api:tokens | link | REST API": [_tokens],
     "accounts:people | link | edit row": [C_SETTINGS + "test_an_admin_edits_a_person"],
     "accounts:person_edit | button | Save": [C_SETTINGS + "test_an_admin_edits_a_person"],
@@ -196,7 +200,9 @@ CONTROLS: dict[str, list[str]] = {
     "webhooks_out:detail | button | Redeliver": [_webhook],
     "webhooks_out:detail | button | Disable": [_webhook],
     "webhooks_out:detail | button | Enable": [_webhook],
-    "webhooks_out:detail | button | Delete": [_webhook],
+    "webhooks_out:detail | link | Delete": [_webhook],
+    "webhooks_out:delete | button | Delete (confirm)": [_webhook],
+    "webhooks_out:delete | link | Cancel": [_webhook],
     # Channels and their kept events
     "inbox:channels | link | Connect Facebook Page": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
