@@ -227,6 +227,20 @@ def test_roles_save_who_may_delete_on_the_platform(browser_page, live_server, ad
     assert RolePermissions.objects.get(role="manager").may_delete_platform_items is (not was)
 
 
+def test_send_again_mails_a_new_invitation_link(browser_page, live_server, admin_user, mailoutbox):
+    liis = User(username="liis", first_name="Liis", email="liis@example.com")
+    liis.set_unusable_password()
+    liis.save()
+    page = browser_page(admin_user)
+    page.goto(live_server.url + "/settings/people/")
+    row = page.locator(f"#person-{liis.pk}")
+    expect(row.locator(".person-state")).to_have_text("invited")
+    row.get_by_role("button", name="Send again").click()
+    expect(page.locator(".flash")).to_have_text("Sent the invitation to liis@example.com again.")
+    [mail] = mailoutbox
+    assert mail.to == ["liis@example.com"] and "/invite/" in mail.body
+
+
 # ---- rules ---------------------------------------------------------------------------------
 
 

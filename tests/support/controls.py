@@ -37,6 +37,7 @@ GROUPS: list[tuple[str, str]] = [
     ("#thread .linked-thread a", "linked thread"),
     ("#side .identities a", "identity profile"),
     ("#side .unmerge button", "Unmerge"),
+    ("td.kept a", "kept {class}"),
     ("#side .past a", "past conversation"),
     ("#rules td.order button", "{title}"),
     ("#rules button[aria-pressed]", "On/Off"),
@@ -129,7 +130,7 @@ _seq = itertools.count(1)
 def seed(*, agent, manager, admin) -> dict:
     """One of everything the pages list, so each kind of control is on show. Returns the
     paths of the pages that are reached through a list rather than a menu."""
-    from accounts.models import Team
+    from accounts.models import Team, User
     from api.tokens import token_create, token_revoke
     from inbox.models import (
         ActionKind,
@@ -139,6 +140,9 @@ def seed(*, agent, manager, admin) -> dict:
         ConversationKind,
         ConversationState,
         Direction,
+        EventState,
+        Identity,
+        InboundEvent,
         Message,
         OutboundAction,
         SavedReply,
@@ -146,6 +150,7 @@ def seed(*, agent, manager, admin) -> dict:
     )
     from kb.models import Article
     from rules.models import BusinessHours, Rule, SlaPolicy
+    from slack.models import SlackConnection
     from tests.support import factories
     from tests.support.facebook import make_fb_channel
     from tests.support.instagram import make_ig_channel
@@ -233,6 +238,26 @@ def seed(*, agent, manager, admin) -> dict:
         outlet, kind=ConversationKind.DM, text="Is the outlet open on Sunday?"
     )
     factories.make_user("jaan", first_name="Jaan", is_active=False)  # offers Reactivate
+    invited = User(username="liis", first_name="Liis", email="liis@example.com")
+    invited.set_unusable_password()  # invited, no password yet: offers Send again
+    invited.save()
+    # One customer on two platforms (merged): Unmerge.
+    states["merged"] = factories.make_conversation(fb, kind=ConversationKind.DM, text="Hi again")
+    Identity.objects.create(
+        contact=states["merged"].contact, platform="x", external_id="x-merged", name="Same on X"
+    )
+    # Deliveries kept for inspection, one failed (Process again) and one poisoned; the audit
+    # test shows one a page, so Older shows too.
+    for n, state in enumerate([EventState.POISONED, EventState.FAILED]):  # failed newest
+        InboundEvent.objects.create(
+            channel_kind="facebook",
+            channel=fb,
+            delivery_key=f"kept-{n}",
+            payload={"n": n},
+            state=state,
+            last_error="Traceback: the database went away",
+        )
+    SlackConnection.objects.create(secret={"webhook_url": "https://hooks.slack.example/x"})
 
     # The agent's API tokens, one in use and one revoked; a manager's webhooks, one enabled
     # with a delivery to send again, one disabled.

@@ -50,6 +50,7 @@ CONTROLS: dict[str, list[str]] = {
     "inbox:conversation | button | Save": [_customer],
     "inbox:conversation | button | Add to customer": [_customer],
     "inbox:conversation | link | Merge with another customer…": [_customer],
+    "inbox:conversation | button | Unmerge": [_customer],
     "inbox:conversation | button | Like": [_moderate],
     "inbox:conversation | button | Hide": [_moderate],
     "inbox:conversation | button | Unlike": [_moderate],

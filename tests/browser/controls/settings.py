@@ -53,6 +53,8 @@ _article = INTEGRATIONS + "test_a_manager_writes_a_draft_publishes_it_and_reads_
 _rules = C_SETTINGS + "test_rules_are_switched_reordered_and_deleted_from_the_list"
 _editor = C_SETTINGS + "test_the_rule_editor_adds_and_removes_rows_previews_and_tests"
 _back = C_SETTINGS + "test_each_back_link_returns_to_its_list"
+_kept = KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
+_kept_pages = KEPT + "test_staff_pages_back_through_many_kept_events_and_reach_the_django_admin"
 _edit_sla_hours = C_SETTINGS + "test_an_sla_policy_and_business_hours_are_edited_from_their_lists"
 _deactivate = (
     C_SETTINGS + "test_an_admin_deactivates_a_person_after_confirming_and_reactivates_them"
@@ -119,6 +121,9 @@ CONTROLS: dict[str, list[str]] = {
     "accounts:people | button | Send the invitation": [_invite],
     "accounts:people | link | Deactivate": [_deactivate, _refused],
     "accounts:people | button | Reactivate": [_deactivate],
+    "accounts:people | button | Send again": [
+        C_SETTINGS + "test_send_again_mails_a_new_invitation_link"
+    ],
     "accounts:person_deactivate | button | Deactivate (confirm)": [_deactivate, _refused],
     "accounts:person_deactivate | link | Cancel": [_deactivate],
     "api:tokens | button | Create token": [_tokens],
@@ -188,6 +193,10 @@ CONTROLS: dict[str, list[str]] = {
     "kb:article_edit | button | Save": [_article],
     "kb:article_edit | link | Preview": [_article],
     "kb:article_edit | link | Back": [_article],
+    "slack:settings | button | Send a test message": [
+        INTEGRATIONS
+        + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
+    ],
     "slack:settings | button | Save": [
         INTEGRATIONS
         + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
@@ -219,6 +228,10 @@ CONTROLS: dict[str, list[str]] = {
     "inbox:channels | link | Edit searches": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
     ],
+    "inbox:channels | link | kept failed": [_kept],
+    "inbox:channels | link | kept poisoned": [_kept_pages],
+    "inbox:kept_events | button | Process again": [_kept],
+    "inbox:kept_events | link | Older": [_kept_pages],
     "inbox:kept_events | link | all": [
         KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
     ],
