@@ -262,3 +262,28 @@ def test_the_permalinks_open_the_comment_and_the_post(browser_page, live_server,
         expect(tab.value.locator("h1")).to_have_text("On Facebook")
         tab.value.close()
     expect(page).to_have_url(re.compile(rf"/c/{convo.pk}/$"))  # the inbox stays where it was
+
+
+def test_the_merge_page_finds_and_previews_and_cancel_merges_nothing(
+    browser_page, live_server, agent, testchat_channel
+):
+    mine = factories.make_conversation(testchat_channel, text="Parcel?", customer="Maria Tamm")
+    other = factories.make_conversation(testchat_channel, text="Still?", customer="Maria T.")
+    page = browser_page(agent)
+    open_conversation(page, live_server, mine)
+    page.get_by_role("link", name="Merge with another customer…").click()
+    expect(page.locator("main h1")).to_have_text("Merge Maria Tamm with…")
+
+    page.fill("#merge-q", "Maria")
+    page.get_by_role("button", name="Find").click()
+    candidate = page.locator("a.candidate", has_text="Maria T.")
+    candidate.click()
+    expect(page.locator("#merge-preview")).to_contain_text("Maria T.")
+    page.locator("#merge-preview").get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(rf"/c/{mine.pk}/$"))
+    assert Conversation.objects.get(pk=other.pk).contact_id != mine.contact_id  # not merged
+
+    page.get_by_role("link", name="Merge with another customer…").click()
+    page.get_by_role("link", name="← Back to the conversation").click()
+    expect(page).to_have_url(re.compile(rf"/c/{mine.pk}/$"))
+    expect(page.locator("#pane")).to_have_attribute("data-conversation", str(mine.pk))

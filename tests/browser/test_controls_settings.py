@@ -11,6 +11,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import RolePermissions, Team, User
+from audit.models import Entry
 from inbox.models import SavedReply, Tag
 from kb.models import Article
 from rules.models import BusinessHours, Rule, SlaPolicy
@@ -239,6 +240,25 @@ def test_send_again_mails_a_new_invitation_link(browser_page, live_server, admin
     expect(page.locator(".flash")).to_have_text("Sent the invitation to liis@example.com again.")
     [mail] = mailoutbox
     assert mail.to == ["liis@example.com"] and "/invite/" in mail.body
+
+
+def test_the_audit_log_pages_to_older_entries_and_back(browser_page, live_server, admin_user):
+    Entry.objects.bulk_create(
+        Entry(actor_name="Maria", verb="changed", target_type="tag", target_name=f"Tag {n}")
+        for n in range(101)
+    )
+    page = browser_page(admin_user)
+    older = Entry.objects.count() - 100  # with what the log-in and fixtures recorded
+    page.goto(live_server.url + "/settings/audit/")
+    entries = page.locator("#entries")
+    expect(entries).to_contain_text("Page 1 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(100)
+    entries.get_by_role("link", name="Older").click()
+    expect(entries).to_contain_text("Page 2 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(older)
+    entries.get_by_role("link", name="Newer").click()
+    expect(entries).to_contain_text("Page 1 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(100)
 
 
 # ---- rules ---------------------------------------------------------------------------------

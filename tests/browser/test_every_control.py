@@ -74,6 +74,7 @@ def test_every_shown_control_is_clicked_by_some_test(
     # Pages of a few rows, so the seeded lists have a next page: "Load more", "Older".
     monkeypatch.setattr("inbox.selectors.PAGE_SIZE", 4)
     monkeypatch.setattr("inbox.kept.PAGE_SIZE", 1)
+    monkeypatch.setattr("audit.views.PAGE_SIZE", 1)
     seeded = controls.seed(agent=agent, manager=manager, admin=admin_user)
     users = {"agent": agent, "manager": manager, "admin": admin_user}
     crawl = controls.crawl(browser_page, live_server.url, users, seeded)

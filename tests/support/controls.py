@@ -38,6 +38,8 @@ GROUPS: list[tuple[str, str]] = [
     ("#side .identities a", "identity profile"),
     ("#side .unmerge button", "Unmerge"),
     ("td.kept a", "kept {class}"),
+    ("a.candidate", "merge candidate"),
+    ("#confirm-merge", "Merge (confirm)"),
     ("#side .past a", "past conversation"),
     ("#rules td.order button", "{title}"),
     ("#rules button[aria-pressed]", "On/Off"),
@@ -242,9 +244,11 @@ def seed(*, agent, manager, admin) -> dict:
     invited.set_unusable_password()  # invited, no password yet: offers Send again
     invited.save()
     # One customer on two platforms (merged): Unmerge.
-    states["merged"] = factories.make_conversation(fb, kind=ConversationKind.DM, text="Hi again")
+    merged = states["merged"] = factories.make_conversation(
+        fb, kind=ConversationKind.DM, text="Hi again"
+    )
     Identity.objects.create(
-        contact=states["merged"].contact, platform="x", external_id="x-merged", name="Same on X"
+        contact=merged.contact, platform="x", external_id="x-merged", name="Same on X"
     )
     # Deliveries kept for inspection, one failed (Process again) and one poisoned; the audit
     # test shows one a page, so Older shows too.
@@ -279,6 +283,12 @@ def seed(*, agent, manager, admin) -> dict:
         "conversations": {k: f"/c/{c.pk}/" for k, c in conversations.items()},
         "states": {k: f"/c/{c.pk}/" for k, c in states.items()},
         "post": f"/?post={comment.channel_id}:p1",
+        # Merging the two-platform customer with another: the candidates, then the preview.
+        "merge": [
+            f"/c/{merged.pk}/customer/{merged.contact_id}/merge/?q=Customer",
+            f"/c/{merged.pk}/customer/{merged.contact_id}/merge/?q=Customer"
+            f"&other={comment.contact_id}",
+        ],
         "tokens": ["/settings/api-tokens/", f"/settings/api-tokens/{in_use.pk}/revoke/"],
         # After the page loads: a colleague answers meanwhile, a public reply names an
         # e-mail address; the composer then asks (Send anyway, Send publicly anyway).
@@ -358,11 +368,12 @@ def crawl(open_page, base_url: str, users: dict, seeded: dict) -> Crawl:
         + seeded["tokens"]
         + list(seeded["conversations"].values())
         + list(seeded["states"].values())
+        + seeded["merge"]
         + seeded["steps"],
         # The manager sees Correct intent on a conversation, the admin the Channels page.
         "manager": ["/settings/", seeded["conversations"]["fb-comment"], "/reports/"]
         + seeded["listed"],
-        "admin": ["/settings/"] + seeded["admin_listed"],
+        "admin": ["/settings/", "/settings/audit/?page=2"] + seeded["admin_listed"],
     }
     seen: set[str] = set()
     for user, paths in plan.items():

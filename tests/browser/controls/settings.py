@@ -11,6 +11,7 @@ PAGES = {
     "api:tokens",
     "api:revoke",
     "accounts:roles",
+    "audit:log",
     "accounts:tags",
     "accounts:tags_edit",
     "accounts:tags_delete",
@@ -53,6 +54,7 @@ _article = INTEGRATIONS + "test_a_manager_writes_a_draft_publishes_it_and_reads_
 _rules = C_SETTINGS + "test_rules_are_switched_reordered_and_deleted_from_the_list"
 _editor = C_SETTINGS + "test_the_rule_editor_adds_and_removes_rows_previews_and_tests"
 _back = C_SETTINGS + "test_each_back_link_returns_to_its_list"
+_audit_pages = C_SETTINGS + "test_the_audit_log_pages_to_older_entries_and_back"
 _kept = KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
 _kept_pages = KEPT + "test_staff_pages_back_through_many_kept_events_and_reach_the_django_admin"
 _edit_sla_hours = C_SETTINGS + "test_an_sla_policy_and_business_hours_are_edited_from_their_lists"
@@ -134,6 +136,8 @@ CONTROLS: dict[str, list[str]] = {
     "accounts:people | link | edit row": [C_SETTINGS + "test_an_admin_edits_a_person"],
     "accounts:person_edit | button | Save": [C_SETTINGS + "test_an_admin_edits_a_person"],
     "accounts:person_edit | link | ← People": [_back],
+    "audit:log | link | Older": [_audit_pages],
+    "audit:log | link | Newer": [_audit_pages],
     "accounts:roles | button | Save": [
         C_SETTINGS + "test_roles_save_who_may_delete_on_the_platform"
     ],
