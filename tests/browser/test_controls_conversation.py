@@ -96,7 +96,7 @@ def test_snooze_and_snooze_until_put_it_in_snoozed_until_then(
     expect(page.locator("#rows .row")).to_have_count(2)
 
 
-def test_spam_moves_it_to_the_spam_folder_and_not_spam_back(
+def test_spam_moves_it_to_the_spam_folder_and_not_spam_out_of_it(
     browser_page, live_server, agent, testchat_channel
 ):
     convo = factories.make_conversation(testchat_channel, text="Cheap followers here!!!")
@@ -110,12 +110,15 @@ def test_spam_moves_it_to_the_spam_folder_and_not_spam_back(
     page.locator("#folders a.folder[data-folder=spam]").click()
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
 
-    # A mistake: Not spam puts it back in Open.
+    # A mistake: Not spam takes it out of Spam. Marking it spam closed it, and it stays
+    # closed (Reopen is there for that): it is listed under Closed.
     header.get_by_role("button", name="Not spam").click()
     expect(header.get_by_role("button", name="Spam", exact=True)).to_be_visible()
     expect(header.locator(".badge.danger")).to_have_count(0)
     assert not Conversation.objects.get(pk=convo.pk).is_spam
-    page.locator("#folders a.folder[data-folder=open]").click()
+    page.goto(live_server.url + "/?folder=spam")
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
+    page.goto(live_server.url + "/?folder=closed")
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
 
 

@@ -7,7 +7,7 @@ PAGES = {"inbox:conversation", "inbox:customer_merge"}
 _customer = PROFILE + "test_edit_merge_find_by_email_and_unmerge_a_customer"
 _triage = C_CONVERSATION + "test_assign_tag_untag_and_note_from_the_header"
 _merge_page = C_CONVERSATION + "test_the_merge_page_finds_and_previews_and_cancel_merges_nothing"
-_spam = C_CONVERSATION + "test_spam_moves_it_to_the_spam_folder_and_not_spam_back"
+_spam = C_CONVERSATION + "test_spam_moves_it_to_the_spam_folder_and_not_spam_out_of_it"
 _snooze = C_CONVERSATION + "test_snooze_and_snooze_until_put_it_in_snoozed_until_then"
 _moderate = C_CONVERSATION + "test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin"
 
