@@ -39,6 +39,7 @@ GROUPS: list[tuple[str, str]] = [
     ("#side .unmerge button", "Unmerge"),
     ("td.kept a", "kept {class}"),
     ("a.candidate", "merge candidate"),
+    ("table.manage td a[href^='/c/']", "posted conversation"),
     ("#confirm-merge", "Merge (confirm)"),
     ("#side .past a", "past conversation"),
     ("#rules td.order button", "{title}"),
@@ -152,7 +153,7 @@ def seed(*, agent, manager, admin) -> dict:
     )
     from kb.models import Article
     from rules.models import BusinessHours, Rule, SlaPolicy
-    from slack.models import SlackConnection
+    from slack.models import SlackConnection, SlackMessage
     from tests.support import factories
     from tests.support.facebook import make_fb_channel
     from tests.support.instagram import make_ig_channel
@@ -262,6 +263,7 @@ def seed(*, agent, manager, admin) -> dict:
             last_error="Traceback: the database went away",
         )
     SlackConnection.objects.create(secret={"webhook_url": "https://hooks.slack.example/x"})
+    SlackMessage.objects.create(kind="assigned", key="seed-1", body="{}", conversation=messenger)
 
     # The agent's API tokens, one in use and one revoked; a manager's webhooks, one enabled
     # with a delivery to send again, one disabled.

@@ -197,6 +197,10 @@ CONTROLS: dict[str, list[str]] = {
     "kb:article_edit | button | Save": [_article],
     "kb:article_edit | link | Preview": [_article],
     "kb:article_edit | link | Back": [_article],
+    "slack:settings | link | posted conversation": [
+        INTEGRATIONS
+        + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
+    ],
     "slack:settings | button | Send a test message": [
         INTEGRATIONS
         + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
