@@ -1,11 +1,15 @@
 """The control audit's crawler: every link and button a signed-in person is shown.
 
 `seed()` makes one of everything a page can list (a conversation of each kind, a tag, a team,
-a rule, ...); `crawl()` signs in as agent, manager and admin, visits every page the top bar
-and the settings menu reach (following them, so a new menu entry is visited without an edit
-here) plus the pages those list, and returns each visible link and button as a stable key:
+a rule, ...) and each state that shows controls of its own (a closed, a spam, a liked and
+hidden conversation, a refused reply, a channel whose token died, an invited and a
+deactivated person, API tokens, webhooks, kept events...); a few pages get a step that
+brings on what only an action shows (the composer's "Send anyway"). `crawl()` signs in as
+agent, manager and admin, visits every page the top bar and the settings menu reach
+(following them, so a new menu entry is visited without an edit here) plus the pages those
+list, and returns each visible link and button as a stable key:
 
-    "<page> | <role> | <name>"      e.g. "accounts:tags | button | Delete"
+    "<page> | <role> | <name>"      e.g. "accounts:tags | link | Delete"
 
 <page> is the URL's view name (or "topbar" / "settings-nav" for the menus every page shows),
 <role> is link or button, <name> is the accessible name with its live counts removed. A
@@ -131,8 +135,9 @@ _seq = itertools.count(1)
 
 
 def seed(*, agent, manager, admin) -> dict:
-    """One of everything the pages list, so each kind of control is on show. Returns the
-    paths of the pages that are reached through a list rather than a menu."""
+    """One of everything the pages list, in each state that shows other controls, so each
+    kind of control is on show. Returns the paths of the pages that are reached through a
+    list rather than a menu, and the (path, step) pairs of the steps."""
     from accounts.models import Team, User
     from api.tokens import token_create, token_revoke
     from inbox.models import (
