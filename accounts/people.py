@@ -98,6 +98,43 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "settings/person_edit.html", {"form": form, "person": person})
 
 
+def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks before deactivating: what the person loses, and that it can be undone. Its form
+    posts to person_active; this page changes nothing."""
+    require_admin(request)
+    person = get_object_or_404(User, pk=pk, is_active=True)
+    if person.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate yourself.")
+        return redirect("accounts:people")
+    name = person.display_name
+    assigned = person.assigned_conversations.exclude(state="closed").count()
+    consequences = [
+        f"{name} can no longer log in, and is signed out at once. Their replies, notes and "
+        "audit entries keep their name; nothing is deleted.",
+        "Reactivate on the People page lets them log in again.",
+    ]
+    if assigned:
+        consequences.insert(
+            1,
+            f"{assigned} conversation{'s' if assigned != 1 else ''} not yet closed "
+            f"{'stay' if assigned != 1 else 'stays'} assigned to {name}: reassign "
+            f"{'them' if assigned != 1 else 'it'} if they need an answer.",
+        )
+    return render(
+        request,
+        "settings/confirm.html",
+        {
+            "object": name,
+            "verb": "Deactivate",
+            "consequences": consequences,
+            "action": reverse("accounts:person_active", args=[person.pk]),
+            "hidden": {"active": "0"},
+            "form_id": "confirm-deactivate",
+            "cancel_url": reverse("accounts:people"),
+        },
+    )
+
+
 @require_POST
 def person_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Deactivate or reactivate. A deactivated person cannot log in; sessions end at once

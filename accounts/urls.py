@@ -10,6 +10,11 @@ urlpatterns = [
     path("settings/people/", people.people, name="people"),
     path("settings/people/<int:pk>/", people.person_edit, name="person_edit"),
     path("settings/people/<int:pk>/active/", people.person_active, name="person_active"),
+    path(
+        "settings/people/<int:pk>/deactivate/",
+        people.person_deactivate,
+        name="person_deactivate",
+    ),
     path("settings/people/<int:pk>/reinvite/", people.person_reinvite, name="person_reinvite"),
     path("settings/roles/", people.roles, name="roles"),
     path("invite/<str:uidb64>/<str:token>/", people.invite_accept, name="invite_accept"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from audit.log import record, snapshot
 
@@ -76,8 +77,14 @@ def manage_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if request.method != "POST":
         return render(
             request,
-            "accounts/manage_delete.html",
-            {"kind": kind, "title": title, "object": obj},
+            "settings/confirm.html",
+            {
+                "object": obj,
+                "consequences": [
+                    f"It is removed from {title.lower()} for everyone. This cannot be undone."
+                ],
+                "cancel_url": reverse(f"accounts:{kind}"),
+            },
         )
     record(actor=request.user, verb="deleted", target=obj, before=snapshot(obj))
     obj.delete()

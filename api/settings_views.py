@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
 
 from inbox.access import require_agent
 
@@ -38,10 +39,30 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (settings/confirm.html); the POST from that page revokes."""
     require_agent(request)
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
+    if request.method != "POST":
+        used = (
+            f"last used {timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M}"
+            if token.last_used_at
+            else "never used yet"
+        )
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": f"the token {token.name}",
+                "verb": "Revoke",
+                "consequences": [
+                    f"Scripts that send it ({used}) are refused from now on. This cannot be "
+                    "undone: a new token, in the scripts, replaces it."
+                ],
+                "form_id": "confirm-revoke",
+                "cancel_url": reverse("api:tokens"),
+            },
+        )
     token_revoke(token=token, actor=request.user)
     messages.success(request, f"Revoked {token.name}.")
     return redirect("api:tokens")

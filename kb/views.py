@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from audit.log import record, snapshot
 from inbox.access import require_agent, require_manager
@@ -42,10 +42,26 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "kb/article_edit.html", {"article": article, "form": form})
 
 
-@require_POST
 def article_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (settings/confirm.html); the POST from that page deletes."""
     require_manager(request)
     article = get_object_or_404(Article, pk=pk)
+    if request.method != "POST":
+        gone = (
+            f"Its public address, {article.get_absolute_url()}, stops working, for customers "
+            "who were sent it too."
+            if article.published
+            else "It is a draft: no customer has seen it."
+        )
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": article,
+                "consequences": [gone, "This cannot be undone."],
+                "cancel_url": reverse("kb:articles"),
+            },
+        )
     record(actor=request.user, verb="deleted", target=article, before=snapshot(article))
     article.delete()
     messages.success(request, f"Deleted {article}.")

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from audit.log import record, snapshot
 from inbox.access import require_manager
@@ -65,10 +65,23 @@ def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     return render(request, "settings/sla_policy_edit.html", {"form": form, "policy": policy})
 
 
-@require_POST
 def sla_policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (settings/confirm.html); the POST from that page deletes."""
     require_manager(request)
     policy = get_object_or_404(SlaPolicy, pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": f"the SLA policy {policy}",
+                "consequences": [
+                    "The conversations it times are timed again by the next policy that "
+                    "matches them, or are no longer due if none does. This cannot be undone."
+                ],
+                "cancel_url": reverse("rules:sla_policies"),
+            },
+        )
     with transaction.atomic():
         record(actor=request.user, verb="deleted", target=policy, before=snapshot(policy))
         policy.delete()
@@ -119,10 +132,33 @@ def business_hours_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     return render(request, "settings/business_hours_edit.html", {"form": form, "hours": hours})
 
 
-@require_POST
 def business_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (settings/confirm.html), naming the policies that count these hours;
+    the POST from that page deletes."""
     require_manager(request)
     hours = get_object_or_404(BusinessHours, pk=pk)
+    if request.method != "POST":
+        holidays = hours.holidays.count()
+        consequences = [
+            f"Its week and its {holidays} holiday{'s' if holidays != 1 else ''} go with it. "
+            "This cannot be undone."
+        ]
+        policies = [p.name for p in hours.sla_policies.order_by("name")]
+        if policies:
+            consequences.append(
+                "SLA policies that count these hours ("
+                + ", ".join(policies)
+                + ") count the conversation's team hours, or the default hours, instead."
+            )
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": f"the business hours {hours}",
+                "consequences": consequences,
+                "cancel_url": reverse("rules:business_hours"),
+            },
+        )
     with transaction.atomic():
         record(actor=request.user, verb="deleted", target=hours, before=_hours_snapshot(hours))
         hours.delete()

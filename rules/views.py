@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.log import record, snapshot
@@ -157,12 +159,27 @@ def rule_move(request, pk: int, direction: str):
     return rule_list(request) if request.htmx else redirect("rules:list")
 
 
-@require_POST
 def rule_delete(request, pk: int):
+    """GET asks first (settings/confirm.html); the POST from that page deletes."""
     require_manager(request)
     rule = get_object_or_404(Rule, pk=pk)
+    if request.method != "POST":
+        hits = f"{rule.hit_count} time{'s' if rule.hit_count != 1 else ''}"
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": f"the rule “{rule.name}”",
+                "consequences": [
+                    "It stops running on new items. What it already did (it matched "
+                    f"{hits}) stays done. This cannot be undone; turning it Off can be."
+                ],
+                "cancel_url": reverse("rules:list"),
+            },
+        )
     record(actor=request.user, verb="deleted", target=rule, before=snapshot(rule))
     rule.delete()
+    messages.success(request, f"Deleted the rule “{rule.name}”.")
     return redirect("rules:list")
 
 

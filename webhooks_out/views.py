@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from inbox.access import require_manager
@@ -63,10 +64,26 @@ def toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("webhooks_out:detail", pk=pk)
 
 
-@require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (settings/confirm.html); the POST from that page deletes."""
     require_manager(request)
-    get_object_or_404(Subscription, pk=pk).delete()
+    subscription = get_object_or_404(Subscription, pk=pk)
+    if request.method != "POST":
+        sent = subscription.deliveries.count()
+        return render(
+            request,
+            "settings/confirm.html",
+            {
+                "object": f"the webhook {subscription.url}",
+                "consequences": [
+                    "Switchboard stops posting to it. Its signing secret and the record of its "
+                    f"{sent} deliver{'ies' if sent != 1 else 'y'} go with it. This cannot be "
+                    "undone; Disable stops the posts and keeps both.",
+                ],
+                "cancel_url": reverse("webhooks_out:detail", args=[pk]),
+            },
+        )
+    subscription.delete()
     messages.success(request, "Webhook deleted.")
     return redirect("webhooks_out:list")
 

@@ -1,5 +1,6 @@
-"""A conversation's controls: the header's Assign, Tag, untag, Snooze, Spam; the note; Send &
-close; Like, Hide and Delete on the platform; the permalinks. Clicked the way an agent does
+"""A conversation's controls: the header's Assign, Tag, untag, Snooze, Spam and Not spam,
+Reopen; the note; Send & close; Retry; Like, Unlike, Hide, Unhide and Delete on the platform;
+the permalinks; the disconnected banner's link. Clicked the way an agent does
 (the control audit, tests/browser/test_every_control.py, names these tests for them)."""
 
 from __future__ import annotations
@@ -95,18 +96,88 @@ def test_snooze_and_snooze_until_put_it_in_snoozed_until_then(
     expect(page.locator("#rows .row")).to_have_count(2)
 
 
-def test_spam_moves_it_to_the_spam_folder(browser_page, live_server, agent, testchat_channel):
+def test_spam_moves_it_to_the_spam_folder_and_not_spam_out_of_it(
+    browser_page, live_server, agent, testchat_channel
+):
     convo = factories.make_conversation(testchat_channel, text="Cheap followers here!!!")
     page = browser_page(agent)
     open_conversation(page, live_server, convo)
     header = page.locator("#conv-header")
     header.get_by_role("button", name="Spam", exact=True).click()
     expect(header.locator(".badge.danger")).to_have_text("spam")
-    expect(header.get_by_role("button", name="Not spam")).to_be_visible()
     assert Conversation.objects.get(pk=convo.pk).is_spam
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
     page.locator("#folders a.folder[data-folder=spam]").click()
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
+
+    # A mistake: Not spam takes it out of Spam. Marking it spam closed it, and it stays
+    # closed (Reopen is there for that): it is listed under Closed.
+    header.get_by_role("button", name="Not spam").click()
+    expect(header.get_by_role("button", name="Spam", exact=True)).to_be_visible()
+    expect(header.locator(".badge.danger")).to_have_count(0)
+    assert not Conversation.objects.get(pk=convo.pk).is_spam
+    page.goto(live_server.url + "/?folder=spam")
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
+    page.goto(live_server.url + "/?folder=closed")
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
+
+
+def test_reopen_puts_a_closed_conversation_back_in_open(
+    browser_page, live_server, agent, testchat_channel
+):
+    convo = factories.make_conversation(
+        testchat_channel, text="Thanks, solved", state=ConversationState.CLOSED
+    )
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    header = page.locator("#conv-header")
+    expect(header.locator(".state")).to_have_text("Closed")
+    header.get_by_role("button", name="Reopen").click()
+    expect(header.locator(".state")).to_have_text("Open")
+    expect(header.get_by_role("button", name="Close", exact=True)).to_be_visible()
+    assert Conversation.objects.get(pk=convo.pk).state == ConversationState.OPEN
+    expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)  # in the Open list again
+
+
+def test_retry_under_a_refused_reply_sends_it_once(
+    browser_page, live_server, agent, testchat_channel, testchat_platform
+):
+    convo = factories.make_conversation(testchat_channel, text="Is the red one back?")
+    testchat_platform.inject("refused", message="The post is not available right now")
+    page = browser_page(agent)
+    open_conversation(page, live_server, convo)
+    page.fill("#composer-text", "Yes, since Monday.")
+    page.click("#send-button")
+    delivery = page.locator("#thread .msg.dir-out .delivery")
+    expect(delivery).to_contain_text("The post is not available right now")
+    assert testchat_platform.posts == []
+
+    delivery.get_by_role("button", name="Retry").click()
+    wait_for(lambda: [p["text"] for p in testchat_platform.posts] == ["Yes, since Monday."])
+    expect(page.locator("#thread .msg.dir-out .delivery button.retry")).to_have_count(0)
+    wait_for(
+        lambda: OutboundAction.objects.get(message__conversation=convo).state == ActionState.DONE
+    )
+
+
+def test_an_admin_follows_the_disconnected_banner_to_reconnect(
+    browser_page, live_server, admin_user
+):
+    from inbox.channels import mark_needs_reconnect
+
+    channel = make_fb_channel()
+    mark_needs_reconnect(channel, "Facebook access token rejected: reconnect the channel.")
+    convo = factories.make_conversation(channel, text="Is the outlet open on Sunday?")
+    page = browser_page(admin_user)
+    open_conversation(page, live_server, convo)
+    banner = page.locator("#pane .channel-banner")
+    expect(banner).to_contain_text("is disconnected")
+    banner.get_by_role("link", name="Reconnect on the Channels page").click()
+    expect(page).to_have_url(live_server.url + "/channels/")
+    expect(page.locator(f"#channel-{channel.pk} .needs-reconnect")).to_have_text("Needs reconnect")
+    expect(
+        page.locator(f"#channel-{channel.pk}").get_by_role("link", name="Reconnect")
+    ).to_be_visible()
 
 
 def test_send_and_close_sends_the_reply_and_closes(
@@ -124,7 +195,7 @@ def test_send_and_close_sends_the_reply_and_closes(
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
 
 
-def test_like_hide_and_delete_reach_the_facebook_standin(
+def test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin(
     browser_page, live_server, agent, graph_standin
 ):
     channel = make_fb_channel(api_base_url=graph_standin.url)
@@ -143,11 +214,20 @@ def test_like_hide_and_delete_reach_the_facebook_standin(
     comment = page.locator("#thread .msg.dir-in")
 
     comment.get_by_role("button", name="Like").click()
-    expect(comment.get_by_role("button", name="Unlike")).to_be_visible()
+    comment.get_by_role("button", name="Unlike").click()  # and changed one's mind
+    expect(comment.get_by_role("button", name="Like")).to_be_visible()
     comment.get_by_role("button", name="Hide").click()
-    expect(comment.get_by_role("button", name="Unhide")).to_be_visible()
+    expect(comment.locator(".badge", has_text="hidden")).to_be_visible()
+    comment.get_by_role("button", name="Unhide").click()
+    expect(comment.get_by_role("button", name="Hide")).to_be_visible()
+    expect(comment.locator(".badge", has_text="hidden")).to_have_count(0)
     comment.get_by_role("button", name="Delete").click()  # asks first; the fixture accepts
-    wait_for(lambda: [p["kind"] for p in graph_standin.posted] == ["like", "hide", "delete"])
+    wait_for(
+        lambda: (
+            [p["kind"] for p in graph_standin.posted]
+            == ["like", "unlike", "hide", "unhide", "delete"]
+        )
+    )
     assert page.dialogs == [
         ("confirm", "Delete this message on the platform? This cannot be undone.")
     ]
@@ -185,3 +265,28 @@ def test_the_permalinks_open_the_comment_and_the_post(browser_page, live_server,
         expect(tab.value.locator("h1")).to_have_text("On Facebook")
         tab.value.close()
     expect(page).to_have_url(re.compile(rf"/c/{convo.pk}/$"))  # the inbox stays where it was
+
+
+def test_the_merge_page_finds_and_previews_and_cancel_merges_nothing(
+    browser_page, live_server, agent, testchat_channel
+):
+    mine = factories.make_conversation(testchat_channel, text="Parcel?", customer="Maria Tamm")
+    other = factories.make_conversation(testchat_channel, text="Still?", customer="Maria T.")
+    page = browser_page(agent)
+    open_conversation(page, live_server, mine)
+    page.get_by_role("link", name="Merge with another customer…").click()
+    expect(page.locator("main h1")).to_have_text("Merge Maria Tamm with…")
+
+    page.fill("#merge-q", "Maria")
+    page.get_by_role("button", name="Find").click()
+    candidate = page.locator("a.candidate", has_text="Maria T.")
+    candidate.click()
+    expect(page.locator("#merge-preview")).to_contain_text("Maria T.")
+    page.locator("#merge-preview").get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(rf"/c/{mine.pk}/$"))
+    assert Conversation.objects.get(pk=other.pk).contact_id != mine.contact_id  # not merged
+
+    page.get_by_role("link", name="Merge with another customer…").click()
+    page.get_by_role("link", name="← Back to the conversation").click()
+    expect(page).to_have_url(re.compile(rf"/c/{mine.pk}/$"))
+    expect(page.locator("#pane")).to_have_attribute("data-conversation", str(mine.pk))

@@ -11,7 +11,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import RolePermissions, Team, User
+from audit.models import Entry
 from inbox.models import SavedReply, Tag
+from kb.models import Article
 from rules.models import BusinessHours, Rule, SlaPolicy
 from tests.support import factories
 
@@ -226,6 +228,39 @@ def test_roles_save_who_may_delete_on_the_platform(browser_page, live_server, ad
     assert RolePermissions.objects.get(role="manager").may_delete_platform_items is (not was)
 
 
+def test_send_again_mails_a_new_invitation_link(browser_page, live_server, admin_user, mailoutbox):
+    liis = User(username="liis", first_name="Liis", email="liis@example.com")
+    liis.set_unusable_password()
+    liis.save()
+    page = browser_page(admin_user)
+    page.goto(live_server.url + "/settings/people/")
+    row = page.locator(f"#person-{liis.pk}")
+    expect(row.locator(".person-state")).to_have_text("invited")
+    row.get_by_role("button", name="Send again").click()
+    expect(page.locator(".flash")).to_have_text("Sent the invitation to liis@example.com again.")
+    [mail] = mailoutbox
+    assert mail.to == ["liis@example.com"] and "/invite/" in mail.body
+
+
+def test_the_audit_log_pages_to_older_entries_and_back(browser_page, live_server, admin_user):
+    Entry.objects.bulk_create(
+        Entry(actor_name="Maria", verb="changed", target_type="tag", target_name=f"Tag {n}")
+        for n in range(101)
+    )
+    page = browser_page(admin_user)
+    older = Entry.objects.count() - 100  # with what the log-in and fixtures recorded
+    page.goto(live_server.url + "/settings/audit/")
+    entries = page.locator("#entries")
+    expect(entries).to_contain_text("Page 1 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(100)
+    entries.get_by_role("link", name="Older").click()
+    expect(entries).to_contain_text("Page 2 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(older)
+    entries.get_by_role("link", name="Newer").click()
+    expect(entries).to_contain_text("Page 1 of 2")
+    expect(entries.locator("tr.entry")).to_have_count(100)
+
+
 # ---- rules ---------------------------------------------------------------------------------
 
 
@@ -259,7 +294,10 @@ def test_rules_are_switched_reordered_and_deleted_from_the_list(browser_page, li
     expect(page.locator("#rules tbody tr").first).to_contain_text("First")
     assert _order(page) == ["First", "Second"]
 
-    page.locator(f"#rule-{first.pk}").get_by_role("button", name="Delete").click()
+    page.locator(f"#rule-{first.pk}").get_by_role("link", name="Delete").click()
+    expect(page.locator("main h1")).to_have_text("Delete the rule “First”?")
+    page.locator("#confirm-delete").get_by_role("button").click()
+    expect(page.locator(".flash")).to_have_text("Deleted the rule “First”.")
     expect(page.locator(f"#rule-{first.pk}")).to_have_count(0)
     assert _order(page) == ["Second"]
     assert not Rule.objects.filter(pk=first.pk).exists()
@@ -336,7 +374,7 @@ def test_the_rule_editor_adds_and_removes_rows_previews_and_tests(
 # ---- SLA policies and business hours -------------------------------------------------------
 
 
-def test_an_sla_policy_and_business_hours_are_deleted_from_their_lists(
+def test_an_sla_policy_and_business_hours_are_edited_from_their_lists(
     browser_page, live_server, manager
 ):
     team = Team.objects.create(name="Billing")
@@ -351,20 +389,113 @@ def test_an_sla_policy_and_business_hours_are_deleted_from_their_lists(
     page.locator("main").get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_have_text("Saved the business hours Tartu desk (UTC).")
     assert BusinessHours.objects.get(pk=hours.pk).name == "Tartu desk"
-    page.locator("#business-hours tr", has_text="Tartu desk").get_by_role(
-        "button", name="Delete"
-    ).click()
-    expect(page.locator(".flash")).to_have_text("Deleted the business hours Tartu desk (UTC).")
-    assert not BusinessHours.objects.exists()
 
     page.goto(live_server.url + "/rules/sla/")
     page.locator("#sla-policies").get_by_role("link", name="Standard").click()
     expect(page).to_have_url(live_server.url + f"/rules/sla/{sla.pk}/")
     expect(page.locator("input[name=first_response_minutes]")).to_have_value("90")
-    page.goto(live_server.url + "/rules/sla/")
-    page.locator("#sla-policies tr", has_text="Standard").get_by_role(
-        "button", name="Delete"
-    ).click()
-    expect(page.locator(".flash")).to_have_text("Deleted the SLA policy Standard.")
-    expect(page.locator("#sla-policies")).not_to_contain_text("Standard")
-    assert not SlaPolicy.objects.exists()
+
+
+# ---- deleting from a settings list asks first ----------------------------------------------
+
+
+def _a_rule():
+    rule = Rule.objects.create(name="Close thanks", actions=[{"type": "close"}])
+    return rule, "/rules/", f"#rule-{rule.pk}", "the rule “Close thanks”"
+
+
+def _an_sla_policy():
+    policy = SlaPolicy.objects.create(name="Standard")
+    return policy, "/rules/sla/", f"#sla-policy-{policy.pk}", "the SLA policy Standard"
+
+
+def _business_hours():
+    hours = BusinessHours.objects.create(name="Tallinn desk")
+    return (
+        hours,
+        "/rules/hours/",
+        f"#business-hours-{hours.pk}",
+        "the business hours Tallinn desk (UTC)",
+    )
+
+
+def _an_article():
+    article = Article.objects.create(title="Returns", slug="returns", body="Send it back.")
+    return article, "/settings/articles/", f"#article-{article.pk}", "Returns"
+
+
+DELETABLE = {
+    "rule": _a_rule,
+    "sla_policy": _an_sla_policy,
+    "business_hours": _business_hours,
+    "article": _an_article,
+}
+
+
+@pytest.mark.parametrize("kind", DELETABLE)
+def test_delete_on_a_settings_list_asks_and_cancel_keeps_it(
+    browser_page, live_server, manager, kind
+):
+    obj, path, row, named = DELETABLE[kind]()
+    page = browser_page(manager)
+    page.goto(live_server.url + path)
+
+    page.locator(row).get_by_role("link", name="Delete").click()
+    expect(page.locator("main h1")).to_have_text(f"Delete {named}?")
+    assert type(obj).objects.filter(pk=obj.pk).exists()  # asking deleted nothing
+    page.locator("#confirm-delete").get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(live_server.url + path)
+    expect(page.locator(row)).to_have_count(1)
+
+    page.locator(row).get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name=f"Delete {named}").click()
+    expect(page).to_have_url(live_server.url + path)
+    expect(page.locator(".flash")).to_have_text(f"Deleted {named}.")
+    expect(page.locator(row)).to_have_count(0)
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+    assert page.dialogs == []  # no confirm() dialog: the confirmation is the page
+
+
+# ---- deactivating a person asks first, and Reactivate undoes it ----------------------------
+
+
+def _logs_in(chromium, live_server, username: str) -> bool:
+    """Whether the login form lets `username` in, in a browser of their own."""
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", factories.PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector(".topbar .me, main.login p.error")
+        return page.locator(".topbar .me").count() == 1
+    finally:
+        context.close()
+
+
+def test_an_admin_deactivates_a_person_after_confirming_and_reactivates_them(
+    browser_page, chromium, live_server, admin_user
+):
+    kati = factories.make_user("kati", first_name="Kati")
+    page = browser_page(admin_user)
+    page.goto(live_server.url + "/settings/people/")
+    row = page.locator(f"#person-{kati.pk}")
+
+    row.get_by_role("link", name="Deactivate").click()
+    expect(page.locator("main h1")).to_have_text("Deactivate Kati?")
+    expect(page.locator("main")).to_contain_text("Kati can no longer log in")
+    page.locator("#confirm-deactivate").get_by_role("link", name="Cancel").click()
+    expect(row.locator(".person-state")).to_have_text("active")
+    assert User.objects.get(pk=kati.pk).is_active
+
+    row.get_by_role("link", name="Deactivate").click()
+    page.get_by_role("button", name="Deactivate Kati").click()
+    expect(page.locator(".flash")).to_have_text("Kati is deactivated.")
+    expect(row.locator(".person-state")).to_have_text("deactivated")
+    assert not _logs_in(chromium, live_server, "kati")
+
+    row.get_by_role("button", name="Reactivate").click()
+    expect(page.locator(".flash")).to_have_text("Kati is active.")
+    expect(row.locator(".person-state")).to_have_text("active")
+    assert _logs_in(chromium, live_server, "kati")

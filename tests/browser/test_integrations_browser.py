@@ -1,6 +1,6 @@
 """The integration pages, clicked through in headless Debian chromium (issue 14): an agent's
-API tokens (created, shown once, used, revoked), a manager's webhook (added, a delivery seen
-and redelivered, disabled and enabled, deleted), the Slack connection (an incoming webhook,
+API tokens (created, shown once, used, revoked after confirming), a manager's webhook (added, a
+delivery seen and redelivered, disabled and enabled, deleted after confirming), the Slack connection (an incoming webhook,
 then a bot token, each with a test message), and help articles (a draft, published, read at
 /help/<slug>/, deleted). Every button and link on those pages is clicked by one of these.
 """
@@ -67,7 +67,14 @@ def test_an_agent_creates_an_api_token_sees_it_once_uses_it_and_revokes_it(
     expect(row).to_have_count(1)
     expect(row).to_contain_text(raw[:8])
 
-    row.locator("button:has-text('Revoke')").click()
+    # Revoke asks first: Cancel keeps the token working, the confirmation revokes it.
+    row.get_by_role("link", name="Revoke").click()
+    expect(page.locator("main h1")).to_have_text("Revoke the token shop sync?")
+    page.locator("#confirm-revoke").get_by_role("link", name="Cancel").click()
+    answer = requests.get(api, headers={"Authorization": f"Bearer {raw}"}, timeout=10)
+    assert answer.status_code == 200
+    page.locator("tr", has_text="shop sync").get_by_role("link", name="Revoke").click()
+    page.get_by_role("button", name="Revoke the token shop sync").click()
     expect(page.locator("text=Revoked shop sync.")).to_be_visible()
     expect(page.locator("tr", has_text="shop sync")).to_contain_text("revoked")
     answer = requests.get(api, headers={"Authorization": f"Bearer {raw}"}, timeout=10)
@@ -115,7 +122,13 @@ def test_a_manager_adds_a_webhook_sees_a_delivery_redelivers_it_and_toggles_it(
         page.click("nav >> text=Webhooks")
         expect(page.locator("table.manage")).to_contain_text("enabled")
         page.click(f"text={receiver.url}/hook")  # the list's link to the webhook
-        page.click("button:has-text('Delete')")
+        # Delete asks first, saying what goes; Cancel returns to the webhook, kept.
+        page.locator("main").get_by_role("link", name="Delete").click()
+        expect(page.locator("main")).to_contain_text("the record of its 1 delivery go with it")
+        page.locator("#confirm-delete").get_by_role("link", name="Cancel").click()
+        expect(page.locator("main h1")).to_have_text(receiver.url + "/hook")
+        page.locator("main").get_by_role("link", name="Delete").click()
+        page.locator("#confirm-delete").get_by_role("button").click()
         expect(page.locator("text=Webhook deleted.")).to_be_visible()
         expect(page.locator("table.manage")).to_contain_text("None yet.")
 
@@ -199,6 +212,8 @@ def test_a_manager_writes_a_draft_publishes_it_and_reads_it_at_its_address(
     page.click("#articles >> text=/help/returns/")  # the address column's link
     expect(page.locator("h1")).to_have_text("Returns")
     page.go_back()
-    page.locator("#articles tr", has_text="Returns").locator("button:has-text('Delete')").click()
+    page.locator("#articles tr", has_text="Returns").locator("a:has-text('Delete')").click()
+    expect(page.locator("main")).to_contain_text("/help/returns/, stops working")
+    page.click("#confirm-delete button:has-text('Delete Returns')")
     expect(page.locator("text=Deleted Returns.")).to_be_visible()
     expect(page.locator("#articles")).to_contain_text("No article yet.")

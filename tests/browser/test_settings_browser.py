@@ -127,7 +127,8 @@ def rule_with_a_deactivated_agent_is_refused(
     jack = factories.make_user("jack", first_name="Jack")
     admin = browser_page(admin_user)
     admin.goto(live_server.url + "/settings/people/")
-    admin.click(f"#person-{jack.pk} button:has-text('Deactivate')")
+    admin.click(f"#person-{jack.pk} a:has-text('Deactivate')")
+    admin.click("#confirm-deactivate button:has-text('Deactivate Jack')")
     admin.wait_for_selector("text=Jack is deactivated")
     admin.context.close()
 

@@ -49,6 +49,10 @@ CONTROLS: dict[str, list[str]] = {
     "inbox-list | link | Mention": [_kinds],
     "inbox-list | link | Search match": [_kinds],
     "inbox-list | link | Visitor post": [_kinds],
+    "inbox-list | link | Load more": [
+        JOURNEYS + "test_load_more_pages_past_a_hundred_rows",
+        JOURNEYS + "test_load_more_in_search_results_and_in_a_folder",
+    ],
     "inbox-list | link | post group": [INBOX + "test_bulk_close_a_posts_comments"],
     "inbox-list | link | View post": [C_INBOX + "test_view_post_opens_the_post_on_the_platform"],
     "inbox-list | button | Close all": [INBOX + "test_bulk_close_a_posts_comments"],

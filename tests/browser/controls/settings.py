@@ -7,7 +7,11 @@ PAGES = {
     "accounts:settings",
     "accounts:people",
     "accounts:person_edit",
+    "accounts:person_deactivate",
+    "api:tokens",
+    "api:revoke",
     "accounts:roles",
+    "audit:log",
     "accounts:tags",
     "accounts:tags_edit",
     "accounts:tags_delete",
@@ -20,18 +24,24 @@ PAGES = {
     "rules:list",
     "rules:new",
     "rules:edit",
+    "rules:delete",
     "rules:sla_policies",
     "rules:sla_policy_new",
     "rules:sla_policy_edit",
+    "rules:sla_policy_delete",
     "rules:business_hours",
     "rules:business_hours_new",
     "rules:business_hours_edit",
+    "rules:business_hours_delete",
     "kb:articles",
     "kb:article_new",
     "kb:article_edit",
+    "kb:article_delete",
     "slack:settings",
     "channels_tw:searches",
     "webhooks_out:list",
+    "webhooks_out:detail",
+    "webhooks_out:delete",
     "inbox:channels",
     "inbox:kept_events",
 }
@@ -44,9 +54,27 @@ _article = INTEGRATIONS + "test_a_manager_writes_a_draft_publishes_it_and_reads_
 _rules = C_SETTINGS + "test_rules_are_switched_reordered_and_deleted_from_the_list"
 _editor = C_SETTINGS + "test_the_rule_editor_adds_and_removes_rows_previews_and_tests"
 _back = C_SETTINGS + "test_each_back_link_returns_to_its_list"
-_delete_sla_hours = (
-    C_SETTINGS + "test_an_sla_policy_and_business_hours_are_deleted_from_their_lists"
+_audit_pages = C_SETTINGS + "test_the_audit_log_pages_to_older_entries_and_back"
+_kept = KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
+_kept_pages = KEPT + "test_staff_pages_back_through_many_kept_events_and_reach_the_django_admin"
+_edit_sla_hours = C_SETTINGS + "test_an_sla_policy_and_business_hours_are_edited_from_their_lists"
+_deactivate = (
+    C_SETTINGS + "test_an_admin_deactivates_a_person_after_confirming_and_reactivates_them"
 )
+_tokens = INTEGRATIONS + "test_an_agent_creates_an_api_token_sees_it_once_uses_it_and_revokes_it"
+_webhook = (
+    INTEGRATIONS + "test_a_manager_adds_a_webhook_sees_a_delivery_redelivers_it_and_toggles_it"
+)
+
+
+def _deletable(kind: str, listed: str, confirm: str, *also: str) -> dict[str, list[str]]:
+    """A list's Delete link, and its confirmation page's Delete and Cancel."""
+    test = [C_SETTINGS + f"test_delete_on_a_settings_list_asks_and_cancel_keeps_it[{kind}]"]
+    return {
+        f"{listed} | link | Delete": test + list(also),
+        f"{confirm} | button | Delete (confirm)": test + list(also),
+        f"{confirm} | link | Cancel": test,
+    }
 
 
 def _managed(kind: str) -> dict[str, list[str]]:
@@ -93,10 +121,23 @@ CONTROLS: dict[str, list[str]] = {
         INTEGRATIONS + "test_an_agent_creates_an_api_token_sees_it_once_uses_it_and_revokes_it"
     ],
     "accounts:people | button | Send the invitation": [_invite],
-    "accounts:people | button | Deactivate": [_refused],
+    "accounts:people | link | Deactivate": [_deactivate, _refused],
+    "accounts:people | button | Reactivate": [_deactivate],
+    "accounts:people | button | Send again": [
+        C_SETTINGS + "test_send_again_mails_a_new_invitation_link"
+    ],
+    "accounts:person_deactivate | button | Deactivate (confirm)": [_deactivate, _refused],
+    "accounts:person_deactivate | link | Cancel": [_deactivate],
+    "api:tokens | button | Create token": [_tokens],
+    "api:tokens | link | Revoke": [_tokens],
+    "api:revoke | button | Revoke (confirm)": [_tokens],
+    "api:revoke | link | Cancel": [_tokens],
+    "api:tokens | link | REST API": [_tokens],
     "accounts:people | link | edit row": [C_SETTINGS + "test_an_admin_edits_a_person"],
     "accounts:person_edit | button | Save": [C_SETTINGS + "test_an_admin_edits_a_person"],
     "accounts:person_edit | link | ← People": [_back],
+    "audit:log | link | Older": [_audit_pages],
+    "audit:log | link | Newer": [_audit_pages],
     "accounts:roles | button | Save": [
         C_SETTINGS + "test_roles_save_who_may_delete_on_the_platform"
     ],
@@ -112,7 +153,7 @@ CONTROLS: dict[str, list[str]] = {
     "rules:list | button | On/Off": [_rules],
     "rules:list | button | Move up": [_rules],
     "rules:list | button | Move down": [_rules],
-    "rules:list | button | Delete": [_rules],
+    **_deletable("rule", "rules:list", "rules:delete", _rules),
     "rules:new | button | + Group": [_refused],
     "rules:new | button | + Condition": [_refused],
     "rules:new | button | + Action": [_editor],
@@ -133,29 +174,37 @@ CONTROLS: dict[str, list[str]] = {
     "rules:edit | link | ← All rules": [_back],
     # SLA policies and business hours
     "rules:sla_policies | link | New SLA policy": [_hours_sla],
-    "rules:sla_policies | link | edit row": [_delete_sla_hours],
-    "rules:sla_policies | button | Delete": [_delete_sla_hours],
+    "rules:sla_policies | link | edit row": [_edit_sla_hours],
+    **_deletable("sla_policy", "rules:sla_policies", "rules:sla_policy_delete"),
     "rules:sla_policy_new | button | Save": [_hours_sla],
     "rules:sla_policy_new | link | ← SLA policies": [_back],
     "rules:sla_policy_edit | button | Save": [_hours_sla],
     "rules:sla_policy_edit | link | ← SLA policies": [_back],
     "rules:business_hours | link | New business hours": [_hours_sla],
-    "rules:business_hours | link | edit row": [_delete_sla_hours],
-    "rules:business_hours | button | Delete": [_delete_sla_hours],
+    "rules:business_hours | link | edit row": [_edit_sla_hours],
+    **_deletable("business_hours", "rules:business_hours", "rules:business_hours_delete"),
     "rules:business_hours_new | button | Save": [_hours_sla],
     "rules:business_hours_new | link | ← Business hours": [_back],
-    "rules:business_hours_edit | button | Save": [_delete_sla_hours],
+    "rules:business_hours_edit | button | Save": [_edit_sla_hours],
     "rules:business_hours_edit | link | ← Business hours": [_back],
     # Help articles, Slack, X searches, webhooks
     "kb:articles | link | New article": [_article],
     "kb:articles | link | edit row": [_article],
     "kb:articles | link | article address": [_article],
-    "kb:articles | button | Delete": [_article],
+    **_deletable("article", "kb:articles", "kb:article_delete", _article),
     "kb:article_new | button | Save": [_article],
     "kb:article_new | link | Back": [_back],
     "kb:article_edit | button | Save": [_article],
     "kb:article_edit | link | Preview": [_article],
     "kb:article_edit | link | Back": [_article],
+    "slack:settings | link | posted conversation": [
+        INTEGRATIONS
+        + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
+    ],
+    "slack:settings | button | Send a test message": [
+        INTEGRATIONS
+        + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
+    ],
     "slack:settings | button | Save": [
         INTEGRATIONS
         + "test_a_manager_connects_slack_by_webhook_then_by_bot_and_sends_test_messages"
@@ -163,9 +212,14 @@ CONTROLS: dict[str, list[str]] = {
     "channels_tw:searches | button | Save searches": [
         SETTINGS + "test_x_searches_show_the_query_while_typing"
     ],
-    "webhooks_out:list | button | Add": [
-        INTEGRATIONS + "test_a_manager_adds_a_webhook_sees_a_delivery_redelivers_it_and_toggles_it"
-    ],
+    "webhooks_out:list | button | Add": [_webhook],
+    "webhooks_out:list | link | edit row": [_webhook],
+    "webhooks_out:detail | button | Redeliver": [_webhook],
+    "webhooks_out:detail | button | Disable": [_webhook],
+    "webhooks_out:detail | button | Enable": [_webhook],
+    "webhooks_out:detail | link | Delete": [_webhook],
+    "webhooks_out:delete | button | Delete (confirm)": [_webhook],
+    "webhooks_out:delete | link | Cancel": [_webhook],
     # Channels and their kept events
     "inbox:channels | link | Connect Facebook Page": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
@@ -173,9 +227,19 @@ CONTROLS: dict[str, list[str]] = {
     "inbox:channels | link | Connect X": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
     ],
+    "inbox:channels | link | Reconnect": [
+        OAUTH
+        + "test_admin_reconnects_an_expired_page_on_the_standin_login_and_held_replies_go_out",
+        OAUTH
+        + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere",
+    ],
     "inbox:channels | link | Edit searches": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
     ],
+    "inbox:channels | link | kept failed": [_kept],
+    "inbox:channels | link | kept poisoned": [_kept_pages],
+    "inbox:kept_events | button | Process again": [_kept],
+    "inbox:kept_events | link | Older": [_kept_pages],
     "inbox:kept_events | link | all": [
         KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
     ],
