@@ -165,6 +165,15 @@ def test_normalize_keeps_cyrillic_and_cjk():
     assert normalize("hasn’t") == "hasnt"
 
 
+def test_traditional_chinese_reads_like_the_simplified_training_text():
+    # The training text is simplified; a Hong Kong or Taiwan customer writes 這/請問/嗎.
+    assert normalize("請問這件還有XL嗎？") == normalize("请问这件还有XL吗？") == "请问这件还有xl吗?"
+    traditional = classify("包裹兩個星期了還沒到，客服也不回應", "zh")
+    simplified = classify("包裹两个星期了还没到，客服也不回应", "zh")
+    assert traditional.intent == simplified.intent == Intent.COMPLAINT
+    assert traditional.confidence == pytest.approx(simplified.confidence)
+
+
 def test_classification_explains(lexicon):
     result = lexicon.explain("Still waiting for my refund, really disappointed", "en")
     assert isinstance(result, Classification)
