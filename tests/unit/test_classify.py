@@ -29,8 +29,8 @@ from rules.train_intent import TRAIN_PATH, language_neutral, language_rows, load
 # set when they were written (see the table in rules/CLASSIFIER.md).  The dev split was
 # never fitted on, so a drop below them means the model file or the features regressed.
 # The lead scores the unseen evaluation sets separately; these tests never read them.
-DEV_MACRO_F1_FLOOR = 0.82
-DEV_RECALL_FLOOR = 0.70
+DEV_MACRO_F1_FLOOR = 0.83
+DEV_RECALL_FLOOR = 0.72
 DEV_LANGUAGE_ACCURACY_FLOOR = 0.96
 
 
@@ -431,8 +431,8 @@ def test_the_english_prior_does_not_override_a_sure_vote(monkeypatch):
 
 
 # Floors a little below the shipped files' score on the dev set (intent_data/dev), which
-# no fit has seen, not even --all (CLASSIFIER.md, third round).
-DEV_SET_MACRO_F1_FLOOR = 0.83
+# no fit has seen, not even --all (CLASSIFIER.md, fourth round: 0.871).
+DEV_SET_MACRO_F1_FLOOR = 0.85
 DEV_SET_LANGUAGE_ACCURACY_FLOOR = 0.975
 
 
