@@ -149,12 +149,24 @@ def normalize(text: str) -> str:
             out.append(d)
     s = "".join(out).replace("ё", "е")
     s = _APOSTROPHES.sub("", s)  # "hasn't" -> "hasnt", "iPhone'i" -> "iphonei"
-    # fold the ideographic punctuation NFKD leaves alone
-    return s.translate(_CJK_PUNCT)
+    # fold the ideographic punctuation NFKD leaves alone, and traditional Chinese
+    # characters to simplified ones: the training text is simplified ("這也太扯了" reads
+    # as "这也太扯了")
+    return s.translate(_CJK_FOLD)
+
+
+def _traditional_to_simplified() -> dict[int, str]:
+    lines = [
+        line
+        for line in (MODEL_DIR / "hanzi_t2s.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    traditional, simplified = lines
+    return {ord(t): s for t, s in zip(traditional, simplified, strict=True)}
 
 
 _APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u02bc](?=\w)")
-_CJK_PUNCT = str.maketrans({"。": ".", "、": ",", "！": "!", "？": "?", "，": ","})
+_CJK_PUNCT = {ord(k): v for k, v in {"。": ".", "、": ",", "！": "!", "？": "?", "，": ","}.items()}
 
 
 # --------------------------------------------------------------------------
@@ -178,6 +190,7 @@ DETECTOR_LANGUAGES: tuple[str, ...] = ("en", "ru", "et", "de", "es", "zh")
 MODEL_DIR = Path(__file__).resolve().parent / "intent_data"
 LANGUAGE_MODEL_PATH = MODEL_DIR / "language.npz"
 INTENT_MODEL_PATH = MODEL_DIR / "intent.npz"
+_CJK_FOLD = _CJK_PUNCT | _traditional_to_simplified()
 
 # Below this probability the detector says "" (unknown) rather than guess.
 LANGUAGE_MIN_PROBABILITY = 0.35

@@ -29,8 +29,8 @@ from rules.train_intent import TRAIN_PATH, language_neutral, language_rows, load
 # set when they were written (see the table in rules/CLASSIFIER.md).  The dev split was
 # never fitted on, so a drop below them means the model file or the features regressed.
 # The lead scores the unseen evaluation sets separately; these tests never read them.
-DEV_MACRO_F1_FLOOR = 0.82
-DEV_RECALL_FLOOR = 0.70
+DEV_MACRO_F1_FLOOR = 0.83
+DEV_RECALL_FLOOR = 0.72
 DEV_LANGUAGE_ACCURACY_FLOOR = 0.96
 
 
@@ -163,6 +163,15 @@ def test_normalize_keeps_cyrillic_and_cjk():
     assert normalize("Йогурт Ёлка") == "йогурт елка"  # й kept, ё folded to е
     assert normalize("请问？") == "请问?"
     assert normalize("hasn’t") == "hasnt"
+
+
+def test_traditional_chinese_reads_like_the_simplified_training_text():
+    # The training text is simplified; a Hong Kong or Taiwan customer writes 這/請問/嗎.
+    assert normalize("請問這件還有XL嗎？") == normalize("请问这件还有XL吗？") == "请问这件还有xl吗?"
+    traditional = classify("包裹兩個星期了還沒到，客服也不回應", "zh")
+    simplified = classify("包裹两个星期了还没到，客服也不回应", "zh")
+    assert traditional.intent == simplified.intent == Intent.COMPLAINT
+    assert traditional.confidence == pytest.approx(simplified.confidence)
 
 
 def test_classification_explains(lexicon):
@@ -422,8 +431,8 @@ def test_the_english_prior_does_not_override_a_sure_vote(monkeypatch):
 
 
 # Floors a little below the shipped files' score on the dev set (intent_data/dev), which
-# no fit has seen, not even --all (CLASSIFIER.md, third round).
-DEV_SET_MACRO_F1_FLOOR = 0.83
+# no fit has seen, not even --all (CLASSIFIER.md, fourth round: 0.871).
+DEV_SET_MACRO_F1_FLOOR = 0.85
 DEV_SET_LANGUAGE_ACCURACY_FLOOR = 0.975
 
 
