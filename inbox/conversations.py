@@ -343,13 +343,54 @@ def wake_snoozed(now: datetime | None = None) -> int:
 def conversation_mark_spam(
     *, conversation: Conversation, spam: bool = True, actor=None, rule_name: str = ""
 ) -> None:
+    """Spam is closed with it; "Not spam" undoes that close (the conversation is back where
+    it was, waiting for an answer) unless someone changed its state since."""
     Conversation.objects.filter(pk=conversation.pk).update(is_spam=spam)
     conversation.is_spam = spam
     _audit(
         conversation, "marked_spam" if spam else "unmarked_spam", actor=actor, rule_name=rule_name
     )
     if spam and conversation.state != ConversationState.CLOSED:
-        _set_state(conversation, ConversationState.CLOSED, actor=actor, rule_name=rule_name)
+        _set_state(
+            conversation,
+            ConversationState.CLOSED,
+            actor=actor,
+            rule_name=rule_name,
+            reason=SPAM_CLOSE,
+        )
+    elif (
+        not spam
+        and conversation.state == ConversationState.CLOSED
+        and _closed_as_spam(conversation)
+    ):
+        _set_state(
+            conversation,
+            ConversationState.OPEN,
+            actor=actor,
+            rule_name=rule_name,
+            reason="not spam",
+        )
+
+
+SPAM_CLOSE = "marked as spam"
+
+
+def _closed_as_spam(conversation: Conversation) -> bool:
+    """Whether the conversation's last change of state was the close marking it spam made."""
+    last = (
+        AuditEvent.objects.filter(
+            conversation=conversation,
+            verb__in=[
+                *ConversationState.values,
+                *(f"{state}_again" for state in ConversationState.values),
+                "reopened",  # a customer wrote again (ingest)
+            ],
+        )
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return bool(last) and last.get("reason") == SPAM_CLOSE
 
 
 # ---- routing -------------------------------------------------------------------------------
