@@ -390,7 +390,7 @@ def _closed_as_spam(conversation: Conversation) -> bool:
         .values_list("data", flat=True)
         .first()
     )
-    return bool(last) and last.get("reason") == SPAM_CLOSE
+    return last is not None and last.get("reason") == SPAM_CLOSE
 
 
 # ---- routing -------------------------------------------------------------------------------
