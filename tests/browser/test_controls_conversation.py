@@ -110,15 +110,16 @@ def test_spam_moves_it_to_the_spam_folder_and_not_spam_out_of_it(
     page.locator("#folders a.folder[data-folder=spam]").click()
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
 
-    # A mistake: Not spam takes it out of Spam. Marking it spam closed it, and it stays
-    # closed (Reopen is there for that): it is listed under Closed.
+    # A mistake: Not spam takes it out of Spam and undoes the close that marking it spam
+    # made: it is waiting for an answer in Open again.
     header.get_by_role("button", name="Not spam").click()
     expect(header.get_by_role("button", name="Spam", exact=True)).to_be_visible()
     expect(header.locator(".badge.danger")).to_have_count(0)
+    expect(header.locator(".state")).to_have_text("Open")
     assert not Conversation.objects.get(pk=convo.pk).is_spam
     page.goto(live_server.url + "/?folder=spam")
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
-    page.goto(live_server.url + "/?folder=closed")
+    page.goto(live_server.url + "/?folder=open")
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(1)
 
 
