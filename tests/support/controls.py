@@ -46,6 +46,9 @@ GROUPS: list[tuple[str, str]] = [
     ("table.manage td a[href^='/c/']", "posted conversation"),
     ("#confirm-merge", "Merge (confirm)"),
     ("#side .past a", "past conversation"),
+    ("#conditions button[aria-label^='Remove group']", "Remove group"),
+    ("#conditions button[aria-label^='Remove condition']", "Remove condition"),
+    ("#actions button[aria-label^='Remove action']", "Remove action"),
     ("#rules td.order button", "{title}"),
     ("#rules button[aria-pressed]", "On/Off"),
     ("#rules tbody td:nth-child(2) a", "edit row"),
@@ -197,6 +200,19 @@ def seed(*, agent, manager, admin) -> dict:
         Rule.objects.create(name=name, position=n, actions=[{"type": "close"}])
         for n, name in enumerate(["First rule", "Second rule"])
     ]
+    # A group inside the conditions: its editor shows "Remove group" and nested conditions.
+    rules[0].conditions = {
+        "all": [
+            {"type": "text_contains_any", "value": ["pay"]},
+            {
+                "any": [
+                    {"type": "text_contains_any", "value": ["refund"]},
+                    {"type": "text_contains_any", "value": ["zipper"]},
+                ]
+            },
+        ]
+    }
+    rules[0].save(update_fields=["conditions"])
     sla = SlaPolicy.objects.create(name="Standard")
     hours = BusinessHours.objects.create(name="Tallinn desk", team=team)
     article = Article.objects.create(title="Returns", slug="returns", body="Send it back.")
