@@ -10,11 +10,10 @@ within each window's limit (inbox/budgets.py keeps the budget in the channel's r
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from inbox import outbox
@@ -29,7 +28,7 @@ from inbox.models import (
 from inbox.tasks import poll_due_channels
 from switchboard.standin_server import served
 from tests.support import factories
-from tests.support.worker import celery_worker, queueing_for_real, wait_until
+from tests.support.worker import celery_worker, queueing_for_real, shared_broker_url, wait_until
 from tests.support.x import KADRI, LIN, MARINA, make_x_channel, seeded_standin
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -37,9 +36,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def broker_url():
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("worker processes share PostgreSQL and Redis (CI)")
-    return os.environ["REDIS_URL"]
+    return shared_broker_url("worker processes")
 
 
 def count_requests(app) -> list[dict]:
