@@ -25,6 +25,7 @@ from inbox.models import (
     Message,
     OutboundAction,
 )
+from tests.support.facebook import graph_throttles_lift
 from tests.support.instagram import (
     wait_for,
 )
@@ -51,6 +52,7 @@ def incoming_dm(standin, text="Hallo! Ist die Jacke wasserdicht?"):
 def time_passes() -> None:
     """What the clock and the beat sweep would do: due actions and events run again."""
     past = timezone.now() - timedelta(seconds=1)
+    graph_throttles_lift()
     OutboundAction.objects.exclude(not_before=None).update(not_before=past)
     InboundEvent.objects.exclude(next_attempt_at=None).update(next_attempt_at=past)
     for action_id in outbox.actions_due_for_sweep():
