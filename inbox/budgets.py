@@ -79,6 +79,10 @@ def spend(
     transaction: it locks the channel's row until its own transaction ends.
     """
     now = timezone.now().timestamp()
+    if not probe_unknown and current(channel_id, endpoint) is None:
+        # Nothing reported: one plain read, no lock. A throttle recorded meanwhile finds
+        # this call on its way, as it finds the calls already sent.
+        return None
     with transaction.atomic():
         rate_limits = _locked(channel_id)
         if rate_limits is None:
@@ -119,6 +123,8 @@ def answered_without_budget(channel_id: int, endpoint: str) -> None:
     """An answer that reports no budget ends its probe at once (none will teach one), and
     with it a budget past its reset: it was the window the probe found over."""
     now = timezone.now().timestamp()
+    if "probe_until" not in (_stored(channel_id, endpoint) or {}):
+        return  # no probe to end (a probe's marker is set, committed, before its call)
     with transaction.atomic():
         rate_limits = _locked(channel_id)
         if rate_limits is None:
@@ -133,10 +139,16 @@ def answered_without_budget(channel_id: int, endpoint: str) -> None:
             Channel.objects.filter(pk=channel_id).update(rate_limits=rate_limits)
 
 
-def current(channel_id: int, endpoint: str) -> dict[str, Any] | None:
-    """The channel's shared budget of `endpoint`, as last reported and spent since."""
+def _stored(channel_id: int, endpoint: str) -> dict[str, Any] | None:
+    """What the channel's row holds for `endpoint` (a budget, a probe, figures), unlocked."""
     rate_limits = (
         Channel.objects.filter(pk=channel_id).values_list("rate_limits", flat=True).first()
     )
-    budget = (rate_limits or {}).get(endpoint)
+    value = (rate_limits or {}).get(endpoint)
+    return value if isinstance(value, dict) else None
+
+
+def current(channel_id: int, endpoint: str) -> dict[str, Any] | None:
+    """The channel's shared budget of `endpoint`, as last reported and spent since."""
+    budget = _stored(channel_id, endpoint)
     return budget if is_budget(budget) else None
