@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import math
 import secrets
 import threading
 import time
@@ -25,7 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from meta.standin.core import GraphError, GraphStandinCore, check_appsecret_proof, not_found
+from meta.standin.core import (
+    GraphError,
+    GraphStandinCore,
+    check_appsecret_proof,
+    minutes_left,
+    not_found,
+)
 
 from . import login
 
@@ -174,12 +179,9 @@ class GraphStandin(GraphStandinCore):
         if page is None or page.id not in self.throttles:
             return None
         ends, minutes, code = self.throttles[page.id]
-        left = ends - self.clock()
-        if left <= 0:
+        if ends <= self.clock():
             return None
-        if float(minutes).is_integer():
-            return math.ceil(left / 60), code
-        return math.ceil(left * 100 / 60) / 100, code  # rounded up: never earlier than it ends
+        return minutes_left(ends, minutes, self.clock()), code
 
     def expire_token(self, page_id: str = PAGE_ID) -> None:
         """The Page token dies (password change, app removed): every call gets 190 until renewed."""

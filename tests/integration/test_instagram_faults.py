@@ -94,6 +94,26 @@ def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(ig_wired, 
     assert Message.objects.count() == 2
 
 
+def test_a_lasting_throttle_is_not_called_into_again_until_access_comes_back(ig_wired, agent):
+    standin, channel = ig_wired
+    comment, conversation = incoming_comment(standin)
+    standin.throttle(minutes=3)  # every call fails until then, as Meta documents
+
+    conversation_reply(conversation=conversation, text="Checking it now!", actor=agent)
+    action = OutboundAction.objects.get()
+    assert action.state == ActionState.QUEUED and "rate limited" in action.last_error
+    calls = len(standin.calls)
+    # Our retry is due (a sweep, another worker), Meta's throttle is not over: the channel's
+    # throttle, kept for every process, holds it without a call that would fail again.
+    OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
+    outbox.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == ActionState.QUEUED
+    assert action.not_before > timezone.now() + timedelta(minutes=2, seconds=50)
+    assert len(standin.calls) == calls
+    assert standin.account.posted_of("reply") == []
+
+
 def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(ig_wired, agent):
     standin, channel = ig_wired
     dm, conversation = incoming_dm(standin)
