@@ -62,7 +62,7 @@ def poll(channel: Channel) -> PollResult:
             events=events,
             cursors=cursors,
             retry_at=retry_at,
-            rate_limits={"graph": client.usage} if client.usage else {},
+            rate_limits={"graph_usage": client.usage} if client.usage else {},
         )
 
     try:

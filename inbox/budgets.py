@@ -12,6 +12,11 @@ probe and its answer teaches the new window; meanwhile the others wait for that 
 (`PROBE_SECONDS` at most, in case it never comes), so a throttle the probe meets is met
 once, not once per process. Answers to calls made with a known budget arrive in any order,
 which is why they are merged by keeping the lower `remaining`.
+
+A platform that reports no budget until it throttles (Meta's Graph reports percentages of a
+rolling window, and a throttle's end) spends with `probe_unknown=False`: calls go ahead
+while nothing is known, a throttle it reported holds every process until its end, and then
+one call probes as above.
 """
 
 from __future__ import annotations
@@ -62,15 +67,22 @@ def _locked(channel_id: int) -> dict[str, Any] | None:
     return None if rate_limits is None else dict(rate_limits)
 
 
-def spend(channel_id: int, endpoint: str, *, reserve: int = 0) -> datetime | None:
+def spend(
+    channel_id: int, endpoint: str, *, reserve: int = 0, probe_unknown: bool = True
+) -> datetime | None:
     """Take one call of `endpoint` from the channel's budget before making it.
 
     Returns a time instead when the caller must not call before then: the reset, when the
     budget, as last reported and spent since, has `reserve` calls or fewer left; or soon,
-    while another call probes an unknown budget. Call outside any long transaction: it
-    locks the channel's row until its own transaction ends.
+    while another call probes an unknown budget. With `probe_unknown=False` a budget never
+    reported lets every call go; one past its reset is still probed. Call outside any long
+    transaction: it locks the channel's row until its own transaction ends.
     """
     now = timezone.now().timestamp()
+    if not probe_unknown and current(channel_id, endpoint) is None:
+        # Nothing reported: one plain read, no lock. A throttle recorded meanwhile finds
+        # this call on its way, as it finds the calls already sent.
+        return None
     with transaction.atomic():
         rate_limits = _locked(channel_id)
         if rate_limits is None:
@@ -84,6 +96,8 @@ def spend(channel_id: int, endpoint: str, *, reserve: int = 0) -> datetime | Non
             if budget["remaining"] <= reserve:
                 return datetime.fromtimestamp(budget["reset"], UTC)
             rate_limits[endpoint] = {**budget, "remaining": budget["remaining"] - 1}
+        elif not probe_unknown and not is_budget(budget):
+            return None  # nothing reported: nothing to spend, no window to probe
         else:
             # Unknown: this call probes; its answer (`record`) replaces the marker.
             rate_limits[endpoint] = {**budget, "probe_until": now + PROBE_SECONDS}
@@ -106,7 +120,11 @@ def record(channel_id: int, reported: dict[str, Any]) -> None:
 
 
 def answered_without_budget(channel_id: int, endpoint: str) -> None:
-    """An answer that reports no budget ends its probe at once (none will teach one)."""
+    """An answer that reports no budget ends its probe at once (none will teach one), and
+    with it a budget past its reset: it was the window the probe found over."""
+    now = timezone.now().timestamp()
+    if "probe_until" not in (_stored(channel_id, endpoint) or {}):
+        return  # no probe to end (a probe's marker is set, committed, before its call)
     with transaction.atomic():
         rate_limits = _locked(channel_id)
         if rate_limits is None:
@@ -114,17 +132,23 @@ def answered_without_budget(channel_id: int, endpoint: str) -> None:
         budget = rate_limits.get(endpoint)
         if isinstance(budget, dict) and "probe_until" in budget:
             rest = {k: v for k, v in budget.items() if k != "probe_until"}
-            if rest:
+            if rest and not (is_budget(rest) and rest["reset"] <= now):
                 rate_limits[endpoint] = rest
             else:
                 del rate_limits[endpoint]
             Channel.objects.filter(pk=channel_id).update(rate_limits=rate_limits)
 
 
-def current(channel_id: int, endpoint: str) -> dict[str, Any] | None:
-    """The channel's shared budget of `endpoint`, as last reported and spent since."""
+def _stored(channel_id: int, endpoint: str) -> dict[str, Any] | None:
+    """What the channel's row holds for `endpoint` (a budget, a probe, figures), unlocked."""
     rate_limits = (
         Channel.objects.filter(pk=channel_id).values_list("rate_limits", flat=True).first()
     )
-    budget = (rate_limits or {}).get(endpoint)
+    value = (rate_limits or {}).get(endpoint)
+    return value if isinstance(value, dict) else None
+
+
+def current(channel_id: int, endpoint: str) -> dict[str, Any] | None:
+    """The channel's shared budget of `endpoint`, as last reported and spent since."""
+    budget = _stored(channel_id, endpoint)
     return budget if is_budget(budget) else None

@@ -62,38 +62,9 @@ def folder_nav(params: ListParams, counts: dict) -> FolderNav:
         for key, label in FOLDERS
         if key not in hidden or params.folder == key
     ]
-    tags = [
-        Link(
-            url=base + params.as_query(tag=pk, post=""),
-            label=name,
-            active=params.tag == pk,
-            count=at_least(n, counts),
-            key=pk,
-            extra=color,
-        )
-        for pk, name, color, n in counts["tags"]
-    ]
-    channels = [
-        Link(
-            url=base + params.as_query(channel=pk, post=""),
-            label=name,
-            active=params.channel == pk,
-            count=at_least(n, counts),
-            key=pk,
-            extra=kind,
-        )
-        for pk, name, kind, n in counts["channels"]
-    ]
-    teams = [
-        Link(
-            url=base + params.as_query(team=pk, post=""),
-            label=name,
-            active=params.team == pk,
-            count=at_least(n, counts),
-            key=pk,
-        )
-        for pk, name, n in counts["teams"]
-    ]
+    tags = _filter_links(base, params, "tag", counts["tags"], counts)
+    channels = _filter_links(base, params, "channel", counts["channels"], counts)
+    teams = _filter_links(base, params, "team", counts["teams"], counts)
     return FolderNav(
         folders=folders,
         tags=tags,
@@ -102,6 +73,24 @@ def folder_nav(params: ListParams, counts: dict) -> FolderNav:
         outbox=reverse("inbox:outbox"),
         posts=reverse("inbox:posts"),
     )
+
+
+def _filter_links(base: str, params: ListParams, field: str, rows, counts: dict) -> list[Link]:
+    """The links of the tag, channel or team folders (`field`): each adds its filter to the
+    current ones. A row is (id, name, [colour or kind,] count); teams have no extra."""
+    links = []
+    for pk, name, *extra, n in rows:
+        links.append(
+            Link(
+                url=base + params.as_query(**{field: pk, "post": ""}),
+                label=name,
+                active=getattr(params, field) == pk,
+                count=at_least(n, counts),
+                key=pk,
+                extra=extra[0] if extra else "",
+            )
+        )
+    return links
 
 
 @dataclass(frozen=True)

@@ -517,16 +517,11 @@ def saved_replies_for(user) -> QuerySet[SavedReply]:
     )
 
 
-def active_agents() -> list[User]:
-    """Whom a conversation can be assigned to, as the pickers list them."""
-    return list(User.objects.filter(is_active=True).order_by("first_name", "username"))
-
-
 _PICKER_COLUMNS = ("section", "pk", "first", "second", "last_name")
 
 
 def assignees() -> tuple[list[User], list[Team]]:
-    """The assign pickers' agents (`active_agents`' order) and teams (by name): 1 query.
+    """The assign pickers' agents (by first name, then username) and teams (by name): 1 query.
 
     One UNION instead of a query each: the pane and the list's bulk bar both show them.
     Each is loaded with the columns a picker shows; any other field loads on access.

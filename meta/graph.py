@@ -7,6 +7,16 @@ headers (`X-App-Usage`, `X-Page-Usage`, `X-Business-Use-Case-Usage`): Pages and 
 calls made with a Page token count against the Business Use Case limits, whose header says
 when access comes back (`estimated_time_to_regain_access`, in minutes).
 
+A channel's throttle is shared by every process (inbox/budgets.py), as X's budgets are:
+Meta counts the calls of a Page token, not of a process, and "once a rate limit is reached,
+any subsequent requests made by your app will fail and the API will return an error code
+until enough time has passed" (the rate-limiting page below). So a throttle Graph reports,
+a throttle error (codes 4, 17, 32, 613, 80001...) or a usage header at 100%, is kept in the
+channel's row as the budget `graph`: none left until access comes back. Every call first
+spends from it, so after a throttle no process calls Graph before that time; then one call
+probes. Graph reports no count of calls left, only percentages of a rolling window, so
+while nothing is throttled calls go ahead (`probe_unknown=False`).
+
 Error reference: https://developers.facebook.com/docs/graph-api/guides/error-handling
 Rate limiting:   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
 """
@@ -17,13 +27,15 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import datetime, timedelta
+import math
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
 from django.utils import timezone
 
+from inbox import budgets
 from inbox.connectors import AuthExpired, ConnectorError, RateLimited, Rejected, Unavailable
 from inbox.http import ApiClient
 
@@ -59,6 +71,9 @@ UNAVAILABLE_RECIPIENT = 551
 
 # When a throttle carries no estimate: Meta's app and user windows roll over one hour.
 DEFAULT_THROTTLE_WAIT = timedelta(minutes=5)
+# The channel's shared Graph budget in `Channel.rate_limits`: one for all of a Page token's
+# calls, since Meta limits the token (the Page's business use case), not an endpoint.
+GRAPH_BUDGET = "graph"
 
 WINDOW_REASON = (
     "The 24-hour messaging window has closed: the customer last wrote more than 24 "
@@ -179,6 +194,32 @@ def error_from_body(
     return Rejected(f"{label} refused the request (code {code}): {message}", code=str(code or ""))
 
 
+def throttle_code(body: Any) -> int | None:
+    """The error code of a Graph throttle answer, or None for any other body."""
+    error = body.get("error") if isinstance(body, dict) else None
+    code = _int(error.get("code")) if isinstance(error, dict) else None
+    return code if code in THROTTLE_CODES else None
+
+
+def throttle_end(usage: dict[str, Any], body: Any = None) -> datetime | None:
+    """When access comes back, if this answer (its usage headers, its error body) says
+    Graph throttles: a throttle error, or a usage counter at 100%."""
+    if throttle_code(body) is None and not (usage and usage_percent(usage) >= 100):
+        return None
+    return regain_access_at(usage) or timezone.now() + DEFAULT_THROTTLE_WAIT
+
+
+def throttle_budget(until: datetime) -> dict[str, Any]:
+    """The shared budget of a throttle: nothing left until `until` (rounded up to the next
+    second, so that no process calls a moment early)."""
+    return {
+        "limit": 100,
+        "remaining": 0,
+        "reset": math.ceil(until.timestamp()),
+        "reset_at": until.isoformat(),
+    }
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -199,18 +240,32 @@ class GraphClient(ApiClient):
         app_secret: str | None = None,
         timeout: float | None = None,
         session: requests.Session | None = None,
+        channel_id: int | None = None,
     ) -> None:
         super().__init__(base_url or settings.META_GRAPH_BASE, timeout=timeout, session=session)
         self.access_token = access_token
         self.app_secret = app_secret if app_secret is not None else settings.META_APP_SECRET
         self.usage: dict[str, Any] = {}
+        # A channel's client spends the channel's shared throttle (inbox/budgets.py); one
+        # without (the connect flow's user token) only learns from its own answers.
+        self.channel_id = channel_id
 
     @classmethod
     def for_channel(cls, channel: Channel, **kwargs) -> GraphClient:
         token = (channel.credentials or {}).get("access_token", "")
         if not token:
             raise AuthExpired(f"{channel} has no access token. Reconnect the channel.")
-        return cls(token, base_url=channel.api_base_url, **kwargs)
+        return cls(token, base_url=channel.api_base_url, channel_id=channel.pk, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs) -> Any:
+        """A throttle reported to any process raises `RateLimited` without calling."""
+        if self.channel_id is not None:
+            until = budgets.spend(self.channel_id, GRAPH_BUDGET, probe_unknown=False)
+            if until is not None:
+                raise RateLimited(
+                    until, f"Graph API throttled for this channel until {until.isoformat()}"
+                )
+        return super().request(method, path, **kwargs)
 
     def prepare(self, method: str, params: dict, headers: dict) -> None:
         if self.access_token:  # the OAuth code exchange is the one call made without one
@@ -222,6 +277,19 @@ class GraphClient(ApiClient):
         self.usage = parse_usage_headers(response.headers)
         if self.usage and usage_percent(self.usage) >= 80:
             log.warning("Graph API usage at %s%%: %s", usage_percent(self.usage), self.usage)
+        if self.channel_id is None:
+            return
+        body = None
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        until = throttle_end(self.usage, body)
+        if until is not None:
+            budgets.record(self.channel_id, {GRAPH_BUDGET: throttle_budget(until)})
+        else:
+            budgets.answered_without_budget(self.channel_id, GRAPH_BUDGET)
 
     def translate_error(self, response: requests.Response) -> Exception:
         try:
@@ -233,10 +301,14 @@ class GraphClient(ApiClient):
         )
 
     def throttled_until(self) -> datetime | None:
-        """When the last response says we are at 100%: stop early instead of hitting the wall."""
-        if self.usage and usage_percent(self.usage) >= 100:
-            return regain_access_at(self.usage) or timezone.now() + DEFAULT_THROTTLE_WAIT
-        return None
+        """When the channel's throttle (or, without a channel, the last response's usage at
+        100%) lifts: a poll stops early instead of hitting the wall."""
+        if self.channel_id is not None:
+            budget = budgets.current(self.channel_id, GRAPH_BUDGET)
+            if budget and budget["remaining"] <= 0 and budget["reset"] > timezone.now().timestamp():
+                return datetime.fromtimestamp(budget["reset"], UTC)
+            return None
+        return throttle_end(self.usage)
 
     def paginate(
         self, path: str, *, params: dict | None = None, after: str = "", max_pages: int = 5

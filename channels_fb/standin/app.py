@@ -24,7 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from meta.standin.core import GraphError, GraphStandinCore, check_appsecret_proof, not_found
+from meta.standin.core import (
+    GraphError,
+    GraphStandinCore,
+    check_appsecret_proof,
+    minutes_left,
+    not_found,
+)
 
 from . import login
 
@@ -42,6 +48,8 @@ WRITE_METHODS = {"POST", "DELETE"}
 
 @dataclass
 class Fault:
+    # throttle answers this call only, a throttle that lifted early; `GraphStandin.throttle`
+    # is the lasting one Meta documents.
     mode: str  # throttle | expired | 500 | timeout_after_accept | outside_window
     match: str = "write"  # write | read | any | a substring of the path
     count: int = 1
@@ -104,6 +112,7 @@ class GraphStandin(GraphStandinCore):
         self.posted: list[dict] = []  # every write the app made, in order
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
+        self.throttles: dict[str, tuple[float, float, int]] = {}  # Page → (ends, minutes, code)
         if seed:
             self.seed()
 
@@ -153,6 +162,26 @@ class GraphStandin(GraphStandinCore):
     def inject(self, mode: str, **options) -> None:
         with self.lock:
             self.faults.append(Fault(mode, **options))
+
+    def throttle(self, *, minutes: float, code: int = 80001, page_id: str = PAGE_ID) -> None:
+        """The Page's calls reach its limit. As Meta documents, every later call with its
+        token fails with `code` until enough time has passed, `minutes` here, and the
+        X-Business-Use-Case-Usage header says how many minutes are left
+        (`estimated_time_to_regain_access`):
+        https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+        Meta sends whole minutes; a test's shortened window a fraction of one."""
+        with self.lock:
+            self.throttles[page_id] = (self.clock() + minutes * 60, minutes, code)
+
+    def _throttled(self, token: str) -> tuple[float, int] | None:
+        """(minutes left, code) while the token's Page is throttled."""
+        page = self._page_for_token(token)
+        if page is None or page.id not in self.throttles:
+            return None
+        ends, minutes, code = self.throttles[page.id]
+        if ends <= self.clock():
+            return None
+        return minutes_left(ends, minutes, self.clock()), code
 
     def expire_token(self, page_id: str = PAGE_ID) -> None:
         """The Page token dies (password change, app removed): every call gets 190 until renewed."""
@@ -292,7 +321,7 @@ class GraphStandin(GraphStandinCore):
 
     # ---- WSGI ---------------------------------------------------------------------------------
 
-    def usage_headers(self, *, throttled_minutes: int = 0) -> dict[str, str]:
+    def usage_headers(self, *, throttled_minutes: float = 0) -> dict[str, str]:
         used = min(len(self.calls) % 100, 99)
         app = {
             "call_count": 100 if throttled_minutes else used,
@@ -327,17 +356,12 @@ class GraphStandin(GraphStandinCore):
             return 200, self._access_token(params), self.usage_headers()
         token = str(params.get("access_token", ""))
         self._check_token(token, params)
+        if throttled := self._throttled(token):
+            raise _throttle_error(*throttled, self.usage_headers(throttled_minutes=throttled[0]))
         fault = self._take_fault(method, route)
         if fault and fault.mode == "throttle":
-            raise GraphError(
-                400,
-                fault.code,
-                f"(#{fault.code}) There have been too many calls "
-                "to this Page account. Wait a bit and try again. For more info, "
-                "please refer to "
-                "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
-                transient=True,
-                headers=self.usage_headers(throttled_minutes=fault.minutes),
+            raise _throttle_error(
+                fault.minutes, fault.code, self.usage_headers(throttled_minutes=fault.minutes)
             )
         if fault and fault.mode == "expired":
             self.revoked.add(token)
@@ -880,6 +904,19 @@ class GraphStandin(GraphStandinCore):
                 "pending": self.webhooks.pending,
             }
         raise not_found(path)
+
+
+def _throttle_error(minutes: float, code: int, headers: dict) -> GraphError:
+    return GraphError(
+        400,
+        code,
+        f"(#{code}) There have been too many calls "
+        "to this Page account. Wait a bit and try again. For more info, "
+        "please refer to "
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+        transient=True,
+        headers=headers,
+    )
 
 
 def _window_error() -> GraphError:

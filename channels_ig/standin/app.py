@@ -19,7 +19,13 @@ import time
 from collections import deque
 from typing import Any
 
-from meta.standin.core import GraphError, GraphStandinCore, check_appsecret_proof, not_found
+from meta.standin.core import (
+    GraphError,
+    GraphStandinCore,
+    check_appsecret_proof,
+    minutes_left,
+    not_found,
+)
 
 from .platform import DAY, InstagramAccount, iso
 
@@ -62,6 +68,7 @@ class InstagramStandin(GraphStandinCore):
             echo_delay=echo_delay,
         )
         self.faults: list[dict[str, Any]] = []
+        self.throttled: tuple[float, float, int] | None = None  # (ends, minutes, code)
         self.calls: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self.token_counter = 0
@@ -79,6 +86,13 @@ class InstagramStandin(GraphStandinCore):
         with self.lock:
             for _ in range(count):
                 self.faults.append({"mode": mode, "on": on, **options})
+
+    def throttle(self, *, minutes: float, code: int = 80002) -> None:
+        """The account reaches its limit: as Meta documents, every later call fails with
+        `code` until `minutes` have passed, its X-Business-Use-Case-Usage saying how many
+        are left (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/).
+        The `throttle` fault, by contrast, answers one call only."""
+        self.throttled = (time.time() + minutes * 60, minutes, code)
 
     def _take_fault(self, method: str, *, is_send: bool) -> dict | None:
         with self.lock:
@@ -172,6 +186,10 @@ class InstagramStandin(GraphStandinCore):
 
     def graph(self, method: str, path: str, params: dict) -> tuple[int, Any, dict]:
         self._authenticate(params)
+        if self.throttled and self.throttled[0] > time.time():
+            ends, minutes, code = self.throttled
+            left = minutes_left(ends, minutes, time.time())
+            self._apply_fault({"mode": "throttle", "minutes": left, "code": code})
         parts = [p for p in path.split("/") if p]
         is_send = method == "POST" and len(parts) == 2 and parts[1] == "messages"
         fault = self._take_fault(method, is_send=is_send)

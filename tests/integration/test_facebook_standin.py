@@ -28,7 +28,7 @@ from inbox.models import (
 )
 from inbox.profiles import refresh_profile
 from switchboard.standin_server import serve_in_thread
-from tests.support.facebook import make_fb_channel, post_signed
+from tests.support.facebook import graph_throttles_lift, make_fb_channel, post_signed
 
 MARINA = {"id": "6984412238391107", "name": "Марина Соколова"}
 
@@ -85,6 +85,7 @@ def action_for(message) -> OutboundAction:
 def retry_now(action: OutboundAction, act) -> OutboundAction:
     """Time passes: the action's wait is over and a worker picks it up again."""
     OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
+    graph_throttles_lift()
     act(outbox.run_action, action_id=action.pk)
     action.refresh_from_db()
     return action

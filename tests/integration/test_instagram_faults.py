@@ -25,6 +25,7 @@ from inbox.models import (
     Message,
     OutboundAction,
 )
+from tests.support.facebook import graph_throttles_lift
 from tests.support.instagram import (
     wait_for,
 )
@@ -51,6 +52,7 @@ def incoming_dm(standin, text="Hallo! Ist die Jacke wasserdicht?"):
 def time_passes() -> None:
     """What the clock and the beat sweep would do: due actions and events run again."""
     past = timezone.now() - timedelta(seconds=1)
+    graph_throttles_lift()
     OutboundAction.objects.exclude(not_before=None).update(not_before=past)
     InboundEvent.objects.exclude(next_attempt_at=None).update(next_attempt_at=past)
     for action_id in outbox.actions_due_for_sweep():
@@ -90,6 +92,26 @@ def test_throttled_reply_waits_for_the_time_meta_gives_and_posts_once(ig_wired, 
     assert action.state == ActionState.DONE
     assert len(standin.account.posted_of("reply")) == 1
     assert Message.objects.count() == 2
+
+
+def test_a_lasting_throttle_is_not_called_into_again_until_access_comes_back(ig_wired, agent):
+    standin, channel = ig_wired
+    comment, conversation = incoming_comment(standin)
+    standin.throttle(minutes=3)  # every call fails until then, as Meta documents
+
+    conversation_reply(conversation=conversation, text="Checking it now!", actor=agent)
+    action = OutboundAction.objects.get()
+    assert action.state == ActionState.QUEUED and "rate limited" in action.last_error
+    calls = len(standin.calls)
+    # Our retry is due (a sweep, another worker), Meta's throttle is not over: the channel's
+    # throttle, kept for every process, holds it without a call that would fail again.
+    OutboundAction.objects.filter(pk=action.pk).update(not_before=None)
+    outbox.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == ActionState.QUEUED
+    assert action.not_before > timezone.now() + timedelta(minutes=2, seconds=50)
+    assert len(standin.calls) == calls
+    assert standin.account.posted_of("reply") == []
 
 
 def test_expired_token_flags_the_channel_holds_the_work_and_reconnect_sends_it(ig_wired, agent):

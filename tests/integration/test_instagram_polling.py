@@ -16,6 +16,7 @@ from django.utils import timezone
 from inbox import polling
 from inbox.conversations import conversation_reply
 from inbox.models import Conversation, Direction, EventState, InboundEvent, Message
+from tests.support.facebook import graph_throttles_lift
 from tests.support.instagram import (
     make_ig_channel,
     wait_for,
@@ -118,6 +119,7 @@ def test_throttled_poll_keeps_what_it_got_and_waits(ig_standin, channel):
     # estimated_time_to_regain_access: the next poll waits about four minutes
     assert channel.poll_after > timezone.now() + timedelta(minutes=3, seconds=50)
     # The older media's comment comes with the next poll, after the throttle.
+    graph_throttles_lift()
     assert poll(channel) == 1
     assert Message.objects.count() == 2
 
@@ -181,5 +183,6 @@ def test_dm_poll_under_throttle_keeps_its_cursor(ig_standin, channel):
     assert channel.poll_after > timezone.now() + timedelta(minutes=3)
     channel.poll_after = None
     channel.save(update_fields=["poll_after"])
+    graph_throttles_lift()
     assert poll(channel) == 1
     assert Message.objects.filter(external_id=later.mid).exists()

@@ -6,17 +6,19 @@ interval however many beat ticks race for it (inbox/polling.py claims it with a
 conditional UPDATE), and a budget X has reported spent is spent for every process: none
 calls that endpoint again before X's reset, and the calls of all processes together stay
 within each window's limit (inbox/budgets.py keeps the budget in the channel's row).
+The same holds for Meta's Graph on the Facebook stand-in: a throttle one process met holds
+every process until access comes back (meta/graph.py).
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from channels_fb.standin import PAGE_ID, GraphStandin
 from inbox import outbox
 from inbox.models import (
     ActionKind,
@@ -27,9 +29,11 @@ from inbox.models import (
     OutboundAction,
 )
 from inbox.tasks import poll_due_channels
+from meta.standin.core import GraphError
 from switchboard.standin_server import served
 from tests.support import factories
-from tests.support.worker import celery_worker, queueing_for_real, wait_until
+from tests.support.facebook import make_fb_channel
+from tests.support.worker import celery_worker, queueing_for_real, shared_broker_url, wait_until
 from tests.support.x import KADRI, LIN, MARINA, make_x_channel, seeded_standin
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -37,9 +41,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def broker_url():
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("worker processes share PostgreSQL and Redis (CI)")
-    return os.environ["REDIS_URL"]
+    return shared_broker_url("worker processes")
 
 
 def count_requests(app) -> list[dict]:
@@ -157,5 +159,83 @@ def test_a_spent_rate_limit_holds_for_every_process_until_the_reset(broker_url):
     assert len(likes) == LIKES + 1
     assert len(app.likes) == LIKES
     # Both processes sent likes, so the budget was kept between them, not in one.
+    for worker in (first, second):
+        assert "send_action" in worker.output
+
+
+GRAPH_WINDOW = 6  # seconds until Graph gives access back: Meta's minutes, shortened
+GRAPH_LIKES = 6
+
+
+def count_graph_calls(app) -> list[dict]:
+    """Every Graph call the stand-in answers, throttled ones too: when (its clock), the
+    path, and the throttle code when it refused."""
+    seen: list[dict] = []
+    graph = app.graph
+
+    def counted(method, path, params):
+        at = app.clock()
+        try:
+            answer = graph(method, path, params)
+        except GraphError as error:
+            seen.append({"at": at, "path": path, "code": error.code})
+            raise
+        seen.append({"at": at, "path": path, "code": None})
+        return answer
+
+    app.graph = counted
+    return seen
+
+
+def test_a_graph_throttle_holds_for_every_process_until_access_comes_back(broker_url):
+    with served(GraphStandin()) as app:
+        seen = count_graph_calls(app)
+        channel = make_fb_channel(api_base_url=app.url)
+        conversation = factories.make_conversation(channel, kind=ConversationKind.COMMENT)
+        targets = []
+        for n in range(GRAPH_LIKES):
+            author = {"id": f"73901255387640{n:02d}", "name": f"Customer {n}"}
+            comment_id = app.add_comment(message=f"Thanks {n}!", author=author)
+            targets.append(
+                Message.objects.create(
+                    conversation=conversation,
+                    channel=channel,
+                    external_id=comment_id,
+                    direction=Direction.INBOUND,
+                    author_identity=conversation.contact.identities.get(),
+                    text=f"Thanks {n}!",
+                    platform_timestamp=timezone.now(),
+                    state_timestamp=timezone.now(),
+                    routed_at=timezone.now(),
+                )
+            )
+        with queueing_for_real(broker_url) as env:
+            with celery_worker(env) as first, celery_worker(env) as second:
+                # The Page is at its limit: Graph refuses every call until access is back.
+                app.throttle(minutes=GRAPH_WINDOW / 60)
+                access_back = app.throttles[PAGE_ID][0]
+                with transaction.atomic():
+                    for target in targets:
+                        outbox.enqueue_action(
+                            channel=channel,
+                            kind=ActionKind.LIKE,
+                            conversation=conversation,
+                            target=target,
+                        )
+                wait_until(
+                    lambda: (
+                        OutboundAction.objects.filter(state=ActionState.DONE).count() == GRAPH_LIKES
+                    ),
+                    timeout=60 + GRAPH_WINDOW,
+                    message=f"{GRAPH_LIKES} likes after a {GRAPH_WINDOW} s Graph throttle",
+                )
+    likes = [call for call in seen if call["path"].endswith("/likes")]
+    refused = [call for call in likes if call["code"] is not None]
+    # The throttle was met only by the calls already on their way when it began, one per
+    # process at most; every other like waited for access to come back, from both.
+    assert 1 <= len(refused) <= 2, likes
+    assert all(call["at"] >= access_back for call in likes if call["code"] is None), likes
+    assert len(likes) == GRAPH_LIKES + len(refused)
+    assert len([p for p in app.posted if p["kind"] == "like"]) == GRAPH_LIKES
     for worker in (first, second):
         assert "send_action" in worker.output

@@ -10,26 +10,22 @@ each submission reaches.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 import requests
-from django.db import connection
 from django.test import Client
 
 from inbox.models import ConversationState, Direction, Message, OutboundAction
 from tests.support import factories
-from tests.support.worker import queueing_for_real, web_process
+from tests.support.worker import queueing_for_real, shared_broker_url, web_process
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def broker_url():
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("two web processes share PostgreSQL and Redis (CI)")
-    return os.environ["REDIS_URL"]
+    return shared_broker_url("two web processes")
 
 
 def signed_in(user) -> requests.Session:

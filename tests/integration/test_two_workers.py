@@ -7,14 +7,13 @@ fair. Nothing here lives in one process's memory.
 """
 
 import pytest
-from django.db import connection
 
 from accounts.models import Team
 from inbox.models import AuditEvent, Conversation, EventState, InboundEvent, Message
 from rules.models import Rule
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
-from tests.support.worker import celery_worker, queueing_for_real, wait_until
+from tests.support.worker import celery_worker, queueing_for_real, shared_broker_url, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +22,7 @@ EVENTS = 40
 
 @pytest.fixture
 def broker_url():
-    import os
-
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("two worker processes share PostgreSQL and Redis (CI)")
-    return os.environ["REDIS_URL"]
+    return shared_broker_url("two worker processes")
 
 
 def test_two_worker_processes_share_a_burst_once_each_and_take_fair_turns(

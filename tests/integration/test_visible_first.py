@@ -22,7 +22,7 @@ from channels_fb.standin import POST_ID
 from inbox import channels
 from inbox.models import ChannelStatus, ContextState, Conversation, Message
 from inbox.tasks import sweep
-from tests.support.facebook import make_fb_channel
+from tests.support.facebook import graph_throttles_lift, make_fb_channel
 from tests.support.instagram import make_ig_channel, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,6 +53,7 @@ def conversation_page(client, conversation) -> str:
 
 def time_passes() -> None:
     """The backoff (or the platform's own wait estimate) is over and beat runs the sweep."""
+    graph_throttles_lift()
     Conversation.objects.filter(context_state=ContextState.WANTED).update(
         context_due_at=timezone.now() - timedelta(seconds=1)
     )

@@ -28,6 +28,17 @@ def database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def shared_broker_url(processes: str) -> str:
+    """The Redis URL for tests whose `processes` (e.g. "two worker processes") share one
+    PostgreSQL and one Redis, as docker-compose scales them; skips where either is missing
+    (CI has both)."""
+    import pytest
+
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip(f"{processes} share PostgreSQL and Redis (CI)")
+    return os.environ["REDIS_URL"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -77,3 +77,24 @@ def test_recording_keeps_what_others_spent_and_other_endpoints(channel):
         "like": window(2),
         "graph": {"call_count": 12},
     }
+
+
+@mock.patch.object(timezone, "now", return_value=NOW)
+def test_without_probing_the_unknown_only_a_reported_throttle_holds_then_one_call_probes(
+    now, channel
+):
+    # Graph reports no budget until it throttles: calls go, none waits for another's answer.
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) is None
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) is None
+    assert stored(channel, "graph") is None
+    budgets.record(channel.pk, {"graph": {"limit": 100, "remaining": 0, "reset": RESET}})
+    held = datetime.fromtimestamp(RESET, UTC)
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) == held
+    # Access is back: one call probes, the others wait for its answer...
+    now.return_value = datetime.fromtimestamp(RESET + 1, UTC)
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) is None
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) is not None
+    # ...which, not throttled, forgets the throttle: calls go again.
+    budgets.answered_without_budget(channel.pk, "graph")
+    assert stored(channel, "graph") is None
+    assert budgets.spend(channel.pk, "graph", probe_unknown=False) is None
