@@ -30,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import live, paging, shared_cache
+from . import list_sql, live, paging, shared_cache
 from .models import (
     ActionState,
     AuditEvent,
@@ -297,7 +297,16 @@ def list_rows(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
 
 def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
     """One page of rows, from just after `params.after`, and where the next page starts
-    ("" when this is the last): 2 queries."""
+    ("" when this is the last): 2 queries, the rows' written by hand (inbox/list_sql.py)."""
+    rows = list_sql.rows(params, user, limit=PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    rows = with_tags(rows[:PAGE_SIZE])
+    return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
+
+
+def orm_inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
+    """`inbox_rows` through the ORM: the definition inbox/list_sql.py is checked against
+    (tests/integration/test_list_sql.py)."""
     qs = paging.ordered(filtered_conversations(params, user), params.sort)
     qs = list_rows(paging.rows_after(qs, params.sort, params.after), user)
     rows = list(qs[: PAGE_SIZE + 1])
@@ -309,7 +318,7 @@ def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
 def rows_by_id(ids, params: ListParams, user) -> tuple[list[Conversation], set[int]]:
     """For the live feed: changed rows still in the current view, and the ids that left it."""
     ids = set(ids)
-    rows = with_tags(list(list_rows(filtered_conversations(params, user).filter(pk__in=ids), user)))
+    rows = with_tags(list_sql.rows(params, user, ids=ids))
     return rows, ids - {row.pk for row in rows}
 
 
