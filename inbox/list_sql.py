@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 
 from accounts.models import Team, User
 
@@ -72,7 +71,6 @@ _LOADED = [
     (User, ("id", "username", "first_name", "last_name")),
     (Team, ("id", "name")),
 ]
-_TIMES = {"last_message_at", "sla_due_at", "sla_due_soon_at"}
 
 
 def _columns() -> str:
@@ -197,34 +195,130 @@ def _aware(value):
     return value
 
 
-_SETTERS: list[Any] = [
-    Conversation._meta.get_field(name) for name in ("channel", "contact", "assignee", "team")
+# ---- the rows --------------------------------------------------------------------------------
+# Plain objects with what a row shows, not model instances: Django's Model.__init__ for a
+# conversation and its four related rows was most of the time left in reading them. The
+# methods a row calls are the models' own (they read only these attributes), so a row says
+# what a Conversation would.
+
+
+class RowChannel:
+    __slots__ = ("pk", "kind", "name")
+    connector = Channel.connector
+
+    def __init__(self, pk, kind, name):
+        self.pk, self.kind, self.name = pk, kind, name
+
+
+class RowContact:
+    __slots__ = ("pk", "name")
+
+    def __init__(self, pk, name):
+        self.pk, self.name = pk, name
+
+
+class RowAgent:
+    __slots__ = ("pk", "username", "first_name", "last_name")
+    get_full_name = User.get_full_name
+    display_name = User.display_name
+
+    def __init__(self, pk, username, first_name, last_name):
+        self.pk, self.username, self.first_name, self.last_name = (
+            pk,
+            username,
+            first_name,
+            last_name,
+        )
+
+
+class RowTeam:
+    __slots__ = ("pk", "name")
+
+    def __init__(self, pk, name):
+        self.pk, self.name = pk, name
+
+
+def _display(name: str):
+    """The row's get_<name>_display, as Django's: the choice's label, else the value."""
+    field = Conversation._meta.get_field(name)
+    assert isinstance(field, Field)
+    labels = {value: str(label) for value, label in field.flatchoices}
+
+    def display(row) -> str:
+        value = getattr(row, name)
+        return labels.get(value, value)
+
+    return display
+
+
+class Row:
+    """A conversation as the list shows it; `row` is its HTML (inbox_ui.prepare_rows)."""
+
+    pk: int
+    id: int
+    channel_id: int
+    contact_id: int | None
+    kind: str
+    state: str
+    assignee_id: int | None
+    team_id: int | None
+    priority: str
+    language: str
+    intent: str
+    preview: str
+    last_message_at: datetime | None
+    sla_due_at: datetime | None
+    sla_due_soon_at: datetime | None
+    channel: RowChannel
+    contact: RowContact | None
+    assignee: RowAgent | None
+    team: RowTeam | None
+    is_read: bool
+    customer_name: str | None
+    not_sent: bool
+    row_tags: list[tuple[str, str]]
+    row: str
+
+    get_kind_display = _display("kind")
+    get_state_display = _display("state")
+    get_priority_display = _display("priority")
+    sla_status = Conversation.sla_status
+
+
+_ROW = _LOADED[0][1]
+_RELATED = [
+    ("channel", RowChannel, 3),
+    ("contact", RowContact, 2),
+    ("assignee", RowAgent, 4),
+    ("team", RowTeam, 2),
 ]
-_TIME_AT = [i for i, name in enumerate(_LOADED[0][1]) if name in _TIMES]
 
 
-def _build(record, using: str) -> Conversation:
-    start = 0
-    loaded: list[Any] = []
-    for model, fields in _LOADED:
-        values = list(record[start : start + len(fields)])
-        start += len(fields)
-        if model is Conversation:
-            for i in _TIME_AT:
-                values[i] = _aware(values[i])
-        loaded.append(None if values[0] is None else model.from_db(using, fields, values))
-    row = loaded[0]
-    for field, related in zip(_SETTERS, loaded[1:], strict=True):
-        field.set_cached_value(row, related)
-    row.is_read, row.customer_name, row.not_sent = (
-        bool(record[start]),
-        record[start + 1],
-        bool(record[start + 2]),
-    )
+def _build(record, related: dict) -> Row:
+    """A Row from a record of `_SELECT`; `related` keeps one object per channel, customer,
+    agent and team for the page."""
+    row = Row()
+    for name, value in zip(_ROW, record, strict=False):
+        setattr(row, name, value)
+    row.pk = row.id
+    row.last_message_at = _aware(row.last_message_at)
+    row.sla_due_at = _aware(row.sla_due_at)
+    row.sla_due_soon_at = _aware(row.sla_due_soon_at)
+    start = len(_ROW)
+    for name, kind, width in _RELATED:
+        values = record[start : start + width]
+        start += width
+        key = (name, values[0])
+        if key not in related:
+            related[key] = None if values[0] is None else kind(*values)
+        setattr(row, name, related[key])
+    row.is_read = bool(record[start])
+    row.customer_name = record[start + 1]
+    row.not_sent = bool(record[start + 2])
     return row
 
 
-def rows(params, user, *, limit: int | None = None, ids=None) -> list[Conversation]:
+def rows(params, user, *, limit: int | None = None, ids=None) -> list[Row]:
     """The list's rows for `params` from just after `params.after`, at most `limit`; or,
     with `ids`, those of them still in the view (in the list's order, no paging)."""
     where, values = _filters(params, user)
@@ -249,4 +343,5 @@ def rows(params, user, *, limit: int | None = None, ids=None) -> list[Conversati
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, *values])
         records = cursor.fetchall()
-    return [_build(record, connection.alias) for record in records]
+    related: dict = {}
+    return [_build(record, related) for record in records]

@@ -59,13 +59,13 @@ def ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
     )
 
 
-def _value(row: Conversation, key: Key):
+def _value(row, key: Key):
     if key.name == "rank":
         return _RANKS.get(row.priority, 3)
     return getattr(row, key.name)
 
 
-def cursor_after(row: Conversation, sort: str) -> str:
+def cursor_after(row, sort: str) -> str:
     """Where the next page starts: the sort values of the last row shown."""
     values = [_value(row, k) for k in SORT_KEYS.get(sort, _NEWEST)]
     return json.dumps(

@@ -19,6 +19,7 @@ from inbox.models import (
     ReadState,
     Tag,
 )
+from inbox.templatetags.inbox_ui import prepare_rows
 from reports.models import Storm
 from tests.support import factories
 
@@ -36,7 +37,7 @@ KINDS = [ConversationKind.COMMENT, ConversationKind.DM, ConversationKind.MENTION
 
 
 @pytest.fixture
-def seeded(agent, agent2):
+def seeded(agent, agent2, monkeypatch):
     """26 conversations over two channels, a mix of every column a row shows or sorts by."""
     now = timezone.now()
     channels = [
@@ -121,6 +122,8 @@ def seeded(agent, agent2):
         started_at=now,
         last_seen_at=now,
     )
+    # The rows' ages and SLA badges, read twice a comparison, tell the same time.
+    monkeypatch.setattr(timezone, "now", lambda: now)
     return {"channels": channels, "teams": teams, "tags": tags}
 
 
@@ -156,10 +159,12 @@ def snapshot(row) -> tuple:
 
 
 def walk(read, params: selectors.ListParams, user) -> list:
+    """Every page's rows, their HTML included, and where the next page starts."""
     pages, after = [], ""
     while True:
         rows, after = read(selectors.ListParams(**{**params.__dict__, "after": after}), user)
-        pages.append(([snapshot(r) for r in rows], after))
+        rows = prepare_rows(rows, params.as_query())
+        pages.append(([(snapshot(r), r.row) for r in rows], after))
         if not after:
             return pages
 
