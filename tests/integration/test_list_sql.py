@@ -239,3 +239,15 @@ def test_the_live_feed_reads_the_rows_still_in_view(seeded, agent):
     )
     assert sorted(map(snapshot, rows)) == [snapshot(r) for r in expected]
     assert rows and gone == ids - {r.pk for r in expected}
+
+
+def test_a_search_with_many_matches_pages_as_the_orm_does(seeded, agent, monkeypatch):
+    """Past FEW_MATCHES the search checks each conversation against the words (a
+    subquery in the statement) instead of fetching the matches by id."""
+    from inbox import search
+
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    for q in ("parcel", "O'Brien", "nobody wrote this"):
+        for sort, _ in selectors.SORTS:
+            assert_same(selectors.ListParams(folder="all", sort=sort, q=q), agent)
