@@ -59,13 +59,13 @@ def ordered(qs: QuerySet[Conversation], sort: str) -> QuerySet[Conversation]:
     )
 
 
-def _value(row: Conversation, key: Key):
+def _value(row, key: Key):
     if key.name == "rank":
         return _RANKS.get(row.priority, 3)
     return getattr(row, key.name)
 
 
-def cursor_after(row: Conversation, sort: str) -> str:
+def cursor_after(row, sort: str) -> str:
     """Where the next page starts: the sort values of the last row shown."""
     values = [_value(row, k) for k in SORT_KEYS.get(sort, _NEWEST)]
     return json.dumps(
@@ -128,3 +128,82 @@ def rows_after(qs: QuerySet[Conversation], sort: str, cursor: str) -> QuerySet[C
         # instead of filtering every newer row on the way.
         condition &= Q(**{f"{first.name}__lte": value})
     return qs.filter(condition)
+
+
+# ---- the same in SQL, for the list's hand-written statement (inbox/list_sql.py) ----------
+
+
+def _sql_key(key: Key, table: str) -> str:
+    if key.name == "rank":
+        # The constants are the code's own priority values, not user input.
+        ranks = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in _RANKS.items())
+        return f"CASE {table}.priority {ranks} ELSE 3 END"
+    return f"{table}.{key.name}"
+
+
+def order_sql(sort: str, table: str) -> str:
+    """`ordered`'s ORDER BY, for `table` (the conversations' table as the statement names it)."""
+    return ", ".join(
+        f"{_sql_key(k, table)} {'DESC NULLS FIRST' if k.descending else 'ASC NULLS LAST'}"
+        for k in SORT_KEYS.get(sort, _NEWEST)
+    )
+
+
+def _sql_value(value):
+    from django.db import connection
+
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def after_sql(sort: str, cursor: str, table: str) -> tuple[str, list] | None:
+    """`rows_after`'s condition in SQL with its params; None for the first page (no cursor,
+    or one that does not parse)."""
+    keys = SORT_KEYS.get(sort, _NEWEST)
+    values = _decode(cursor, keys) if cursor else None
+    if values is None:
+        return None
+    # (sql, params), or None for "no row": what Q(pk__in=[]) is to `rows_after`.
+    condition: tuple[str, list] | None = None
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        column = _sql_key(key, table)
+        if key.descending:
+            beyond = (
+                (f"{column} IS NOT NULL", [])
+                if value is None
+                else (f"{column} < %s", [_sql_value(value)])
+            )
+        elif value is None:
+            beyond = None
+        elif key.is_time:
+            beyond = (f"({column} > %s OR {column} IS NULL)", [_sql_value(value)])
+        else:
+            beyond = (f"{column} > %s", [value])
+        level = (
+            (f"{column} IS NULL", []) if value is None else (f"{column} = %s", [_sql_value(value)])
+        )
+        rest = (
+            None
+            if condition is None
+            else (f"({level[0]} AND {condition[0]})", level[1] + condition[1])
+        )
+        parts = [part for part in (beyond, rest) if part is not None]
+        condition = (
+            None
+            if not parts
+            else (
+                "(" + " OR ".join(sql for sql, _ in parts) + ")",
+                [v for _, args in parts for v in args],
+            )
+        )
+    if condition is None:
+        return "1 = 0", []
+    first, value = keys[0], values[0]
+    if first.descending and value is not None:
+        # As in rows_after: PostgreSQL starts its index walk there.
+        condition = (
+            f"{condition[0]} AND {_sql_key(first, table)} <= %s",
+            condition[1] + [_sql_value(value)],
+        )
+    return condition

@@ -30,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import live, paging, shared_cache
+from . import list_sql, live, paging, shared_cache
 from .models import (
     ActionState,
     AuditEvent,
@@ -249,7 +249,7 @@ _ROW_TAGS = (
 )
 
 
-def with_tags(rows: list[Conversation]) -> list[Conversation]:
+def with_tags(rows: list) -> list:
     """Each row's `row_tags`, [(name, colour)] by name, in one query (none for no rows)."""
     by_row: dict[int, list[tuple[str, str]]] = {row.pk: [] for row in rows}
     if by_row:
@@ -295,9 +295,18 @@ def list_rows(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
     return with_row_data(qs, user).only(*LIST_ROW_FIELDS)
 
 
-def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
+def inbox_rows(params: ListParams, user) -> tuple[list[list_sql.Row], str]:
     """One page of rows, from just after `params.after`, and where the next page starts
-    ("" when this is the last): 2 queries."""
+    ("" when this is the last): 2 queries, the rows' written by hand (inbox/list_sql.py)."""
+    rows = list_sql.rows(params, user, limit=PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    rows = with_tags(rows[:PAGE_SIZE])
+    return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
+
+
+def orm_inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
+    """`inbox_rows` through the ORM: the definition inbox/list_sql.py is checked against
+    (tests/integration/test_list_sql.py)."""
     qs = paging.ordered(filtered_conversations(params, user), params.sort)
     qs = list_rows(paging.rows_after(qs, params.sort, params.after), user)
     rows = list(qs[: PAGE_SIZE + 1])
@@ -306,10 +315,10 @@ def inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
     return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
 
 
-def rows_by_id(ids, params: ListParams, user) -> tuple[list[Conversation], set[int]]:
+def rows_by_id(ids, params: ListParams, user) -> tuple[list[list_sql.Row], set[int]]:
     """For the live feed: changed rows still in the current view, and the ids that left it."""
     ids = set(ids)
-    rows = with_tags(list(list_rows(filtered_conversations(params, user).filter(pk__in=ids), user)))
+    rows = with_tags(list_sql.rows(params, user, ids=ids))
     return rows, ids - {row.pk for row in rows}
 
 

@@ -296,7 +296,7 @@ def _short(text: str) -> str:
 
 
 def prepare_rows(rows, query: str) -> list:
-    """Give each row (`with_row_data` and `with_tags` rows) its `row`: the row's HTML.
+    """Give each row (`list_sql.rows`, or `with_row_data`, with `with_tags`) its `row`: its HTML.
 
     A row renders 50 times a page: a `{% url %}`, half a dozen filters and some forty
     template nodes in each row were half the list's time (issue 10). Here the URL is
