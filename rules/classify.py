@@ -232,6 +232,36 @@ _WORDS = re.compile(r"[^\W\d_]+")
 # under ENGLISH_PRIOR_BELOW is English (see detect_language; chosen on the dev set).
 ENGLISH_PRIOR_MAX_WORDS = 3
 ENGLISH_PRIOR_BELOW = 0.5
+# Short-message cues (sixth round): words that, in a message of at most
+# SHORT_CUE_MAX_WORDS plain ASCII words, decide the language before the vote. The
+# identifier and lingua see too few letters there: "krasota", "ochen kruto" came out as
+# English through the English prior, "u do klarna?" and "slayyy" as Russian. Only words
+# that are not also words of the other Latin-script languages we know ("da", "net", "my",
+# "nu", "no", "me", "was", "bro" are left out); letters repeated three times or more count
+# once ("slayyy" is "slay").
+SHORT_CUE_MAX_WORDS = 5
+TRANSLITERATED_RUSSIAN = frozenset(
+    """
+    spasibo spasib spasibki pozhaluysta pozhalujsta pozhalusta privet privetik poka
+    ochen ochenj kruto krutoy krasota krasivo klassno otlichno normalno
+    normalny uzhasno uzhas pipets pipec kapets blin horosho khorosho harasho ladno
+    ponyal ponyala ponyatno yasno dogovorilis dogovorilsya soglasen zakaz zakazal
+    zakazala dostavka dostavku kurer kogda pochemu zachem skolko gde mozhno
+    nuzhno tozhe vsyo vse eto chto chego kak nichego seychas sejchas segodnya zavtra
+    vchera davno dengi deneg zhdu zhdem zhdat bolshoe bolshoy molodtsy molodcy
+    krasavchiki luchshie otvet otvechat otvette voobshe voobshche opyat snova uzhe
+    eshche esche eshe priehal prishel prishlo prishla rabotaet tupye
+    zhopu zhopa idite poshli durak duraki klouny pozor pozorishe spasibochki
+    """.split()
+)
+ENGLISH_SHORT_CUES = frozenset(
+    """
+    the you your youre u ur is are do does did what why how this that it
+    its with and of for can have has got gonna wanna slay banger tbh ngl lowkey
+    highkey bruh goated yall lmao
+    """.split()
+)
+_REPEATS = re.compile(r"(.)\1{2,}")
 # Scripts of languages we do not know: kana, Hangul, Arabic, Hebrew, Greek, Thai, Devanagari...
 _OTHER_SCRIPT = re.compile(
     r"[\u3040-\u30ff\uac00-\ud7af\u0600-\u06ff\u0590-\u05ff\u0370-\u03ff\u0e00-\u0e7f"
@@ -297,6 +327,9 @@ def detect_language(text: str) -> str:
         # Russian is the only Cyrillic language we know, and people who mix Cyrillic with
         # Latin ("clowns вы все") are writing Russian with English words in it.
         return "ru"
+    cue = _short_message_cue(cleaned)
+    if cue:
+        return cue
     probs = language_probabilities(cleaned)
     best = max(probs, key=probs.__getitem__)
     if probs[best] < ENGLISH_PRIOR_BELOW and _is_short_plain_latin(cleaned):
@@ -306,6 +339,20 @@ def detect_language(text: str) -> str:
         # languages we know mostly show themselves in letters like ä, õ, ñ, ß.
         return "en"
     return best if probs[best] >= LANGUAGE_MIN_PROBABILITY else ""
+
+
+def _short_message_cue(cleaned: str) -> str:
+    """ "ru" or "en" when a short plain-ASCII message has a cue word of that language and
+    none of the other, else ""."""
+    words = _WORDS.findall(cleaned)
+    if not words or len(words) > SHORT_CUE_MAX_WORDS or not all(w.isascii() for w in words):
+        return ""
+    words = [_REPEATS.sub(r"\1", w.lower()) for w in words]
+    ru = any(w in TRANSLITERATED_RUSSIAN for w in words)
+    en = any(w in ENGLISH_SHORT_CUES for w in words)
+    if ru != en:
+        return "ru" if ru else "en"
+    return ""
 
 
 def _is_short_plain_latin(cleaned: str) -> bool:
