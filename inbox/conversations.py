@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import live, savepoints
+from . import deferred, live, savepoints
 from .connectors import Capability
 from .models import (
     ActionKind,
@@ -409,7 +409,8 @@ def conversation_set_priority(
     *, conversation: Conversation, priority: str, actor=None, rule_name: str = ""
 ) -> None:
     priority = Priority(priority)
-    Conversation.objects.filter(pk=conversation.pk).update(priority=priority)
+    # In a routing batch, with the batch's other column writes at its end (inbox/deferred.py).
+    deferred.update(Conversation, conversation.pk, priority=priority)
     previous, conversation.priority = conversation.priority, priority
     _audit(
         conversation,

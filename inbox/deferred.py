@@ -44,14 +44,21 @@ def gathered():
         _pending.reset(token)
 
 
+# How many writes were gathered in this process: a caller that must know whether a step
+# wrote (rules/engine.py, to undo a failed action) compares it before and after.
+gathered_count = 0
+
+
 def update(model: type[models.Model], pk: int, **values: Any) -> None:
     """`model.objects.filter(pk=pk).update(**values)`, now or at the batch's `flush()`.
     Values only (no expressions): the last one given for a column is the one written."""
+    global gathered_count
     pending = _pending.get()
     if pending is None:
         model._default_manager.filter(pk=pk).update(**values)
         return
     pending.setdefault(model, {}).setdefault(pk, {}).update(values)
+    gathered_count += 1
 
 
 def flush() -> None:

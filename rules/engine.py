@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
-from inbox import live, memo, savepoints
+from inbox import deferred, live, memo, savepoints
 from inbox.models import AuditEvent, Conversation, Message
 from inbox.outbox import NotSupported
 
@@ -244,12 +244,14 @@ class _RerunCarefully(Exception):
 def _unless_wrote():
     """Without a savepoint, an action that fails is still just an outcome ("skipped",
     "not done", "failed") when it changed nothing: it only read, and the transaction is
-    usable. One that wrote first (or broke the transaction) must not leave half its work:
-    the error goes up, the routing transaction rolls back whole and is run carefully."""
+    usable. One that wrote first (or gathered a write for the batch's end, inbox/deferred.py,
+    or broke the transaction) must not leave half its work: the error goes up, the routing
+    transaction rolls back whole and is run again carefully."""
     if savepoints.careful():
         yield
         return
     wrote = []
+    gathered = deferred.gathered_count
 
     def watch(execute, sql, params, many, context):
         if not sql.lstrip()[:6].upper().startswith("SELECT"):
@@ -260,6 +262,6 @@ def _unless_wrote():
         with connection.execute_wrapper(watch):
             yield
     except Exception as exc:
-        if wrote or connection.needs_rollback:
+        if wrote or connection.needs_rollback or deferred.gathered_count != gathered:
             raise _RerunCarefully(f"action failed after writing: {exc!r}") from exc
         raise

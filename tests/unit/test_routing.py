@@ -158,21 +158,26 @@ def test_a_redis_outage_while_announcing_does_not_skip_routing(channel, tag_rule
 def breaks_after_writing(monkeypatch):
     """A rule action that tags the conversation "Half done", then breaks on a message
     saying "boom": a bug half-way through an action."""
-    from inbox import conversations
+    from inbox import conversations, deferred
+    from inbox.models import Conversation
     from rules import registry
+    from rules.registry import TEXT
 
     def compile_action(value=None, **_):
         def run(item, hit):
-            conversations.conversation_tag(
-                conversation=item.conversation, name="Half done", rule_name=hit.rule_name
-            )
+            if value == "priority":  # a column written at the batch's end (inbox/deferred.py)
+                deferred.update(Conversation, item.conversation.pk, priority="urgent")
+            else:
+                conversations.conversation_tag(
+                    conversation=item.conversation, name="Half done", rule_name=hit.rule_name
+                )
             if "boom" in item.text:
                 raise RuntimeError("broke after writing")
             return "half done"
 
         return run
 
-    spec = registry.Spec("half_done", "Half done", registry.Param(), compile_action)
+    spec = registry.Spec("half_done", "Half done", registry.Param(TEXT, ""), compile_action)
     monkeypatch.setitem(registry.actions, "half_done", spec)
 
 
@@ -232,3 +237,23 @@ def test_a_greeting_after_a_complaint_in_one_batch_keeps_the_complaint(client, c
     assert (first.extra["intent"], second.extra["intent"]) == ("complaint", "other")
     first.conversation.refresh_from_db()
     assert (first.conversation.intent, first.conversation.language) == ("complaint", "en")
+
+
+def test_an_action_breaking_after_it_set_a_column_in_a_batch_is_undone_alone(
+    client, channel, breaks_after_writing
+):
+    Rule.objects.create(
+        name="Urgent",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={},
+        actions=[{"type": "half_done", "value": "priority"}],
+    )
+    post_events(
+        client,
+        event("c1", thread="t1", text="Where is my order?", ts=100),
+        event("c2", thread="t2", text="boom", ts=101),
+    )
+    fine, broken = Message.objects.order_by("platform_timestamp")
+    fine.conversation.refresh_from_db()
+    broken.conversation.refresh_from_db()
+    assert (fine.conversation.priority, broken.conversation.priority) == ("urgent", "normal")
