@@ -146,8 +146,29 @@ def worker_cpu_seconds(pid: int) -> float:
     return cpu_seconds(_tree(pid))
 
 
-def database_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL backends serving this database, other than our own."""
+def run_queue_seconds(pids: list[int]) -> float:
+    """Time these processes' threads were ready to run but waited for a CPU (the second
+    field of /proc/PID/task/TID/schedstat): on a shared machine, where wall clock goes."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
+def worker_run_queue_seconds(pid: int) -> float:
+    return run_queue_seconds(_tree(pid))
+
+
+def database_run_queue_seconds() -> float:
+    """Run-queue wait of the PostgreSQL backends serving this database, other than our own."""
+    return run_queue_seconds(_database_pids())
+
+
+def _database_pids() -> list[int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -155,7 +176,12 @@ def database_cpu_seconds() -> float:
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()"
         )
-        return cpu_seconds([row[0] for row in cursor.fetchall()])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL backends serving this database, other than our own."""
+    return cpu_seconds(_database_pids())
 
 
 def resident_mb(pid: int) -> float:

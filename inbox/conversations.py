@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import live
+from . import deferred, live, savepoints
 from .connectors import Capability
 from .models import (
     ActionKind,
@@ -49,10 +49,13 @@ def _state_changed(conversation: Conversation, old: str, new: str) -> None:
         return
     for listener in state_listeners:
         try:
-            # A savepoint per listener: one that fails must not undo the agent's change.
-            with transaction.atomic():
+            # A savepoint per listener: one that fails must not undo the agent's change (in
+            # a routing batch's optimistic pass none: the batch is routed again carefully).
+            with savepoints.atomic():
                 listener(conversation, old, new)
         except Exception:
+            if not savepoints.careful():
+                raise
             log.exception("state listener %r failed on conversation %s", listener, conversation.pk)
 
 
@@ -96,7 +99,7 @@ def reply_target(conversation: Conversation) -> Message | None:
     )
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_reply(
     *,
     conversation: Conversation,
@@ -223,7 +226,7 @@ def reply_landed(action) -> None:
     _state_changed(conversation, previous, new)
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def message_act(*, message: Message, kind: str, actor=None, rule_name: str = ""):
     """Like, unlike, hide, unhide or delete a message on the platform, through the outbox."""
     conversation = message.conversation
@@ -294,17 +297,17 @@ def _set_state(
     _state_changed(conversation, previous, state)
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_close(*, conversation: Conversation, actor=None, rule_name: str = "") -> None:
     _set_state(conversation, ConversationState.CLOSED, actor=actor, rule_name=rule_name)
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_reopen(*, conversation: Conversation, actor=None, rule_name: str = "") -> None:
     _set_state(conversation, ConversationState.OPEN, actor=actor, rule_name=rule_name)
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_snooze(
     *, conversation: Conversation, until: datetime, actor=None, rule_name: str = ""
 ) -> None:
@@ -339,7 +342,7 @@ def wake_snoozed(now: datetime | None = None) -> int:
     return woken
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_mark_spam(
     *, conversation: Conversation, spam: bool = True, actor=None, rule_name: str = ""
 ) -> None:
@@ -396,7 +399,7 @@ def _closed_as_spam(conversation: Conversation) -> bool:
 # ---- routing -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_assign(
     *, conversation: Conversation, assignee, team=None, actor=None, rule_name: str = ""
 ) -> None:
@@ -417,7 +420,7 @@ def conversation_assign(
     )
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_tag(
     *, conversation: Conversation, name: str, actor=None, rule_name: str = "", reason: str = ""
 ) -> bool:
@@ -430,7 +433,7 @@ def conversation_tag(
     return True
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_untag(
     *, conversation: Conversation, name: str, actor=None, rule_name: str = ""
 ) -> bool:
@@ -442,12 +445,13 @@ def conversation_untag(
     return True
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def conversation_set_priority(
     *, conversation: Conversation, priority: str, actor=None, rule_name: str = ""
 ) -> None:
     priority = Priority(priority)
-    Conversation.objects.filter(pk=conversation.pk).update(priority=priority)
+    # In a routing batch, with the batch's other column writes at its end (inbox/deferred.py).
+    deferred.update(Conversation, conversation.pk, priority=priority)
     previous, conversation.priority = conversation.priority, priority
     _audit(
         conversation,
@@ -462,7 +466,7 @@ def conversation_set_priority(
 # ---- notes and reading ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def note_add(*, conversation: Conversation, text: str, actor) -> Note:
     note = Note.objects.create(conversation=conversation, author=actor, text=text.strip())
     _audit(conversation, "note", actor=actor, note_id=note.pk)

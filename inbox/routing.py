@@ -24,7 +24,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import live, memo, savepoints
+from . import deferred, live, memo, savepoints
 from .models import Conversation, Direction, Message
 
 log = logging.getLogger("switchboard.routing")
@@ -60,7 +60,8 @@ def route_messages(message_ids: Iterable[int]) -> int:
 
 
 def _route(ids: list[int]) -> int:
-    with transaction.atomic():
+    # deferred.gathered(): the listeners' column writes in one UPDATE per table at the end.
+    with transaction.atomic(), deferred.gathered():
         # Claimed with the rows locked, skipping those another router holds (PostgreSQL);
         # elsewhere the conditional UPDATE below is the claim and the batch is one message.
         # FOR NO KEY UPDATE, as the UPDATE itself takes: a plain FOR UPDATE would also block
@@ -106,6 +107,7 @@ def _route(ids: list[int]) -> int:
                 conversation = conversations[message.conversation_id]
                 if conversation.pk in seen:
                     # An earlier message of this batch changed it (rules, SLA): read it again.
+                    deferred.flush()
                     conversation.refresh_from_db()
                 seen.add(conversation.pk)
                 message.conversation = conversation
@@ -114,6 +116,7 @@ def _route(ids: list[int]) -> int:
                     _run(listener, conversation, message, starts)
                 started.add(conversation.pk)
             live.conversation_changed(message.conversation_id)
+        deferred.flush()
         memo.write_counts()  # what the listeners counted (rule hits), in this commit
     return claimed
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 
 from django.db import transaction
 
@@ -42,3 +43,15 @@ def careful() -> bool:
 def atomic():
     """A savepoint when careful; nothing in an optimistic block."""
     return transaction.atomic() if _careful.get() else contextlib.nullcontext()
+
+
+def atomic_function(function):
+    """`@transaction.atomic` for an operation that rules also run: a savepoint of its own
+    when careful, none in an optimistic block (the caller undoes everything on an error)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic(savepoint=_careful.get()):
+            return function(*args, **kwargs)
+
+    return wrapper

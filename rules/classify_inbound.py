@@ -8,6 +8,7 @@ a message the classifier is unsure about).
 
 from __future__ import annotations
 
+from inbox import deferred
 from inbox.models import Conversation, Message
 
 from .classify import Classification, Intent, classify
@@ -22,7 +23,8 @@ def classify_message(message: Message) -> Classification:
         "intent_cue": result.matched,
         "intent_confidence": result.confidence,
     }
-    Message.objects.filter(pk=message.pk).update(extra=extra)
+    # In a routing batch, written with the batch's others at its end (inbox/deferred.py).
+    deferred.update(Message, message.pk, extra=extra)
     message.extra = extra
     conversation = message.conversation
     updates = {}
@@ -32,7 +34,7 @@ def classify_message(message: Message) -> Classification:
     if result.intent != conversation.intent and (not says_nothing or not conversation.intent):
         updates["intent"] = result.intent.value
     if updates:
-        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        deferred.update(Conversation, conversation.pk, **updates)
         for key, value in updates.items():
             setattr(conversation, key, value)
     return result

@@ -14,17 +14,18 @@ effect comes back through the ingest in the same process) returns without runnin
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
-from inbox import live, memo
+from inbox import deferred, live, memo, savepoints
 from inbox.models import AuditEvent, Conversation, Message
 from inbox.outbox import NotSupported
 
@@ -182,10 +183,13 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
     try:
         # Part of run_rules' transaction: a failure here undoes the item's rules together.
         with transaction.atomic(savepoint=False):
-            hit.audit = AuditEvent.objects.create(
+            # Timed before the actions, so the timeline shows the hit before what it did,
+            # but written once, after them, with their outcomes.
+            hit.audit = AuditEvent(
                 conversation=item.conversation,
                 rule_name=rule.name,
                 verb=HIT_VERB,
+                created_at=timezone.now(),
                 data={
                     "matched": why,
                     "trigger": trigger,
@@ -195,7 +199,7 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
             for compiled in rule.actions:
                 hit.outcomes.append(_run_action(compiled, item, hit))
             hit.audit.data["actions"] = hit.outcomes
-            hit.audit.save(update_fields=["data"])
+            hit.audit.save()
             if rule.id is not None:
                 # Every worker bumps the same few rule rows: counted per batch and stored
                 # at its end, in id order (inbox/memo.py), not locked for the whole batch.
@@ -216,13 +220,48 @@ def _store_hits(counts: dict[int, int]) -> None:
 
 def _run_action(compiled: CompiledAction, item: Item, hit: Hit) -> str:
     try:
-        # A savepoint per action: one that fails leaves the others and the hit in place.
-        with transaction.atomic():
+        # A savepoint per action, so that one that fails leaves the others and the hit in
+        # place; in a batch's optimistic pass none (inbox/savepoints.py), see `_unless_wrote`.
+        with savepoints.atomic(), _unless_wrote():
             return compiled.run(item, hit)
     except Skip as exc:
         return f"{compiled.name} skipped: {exc}"
     except (NotSupported, ValueError) as exc:
         return f"{compiled.name} not done: {exc}"
+    except _RerunCarefully:
+        raise
     except Exception as exc:  # noqa: BLE001 - one broken action must not stop the scheme
         log.exception("rule %r action %s failed", hit.rule_name, compiled.name)
         return f"{compiled.name} failed: {exc.__class__.__name__}"
+
+
+class _RerunCarefully(Exception):
+    """An action failed after it wrote, with no savepoint to undo it: the batch is routed
+    again the careful way (inbox/routing.py), where this action gets its savepoint."""
+
+
+@contextlib.contextmanager
+def _unless_wrote():
+    """Without a savepoint, an action that fails is still just an outcome ("skipped",
+    "not done", "failed") when it changed nothing: it only read, and the transaction is
+    usable. One that wrote first (or gathered a write for the batch's end, inbox/deferred.py,
+    or broke the transaction) must not leave half its work: the error goes up, the routing
+    transaction rolls back whole and is run again carefully."""
+    if savepoints.careful():
+        yield
+        return
+    wrote = []
+    gathered = deferred.gathered_count
+
+    def watch(execute, sql, params, many, context):
+        if not sql.lstrip()[:6].upper().startswith("SELECT"):
+            wrote.append(sql)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(watch):
+            yield
+    except Exception as exc:
+        if wrote or connection.needs_rollback or deferred.gathered_count != gathered:
+            raise _RerunCarefully(f"action failed after writing: {exc!r}") from exc
+        raise

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.models import Team, User
+from inbox import savepoints
 from inbox.models import ConversationState
 
 from .models import RoundRobinState
@@ -27,7 +27,7 @@ def eligible_agents(team: Team) -> list[User]:
     return [m for m in members if m.open_count < m.max_open_conversations]
 
 
-@transaction.atomic
+@savepoints.atomic_function
 def round_robin_pick(team: Team) -> User | None:
     """The next eligible agent after the one who got the previous turn; None if nobody can.
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from inbox import memo
+from inbox import deferred, memo
 from inbox.models import SLA_DUE_SOON_MINUTES, Conversation, ConversationState, Direction
 
 from .hours import Calendar
@@ -155,7 +155,8 @@ def due_soon_at(due: datetime | None, policy: SlaPolicy | None) -> datetime | No
 
 
 def _store(conversation: Conversation, due: datetime | None, soon: datetime | None) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due, sla_due_soon_at=soon)
+    # In a routing batch, written with the batch's others at its end (inbox/deferred.py).
+    deferred.update(Conversation, conversation.pk, sla_due_at=due, sla_due_soon_at=soon)
     conversation.sla_due_at, conversation.sla_due_soon_at = due, soon
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.serializers import ConversationSerializer, MessageSerializer
+from inbox import deferred
 from inbox.models import Conversation, Message
 
 from .models import Delivery, Subscription
@@ -79,6 +80,7 @@ def emit(
         subscriptions = [s for s in subscriptions if s.pk not in done]
     if not subscriptions:
         return 0
+    deferred.flush()  # a routing batch's gathered columns (language, SLA), read just below
     conversation = (
         Conversation.objects.select_related("channel", "contact", "assignee", "team")
         .prefetch_related("tags")

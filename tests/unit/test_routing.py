@@ -3,8 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import ingest, routing
@@ -151,3 +152,108 @@ def test_a_redis_outage_while_announcing_does_not_skip_routing(channel, tag_rule
     assert stored.state == EventState.DONE
     assert message.routed_at is not None and message.extra["intent"]
     assert hits(message) == 1
+
+
+@pytest.fixture
+def breaks_after_writing(monkeypatch):
+    """A rule action that tags the conversation "Half done", then breaks on a message
+    saying "boom": a bug half-way through an action."""
+    from inbox import conversations, deferred
+    from inbox.models import Conversation
+    from rules import registry
+    from rules.registry import TEXT
+
+    def compile_action(value=None, **_):
+        def run(item, hit):
+            if value == "priority":  # a column written at the batch's end (inbox/deferred.py)
+                deferred.update(Conversation, item.conversation.pk, priority="urgent")
+            else:
+                conversations.conversation_tag(
+                    conversation=item.conversation, name="Half done", rule_name=hit.rule_name
+                )
+            if "boom" in item.text:
+                raise RuntimeError("broke after writing")
+            return "half done"
+
+        return run
+
+    spec = registry.Spec("half_done", "Half done", registry.Param(TEXT, ""), compile_action)
+    monkeypatch.setitem(registry.actions, "half_done", spec)
+
+
+def conversation_tags(message) -> set[str]:
+    return set(message.conversation.tags.values_list("name", flat=True))
+
+
+def test_an_action_breaking_half_way_in_a_batch_is_undone_alone(
+    client, channel, breaks_after_writing
+):
+    # A batch's rule actions run with no savepoint each; one that fails after it wrote must
+    # still be undone alone, and cost neither the rule's other actions nor the other messages.
+    rule = Rule.objects.create(
+        name="Orders",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={},
+        actions=[{"type": "half_done"}, {"type": "add_tag", "value": "Orders"}],
+    )
+    post_events(
+        client,
+        event("c1", thread="t1", text="Where is my order?", ts=100),
+        event("c2", thread="t2", text="boom", ts=101),
+        event("c3", thread="t3", text="And mine?", ts=102),
+    )
+    first, broken, third = Message.objects.order_by("platform_timestamp")
+    assert conversation_tags(first) == conversation_tags(third) == {"Half done", "Orders"}
+    assert conversation_tags(broken) == {"Orders"}
+    outcome = AuditEvent.objects.get(verb="rule_matched", data__message_id=broken.pk)
+    assert outcome.data["actions"] == ["half_done failed: RuntimeError", "tagged Orders"]
+    assert all(m.routed_at is not None and m.extra["language"] for m in (first, broken, third))
+    rule.refresh_from_db()
+    assert rule.hit_count == 3
+
+
+def test_a_rule_hit_is_written_once_before_what_its_actions_did(client, channel, tag_rule):
+    with CaptureQueriesContext(connection) as captured:
+        post_events(client, event("c1", text="Where is my order?"))
+    message = Message.objects.get()
+    verbs = list(
+        AuditEvent.objects.filter(conversation=message.conversation).values_list("verb", "data")
+    )
+    assert [verb for verb, _ in verbs] == ["rule_matched", "tagged"]
+    assert verbs[0][1]["actions"] == ["tagged Orders"]
+    # Written with its outcomes, not inserted and then updated.
+    assert not [q for q in captured if q["sql"].startswith('UPDATE "inbox_auditevent"')]
+
+
+def test_a_greeting_after_a_complaint_in_one_batch_keeps_the_complaint(client, channel):
+    # The batch's classification is written at its end; the second message of a
+    # conversation must still see what the first one set.
+    post_events(
+        client,
+        event("c1", thread="t1", text="My order arrived broken, I am very angry", ts=100),
+        event("c2", thread="t1", text="Hello", ts=101),
+    )
+    first, second = Message.objects.order_by("platform_timestamp")
+    assert (first.extra["intent"], second.extra["intent"]) == ("complaint", "other")
+    first.conversation.refresh_from_db()
+    assert (first.conversation.intent, first.conversation.language) == ("complaint", "en")
+
+
+def test_an_action_breaking_after_it_set_a_column_in_a_batch_is_undone_alone(
+    client, channel, breaks_after_writing
+):
+    Rule.objects.create(
+        name="Urgent",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={},
+        actions=[{"type": "half_done", "value": "priority"}],
+    )
+    post_events(
+        client,
+        event("c1", thread="t1", text="Where is my order?", ts=100),
+        event("c2", thread="t2", text="boom", ts=101),
+    )
+    fine, broken = Message.objects.order_by("platform_timestamp")
+    fine.conversation.refresh_from_db()
+    broken.conversation.refresh_from_db()
+    assert (fine.conversation.priority, broken.conversation.priority) == ("urgent", "normal")
