@@ -284,7 +284,9 @@ def test_xss_corpus_fires_no_dialog(browser_page, live_server, agent, testchat_c
     # A live update re-renders the rows and the open thread through the feed.
     for convo in conversations:
         live.publish(convo.pk)
-    page.wait_for_function("document.querySelector('#list').dataset.version > 0")
+    # A function, not a bare expression: Playwright evaluates an expression with eval(),
+    # which the page's CSP refuses once it has to poll.
+    page.wait_for_function("() => Number(document.querySelector('#list').dataset.version) > 0")
     page.goto(live_server.url + "/posts/")
     assert page.dialogs == []
 
