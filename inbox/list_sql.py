@@ -2,11 +2,10 @@
 
 Django's ORM took about 3.5 ms of Python a request to build and compile the rows query (three
 correlated subqueries, four joins) and to load its rows (issue 10). This is the same query
-as `selectors.list_rows` over `selectors.filtered_conversations`, ordered and paged as
-inbox/paging.py says, written once here; the rows are the same model instances the ORM
-makes (only the columns a row shows, the joined channel, contact, assignee and team
-attached), so `inbox_ui.prepare_rows` and the paging read them as before. The equality
-with the ORM's answer is asserted over folders, filters, sorts and pages
+as the ORM's (`tests/support/orm_rows.py`: `with_row_data` over
+`selectors.filtered_conversations`, ordered and paged as inbox/paging.py says), written once
+here; the rows are plain `Row` objects carrying what `inbox_ui.prepare_rows` and the paging
+read. The equality with the ORM's answer is asserted over folders, filters, sorts and pages
 (tests/integration/test_list_sql.py).
 
 Two conditions stay the ORM's: a folder another app registers (its condition is a Q this

@@ -267,49 +267,10 @@ def with_tags(rows: list) -> list:
     return rows
 
 
-# The columns the inbox's rows show (inbox_ui.prepare_rows) and page by (inbox/paging.py),
-# of the conversation and the rows it joins: a third of the columns, and of Django's work
-# building the query and the rows (issue 10).
-LIST_ROW_FIELDS = (
-    "channel__kind",
-    "channel__name",
-    "contact__name",
-    "kind",
-    "state",
-    "priority",
-    "preview",
-    "language",
-    "intent",
-    "last_message_at",
-    "sla_due_at",
-    "sla_due_soon_at",
-    "assignee__first_name",
-    "assignee__last_name",
-    "assignee__username",
-    "team__name",
-)
-
-
-def list_rows(qs: QuerySet[Conversation], user) -> QuerySet[Conversation]:
-    """`with_row_data` for the inbox list: only what its rows show."""
-    return with_row_data(qs, user).only(*LIST_ROW_FIELDS)
-
-
 def inbox_rows(params: ListParams, user) -> tuple[list[list_sql.Row], str]:
     """One page of rows, from just after `params.after`, and where the next page starts
     ("" when this is the last): 2 queries, the rows' written by hand (inbox/list_sql.py)."""
     rows = list_sql.rows(params, user, limit=PAGE_SIZE + 1)
-    more = len(rows) > PAGE_SIZE
-    rows = with_tags(rows[:PAGE_SIZE])
-    return rows, paging.cursor_after(rows[-1], params.sort) if more else ""
-
-
-def orm_inbox_rows(params: ListParams, user) -> tuple[list[Conversation], str]:
-    """`inbox_rows` through the ORM: the definition inbox/list_sql.py is checked against
-    (tests/integration/test_list_sql.py)."""
-    qs = paging.ordered(filtered_conversations(params, user), params.sort)
-    qs = list_rows(paging.rows_after(qs, params.sort, params.after), user)
-    rows = list(qs[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = with_tags(rows[:PAGE_SIZE])
     return rows, paging.cursor_after(rows[-1], params.sort) if more else ""

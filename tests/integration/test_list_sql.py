@@ -21,7 +21,7 @@ from inbox.models import (
 )
 from inbox.templatetags.inbox_ui import prepare_rows
 from reports.models import Storm
-from tests.support import factories
+from tests.support import factories, orm_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,7 @@ def walk(read, params: selectors.ListParams, user) -> list:
 
 def assert_same(params, user):
     ours = walk(selectors.inbox_rows, params, user)
-    assert ours == walk(selectors.orm_inbox_rows, params, user), params
+    assert ours == walk(orm_rows.orm_inbox_rows, params, user), params
     return ours
 
 
@@ -221,7 +221,7 @@ def test_a_cursor_from_anywhere_reads_as_the_orm_reads_it(seeded, agent):
         ]:
             params = selectors.ListParams(folder="all", sort=sort, after=cursor)
             ours = selectors.inbox_rows(params, agent)
-            theirs = selectors.orm_inbox_rows(params, agent)
+            theirs = orm_rows.orm_inbox_rows(params, agent)
             assert [snapshot(r) for r in ours[0]] == [snapshot(r) for r in theirs[0]]
             assert ours[1] == theirs[1]
 
@@ -232,7 +232,7 @@ def test_the_live_feed_reads_the_rows_still_in_view(seeded, agent):
     rows, gone = selectors.rows_by_id(ids, params, agent)
     expected = selectors.with_tags(
         list(
-            selectors.list_rows(
+            orm_rows.list_rows(
                 selectors.filtered_conversations(params, agent).filter(pk__in=ids), agent
             ).order_by("pk")
         )
