@@ -182,11 +182,29 @@ def page_version() -> int:
     return cache.get(HEAD_KEY) or 0
 
 
-@shared_cache.degrades(lambda version: (version, set()))
 def changes_since(version: int) -> tuple[int, set[int] | None]:
     """(latest version, changed conversation ids); None means "too far behind: reload all".
 
     While the cache is down: (version, set()), and `shared_cache.paused()` says why."""
+    latest, slots = changed_slots(version)
+    if slots is None:
+        return latest, None
+    return latest, {cid for ids in slots.values() for cid in ids}
+
+
+def changed_after(slots: dict[int, list[int]], version: int, conversation_id: int) -> bool:
+    """Whether a slot after `version` names this conversation: has it changed since a pane
+    rendered at `version`? (An open pane is stamped with the version read before it was
+    rendered, so a change it already shows, such as the agent's own action, is not sent
+    to it again: a thread replaced under the pointer loses the click in progress.)"""
+    return any(conversation_id in ids for n, ids in slots.items() if n > version)
+
+
+@shared_cache.degrades(lambda version: (version, {}))
+def changed_slots(version: int) -> tuple[int, dict[int, list[int]] | None]:
+    """(latest version, {slot: conversation ids} after `version`); None: reload all.
+
+    While the cache is down: (version, {}), and `shared_cache.paused()` says why."""
     head = cache.get(HEAD_KEY)
     if version > 0 and (head is None or version - head > _PROBE_BATCH):
         # The log is gone or restarted behind us (Redis came back empty): what changed
@@ -197,9 +215,9 @@ def changes_since(version: int) -> tuple[int, set[int] | None]:
         return current_version(), None
     found = _scan(version, max(head - version, 0) + _PROBE_BATCH)
     if not found:
-        return max(version, 0), set()
+        return max(version, 0), {}
     if min(found) > version + 1:
         # The slot after ours expired (or a publisher died mid-claim): we cannot know what
         # we missed, so the inbox reloads its list.
         return max(found), None
-    return max(found), {cid for slot in found.values() for cid in _ids(slot)}
+    return max(found), {n: _ids(slot) for n, slot in found.items()}

@@ -24,7 +24,7 @@ from accounts.models import Team, User
 from accounts.permissions import may_take
 
 from .. import conversations as ops
-from .. import selectors
+from .. import live, selectors
 from ..access import (
     AuthenticatedHttpRequest,
     get_action_for_agent,
@@ -110,8 +110,9 @@ BULK_VERBS = {"assign", "tag", "close", "reopen", "snooze", "priority", "spam"}
 def _pane(request, conversation, *, advance: bool = False) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox:conversation", pk=conversation.pk)
+    version = live.page_version()  # before the conversation is read again: see pane_context
     conversation.refresh_from_db()
-    response = render(request, f"{PAGE}#pane", pane_context(request, conversation))
+    response = render(request, f"{PAGE}#pane", pane_context(request, conversation, version=version))
     return trigger_client_event(
         response,
         "conversationChanged",

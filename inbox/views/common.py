@@ -38,12 +38,19 @@ def query_int(value, default: int = 0) -> int:
 
 
 def list_context(
-    request: HttpRequest, params: selectors.ListParams, *, agents=None, teams=None
+    request: HttpRequest,
+    params: selectors.ListParams,
+    *,
+    agents=None,
+    teams=None,
+    version: int | None = None,
 ) -> dict:
-    """The list column. `agents` and `teams`: the pane's, when the page shows one (read once)."""
+    """The list column. `agents` and `teams`: the pane's, when the page shows one (read once);
+    `version`: the live version the pane beside it was stamped with."""
+    if version is None:
+        version = live.page_version()  # one cache round trip, shared with the counts' key
     rows, next_after = selectors.inbox_rows(params, request.user)
     query = params.as_query()
-    version = live.page_version()  # one cache round trip, shared with the counts' key
     counts = selectors.folder_counts(request.user, version=version)
     if agents is None or teams is None:
         agents, teams = selectors.assignees()
@@ -84,7 +91,11 @@ def composer_modes(conversation: Conversation) -> list[tuple[str, str]]:
     return modes
 
 
-def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
+def pane_context(request: HttpRequest, conversation: Conversation, *, version: int = 0) -> dict:
+    """The pane. `version`: the live version read before `conversation` was loaded, which
+    the thread is stamped with, so the live feed resends the pane only after a later
+    change. Read any later, it could hide a change made in between; 0 (not stamped) has
+    the feed resend it on the next change to the conversation."""
     detail = selectors.conversation_detail(conversation, request.user)
     connector = conversation.channel.connector
     modes = composer_modes(conversation)
@@ -99,6 +110,7 @@ def pane_context(request: HttpRequest, conversation: Conversation) -> dict:
     return {
         "detail": detail,
         "conversation": conversation,
+        "pane_version": version,
         "links": pane_links.pane_links(conversation, detail.customer),
         "connector": connector,
         "modes": modes,

@@ -2,7 +2,8 @@
 
 Answers with what changed since the version the page has: the changed rows that belong in
 the current view (to replace or insert), the ids that left it, fresh folder counts, the
-open conversation's thread and side panel when it changed, and who else is looking at it.
+open conversation's thread and side panel when it changed after the version the pane shows
+(its `data-version`), and who else is looking at it.
 The composer is never sent back, so a half-written reply is never touched. While the shared
 cache is unreachable the feed answers `paused` and the page says so; the page reloads what
 it shows once the feed is back.
@@ -28,7 +29,12 @@ def feed(request: HttpRequest) -> JsonResponse:
     params = selectors.ListParams.from_query(request.GET)
     since = query_int(request.GET.get("v"))
     open_id = query_int(request.GET.get("open"), 0) or None
-    version, changed = live.changes_since(since)
+    # The version the open pane was rendered at: a change it shows already is not resent.
+    pane_version = query_int(request.GET.get("pv"), 0)
+    version, slots = live.changed_slots(since)
+    if pane_version > version:  # stamped before the log restarted: as if not stamped
+        pane_version = 0
+    changed = None if slots is None else {cid for ids in slots.values() for cid in ids}
     if shared_cache.paused():
         return JsonResponse({"version": since, "reload": False, "paused": True})
     if request.GET.get("resync") == "1":
@@ -59,14 +65,14 @@ def feed(request: HttpRequest) -> JsonResponse:
             for row in prepare_rows(rows, query)
         ]
         body["gone"] = sorted(gone)
-    if open_id and (open_id in changed or body["reload"]):
+    if open_id and (body["reload"] or live.changed_after(slots or {}, pane_version, open_id)):
         conversation = (
             Conversation.objects.select_related("channel", "contact", "assignee", "team")
             .filter(pk=open_id)
             .first()
         )
         if conversation is not None:
-            context = pane_context(request, conversation)
+            context = pane_context(request, conversation, version=version)
             body["thread"] = render_to_string(f"{PAGE}#thread", context, request)
             body["side"] = render_to_string(f"{PAGE}#side", context, request)
             body["header"] = render_to_string(f"{PAGE}#header", context, request)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
-from .. import presence, reply_tokens, selectors
+from .. import live, presence, reply_tokens, selectors
 from ..access import AuthenticatedHttpRequest, get_conversation_for_agent
 from ..conversations import conversation_reply
 from ..models import Draft
@@ -143,8 +143,9 @@ def _sent(
     presence.announce(conversation_id=conversation.pk, user=request.user, replying=False)
     if not request.htmx:
         return redirect("inbox:conversation", pk=conversation.pk)
+    version = live.page_version()  # before the conversation is read again: see pane_context
     conversation.refresh_from_db()
-    context = pane_context(request, conversation)
+    context = pane_context(request, conversation, version=version)
     response = render(request, f"{PAGE}#pane", context)
     return trigger_client_event(
         response,

@@ -94,8 +94,10 @@
       const text = $("#composer-text");
       const params = new URLSearchParams(list ? list.dataset.query : "");
       params.set("v", list ? list.dataset.version : SB.version || 0);
+      const thread = $("#thread");
       if (pane && pane.dataset.conversation) {
         params.set("open", pane.dataset.conversation);
+        if (thread) params.set("pv", thread.dataset.version || 0);
         params.set("typing", text && text.value.trim() && document.activeElement === text ? "1" : "0");
       }
       if (SB.paused) params.set("resync", "1");
@@ -115,7 +117,12 @@
       if (body.reload && list) htmx.ajax("GET", window.location.pathname === "/" ? window.location.href : "/?" + list.dataset.query,
         { target: "#list", swap: "outerHTML" });
       const openNow = $("#pane") && $("#pane").dataset.conversation;
-      if (body.thread && openNow && String(openNow) === String(pane.dataset.conversation)) {
+      // Not over a pane rendered after this answer was (the agent's own action came back
+      // while the poll was out): that would put back what the action just changed. A reload
+      // always lands: the log may have restarted (Redis came back empty) below the stamp.
+      const shownAt = Number(($("#thread") || {dataset: {}}).dataset.version || 0);
+      if (body.thread && openNow && String(openNow) === String(pane.dataset.conversation) &&
+          (body.reload || !(shownAt && shownAt >= body.version))) {
         replaceKeepingScroll("#thread", body.thread);
         // Not under an agent editing the customer or writing a note there; saving re-renders it.
         if (!sideInUse()) replaceKeepingScroll("#side", body.side);

@@ -1,5 +1,6 @@
 """The live change feed and presence, on the configured shared cache (database or Redis)."""
 
+import re
 import threading
 
 import pytest
@@ -101,3 +102,42 @@ def test_live_endpoint_returns_changed_rows_and_presence(clean_cache, agent_clie
     live.publish(closed.pk)
     body = agent_client.get(reverse("inbox:live"), {"v": body["version"]}).json()
     assert body["rows"] == [] and body["gone"] == [closed.pk]
+
+
+def _stamp(html: str) -> int:
+    return int(re.search(r'id="thread"[^>]*data-version="(\d+)"', html).group(1))
+
+
+@pytest.mark.django_db(transaction=True)  # the close is announced after its commit
+def test_a_pane_is_not_resent_for_a_change_it_already_shows(agent_client):
+    """The agent's own action comes back as the pane; the next poll must not replace the
+    thread with the same thing again (a thread replaced under the pointer loses a click),
+    and a later change to it still arrives."""
+    convo = factories.make_conversation(text="Where is my parcel?")
+    since = live.current_version()
+    pane = agent_client.post(
+        reverse("inbox:act", args=[convo.pk, "close"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    stamp = _stamp(pane)
+    assert stamp > since  # stamped after the close was announced
+    poll = {"v": since, "open": convo.pk}
+    body = agent_client.get(reverse("inbox:live"), {**poll, "pv": stamp}).json()
+    assert "thread" not in body
+    assert body["gone"] == [convo.pk]  # the row still leaves Open
+    # A page that shows an older pane (or none stamped) gets it.
+    body = agent_client.get(reverse("inbox:live"), {**poll, "pv": since}).json()
+    assert 'class="thread"' in body["thread"] and _stamp(body["thread"]) == body["version"]
+    # A change after the stamp is sent.
+    live.publish(convo.pk)
+    body = agent_client.get(reverse("inbox:live"), {**poll, "pv": stamp}).json()
+    assert "thread" in body and _stamp(body["thread"]) == body["version"] > stamp
+
+
+def test_a_stamp_from_before_the_log_restarted_does_not_hold_the_pane_back(
+    clean_cache, agent_client
+):
+    convo = factories.make_conversation(text="Where is my parcel?")
+    live.publish(convo.pk)
+    # The page's stamps are from a log that was far longer (Redis came back empty).
+    body = agent_client.get(reverse("inbox:live"), {"v": 0, "open": convo.pk, "pv": 900}).json()
+    assert "thread" in body
