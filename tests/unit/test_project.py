@@ -69,6 +69,23 @@ def test_settings_follow_database_and_redis_urls(tmp_path):
     assert out == ["sb", "redis://cache.internal:6379/2"]
 
 
+@pytest.mark.parametrize(
+    "module", ["channels_fb.standin", "channels_ig.standin", "channels_tw.standin", "bench.seed"]
+)
+def test_stand_ins_and_the_bench_seeding_import_without_django(module):
+    """A stand-in is the platform, not our code: it runs on its own, and the benchmarks
+    import it (bench/seed.py) before they configure Django for their database."""
+    env = {"PATH": "/usr/bin:/bin"}
+    run = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-600:]
+
+
 @pytest.mark.django_db
 def test_channel_credentials_are_encrypted_at_rest():
     channel = factories.make_channel("testchat")
