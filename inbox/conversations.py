@@ -63,8 +63,9 @@ def _audit(
     conversation: Conversation, verb: str, *, actor=None, rule_name: str = "", **data
 ) -> AuditEvent:
     live.conversation_changed(conversation.pk)
-    return AuditEvent.objects.create(
-        conversation=conversation, actor=actor, rule_name=rule_name, verb=verb, data=data
+    # In a routing batch, inserted with the batch's other rows at its end (inbox/deferred.py).
+    return deferred.create(
+        AuditEvent(conversation=conversation, actor=actor, rule_name=rule_name, verb=verb, data=data)
     )
 
 
@@ -380,6 +381,7 @@ SPAM_CLOSE = "marked as spam"
 
 def _closed_as_spam(conversation: Conversation) -> bool:
     """Whether the conversation's last change of state was the close marking it spam made."""
+    deferred.flush()  # a rule in this routing batch may have closed it
     last = (
         AuditEvent.objects.filter(
             conversation=conversation,

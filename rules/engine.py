@@ -199,7 +199,7 @@ def _apply(rule: CompiledRule, why: str, item: Item, trigger: str) -> Hit:
             for compiled in rule.actions:
                 hit.outcomes.append(_run_action(compiled, item, hit))
             hit.audit.data["actions"] = hit.outcomes
-            hit.audit.save()
+            deferred.create(hit.audit)  # with the batch's other rows at its end
             if rule.id is not None:
                 # Every worker bumps the same few rule rows: counted per batch and stored
                 # at its end, in id order (inbox/memo.py), not locked for the whole batch.

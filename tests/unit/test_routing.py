@@ -257,3 +257,43 @@ def test_an_action_breaking_after_it_set_a_column_in_a_batch_is_undone_alone(
     fine.conversation.refresh_from_db()
     broken.conversation.refresh_from_db()
     assert (fine.conversation.priority, broken.conversation.priority) == ("urgent", "normal")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="batches gather on PostgreSQL")
+def test_a_batch_writes_its_timeline_in_one_insert_and_its_listeners_still_hear_it(
+    client, channel, agent2
+):
+    """The audit rows of a routing batch (each hit, each change a rule made) are inserted
+    together at its end; the outgoing webhooks, which listen to "assigned" rows, still
+    store one delivery per assignment, and each timeline still reads hit, then its actions."""
+    from webhooks_out.models import Delivery, Subscription
+
+    Subscription.objects.create(
+        url="https://hooks.example.com/in", events=["conversation.assigned"], signing={}
+    )
+    Rule.objects.create(
+        name="To Boris",
+        trigger=Trigger.NEW_MESSAGE,
+        conditions={},
+        actions=[{"type": "assign", "value": agent2.username}, {"type": "add_tag", "value": "VIP"}],
+    )
+    threads = [f"t{n}" for n in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        post_events(
+            client,
+            *(
+                event(f"c{n}", thread=t, text="Where is my order?", ts=100 + n)
+                for n, t in enumerate(threads)
+            ),
+        )
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "inbox_auditevent"')]
+    assert len(inserts) == 1
+    for message in Message.objects.select_related("conversation"):
+        timeline = list(
+            message.conversation.audit_events.order_by("created_at", "id").values_list(
+                "verb", flat=True
+            )
+        )
+        assert timeline[-3:] == ["rule_matched", "assigned", "tagged"]
+        assert message.conversation.assignee == agent2
+    assert Delivery.objects.filter(event="conversation.assigned").count() == len(threads)
