@@ -54,6 +54,9 @@ class FacebookConnector(Connector):
     def parse(self, event: InboundEvent) -> list[ParsedItem]:
         return parse.parse(event.payload, event.channel)
 
+    def context_ids(self, event: InboundEvent) -> list[str]:
+        return parse.context_ids(event.payload)
+
     def fetch_context(self, channel: Channel, conversation: Conversation) -> dict | None:
         return context.fetch(channel, conversation)
 

@@ -157,6 +157,23 @@ def parse_feed(value: dict, payload: dict, ctx: ParseContext) -> list[ParsedItem
     return [UnsupportedItem(f"feed item {item!r} verb {verb!r} is not handled")]
 
 
+def post_of(value: dict) -> str:
+    """The id of the post a feed change is on."""
+    post = value.get("post")
+    return str(value.get("post_id") or (post.get("id") if isinstance(post, dict) else "") or "")
+
+
+def context_ids(payload: Any) -> list[str]:
+    """The post a stored feed change is on, for the batch to read its context ahead."""
+    if not isinstance(payload, dict) or payload.get("field") != "feed":
+        return []
+    value = payload.get("value")
+    if not isinstance(value, dict):
+        return []
+    post_id = post_of(value)
+    return [post_id] if post_id else []
+
+
 def parse_comment(
     value: dict, *, ctx: ParseContext, post: dict[str, Any] | None = None
 ) -> list[ParsedItem]:
@@ -173,7 +190,7 @@ def parse_comment(
     verb = value.get("verb", "add")
     if verb not in VERB_STATE:
         return [UnsupportedItem(f"feed comment verb {verb!r} is not handled")]
-    post_id = str(value.get("post_id") or (value.get("post") or {}).get("id") or "")
+    post_id = post_of(value)
     parent_id = str(value.get("parent_id") or "")
     # FB threads are two levels deep: a reply's parent is always the top-level comment.
     is_reply = bool(parent_id) and parent_id != post_id

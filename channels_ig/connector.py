@@ -42,6 +42,9 @@ class InstagramConnector(Connector):
         actions.hold_unmatched_echoes(event.channel, items)
         return items
 
+    def context_ids(self, event) -> list[str]:
+        return parse.context_ids(event.payload)
+
     def poll(self, channel):
         return polling.poll(channel)
 

@@ -496,6 +496,19 @@ def parse(payload: dict, channel: Channel) -> list[ParsedItem]:
     return handler(payload, channel)
 
 
+def context_ids(payload: Any) -> list[str]:
+    """The media a stored comments change is on, for the batch to read its context ahead."""
+    if not isinstance(payload, dict):
+        return []
+    payload = current_shape(payload)
+    value = payload.get("value")
+    if payload.get("field") not in ("comments", "live_comments") or not isinstance(value, dict):
+        return []
+    media = value.get("media")
+    media_id = str(media.get("id") or "") if isinstance(media, dict) else ""
+    return [media_id] if media_id else []
+
+
 def current_shape(payload: dict) -> dict:
     """Events stored before Instagram used Meta's one splitter (`kind` "change"/"messaging"
     wrapping the item) read as the items they are."""

@@ -243,6 +243,13 @@ class Connector:
     def parse(self, event: InboundEvent) -> list[ParsedItem]:
         raise NotImplementedError
 
+    def context_ids(self, event: InboundEvent) -> list[str]:
+        """The post or media ids whose stored context parsing this event will look up
+        (`inbox.context.known_context`), so that a batch reads them all in one go. Best
+        effort on a payload that may be anything: a wrong or missing id only costs the
+        look-up it would have cost anyway."""
+        return []
+
     def poll(self, channel: Channel) -> PollResult:
         """Fetch what webhooks miss; returns events and the cursors to store after them."""
         return PollResult(events=[], cursors=dict(channel.cursors))

@@ -65,7 +65,9 @@ def _audit(
     live.conversation_changed(conversation.pk)
     # In a routing batch, inserted with the batch's other rows at its end (inbox/deferred.py).
     return deferred.create(
-        AuditEvent(conversation=conversation, actor=actor, rule_name=rule_name, verb=verb, data=data)
+        AuditEvent(
+            conversation=conversation, actor=actor, rule_name=rule_name, verb=verb, data=data
+        )
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.models.signals import post_save
@@ -37,6 +37,8 @@ from . import savepoints
 _pending: contextvars.ContextVar[dict[type[models.Model], dict[int, dict[str, Any]]] | None] = (
     contextvars.ContextVar("deferred_writes", default=None)
 )
+M = TypeVar("M", bound=models.Model)
+
 # New rows to insert, in the order they were made, while a batch gathers them.
 _new: contextvars.ContextVar[list[models.Model] | None] = contextvars.ContextVar(
     "deferred_rows", default=None
@@ -75,7 +77,7 @@ def update(model: type[models.Model], pk: int, **values: Any) -> None:
     gathered_count += 1
 
 
-def create(instance: models.Model) -> models.Model:
+def create(instance: M) -> M:
     """`instance.save()` of a new row, now or at the batch's `flush()` (its pk is set then).
     The instance must not be changed after: what it holds now is what is inserted."""
     global gathered_count

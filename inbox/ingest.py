@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from . import (
+    context,
     crypto,
     enrich,
     live,
@@ -429,22 +430,23 @@ def _process(events: list[InboundEvent]) -> IngestResult:
     """Parse, apply (one transaction), announce and route claimed events; queue enrichment."""
     with memo.batch():
         parsed = []
-        for event in events:
-            if event.channel is None:
-                _finish(
-                    event,
-                    EventState.FAILED,
-                    "no connected channel for this event; connect the account and reprocess it",
-                )
-                continue
-            try:
-                connector = registry.get(event.channel_kind)
-                parsed.append((event, text.storable_items(connector.parse(event))))
-            except (Unavailable, ConnectorError, OperationalError) as exc:
-                # A platform read during parsing, or a locked database: worth another try.
-                _retry_later(event, str(exc))
-            except Exception:
-                _fail(event)
+        with context.read_ahead(_context_ids(events)):
+            for event in events:
+                if event.channel is None:
+                    _finish(
+                        event,
+                        EventState.FAILED,
+                        "no connected channel for this event; connect the account and reprocess it",
+                    )
+                    continue
+                try:
+                    connector = registry.get(event.channel_kind)
+                    parsed.append((event, text.storable_items(connector.parse(event))))
+                except (Unavailable, ConnectorError, OperationalError) as exc:
+                    # A platform read during parsing, or a locked database: worth another try.
+                    _retry_later(event, str(exc))
+                except Exception:
+                    _fail(event)
         result = _apply_events(parsed)
         with live.collected():  # the batch's conversations in one slot, not one each
             for conversation_id in result.touched:
@@ -460,6 +462,21 @@ def _process(events: list[InboundEvent]) -> IngestResult:
     profiles.queue_profiles(result.profiles_wanted)
     enrich.queue_context(result.context_wanted)
     return result
+
+
+def _context_ids(events: list[InboundEvent]) -> dict[int, set[str]]:
+    """The posts and media the batch's events are on, by channel: their stored context is
+    read in one go before parsing (inbox/context.py)."""
+    wanted: dict[int, set[str]] = {}
+    for event in events:
+        if event.channel_id is None:
+            continue
+        try:
+            ids = registry.get(event.channel_kind).context_ids(event)
+        except Exception:  # a payload it cannot read fails in parsing, with its reason
+            continue
+        wanted.setdefault(event.channel_id, set()).update(ids)
+    return wanted
 
 
 def _apply_events(parsed: list[tuple[InboundEvent, list]]) -> IngestResult:

@@ -9,6 +9,8 @@ Verification/signing: https://developers.facebook.com/docs/graph-api/webhooks/ge
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels_fb.standin import PAGE_ID
@@ -214,6 +216,32 @@ def test_comment_shows_the_post_it_is_on_fetched_once(send, graph_standin):
     other = Conversation.objects.get(external_thread_id="122154830261048877_1044000000000001")
     assert other.context["text"] == post["message"]
     assert len(post_reads(graph_standin)) == 1
+
+
+def test_a_batch_reads_the_stored_context_of_its_posts_in_one_statement(send, graph_standin):
+    """Fifty comments in one delivery cost one read of what their posts' contexts are, not
+    one each (issue 10); each comment still gets its own post's context."""
+    send("fb_feed_comment_add")  # the post is read from Graph once and stored
+    other_post = f"{PAGE_ID}_9000000000000001"
+    comments = [
+        comment_body(comment_id=f"{POST_ID}_20{n}", message=f"Size {n}?") for n in range(3)
+    ] + [comment_body(comment_id=f"{other_post}_301", post_id=other_post, message="And this?")]
+    body = {"object": "page", "entry": [e for c in comments for e in c["entry"]]}
+    with CaptureQueriesContext(connection) as queries:
+        send(body)
+    # What a stored-context look-up asks: a conversation on the post with a text.
+    stored_context_reads = [q for q in queries if "? 'text'" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(stored_context_reads) == 1, "\n\n".join(
+            q["sql"][:300] for q in stored_context_reads
+        )
+    for n in range(3):
+        convo = Conversation.objects.get(external_thread_id=f"{POST_ID}_20{n}")
+        assert convo.context["text"].startswith("Meet the Aurora jacket")
+    # The post nothing stored yet is its own: not given the other post's context.
+    unknown = Conversation.objects.get(external_thread_id=f"{other_post}_301")
+    assert unknown.context["post_id"] == other_post
+    assert not unknown.context.get("text", "").startswith("Meet the Aurora jacket")
 
 
 def test_post_read_failure_shows_the_comment_at_once_and_the_post_later(send, graph_standin):
