@@ -7,9 +7,10 @@ conversations are due: an answered (pending), snoozed or closed one waits on nob
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inbox import deferred, memo
@@ -107,21 +108,26 @@ def waiting_since(conversation: Conversation) -> tuple[datetime | None, bool]:
     if conversation.first_response_at is None:
         return conversation.first_inbound_at, True
     messages = conversation.messages.filter(deleted=False, placeholder=False)
+    # The customer's first message after our last answer, in one statement: the worker
+    # asks this for every customer message it routes. (No answer with a time: all count.)
     last_answer = (
         messages.filter(direction=Direction.OUTBOUND)
         .order_by("-platform_timestamp")
-        .values_list("platform_timestamp", flat=True)
-        .first()
+        .values("platform_timestamp")[:1]
     )
-    unanswered = messages.filter(direction=Direction.INBOUND)
-    if last_answer is not None:
-        unanswered = unanswered.filter(platform_timestamp__gt=last_answer)
     first = (
-        unanswered.order_by("platform_timestamp")
+        messages.filter(
+            direction=Direction.INBOUND,
+            platform_timestamp__gt=Coalesce(Subquery(last_answer), Value(BEFORE_ANYTHING)),
+        )
+        .order_by("platform_timestamp")
         .values_list("platform_timestamp", flat=True)
         .first()
     )
     return first, False
+
+
+BEFORE_ANYTHING = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def compute_due(conversation: Conversation, policy: SlaPolicy | None = None) -> datetime | None:

@@ -56,7 +56,9 @@ def test_calendar_clock_policy_ignores_business_hours(office):
     assert sla.compute_due(conversation) == at + timedelta(hours=1)
 
 
-def test_next_response_counts_from_the_first_message_after_our_answer(agent):
+def test_next_response_counts_from_the_first_message_after_our_answer(
+    agent, django_assert_num_queries
+):
     SlaPolicy.objects.create(name="Default", first_response_minutes=60, next_response_minutes=30)
     conversation = factories.make_conversation(at=timezone.now() - timedelta(hours=2))
     answer = ops.conversation_reply(conversation=conversation, text="On it", actor=agent)
@@ -76,6 +78,9 @@ def test_next_response_counts_from_the_first_message_after_our_answer(agent):
     Conversation.objects.filter(pk=conversation.pk).update(state="open")
     conversation.refresh_from_db()
     assert sla.compute_due(conversation) == later + timedelta(minutes=30)
+    # The worker asks this of every customer message: one statement.
+    with django_assert_num_queries(1):
+        assert sla.waiting_since(conversation) == (later, False)
 
 
 def test_badges_and_folders():
