@@ -63,7 +63,8 @@ lint: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy inbox rules reports accounts
+	$(BIN)/mypy inbox rules reports accounts api audit channels_fb channels_ig channels_tw kb meta \
+		sandbox slack switchboard webhooks_out
 
 bench: install
 	$(BIN)/python -m bench

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.access import require_agent
+from inbox.access import AuthenticatedHttpRequest, require_agent
 
 from .models import ApiToken
 from .tokens import token_create, token_revoke
@@ -16,7 +16,7 @@ from .tokens import token_create, token_revoke
 SHOWN_ONCE_KEY = "api_new_token"
 
 
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_agent(request)
     if request.method == "POST":
         token, raw = token_create(user=request.user, name=request.POST.get("name", ""))
@@ -27,8 +27,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     fresh = request.session.pop(SHOWN_ONCE_KEY, None)
     if fresh:
-        token = ApiToken.objects.filter(pk=fresh["pk"], user=request.user).first()
-        created = {"token": token, "raw": fresh["raw"]} if token else None
+        shown = ApiToken.objects.filter(pk=fresh["pk"], user=request.user).first()
+        created = {"token": shown, "raw": fresh["raw"]} if shown else None
     response = render(
         request,
         "api/tokens.html",
@@ -39,7 +39,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks first (settings/confirm.html); the POST from that page revokes."""
     require_agent(request)
     token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from inbox.access import require_admin
+from inbox.access import AuthenticatedHttpRequest, require_admin
 
 from .models import Entry
 
 PAGE_SIZE = 100
 
 
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request, "Only admins read the audit log.")
     kind = request.GET.get("kind", "")
     actor = request.GET.get("actor", "")

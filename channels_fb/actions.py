@@ -19,6 +19,7 @@ from django.utils import timezone
 from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import ActionKind
+from inbox.outbox import action_conversation, posted_message
 from meta.window import HUMAN_AGENT_WINDOW, MESSAGING_WINDOW
 
 from . import parse
@@ -31,7 +32,9 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 
 
 def reply(action: OutboundAction, client: FacebookClient) -> str:
-    body = client.post(f"{_reply_parent(action)}/comments", data={"message": action.message.text})
+    body = client.post(
+        f"{_reply_parent(action)}/comments", data={"message": posted_message(action).text}
+    )
     return str(body["id"])
 
 
@@ -77,7 +80,7 @@ def _reply_parent(action: OutboundAction) -> str:
     # two levels deep). A visitor post's thread holds the post and the comments under
     # it: an answer to the post goes under the post, one to a comment under that
     # comment's top-level comment.
-    conversation = action.conversation
+    conversation = action_conversation(action)
     target = action.target
     if (
         conversation.kind == "post"
@@ -132,17 +135,17 @@ def private_reply(action: OutboundAction, client: FacebookClient) -> str:
         f"{action.channel.external_id}/messages",
         json={
             "recipient": recipient,
-            "message": {"text": action.message.text, "metadata": _metadata(action)},
+            "message": {"text": posted_message(action).text, "metadata": _metadata(action)},
         },
     )
     return str(body.get("message_id") or "")
 
 
 def dm(action: OutboundAction, client: FacebookClient) -> str:
-    conversation = action.conversation
+    conversation = action_conversation(action)
     request: dict[str, Any] = {
         "recipient": {"id": conversation.external_thread_id},
-        "message": {"text": action.message.text, "metadata": _metadata(action)},
+        "message": {"text": posted_message(action).text, "metadata": _metadata(action)},
     }
     request.update(
         messaging_type(conversation, wants_human_agent=bool(action.payload.get("human_agent_tag")))
@@ -190,7 +193,7 @@ def _find_reply(action: OutboundAction, client: FacebookClient) -> str | None:
             (str(comment["id"]), parse.from_iso(comment["created_time"]))
             for comment in body.get("data") or []
             if str((comment.get("from") or {}).get("id")) == action.channel.external_id
-            and comment.get("message") == action.message.text
+            and comment.get("message") == posted_message(action).text
         ],
     )
 
@@ -222,7 +225,7 @@ def _find_dm(action: OutboundAction, client: FacebookClient) -> str | None:
         f"{action.channel.external_id}/conversations",
         params={
             "platform": "messenger",
-            "user_id": action.conversation.external_thread_id,
+            "user_id": action_conversation(action).external_thread_id,
             "fields": "messages.limit(25){id,message,from,created_time}",
         },
     )
@@ -233,7 +236,7 @@ def _find_dm(action: OutboundAction, client: FacebookClient) -> str | None:
             for thread in body.get("data") or []
             for sent in (thread.get("messages") or {}).get("data") or []
             if str((sent.get("from") or {}).get("id")) == action.channel.external_id
-            and sent.get("message") == action.message.text
+            and sent.get("message") == posted_message(action).text
         ],
     )
 

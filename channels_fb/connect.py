@@ -94,7 +94,7 @@ def managed_pages(user_token: str) -> list[dict]:
             f"{business['id']}/owned_pages", params={"fields": PAGE_FIELDS, "limit": 100}
         )
         pages += [dict(page, business=business.get("name", "")) for page in owned]
-    unique = {}
+    unique: dict[str, dict] = {}
     for page in pages:
         if page.get("access_token"):
             unique.setdefault(str(page["id"]), page)

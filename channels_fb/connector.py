@@ -52,6 +52,7 @@ class FacebookConnector(Connector):
         return webhooks.handle(request)
 
     def parse(self, event: InboundEvent) -> list[ParsedItem]:
+        assert event.channel is not None  # the ingest fails events without one before parsing
         return parse.parse(event.payload, event.channel)
 
     def context_ids(self, event: InboundEvent) -> list[str]:

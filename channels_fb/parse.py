@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -249,8 +249,16 @@ def parse_comment(
     ]
 
 
-# What each verb says about the comment's flags; None = nothing.
-VERB_STATE: dict[str, dict[str, bool | None]] = {
+class VerbState(TypedDict, total=False):
+    """The `InboundItem` flags a verb sets; a flag left out stays None (nothing said)."""
+
+    edited: bool
+    deleted: bool
+    hidden: bool
+
+
+# What each verb says about the comment's flags.
+VERB_STATE: dict[str, VerbState] = {
     "add": {},
     "edited": {"edited": True},
     "remove": {"deleted": True},

@@ -34,8 +34,8 @@ def connect_start(request: HttpRequest) -> HttpResponse:
 
 def connect_callback(request: HttpRequest) -> HttpResponse:
     require_admin(request, "Only admins connect channels.")
-    pending = _pending(request)
-    expected = (pending or {}).get("state", "")  # "" once spent
+    pending = _pending(request) or {}
+    expected = pending.get("state", "")  # "" once spent
     if not expected or not secrets.compare_digest(request.GET.get("state", ""), expected):
         raise PermissionDenied("This login did not start here; start again.")
     # One use per state, spent before the code exchange: a callback replayed after a failed

@@ -26,6 +26,7 @@ from inbox.models import (
     Message,
     OutboundAction,
 )
+from inbox.outbox import action_conversation, posted_message
 from meta import window
 
 from .client import InstagramClient
@@ -114,15 +115,15 @@ def _mention_media(conversation, target) -> str:
 
 
 def reply(action: OutboundAction, client: InstagramClient) -> str:
-    conversation = action.conversation
-    text = action.message.text
+    conversation = action_conversation(action)
+    text = posted_message(action).text
     if _is_mention(action):
         target = action.target
-        on_comment = bool(target and (target.extra or {}).get("mention") == "comment")
+        comment_id = ""
+        if target is not None and (target.extra or {}).get("mention") == "comment":
+            comment_id = target.external_id or ""
         return client.reply_to_mention(
-            media_id=_mention_media(conversation, target),
-            comment_id=target.external_id if on_comment else "",
-            text=text,
+            media_id=_mention_media(conversation, target), comment_id=comment_id, text=text
         )
     # Instagram threads are two levels deep: every reply goes under the top-level comment.
     return client.reply_to_comment(conversation.external_thread_id, text)
@@ -153,14 +154,16 @@ def private_reply(action: OutboundAction, client: InstagramClient) -> str:
             "Continue in the DM thread once the customer answers.",
             code="private_reply_refused",
         )
-    result = client.send_message(recipient={"comment_id": comment_id}, text=action.message.text)
+    result = client.send_message(
+        recipient={"comment_id": comment_id}, text=posted_message(action).text
+    )
     return str(result["message_id"])
 
 
 def dm(action: OutboundAction, client: InstagramClient) -> str:
     tag = dm_tag(action)
-    igsid = action.conversation.external_thread_id.removeprefix("dm:")
-    result = client.send_message(recipient={"id": igsid}, text=action.message.text, tag=tag)
+    igsid = action_conversation(action).external_thread_id.removeprefix("dm:")
+    result = client.send_message(recipient={"id": igsid}, text=posted_message(action).text, tag=tag)
     return str(result["message_id"])
 
 
@@ -230,7 +233,7 @@ def find_landed(action: OutboundAction) -> str | None:
                 "by hand if it is missing.",
                 code="unknown_outcome",
             )
-        replies = client.comment_replies(action.conversation.external_thread_id)
+        replies = client.comment_replies(action_conversation(action).external_thread_id)
         return landing.own_landing(
             action,
             [
@@ -261,7 +264,7 @@ def find_landed(action: OutboundAction) -> str | None:
 
 def _recipient(action: OutboundAction) -> str:
     if action.kind == ActionKind.DM:
-        return action.conversation.external_thread_id.removeprefix("dm:")
+        return action_conversation(action).external_thread_id.removeprefix("dm:")
     identity = action.target.author_identity if action.target else None
     if identity is None or identity.external_id.startswith("username:"):
         return ""

@@ -6,7 +6,7 @@ linked to. Endpoints: https://developers.facebook.com/docs/instagram-platform/in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from inbox.connectors import IdentityData, Rejected
 from inbox.http import https_or_empty
@@ -33,7 +33,7 @@ class InstagramClient(GraphClient):
     label = "Instagram"
 
     @classmethod
-    def for_channel(cls, channel: Channel, **kwargs) -> InstagramClient:
+    def for_channel(cls, channel: Channel, **kwargs) -> Self:
         timeout = (channel.config or {}).get("http_timeout")
         if timeout is not None:
             kwargs.setdefault("timeout", float(timeout))

@@ -39,6 +39,8 @@ def fetch(channel: Channel, conversation: Conversation) -> dict[str, Any] | None
     )
     if message is None:
         return None
+    # A customer's message, stored from the platform: its id and time are always known.
+    assert message.external_id is not None and message.platform_timestamp is not None
     media_id = str((message.extra or {}).get("media_id") or "")
     on_comment = (message.extra or {}).get("mention") == "comment"
     client = InstagramClient.for_channel(channel)

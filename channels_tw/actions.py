@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from inbox import landing
 from inbox.connectors import Rejected
 from inbox.models import ActionKind, ConversationKind, Direction, OutboundAction
+from inbox.outbox import posted_message
 
 from .client import XClient, for_channel
 from .parse import dm_conversation_id
@@ -31,14 +32,18 @@ def _participant(action: OutboundAction) -> str:
     """The customer a DM goes to: the target's author, else the other side of the thread."""
     brand = action.channel.external_id
     target = action.target
-    if target is not None and target.author_identity_id and target.direction == Direction.INBOUND:
+    if (
+        target is not None
+        and target.direction == Direction.INBOUND
+        and target.author_identity is not None
+    ):
         return target.author_identity.external_id
     conversation = action.conversation
     if conversation is not None and conversation.kind == "dm":
         others = [p for p in conversation.external_thread_id.split("-") if p != brand]
         if others:
             return others[0]
-    if conversation is not None and conversation.contact_id:
+    if conversation is not None and conversation.contact is not None:
         identity = conversation.contact.identities.filter(platform="x").first()
         if identity:
             return identity.external_id
@@ -46,13 +51,13 @@ def _participant(action: OutboundAction) -> str:
 
 
 def reply(action: OutboundAction, client: XClient) -> str:
-    return client.create_tweet(action.message.text, in_reply_to=_target_id(action))["id"]
+    return client.create_tweet(posted_message(action).text, in_reply_to=_target_id(action))["id"]
 
 
 def direct_message(action: OutboundAction, client: XClient) -> str:
     participant = _participant(action)
     try:
-        data = client.send_dm(participant, action.message.text)
+        data = client.send_dm(participant, posted_message(action).text)
     except Rejected as exc:
         if exc.code == "403":
             raise Rejected(

@@ -105,7 +105,9 @@ def exchange_code(*, api_base: str, code: str, verifier: str, redirect_uri: str)
 
 def _expiring(credentials: dict) -> bool:
     expires_at = credentials.get("expires_at")
-    return bool(expires_at) and int(expires_at) - time.time() < conf.REFRESH_MARGIN_SECONDS
+    if not expires_at:
+        return False
+    return int(expires_at) - time.time() < conf.REFRESH_MARGIN_SECONDS
 
 
 def access_token(channel: Channel) -> str:

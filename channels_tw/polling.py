@@ -152,7 +152,7 @@ class PollRun:
         self.cursors[key] = cursor
 
     def _event(self, key: str, payload: dict) -> EventToStore:
-        item = payload.get("tweet") or payload.get("dm_event")
+        item = payload.get("tweet") or payload["dm_event"]  # the poller made it with one
         return EventToStore(
             delivery_key=f"{key}:{item['id']}",
             payload=payload,

@@ -95,6 +95,21 @@ def enqueue_action(
     return action
 
 
+def action_conversation(action: OutboundAction) -> Conversation:
+    """The conversation an action was queued in. The column is nullable, but
+    `conversation_reply` and `message_act` always give one."""
+    assert action.conversation is not None, f"{action} has no conversation"
+    return action.conversation
+
+
+def posted_message(action: OutboundAction) -> Message:
+    """The message a reply, private reply or DM posts. The column is empty for likes, hides
+    and deletes; `conversation_reply` creates a posting action with its message, and our
+    messages are never deleted."""
+    assert action.message is not None, f"{action} has no message to post"
+    return action.message
+
+
 def queue_action(action_id: int, *, eta=None) -> None:
     from .tasks import send_action
 

@@ -29,7 +29,7 @@ import json
 import logging
 import math
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import requests
 from django.conf import settings
@@ -167,7 +167,8 @@ def error_from_body(
             retry_at, f"Graph API throttled (code {code}) until {retry_at.isoformat()}"
         )
     if code in TOKEN_CODES or subcode in TOKEN_SUBCODES:
-        why = TOKEN_SUBCODES.get(subcode, "the access token is no longer valid")
+        # No subcode (0 is none of them) gets the generic reason.
+        why = TOKEN_SUBCODES.get(subcode or 0, "the access token is no longer valid")
         return AuthExpired(
             f"{label} access token rejected (code {code}"
             f"{f'/{subcode}' if subcode else ''}): {why}. Reconnect the channel."
@@ -251,7 +252,7 @@ class GraphClient(ApiClient):
         self.channel_id = channel_id
 
     @classmethod
-    def for_channel(cls, channel: Channel, **kwargs) -> GraphClient:
+    def for_channel(cls, channel: Channel, **kwargs) -> Self:
         token = (channel.credentials or {}).get("access_token", "")
         if not token:
             raise AuthExpired(f"{channel} has no access token. Reconnect the channel.")

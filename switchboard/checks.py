@@ -61,7 +61,7 @@ def check_webhook_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessag
 @checks.register(checks.Tags.security, deploy=True)
 def check_deployment_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """`check --deploy`: every secret from the environment, none made for the demo."""
-    problems = [
+    problems: list[checks.CheckMessage] = [
         checks.Error(f"{name} is not set.", id="switchboard.E002")
         for name in missing_secrets()
         if name not in WEBHOOK_SECRETS

@@ -27,7 +27,8 @@ class RunningStandin:
         self.server = server
         self.thread = thread
         host, port = server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        # Once bound, the address is getsockname()'s: the host is a str, never bytes.
+        self.url = f"http://{host}:{port}"  # type: ignore[str-bytes-safe]
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -33,6 +33,7 @@ def on_sla_breached(conversations: list[Conversation], now) -> None:
     if not conversations or not anyone_subscribed():
         return
     for conversation in conversations:
+        assert conversation.sla_due_at is not None  # a breach is of a due time
         due = conversation.sla_due_at.isoformat()
         events.emit(
             Event.SLA_BREACHED,
