@@ -139,7 +139,8 @@ def chromium():
 
 @pytest.fixture
 def browser_page(chromium, live_server):
-    """`browser_page(user)`: a page in a fresh browser context, logged in as `user`.
+    """`browser_page(user)`: a page in a fresh browser context, logged in as `user`;
+    `javascript=False` for a browser that runs none (what the no-JS paths must still do).
 
     Dialogs (alert/confirm) are recorded on `page.dialogs` and accepted, so a test can assert
     that no alert() fired.
@@ -149,8 +150,10 @@ def browser_page(chromium, live_server):
 
     contexts = []
 
-    def open_as(user=None, *, width=1400, height=900):
-        context = chromium.new_context(viewport={"width": width, "height": height})
+    def open_as(user=None, *, width=1400, height=900, javascript=True):
+        context = chromium.new_context(
+            viewport={"width": width, "height": height}, java_script_enabled=javascript
+        )
         contexts.append(context)
         if user is not None:
             client = Client()

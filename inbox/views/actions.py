@@ -14,10 +14,13 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
+    HttpResponseNotAllowed,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.text import Truncator
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Team, User
@@ -32,8 +35,9 @@ from ..access import (
     get_message_for_agent,
     require_agent,
 )
-from ..models import ActionKind, Conversation
+from ..models import ActionKind, Conversation, Message
 from ..outbox import POSTING_KINDS, NotSupported, retry_failed
+from ..templatetags.inbox_ui import connector_label
 from .common import list_context, pane_context
 
 PAGE = "inbox/inbox.html"
@@ -136,18 +140,39 @@ def act(request: AuthenticatedHttpRequest, pk: int, verb: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def message_action(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Like, hide, delete... one message on the platform. Delete's GET asks first: without
+    JavaScript its button opens that question (with it, htmx asks in a dialog and posts)."""
     message = get_message_for_agent(request, pk)
     if kind not in ActionKind.values or kind in POSTING_KINDS:
         raise Http404("unknown action")
     if not may_take(request.user, kind):  # a role may be kept from deleting (Settings → Roles)
         return HttpResponseForbidden(f"Your role may not {kind} messages on the platform.")
+    if request.method != "POST":
+        if kind != ActionKind.DELETE:
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "inbox/confirm.html", _delete_question(message))
     try:  # the outbox refuses what the channel, or the platform for this message, cannot do
         ops.message_act(message=message, kind=kind, actor=request.user)
     except NotSupported as exc:
         return HttpResponseBadRequest(str(exc))
     return _pane(request, get_conversation_for_agent(request, message.conversation_id))
+
+
+def _delete_question(message: Message) -> dict:
+    """What the confirm page says before a message is deleted on the platform."""
+    channel = message.channel
+    author = message.author_identity.display_name if message.author_identity else "Customer"
+    text = Truncator(message.text).chars(80) or "The message"
+    return {
+        "object": "this message on the platform",
+        "consequences": [
+            f"“{text}” by {author} is deleted on {channel.name} ({connector_label(channel)}): "
+            "nobody sees it there any more. This cannot be undone."
+        ],
+        "cancel_url": reverse("inbox:conversation", args=[message.conversation_id]),
+    }
 
 
 @require_POST

@@ -240,6 +240,48 @@ def test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin(
     )
 
 
+def test_without_javascript_delete_asks_on_a_page_and_only_its_button_deletes(
+    browser_page, live_server, agent, graph_standin
+):
+    channel = make_fb_channel(api_base_url=graph_standin.url)
+    comment_id = graph_standin.add_comment(
+        message="These boots fell apart in a week",
+        author={"id": "6984412238391199", "name": "Marina Ivanova"},
+    )
+    convo = factories.make_conversation(
+        channel, text="These boots fell apart in a week", customer="Marina Ivanova"
+    )
+    Conversation.objects.filter(pk=convo.pk).update(external_thread_id=comment_id)
+    convo.messages.update(external_id=comment_id)
+    page = browser_page(agent, javascript=False)
+    open_conversation(page, live_server, convo)
+    comment = page.locator("#thread .msg.dir-in")
+    question = page.locator("main h1", has_text="Delete this message on the platform?")
+
+    # Cancel, and the browser's Back, leave the comment where it is.
+    comment.get_by_role("button", name="Delete").click()
+    expect(question).to_be_visible()
+    expect(page.locator("main")).to_contain_text(
+        "“These boots fell apart in a week” by Marina Ivanova is deleted on Polaris Outfitters"
+    )
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(f"{live_server.url}/c/{convo.pk}/")
+    comment.get_by_role("button", name="Delete").click()
+    expect(question).to_be_visible()
+    page.go_back()
+    expect(comment.get_by_role("button", name="Delete")).to_be_visible()
+    assert graph_standin.posted == [] and not OutboundAction.objects.exists()
+
+    comment.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete this message on the platform").click()
+    expect(page).to_have_url(f"{live_server.url}/c/{convo.pk}/")
+    wait_for(lambda: graph_standin.posted, what="the delete to reach Graph")
+    assert [(p["kind"], p["id"]) for p in graph_standin.posted] == [("delete", comment_id)]
+    assert page.dialogs == []  # the page asked, not a dialog
+    page.reload()
+    expect(comment.locator(".badge", has_text="deleted")).to_be_visible()
+
+
 def test_the_permalinks_open_the_comment_and_the_post(browser_page, live_server, agent):
     channel = make_fb_channel()
     post = "https://www.facebook.com/polaris/posts/1001"

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from accounts.models import RolePermissions, Team, User
 from audit.models import Entry
-from inbox.models import SavedReply, Tag
+from channels_fb.standin.app import OUTLET_PAGE_ID
+from inbox.models import Channel, SavedReply, Tag
 from kb.models import Article
 from rules.models import BusinessHours, Rule, SlaPolicy
 from tests.support import factories
@@ -261,6 +262,33 @@ def test_the_audit_log_pages_to_older_entries_and_back(browser_page, live_server
     expect(entries.locator("tr.entry")).to_have_count(100)
 
 
+def test_without_javascript_filter_narrows_the_audit_log(browser_page, live_server, admin_user):
+    Entry.objects.bulk_create(
+        [
+            Entry(actor_name="Maria", verb="changed", target_type="tag", target_name="Urgent"),
+            Entry(actor_name="Maria", verb="deleted", target_type="rule", target_name="Thanks"),
+            Entry(actor_name="Jaan", verb="changed", target_type="tag", target_name="VIP"),
+        ]
+    )
+    page = browser_page(admin_user, javascript=False)
+    page.goto(live_server.url + "/settings/audit/")
+    entries = page.locator("#entries tr.entry .what")
+    expect(entries).to_have_count(Entry.objects.count())
+
+    filters = page.locator("form.filters")
+    filters.get_by_label("What").select_option("tag")
+    filters.get_by_label("Who").select_option("Maria")
+    filters.get_by_role("button", name="Filter").click()
+    expect(entries).to_have_text(["tag Urgent"])
+    assert "kind=tag" in page.url and "actor=Maria" in page.url
+    # The page it answers keeps the filter chosen, to narrow it further or widen it again.
+    expect(filters.get_by_label("What")).to_have_value("tag")
+    filters.get_by_label("Who").select_option("")
+    filters.get_by_label("Name").fill("vip")
+    filters.get_by_role("button", name="Filter").click()
+    expect(entries).to_have_text(["tag VIP"])
+
+
 # ---- rules ---------------------------------------------------------------------------------
 
 
@@ -499,3 +527,72 @@ def test_an_admin_deactivates_a_person_after_confirming_and_reactivates_them(
     expect(page.locator(".flash")).to_have_text("Kati is active.")
     expect(row.locator(".person-state")).to_have_text("active")
     assert _logs_in(chromium, live_server, "kati")
+
+
+# ---- channels: X searches of each account, the Pages Facebook Login offers -----------------
+
+
+def test_the_x_searches_page_switches_between_the_brands_x_accounts(
+    browser_page, live_server, manager
+):
+    main = factories.make_channel(
+        "x",
+        name="Polaris Outfitters",
+        handle="polaris",
+        config={"searches": [{"name": "Brand name", "phrases": ["Polaris Outfitters"]}]},
+    )
+    outlet = factories.make_channel(
+        "x",
+        name="Polaris Outlet",
+        handle="polarisoutlet",
+        config={"searches": [{"name": "Outlet sale", "phrases": ["Polaris outlet"]}]},
+    )
+    page = browser_page(manager)
+    page.goto(live_server.url + "/channels/x/searches/")
+    switcher, previews = page.locator("#x-accounts"), page.locator("#query-previews")
+    expect(switcher.locator("[aria-current=page]")).to_have_text("Polaris Outfitters")
+    expect(previews).to_contain_text('"Polaris Outfitters" -is:retweet -from:polaris')
+
+    switcher.get_by_role("link", name="Polaris Outlet").click()
+    expect(switcher.locator("[aria-current=page]")).to_have_text("Polaris Outlet")
+    expect(previews).to_contain_text('"Polaris outlet" -is:retweet -from:polarisoutlet')
+    expect(previews).not_to_contain_text("Polaris Outfitters")
+    page.fill("input[name=form-0-exclude]", "hiring")
+    page.get_by_role("button", name="Save searches").click()
+    expect(page.locator(".flash")).to_have_text("Saved the searches of Polaris Outlet.")
+    expect(previews).to_contain_text('"Polaris outlet" -hiring -is:retweet')
+    outlet.refresh_from_db()
+    main.refresh_from_db()
+    assert outlet.config["searches"][0]["exclude"] == ["hiring"]
+    assert main.config["searches"] == [{"name": "Brand name", "phrases": ["Polaris Outfitters"]}]
+
+    switcher.get_by_role("link", name="Polaris Outfitters").click()
+    expect(previews).to_contain_text('"Polaris Outfitters" -is:retweet -from:polaris')
+    expect(previews).not_to_contain_text("hiring")
+
+
+def test_an_admin_connects_the_facebook_page_they_choose(
+    browser_page, live_server, admin_user, settings, graph_standin
+):
+    settings.META_GRAPH_BASE = graph_standin.url
+    settings.META_OAUTH_DIALOG_URL = f"{graph_standin.url}/dialog/oauth"  # lets Ada through
+    page = browser_page(admin_user)
+    page.goto(live_server.url + "/channels/")
+    page.get_by_role("link", name="Connect Facebook Page").click()
+
+    expect(page.locator("h1")).to_have_text("Choose the Pages to connect")
+    pages = page.locator("ul.pages")
+    expect(pages).to_contain_text("Polaris Outfitters")
+    expect(pages).to_contain_text("Polaris Outlet Tallinn")
+    pages.get_by_label("Polaris Outlet Tallinn").check()
+    page.get_by_role("button", name="Connect").click()
+
+    expect(page).to_have_url(live_server.url + "/channels/")
+    expect(page.locator(".flash")).to_have_text("Connected: Polaris Outlet Tallinn")
+    expect(page.locator("main")).to_contain_text("Polaris Outlet Tallinn")
+    assert list(Channel.objects.values_list("kind", "name")) == [
+        ("facebook", "Polaris Outlet Tallinn")
+    ]
+    assert [(p["kind"], p["page_id"]) for p in graph_standin.posted] == [
+        ("subscribe", OUTLET_PAGE_ID)
+    ]

@@ -69,12 +69,15 @@ def test_every_registry_entry_names_tests_that_exist():
 
 
 def test_every_shown_control_is_clicked_by_some_test(
-    browser_page, live_server, agent, manager, admin_user, monkeypatch
+    browser_page, live_server, agent, manager, admin_user, monkeypatch, settings, graph_standin
 ):
     # Pages of a few rows, so the seeded lists have a next page: "Load more", "Older".
     monkeypatch.setattr("inbox.selectors.PAGE_SIZE", 4)
     monkeypatch.setattr("inbox.kept.PAGE_SIZE", 1)
     monkeypatch.setattr("audit.views.PAGE_SIZE", 1)
+    # Facebook Login is the Graph stand-in's, which lets the admin through to choose Pages.
+    settings.META_GRAPH_BASE = graph_standin.url
+    settings.META_OAUTH_DIALOG_URL = f"{graph_standin.url}/dialog/oauth"
     seeded = controls.seed(agent=agent, manager=manager, admin=admin_user)
     users = {"agent": agent, "manager": manager, "admin": admin_user}
     crawl = controls.crawl(browser_page, live_server.url, users, seeded)

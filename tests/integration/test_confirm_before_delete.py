@@ -1,5 +1,5 @@
-"""Deleting a rule, an SLA policy, business hours, an article or a webhook, revoking an API
-token and deactivating a person ask first: the list links to a page that says what goes and holds the POST form. A GET of
+"""Deleting a rule, an SLA policy, business hours, an article, a webhook or a message on the
+platform, revoking an API token and deactivating a person ask first: the list links to a page that says what goes and holds the POST form. A GET of
 that page (a slip, a crawler, a browser's prefetch) changes nothing; the POST needs CSRF."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from api.models import ApiToken
 from api.tokens import token_create
+from inbox.models import OutboundAction
 from kb.models import Article
 from rules.models import BusinessHours, Holiday, Rule, SlaPolicy
 from tests.support import factories
@@ -149,3 +150,24 @@ def test_revoke_asks_first_and_only_the_post_revokes(agent, agent2):
     client.post(url)
     assert not ApiToken.objects.get(pk=token.pk).is_active
     assert client.get(url).status_code == 404  # revoked: nothing left to ask
+
+
+def test_a_message_delete_asks_on_a_page_without_javascript(agent, testchat_channel):
+    convo = factories.make_conversation(testchat_channel, text="spam spam", customer="Mari")
+    message = convo.messages.get()
+    client = logged_in(agent)
+    url = reverse("inbox:message_action", args=[message.pk, "delete"])
+    pane = client.get(reverse("inbox:conversation", args=[convo.pk])).content.decode()
+    # The Delete button's own form GETs the question; htmx posts to the same address.
+    assert f'hx-post="{url}" method="get" action="{url}"' in pane
+
+    html = client.get(url).content.decode()
+    assert 'id="confirm-delete"' in html and "csrfmiddlewaretoken" in html
+    assert "“spam spam” by Mari is deleted on" in html
+    assert f'href="{reverse("inbox:conversation", args=[convo.pk])}">Cancel' in html
+    assert not OutboundAction.objects.exists()  # the GET changed nothing
+    # Only Delete asks on a page; the other actions are POSTs alone.
+    assert client.get(reverse("inbox:message_action", args=[message.pk, "like"])).status_code == 405
+
+    assert client.post(url).status_code == 302
+    assert list(OutboundAction.objects.values_list("kind", flat=True)) == ["delete"]

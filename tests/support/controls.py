@@ -3,11 +3,13 @@
 `seed()` makes one of everything a page can list (a conversation of each kind, a tag, a team,
 a rule, ...) and each state that shows controls of its own (a closed, a spam, a liked and
 hidden conversation, a refused reply, a channel whose token died, an invited and a
-deactivated person, API tokens, webhooks, kept events...); a few pages get a step that
-brings on what only an action shows (the composer's "Send anyway"). `crawl()` signs in as
-agent, manager and admin, visits every page the top bar and the settings menu reach
-(following them, so a new menu entry is visited without an edit here) plus the pages those
-list, and returns each visible link and button as a stable key:
+deactivated person, API tokens, webhooks, kept events, a second X account...); a few pages
+get a step that brings on what only an action shows (the composer's "Send anyway"). `crawl()`
+signs in as agent, manager and admin, visits every page the top bar and the settings menu
+reach (following them, so a new menu entry is visited without an edit here) plus the pages
+those list, the Facebook connect flow up to its choice of Pages (the test runs the Graph
+stand-in), and the pages whose controls only show without JavaScript in a browser that runs
+none; it returns each visible link and button as a stable key:
 
     "<page> | <role> | <name>"      e.g. "accounts:tags | link | Delete"
 
@@ -56,6 +58,7 @@ GROUPS: list[tuple[str, str]] = [
     ("#confirm-delete button", "Delete (confirm)"),
     ("#confirm-deactivate button", "Deactivate (confirm)"),
     ("#confirm-revoke button", "Revoke (confirm)"),
+    ("#x-accounts a", "X account"),
     ("table.outbox tbody a", "outbox conversation"),
     (".outbox-states a[data-state]", "state {data-state}"),
     ("table.manage tbody td:first-child a, table.manage > tr td:first-child a", "edit row"),
@@ -169,6 +172,14 @@ def seed(*, agent, manager, admin) -> dict:
     from webhooks_out.models import Delivery, DeliveryState, Subscription
 
     fb, ig, x = make_fb_channel(), make_ig_channel(), make_x_channel("")
+    # A brand with two X accounts: the searches page switches between them.
+    outlet_x = Channel.objects.create(
+        kind="x",
+        external_id="1500000000000000001",
+        name="Polaris Outlet",
+        handle="polarisoutlet",
+        config={"searches": [{"name": "Outlet sale", "phrases": ["Polaris outlet"]}]},
+    )
     post = {"text": "Our new boots are here", "permalink": "https://facebook.com/p/1"}
     kinds = {
         "fb-comment": (
@@ -189,6 +200,7 @@ def seed(*, agent, manager, admin) -> dict:
             channel, kind=kind, text=f"Question {label}", customer=f"Customer {i}", at=at, **extra
         )
     comment = conversations["fb-comment"]
+    commented = comment.messages.get()
     comment.messages.update(permalink="https://facebook.com/p/1?comment_id=1")
     tag = Tag.objects.create(name="Urgent", color="#b91c1c")
     comment.tags.add(tag)
@@ -306,6 +318,8 @@ def seed(*, agent, manager, admin) -> dict:
         "conversations": {k: f"/c/{c.pk}/" for k, c in conversations.items()},
         "states": {k: f"/c/{c.pk}/" for k, c in states.items()},
         "post": f"/?post={comment.channel_id}:p1",
+        # Without JavaScript, Delete on the platform asks on this page.
+        "confirm_delete": f"/m/{commented.pk}/delete/",
         # Merging the two-platform customer with another: the candidates, then the preview.
         "merge": [
             f"/c/{merged.pk}/customer/{merged.contact_id}/merge/?q=Customer",
@@ -341,13 +355,18 @@ def seed(*, agent, manager, admin) -> dict:
             f"/manage/webhooks/{hook.pk}/",
             f"/manage/webhooks/{off.pk}/",
             f"/manage/webhooks/{hook.pk}/delete/",
+            f"/channels/x/searches/{outlet_x.pk}/",
         ],
         "admin_listed": [
             f"/settings/people/{agent.pk}/",
             f"/settings/people/{agent.pk}/deactivate/",
             "/channels/kept/",
             f"/c/{states['disconnected'].pk}/",
+            # Facebook Login (the stand-in) sends the admin back to choose the Pages.
+            "/channels/facebook/connect/",
         ],
+        # The audit log's Filter button is for a browser without JavaScript.
+        "without_javascript": ["/settings/audit/"],
     }
 
 
@@ -382,7 +401,8 @@ def crawl(open_page, base_url: str, users: dict, seeded: dict) -> Crawl:
     Each persona visits its plan; the menus' links are followed from any page, the folder
     and outbox-state links only from the agent's first inbox and outbox (they are views of one
     page, visited so the controls only one of them shows are seen). A page already visited,
-    by anyone, is not visited again through a menu.
+    by anyone, is not visited again through a menu. Last, the admin visits the pages
+    `seeded["without_javascript"]` lists in a browser running no JavaScript.
     """
     result = Crawl()
     menus: set[str] = set()
@@ -392,15 +412,18 @@ def crawl(open_page, base_url: str, users: dict, seeded: dict) -> Crawl:
         + list(seeded["conversations"].values())
         + list(seeded["states"].values())
         + seeded["merge"]
+        + [seeded["confirm_delete"]]
         + seeded["steps"],
         # The manager sees Correct intent on a conversation, the admin the Channels page.
         "manager": ["/settings/", seeded["conversations"]["fb-comment"], "/reports/"]
         + seeded["listed"],
         "admin": ["/settings/", "/settings/audit/?page=2"] + seeded["admin_listed"],
     }
+    sessions = [(user, True, paths) for user, paths in plan.items()]
+    sessions.append(("admin", False, seeded["without_javascript"]))
     seen: set[str] = set()
-    for user, paths in plan.items():
-        page = open_page(users[user])
+    for user, javascript, paths in sessions:
+        page = open_page(users[user], javascript=javascript)
         # (path, planned, step): a step runs once the page is there; what it brings on
         # screen is collected with the page.
         queue = [(p, True, None) if isinstance(p, str) else (p[0], True, p[1]) for p in paths]
@@ -413,7 +436,8 @@ def crawl(open_page, base_url: str, users: dict, seeded: dict) -> Crawl:
             if step:
                 step(page)
             result.visited.append(Visit(user, path))
-            name = page_name(path)
+            # Named by where it ended, after its redirects (the Facebook connect flow).
+            name = page_name(page.url[len(base_url) :] if page.url.startswith(base_url) else path)
             for control in page.evaluate(COLLECT_JS, GROUPS):
                 area = control["area"]
                 result.controls[key(area or name, control["role"], control["name"])].add(path)

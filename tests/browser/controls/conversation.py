@@ -1,8 +1,9 @@
-"""A conversation's header, thread, composer and customer panel (inbox/inbox.html "pane")."""
+"""A conversation's header, thread, composer and customer panel (inbox/inbox.html "pane"),
+and the page Delete asks on without JavaScript."""
 
 from ._tests import C_CONVERSATION, INBOX, INTENT, JOURNEYS, PROFILE
 
-PAGES = {"inbox:conversation", "inbox:customer_merge"}
+PAGES = {"inbox:conversation", "inbox:customer_merge", "inbox:message_action"}
 
 _customer = PROFILE + "test_edit_merge_find_by_email_and_unmerge_a_customer"
 _triage = C_CONVERSATION + "test_assign_tag_untag_and_note_from_the_header"
@@ -10,6 +11,9 @@ _merge_page = C_CONVERSATION + "test_the_merge_page_finds_and_previews_and_cance
 _spam = C_CONVERSATION + "test_spam_moves_it_to_the_spam_folder_and_not_spam_out_of_it"
 _snooze = C_CONVERSATION + "test_snooze_and_snooze_until_put_it_in_snoozed_until_then"
 _moderate = C_CONVERSATION + "test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin"
+_delete_asks = (
+    C_CONVERSATION + "test_without_javascript_delete_asks_on_a_page_and_only_its_button_deletes"
+)
 
 CONTROLS: dict[str, list[str]] = {
     "inbox:conversation | button | Assign": [_triage],
@@ -61,7 +65,9 @@ CONTROLS: dict[str, list[str]] = {
     "inbox:conversation | button | Hide": [_moderate],
     "inbox:conversation | button | Unlike": [_moderate],
     "inbox:conversation | button | Unhide": [_moderate],
-    "inbox:conversation | button | Delete": [_moderate],
+    "inbox:conversation | button | Delete": [_moderate, _delete_asks],
+    "inbox:message_action | button | Delete (confirm)": [_delete_asks],
+    "inbox:message_action | link | Cancel": [_delete_asks],
     "inbox:conversation | link | message permalink": [
         C_CONVERSATION + "test_the_permalinks_open_the_comment_and_the_post"
     ],

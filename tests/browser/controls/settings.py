@@ -39,10 +39,12 @@ PAGES = {
     "kb:article_delete",
     "slack:settings",
     "channels_tw:searches",
+    "channels_tw:searches_of",
     "webhooks_out:list",
     "webhooks_out:detail",
     "webhooks_out:delete",
     "inbox:channels",
+    "channels_fb:pick",
     "inbox:kept_events",
 }
 
@@ -55,6 +57,9 @@ _rules = C_SETTINGS + "test_rules_are_switched_reordered_and_deleted_from_the_li
 _editor = C_SETTINGS + "test_the_rule_editor_adds_and_removes_rows_previews_and_tests"
 _back = C_SETTINGS + "test_each_back_link_returns_to_its_list"
 _audit_pages = C_SETTINGS + "test_the_audit_log_pages_to_older_entries_and_back"
+_audit_filter = C_SETTINGS + "test_without_javascript_filter_narrows_the_audit_log"
+_x_accounts = C_SETTINGS + "test_the_x_searches_page_switches_between_the_brands_x_accounts"
+_fb_pick = C_SETTINGS + "test_an_admin_connects_the_facebook_page_they_choose"
 _kept = KEPT + "test_an_admin_reads_a_failed_event_and_processes_it_again"
 _kept_pages = KEPT + "test_staff_pages_back_through_many_kept_events_and_reach_the_django_admin"
 _edit_sla_hours = C_SETTINGS + "test_an_sla_policy_and_business_hours_are_edited_from_their_lists"
@@ -138,6 +143,7 @@ CONTROLS: dict[str, list[str]] = {
     "accounts:person_edit | link | ← People": [_back],
     "audit:log | link | Older": [_audit_pages],
     "audit:log | link | Newer": [_audit_pages],
+    "audit:log | button | Filter": [_audit_filter],
     "accounts:roles | button | Save": [
         C_SETTINGS + "test_roles_save_who_may_delete_on_the_platform"
     ],
@@ -213,6 +219,9 @@ CONTROLS: dict[str, list[str]] = {
     "channels_tw:searches | button | Save searches": [
         SETTINGS + "test_x_searches_show_the_query_while_typing"
     ],
+    "channels_tw:searches | link | X account": [_x_accounts],
+    "channels_tw:searches_of | link | X account": [_x_accounts],
+    "channels_tw:searches_of | button | Save searches": [_x_accounts],
     "webhooks_out:list | button | Add": [_webhook],
     "webhooks_out:list | link | edit row": [_webhook],
     "webhooks_out:detail | button | Redeliver": [_webhook],
@@ -223,8 +232,11 @@ CONTROLS: dict[str, list[str]] = {
     "webhooks_out:delete | link | Cancel": [_webhook],
     # Channels and their kept events
     "inbox:channels | link | Connect Facebook Page": [
-        OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
+        OAUTH
+        + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere",
+        _fb_pick,
     ],
+    "channels_fb:pick | button | Connect": [_fb_pick],
     "inbox:channels | link | Connect X": [
         OAUTH + "test_the_channels_page_shows_each_channels_extras_and_every_button_leads_somewhere"
     ],
