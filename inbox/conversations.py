@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import deferred, live, savepoints
+from . import deferred, live, memo, savepoints
 from .connectors import Capability
 from .models import (
     ActionKind,
@@ -429,10 +429,20 @@ def conversation_tag(
     *, conversation: Conversation, name: str, actor=None, rule_name: str = "", reason: str = ""
 ) -> bool:
     """Add a tag (created on first use). Returns False when it was already there."""
-    tag, _ = Tag.objects.get_or_create(name=name.strip())
-    if conversation.tags.filter(pk=tag.pk).exists():
+    name = name.strip()
+    # Once per worker batch for a tag that existed before it (never one that a rolled-back
+    # pass created): rules tag many of a batch's conversations with the same few tags.
+    tag = memo.remembered(("tag", name), lambda: Tag.objects.filter(name=name).first())
+    if tag is None:
+        tag, _ = Tag.objects.get_or_create(name=name)
+    tagged = Conversation.tags.through
+    if tagged.objects.filter(conversation_id=conversation.pk, tag_id=tag.pk).exists():
         return False
-    conversation.tags.add(tag)
+    # What tags.add() does, without reading again what was just read.
+    tagged.objects.bulk_create(
+        [tagged(conversation_id=conversation.pk, tag_id=tag.pk)], ignore_conflicts=True
+    )
+    getattr(conversation, "_prefetched_objects_cache", {}).pop("tags", None)  # as add() does
     _audit(conversation, "tagged", actor=actor, rule_name=rule_name, tag=tag.name, reason=reason)
     return True
 

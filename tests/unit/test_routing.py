@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import ingest, routing
-from inbox.models import AuditEvent, EventState, InboundEvent, Message
+from inbox.models import AuditEvent, EventState, InboundEvent, Message, Tag
 from rules.models import Rule, Trigger
 from tests.support import factories
 from tests.support.testchat_events import ACCOUNT, event, post_events
@@ -260,7 +260,7 @@ def test_an_action_breaking_after_it_set_a_column_in_a_batch_is_undone_alone(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="batches gather on PostgreSQL")
-def test_a_batch_writes_its_timeline_in_one_insert_and_its_listeners_still_hear_it(
+def test_a_batch_writes_its_timeline_in_one_insert_and_reads_a_tag_once(
     client, channel, agent2
 ):
     """The audit rows of a routing batch (each hit, each change a rule made) are inserted
@@ -277,6 +277,7 @@ def test_a_batch_writes_its_timeline_in_one_insert_and_its_listeners_still_hear_
         conditions={},
         actions=[{"type": "assign", "value": agent2.username}, {"type": "add_tag", "value": "VIP"}],
     )
+    Tag.objects.create(name="VIP")
     threads = [f"t{n}" for n in range(5)]
     with CaptureQueriesContext(connection) as queries:
         post_events(
@@ -288,6 +289,9 @@ def test_a_batch_writes_its_timeline_in_one_insert_and_its_listeners_still_hear_
         )
     inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "inbox_auditevent"')]
     assert len(inserts) == 1
+    # The tag, which existed, is looked up once for the batch.
+    tag_reads = [q for q in queries if q["sql"].startswith('SELECT "inbox_tag"."id"')]
+    assert len(tag_reads) == 1, [q["sql"] for q in tag_reads]
     for message in Message.objects.select_related("conversation"):
         timeline = list(
             message.conversation.audit_events.order_by("created_at", "id").values_list(
