@@ -2,6 +2,7 @@
 
     python -m bench.worker_profile 1000000 50            # size, batch size
     BENCH_BATCHES=10 BENCH_TOP=30 python -m bench.worker_profile 10000 50
+    BENCH_SHOW="SELECT inbox_message,UPDATE inbox_conversation" python -m bench.worker_profile
 
 On the seeded database of that size (bench/worker_bench.py's, seeded once), stores a batch
 of fresh comments as the webhook view does and processes it with `ingest.process_batch`, as
@@ -62,6 +63,7 @@ def run(size: int, batch: int, batches: int, top: int) -> None:
         one_batch()  # warm: the classifier, the rule set, the connection
         kinds: collections.Counter[str] = collections.Counter()
         events = statements = 0
+        examples: dict[str, str] = {}  # one statement of each shape, literals left out
         cpu = 0.0
         for _ in range(batches):
             ids = store(traffic, batch)
@@ -73,6 +75,10 @@ def run(size: int, batch: int, batches: int, top: int) -> None:
             events += len(ids)
             statements += len(captured)
             kinds.update(statement_kind(q["sql"]) for q in captured.captured_queries)
+            for q in captured.captured_queries:
+                shape = statement_kind(q["sql"])
+                sql = re.sub(r"^\s*SELECT .*? FROM ", "SELECT … FROM ", q["sql"], flags=re.S)
+                examples.setdefault(shape, re.sub(r"'[^']*'|\b\d+\b", "?", sql)[:500])
         profiler = cProfile.Profile()
         profiler.enable()
         profiled = sum(one_batch() for _ in range(max(batches // 2, 1)))
@@ -87,6 +93,9 @@ def run(size: int, batch: int, batches: int, top: int) -> None:
     print("\nstatements per event, by kind:")
     for kind, n in kinds.most_common():
         print(f"  {n / events:6.2f}  {kind}")
+    if os.environ.get("BENCH_SHOW"):  # e.g. BENCH_SHOW="SELECT inbox_message"
+        for shape in os.environ["BENCH_SHOW"].split(","):
+            print(f"\n{shape}, e.g.: {examples.get(shape.strip(), '(none)')}")
     print(f"\ntop {top} by cumulative time ({profiled} events under cProfile):")
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(top)
