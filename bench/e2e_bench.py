@@ -199,14 +199,18 @@ def main() -> list[dict]:
     drain = float(os.environ.get("BENCH_E2E_DRAIN_SECONDS", "60"))
     url = worker_bench.setup(size, queue="bench-e2e")
     from channels_fb.standin import GraphStandin
+    from inbox import ingest
     from inbox.models import Message
+    from switchboard.celery import app
     from switchboard.standin_server import served
 
     from .seed import page_channel
 
     results = []
     with served(GraphStandin()) as graph:
-        page_channel(api_base_url=graph.url)
+        channel = page_channel(api_base_url=graph.url)
+        app.control.purge()  # what a stopped run left queued, and its channel's mark:
+        ingest.clear_pending(channel.pk)  # the first webhooks would wait for the sweep
         for rate in rates:
             print(f"-- {rate:g} events/s for {seconds:g}s", flush=True)
             results.append(run_rate(url, rate, seconds, poll, drain))

@@ -151,6 +151,7 @@ def measure(size: int, events: int, workers: list[int]) -> dict:
     queue = "bench-worker"  # fixed, so that purging it clears what a stopped run left
     url = setup(size, queue=queue)
     from channels_fb.standin import GraphStandin
+    from inbox import ingest
     from inbox.models import Message
     from switchboard.celery import app
     from switchboard.standin_server import served
@@ -160,7 +161,11 @@ def measure(size: int, events: int, workers: list[int]) -> dict:
     from .seed import page_channel
 
     with served(GraphStandin()) as graph:
-        page_channel(api_base_url=graph.url)
+        channel = page_channel(api_base_url=graph.url)
+        # What a stopped or earlier run left: its queued tasks, and the channel's "a task is
+        # on its way" mark, which would hold the warm-up's events back for the sweep.
+        app.control.purge()
+        ingest.clear_pending(channel.pk)
         traffic = traffic_module.for_database()
         env = services.environment(url, queue=queue)
         bursts = [burst(traffic, events, env=env, concurrency=c) for c in workers]

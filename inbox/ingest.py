@@ -219,7 +219,7 @@ def _mark_pending(channel_id: int) -> bool | None:
 
 
 @shared_cache.degrades(lambda channel_id: None)
-def _clear_pending(channel_id: int) -> None:
+def clear_pending(channel_id: int) -> None:
     cache.delete(_pending_key(channel_id))
 
 
@@ -251,7 +251,7 @@ def queue_new_events(by_channel: dict[int | None, list[int]], *, stamped_at=None
         if broker_down or not queueing.publish(process_channel_events, (channel_id,)):
             # Broker down: the events are stored and the sweep will queue them.
             broker_down = True
-            _clear_pending(channel_id)
+            clear_pending(channel_id)
             unqueued += event_ids
     _unstamp(unqueued, stamp)
     queued = sum(len(ids) for _, _, ids in by_task) - len(unqueued)
@@ -398,7 +398,7 @@ def process_waiting(channel_id: int, *, limit: int | None = None) -> IngestResul
     another worker can take them meanwhile."""
     limit = limit or settings.INGEST_BATCH_SIZE
     # Unmarked before taking: a delivery stored from now on queues a task of its own.
-    _clear_pending(channel_id)
+    clear_pending(channel_id)
     with memo.batch():
         events, more = claim_waiting(channel_id, limit=limit)
         if more:
