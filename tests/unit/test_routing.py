@@ -260,9 +260,7 @@ def test_an_action_breaking_after_it_set_a_column_in_a_batch_is_undone_alone(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="batches gather on PostgreSQL")
-def test_a_batch_writes_its_timeline_in_one_insert_and_reads_a_tag_once(
-    client, channel, agent2
-):
+def test_a_batch_writes_its_timeline_in_one_insert_and_reads_a_tag_once(client, channel, agent2):
     """The audit rows of a routing batch (each hit, each change a rule made) are inserted
     together at its end; the outgoing webhooks, which listen to "assigned" rows, still
     store one delivery per assignment, and each timeline still reads hit, then its actions."""
