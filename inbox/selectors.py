@@ -19,7 +19,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import list_sql, live, paging, shared_cache
+from . import list_sql, live, paging, shared_cache, thread_sql
 from .models import (
     ActionState,
     AuditEvent,
@@ -579,15 +578,9 @@ PAST_LENGTH = 10
 
 
 def thread_messages(conversation: Conversation) -> list[Message]:
-    """The thread in platform order, each with its outbox actions: 2 queries."""
-    actions = OutboundAction.objects.order_by("-id")
-    # The channel too: the per-message action buttons ask its connector (no query per message).
-    return list(
-        conversation.messages.select_related("author_identity__contact", "author_agent", "channel")
-        .defer("channel__credentials")
-        .prefetch_related(Prefetch("actions", queryset=actions))
-        .order_by("platform_timestamp", "id")
-    )
+    """The thread in platform order, each with its outbox actions: 2 queries, written by
+    hand (inbox/thread_sql.py; the ORM's version is tests/support/orm_thread.py)."""
+    return thread_sql.thread_messages(conversation)
 
 
 def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
