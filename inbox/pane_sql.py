@@ -1,0 +1,120 @@
+"""The customer panel's and the timeline's reads in SQL written by hand: the conversation's
+audit events, the customer's identities and past conversations, the notes, and the
+conversations linked public ↔ private.
+
+Small queries, each of which cost Django more Python to build and compile than to load
+(issue 10). The rows are model instances loaded as the ORM loads them (inbox/model_rows.py),
+with the related objects the ORM's versions cache (`tests/support/orm_pane.py`, the
+definition these are checked against by tests/integration/test_pane_sql.py, on SQLite and
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from accounts.models import User
+
+from .model_rows import columns, instance, split
+from .models import AuditEvent, Channel, Contact, Conversation, Identity, Note
+
+_EVENTS = f"""SELECT {columns("e", AuditEvent)}, {columns("u", User)}
+FROM {AuditEvent._meta.db_table} e LEFT JOIN {User._meta.db_table} u ON e.actor_id = u.id
+WHERE e.conversation_id = %s
+ORDER BY e.created_at DESC, e.id DESC
+LIMIT %s"""
+
+_IDENTITIES = f"""SELECT {columns("i", Identity)} FROM {Identity._meta.db_table} i
+WHERE i.contact_id = %s ORDER BY i.platform ASC, i.id ASC"""
+
+# Newest first, those never written in last; ties by id, newest first.
+_PAST = f"""SELECT {columns("c", Conversation)}, {columns("ch", Channel)}
+FROM {Conversation._meta.db_table} c JOIN {Channel._meta.db_table} ch ON c.channel_id = ch.id
+WHERE c.contact_id = %s AND c.id <> %s
+ORDER BY c.last_message_at IS NULL, c.last_message_at DESC, c.id DESC
+LIMIT %s"""
+
+_NOTES = f"""SELECT {columns("n", Note)}, {columns("u", User)}
+FROM {Note._meta.db_table} n LEFT JOIN {User._meta.db_table} u ON n.author_id = u.id
+WHERE n.conversation_id = %s OR n.contact_id = %s
+ORDER BY n.created_at ASC, n.id ASC"""
+
+_LINKED = f"""SELECT {columns("c", Conversation)} FROM {Conversation._meta.db_table} c
+WHERE c.id = %s OR c.origin_id = %s
+ORDER BY c.created_at ASC, c.id ASC"""
+
+
+def _fetch(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _cache(model, name: str):
+    """Where `model`'s foreign key `name` keeps the object it points to."""
+    return model._meta.get_field(name)
+
+
+_EVENT_ACTOR = _cache(AuditEvent, "actor")
+_EVENT_CONVERSATION = _cache(AuditEvent, "conversation")
+_IDENTITY_CONTACT = _cache(Identity, "contact")
+_CONVERSATION_CHANNEL = _cache(Conversation, "channel")
+_CONVERSATION_CONTACT = _cache(Conversation, "contact")
+_NOTE_AUTHOR = _cache(Note, "author")
+
+
+def latest_events(conversation: Conversation, limit: int) -> list[AuditEvent]:
+    """The conversation's latest `limit` audit events, newest first, each with its actor."""
+    events = []
+    for record in _fetch(_EVENTS, [conversation.pk, limit]):
+        event_values, actor_values = split(record, [AuditEvent, User])
+        event = instance(AuditEvent, event_values)
+        _EVENT_ACTOR.set_cached_value(
+            event, None if actor_values[0] is None else instance(User, actor_values)
+        )
+        _EVENT_CONVERSATION.set_cached_value(event, conversation)
+        events.append(event)
+    return events
+
+
+def identities(contact: Contact) -> list[Identity]:
+    """The customer's identities, by platform."""
+    found = [instance(Identity, record) for record in _fetch(_IDENTITIES, [contact.pk])]
+    for identity in found:
+        _IDENTITY_CONTACT.set_cached_value(identity, contact)
+    return found
+
+
+def past_conversations(contact: Contact, conversation: Conversation, limit: int):
+    """The customer's other conversations, latest first, each with its channel."""
+    past = []
+    channels: dict[int, Channel] = {}
+    for record in _fetch(_PAST, [contact.pk, conversation.pk, limit]):
+        conversation_values, channel_values = split(record, [Conversation, Channel])
+        other = instance(Conversation, conversation_values)
+        if other.channel_id not in channels:
+            channels[other.channel_id] = instance(Channel, channel_values)
+        _CONVERSATION_CHANNEL.set_cached_value(other, channels[other.channel_id])
+        _CONVERSATION_CONTACT.set_cached_value(other, contact)
+        past.append(other)
+    return past
+
+
+def notes_about(conversation: Conversation, contact: Contact | None) -> list[Note]:
+    """The conversation's notes and the customer's, oldest first, each with its author."""
+    notes = []
+    for record in _fetch(_NOTES, [conversation.pk, contact.pk if contact else None]):
+        note_values, author_values = split(record, [Note, User])
+        note = instance(Note, note_values)
+        _NOTE_AUTHOR.set_cached_value(
+            note, None if author_values[0] is None else instance(User, author_values)
+        )
+        notes.append(note)
+    return notes
+
+
+def linked_conversations(conversation: Conversation) -> list[Conversation]:
+    """Both directions of the public → private link: the conversation this one continues,
+    and those that continue it, oldest first."""
+    records = _fetch(_LINKED, [conversation.origin_id, conversation.pk])
+    return [instance(Conversation, record) for record in records]

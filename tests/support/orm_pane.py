@@ -1,0 +1,45 @@
+"""The pane's side reads through the ORM: the definitions inbox/pane_sql.py's hand-written
+SQL is checked against (tests/integration/test_pane_sql.py). Kept here, not in the app,
+because nothing but that test reads them this way any more."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q
+
+from inbox.models import AuditEvent, Contact, Conversation, Identity, Note
+
+
+def latest_events(conversation: Conversation, limit: int) -> list[AuditEvent]:
+    return list(
+        conversation.audit_events.select_related("actor").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def identities(contact: Contact) -> list[Identity]:
+    return list(contact.identities.order_by("platform", "id"))
+
+
+def past_conversations(contact: Contact, conversation: Conversation, limit: int):
+    return list(
+        contact.conversations.exclude(pk=conversation.pk)
+        .select_related("channel")
+        .defer("channel__credentials")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id")[:limit]
+    )
+
+
+def notes_about(conversation: Conversation, contact: Contact | None) -> list[Note]:
+    about = (
+        Q(conversation=conversation) | Q(contact=contact)
+        if contact
+        else Q(conversation=conversation)
+    )
+    return list(Note.objects.filter(about).select_related("author").order_by("created_at", "id"))
+
+
+def linked_conversations(conversation: Conversation) -> list[Conversation]:
+    return list(
+        Conversation.objects.filter(
+            Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)
+        ).order_by("created_at", "id")
+    )
