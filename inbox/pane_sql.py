@@ -13,10 +13,29 @@ from __future__ import annotations
 
 from django.db import connection
 
-from accounts.models import User
+from accounts.models import Team, User
 
 from .model_rows import columns, instance, split
-from .models import AuditEvent, Channel, Contact, Conversation, Identity, Note
+from .models import AuditEvent, Channel, Contact, Conversation, Identity, Note, ReadState
+
+# What no agent view reads off the conversation's channel: the credentials are decrypted
+# only where a platform is called (a worker, which loads its own channel), and the polling
+# state and options cost a JSON decode each. Reading one anyway costs one more query.
+CHANNEL_DEFERRED = ("credentials", "cursors", "rate_limits", "config")
+_CONVERSATION_JOINED = [Conversation, (Channel, CHANNEL_DEFERRED), Contact, User, Team]
+
+_CONVERSATION = f"""SELECT {columns("c", Conversation)}, {columns("ch", Channel, CHANNEL_DEFERRED)},
+ {columns("ct", Contact)}, {columns("u", User)}, {columns("t", Team)}{{read}}
+FROM {Conversation._meta.db_table} c
+ JOIN {Channel._meta.db_table} ch ON c.channel_id = ch.id
+ LEFT JOIN {Contact._meta.db_table} ct ON c.contact_id = ct.id
+ LEFT JOIN {User._meta.db_table} u ON c.assignee_id = u.id
+ LEFT JOIN {Team._meta.db_table} t ON c.team_id = t.id
+WHERE c.id = %s"""
+# selectors.read_since_inbound: has the agent opened it since the customer last wrote?
+_READ_SINCE_INBOUND = f""",
+ EXISTS (SELECT 1 FROM {ReadState._meta.db_table} r WHERE r.user_id = %s
+   AND r.conversation_id = c.id AND r.read_at >= c.last_inbound_at)"""
 
 _EVENTS = f"""SELECT {columns("e", AuditEvent)}, {columns("u", User)}
 FROM {AuditEvent._meta.db_table} e LEFT JOIN {User._meta.db_table} u ON e.actor_id = u.id
@@ -55,12 +74,35 @@ def _cache(model, name: str):
     return model._meta.get_field(name)
 
 
+_CONVERSATION_RELATED = [
+    _cache(Conversation, name) for name in ("channel", "contact", "assignee", "team")
+]
 _EVENT_ACTOR = _cache(AuditEvent, "actor")
 _EVENT_CONVERSATION = _cache(AuditEvent, "conversation")
 _IDENTITY_CONTACT = _cache(Identity, "contact")
 _CONVERSATION_CHANNEL = _cache(Conversation, "channel")
 _CONVERSATION_CONTACT = _cache(Conversation, "contact")
 _NOTE_AUTHOR = _cache(Note, "author")
+
+
+def conversation(pk: int, user, *, read_state: bool = False) -> Conversation | None:
+    """The conversation with its channel, customer, assignee and team, or None. With
+    `read_state`, annotated `read_since_inbound` for `user`, as the ORM's annotate() does."""
+    sql = _CONVERSATION.format(read=_READ_SINCE_INBOUND if read_state else "")
+    records = _fetch(sql, [user.pk, pk] if read_state else [pk])
+    if not records:
+        return None
+    parts = split(records[0], _CONVERSATION_JOINED)
+    found = instance(Conversation, parts[0])
+    for field, model, values in zip(
+        _CONVERSATION_RELATED, _CONVERSATION_JOINED[1:], parts[1:], strict=True
+    ):
+        model, deferred = model if isinstance(model, tuple) else (model, ())
+        related = None if values[0] is None else instance(model, values, deferred)
+        field.set_cached_value(found, related)
+    if read_state:
+        found.read_since_inbound = bool(records[0][-1])
+    return found
 
 
 def latest_events(conversation: Conversation, limit: int) -> list[AuditEvent]:

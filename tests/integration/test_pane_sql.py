@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Team
 from inbox import pane_sql
-from inbox.models import AuditEvent, Contact, Conversation, Identity, Note
+from inbox.models import AuditEvent, Contact, Conversation, Identity, Note, ReadState
 from tests.support import factories, orm_pane
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,47 @@ def test_a_customer_without_others_reads_nothing_more(db):
     assert [i.pk for i in pane_sql.identities(contact)] == [
         i.pk for i in orm_pane.identities(contact)
     ]
+
+
+def test_every_conversation_loads_as_the_orm_loaded_it(agent, agent2):
+    """With and without a customer, an assignee and a team; read since the customer wrote,
+    before, never, and never written by the customer; for each agent."""
+    now = timezone.now()
+    team = Team.objects.create(name=HOSTILE[0])
+    channel = factories.make_channel("facebook", name=HOSTILE[1], config={"a": HOSTILE[2]})
+    conversations = []
+    for i in range(8):
+        convo = factories.make_conversation(
+            channel,
+            text=HOSTILE[i % 4],
+            customer=HOSTILE[(i + 1) % 4],
+            assignee=[agent, None][i % 2],
+            team=team if i % 3 else None,
+            context={"text": HOSTILE[i % 4]} if i % 2 else {},
+        )
+        conversations.append(convo)
+    Conversation.objects.filter(pk=conversations[1].pk).update(contact=None)
+    Conversation.objects.filter(pk=conversations[2].pk).update(last_inbound_at=None)
+    ReadState.objects.create(user=agent, conversation=conversations[3], read_at=now)
+    ReadState.objects.create(
+        user=agent, conversation=conversations[4], read_at=now - timedelta(days=1)
+    )
+    ReadState.objects.create(user=agent2, conversation=conversations[5], read_at=now)
+    seen = set()
+    for convo in conversations:
+        for user in (agent, agent2):
+            for read_state in (False, True):
+                ours = pane_sql.conversation(convo.pk, user, read_state=read_state)
+                theirs = orm_pane.conversation(convo.pk, user, read_state=read_state)
+                assert values(ours) == values(theirs)
+                if read_state:
+                    assert ours.read_since_inbound is theirs.read_since_inbound
+                    seen.add(ours.read_since_inbound)
+                else:
+                    assert not hasattr(ours, "read_since_inbound")
+    assert seen == {True, False}
+    assert pane_sql.conversation(10**9, agent, read_state=True) is None
+
+
+def test_a_missing_conversation_is_not_found(agent_client):
+    assert agent_client.get("/c/999999999/").status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q
 
+from inbox import selectors
 from inbox.models import AuditEvent, Contact, Conversation, Identity, Note
 
 
@@ -43,3 +44,13 @@ def linked_conversations(conversation: Conversation) -> list[Conversation]:
             Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)
         ).order_by("created_at", "id")
     )
+
+
+def conversation(pk: int, user, *, read_state: bool = False) -> Conversation | None:
+    """What inbox/access.py's get_conversation_for_agent loaded through the ORM."""
+    qs = Conversation.objects.select_related("channel", "contact", "assignee", "team").defer(
+        "channel__credentials", "channel__cursors", "channel__rate_limits", "channel__config"
+    )
+    if read_state:
+        qs = qs.annotate(read_since_inbound=selectors.read_since_inbound(user))
+    return qs.filter(pk=pk).first()
