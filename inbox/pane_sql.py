@@ -16,7 +16,18 @@ from django.db import connection
 from accounts.models import Team, User
 
 from .model_rows import columns, instance, split
-from .models import AuditEvent, Channel, Contact, Conversation, Identity, Note, ReadState
+from .models import (
+    AuditEvent,
+    Channel,
+    Contact,
+    Conversation,
+    Draft,
+    Identity,
+    Note,
+    ReadState,
+    SavedReply,
+    SavedReplyScope,
+)
 
 # What no agent view reads off the conversation's channel: the credentials are decrypted
 # only where a platform is called (a worker, which loads its own channel), and the polling
@@ -61,6 +72,23 @@ ORDER BY n.created_at ASC, n.id ASC"""
 _LINKED = f"""SELECT {columns("c", Conversation)} FROM {Conversation._meta.db_table} c
 WHERE c.id = %s OR c.origin_id = %s
 ORDER BY c.created_at ASC, c.id ASC"""
+
+
+# The assign pickers' agents and teams in one statement, by section, then name.
+_ASSIGNEES = f"""SELECT 'agent', id, first_name, username, last_name FROM {User._meta.db_table}
+WHERE is_active
+UNION ALL SELECT 'team', id, name, '', '' FROM {Team._meta.db_table}
+ORDER BY 1, 3, 4"""
+
+_SAVED_REPLIES = f"""SELECT {columns("s", SavedReply)} FROM {SavedReply._meta.db_table} s
+WHERE s.scope = '{SavedReplyScope.EVERYONE}'
+ OR (s.scope = '{SavedReplyScope.PERSONAL}' AND s.owner_id = %s)
+ OR (s.scope = '{SavedReplyScope.TEAM}' AND s.team_id IN
+   (SELECT team_id FROM {Team.members.through._meta.db_table} WHERE user_id = %s))
+ORDER BY s.title ASC, s.id ASC"""
+
+_DRAFT = f"""SELECT {columns("d", Draft)} FROM {Draft._meta.db_table} d
+WHERE d.user_id = %s AND d.conversation_id = %s ORDER BY d.id ASC LIMIT 1"""
 
 
 def _fetch(sql: str, params: list) -> list:
@@ -160,3 +188,33 @@ def linked_conversations(conversation: Conversation) -> list[Conversation]:
     and those that continue it, oldest first."""
     records = _fetch(_LINKED, [conversation.origin_id, conversation.pk])
     return [instance(Conversation, record) for record in records]
+
+
+def assignees() -> tuple[list[User], list[Team]]:
+    """The assign pickers' agents (by first name, then username) and teams (by name), each
+    loaded with the columns a picker shows (any other field loads on access)."""
+    users: list[User] = []
+    groups: list[Team] = []
+    for section, pk, first, second, last_name in _fetch(_ASSIGNEES, []):
+        if section == "agent":
+            users.append(
+                User.from_db(
+                    connection.alias,
+                    ["id", "username", "first_name", "last_name"],
+                    [pk, second, first, last_name],
+                )
+            )
+        else:
+            groups.append(Team.from_db(connection.alias, ["id", "name"], [pk, first]))
+    return users, groups
+
+
+def saved_replies(user) -> list[SavedReply]:
+    """The saved replies `user` may use (everyone's, their own, their teams'), by title."""
+    return [instance(SavedReply, record) for record in _fetch(_SAVED_REPLIES, [user.pk, user.pk])]
+
+
+def draft(user, conversation: Conversation) -> Draft | None:
+    """The reply `user` has half-written in this conversation."""
+    records = _fetch(_DRAFT, [user.pk, conversation.pk])
+    return instance(Draft, records[0]) if records else None

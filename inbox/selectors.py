@@ -482,49 +482,17 @@ def saved_replies_for(user) -> QuerySet[SavedReply]:
             | Q(scope=SavedReplyScope.TEAM, team__members=user)
         )
         .distinct()
-        .order_by("title")
+        .order_by("title", "id")
     )
-
-
-_PICKER_COLUMNS = ("section", "pk", "first", "second", "last_name")
 
 
 def assignees() -> tuple[list[User], list[Team]]:
-    """The assign pickers' agents (by first name, then username) and teams (by name): 1 query.
+    """The assign pickers' agents (by first name, then username) and teams (by name): 1 query,
+    written by hand (inbox/pane_sql.py; the ORM's version is in tests/support/orm_pane.py).
 
     One UNION instead of a query each: the pane and the list's bulk bar both show them.
-    Each is loaded with the columns a picker shows; any other field loads on access.
     """
-    agents = (
-        User.objects.filter(is_active=True)
-        .order_by()
-        .annotate(section=Value("agent"), first=F("first_name"), second=F("username"))
-        .values_list(*_PICKER_COLUMNS)
-    )
-    teams = (
-        Team.objects.order_by()
-        .annotate(section=Value("team"), first=F("name"), second=Value(""), last_name=Value(""))
-        .values_list(*_PICKER_COLUMNS)
-    )
-    users: list[User] = []
-    groups: list[Team] = []
-    for section, pk, first, second, last_name in agents.union(teams, all=True).order_by(
-        "section", "first", "second"
-    ):
-        if section == "agent":
-            users.append(
-                _loaded(User, id=pk, first_name=first, username=second, last_name=last_name)
-            )
-        else:
-            groups.append(_loaded(Team, id=pk, name=first))
-    return users, groups
-
-
-def _loaded(model, **values):
-    """An instance as the database loads it with only these fields (the rest deferred)."""
-    # from_db takes the values in the model's field order.
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db("default", fields, [values[name] for name in fields])
+    return pane_sql.assignees()
 
 
 def read_since_inbound(user) -> Exists:
@@ -643,10 +611,10 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         identities=identities,
         past=past,
         contact_notes=[n for n in notes if contact and n.contact_id == contact.pk],
-        saved_replies=list(saved_replies_for(user)),
+        saved_replies=pane_sql.saved_replies(user),
         agents=agents,
         teams=teams,
-        draft=Draft.objects.filter(user=user, conversation=conversation).first(),
+        draft=pane_sql.draft(user, conversation),
         last_message_id=max((m.pk for m in messages), default=0),
         customer=contact,
     )

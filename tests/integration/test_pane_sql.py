@@ -10,8 +10,17 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Team
-from inbox import pane_sql
-from inbox.models import AuditEvent, Contact, Conversation, Identity, Note, ReadState
+from inbox import pane_sql, selectors
+from inbox.models import (
+    AuditEvent,
+    Contact,
+    Conversation,
+    Draft,
+    Identity,
+    Note,
+    ReadState,
+    SavedReply,
+)
 from tests.support import factories, orm_pane
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +204,38 @@ def test_every_conversation_loads_as_the_orm_loaded_it(agent, agent2):
 
 def test_a_missing_conversation_is_not_found(agent_client):
     assert agent_client.get("/c/999999999/").status_code == 404
+
+
+def test_the_pickers_saved_replies_and_draft_are_the_orms(agent, agent2, manager):
+    """Agents active and not, namesakes, teams; saved replies for everyone, for oneself, for
+    someone else, for a team one is in and one one is not, two with the same title; a draft
+    of one's own and someone else's."""
+    for i, name in enumerate(HOSTILE):
+        factories.make_user(f"u{i}", first_name=name if i % 2 else "Anna", is_active=i != 2)
+    ours_team = Team.objects.create(name=HOSTILE[1])
+    other_team = Team.objects.create(name="Billing")
+    ours_team.members.add(agent, agent2)
+    other_team.members.add(agent2)
+    replies = [
+        ("everyone", None, None),
+        ("personal", agent, None),
+        ("personal", agent2, None),
+        ("team", None, ours_team),
+        ("team", None, other_team),
+    ]
+    for i, (scope, owner, team) in enumerate(replies * 2):
+        SavedReply.objects.create(
+            title=HOSTILE[i % 3], body=HOSTILE[i % 4], scope=scope, owner=owner, team=team
+        )
+    convo = factories.make_conversation()
+    Draft.objects.create(user=agent2, conversation=convo, text=HOSTILE[0], mode="private")
+    ours, theirs = pane_sql.assignees(), orm_pane.assignees()
+    for mine, orms in zip(ours, theirs, strict=True):
+        assert [values(row) for row in mine] == [values(row) for row in orms]
+    assert len(ours[0]) == 6 and len(ours[1]) == 2
+    for user in (agent, agent2, manager):
+        mine = pane_sql.saved_replies(user)
+        assert [values(r) for r in mine] == [values(r) for r in selectors.saved_replies_for(user)]
+        assert pane_sql.draft(user, convo) == orm_pane.draft(user, convo)
+    assert len(pane_sql.saved_replies(agent2)) == 8
+    assert values(pane_sql.draft(agent2, convo)) == values(orm_pane.draft(agent2, convo))

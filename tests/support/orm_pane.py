@@ -4,10 +4,11 @@ because nothing but that test reads them this way any more."""
 
 from __future__ import annotations
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 
+from accounts.models import Team, User
 from inbox import selectors
-from inbox.models import AuditEvent, Contact, Conversation, Identity, Note
+from inbox.models import AuditEvent, Contact, Conversation, Draft, Identity, Note
 
 
 def latest_events(conversation: Conversation, limit: int) -> list[AuditEvent]:
@@ -54,3 +55,42 @@ def conversation(pk: int, user, *, read_state: bool = False) -> Conversation | N
     if read_state:
         qs = qs.annotate(read_since_inbound=selectors.read_since_inbound(user))
     return qs.filter(pk=pk).first()
+
+
+_PICKER_COLUMNS = ("section", "pk", "first", "second", "last_name")
+
+
+def assignees() -> tuple[list[User], list[Team]]:
+    agents = (
+        User.objects.filter(is_active=True)
+        .order_by()
+        .annotate(section=Value("agent"), first=F("first_name"), second=F("username"))
+        .values_list(*_PICKER_COLUMNS)
+    )
+    teams = (
+        Team.objects.order_by()
+        .annotate(section=Value("team"), first=F("name"), second=Value(""), last_name=Value(""))
+        .values_list(*_PICKER_COLUMNS)
+    )
+    users: list[User] = []
+    groups: list[Team] = []
+    for section, pk, first, second, last_name in agents.union(teams, all=True).order_by(
+        "section", "first", "second"
+    ):
+        if section == "agent":
+            users.append(
+                _loaded(User, id=pk, first_name=first, username=second, last_name=last_name)
+            )
+        else:
+            groups.append(_loaded(Team, id=pk, name=first))
+    return users, groups
+
+
+def _loaded(model, **values):
+    """An instance as the database loads it with only these fields (the rest deferred)."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db("default", fields, [values[name] for name in fields])
+
+
+def draft(user, conversation: Conversation) -> Draft | None:
+    return Draft.objects.filter(user=user, conversation=conversation).first()
