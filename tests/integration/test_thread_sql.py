@@ -10,7 +10,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from inbox import selectors
+from inbox import message_offers, selectors
 from inbox.models import (
     ActionState,
     Contact,
@@ -61,9 +61,9 @@ def rendered(conversation, messages) -> str:
     return "".join(
         render_to_string(
             "inbox/inbox.html#message",
-            {"m": m, "conversation": conversation, "may_delete": True},
+            {"m": m, "offer": offer, "conversation": conversation, "may_delete": True},
         )
-        for m in messages
+        for m, offer in message_offers.offers(conversation, messages)
     )
 
 
