@@ -27,6 +27,7 @@ from .models import (
     ReadState,
     SavedReply,
     SavedReplyScope,
+    Tag,
 )
 
 # What no agent view reads off the conversation's channel: the credentials are decrypted
@@ -89,6 +90,11 @@ ORDER BY s.title ASC, s.id ASC"""
 
 _DRAFT = f"""SELECT {columns("d", Draft)} FROM {Draft._meta.db_table} d
 WHERE d.user_id = %s AND d.conversation_id = %s ORDER BY d.id ASC LIMIT 1"""
+
+
+_TAGS = f"""SELECT {columns("t", Tag)} FROM {Tag._meta.db_table} t
+ JOIN {Conversation.tags.through._meta.db_table} ct ON ct.tag_id = t.id
+WHERE ct.conversation_id = %s ORDER BY t.name ASC"""
 
 
 def _fetch(sql: str, params: list) -> list:
@@ -218,3 +224,8 @@ def draft(user, conversation: Conversation) -> Draft | None:
     """The reply `user` has half-written in this conversation."""
     records = _fetch(_DRAFT, [user.pk, conversation.pk])
     return instance(Draft, records[0]) if records else None
+
+
+def tags(conversation: Conversation) -> list[Tag]:
+    """The conversation's tags, by name."""
+    return [instance(Tag, record) for record in _fetch(_TAGS, [conversation.pk])]

@@ -537,6 +537,7 @@ class ConversationDetail:
     # comment thread's private replies opened.
     origin: Conversation | None = None
     continuations: list[Conversation] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
 
 
 TIMELINE_LENGTH = 100
@@ -615,6 +616,7 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         agents=agents,
         teams=teams,
         draft=pane_sql.draft(user, conversation),
+        tags=pane_sql.tags(conversation),
         last_message_id=max((m.pk for m in messages), default=0),
         customer=contact,
     )

@@ -20,6 +20,7 @@ from inbox.models import (
     Note,
     ReadState,
     SavedReply,
+    Tag,
 )
 from tests.support import factories, orm_pane
 
@@ -94,6 +95,9 @@ def customer(agent, agent2):
             created_at=now - timedelta(minutes=i // 2),  # ties on the time
         )
     AuditEvent.objects.create(conversation=someone, actor=agent, verb="closed")
+    for name, color in [(HOSTILE[0], "#f00"), ("billing", "red;}"), ("Zoë", "#00ff00")]:
+        convo.tags.add(Tag.objects.create(name=name, color=color))
+    someone.tags.add(Tag.objects.create(name="theirs"))
     convo.refresh_from_db()
     contact.refresh_from_db()
     return convo, contact
@@ -112,6 +116,8 @@ def test_every_side_read_is_the_orms(customer):
         (pane_sql.notes_about(convo, contact), orm_pane.notes_about(convo, contact)),
         (pane_sql.notes_about(convo, None), orm_pane.notes_about(convo, None)),
         (pane_sql.linked_conversations(convo), orm_pane.linked_conversations(convo)),
+        (pane_sql.tags(convo), orm_pane.tags(convo)),
+        (pane_sql.tags(convo.origin), orm_pane.tags(convo.origin)),
         (
             pane_sql.linked_conversations(convo.origin),
             orm_pane.linked_conversations(convo.origin),
@@ -124,6 +130,7 @@ def test_every_side_read_is_the_orms(customer):
     assert len(events) == 9 and len(identities) == 4 and len(past) == 10
     assert {n.author_id for n in notes} >= {None} and len(notes) == 8
     assert len(linked) == 3
+    assert [t.name for t in pane_sql.tags(convo)] == sorted([HOSTILE[0], "billing", "Zoë"])
 
 
 def test_the_pane_reads_as_the_orm_did(customer, agent, client, monkeypatch):
@@ -143,6 +150,7 @@ def test_the_pane_reads_as_the_orm_did(customer, agent, client, monkeypatch):
         "past_conversations",
         "notes_about",
         "linked_conversations",
+        "tags",
     ):
         monkeypatch.setattr(pane_sql, name, getattr(orm_pane, name))
     theirs = pane()

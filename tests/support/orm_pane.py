@@ -94,3 +94,7 @@ def _loaded(model, **values):
 
 def draft(user, conversation: Conversation) -> Draft | None:
     return Draft.objects.filter(user=user, conversation=conversation).first()
+
+
+def tags(conversation: Conversation):
+    return list(conversation.tags.all())
