@@ -13,7 +13,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import User
 from accounts.permissions import require_admin, require_agent, require_manager
 
-from . import selectors
+from . import pane_sql
 from .models import Channel, Conversation, Message, OutboundAction
 
 # The role checks are the accounts app's; views start with them from here or from there.
@@ -43,31 +43,19 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     user: User
 
 
-# What no agent view reads off the conversation's channel: the credentials are decrypted
-# only where a platform is called (a worker, which loads its own channel), and the polling
-# state and options cost a JSON decode each. Reading one anyway costs one more query.
-CHANNEL_DEFERRED = (
-    "channel__credentials",
-    "channel__cursors",
-    "channel__rate_limits",
-    "channel__config",
-)
-
-
 def get_conversation_for_agent(
     request: HttpRequest, pk: int, *, read_state: bool = False
 ) -> Conversation:
-    """The conversation with what its header and panels show (1 query), or 404.
+    """The conversation with what its header and panels show (1 query, written by hand in
+    inbox/pane_sql.py), or 404.
 
     `read_state`: with whether this agent has read it since the customer last wrote (for
     `selectors.unread`), in the same query."""
     require_agent(request)
-    qs = Conversation.objects.select_related("channel", "contact", "assignee", "team").defer(
-        *CHANNEL_DEFERRED
-    )
-    if read_state:
-        qs = qs.annotate(read_since_inbound=selectors.read_since_inbound(request.user))
-    return get_object_or_404(qs, pk=pk)
+    found = pane_sql.conversation(pk, request.user, read_state=read_state)
+    if found is None:
+        raise Http404("No Conversation matches the given query.")
+    return found
 
 
 def get_message_for_agent(request: HttpRequest, pk: int) -> Message:

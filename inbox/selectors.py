@@ -19,7 +19,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, User
 
-from . import list_sql, live, paging, shared_cache
+from . import list_sql, live, paging, pane_sql, shared_cache, thread_sql
 from .models import (
     ActionState,
     AuditEvent,
@@ -483,49 +482,17 @@ def saved_replies_for(user) -> QuerySet[SavedReply]:
             | Q(scope=SavedReplyScope.TEAM, team__members=user)
         )
         .distinct()
-        .order_by("title")
+        .order_by("title", "id")
     )
-
-
-_PICKER_COLUMNS = ("section", "pk", "first", "second", "last_name")
 
 
 def assignees() -> tuple[list[User], list[Team]]:
-    """The assign pickers' agents (by first name, then username) and teams (by name): 1 query.
+    """The assign pickers' agents (by first name, then username) and teams (by name): 1 query,
+    written by hand (inbox/pane_sql.py; the ORM's version is in tests/support/orm_pane.py).
 
     One UNION instead of a query each: the pane and the list's bulk bar both show them.
-    Each is loaded with the columns a picker shows; any other field loads on access.
     """
-    agents = (
-        User.objects.filter(is_active=True)
-        .order_by()
-        .annotate(section=Value("agent"), first=F("first_name"), second=F("username"))
-        .values_list(*_PICKER_COLUMNS)
-    )
-    teams = (
-        Team.objects.order_by()
-        .annotate(section=Value("team"), first=F("name"), second=Value(""), last_name=Value(""))
-        .values_list(*_PICKER_COLUMNS)
-    )
-    users: list[User] = []
-    groups: list[Team] = []
-    for section, pk, first, second, last_name in agents.union(teams, all=True).order_by(
-        "section", "first", "second"
-    ):
-        if section == "agent":
-            users.append(
-                _loaded(User, id=pk, first_name=first, username=second, last_name=last_name)
-            )
-        else:
-            groups.append(_loaded(Team, id=pk, name=first))
-    return users, groups
-
-
-def _loaded(model, **values):
-    """An instance as the database loads it with only these fields (the rest deferred)."""
-    # from_db takes the values in the model's field order.
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db("default", fields, [values[name] for name in fields])
+    return pane_sql.assignees()
 
 
 def read_since_inbound(user) -> Exists:
@@ -570,6 +537,7 @@ class ConversationDetail:
     # comment thread's private replies opened.
     origin: Conversation | None = None
     continuations: list[Conversation] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
 
 
 TIMELINE_LENGTH = 100
@@ -579,15 +547,9 @@ PAST_LENGTH = 10
 
 
 def thread_messages(conversation: Conversation) -> list[Message]:
-    """The thread in platform order, each with its outbox actions: 2 queries."""
-    actions = OutboundAction.objects.order_by("-id")
-    # The channel too: the per-message action buttons ask its connector (no query per message).
-    return list(
-        conversation.messages.select_related("author_identity__contact", "author_agent", "channel")
-        .defer("channel__credentials")
-        .prefetch_related(Prefetch("actions", queryset=actions))
-        .order_by("platform_timestamp", "id")
-    )
+    """The thread in platform order, each with its outbox actions: 2 queries, written by
+    hand (inbox/thread_sql.py; the ORM's version is tests/support/orm_thread.py)."""
+    return thread_sql.thread_messages(conversation)
 
 
 def _without_rule_echoes(events: list[AuditEvent]) -> list[AuditEvent]:
@@ -626,37 +588,19 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
     """Everything the conversation pane shows, in a fixed number of queries."""
     messages = thread_messages(conversation)
     contact = latest_customer(conversation, messages)
-    timeline = _without_rule_echoes(
-        list(
-            conversation.audit_events.select_related("actor").order_by("-created_at", "-id")[
-                :TIMELINE_LENGTH
-            ]
-        )
-    )
+    # The reads below are written by hand (inbox/pane_sql.py; the ORM's versions are in
+    # tests/support/orm_pane.py).
+    timeline = _without_rule_echoes(pane_sql.latest_events(conversation, TIMELINE_LENGTH))
     timeline.reverse()
     if contact is not None:
-        identities = list(contact.identities.order_by("platform", "id"))
-        past = list(
-            contact.conversations.exclude(pk=conversation.pk)
-            .select_related("channel")
-            .defer("channel__credentials")
-            .order_by(F("last_message_at").desc(nulls_last=True))[:PAST_LENGTH]
-        )
+        identities = pane_sql.identities(contact)
+        past = pane_sql.past_conversations(contact, conversation, PAST_LENGTH)
     else:
         identities, past = [], []
     # The conversation's notes and the customer's, in one query.
-    about = (
-        Q(conversation=conversation) | Q(contact=contact)
-        if contact
-        else Q(conversation=conversation)
-    )
-    notes = list(Note.objects.filter(about).select_related("author").order_by("created_at", "id"))
+    notes = pane_sql.notes_about(conversation, contact)
     # Both directions of the public → private link, in one query.
-    linked = list(
-        Conversation.objects.filter(
-            Q(pk=conversation.origin_id) | Q(origin_id=conversation.pk)
-        ).order_by("created_at")
-    )
+    linked = pane_sql.linked_conversations(conversation)
     agents, teams = assignees()
     return ConversationDetail(
         origin=next((c for c in linked if c.pk == conversation.origin_id), None),
@@ -668,10 +612,11 @@ def conversation_detail(conversation: Conversation, user) -> ConversationDetail:
         identities=identities,
         past=past,
         contact_notes=[n for n in notes if contact and n.contact_id == contact.pk],
-        saved_replies=list(saved_replies_for(user)),
+        saved_replies=pane_sql.saved_replies(user),
         agents=agents,
         teams=teams,
-        draft=Draft.objects.filter(user=user, conversation=conversation).first(),
+        draft=pane_sql.draft(user, conversation),
+        tags=pane_sql.tags(conversation),
         last_message_id=max((m.pk for m in messages), default=0),
         customer=contact,
     )

@@ -245,17 +245,6 @@ def supports(channel, capability: str) -> bool:
 
 
 @register.filter
-def allows(message, kind: str) -> bool:
-    """Whether the message's channel can do `kind` to this very message."""
-    try:
-        # Through the conversation: the page loads it with its channel, once.
-        connector = message.conversation.channel.connector
-        return connector.supports(Capability(kind)) and not connector.action_refusal(kind, message)
-    except (LookupError, ValueError):
-        return False
-
-
-@register.filter
 def connector_label(channel) -> str:
     try:
         return channel.connector.label

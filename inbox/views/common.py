@@ -9,7 +9,16 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.permissions import may_delete_platform_items
 
-from .. import folder_links, live, pane_links, presence, saved_replies, selectors, shared_cache
+from .. import (
+    folder_links,
+    live,
+    message_offers,
+    pane_links,
+    presence,
+    saved_replies,
+    selectors,
+    shared_cache,
+)
 from ..conversations import reply_kind
 from ..models import (
     Channel,
@@ -112,6 +121,8 @@ def pane_context(request: HttpRequest, conversation: Conversation, *, version: i
         "conversation": conversation,
         "pane_version": version,
         "links": pane_links.pane_links(conversation, detail.customer),
+        # The messages, each with what it offers (Like, Hide…) and where those forms post.
+        "thread": message_offers.offers(conversation, detail.messages),
         "connector": connector,
         "modes": modes,
         "mode": mode,

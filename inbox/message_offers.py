@@ -1,0 +1,88 @@
+"""What each message of the thread offers an agent (Like, Unlike, Hide, Unhide, Delete) and
+where each of those forms posts, worked out once per pane in Python.
+
+In the template this was five `allows` filter calls and up to ten `{% url %}` tags a
+message, most of a message's rendering (issue 10). The URLs are reversed once and filled in
+per message, as inbox/pane_links.py does for the pane's own forms; whether a message offers
+an action is the connector's answer, as the `allows` filter gives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .connectors import Capability
+from .models import Conversation, Direction, Message
+
+# Reversed once with these in the place of a message's id and the action, then filled in.
+_PK, _KIND = 999999999, "kind"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Where each action a message offers posts; "" where it does not offer it. Delete is
+    shown only to those who may delete (the template asks, as that costs a query)."""
+
+    like: str = ""
+    unlike: str = ""
+    hide: str = ""
+    unhide: str = ""
+    delete: str = ""
+
+
+NOTHING = Offer()
+
+
+def _url_maker():
+    url = reverse("inbox:message_action", args=[_PK, _KIND])
+    head, tail = url.split(f"/{_PK}/", 1)
+    assert tail.startswith(f"{_KIND}/"), url  # the action follows the id
+    tail = tail[len(_KIND) :]
+    return lambda pk, kind: f"{head}/{pk}/{kind}{tail}"
+
+
+def _offered(connector, message: Message, kind: str) -> bool:
+    """The `allows` filter's answer: the channel can do `kind` to this very message."""
+    return connector.supports(Capability(kind)) and not connector.action_refusal(kind, message)
+
+
+def offers(conversation: Conversation, messages: list[Message]) -> list[tuple[Message, Offer]]:
+    """The thread's messages, each with what it offers: only what a customer or the platform
+    wrote, has an id there and is not deleted offers anything."""
+    try:
+        connector = conversation.channel.connector
+    except LookupError:  # a kind whose app is no longer installed offers nothing
+        connector = None
+    url = _url_maker()
+    thread = []
+    for message in messages:
+        if (
+            connector is None
+            or message.direction == Direction.OUTBOUND
+            or not message.external_id
+            or message.deleted
+        ):
+            thread.append((message, NOTHING))
+            continue
+        wanted = {
+            "like": not message.liked,
+            "unlike": message.liked,
+            "hide": not message.hidden,
+            "unhide": message.hidden,
+            "delete": True,
+        }
+        thread.append(
+            (
+                message,
+                Offer(
+                    **{
+                        kind: url(message.pk, kind)
+                        for kind, shown in wanted.items()
+                        if shown and _offered(connector, message, kind)
+                    }
+                ),
+            )
+        )
+    return thread
