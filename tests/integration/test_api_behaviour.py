@@ -15,6 +15,7 @@ from api.tokens import token_create
 from inbox import live
 from inbox.models import AuditEvent, Contact, Note, OutboundAction
 from tests.support import factories
+from tests.support.queries import data_statements
 
 
 @pytest.fixture
@@ -360,11 +361,7 @@ def test_list_and_detail_cost_a_fixed_number_of_queries(api, testchat_channel, a
         with CaptureQueriesContext(connection) as queries:
             assert api("get", path).status_code == 200
         # Without Redis the throttle's cache is a table: those are not the API's reads.
-        return [
-            q["sql"]
-            for q in queries.captured_queries
-            if "switchboard_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]
-        ]
+        return data_statements(queries)
 
     first = factories.make_conversation(testchat_channel)
     first.tags.create(name="a")

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from channels_fb.standin import PAGE_ID
 from inbox.models import EventState, InboundEvent
 from tests.support.facebook import make_fb_channel, post_signed
+from tests.support.queries import data_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +42,9 @@ def comments(*ids: str) -> dict:
 
 def writes(ctx) -> list[str]:
     return [
-        q["sql"]
-        for q in ctx.captured_queries
-        if q["sql"].split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        sql
+        for sql in data_statements(ctx)
+        if sql.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
     ]
 
 
