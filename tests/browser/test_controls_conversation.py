@@ -196,20 +196,26 @@ def test_send_and_close_sends_the_reply_and_closes(
     expect(page.locator(f"#row-{convo.pk}")).to_have_count(0)
 
 
-def test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin(
-    browser_page, live_server, agent, graph_standin
-):
+def facebook_comment(graph_standin) -> tuple[Conversation, str]:
+    """A customer's comment on the Graph stand-in, and its conversation as ingest stores it
+    (the webhook path has tests of its own)."""
     channel = make_fb_channel(api_base_url=graph_standin.url)
     comment_id = graph_standin.add_comment(
         message="These boots fell apart in a week",
         author={"id": "6984412238391199", "name": "Marina Ivanova"},
     )
-    # The comment as ingest stores it (its webhook path has tests of its own).
     convo = factories.make_conversation(
         channel, text="These boots fell apart in a week", customer="Marina Ivanova"
     )
     Conversation.objects.filter(pk=convo.pk).update(external_thread_id=comment_id)
     convo.messages.update(external_id=comment_id)
+    return convo, comment_id
+
+
+def test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin(
+    browser_page, live_server, agent, graph_standin
+):
+    convo, _ = facebook_comment(graph_standin)
     page = browser_page(agent)
     open_conversation(page, live_server, convo)
     comment = page.locator("#thread .msg.dir-in")
@@ -236,23 +242,14 @@ def test_like_unlike_hide_unhide_and_delete_reach_the_facebook_standin(
     ]
     wait_for(
         lambda: set(OutboundAction.objects.values_list("state", flat=True)) == {ActionState.DONE},
-        what="the three actions to be done",
+        what="the five actions to be done",
     )
 
 
 def test_without_javascript_delete_asks_on_a_page_and_only_its_button_deletes(
     browser_page, live_server, agent, graph_standin
 ):
-    channel = make_fb_channel(api_base_url=graph_standin.url)
-    comment_id = graph_standin.add_comment(
-        message="These boots fell apart in a week",
-        author={"id": "6984412238391199", "name": "Marina Ivanova"},
-    )
-    convo = factories.make_conversation(
-        channel, text="These boots fell apart in a week", customer="Marina Ivanova"
-    )
-    Conversation.objects.filter(pk=convo.pk).update(external_thread_id=comment_id)
-    convo.messages.update(external_id=comment_id)
+    convo, comment_id = facebook_comment(graph_standin)
     page = browser_page(agent, javascript=False)
     open_conversation(page, live_server, convo)
     comment = page.locator("#thread .msg.dir-in")
