@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from .connectors import Capability
 from .models import Conversation, Direction, Message
-
-# Reversed once with these in the place of a message's id and the action, then filled in.
-_PK, _KIND = 999999999, "kind"
+from .url_fill import url_filler
 
 
 @dataclass(frozen=True)
@@ -35,14 +31,6 @@ class Offer:
 NOTHING = Offer()
 
 
-def _url_maker():
-    url = reverse("inbox:message_action", args=[_PK, _KIND])
-    head, tail = url.split(f"/{_PK}/", 1)
-    assert tail.startswith(f"{_KIND}/"), url  # the action follows the id
-    tail = tail[len(_KIND) :]
-    return lambda pk, kind: f"{head}/{pk}/{kind}{tail}"
-
-
 def _offered(connector, message: Message, kind: str) -> bool:
     """The `allows` filter's answer: the channel can do `kind` to this very message."""
     return connector.supports(Capability(kind)) and not connector.action_refusal(kind, message)
@@ -55,7 +43,8 @@ def offers(conversation: Conversation, messages: list[Message]) -> list[tuple[Me
         connector = conversation.channel.connector
     except LookupError:  # a kind whose app is no longer installed offers nothing
         connector = None
-    url = _url_maker()
+    # Reversed once with stand-ins for a message's id and the action, then filled in.
+    url = url_filler("inbox:message_action", 999999999, "kind")
     thread = []
     for message in messages:
         if (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from .models import Contact, Conversation
+from .url_fill import url_filler
 
 # The `inbox:act` verbs the pane's header and notes post to.
 ACT_VERBS = (
@@ -27,7 +28,7 @@ ACT_VERBS = (
     "unspam",
     "note",
 )
-_VERB = "verb"  # reversed once in its place, then replaced by each verb
+_VERB = "verb"  # reversed once in its place, then replaced by each verb (url_fill.py)
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,8 @@ class PaneLinks:
 
 def pane_links(conversation: Conversation, contact: Contact | None) -> PaneLinks:
     pk = conversation.pk
-    # The verb is the last segment of `inbox:act`, so one reverse serves them all.
-    act_url = reverse("inbox:act", args=[pk, _VERB])
-    head = act_url[: act_url.rindex(_VERB)]
-    tail = act_url[act_url.rindex(_VERB) + len(_VERB) :]
-    act = {verb: head + verb + tail for verb in ACT_VERBS}
+    act_url = url_filler("inbox:act", pk, _VERB)  # one reverse serves every verb
+    act = {verb: act_url(pk, verb) for verb in ACT_VERBS}
     customer: dict[str, str] = {}
     if contact is not None:
         customer = {

@@ -9,13 +9,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from ..connectors import Capability
+from ..url_fill import url_filler
 
 register = template.Library()
 
@@ -292,8 +292,8 @@ def prepare_rows(rows, query: str) -> list:
     reversed once, each channel's label looked up once, and each row joined in Python,
     every value escaped (all of it is customer or platform text).
     """
-    link = reverse("inbox:conversation", args=[0]).removesuffix("0/")
-    suffix = f"/?{query}"
+    link = url_filler("inbox:conversation", 999999999)
+    suffix = f"?{query}"
     labels: dict[int, str] = {}
     for c in rows:
         channel = c.channel
@@ -303,7 +303,7 @@ def prepare_rows(rows, query: str) -> list:
         contact = c.contact if c.contact_id else None
         customer = getattr(c, "customer_name", None) or (contact and contact.name)
         classes = f"row{'' if c.is_read else ' unread'} state-{_e(c.state)} prio-{_e(c.priority)}"
-        url = _e(f"{link}{c.pk}{suffix}")
+        url = _e(f"{link(c.pk)}{suffix}")
         start = (
             f'<div id="row-{c.pk}" class="{classes}" data-id="{c.pk}" role="listitem">\n'
             f'  <input type="checkbox" class="select" name="ids" value="{c.pk}" form="bulk" '
