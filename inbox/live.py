@@ -187,9 +187,12 @@ def changes_since(version: int) -> tuple[int, set[int] | None]:
 
     While the cache is down: (version, set()), and `shared_cache.paused()` says why."""
     latest, slots = changed_slots(version)
-    if slots is None:
-        return latest, None
-    return latest, {cid for ids in slots.values() for cid in ids}
+    return latest, changed_ids(slots)
+
+
+def changed_ids(slots: dict[int, list[int]] | None) -> set[int] | None:
+    """The conversations `changed_slots` names, whatever slot; None stays "reload all"."""
+    return None if slots is None else {cid for ids in slots.values() for cid in ids}
 
 
 def changed_after(slots: dict[int, list[int]], version: int, conversation_id: int) -> bool:

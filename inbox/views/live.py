@@ -34,7 +34,7 @@ def feed(request: HttpRequest) -> JsonResponse:
     version, slots = live.changed_slots(since)
     if pane_version > version:  # stamped before the log restarted: as if not stamped
         pane_version = 0
-    changed = None if slots is None else {cid for ids in slots.values() for cid in ids}
+    changed = live.changed_ids(slots)
     if shared_cache.paused():
         return JsonResponse({"version": since, "reload": False, "paused": True})
     if request.GET.get("resync") == "1":
