@@ -64,7 +64,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy inbox rules reports accounts api audit channels_fb channels_ig channels_tw kb meta \
-		sandbox slack switchboard webhooks_out
+		sandbox slack switchboard webhooks_out bench
 
 bench: install
 	$(BIN)/python -m bench

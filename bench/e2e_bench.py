@@ -33,6 +33,14 @@ VERSION = re.compile(r'id="list"[^>]*data-version="(\d+)"')
 QUERY = re.compile(r'id="list"[^>]*data-query="([^"]*)"')
 
 
+def _attribute(pattern: re.Pattern[str], html: str) -> str:
+    """The value `pattern` captures from the inbox page; the feed cannot start without it."""
+    match = pattern.search(html)
+    if match is None:
+        raise RuntimeError(f"the inbox page has no {pattern.pattern!r}")
+    return match.group(1)
+
+
 class Watcher(threading.Thread):
     """An open inbox: polls the live feed and notes when each marker first shows."""
 
@@ -47,8 +55,8 @@ class Watcher(threading.Thread):
         self.stopping = threading.Event()
         page = self.http.get(base + "/", timeout=30)
         page.raise_for_status()
-        self.version = int(VERSION.search(page.text).group(1))
-        self.query = QUERY.search(page.text).group(1).replace("&amp;", "&")
+        self.version = int(_attribute(VERSION, page.text))
+        self.query = _attribute(QUERY, page.text).replace("&amp;", "&")
 
     def note(self, html: str, at: float) -> None:
         for marker in MARKER.findall(html):
@@ -84,7 +92,7 @@ def post_at_rate(base: str, traffic, rate: float, seconds: float) -> tuple[dict,
     from meta.webhooks import sign_body
 
     sent: dict[str, float] = {}
-    failures = []
+    failures: list[int | str] = []  # a status code, or why the post did not arrive
     http = requests.Session()
     http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=16))
 

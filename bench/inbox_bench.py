@@ -139,6 +139,8 @@ def main() -> None:
     client.force_login(user)
     total = Conversation.objects.count()
     busy = Conversation.objects.filter(state="open").order_by("-last_message_at").first()
+    if busy is None:
+        raise RuntimeError("no open conversation to time the conversation page with")
     results = {
         "floor: bare Django, same 50 rows": measure(client, "/bench/floor/", runs),
         "inbox page (Open folder)": measure(client, "/", runs),

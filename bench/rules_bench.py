@@ -43,6 +43,8 @@ def _rule_specs(rng: random.Random) -> list[dict]:
     for n in range(N_RULES):
         words = rng.sample(VOCABULARY, 5)
         kind = n % 10
+        # The values differ by kind (words, a regex, a number, nested conditions): JSON.
+        conditions: dict[str, object]
         if kind < 4:
             conditions = {"type": "text_contains_any", "value": words}
         elif kind == 4:
@@ -115,9 +117,10 @@ def main() -> dict:
     classify("warm up the language models")  # lingua loads its models on first use
 
     def ingest_one(i: int, text: str):
+        delivery_key = f"b{time.time_ns()}-{i}"
         payload = {
             "account": "bench-acct",
-            "id": f"b{time.time_ns()}-{i}",
+            "id": delivery_key,
             "thread": f"bt{time.time_ns()}-{i}",
             "ts": 1_700_000_000 + i,
             "text": text,
@@ -127,7 +130,7 @@ def main() -> dict:
             event = InboundEvent.objects.create(
                 channel_kind="testchat",
                 channel=channel,
-                delivery_key=payload["id"],
+                delivery_key=delivery_key,
                 payload=payload,
             )
         started = time.perf_counter()

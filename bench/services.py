@@ -10,9 +10,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class Service(subprocess.Popen[bytes]):
+    """A started worker or web process; `log` is the file its stdout and stderr go to."""
+
+    log: Path
 
 
 def free_port() -> int:
@@ -55,7 +62,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True):
+def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True) -> Iterator[Service]:
     """`celery worker` with `concurrency` pool processes on env's queue; yields the Popen."""
     log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
     command = [
@@ -80,7 +87,7 @@ def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True):
         f"bench-{os.getpid()}@%h",
     ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = Service(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     process.log = log
     try:
         if wait_ready:
@@ -91,7 +98,7 @@ def celery_worker(env: dict, *, concurrency: int = 1, wait_ready: bool = True):
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, *, port: int, workers: int = 2):
+def gunicorn(env: dict, *, port: int, workers: int = 2) -> Iterator[Service]:
     """The web app under gunicorn (sync workers), as production serves it."""
     log = Path(tempfile.mkstemp(prefix="bench-web-", suffix=".log")[1])
     command = [
@@ -107,7 +114,7 @@ def gunicorn(env: dict, *, port: int, workers: int = 2):
         "info",
     ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = Service(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     process.log = log
     try:
         _wait_for(log, "Booting worker", process, timeout=60)

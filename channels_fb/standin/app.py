@@ -484,7 +484,7 @@ class GraphStandin(GraphStandinCore):
         return {"access_token": token, "token_type": "bearer", "expires_in": 5183}
 
     def _page_json(self, page: Page) -> dict:
-        data = {
+        data: dict[str, Any] = {
             "access_token": page.token,
             "category": "Shopping & Retail",
             "name": page.name,
@@ -546,7 +546,7 @@ class GraphStandin(GraphStandinCore):
 
     def _conversations(self, page: Page, params: dict) -> dict:
         wanted = params.get("user_id")
-        threads = []
+        threads: list[dict[str, Any]] = []
         for (page_id, psid), messages in self.threads.items():
             if page_id != page.id or (wanted and psid != wanted) or not messages:
                 continue
