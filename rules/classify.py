@@ -13,8 +13,10 @@ Intent
 ``ModelIntentClassifier`` is a softmax regression over hashed character and word n-grams
 plus the cue lexicons below (which intents they found a cue for, and what the old
 priority list would decide), trained by ``python -m rules.train_intent`` on the messages
-in ``intent_data/`` and shipped as ``intent_data/intent.npz``.  Its probabilities are
-temperature-calibrated on a dev split; ``classify()`` says ``Intent.UNSURE`` when the best
+in ``intent_data/`` and shipped as ``intent_data/intent.npz``, blended with a second
+softmax regression over sentence vectors distilled from a multilingual sentence encoder
+(``piece_vectors.py``, ``intent_data/intent_vectors.npz``), which knows words the training
+text never used.  The blend's probabilities are temperature-calibrated on a dev split; ``classify()`` says ``Intent.UNSURE`` when the best
 one is below ``SWITCHBOARD_INTENT_UNSURE_BELOW`` (default 0.5).  ``matched`` is the
 lexicon's cue for the chosen intent when there is one, else the words that pushed the
 model towards it most.  ``LexiconIntentClassifier`` (the cue lexicons with a priority
@@ -190,6 +192,7 @@ DETECTOR_LANGUAGES: tuple[str, ...] = ("en", "ru", "et", "de", "es", "zh")
 MODEL_DIR = Path(__file__).resolve().parent / "intent_data"
 LANGUAGE_MODEL_PATH = MODEL_DIR / "language.npz"
 INTENT_MODEL_PATH = MODEL_DIR / "intent.npz"
+INTENT_VECTORS_PATH = MODEL_DIR / "intent_vectors.npz"
 _CJK_FOLD = _CJK_PUNCT | _traditional_to_simplified()
 
 # Below this probability the detector says "" (unknown) rather than guess.
@@ -285,6 +288,22 @@ def _load(path: Path):
                 model, _ = LinearModel.load(path)
                 _models[key] = model
     return model
+
+
+def _load_vectors(path: Path):
+    """The piece table and the head over it saved at ``path``, loaded once per process."""
+    key = str(path)
+    loaded = _models.get(key)
+    if loaded is None:
+        with _models_lock:
+            loaded = _models.get(key)
+            if loaded is None:
+                from . import piece_vectors
+
+                loaded = piece_vectors.load(path)
+                piece_vectors.tokenizer()
+                _models[key] = loaded
+    return loaded
 
 
 def _letters(text: str) -> int:
@@ -920,23 +939,33 @@ def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
 
 
 class ModelIntentClassifier:
-    """The trained intent model (``intent_data/intent.npz``): softmax regression over
-    hashed n-grams and lexicon cues, temperature-calibrated.  ``explain`` gives the
-    model's best intent with its probability; ``classify()`` below turns a low one into
-    ``Intent.UNSURE``."""
+    """The trained intent model: softmax regression over hashed n-grams and lexicon cues
+    (``intent_data/intent.npz``) blended with one over distilled sentence vectors
+    (``intent_data/intent_vectors.npz``), temperature-calibrated.  ``explain`` gives the
+    best intent with its probability; ``classify()`` below turns a low one into
+    ``Intent.UNSURE``.  The "why" comes from the n-gram model, whose features are words."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, vectors_path: Path | None = None) -> None:
         self.model = _load(path or INTENT_MODEL_PATH)
+        self.table, self.head = _load_vectors(vectors_path or INTENT_VECTORS_PATH)
+        if self.head.classes != self.model.classes:
+            raise ValueError("intent.npz and intent_vectors.npz name different classes")
 
     def classify(self, text: str, language: str) -> Intent:
         return self.explain(text, language).intent
 
     def explain(self, text: str, language: str) -> Classification:
         from .ngram_model import hash_features
+        from .piece_vectors import blended_probabilities, head_inputs
 
         names, firsts, norm = _intent_inputs(text, language)
         idx, val = hash_features(names)
-        probs = self.model.probabilities(idx, val)
+        probs = blended_probabilities(
+            self.model.logits(idx, val),
+            self.model.temperature,
+            self.head,
+            head_inputs(self.table, [head(text)], [language])[0],
+        )
         best = int(probs.argmax())
         intent = Intent(self.model.classes[best])
         return Classification(

