@@ -943,7 +943,8 @@ class ModelIntentClassifier:
     (``intent_data/intent.npz``) blended with one over distilled sentence vectors
     (``intent_data/intent_vectors.npz``), temperature-calibrated.  ``explain`` gives the
     best intent with its probability; ``classify()`` below turns a low one into
-    ``Intent.UNSURE``.  The "why" comes from the n-gram model, whose features are words."""
+    ``Intent.UNSURE``.  The "why" is the lexicon's cue, else the words that pushed the
+    n-gram model, else (when the vectors outvoted it) the pieces that pushed the head."""
 
     def __init__(self, path: Path | None = None, vectors_path: Path | None = None) -> None:
         self.model = _load(path or INTENT_MODEL_PATH)
@@ -960,27 +961,32 @@ class ModelIntentClassifier:
 
         names, firsts, norm = _intent_inputs(text, language)
         idx, val = hash_features(names)
-        probs = blended_probabilities(
-            self.model.logits(idx, val),
-            self.model.temperature,
-            self.head,
-            head_inputs(self.table, [head(text)], [language])[0],
-        )
+        ngram_logits = self.model.logits(idx, val)
+        text = head(text)
+        inputs = head_inputs(self.table, [text], [language])[0]
+        probs = blended_probabilities(ngram_logits, self.model.temperature, self.head, inputs)
         best = int(probs.argmax())
         intent = Intent(self.model.classes[best])
+        if intent in firsts:
+            why = f"{intent.value}: {firsts[intent][1]!r}"
+        elif int(ngram_logits.argmax()) == best:
+            why = self._words_why(intent, names, idx, val, best)
+        else:
+            # The sentence vectors outvoted the n-gram model: its words would not explain
+            # the choice, the pieces that pushed the vectors' head towards it do.
+            pushes = self.table.pushes(text, self.head.direction(best))
+            why = f"{intent.value}: " + ", ".join(repr(p) for p in pushes) if pushes else ""
         return Classification(
             language=language,
             intent=intent,
             confidence=round(float(probs[best]), 3),
-            matched=self._why(norm, firsts, intent, names, idx, val, best),
+            matched=why,
             scores={c: round(float(p), 3) for c, p in zip(self.model.classes, probs, strict=True)},
         )
 
-    def _why(self, norm, firsts, intent, names, idx, val, best) -> str:
-        """The lexicon cue for ``intent`` when there is one, else the words (Chinese:
-        character pairs) that pushed the model towards it most."""
-        if intent in firsts:
-            return f"{intent.value}: {firsts[intent][1]!r}"
+    def _words_why(self, intent, names, idx, val, best) -> str:
+        """The words (Chinese: character pairs) that pushed the n-gram model towards
+        ``intent`` most."""
         from .ngram_model import bucket
 
         push = self.model.contributions(idx, val, best)

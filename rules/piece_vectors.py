@@ -17,6 +17,7 @@ n-gram model's (rules/CLASSIFIER.md, seventh round).
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +30,9 @@ from .classify import DETECTOR_LANGUAGES
 DIM = 128
 KEEP_TOP = 30_000
 _SPECIAL_IDS = 3  # <unk>, <s>, </s>: no meaning of their own
+_WORD_START = "\u2581"  # how SentencePiece marks a piece that begins a word
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_EDGE_MARKS = re.compile(r"^[^\w]+|[^\w]+$")  # "amor," is shown as "amor"
 
 _tokenizer = None
 _tokenizer_lock = threading.Lock()
@@ -81,6 +85,36 @@ class PieceTable:
                     out[i] = v / norm
         return out
 
+    def pushes(self, text: str, direction: np.ndarray, top: int = 2) -> list[str]:
+        """The words of ``text`` (capped) whose pieces' vectors point furthest along
+        ``direction`` (a head's weights for one class against the mean class). A word is
+        the pieces from one word start to the next; each Chinese piece is its own."""
+        sp = tokenizer()
+        words: list[list] = []  # [text, push]
+        new_word = True
+        for piece in piece_ids([text])[0]:
+            shown = sp.id_to_piece(piece)
+            if shown.startswith(_WORD_START):
+                new_word, shown = True, shown.lstrip(_WORD_START)
+            if not shown:
+                continue  # a bare word start: the word is the next piece
+            row = self.row_of[piece]
+            push = float(self.scales[row] * (self.vectors[row] @ direction)) if row >= 0 else 0.0
+            han = bool(_HAN.match(shown))
+            if new_word or han or (words and _HAN.match(words[-1][0])):
+                words.append([shown, push])
+            else:
+                words[-1][0] += shown
+                words[-1][1] += push
+            new_word = False
+        totals: dict[str, float] = {}
+        for word, push in words:
+            word = _EDGE_MARKS.sub("", word)
+            if len(word) >= 2 or _HAN.match(word):  # a lone letter or mark says nothing
+                totals[word[:40]] = totals.get(word[:40], 0.0) + push  # customer text: capped
+        best = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+        return [word for word, push in best if push > 0]
+
 
 def head_inputs(table: PieceTable, texts: list[str], languages: list[str]) -> np.ndarray:
     """What the head reads: the text's vector and its language, one-hot ("" is none)."""
@@ -103,6 +137,11 @@ class VectorHead:
 
     def log_probabilities(self, inputs: np.ndarray) -> np.ndarray:
         return log_softmax(inputs @ self.weights + self.bias)
+
+    def direction(self, klass: int) -> np.ndarray:
+        """What pushes a text's vector towards ``klass`` against the mean class."""
+        vector_weights = self.weights[: -len(DETECTOR_LANGUAGES)]
+        return vector_weights[:, klass] - vector_weights.mean(axis=1)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:

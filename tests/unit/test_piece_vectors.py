@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
 
 from rules import piece_vectors
 from rules.classify import INTENT_VECTORS_PATH, ModelIntentClassifier
-from rules.eval_intent import evaluate, write_dev_set
+from rules.eval_intent import evaluate, load, write_dev_set
 from rules.train_intent import INTENTS, fit, fit_dense, load_rows
 
 
@@ -75,6 +76,23 @@ def test_the_blend_beats_the_ngram_model_alone_on_the_dev_set(tmp_path, shipped)
     alone.head = dataclasses.replace(alone.head, blend=0.0, temperature=1.0)
     ngram = evaluate(path, alone)
     assert blended["macro_f1"] >= ngram["macro_f1"] + 0.01, (blended["macro_f1"], ngram["macro_f1"])
+
+
+def test_when_the_vectors_outvote_the_ngram_model_the_why_names_words_of_the_message(tmp_path):
+    blended = ModelIntentClassifier()
+    alone = ModelIntentClassifier()
+    alone.head = dataclasses.replace(alone.head, blend=0.0, temperature=1.0)
+    outvoted = []
+    for row in load(write_dev_set(str(tmp_path / "devset.jsonl"))):
+        result = blended.explain(row["text"], row["language"])
+        if result.intent != alone.explain(row["text"], row["language"]).intent:
+            outvoted.append((row["text"], result))
+    assert len(outvoted) >= 10  # the vectors change a few percent of the dev set
+    explained = [(text, r.matched) for text, r in outvoted if r.matched]
+    assert len(explained) >= 0.8 * len(outvoted), outvoted
+    for text, matched in explained:
+        words = re.findall(r"'([^']*)'", matched)
+        assert words and all(w in text for w in words), (text, matched)
 
 
 def test_the_blends_temperature_was_fitted_on_the_dev_split_and_improves_calibration(shipped):
