@@ -458,8 +458,8 @@ def test_short_message_cues_leave_other_text_to_the_vote(text, monkeypatch):
 
 
 # Floors a little below the shipped files' score on the dev set (intent_data/dev), which
-# no fit has seen, not even --all (CLASSIFIER.md, sixth round: 0.878, language 0.997).
-DEV_SET_MACRO_F1_FLOOR = 0.85
+# no fit has seen, not even --all (CLASSIFIER.md, seventh round: 0.896, language 0.997).
+DEV_SET_MACRO_F1_FLOOR = 0.88
 DEV_SET_LANGUAGE_ACCURACY_FLOOR = 0.975
 
 
