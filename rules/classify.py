@@ -193,7 +193,8 @@ MODEL_DIR = Path(__file__).resolve().parent / "intent_data"
 LANGUAGE_MODEL_PATH = MODEL_DIR / "language.npz"
 INTENT_MODEL_PATH = MODEL_DIR / "intent.npz"
 INTENT_VECTORS_PATH = MODEL_DIR / "intent_vectors.npz"
-_CJK_FOLD = _CJK_PUNCT | _traditional_to_simplified()
+TRADITIONAL_TO_SIMPLIFIED = _traditional_to_simplified()
+_CJK_FOLD = _CJK_PUNCT | TRADITIONAL_TO_SIMPLIFIED
 
 # Below this probability the detector says "" (unknown) rather than guess.
 LANGUAGE_MIN_PROBABILITY = 0.35
@@ -974,7 +975,7 @@ class ModelIntentClassifier:
         else:
             # The sentence vectors outvoted the n-gram model: its words would not explain
             # the choice, the pieces that pushed the vectors' head towards it do.
-            pushes = self.table.pushes(text, self.head.direction(best))
+            pushes = self.table.pushes(text, self.head.direction(inputs, best))
             why = f"{intent.value}: " + ", ".join(repr(p) for p in pushes) if pushes else ""
         return Classification(
             language=language,

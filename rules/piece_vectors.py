@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import DETECTOR_LANGUAGES
+from .classify import DETECTOR_LANGUAGES, TRADITIONAL_TO_SIMPLIFIED
 
 DIM = 128
 KEEP_TOP = 30_000
@@ -59,8 +59,10 @@ def tokenizer():
 def piece_ids(texts: list[str]) -> list[list[int]]:
     # One call per text: given a list, sentencepiece starts a thread pool, which costs a
     # single message more than the tokenizing does.
+    # Traditional Chinese is read as simplified, as the n-gram model reads it: the training
+    # text, whose pieces the table keeps, is simplified.
     encode = tokenizer().encode
-    return [encode(text) for text in texts]
+    return [encode(text.translate(TRADITIONAL_TO_SIMPLIFIED)) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -126,22 +128,32 @@ def head_inputs(table: PieceTable, texts: list[str], languages: list[str]) -> np
 
 @dataclass(frozen=True)
 class VectorHead:
-    """Softmax regression over ``head_inputs``; ``blend`` is its share of the blended
-    log-probabilities and ``temperature`` calibrates the blend (fitted on the dev split)."""
+    """A small network over ``head_inputs``: one hidden layer of rectified units, then a
+    softmax. A mean of piece vectors loses word order, so which words come together
+    matters, and a linear head cannot see that (split macro-F1 blended 0.874 linear,
+    0.884 with 128 hidden units). ``blend`` is its share of the blended log-probabilities
+    and ``temperature`` calibrates the blend (fitted on the dev split)."""
 
     classes: tuple[str, ...]
-    weights: np.ndarray
+    hidden_weights: np.ndarray  # [inputs, hidden]
+    hidden_bias: np.ndarray
+    weights: np.ndarray  # [hidden, classes]
     bias: np.ndarray
     blend: float
     temperature: float
 
-    def log_probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        return log_softmax(inputs @ self.weights + self.bias)
+    def hidden(self, inputs: np.ndarray) -> np.ndarray:
+        return np.maximum(inputs @ self.hidden_weights + self.hidden_bias, 0)
 
-    def direction(self, klass: int) -> np.ndarray:
-        """What pushes a text's vector towards ``klass`` against the mean class."""
-        vector_weights = self.weights[: -len(DETECTOR_LANGUAGES)]
-        return vector_weights[:, klass] - vector_weights.mean(axis=1)
+    def log_probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        return log_softmax(self.hidden(inputs) @ self.weights + self.bias)
+
+    def direction(self, inputs: np.ndarray, klass: int) -> np.ndarray:
+        """What pushes this message's vector towards ``klass`` against the mean class:
+        the network is linear while the same hidden units are active, so its slope there."""
+        active = self.hidden(inputs) > 0
+        towards = self.weights[active, klass] - self.weights[active].mean(axis=1)
+        return self.hidden_weights[: -len(DETECTOR_LANGUAGES), active] @ towards
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -168,6 +180,8 @@ def save(path: Path, table: PieceTable, head: VectorHead, **extra) -> None:
         scales=table.scales[table.row_of[kept]].astype(np.float32),
         vocabulary=np.int32(len(table.row_of)),
         classes=np.array(head.classes),
+        hidden_weights=head.hidden_weights.astype(np.float32),
+        hidden_bias=head.hidden_bias.astype(np.float32),
         head_weights=head.weights.astype(np.float32),
         head_bias=head.bias.astype(np.float32),
         blend=np.float32(head.blend),
@@ -183,6 +197,8 @@ def load(path: Path) -> tuple[PieceTable, VectorHead]:
         table = PieceTable(row_of, data["vectors"], data["scales"])
         head = VectorHead(
             tuple(str(c) for c in data["classes"]),
+            data["hidden_weights"],
+            data["hidden_bias"],
             data["head_weights"],
             data["head_bias"],
             float(data["blend"]),

@@ -12,7 +12,7 @@ import pytest
 from rules import piece_vectors
 from rules.classify import INTENT_VECTORS_PATH, ModelIntentClassifier
 from rules.eval_intent import evaluate, load, write_dev_set
-from rules.train_intent import INTENTS, fit, fit_dense, load_rows
+from rules.train_intent import INTENTS, fit, fit_network, load_rows
 
 
 @pytest.fixture(scope="module")
@@ -111,16 +111,23 @@ def test_save_and_load_give_back_the_same_vectors(tmp_path, shipped):
     again, head_again = piece_vectors.load(path)
     texts = ["where is my parcel", "спасибо", "包裹丢了"]
     assert np.array_equal(again.embed_many(texts), table.embed_many(texts))
+    assert np.array_equal(head_again.hidden_weights, head.hidden_weights)
     assert np.array_equal(head_again.weights, head.weights)
 
 
-def test_the_dense_fit_solves_the_same_problem_as_the_sparse_one():
+def test_the_heads_hidden_layer_learns_what_a_linear_model_cannot():
+    """Which words come together decides some intents, and a mean of vectors only shows
+    that to a head that is not linear: here the class is whether two inputs agree."""
     rng = np.random.default_rng(7)
-    X = rng.normal(size=(300, 5))
-    labels = (X @ rng.normal(size=(5, 3))).argmax(axis=1)  # separable by a linear model
-    dense_w, dense_b = fit_dense(X, labels, 3, l2=1e-3, balanced=True)
-    columns = np.arange(5)
-    sparse_w, sparse_b = fit([(columns, x) for x in X], labels, 3, l2=1e-3, balanced=True)
-    np.testing.assert_allclose(dense_w, sparse_w[:5], atol=1e-4)
-    np.testing.assert_allclose(dense_b, sparse_b, atol=1e-4)
-    assert ((X @ dense_w + dense_b).argmax(axis=1) == labels).mean() > 0.9
+    X = rng.normal(size=(400, 4))
+    agree = (np.sign(X[:, 0]) == np.sign(X[:, 1])).astype(int)
+    w1, b1, w2, b2 = fit_network(X, agree, 2, hidden=16, l2=1e-4, epochs=600)
+    network = (np.maximum(X @ w1 + b1, 0) @ w2 + b2).argmax(axis=1)
+    assert (network == agree).mean() > 0.9
+    columns = np.arange(4)
+    w, b = fit([(columns, x) for x in X], agree, 2, l2=1e-4)
+    assert ((X @ w[:4] + b).argmax(axis=1) == agree).mean() < 0.7
+    # ...while the linear fit does solve a linear problem.
+    above = (X[:, 0] + X[:, 2] > 0).astype(int)
+    w, b = fit([(columns, x) for x in X], above, 2, l2=1e-4)
+    assert ((X @ w[:4] + b).argmax(axis=1) == above).mean() > 0.95
