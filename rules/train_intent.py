@@ -315,8 +315,12 @@ def vector_inputs(table: piece_vectors.PieceTable, rows: list[dict]) -> np.ndarr
     )
 
 
-def fit_vector_head(inputs: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
-    return fit_network(
+Network = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def fit_vector_head(inputs: np.ndarray, labels: np.ndarray) -> Network:
+    """[hidden weights, hidden bias, weights, bias] of the vectors' head."""
+    w1, b1, w2, b2 = fit_network(
         inputs.astype(np.float64),
         labels,
         len(INTENTS),
@@ -324,6 +328,7 @@ def fit_vector_head(inputs: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
         l2=VECTOR_L2,
         epochs=VECTOR_EPOCHS,
     )
+    return w1, b1, w2, b2
 
 
 def train_vector_head(
