@@ -13,13 +13,14 @@ Intent
 ``ModelIntentClassifier`` is a softmax regression over hashed character and word n-grams
 plus the cue lexicons below (which intents they found a cue for, and what the old
 priority list would decide), trained by ``python -m rules.train_intent`` on the messages
-in ``intent_data/`` and shipped as ``intent_data/intent.npz``, blended with a second
-softmax regression over sentence vectors distilled from a multilingual sentence encoder
+in ``intent_data/`` and shipped as ``intent_data/intent.npz``, blended with a small
+network over sentence vectors distilled from a multilingual sentence encoder
 (``piece_vectors.py``, ``intent_data/intent_vectors.npz``), which knows words the training
-text never used.  The blend's probabilities are temperature-calibrated on a dev split; ``classify()`` says ``Intent.UNSURE`` when the best
-one is below ``SWITCHBOARD_INTENT_UNSURE_BELOW`` (default 0.5).  ``matched`` is the
-lexicon's cue for the chosen intent when there is one, else the words that pushed the
-model towards it most.  ``LexiconIntentClassifier`` (the cue lexicons with a priority
+text never used.  The blend's probabilities are temperature-calibrated on a dev split;
+``classify()`` says ``Intent.UNSURE`` when the best one is below
+``SWITCHBOARD_INTENT_UNSURE_BELOW`` (default 0.5).  ``matched`` is the lexicon's cue for
+the chosen intent when there is one, else the words that pushed the model towards it
+most.  ``LexiconIntentClassifier`` (the cue lexicons with a priority
 list) is still here: as features, as the explanation, and as a baseline.
 
 Language detection
@@ -941,11 +942,12 @@ def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
 
 class ModelIntentClassifier:
     """The trained intent model: softmax regression over hashed n-grams and lexicon cues
-    (``intent_data/intent.npz``) blended with one over distilled sentence vectors
+    (``intent_data/intent.npz``) blended with a small network over distilled sentence vectors
     (``intent_data/intent_vectors.npz``), temperature-calibrated.  ``explain`` gives the
     best intent with its probability; ``classify()`` below turns a low one into
     ``Intent.UNSURE``.  The "why" is the lexicon's cue, else the words that pushed the
-    n-gram model, else (when the vectors outvoted it) the pieces that pushed the head."""
+    n-gram model, else (when the vectors outvoted it) the words whose pieces pushed the
+    vectors' head."""
 
     def __init__(self, path: Path | None = None, vectors_path: Path | None = None) -> None:
         self.model = _load(path or INTENT_MODEL_PATH)
@@ -960,7 +962,7 @@ class ModelIntentClassifier:
         from .ngram_model import hash_features
         from .piece_vectors import blended_probabilities, head_inputs
 
-        names, firsts, norm = _intent_inputs(text, language)
+        names, firsts, _ = _intent_inputs(text, language)
         idx, val = hash_features(names)
         ngram_logits = self.model.logits(idx, val)
         text = head(text)

