@@ -278,34 +278,38 @@ _models_lock = threading.Lock()
 
 
 def _load(path: Path):
-    """The model saved at ``path``, loaded once per process (see ``warm_up``)."""
-    key = str(path)
-    model = _models.get(key)
-    if model is None:
-        with _models_lock:
-            model = _models.get(key)
-            if model is None:
-                from .ngram_model import LinearModel
-
-                model, _ = LinearModel.load(path)
-                _models[key] = model
-    return model
+    """The n-gram model saved at ``path``, loaded once per process (see ``warm_up``)."""
+    return _load_once(path, _read_ngram_model)
 
 
 def _load_vectors(path: Path):
     """The piece table and the head over it saved at ``path``, loaded once per process."""
+    return _load_once(path, _read_vectors)
+
+
+def _load_once(path: Path, read):
+    # Read on every message: the loaded case is one dictionary lookup.
     key = str(path)
     loaded = _models.get(key)
     if loaded is None:
         with _models_lock:
             loaded = _models.get(key)
             if loaded is None:
-                from . import piece_vectors
-
-                loaded = piece_vectors.load(path)
-                piece_vectors.tokenizer()
-                _models[key] = loaded
+                loaded = _models[key] = read(path)
     return loaded
+
+
+def _read_ngram_model(path: Path):
+    from .ngram_model import LinearModel
+
+    return LinearModel.load(path)[0]
+
+
+def _read_vectors(path: Path):
+    from . import piece_vectors
+
+    piece_vectors.tokenizer()  # the vectors' tokenizer, loaded with them
+    return piece_vectors.load(path)
 
 
 def _letters(text: str) -> int:
