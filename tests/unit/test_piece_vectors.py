@@ -148,3 +148,20 @@ def test_no_training_message_reaches_the_repeat_cap_so_the_head_was_fitted_on_wh
         max(Counter(ids).values(), default=0) <= piece_vectors.MAX_REPEATS
         for ids in sp.encode(texts)
     )
+
+
+def test_the_trainer_fits_a_head_once_and_scores_each_blend_with_it(shipped):
+    from rules.classify import INTENT_MODEL_PATH
+    from rules.ngram_model import LinearModel
+    from rules.train_intent import VECTOR_BLEND, intent_vectors, macro_f1, split, train_vector_head
+
+    table, _ = shipped
+    train, dev = split(load_rows()[::20])
+    ngram, _ = LinearModel.load(INTENT_MODEL_PATH)
+    head, figures = train_vector_head(table, train, dev, ngram, other_blends=(0.0, 0.5))
+    assert head.blend == figures["blend"] == VECTOR_BLEND
+    assert set(figures["other_blends"]) == {"0.0", "0.5"}
+    # Blend 0 is the n-gram model alone: its figure is that model's own on these rows.
+    alone = np.array([int(ngram.logits(*v).argmax()) for v in intent_vectors(dev)])
+    gold = np.array([INTENTS.index(r["intent"]) for r in dev])
+    assert figures["other_blends"]["0.0"] == pytest.approx(macro_f1(gold, alone, len(INTENTS))[0])
