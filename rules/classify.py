@@ -63,6 +63,7 @@ __all__ = [
     "classify",
     "MAX_CHARS",
     "detect_language",
+    "has_language_to_detect",
     "language_probabilities",
     "get_default_classifier",
     "normalize",
@@ -334,15 +335,26 @@ def language_probabilities(text: str) -> dict[str, float]:
     return probs
 
 
+def has_language_to_detect(text: str) -> bool:
+    """Whether ``text`` has enough letters for ``detect_language`` to name a language: three
+    letters once links, mentions and digits are gone, or one Chinese character. "💛🖤",
+    "ok!!" and "@anna 👀" have none, and are "" by design."""
+    return _enough_letters(_STRIP_FOR_LANG.sub(" ", head(text)))
+
+
+def _enough_letters(cleaned: str) -> bool:
+    return _letters(cleaned) >= 3 or bool(_HAN.search(cleaned))
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "ru", "zh", ...), "" if unknown/too short."""
     if not text:
         return ""
     cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
+    if not _enough_letters(cleaned):
+        return ""
     n = _letters(cleaned)
     han = len(_HAN.findall(cleaned))
-    if n < 3 and not han:
-        return ""
     if _OTHER_SCRIPT.search(cleaned):
         return ""  # Japanese, Korean, Arabic...: not a language we know
     if han and han * 3 >= n:

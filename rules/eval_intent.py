@@ -32,6 +32,7 @@ from rules.classify import (
     IntentClassifier,
     detect_language,
     get_default_classifier,
+    has_language_to_detect,
     resident_mb,
     unsure_threshold,
     warm_up,
@@ -88,6 +89,7 @@ def evaluate(
     confusion: dict[str, Counter[str]] = {i.value: Counter() for i in Intent}
     lang_n: Counter[str] = Counter()
     lang_ok: Counter[str] = Counter()
+    lettered_n = lettered_ok = 0
     intent_ok: Counter[str] = Counter()
     errors = []
     for row in rows:
@@ -103,6 +105,9 @@ def evaluate(
         timings.append(time.thread_time() - started)
         lang_n[gold_lang] += 1
         lang_ok[gold_lang] += detected == gold_lang
+        if has_language_to_detect(row["text"]):
+            lettered_n += 1
+            lettered_ok += detected == gold_lang
         if confidence < threshold:
             unsure += 1
         else:
@@ -131,6 +136,9 @@ def evaluate(
         "macro_recall": sum(v["recall"] for v in classes) / len(classes) if classes else 0.0,
         "macro_f1": sum(v["f1"] for v in classes) / len(classes) if classes else 0.0,
         "language_accuracy": sum(lang_ok.values()) / n if n else 0.0,
+        # Emoji-only and two-letter messages are "" by design, and count as misses above.
+        "language_accuracy_lettered": lettered_ok / lettered_n if lettered_n else 0.0,
+        "lettered_n": lettered_n,
         "per_class": per_class,
         "per_language": {
             lang: {
@@ -166,7 +174,9 @@ def to_markdown(result: dict) -> str:
     lines += [
         "",
         f"Intent accuracy: {result['accuracy']:.3f} · "
-        f"language-detection accuracy: {result['language_accuracy']:.3f} (n={result['n']})",
+        f"language-detection accuracy: {result['language_accuracy']:.3f} (n={result['n']}); "
+        f"{result['language_accuracy_lettered']:.3f} on the {result['lettered_n']} messages "
+        "with letters enough to detect",
         "",
         f"Unsure (confidence < {result['unsure_below']:.2f}): {result['unsure_share']:.1%} of "
         f"messages; accuracy on the rest {result['sure_accuracy']:.3f}",

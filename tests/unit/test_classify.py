@@ -19,6 +19,7 @@ from rules.classify import (
     classify,
     detect_language,
     get_default_classifier,
+    has_language_to_detect,
     normalize,
     set_default_classifier,
 )
@@ -60,6 +61,29 @@ def test_detect_language_short_samples(text, expected):
 @pytest.mark.parametrize("text", ["", "   ", "👍👍", "ok", "12345", "https://example.com/x"])
 def test_detect_language_unknown_or_too_short(text):
     assert detect_language(text) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "detectable"),
+    [("💛🖤", False), ("ok!!", False), ("@anna_k 👀 https://t.co/x", False), ("滚", True),
+     ("jah", True), ("👍 super", True)],
+)  # fmt: skip
+def test_what_has_a_language_to_detect(text, detectable):
+    assert has_language_to_detect(text) is detectable
+    if not detectable:
+        assert detect_language(text) == ""
+
+
+def test_evaluation_counts_language_misses_with_and_without_letterless_messages(tmp_path):
+    rows = [("💛🖤", "es", "compliment"), ("Wann kommt meine Bestellung an?", "de", "question")]
+    path = tmp_path / "set.jsonl"
+    path.write_text(
+        "".join(json.dumps(dict(zip(("text", "language", "intent"), r))) + "\n" for r in rows)
+    )
+    result = evaluate(path)
+    assert result["language_accuracy"] == 0.5
+    assert (result["language_accuracy_lettered"], result["lettered_n"]) == (1.0, 1)
+    assert "1.000 on the 1 messages with letters enough to detect" in to_markdown(result)
 
 
 def test_detect_language_ignores_links_and_mentions():
