@@ -78,7 +78,10 @@ def test_evaluation_counts_language_misses_with_and_without_letterless_messages(
     rows = [("💛🖤", "es", "compliment"), ("Wann kommt meine Bestellung an?", "de", "question")]
     path = tmp_path / "set.jsonl"
     path.write_text(
-        "".join(json.dumps(dict(zip(("text", "language", "intent"), r))) + "\n" for r in rows)
+        "".join(
+            json.dumps(dict(zip(("text", "language", "intent"), r, strict=True))) + "\n"
+            for r in rows
+        )
     )
     result = evaluate(path)
     assert result["language_accuracy"] == 0.5
