@@ -187,6 +187,22 @@ def head(text: str) -> str:
     return text[:MAX_CHARS]
 
 
+_LONG_RUN = re.compile(r"(.)\1{3,}", re.DOTALL)
+
+
+def model_text(text: str) -> str:
+    """What the models (language, intent, sentence vectors) read of ``text``: its head, with
+    each run of one character cut to three ("sooooo" reads as "sooo", "a" x 100,000 as
+    "aaa"), so a flood neither fills the head nor outweighs the words around it. The rules
+    match the head as it is."""
+    return _LONG_RUN.sub(r"\1\1\1", head(text))
+
+
+def language_text(text: str) -> str:
+    """What the language detector reads: the model text without links, mentions, digits."""
+    return _STRIP_FOR_LANG.sub(" ", model_text(text))
+
+
 # The languages we have intent lexicons and training messages for; the detector knows these.
 CORE_LANGUAGES: frozenset[str] = frozenset({"en", "ru", "et", "de", "es", "zh"})
 DETECTOR_LANGUAGES: tuple[str, ...] = ("en", "ru", "et", "de", "es", "zh")
@@ -322,7 +338,7 @@ def language_probabilities(text: str) -> dict[str, float]:
     removed): the weighted vote of the n-gram identifier and lingua."""
     from .ngram_model import hash_features, text_features
 
-    cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
+    cleaned = language_text(text)
     model = _load(LANGUAGE_MODEL_PATH)
     idx, val = hash_features(text_features(cleaned, normalize(cleaned), words=False))
     probs = {
@@ -339,7 +355,7 @@ def has_language_to_detect(text: str) -> bool:
     """Whether ``text`` has enough letters for ``detect_language`` to name a language: three
     letters once links, mentions and digits are gone, or one Chinese character. "💛🖤",
     "ok!!" and "@anna 👀" have none, and are "" by design."""
-    return _enough_letters(_STRIP_FOR_LANG.sub(" ", head(text)))
+    return _enough_letters(language_text(text))
 
 
 def _enough_letters(cleaned: str) -> bool:
@@ -350,7 +366,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "ru", "zh", ...), "" if unknown/too short."""
     if not text:
         return ""
-    cleaned = _STRIP_FOR_LANG.sub(" ", head(text))
+    cleaned = language_text(text)
     if not _enough_letters(cleaned):
         return ""
     n = _letters(cleaned)
@@ -826,7 +842,7 @@ class LexiconIntentClassifier:
         return self.explain(text, language).intent
 
     def explain(self, text: str, language: str) -> Classification:
-        norm = normalize(head(text or ""))
+        norm = normalize(model_text(text or ""))
         scores, firsts = self._score(norm, self._lexicon_keys(language))
         intent, matched = _decide(scores, firsts)
         return Classification(
@@ -942,7 +958,7 @@ def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
     global _lexicon_features
     if _lexicon_features is None:
         _lexicon_features = LexiconIntentClassifier()
-    text = head(text or "")
+    text = model_text(text or "")
     norm = normalize(text)
     feats = text_features(text, norm)
     feats.append(f"lang:{language or '?'}")
@@ -981,7 +997,7 @@ class ModelIntentClassifier:
         names, firsts, _ = _intent_inputs(text, language)
         idx, val = hash_features(names)
         ngram_logits = self.model.logits(idx, val)
-        text = head(text)
+        text = model_text(text)
         inputs = head_inputs(self.table, [text], [language])[0]
         probs = blended_probabilities(ngram_logits, self.model.temperature, self.head, inputs)
         best = int(probs.argmax())

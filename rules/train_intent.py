@@ -31,7 +31,6 @@ import numpy as np
 
 from rules import piece_vectors
 from rules.classify import (
-    _STRIP_FOR_LANG,
     DETECTOR_LANGUAGES,
     INTENT_MODEL_PATH,
     INTENT_VECTORS_PATH,
@@ -39,6 +38,8 @@ from rules.classify import (
     MODEL_DIR,
     Intent,
     intent_features,
+    language_text,
+    model_text,
     normalize,
 )
 from rules.ngram_model import DIMENSIONS, LinearModel, hash_features, text_features
@@ -262,13 +263,13 @@ def intent_vectors(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
 def language_vectors(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     out = []
     for r in rows:
-        cleaned = _STRIP_FOR_LANG.sub(" ", r["text"])
+        cleaned = language_text(r["text"])
         out.append(hash_features(text_features(cleaned, normalize(cleaned), words=False)))
     return out
 
 
 def has_letters(row: dict) -> bool:
-    cleaned = _STRIP_FOR_LANG.sub(" ", row["text"])
+    cleaned = language_text(row["text"])
     return sum(ch.isalpha() for ch in cleaned) >= 3
 
 
@@ -311,7 +312,7 @@ def train_intent(
 
 def vector_inputs(table: piece_vectors.PieceTable, rows: list[dict]) -> np.ndarray:
     return piece_vectors.head_inputs(
-        table, [r["text"] for r in rows], [r["language"] for r in rows]
+        table, [model_text(r["text"]) for r in rows], [r["language"] for r in rows]
     )
 
 

@@ -485,9 +485,9 @@ def test_short_message_cues_leave_other_text_to_the_vote(text, monkeypatch):
 
 
 # Floors a little below the shipped files' score on the dev set (intent_data/dev), which
-# no fit has seen, not even --all (CLASSIFIER.md, seventh round: 0.896, language 0.997).
-DEV_SET_MACRO_F1_FLOOR = 0.88
-DEV_SET_LANGUAGE_ACCURACY_FLOOR = 0.975
+# no fit has seen, not even --all (CLASSIFIER.md, ninth round: 0.910, language 0.997).
+DEV_SET_MACRO_F1_FLOOR = 0.90
+DEV_SET_LANGUAGE_ACCURACY_FLOOR = 0.99
 
 
 def test_model_file_scores_the_dev_set_figure(tmp_path):
@@ -500,3 +500,12 @@ def test_model_file_scores_the_dev_set_figure(tmp_path):
     assert result["language_accuracy"] >= DEV_SET_LANGUAGE_ACCURACY_FLOOR, report
     for intent, stats in result["per_class"].items():
         assert stats["recall"] >= DEV_RECALL_FLOOR, f"{intent}\n{report}"
+
+
+def test_the_models_read_a_flood_as_three_of_a_kind_and_the_rules_read_it_whole():
+    text = "sooooo goooood!!!!!!! 🔥🔥🔥🔥🔥 ЖДУУУУУ"
+    assert classify_module.model_text(text) == "sooo goood!!! 🔥🔥🔥 ЖДУУУ"
+    assert classify_module.head(text) == text
+    flood = "Wo bleibt mein Paket? " + "?" * 5000
+    assert classify_module.language_text(flood).strip() == "Wo bleibt mein Paket? ???"
+    assert classify("Wo bleibt mein Paket? " + "a" * 5000).language == "de"
