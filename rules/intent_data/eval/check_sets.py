@@ -1,4 +1,5 @@
-"""Check the held-out intent sets: valid JSON, valid labels, 10 per language x intent, no repeats.
+"""Check the held-out intent sets: valid JSON, valid labels, 10 per language x intent (5-10 in
+eval_e and eval_f, whose messages already seen in training were left out), no repeats.
 
     python rules/intent_data/eval/check_sets.py
 
@@ -11,10 +12,20 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl")
+SETS = (
+    "eval_a.jsonl",
+    "eval_b.jsonl",
+    "eval_c.jsonl",
+    "eval_d.jsonl",
+    "eval_e.jsonl",
+    "eval_f.jsonl",
+)
 LANGUAGES = ("en", "ru", "et", "de", "es", "zh")
 INTENTS = ("question", "complaint", "compliment", "insult", "spam", "other")
 PER_CELL = 10
+# eval_e and eval_f keep only messages no training, dev or held-out text equals once folded:
+# of the 12 written per cell, up to 6 short "other" ones ("ok", "lol") were already there.
+AT_LEAST = {"eval_e.jsonl": 5, "eval_f.jsonl": 5}
 
 
 def normalised(text: str) -> str:
@@ -40,7 +51,7 @@ def check(path: Path) -> tuple[list[str], Counter, list[str]]:
         texts.append(normalised(row["text"]))
     for language in LANGUAGES:
         for intent in INTENTS:
-            if cells[language, intent] != PER_CELL:
+            if not AT_LEAST.get(path.name, PER_CELL) <= cells[language, intent] <= PER_CELL:
                 problems.append(f"{path.name}: {language}/{intent} has {cells[language, intent]}")
     for text, count in Counter(texts).items():
         if count > 1:
