@@ -155,7 +155,7 @@ def test_a_flood_of_one_piece_does_not_drown_the_rest_of_the_message():
 def test_the_repeat_cap_cuts_floods_not_training_messages():
     """The head is fitted on capped pieces too, but the cap is for floods: it should leave
     the messages people write whole. The tokenizer reads long all-caps Cyrillic letter by
-    letter, so one shouted Russian sentence in 37,000 rows has a letter ten times."""
+    letter, so one shouted Russian sentence in 51,000 rows has a letter ten times."""
     sp = piece_vectors.tokenizer()
     texts = [model_text(r["text"]) for r in load_rows()]
     capped = sum(
