@@ -952,7 +952,7 @@ def intent_features(text: str, language: str) -> list[str]:
 
 
 def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
-    """(feature names, the lexicon's best cue per intent, the normalised text)."""
+    """(feature names, the lexicon's best cue per intent, the text the models read)."""
     from .ngram_model import text_features
 
     global _lexicon_features
@@ -969,7 +969,7 @@ def _intent_inputs(text: str, language: str) -> tuple[list[str], dict, str]:
             if score >= 2:
                 feats.append(f"lex:{intent.value}:strong")
     feats.append(f"lexdecide:{_decide(scores, firsts)[0].value}")
-    return feats, firsts, norm
+    return feats, firsts, text
 
 
 class ModelIntentClassifier:
@@ -994,10 +994,9 @@ class ModelIntentClassifier:
         from .ngram_model import hash_features
         from .piece_vectors import blended_probabilities, head_inputs
 
-        names, firsts, _ = _intent_inputs(text, language)
+        names, firsts, text = _intent_inputs(text, language)
         idx, val = hash_features(names)
         ngram_logits = self.model.logits(idx, val)
-        text = model_text(text)
         inputs = head_inputs(self.table, [text], [language])[0]
         probs = blended_probabilities(ngram_logits, self.model.temperature, self.head, inputs)
         best = int(probs.argmax())

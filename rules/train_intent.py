@@ -437,8 +437,8 @@ def ablate(train, dev) -> None:
         for label, dropped in ABLATIONS.items():
 
             def without(text, language, dropped=dropped):
-                names, firsts, norm = full(text, language)
-                return [n for n in names if not n.startswith(dropped)], firsts, norm
+                names, firsts, read = full(text, language)
+                return [n for n in names if not n.startswith(dropped)], firsts, read
 
             classify._intent_inputs = without
             _, fig = train_intent(train, dev)
