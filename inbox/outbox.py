@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -50,6 +50,8 @@ TARGET_FLAGS = {
     ActionKind.DELETE: ("deleted", True),
 }
 POSTING_KINDS = {ActionKind.REPLY, ActionKind.PRIVATE_REPLY, ActionKind.DM}
+# Not yet finished: an action in one of these states holds back the later ones in its line.
+UNFINISHED = (ActionState.QUEUED, ActionState.SENDING)
 
 
 class NotSupported(Exception):
@@ -117,10 +119,37 @@ def queue_action(action_id: int, *, eta=None) -> None:
     queueing.publish(send_action, (action_id,), eta=eta)
 
 
+def same_line(action) -> Q:
+    """The actions that must reach the platform in the order they were queued with `action`
+    (a model or a dict of its kind, target_id and conversation_id): the likes, hides and
+    deletes of one message, since "unlike" overtaking "like" leaves the opposite of what the
+    agent asked for; and the replies of one conversation, which the customer reads in order.
+    Two workers may hold two tasks of one line at once, so order is kept here, not by the
+    broker."""
+    get = action.get if isinstance(action, dict) else lambda name: getattr(action, name)
+    if get("kind") in TARGET_FLAGS and get("target_id"):
+        return Q(target_id=get("target_id"), kind__in=list(TARGET_FLAGS))
+    if get("kind") in POSTING_KINDS and get("conversation_id"):
+        return Q(conversation_id=get("conversation_id"), kind__in=list(POSTING_KINDS))
+    return Q(pk=None)  # in no line
+
+
 def claim_action(action_id: int) -> OutboundAction | None:
+    """Mark one queued, due action as sending; None if it is not ours to send now: already
+    claimed, not due, or behind an unfinished earlier action of its line (which queues it
+    when it finishes, `_queue_next_in_line`)."""
     now = timezone.now()
+    line = OutboundAction.objects.filter(pk=action_id).values(
+        "kind", "target_id", "conversation_id"
+    )
+    if not line:
+        return None
+    earlier_unfinished = OutboundAction.objects.filter(
+        same_line(line[0]), pk__lt=action_id, state__in=UNFINISHED
+    )
     claimed = OutboundAction.objects.filter(
         Q(not_before__isnull=True) | Q(not_before__lte=now),
+        ~Exists(earlier_unfinished),
         pk=action_id,
         state=ActionState.QUEUED,
     ).update(
@@ -205,6 +234,22 @@ def record_success(action: OutboundAction, external_id: str) -> None:
             if action.kind in POSTING_KINDS and message is not None:
                 reply_landed(action)
             live.conversation_changed(action.conversation_id)
+    _queue_next_in_line(action)
+
+
+def _queue_next_in_line(action: OutboundAction) -> None:
+    """`action` has finished (done, failed or held): send the next action of its line, which
+    waited for it in `claim_action`. If this is lost, the sweep sends it."""
+    due = Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
+    following = (
+        OutboundAction.objects.filter(same_line(action), due, pk__gt=action.pk)
+        .filter(state=ActionState.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        transaction.on_commit(lambda: queue_action(following), robust=True)
 
 
 def _attach_external_id(message: Message, external_id: str) -> None:
@@ -274,6 +319,7 @@ def _hold(action: OutboundAction, error: str) -> None:
         state=ActionState.HELD, last_error=error, reason=disconnected_reason(action.channel)
     )
     _set_delivery(action, DeliveryStatus.QUEUED)
+    _queue_next_in_line(action)
 
 
 def _fail(action: OutboundAction, error: str, *, reason: str = "") -> None:
@@ -289,6 +335,7 @@ def _fail(action: OutboundAction, error: str, *, reason: str = "") -> None:
             data={"action_id": action.pk, "reason": error},
         )
         live.conversation_changed(action.conversation_id)
+    _queue_next_in_line(action)
 
 
 def _set_delivery(action: OutboundAction, status: str) -> None:

@@ -314,3 +314,88 @@ def test_a_customer_who_wrote_again_meanwhile_keeps_it_open(conversation, platfo
     outbox.run_action(action.pk)
     assert len(platform.posts) == 1
     assert state_of(conversation) == "open"
+
+
+# ---- one message's actions, and one conversation's replies, land in the order queued ---------
+
+
+def test_a_later_action_on_a_message_waits_for_the_earlier_and_follows_it(
+    conversation, platform, agent, django_capture_on_commit_callbacks
+):
+    """Two workers can take "like" and "hide" of one comment at once; the hide that starts
+    first must not reach the platform before the like the agent asked for first."""
+    target = conversation.messages.get()
+    like = conversations.message_act(message=target, kind="like", actor=agent)
+    hide = conversations.message_act(message=target, kind="hide", actor=agent)
+
+    assert outbox.run_action(hide.pk) is None  # its worker got there first, and waits
+    hide.refresh_from_db()
+    assert hide.state == ActionState.QUEUED and hide.attempts == 0
+    assert platform.calls == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.run_action(like.pk)  # finishing, it queues the hide (eager in tests)
+
+    assert [path for _, path in platform.calls] == [
+        f"/messages/{target.external_id}/like",
+        f"/messages/{target.external_id}/hide",
+    ]
+    target.refresh_from_db()
+    assert target.liked and target.hidden
+    assert set(OutboundAction.objects.values_list("state", flat=True)) == {ActionState.DONE}
+
+
+def test_a_failed_action_does_not_hold_back_the_next_on_its_message(
+    conversation, platform, agent, django_capture_on_commit_callbacks
+):
+    target = conversation.messages.get()
+    like = conversations.message_act(message=target, kind="like", actor=agent)
+    hide = conversations.message_act(message=target, kind="hide", actor=agent)
+    platform.inject("refused", message="the comment is gone")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.run_action(like.pk)
+
+    like.refresh_from_db()
+    hide.refresh_from_db()
+    assert like.state == ActionState.FAILED
+    assert hide.state == ActionState.DONE
+
+
+def test_a_rate_limited_action_keeps_the_next_on_its_message_waiting(conversation, platform, agent):
+    target = conversation.messages.get()
+    like = conversations.message_act(message=target, kind="like", actor=agent)
+    hide = conversations.message_act(message=target, kind="hide", actor=agent)
+    platform.inject("rate_limited", retry_at=int(time.time()) + 300)
+
+    outbox.run_action(like.pk)
+    outbox.run_action(hide.pk)
+
+    assert [path.rsplit("/", 1)[1] for _, path in platform.calls] == ["like"]
+    hide.refresh_from_db()
+    assert hide.state == ActionState.QUEUED and hide.attempts == 0
+
+
+def test_a_conversations_replies_reach_the_platform_in_the_order_sent(
+    conversation, platform, agent, django_capture_on_commit_callbacks
+):
+    _, first = reply(conversation, agent, text="Let me check.")
+    _, second = reply(conversation, agent, text="Found it: it ships tomorrow.")
+
+    assert outbox.run_action(second.pk) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.run_action(first.pk)
+
+    assert [p["text"] for p in platform.posts] == ["Let me check.", "Found it: it ships tomorrow."]
+
+
+def test_actions_on_different_messages_do_not_wait_for_each_other(conversation, platform, agent):
+    target = conversation.messages.get()
+    other = factories.make_conversation(conversation.channel, text="Love it").messages.get()
+    conversations.message_act(message=target, kind="like", actor=agent)
+    hide_other = conversations.message_act(message=other, kind="hide", actor=agent)
+
+    outbox.run_action(hide_other.pk)
+
+    hide_other.refresh_from_db()
+    assert hide_other.state == ActionState.DONE
