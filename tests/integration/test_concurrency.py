@@ -120,3 +120,47 @@ def test_first_messages_of_one_new_thread_raced_make_one_conversation_and_one_cu
     assert Conversation.objects.filter(external_thread_id="t-new").count() == 1
     assert Identity.objects.filter(external_id="u-new").count() == 1
     assert Contact.objects.count() == 1
+
+
+def test_like_and_hide_of_one_comment_raced_by_two_workers_land_in_the_order_queued(
+    testchat_platform, agent
+):
+    """Each round queues "like" then "hide" on a new comment and releases a worker on each at
+    once: whichever starts first, the platform sees the like first, and both are done."""
+    channel = factories.make_channel("testchat", api_base_url=testchat_platform.url)
+    for round_ in range(5):
+        target = factories.make_conversation(channel, text=f"Nice boots {round_}").messages.get()
+        like, hide = (
+            OutboundAction.objects.create(
+                channel=channel,
+                kind=kind,
+                conversation=target.conversation,
+                target=target,
+                target_external_id=target.external_id,
+                created_by=agent,
+            )
+            for kind in ("like", "hide")
+        )
+        gate = threading.Barrier(2)
+
+        def run(action_id, gate=gate):
+            try:
+                gate.wait()
+                outbox.run_action(action_id)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(a.pk,)) for a in (hide, like)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        paths = [path for _, path in testchat_platform.calls if target.external_id in path]
+        assert paths == [
+            f"/messages/{target.external_id}/like",
+            f"/messages/{target.external_id}/hide",
+        ], f"round {round_}"
+        assert set(
+            OutboundAction.objects.filter(target=target).values_list("state", flat=True)
+        ) == {"done"}
