@@ -30,8 +30,8 @@ from .classify import _HAN, DETECTOR_LANGUAGES, TRADITIONAL_TO_SIMPLIFIED
 
 DIM = 128
 KEEP_TOP = 30_000
-# No training message has a piece more than eight times, so the cap changes nothing the
-# head was fitted on.
+# Almost no training message has a piece more than eight times (test_piece_vectors), so
+# the cap changes next to nothing the head was fitted on.
 MAX_REPEATS = 8
 _SPECIAL_IDS = 3  # <unk>, <s>, </s>: no meaning of their own
 _WORD_START = "\u2581"  # how SentencePiece marks a piece that begins a word
@@ -61,11 +61,38 @@ def tokenizer():
 
 def piece_ids(texts: list[str]) -> list[list[int]]:
     """Each text's pieces. Traditional Chinese is read as simplified, as the n-gram model
-    reads it: the training text, whose pieces the table keeps, is simplified."""
+    reads it: the training text, whose pieces the table keeps, is simplified. Shouted words
+    are read in lower case (`unshout`)."""
     # One call per text: given a list, sentencepiece starts a thread pool, which costs a
     # single message more than the tokenizing does.
     encode = tokenizer().encode
-    return [_cap_repeats(encode(text.translate(TRADITIONAL_TO_SIMPLIFIED))) for text in texts]
+    return [
+        _cap_repeats(encode(unshout(text).translate(TRADITIONAL_TO_SIMPLIFIED))) for text in texts
+    ]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def unshout(text: str) -> str:
+    """Each word written in capitals, in lower case: "ТРЕНЕР" means what "тренер" means, but
+    the encoder's vocabulary has few capitalised pieces, so a shouted Cyrillic word came
+    apart into single letters. One-letter words ("В", "I") too when two or more words are
+    shouted. The shouting itself is the n-gram model's to read (its shape features see the
+    text as written)."""
+    if not any(ch.isupper() for ch in text):
+        return text
+    words = _WORD.findall(text)
+    shouted = sum(len(w) > 1 and w.isupper() for w in words)
+    if not shouted:
+        return text
+    shortest = 1 if shouted > 1 else 2
+    return _WORD.sub(
+        lambda m: (
+            m.group().lower() if len(m.group()) >= shortest and m.group().isupper() else m.group()
+        ),
+        text,
+    )
 
 
 def _cap_repeats(ids: list[int]) -> list[int]:
@@ -130,7 +157,19 @@ class PieceTable:
             if len(word) >= 2 or _HAN.match(word):  # a lone letter or mark says nothing
                 totals[word[:40]] = totals.get(word[:40], 0.0) + push  # customer text: capped
         best = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
-        return [word for word, push in best if push > 0]
+        return [_as_written(word, text) for word, push in best if push > 0]
+
+
+def _as_written(word: str, text: str) -> str:
+    """``word`` as ``text`` writes it: the pieces are of the text as read (shouting in lower
+    case, traditional Chinese as simplified), but the "why" quotes the customer. Both
+    foldings keep each character's place, so the word's place in the read text is its
+    place in the text."""
+    read = unshout(text).translate(TRADITIONAL_TO_SIMPLIFIED)
+    at = read.find(word)
+    if word in text or at < 0 or len(read) != len(text):
+        return word
+    return text[at : at + len(word)]
 
 
 def head_inputs(table: PieceTable, texts: list[str], languages: list[str]) -> np.ndarray:

@@ -37,6 +37,7 @@ from rules.classify import (
     LANGUAGE_MODEL_PATH,
     MODEL_DIR,
     Intent,
+    has_language_to_detect,
     intent_features,
     language_text,
     model_text,
@@ -268,11 +269,6 @@ def language_vectors(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def has_letters(row: dict) -> bool:
-    cleaned = language_text(row["text"])
-    return sum(ch.isalpha() for ch in cleaned) >= 3
-
-
 def train_intent(
     train, dev, l2=INTENT_L2, epochs=EPOCHS, quiet=False, nb_mix=NB_MIX, balanced=BALANCED
 ) -> tuple[LinearModel, dict]:
@@ -400,7 +396,7 @@ def language_neutral(rows: list[dict]) -> set[str]:
 
 
 def language_rows(rows: list[dict], neutral: set[str]) -> list[dict]:
-    return [r for r in rows if has_letters(r) and _same_text(r) not in neutral]
+    return [r for r in rows if has_language_to_detect(r["text"]) and _same_text(r) not in neutral]
 
 
 def train_language(train, dev, l2=LANGUAGE_L2, epochs=EPOCHS) -> tuple[LinearModel, dict]:

@@ -154,15 +154,36 @@ def test_a_flood_of_one_piece_does_not_drown_the_rest_of_the_message():
 
 def test_the_repeat_cap_cuts_floods_not_training_messages():
     """The head is fitted on capped pieces too, but the cap is for floods: it should leave
-    the messages people write whole. The tokenizer reads long all-caps Cyrillic letter by
-    letter, so one shouted Russian sentence in 51,000 rows has a letter ten times."""
-    sp = piece_vectors.tokenizer()
+    the messages people write whole, shouted ones included (`unshout`; before it, ten
+    shouted Russian letters in 84,000 rows came apart into single letters)."""
     texts = [model_text(r["text"]) for r in load_rows()]
+    encode = piece_vectors.tokenizer().encode
     capped = sum(
-        max(Counter(ids).values(), default=0) > piece_vectors.MAX_REPEATS
-        for ids in sp.encode(texts)
+        max(Counter(encode(piece_vectors.unshout(text))).values(), default=0)
+        > piece_vectors.MAX_REPEATS
+        for text in texts
     )
     assert capped <= len(texts) / 10_000
+
+
+def test_a_shouted_word_is_read_as_the_word():
+    assert piece_vectors.piece_ids(["ТРЕНЕР ВАШ СИДЕЛ В ТЕЛЕФОНЕ"]) == piece_vectors.piece_ids(
+        ["тренер ваш сидел в телефоне"]
+    )
+    # Only words in capitals: a name keeps its case, and so does a lone "I" beside one
+    # shouted word.
+    assert piece_vectors.unshout("I LOVE it, McDonald") == "I love it, McDonald"
+    assert piece_vectors.unshout("I LOVE IT") == "i love it"
+
+
+@pytest.mark.parametrize("text", ["ТРЕНЕР ВАШ СИДЕЛ В ТЕЛЕФОНЕ", "這個質量太差了"])
+def test_the_why_quotes_words_as_the_customer_wrote_them(shipped, text):
+    """The pieces are of the text as read (lower case, simplified Chinese); the words the
+    "why" names are the message's own."""
+    table, _ = shipped
+    towards_itself = table.embed_many([text])[0]
+    words = table.pushes(text, towards_itself, top=3)
+    assert words and all(word in text for word in words), words
 
 
 def test_the_trainer_fits_a_head_once_and_scores_each_blend_with_it(shipped):
