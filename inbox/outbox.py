@@ -119,19 +119,18 @@ def queue_action(action_id: int, *, eta=None) -> None:
     queueing.publish(send_action, (action_id,), eta=eta)
 
 
-def same_line(action) -> Q:
-    """The actions that must reach the platform in the order they were queued with `action`
-    (a model or a dict of its kind, target_id and conversation_id): the likes, hides and
+def same_line(kind: str, target_id: int | None, conversation_id: int | None) -> Q | None:
+    """The actions that must reach the platform in the order they were queued with an action
+    of this kind, target and conversation, or None if it is in no line: the likes, hides and
     deletes of one message, since "unlike" overtaking "like" leaves the opposite of what the
     agent asked for; and the replies of one conversation, which the customer reads in order.
     Two workers may hold two tasks of one line at once, so order is kept here, not by the
     broker."""
-    get = action.get if isinstance(action, dict) else lambda name: getattr(action, name)
-    if get("kind") in TARGET_FLAGS and get("target_id"):
-        return Q(target_id=get("target_id"), kind__in=list(TARGET_FLAGS))
-    if get("kind") in POSTING_KINDS and get("conversation_id"):
-        return Q(conversation_id=get("conversation_id"), kind__in=list(POSTING_KINDS))
-    return Q(pk=None)  # in no line
+    if kind in TARGET_FLAGS and target_id:
+        return Q(target_id=target_id, kind__in=list(TARGET_FLAGS))
+    if kind in POSTING_KINDS and conversation_id:
+        return Q(conversation_id=conversation_id, kind__in=list(POSTING_KINDS))
+    return None
 
 
 def claim_action(action_id: int) -> OutboundAction | None:
@@ -139,17 +138,22 @@ def claim_action(action_id: int) -> OutboundAction | None:
     claimed, not due, or behind an unfinished earlier action of its line (which queues it
     when it finishes, `_queue_next_in_line`)."""
     now = timezone.now()
-    line = OutboundAction.objects.filter(pk=action_id).values(
-        "kind", "target_id", "conversation_id"
+    found = (
+        OutboundAction.objects.filter(pk=action_id)
+        .values_list("kind", "target_id", "conversation_id")
+        .first()
     )
-    if not line:
+    if found is None:
         return None
-    earlier_unfinished = OutboundAction.objects.filter(
-        same_line(line[0]), pk__lt=action_id, state__in=UNFINISHED
-    )
+    line = same_line(*found)
+    in_order = Q()
+    if line is not None:
+        in_order = ~Exists(
+            OutboundAction.objects.filter(line, pk__lt=action_id, state__in=UNFINISHED)
+        )
     claimed = OutboundAction.objects.filter(
         Q(not_before__isnull=True) | Q(not_before__lte=now),
-        ~Exists(earlier_unfinished),
+        in_order,
         pk=action_id,
         state=ActionState.QUEUED,
     ).update(
@@ -240,10 +244,12 @@ def record_success(action: OutboundAction, external_id: str) -> None:
 def _queue_next_in_line(action: OutboundAction) -> None:
     """`action` has finished (done, failed or held): send the next action of its line, which
     waited for it in `claim_action`. If this is lost, the sweep sends it."""
+    line = same_line(action.kind, action.target_id, action.conversation_id)
+    if line is None:
+        return
     due = Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
     following = (
-        OutboundAction.objects.filter(same_line(action), due, pk__gt=action.pk)
-        .filter(state=ActionState.QUEUED)
+        OutboundAction.objects.filter(line, due, pk__gt=action.pk, state=ActionState.QUEUED)
         .order_by("pk")
         .values_list("pk", flat=True)
         .first()
