@@ -66,9 +66,12 @@ def piece_ids(texts: list[str]) -> list[list[int]]:
     # One call per text: given a list, sentencepiece starts a thread pool, which costs a
     # single message more than the tokenizing does.
     encode = tokenizer().encode
-    return [
-        _cap_repeats(encode(unshout(text).translate(TRADITIONAL_TO_SIMPLIFIED))) for text in texts
-    ]
+    return [_cap_repeats(encode(as_read(text))) for text in texts]
+
+
+def as_read(text: str) -> str:
+    """The text as the tokenizer reads it. Both foldings keep each character's place."""
+    return unshout(text).translate(TRADITIONAL_TO_SIMPLIFIED)
 
 
 _WORD = re.compile(r"\w+")
@@ -80,7 +83,7 @@ def unshout(text: str) -> str:
     apart into single letters. One-letter words ("В", "I") too when two or more words are
     shouted. The shouting itself is the n-gram model's to read (its shape features see the
     text as written)."""
-    if not any(ch.isupper() for ch in text):
+    if text.lower() == text:
         return text
     words = _WORD.findall(text)
     shouted = sum(len(w) > 1 and w.isupper() for w in words)
@@ -157,15 +160,14 @@ class PieceTable:
             if len(word) >= 2 or _HAN.match(word):  # a lone letter or mark says nothing
                 totals[word[:40]] = totals.get(word[:40], 0.0) + push  # customer text: capped
         best = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
-        return [_as_written(word, text) for word, push in best if push > 0]
+        read = as_read(text)
+        return [_as_written(word, text, read) for word, push in best if push > 0]
 
 
-def _as_written(word: str, text: str) -> str:
-    """``word`` as ``text`` writes it: the pieces are of the text as read (shouting in lower
-    case, traditional Chinese as simplified), but the "why" quotes the customer. Both
-    foldings keep each character's place, so the word's place in the read text is its
-    place in the text."""
-    read = unshout(text).translate(TRADITIONAL_TO_SIMPLIFIED)
+def _as_written(word: str, text: str, read: str) -> str:
+    """``word`` of ``read`` (`as_read`) as ``text`` writes it: the pieces are of the text as
+    read (shouting in lower case, traditional Chinese as simplified), but the "why" quotes
+    the customer. The word's place in the read text is its place in the text."""
     at = read.find(word)
     if word in text or at < 0 or len(read) != len(text):
         return word

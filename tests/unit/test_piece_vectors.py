@@ -159,7 +159,7 @@ def test_the_repeat_cap_cuts_floods_not_training_messages():
     texts = [model_text(r["text"]) for r in load_rows()]
     encode = piece_vectors.tokenizer().encode
     capped = sum(
-        max(Counter(encode(piece_vectors.unshout(text))).values(), default=0)
+        max(Counter(encode(piece_vectors.as_read(text))).values(), default=0)
         > piece_vectors.MAX_REPEATS
         for text in texts
     )
