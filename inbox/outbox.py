@@ -148,9 +148,8 @@ def claim_action(action_id: int) -> OutboundAction | None:
     line = same_line(*found)
     in_order = Q()
     if line is not None:
-        in_order = ~Exists(
-            OutboundAction.objects.filter(line, pk__lt=action_id, state__in=UNFINISHED)
-        )
+        earlier = OutboundAction.objects.filter(line, pk__lt=action_id, state__in=UNFINISHED)
+        in_order = ~Q(Exists(earlier))
     claimed = OutboundAction.objects.filter(
         Q(not_before__isnull=True) | Q(not_before__lte=now),
         in_order,
