@@ -1,5 +1,5 @@
 """Check the held-out intent sets: valid JSON, valid labels, 10 per language x intent (5-10 in
-eval_e to eval_l, whose messages already seen in training were left out), no repeats.
+eval_e to eval_n, whose messages already seen in training were left out), no repeats.
 
     python rules/intent_data/eval/check_sets.py
 
@@ -25,11 +25,13 @@ SETS = (
     "eval_j.jsonl",
     "eval_k.jsonl",
     "eval_l.jsonl",
+    "eval_m.jsonl",
+    "eval_n.jsonl",
 )
 LANGUAGES = ("en", "ru", "et", "de", "es", "zh")
 INTENTS = ("question", "complaint", "compliment", "insult", "spam", "other")
 PER_CELL = 10
-# eval_e to eval_l keep only messages no training, dev or held-out text equals once folded:
+# eval_e to eval_n keep only messages no training, dev or held-out text equals once folded:
 # of the 12 written per cell, up to 6 short "other" ones ("ok", "lol") were already there.
 AT_LEAST = {name: 5 for name in SETS[4:]}
 
