@@ -997,8 +997,11 @@ class ModelIntentClassifier:
         names, firsts, text = _intent_inputs(text, language)
         idx, val = hash_features(names)
         ngram_logits = self.model.logits(idx, val)
-        inputs = head_inputs(self.table, [text], [language])[0]
-        probs = blended_probabilities(ngram_logits, self.model.temperature, self.head, inputs)
+        inputs = head_inputs(self.table, [text], [language])
+        head_log_probabilities = self.head.log_probabilities(self.table, inputs)[0]
+        probs = blended_probabilities(
+            ngram_logits, self.model.temperature, self.head, head_log_probabilities
+        )
         best = int(probs.argmax())
         intent = Intent(self.model.classes[best])
         if intent in firsts:
@@ -1008,7 +1011,7 @@ class ModelIntentClassifier:
         else:
             # The sentence vectors outvoted the n-gram model: its words would not explain
             # the choice, the pieces that pushed the vectors' head towards it do.
-            pushes = self.table.pushes(text, self.head.direction(inputs, best))
+            pushes = self.table.pushes(text, self.head.piece_pushes(self.table, inputs, best))
             why = f"{intent.value}: " + ", ".join(repr(p) for p in pushes) if pushes else ""
         return Classification(
             language=language,
