@@ -138,8 +138,8 @@ def _toy_table(pieces: int = 12, dim: int = 8, seed: int = 3) -> piece_vectors.P
 
 
 def _toy_inputs(table, sequences) -> piece_vectors.HeadInputs:
-    rows = np.array(sequences, dtype=np.int32)
-    means = piece_vectors._unit_means(table, list(rows))
+    rows = np.array(sequences, dtype=np.int32)  # -1 pads
+    means = piece_vectors._unit_means(table, [r[r >= 0] for r in rows])
     return piece_vectors.HeadInputs(rows, np.hstack([means, np.zeros((len(rows), 6), np.float32)]))
 
 
