@@ -592,7 +592,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"blend {blend} (shipped {VECTOR_BLEND}): dev macro-F1 {f1:.3f}")
     language_model, language_fig = train_language(train, dev, l2=language_l2)
     figures = {"intent": intent_fig, "blend": head_fig, "language": language_fig}
-    print(json.dumps(figures, indent=2))
+    # Flushed: the refit on every message that follows takes most of the run, and a log
+    # file would otherwise show nothing of the split until the end.
+    print(json.dumps(figures, indent=2), flush=True)
     if args.all:
         intent_model, language_model = refit_on_everything(rows, intent_model, intent_l2)
         head = refit_vector_head(table, rows, head)
