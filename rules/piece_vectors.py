@@ -264,9 +264,13 @@ class VectorHead:
     def filters(self, table: PieceTable, inputs: HeadInputs) -> tuple[np.ndarray, np.ndarray]:
         """(each window's filter activations [messages, positions, filters], zero on
         padding; and the strongest window of each filter [messages, filters])."""
-        pieces = table.piece_vectors(inputs.rows)
-        active = np.maximum(windows(pieces) @ self.filter_weights + self.filter_bias, 0)
-        active *= (inputs.rows >= 0)[..., None]
+        return self.filters_on(windows(table.piece_vectors(inputs.rows)), inputs.rows >= 0)
+
+    def filters_on(self, windows: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`filters` of ready ``windows`` (`windows()`), ``present`` saying which positions
+        hold a piece: the trainer needs the windows again for the gradient."""
+        active = np.maximum(windows @ self.filter_weights + self.filter_bias, 0)
+        active *= present[..., None]
         return active, active.argmax(axis=1)
 
     def features(self, table: PieceTable, inputs: HeadInputs) -> np.ndarray:
@@ -295,13 +299,19 @@ class VectorHead:
         pieces = table.piece_vectors(rows)
         summary_norm = float(np.linalg.norm(table.scales[rows] @ table.vectors[rows])) or 1.0
         push = pieces @ slope[n_filters : n_filters + pieces.shape[1]] / summary_norm
+        # Through the filters: a filter's strongest window holds ORDER_WIDTH pieces, and
+        # each piece's share of its activation is that piece times its block of weights.
         dim = pieces.shape[1]
-        for f in np.flatnonzero(features[0, :n_filters] > 0):
-            for k in range(ORDER_WIDTH):
-                at = strongest[0, f] - ORDER_WIDTH // 2 + k
-                if 0 <= at < len(rows):
-                    block = self.filter_weights[k * dim : (k + 1) * dim, f]
-                    push[at] += slope[f] * float(pieces[at] @ block)
+        fired = np.flatnonzero(features[0, :n_filters] > 0)
+        for k in range(ORDER_WIDTH):
+            at = strongest[0, fired] - ORDER_WIDTH // 2 + k
+            inside = (at >= 0) & (at < len(rows))
+            shares = np.einsum(
+                "fd,df->f",
+                pieces[at[inside]],
+                self.filter_weights[k * dim : (k + 1) * dim, fired[inside]],
+            )
+            np.add.at(push, at[inside], slope[fired[inside]] * shares)
         return push
 
 

@@ -372,7 +372,8 @@ def head_gradient(
     """The gradient of the weighted mean cross-entropy of ``batch`` with respect to each of
     the head's weights (in ``VectorHead``'s order), and the loss. Each filter's strongest
     window is the only one its gradient reaches."""
-    active, strongest = head.filters(table, batch)
+    windows = piece_vectors.windows(table.piece_vectors(batch.rows))
+    active, strongest = head.filters_on(windows, batch.rows >= 0)
     features = np.hstack([piece_vectors.pooled(active, strongest), batch.summary])
     hidden = head.hidden(features)
     log_p = piece_vectors.log_softmax(hidden @ head.weights + head.bias)
@@ -384,7 +385,6 @@ def head_gradient(
     back_active = np.zeros_like(active)
     np.put_along_axis(back_active, strongest[:, None, :], back_pooled[:, None, :], axis=1)
     back_active *= active > 0
-    windows = piece_vectors.windows(table.piece_vectors(batch.rows))
     windows = windows.reshape(-1, windows.shape[2])
     back_active = back_active.reshape(-1, back_active.shape[2])
     grads = [
